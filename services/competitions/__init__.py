@@ -1,0 +1,1 @@
+"""Competitions: contests and judging, school innovation clubs, initiatives (sáng kiến)."""

@@ -1,0 +1,1 @@
+"""The gateway: the only public door. Authenticates, authorises, validates, calls services."""

@@ -1,0 +1,120 @@
+"""build_app(settings): the FastAPI gateway. The broker and store are opened in the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse
+from prometheus_client import CollectorRegistry
+
+from services.gateway import auth, problems
+from services.gateway.deps import GatewayState
+from services.gateway.edge import EdgeMiddleware, HttpMetrics
+from services.gateway.problems import Problem
+from services.gateway.ratelimit import SlidingWindow
+from services.gateway.repository import INDEXES, USERS, UserStore
+from services.gateway.routes import admin, me, notifications, ops
+from services.gateway.routes import auth as auth_routes
+from services.gateway.service import Identity
+from shared.contracts.streams import ALL_STREAMS
+from shared.infra.broker import ensure_streams, make_broker
+from shared.infra.logging import get_logger
+from shared.infra.mongo import OutboxRelay, ensure_indexes, make_mongo_client
+from shared.infra.settings import Settings
+
+log = get_logger(__name__)
+
+WEB = Path(__file__).parent / "web"
+API = "/api/v1"
+
+
+def build_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        broker = make_broker(settings)
+        await broker.connect()
+        await ensure_streams(broker, ALL_STREAMS)
+        await broker.start()
+        client = make_mongo_client(settings)
+        db = client[settings.database_name("gateway")]
+        await ensure_indexes(db, {**INDEXES, USERS: [*INDEXES[USERS], *OutboxRelay.indexes()]})
+        outbox = OutboxRelay(db, broker, [USERS])
+        access = auth.AccessTokens(
+            auth.signing_key(settings),
+            settings.jwt_issuer,
+            timedelta(minutes=settings.access_token_minutes),
+        )
+        identity = Identity(
+            UserStore(db), outbox, access, timedelta(days=settings.refresh_token_days)
+        )
+        admin = (settings.admin_email, settings.admin_password)
+        if admin[0] and admin[1] and await identity.ensure_admin(admin[0], admin[1]):
+            log.info("admin.created", email=admin[0])
+        app.state.gateway = GatewayState(settings=settings, broker=broker, identity=identity)
+        app.state.access_tokens = access
+        stop = asyncio.Event()
+        sweeper = asyncio.create_task(outbox.run_sweeper(settings.outbox_sweep_seconds, stop))
+        log.info("gateway.started", port=settings.gateway_port)
+        try:
+            yield
+        finally:
+            stop.set()
+            await sweeper
+            await broker.stop()
+            await client.close()
+            log.info("gateway.stopped")
+
+    async def resolve_actor(request: Request) -> None:
+        """Reads the bearer token, if any; a bad one is a 401 even on public routes."""
+        request.state.actor = None
+        header = request.headers.get("authorization")
+        if not header:
+            return
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Problem("invalid_token", headers={"WWW-Authenticate": "Bearer"})
+        try:
+            request.state.actor = request.app.state.access_tokens.verify(token.strip())
+        except auth.TokenError as error:
+            raise Problem(error.code, headers={"WWW-Authenticate": "Bearer"}) from None
+
+    app = FastAPI(
+        title="Gò Vấp InnoHub API",
+        version="1.0.0",
+        description=(
+            "Nền tảng hệ sinh thái khởi nghiệp đổi mới sáng tạo quận Gò Vấp. "
+            "The platform for Gò Vấp's innovation and startup ecosystem."
+        ),
+        lifespan=lifespan,
+        dependencies=[Depends(resolve_actor)],
+    )
+    registry = CollectorRegistry()
+    app.state.metrics_registry = registry
+    app.state.auth_limiter = SlidingWindow(settings.auth_rate_limit_per_minute, 60.0)
+    problems.install(app)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Accept-Language", "X-Request-ID"],
+        )
+    app.add_middleware(
+        EdgeMiddleware, max_body_bytes=settings.max_body_bytes, metrics=HttpMetrics(registry)
+    )
+
+    app.include_router(ops.router)
+    for module in (auth_routes, me, admin, notifications):
+        app.include_router(module.router, prefix=API)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    async def web_root() -> HTMLResponse:
+        return HTMLResponse((WEB / "index.html").read_text(encoding="utf-8"))
+
+    return app

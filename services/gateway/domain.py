@@ -1,0 +1,55 @@
+"""Identity rules: pure functions, no I/O."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from shared.contracts.base import Invalid, Role
+
+PRIVACY_NOTICE_VERSION = "2026-01"
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+
+# Accounts only an admin creates; founders register themselves.
+STAFF_ROLES = frozenset(Role) - {Role.FOUNDER}
+
+_MOBILE = re.compile(r"^0([35789][0-9]{8})$")
+_INTERNATIONAL = re.compile(r"^\+84([35789][0-9]{8})$")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def clean_text(text: str) -> str:
+    """NFC, trimmed, inner runs of white space folded to one space."""
+    return " ".join(nfc(text).split())
+
+
+def normalise_email(email: str) -> str:
+    """Emails are unique case-insensitively: store and compare the lower-cased form."""
+    return nfc(email).strip().lower()
+
+
+def normalise_phone(phone: str) -> str:
+    """`0xxxxxxxxx` or `+84xxxxxxxxx` (Vietnamese mobile) to E.164 `+84xxxxxxxxx`."""
+    compact = re.sub(r"[\s.\-()]", "", phone)
+    match = _MOBILE.match(compact) or _INTERNATIONAL.match(compact)
+    if not match:
+        raise Invalid(
+            "số điện thoại phải có dạng 0xxxxxxxxx hoặc +84xxxxxxxxx (di động Việt Nam)",
+            field="phone",
+        )
+    return f"+84{match.group(1)}"
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(
+            f"mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự",
+            field="password",
+            min_length=MIN_PASSWORD_LENGTH,
+        )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise Invalid("mật khẩu quá dài", field="password", max_length=MAX_PASSWORD_LENGTH)

@@ -1,0 +1,60 @@
+"""Admin: staff accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Request, status
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
+
+from services.gateway.access import ADMIN, table
+from services.gateway.deps import State
+from services.gateway.domain import STAFF_ROLES
+from services.gateway.problems import Problem
+from services.gateway.routes.auth import FullName, Password, UserOut, _user_out
+from services.gateway.service import NewAccount
+from shared.contracts.base import Locale, Role
+
+access = table({"POST /admin/users": ADMIN})
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[access.dependency()])
+
+Organization = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=2, max_length=80, pattern=r"^[a-z0-9_\-]+$"
+    ),
+]
+
+
+class StaffAccount(BaseModel):
+    email: EmailStr = Field(max_length=254)
+    password: Password
+    full_name: FullName
+    role: Role
+    organization: Organization
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+    locale: Locale = Locale.VI
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+async def create_user(body: StaffAccount, state: State, request: Request) -> UserOut:
+    """Mentor, association staff, organizer, school advisor, judge or admin accounts."""
+    if body.role not in STAFF_ROLES:
+        raise Problem(
+            "invalid",
+            "tài khoản nhà sáng lập tự đăng ký qua /auth/register",
+            errors=[{"loc": ["body", "role"], "msg": "not a staff role", "type": "enum"}],
+        )
+    doc = await state.identity.register(
+        NewAccount(
+            email=body.email,
+            password=body.password,
+            full_name=body.full_name,
+            role=body.role,
+            organization=body.organization,
+            phone=body.phone,
+            locale=body.locale,
+        ),
+        correlation_id=getattr(request.state, "correlation_id", None),
+    )
+    return _user_out(doc)

@@ -1,0 +1,145 @@
+"""Registration, sign-in, token rotation and sign-out."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Request, status
+from pydantic import BaseModel, EmailStr, Field, StringConstraints
+
+from services.gateway.access import ANYONE, SIGNED_IN, table
+from services.gateway.deps import CurrentUser, State
+from services.gateway.domain import PRIVACY_NOTICE_VERSION
+from services.gateway.problems import Problem
+from services.gateway.service import AuthFailure, NewAccount, public_user
+from shared.contracts.base import Locale
+
+access = table(
+    {
+        "POST /auth/register": ANYONE,
+        "POST /auth/login": ANYONE,
+        "POST /auth/refresh": ANYONE,  # the refresh token is the credential
+        "POST /auth/logout": SIGNED_IN,
+    }
+)
+router = APIRouter(prefix="/auth", tags=["auth"], dependencies=[access.dependency()])
+
+Password = Annotated[str, Field(min_length=1, max_length=256)]
+FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)]
+Token = Annotated[str, Field(min_length=16, max_length=256)]
+
+
+class Registration(BaseModel):
+    email: EmailStr = Field(max_length=254)
+    password: Password
+    full_name: FullName
+    phone: Phone | None = None
+    locale: Locale = Locale.VI
+    consent: bool = Field(
+        description="Explicit consent to the privacy notice (Law 91/2025/QH15); must be true."
+    )
+    privacy_notice_version: str = Field(PRIVACY_NOTICE_VERSION, max_length=32)
+
+
+class UserOut(BaseModel):
+    id: str
+    email: str
+    full_name: str
+    role: str
+    organization: str | None
+    phone: str | None
+    locale: str
+    created_at: str | None = None
+
+
+class Credentials(BaseModel):
+    email: EmailStr = Field(max_length=254)
+    password: Password
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+
+
+class RefreshIn(BaseModel):
+    refresh_token: Token
+
+
+class LogoutIn(BaseModel):
+    refresh_token: Token | None = None
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _user_out(doc: dict[str, object]) -> UserOut:
+    user = public_user(doc)
+    return UserOut.model_validate({**user, "created_at": user["created_at"].isoformat()})
+
+
+@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+async def register(body: Registration, request: Request, state: State) -> UserOut:
+    """A founder account. Consent to the privacy notice is required and recorded."""
+    limiter = request.app.state.auth_limiter
+    limiter.check(f"ip:{client_ip(request)}", f"email:{body.email.lower()}")
+    if body.consent is not True:
+        raise Problem(
+            "invalid",
+            "cần đồng ý với thông báo bảo vệ dữ liệu cá nhân để đăng ký",
+            errors=[{"loc": ["body", "consent"], "msg": "must be true", "type": "consent"}],
+        )
+    if body.privacy_notice_version != PRIVACY_NOTICE_VERSION:
+        raise Problem(
+            "invalid",
+            f"phiên bản thông báo hiện hành là {PRIVACY_NOTICE_VERSION}",
+            errors=[
+                {"loc": ["body", "privacy_notice_version"], "msg": "outdated", "type": "value"}
+            ],
+        )
+    doc = await state.identity.register(
+        NewAccount(
+            email=body.email,
+            password=body.password,
+            full_name=body.full_name,
+            phone=body.phone,
+            locale=body.locale,
+            consent_notice_version=body.privacy_notice_version,
+        ),
+        correlation_id=getattr(request.state, "correlation_id", None),
+    )
+    return _user_out(doc)
+
+
+@router.post("/login", response_model=TokenPair)
+async def login(body: Credentials, request: Request, state: State) -> TokenPair:
+    limiter = request.app.state.auth_limiter
+    limiter.check(f"ip:{client_ip(request)}", f"email:{body.email.lower()}")
+    try:
+        tokens = await state.identity.login(body.email, body.password)
+    except AuthFailure as failure:
+        raise Problem(failure.code) from None
+    return TokenPair(**tokens.__dict__)
+
+
+@router.post("/refresh", response_model=TokenPair)
+async def refresh(body: RefreshIn, state: State) -> TokenPair:
+    """Rotate: the old refresh token stops working; reusing it revokes its whole family."""
+    try:
+        tokens = await state.identity.refresh(body.refresh_token)
+    except AuthFailure as failure:
+        raise Problem(failure.code) from None
+    return TokenPair(**tokens.__dict__)
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(actor: CurrentUser, state: State, body: LogoutIn | None = None) -> None:
+    """Revoke the given refresh token's family, or every session of the user."""
+    try:
+        await state.identity.logout(actor, body.refresh_token if body else None)
+    except AuthFailure as failure:
+        raise Problem(failure.code) from None

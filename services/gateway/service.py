@@ -1,0 +1,248 @@
+"""Identity use cases: register, sign in, rotate and revoke tokens, the user's own data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.gateway import auth, domain
+from services.gateway.repository import USERS, EmailTaken, UserStore
+from shared.contracts.base import (
+    Actor,
+    Conflict,
+    Envelope,
+    Forbidden,
+    Locale,
+    NotFound,
+    Role,
+    new_id,
+)
+from shared.contracts.events.identity import UserRegisteredV1, UserUpdatedV1
+from shared.infra.logging import get_logger
+from shared.infra.mongo import Document, OutboxRelay
+
+log = get_logger(__name__)
+
+
+class AuthFailure(Exception):
+    """Sign-in failed; `code` is a problem code (`invalid_credentials`, `refresh_reused`…)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    email: str
+    password: str
+    full_name: str
+    role: Role = Role.FOUNDER
+    organization: str | None = None
+    phone: str | None = None
+    locale: Locale = Locale.VI
+    consent_notice_version: str | None = None
+
+
+def public_user(doc: Document) -> dict[str, Any]:
+    """The account as its owner (and staff) may see it: no hash, no outbox."""
+    return {
+        "id": doc["_id"],
+        "email": doc["email"],
+        "full_name": doc["full_name"],
+        "role": doc["role"],
+        "organization": doc.get("organization"),
+        "phone": doc.get("phone"),
+        "locale": doc.get("locale", "vi"),
+        "created_at": doc["created_at"],
+        "consent": doc.get("consent"),
+        "version": doc.get("version", 1),
+    }
+
+
+def actor_of(doc: Document) -> Actor:
+    return Actor(id=doc["_id"], role=Role(doc["role"]), organization=doc.get("organization"))
+
+
+class Identity:
+    def __init__(
+        self,
+        store: UserStore,
+        outbox: OutboxRelay,
+        access: auth.AccessTokens,
+        refresh_lifetime: timedelta,
+    ) -> None:
+        self.store = store
+        self.outbox = outbox
+        self.access = access
+        self.refresh_lifetime = refresh_lifetime
+
+    async def register(self, account: NewAccount, *, correlation_id: str | None = None) -> Document:
+        domain.check_password(account.password)
+        email = domain.normalise_email(account.email)
+        phone = domain.normalise_phone(account.phone) if account.phone else None
+        now = datetime.now(UTC)
+        user_id = new_id()
+        user: Document = {
+            "_id": user_id,
+            "email": email,
+            "full_name": domain.clean_text(account.full_name),
+            "role": account.role.value,
+            "organization": account.organization,
+            "phone": phone,
+            "locale": account.locale.value,
+            "password_hash": await auth.hash_password(account.password),
+            "created_at": now,
+            "version": 1,
+        }
+        if account.consent_notice_version:
+            user["consent"] = {
+                "privacy_notice_version": account.consent_notice_version,
+                "accepted_at": now,
+            }
+        event = UserRegisteredV1(
+            user_id=user_id,
+            email=email,
+            full_name=user["full_name"],
+            role=account.role,
+            organization=account.organization,
+            phone=phone,
+            locale=account.locale,
+        )
+        envelope = Envelope.wrap(event, aggregate_id=user_id, correlation_id=correlation_id)
+        try:
+            await self.store.insert(user, [envelope])
+        except EmailTaken:
+            raise Conflict("email đã được đăng ký", code=None, field="email") from None
+        await self.outbox.flush(USERS, user_id)
+        log.info("user.registered", user_id=user_id, role=account.role.value)
+        return user
+
+    async def ensure_admin(self, email: str, password: str) -> bool:
+        """The first admin, from the environment: created once, never overwritten."""
+        if await self.store.by_email(domain.normalise_email(email)):
+            return False
+        await self.register(
+            NewAccount(
+                email=email,
+                password=password,
+                full_name="Quản trị hệ thống",
+                role=Role.ADMIN,
+                organization="economic_division",
+            )
+        )
+        return True
+
+    async def login(self, email: str, password: str) -> auth.Tokens:
+        doc = await self.store.by_email(domain.normalise_email(email))
+        ok = await auth.verify_password(doc["password_hash"] if doc else None, password)
+        if doc is None or not ok or doc.get("deleted_at"):
+            raise AuthFailure("invalid_credentials")
+        return await self._issue(doc, family_id=new_id())
+
+    async def _issue(self, doc: Document, *, family_id: str) -> auth.Tokens:
+        now = datetime.now(UTC)
+        refresh = auth.new_refresh_token()
+        await self.store.add_refresh(
+            {
+                "_id": auth.refresh_token_hash(refresh),
+                "user_id": doc["_id"],
+                "family_id": family_id,
+                "issued_at": now,
+                "expires_at": now + self.refresh_lifetime,
+                "rotated_at": None,
+                "revoked_at": None,
+            }
+        )
+        return auth.Tokens(
+            access_token=self.access.issue(actor_of(doc), now=now),
+            refresh_token=refresh,
+            expires_in=int(self.access.lifetime.total_seconds()),
+        )
+
+    async def refresh(self, refresh_token: str) -> auth.Tokens:
+        token_hash = auth.refresh_token_hash(refresh_token)
+        token = await self.store.refresh_by_hash(token_hash)
+        now = datetime.now(UTC)
+        if token is None or token.get("revoked_at") is not None:
+            raise AuthFailure("invalid_token")
+        expires_at = token["expires_at"]
+        if expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=UTC)
+        if expires_at <= now:
+            raise AuthFailure("token_expired")
+        if token.get("rotated_at") is not None or not await self.store.rotate_refresh(
+            token_hash, now
+        ):
+            # A rotated token presented again: someone holds a copy. End the whole family.
+            revoked = await self.store.revoke_family(token["family_id"], now, "reuse_detected")
+            log.warning("auth.refresh_reused", user_id=token["user_id"], revoked=revoked)
+            raise AuthFailure("refresh_reused")
+        doc = await self.store.by_id(token["user_id"])
+        if doc is None or doc.get("deleted_at"):
+            raise AuthFailure("invalid_token")
+        return await self._issue(doc, family_id=token["family_id"])
+
+    async def logout(self, actor: Actor, refresh_token: str | None) -> None:
+        now = datetime.now(UTC)
+        if refresh_token:
+            token = await self.store.refresh_by_hash(auth.refresh_token_hash(refresh_token))
+            if token is None or token["user_id"] != actor.id:
+                raise AuthFailure("invalid_token")
+            await self.store.revoke_family(token["family_id"], now, "logout")
+        else:
+            await self.store.revoke_user(actor.id, now, "logout")
+
+    async def me(self, actor: Actor) -> Document:
+        doc = await self.store.by_id(actor.id)
+        if doc is None:
+            raise NotFound("không tìm thấy tài khoản")
+        return doc
+
+    async def change_password(self, actor: Actor, current: str, new: str) -> None:
+        doc = await self.me(actor)
+        if not await auth.verify_password(doc["password_hash"], current):
+            raise Forbidden("mật khẩu hiện tại không đúng", field="current_password")
+        domain.check_password(new)
+        changes = {"password_hash": await auth.hash_password(new)}
+        if await self.store.update(doc["_id"], doc["version"], changes, []) is None:
+            raise Conflict("tài khoản vừa được thay đổi, vui lòng thử lại")
+        # Every other session ends with the old password.
+        await self.store.revoke_user(doc["_id"], datetime.now(UTC), "password_changed")
+
+    async def update_profile(
+        self,
+        actor: Actor,
+        *,
+        locale: Locale | None = None,
+        full_name: str | None = None,
+        phone: str | None = None,
+        correlation_id: str | None = None,
+    ) -> Document:
+        doc = await self.me(actor)
+        changes: Document = {}
+        if locale is not None:
+            changes["locale"] = locale.value
+        if full_name is not None:
+            changes["full_name"] = domain.clean_text(full_name)
+        if phone is not None:
+            changes["phone"] = domain.normalise_phone(phone) if phone else None
+        if not changes:
+            return doc
+        merged = {**doc, **changes}
+        event = UserUpdatedV1(
+            user_id=doc["_id"],
+            email=merged["email"],
+            full_name=merged["full_name"],
+            role=Role(merged["role"]),
+            organization=merged.get("organization"),
+            phone=merged.get("phone"),
+            locale=Locale(merged.get("locale", "vi")),
+        )
+        envelope = Envelope.wrap(event, aggregate_id=doc["_id"], correlation_id=correlation_id)
+        updated = await self.store.update(doc["_id"], doc["version"], changes, [envelope])
+        if updated is None:
+            raise Conflict("tài khoản vừa được thay đổi, vui lòng thử lại")
+        await self.outbox.flush(USERS, doc["_id"])
+        return updated

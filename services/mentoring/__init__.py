@@ -1,0 +1,1 @@
+"""Mentoring: the Startup Consultation Point's mentors, requests, matches and sessions."""

@@ -1,0 +1,1 @@
+"""Notifications: the right person hears of every event that concerns them, once."""

@@ -1,0 +1,1 @@
+"""Registry: startups and ideas, teams, needs, verification status."""

@@ -1,0 +1,43 @@
+"""Events the gateway publishes about accounts (stream IDENTITY)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from shared.contracts.base import Event, Locale, Role
+
+
+class UserRegisteredV1(Event):
+    subject = "identity.user.registered.v1"
+
+    user_id: str
+    email: str
+    full_name: str
+    role: Role
+    organization: str | None = None
+    phone: str | None = None
+    locale: Locale = Locale.VI
+
+
+class UserUpdatedV1(Event):
+    """Contact details or locale changed; consumers refresh their read models."""
+
+    subject = "identity.user.updated.v1"
+
+    user_id: str
+    email: str
+    full_name: str
+    role: Role
+    organization: str | None = None
+    phone: str | None = None
+    locale: Locale = Locale.VI
+
+
+class UserDeletionRequestedV1(Event):
+    """The user asked for their personal data to be erased (PDPL 91/2025)."""
+
+    subject = "identity.user.deletion_requested.v1"
+
+    user_id: str
+    request_id: str
+    requested_at: datetime

@@ -1,0 +1,1 @@
+"""Request–reply contracts, one module per answering service."""

@@ -1,0 +1,1 @@
+"""Plumbing every service would otherwise copy: settings, logging, NATS, MongoDB."""

@@ -1,0 +1,326 @@
+"""NATS through FastStream, with our defaults set on purpose (DESIGN §4, §10, §12).
+
+FastStream's defaults are not ours: a raised handler would be terminated and no
+`Nats-Msg-Id` would be sent. Here a raised event handler is redelivered after a delay
+and, on its last delivery, handed to the `DLQ` stream with the error; every event is
+published with its envelope id as `Nats-Msg-Id`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import nats.errors
+from faststream import AckPolicy
+from faststream._internal.middlewares import BaseMiddleware
+from faststream.exceptions import AckMessage, HandlerException, NackMessage
+from faststream.message import StreamMessage
+from faststream.nats import ConsumerConfig, JStream, NatsBroker, PullSub
+from nats.js import api as js_api
+from nats.js.errors import NotFoundError
+from pydantic import BaseModel, ValidationError
+
+from shared.contracts.base import (
+    DomainError,
+    Envelope,
+    ErrorCode,
+    RpcError,
+    RpcReply,
+    RpcRequest,
+)
+from shared.contracts.streams import DLQ, StreamSpec, dead_letter_subject, stream_for
+from shared.infra.logging import bind_correlation, clear_correlation, get_logger
+from shared.infra.settings import Settings
+
+log = get_logger(__name__)
+
+MSG_ID_HEADER = "Nats-Msg-Id"
+ResultT = TypeVar("ResultT", bound=BaseModel)
+RequestT = TypeVar("RequestT", bound=RpcRequest)
+
+
+# --- broker and streams -----------------------------------------------------------------
+
+
+def make_broker(settings: Settings) -> NatsBroker:
+    """A broker for one process: our logger, correlation ids bound, DLQ hand-off."""
+    policy = RedeliveryPolicy(settings.event_max_deliver, settings.event_backoff_seconds)
+    broker = NatsBroker(
+        settings.effective_nats_url,
+        name=f"{settings.service}{'-' + settings.instance if settings.instance else ''}",
+        logger=logging.getLogger("faststream"),
+        # One line per message at INFO would drown the log in readiness pings.
+        log_level=logging.DEBUG,
+        middlewares=[CorrelationMiddleware, policy],
+        graceful_timeout=5.0,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+    )
+    policy.broker = broker
+    return broker
+
+
+def stream_config(spec: StreamSpec) -> js_api.StreamConfig:
+    return js_api.StreamConfig(
+        name=spec.name,
+        subjects=list(spec.subjects),
+        retention=js_api.RetentionPolicy.LIMITS,
+        storage=js_api.StorageType.FILE,
+        max_age=spec.max_age_seconds,
+        duplicate_window=spec.duplicate_window_seconds,
+        discard=js_api.DiscardPolicy.OLD,
+    )
+
+
+async def ensure_streams(broker: NatsBroker, specs: tuple[StreamSpec, ...]) -> None:
+    """Create or update each stream with an explicit duplicate window and retention."""
+    js = broker.connection.jetstream()
+    for spec in specs:
+        config = stream_config(spec)
+        try:
+            await js.stream_info(spec.name)
+        except NotFoundError:
+            await js.add_stream(config)
+            log.info("stream.created", stream=spec.name)
+        else:
+            await js.update_stream(config)
+
+
+# --- events: publish and consume --------------------------------------------------------
+
+
+def encode_envelope(envelope: Envelope) -> bytes:
+    return envelope.model_dump_json().encode()
+
+
+async def publish_event(broker: NatsBroker, envelope: Envelope) -> js_api.PubAck:
+    """Publish to JetStream with `Nats-Msg-Id` = envelope id, so a republish is dropped."""
+    ack: js_api.PubAck = await broker.publish(
+        encode_envelope(envelope),
+        subject=envelope.type,
+        headers={MSG_ID_HEADER: envelope.id, "content-type": "application/json"},
+        correlation_id=envelope.correlationid or envelope.id,
+        stream=stream_for(envelope.type).name,
+    )
+    return ack
+
+
+def consumer_options(
+    settings: Settings,
+    *,
+    stream: StreamSpec,
+    durable: str,
+    batch_size: int = 16,
+) -> dict[str, Any]:
+    """Subscriber arguments for a durable pull consumer with our ack policy.
+
+    No server-side BackOff: it would replace AckWait, so a slow handler would be
+    redelivered while still running. Backoff comes from the delay on each nak instead.
+    """
+    if "." in durable or "*" in durable or ">" in durable:
+        raise ValueError("NATS consumer names cannot contain '.', '*' or '>'")
+    return {
+        "stream": JStream(stream.name, declare=False),
+        "durable": durable,
+        "pull_sub": PullSub(batch_size=batch_size, timeout=2.0),
+        "config": ConsumerConfig(
+            durable_name=durable,
+            ack_policy=js_api.AckPolicy.EXPLICIT,
+            ack_wait=settings.event_ack_wait_seconds,
+            max_deliver=settings.event_max_deliver,
+            max_ack_pending=1000,
+            deliver_policy=js_api.DeliverPolicy.ALL,
+        ),
+        "ack_policy": AckPolicy.NACK_ON_ERROR,
+    }
+
+
+def _js_metadata(msg: StreamMessage[Any]) -> Any | None:
+    raw = msg.raw_message
+    if not hasattr(raw, "reply") or not raw.reply or not raw.reply.startswith("$JS.ACK."):
+        return None
+    return raw.metadata
+
+
+class CorrelationMiddleware(BaseMiddleware):
+    """Binds the message's correlation id to every log line its handler writes."""
+
+    async def consume_scope(
+        self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
+    ) -> Any:
+        bind_correlation(msg.correlation_id)
+        try:
+            return await call_next(msg)
+        finally:
+            clear_correlation()
+
+
+class RedeliveryPolicy:
+    """Broker middleware factory: nak with backoff, then dead-letter on the last delivery."""
+
+    def __init__(self, max_deliver: int, backoff_seconds: list[float]) -> None:
+        self.max_deliver = max_deliver
+        self.backoff_seconds = backoff_seconds or [1.0]
+        self.broker: NatsBroker | None = None
+
+    def delay_after(self, delivered: int) -> float:
+        return self.backoff_seconds[min(delivered, len(self.backoff_seconds)) - 1]
+
+    def __call__(self, msg: Any, /, *, context: Any) -> BaseMiddleware:
+        return _RedeliveryMiddleware(msg, context=context, policy=self)
+
+    async def dead_letter(
+        self, msg: StreamMessage[Any], metadata: Any, error: BaseException
+    ) -> None:
+        assert self.broker is not None
+        raw = msg.raw_message
+        stream, consumer = metadata.stream, metadata.consumer
+        letter = {
+            "original_subject": raw.subject,
+            "stream": stream,
+            "consumer": consumer,
+            "stream_seq": metadata.sequence.stream,
+            "delivered": metadata.num_delivered,
+            "error": f"{type(error).__name__}: {error}",
+            "failed_at": datetime.now(UTC).isoformat(),
+            "headers": dict(raw.headers or {}),
+            "message": raw.data.decode("utf-8", errors="replace"),
+        }
+        await self.broker.publish(
+            json.dumps(letter, ensure_ascii=False).encode(),
+            subject=dead_letter_subject(stream, consumer),
+            headers={MSG_ID_HEADER: f"dlq:{stream}:{consumer}:{metadata.sequence.stream}"},
+            stream=DLQ.name,
+        )
+        log.error(
+            "event.dead_lettered",
+            subject=raw.subject,
+            consumer=consumer,
+            delivered=metadata.num_delivered,
+            error=letter["error"],
+        )
+
+
+class _RedeliveryMiddleware(BaseMiddleware):
+    def __init__(self, msg: Any, /, *, context: Any, policy: RedeliveryPolicy) -> None:
+        super().__init__(msg, context=context)
+        self.policy = policy
+
+    async def consume_scope(
+        self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
+    ) -> Any:
+        metadata = _js_metadata(msg)
+        if metadata is None:  # core NATS (request–reply): nothing to redeliver
+            return await call_next(msg)
+        try:
+            return await call_next(msg)
+        except HandlerException:
+            raise
+        except Exception as exc:
+            delivered = metadata.num_delivered
+            if delivered >= self.policy.max_deliver:
+                await self.policy.dead_letter(msg, metadata, exc)
+                raise AckMessage() from exc
+            delay = self.policy.delay_after(delivered)
+            log.warning(
+                "event.handler_failed",
+                subject=msg.raw_message.subject,
+                delivered=delivered,
+                retry_in_seconds=delay,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            raise NackMessage(delay=delay) from exc
+
+
+# --- request–reply ------------------------------------------------------------------------
+
+
+class RpcFailure(Exception):
+    """A typed error answered by a service, or `unavailable` when none answered in time."""
+
+    def __init__(self, error: RpcError) -> None:
+        super().__init__(f"{error.code}: {error.message}")
+        self.error = error
+
+    @property
+    def code(self) -> ErrorCode:
+        return self.error.code
+
+
+def rpc_responder(
+    request_model: type[RequestT],
+    use_case: Callable[[RequestT], Awaitable[BaseModel]],
+) -> Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]:
+    """Turn a typed use case into a request–reply handler that always answers.
+
+    A domain error becomes `{error: {code, message, details}}`; a malformed request
+    becomes `invalid`; anything unexpected becomes `internal` with no internals.
+    """
+
+    async def respond(body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            request = request_model.model_validate(body)
+        except ValidationError as exc:
+            error = RpcError(
+                code=ErrorCode.INVALID,
+                message="invalid request",
+                details={"errors": json.loads(exc.json(include_url=False, include_input=False))},
+            )
+            return {"error": error.model_dump(mode="json")}
+        try:
+            result = await use_case(request)
+        except DomainError as exc:
+            return {"error": exc.to_error().model_dump(mode="json")}
+        except Exception:
+            log.exception("rpc.failed", subject=request_model.subject)
+            error = RpcError(code=ErrorCode.INTERNAL, message="internal error")
+            return {"error": error.model_dump(mode="json")}
+        return {"result": result.model_dump(mode="json")}
+
+    respond.__name__ = use_case.__name__
+    respond.__doc__ = use_case.__doc__
+    return respond
+
+
+def rpc_subscriber_options(service: str) -> dict[str, Any]:
+    """Core NATS request–reply; copies of a service share the load in one queue group."""
+    return {"queue": service}
+
+
+async def call(
+    broker: NatsBroker,
+    request: RpcRequest,
+    result_model: type[ResultT],
+    *,
+    timeout: float,
+    correlation_id: str | None = None,
+    subject: str | None = None,
+) -> ResultT:
+    """Send a request and return the typed result, or raise `RpcFailure`."""
+    subject = subject or request.subject
+    try:
+        response = await broker.request(
+            request.model_dump(mode="json"),
+            subject=subject,
+            timeout=timeout,
+            correlation_id=correlation_id,
+        )
+    except (TimeoutError, nats.errors.TimeoutError, nats.errors.NoRespondersError) as exc:
+        raise RpcFailure(
+            RpcError(
+                code=ErrorCode.UNAVAILABLE,
+                message="service did not answer",
+                details={"subject": subject, "reason": type(exc).__name__},
+            )
+        ) from exc
+    reply = RpcReply[result_model].model_validate_json(response.body)  # type: ignore[valid-type]
+    if reply.error is not None:
+        raise RpcFailure(reply.error)
+    if reply.result is None:
+        raise RpcFailure(RpcError(code=ErrorCode.INTERNAL, message="empty reply"))
+    result: ResultT = reply.result
+    return result

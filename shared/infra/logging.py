@@ -1,0 +1,81 @@
+"""structlog through the standard library, so FastStream, uvicorn and pymongo lines match.
+
+JSON when stderr is not a TTY, readable on a TTY. Every line carries `service`; inside a
+request or message the `correlation_id` bound in contextvars is added too.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import structlog
+from structlog.types import EventDict, Processor, WrappedLogger
+
+# Libraries whose own handlers would print a second copy of each line.
+_FOREIGN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "faststream", "pymongo", "nats")
+
+
+def _add_service(service: str) -> Processor:
+    def processor(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+        event_dict.setdefault("service", service)
+        return event_dict
+
+    return processor
+
+
+def configure_logging(service: str, *, level: str = "INFO", json: bool | None = None) -> None:
+    as_json = (not sys.stderr.isatty()) if json is None else json
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _add_service(service),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info if as_json else _keep,
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    renderer: Processor = (
+        structlog.processors.JSONRenderer(ensure_ascii=False)
+        if as_json
+        else structlog.dev.ConsoleRenderer()
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        # FastStream passes the message's subject and ids as `extra`: keep them.
+        foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level.upper())
+    for name in _FOREIGN_LOGGERS:
+        foreign = logging.getLogger(name)
+        foreign.handlers = []
+        foreign.propagate = True
+    logging.getLogger("pymongo").setLevel(logging.WARNING)
+
+
+def _keep(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+    return event_dict
+
+
+def get_logger(name: str | None = None) -> Any:
+    return structlog.stdlib.get_logger(name)
+
+
+def bind_correlation(correlation_id: str | None) -> None:
+    if correlation_id:
+        structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+
+
+def clear_correlation() -> None:
+    structlog.contextvars.unbind_contextvars("correlation_id")

@@ -1,0 +1,124 @@
+"""The one start-up helper every service uses, so each entry point stays tiny.
+
+`build_service_app` wires a FastStream app: connect, provision streams, open the store,
+create indexes, answer the readiness ping, run the outbox sweeper; the service's own
+`setup` builds its use cases and puts them in FastStream's context.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from faststream import FastStream
+from faststream.nats import NatsBroker
+from pymongo import AsyncMongoClient, IndexModel
+
+from shared.contracts.rpc.common import PingRequest, Pong, ping_subject
+from shared.contracts.streams import ALL_STREAMS
+from shared.infra.broker import ensure_streams, rpc_responder, rpc_subscriber_options
+from shared.infra.logging import configure_logging, get_logger
+from shared.infra.mongo import (
+    Database,
+    Document,
+    OutboxRelay,
+    ProcessedEvents,
+    ensure_indexes,
+    make_mongo_client,
+)
+from shared.infra.settings import Settings
+
+log = get_logger(__name__)
+
+
+@dataclass
+class ServiceContext:
+    """What a service's `setup` receives once the process is connected."""
+
+    settings: Settings
+    broker: NatsBroker
+    db: Database
+    outbox: OutboxRelay
+    processed: ProcessedEvents
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+Setup = Callable[[ServiceContext], Awaitable[Mapping[str, Any]]]
+
+
+def instance_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def build_service_app(
+    settings: Settings,
+    broker: NatsBroker,
+    *,
+    setup: Setup,
+    indexes: Mapping[str, Sequence[IndexModel]] | None = None,
+    outbox_collections: Sequence[str] = (),
+) -> FastStream:
+    app = FastStream(broker, logger=None)
+    instance = settings.instance or instance_name()
+    state: dict[str, Any] = {}
+
+    async def ping(_: PingRequest) -> Pong:
+        return Pong(service=settings.service, instance=instance)
+
+    broker.subscriber(ping_subject(settings.service), **rpc_subscriber_options(settings.service))(
+        rpc_responder(PingRequest, ping)
+    )
+
+    @app.on_startup
+    async def connect() -> None:
+        await broker.connect()
+        # Every process provisions the streams idempotently, so start order never matters.
+        await ensure_streams(broker, ALL_STREAMS)
+        client: AsyncMongoClient[Document] = make_mongo_client(settings)
+        db = client[settings.database_name()]
+        outbox = OutboxRelay(db, broker, outbox_collections)
+        processed = ProcessedEvents(db, settings.processed_events_ttl_seconds)
+        all_indexes: dict[str, Sequence[IndexModel]] = dict(indexes or {})
+        all_indexes[processed.collection_name] = processed.indexes()
+        for name in outbox_collections:
+            all_indexes[name] = [*all_indexes.get(name, ()), *OutboxRelay.indexes()]
+        await ensure_indexes(db, all_indexes)
+        context = ServiceContext(settings, broker, db, outbox, processed)
+        for key, value in (await setup(context)).items():
+            app.context.set_global(key, value)
+        state.update(client=client, context=context, stop=asyncio.Event())
+
+    @app.after_startup
+    async def started() -> None:
+        context: ServiceContext = state["context"]
+        if outbox_collections:
+            context.tasks.append(
+                asyncio.create_task(
+                    context.outbox.run_sweeper(settings.outbox_sweep_seconds, state["stop"])
+                )
+            )
+        log.info("service.started", instance=instance)
+
+    @app.on_shutdown
+    async def stop() -> None:
+        if "stop" in state:
+            state["stop"].set()
+            context = state["context"]
+            for task in context.tasks:
+                task.cancel()
+            await asyncio.gather(*context.tasks, return_exceptions=True)
+            await state["client"].close()
+        log.info("service.stopped", instance=instance)
+
+    return app
+
+
+def run_service(service: str, build_app: Callable[[Settings], FastStream]) -> None:
+    """Entry point body of `python -m services.<name>`."""
+    settings = Settings(service=service)
+    configure_logging(service, level=settings.log_level, json=settings.log_json)
+    asyncio.run(build_app(settings).run())

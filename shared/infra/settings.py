@@ -1,0 +1,59 @@
+"""Settings from the environment (pydantic-settings). Built in `__main__`, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INNOHUB_", extra="ignore")
+
+    service: str = "innohub"
+    instance: str = ""
+    environment: str = Field("local", description="local | test | production")
+    log_level: str = "INFO"
+    log_json: bool | None = Field(None, description="None: JSON unless stderr is a TTY")
+
+    data_dir: Path = Path(".data")
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = Field(8000, ge=1, le=65535)
+    nats_port: int = Field(4222, ge=1, le=65535)
+    nats_url: str | None = Field(
+        None, validation_alias=AliasChoices("NATS_URL", "INNOHUB_NATS_URL")
+    )
+    mongodb_url: str | None = Field(
+        None, validation_alias=AliasChoices("MONGODB_URL", "INNOHUB_MONGODB_URL")
+    )
+    database_prefix: str = "innohub"
+
+    rpc_timeout_seconds: float = Field(5.0, gt=0, le=60)
+    # Redelivery: a handler that raises is redelivered after these delays; after the last
+    # delivery the message goes to the DLQ stream.
+    event_max_deliver: int = Field(6, ge=1, le=100)
+    event_backoff_seconds: list[float] = Field(
+        default_factory=lambda: [1.0, 5.0, 30.0, 120.0, 600.0]
+    )
+    event_ack_wait_seconds: float = Field(60.0, gt=0)
+    outbox_sweep_seconds: float = Field(5.0, gt=0)
+    # Must outlast ack wait × max deliver plus the outbox retry window (DESIGN §12).
+    processed_events_ttl_seconds: int = Field(14 * 24 * 3600, ge=3600)
+
+    jwt_secret: str | None = None
+    jwt_issuer: str = "innohub"
+    access_token_minutes: int = Field(15, ge=1, le=24 * 60)
+    refresh_token_days: int = Field(30, ge=1, le=365)
+    admin_email: str | None = None
+    admin_password: str | None = None
+    cors_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    auth_rate_limit_per_minute: int = Field(10, ge=1)
+
+    @property
+    def effective_nats_url(self) -> str:
+        return self.nats_url or f"nats://127.0.0.1:{self.nats_port}"
+
+    def database_name(self, service: str | None = None) -> str:
+        return f"{self.database_prefix}_{service or self.service}"
