@@ -25,7 +25,12 @@ from services.gateway.service import Identity
 from shared.contracts.streams import ALL_STREAMS
 from shared.infra.broker import ensure_streams, make_broker
 from shared.infra.logging import get_logger
-from shared.infra.mongo import OutboxRelay, ensure_indexes, make_mongo_client
+from shared.infra.mongo import (
+    OutboxRelay,
+    close_mongo_client,
+    ensure_indexes,
+    make_mongo_client,
+)
 from shared.infra.settings import Settings
 
 log = get_logger(__name__)
@@ -67,7 +72,7 @@ def build_app(settings: Settings) -> FastAPI:
             stop.set()
             await sweeper
             await broker.stop()
-            await client.close()
+            await close_mongo_client(client)
             log.info("gateway.stopped")
 
     async def resolve_actor(request: Request) -> None:

@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.contracts.base import ErrorCode
+from shared.contracts.base import DomainError, ErrorCode
 from shared.infra.broker import RpcFailure
 from shared.infra.logging import get_logger
 
@@ -154,6 +154,12 @@ def install(app: FastAPI) -> None:
         if exc.code in (ErrorCode.INTERNAL, ErrorCode.UNAVAILABLE):
             log.warning("rpc.failure", code=exc.code, message=exc.error.message)
         return problem_response(request, from_rpc(exc))
+
+    @app.exception_handler(DomainError)
+    async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        code = getattr(exc, "problem_code", None) or RPC_STATUS.get(exc.code, "internal")
+        extra = {"details": exc.details} if exc.details else {}
+        return problem_response(request, Problem(code, exc.message, **extra))
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:

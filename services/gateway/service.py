@@ -25,6 +25,10 @@ from shared.infra.mongo import Document, OutboxRelay
 log = get_logger(__name__)
 
 
+class EmailAlreadyRegistered(Conflict):
+    problem_code = "email_taken"
+
+
 class AuthFailure(Exception):
     """Sign-in failed; `code` is a problem code (`invalid_credentials`, `refresh_reused`…)."""
 
@@ -114,7 +118,7 @@ class Identity:
         try:
             await self.store.insert(user, [envelope])
         except EmailTaken:
-            raise Conflict("email đã được đăng ký", code=None, field="email") from None
+            raise EmailAlreadyRegistered("email đã được đăng ký", field="email") from None
         await self.outbox.flush(USERS, user_id)
         log.info("user.registered", user_id=user_id, role=account.role.value)
         return user

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -47,9 +48,12 @@ class Notification:
     read: bool = False
 
 
+_NOTIFICATION_NAMESPACE = uuid.UUID("5f0d7a3e-9a52-4c4e-8f0e-6d1b8d3f2a10")
+
+
 def notification_id(event_id: str, recipient_id: str, channel: Channel) -> str:
     """Deterministic, so a redelivered event can only ever write the same notification."""
-    return f"{event_id}:{recipient_id}:{channel.value}"
+    return str(uuid.uuid5(_NOTIFICATION_NAMESPACE, f"{event_id}:{recipient_id}:{channel.value}"))
 
 
 _templates = Environment(

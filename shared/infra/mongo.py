@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -43,6 +44,13 @@ def make_mongo_client(settings: Settings) -> AsyncMongoClient[Document]:
         "data will not survive a restart",
     )
     return cast("AsyncMongoClient[Document]", AsyncMongoMockClient(tz_aware=True))
+
+
+async def close_mongo_client(client: AsyncMongoClient[Document]) -> None:
+    # The embedded store's close() is synchronous; PyMongo's is a coroutine.
+    closing = client.close()
+    if inspect.isawaitable(closing):
+        await closing
 
 
 async def ensure_indexes(db: Database, indexes: Mapping[str, Sequence[IndexModel]]) -> None:

@@ -27,6 +27,7 @@ from shared.infra.mongo import (
     Document,
     OutboxRelay,
     ProcessedEvents,
+    close_mongo_client,
     ensure_indexes,
     make_mongo_client,
 )
@@ -111,7 +112,7 @@ def build_service_app(
             for task in context.tasks:
                 task.cancel()
             await asyncio.gather(*context.tasks, return_exceptions=True)
-            await state["client"].close()
+            await close_mongo_client(state["client"])
         log.info("service.stopped", instance=instance)
 
     return app

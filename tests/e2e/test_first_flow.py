@@ -1,0 +1,129 @@
+"""The processes as `make run` starts them, driven over HTTP: register → event → inbox."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shared.infra.launcher import LaunchError, Stack, free_port, port_is_free
+from shared.infra.settings import Settings
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    data_dir = tmp_path_factory.mktemp("stack")
+    settings = Settings(
+        data_dir=data_dir, gateway_port=free_port(), nats_port=free_port(), nats_url=None
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("INNOHUB_") and key not in ("NATS_URL", "MONGODB_URL")
+    }
+    env.update(
+        INNOHUB_NATS_PORT=str(settings.nats_port),
+        INNOHUB_LOG_LEVEL="WARNING",
+        INNOHUB_ADMIN_EMAIL="admin@govap.gov.vn",
+        INNOHUB_ADMIN_PASSWORD="quan-tri-vien-2026",
+    )
+    running = Stack(settings, env=env)
+    running.start()
+    yield running
+    running.stop()
+
+
+def poll(check: Callable[[], bool], timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.1)
+
+
+def test_register_then_welcome_in_inbox_over_http(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.base_url, timeout=10) as http:
+        ready = http.get("/readyz")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["ready"] is True
+        created = http.post(
+            "/api/v1/auth/register",
+            json={
+                "email": "hoa@example.vn",
+                "password": "mat-khau-cua-hoa",
+                "full_name": "Đặng Thị Hoa",
+                "consent": True,
+            },
+        )
+        assert created.status_code == 201, created.text
+        tokens = http.post(
+            "/api/v1/auth/login", json={"email": "hoa@example.vn", "password": "mat-khau-cua-hoa"}
+        ).json()
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        inbox: dict[str, object] = {}
+
+        def welcomed() -> bool:
+            inbox.update(http.get("/api/v1/notifications", headers=headers).json())
+            return inbox.get("total") == 1
+
+        poll(welcomed)
+        item = inbox["items"][0]  # type: ignore[index]
+        assert item["title"] == "Chào mừng Đặng Thị Hoa đến với Gò Vấp InnoHub"
+        assert http.get("/").status_code == 200
+        assert http.get("/docs").status_code == 200
+        assert "/api/v1/auth/register" in http.get("/openapi.json").json()["paths"]
+
+
+def test_a_taken_port_fails_at_once_naming_the_variable(stack: Stack, tmp_path: Path) -> None:
+    clash = Stack(Settings(data_dir=tmp_path, gateway_port=stack.settings.gateway_port))
+    with pytest.raises(LaunchError, match="INNOHUB_GATEWAY_PORT"):
+        clash.start()
+    clash = Stack(
+        Settings(data_dir=tmp_path, gateway_port=free_port(), nats_port=stack.settings.nats_port)
+    )
+    with pytest.raises(LaunchError, match="INNOHUB_NATS_PORT"):
+        clash.start()
+
+
+def test_launcher_stops_everything_on_sigint_within_ten_seconds(tmp_path: Path) -> None:
+    gateway_port, nats_port = free_port(), free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INNOHUB_")}
+    env.update(
+        INNOHUB_GATEWAY_PORT=str(gateway_port),
+        INNOHUB_NATS_PORT=str(nats_port),
+        INNOHUB_DATA_DIR=str(tmp_path),
+        INNOHUB_LOG_LEVEL="WARNING",
+    )
+    launcher = subprocess.Popen(
+        [sys.executable, "-m", "shared.infra.launcher"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert launcher.stdout is not None
+        banner = ""
+        while "Ctrl-C" not in banner:
+            line = launcher.stdout.readline()
+            assert line, "launcher exited before it was ready"
+            banner += line
+        assert f"http://127.0.0.1:{gateway_port}/docs" in banner
+        started = time.monotonic()
+        launcher.send_signal(signal.SIGINT)
+        assert launcher.wait(timeout=12) == 0
+        assert time.monotonic() - started < 10
+        poll(lambda: port_is_free("127.0.0.1", gateway_port), timeout=2)
+        poll(lambda: port_is_free("127.0.0.1", nats_port), timeout=2)
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+import httpx
+import nats
+import pytest
+from faststream import TestApp
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+
+from services.gateway.app import build_app as build_gateway
+from services.notifications.app import build_app as build_notifications
+from shared.infra.settings import Settings
+from shared.infra.testing import NatsServer
+
+
+@pytest.fixture
+async def js(nats_server: NatsServer) -> AsyncIterator[JetStreamContext]:
+    """A JetStream context on a server whose streams were removed: each test starts clean."""
+    client = await nats.connect(nats_server.url)
+    context = client.jetstream()
+    for info in await context.streams_info():
+        with suppress(NotFoundError):
+            await context.delete_stream(info.config.name)
+    yield context
+    await client.close()
+
+
+@pytest.fixture
+def gateway_settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "service": "gateway",
+            "admin_email": "admin@govap.gov.vn",
+            "admin_password": "quan-tri-vien-2026",
+            "auth_rate_limit_per_minute": 1000,
+        }
+    )
+
+
+@asynccontextmanager
+async def running_gateway(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    app = build_gateway(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client
+
+
+@pytest.fixture
+async def notifications_service(settings: Settings, js: JetStreamContext) -> AsyncIterator[None]:
+    app = build_notifications(settings.model_copy(update={"service": "notifications"}))
+    async with TestApp(app):
+        yield
+
+
+@pytest.fixture
+async def api(
+    gateway_settings: Settings, js: JetStreamContext, notifications_service: None
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_gateway(gateway_settings) as client:
+        yield client
+
+
+async def register(
+    api: httpx.AsyncClient, email: str, *, password: str = "mat-khau-du-dai", **extra: object
+) -> httpx.Response:
+    body = {"email": email, "password": password, "full_name": "Lê Minh Châu", "consent": True}
+    return await api.post("/api/v1/auth/register", json={**body, **extra})
+
+
+async def login(
+    api: httpx.AsyncClient, email: str, password: str = "mat-khau-du-dai"
+) -> dict[str, str]:
+    response = await api.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    tokens: dict[str, str] = response.json()
+    return tokens
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}

@@ -1,0 +1,249 @@
+"""The event kit against a real nats-server: ids, streams, consumers, outbox, idempotency, DLQ."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import pytest
+from faststream.nats import NatsBroker
+from nats.js import JetStreamContext
+from nats.js import api as js_api
+from pymongo_async_mock import AsyncMongoMockClient
+
+from shared.contracts.base import Envelope, Role
+from shared.contracts.events.identity import UserRegisteredV1
+from shared.contracts.streams import ALL_STREAMS, DLQ, IDENTITY
+from shared.infra.broker import consumer_options, ensure_streams, make_broker, publish_event
+from shared.infra.mongo import OutboxRelay, ProcessedEvents, with_outbox
+from shared.infra.settings import Settings
+from shared.infra.testing import eventually
+
+Handler = Callable[[Envelope], Awaitable[None]]
+
+
+def registered(user_id: str = "u1") -> Envelope:
+    event = UserRegisteredV1(
+        user_id=user_id, email=f"{user_id}@example.vn", full_name="Trần Văn Bình", role=Role.FOUNDER
+    )
+    return Envelope.wrap(event, aggregate_id=user_id, correlation_id="corr-1")
+
+
+@pytest.fixture
+async def broker(settings: Settings, js: JetStreamContext) -> AsyncIterator[NatsBroker]:
+    broker = make_broker(settings)
+    await broker.connect()
+    await ensure_streams(broker, ALL_STREAMS)
+    yield broker
+    await broker.stop()
+
+
+async def start_consumer(
+    broker: NatsBroker, settings: Settings, durable: str, handle: Handler
+) -> None:
+    @broker.subscriber("identity.>", **consumer_options(settings, stream=IDENTITY, durable=durable))
+    async def consume(envelope: Envelope) -> None:
+        await handle(envelope)
+
+    await broker.start()
+
+
+async def stream_count(js: JetStreamContext, name: str) -> int:
+    return int((await js.stream_info(name)).state.messages)
+
+
+async def test_streams_are_provisioned_with_duplicate_window_and_retention(
+    broker: NatsBroker, js: JetStreamContext
+) -> None:
+    for spec in ALL_STREAMS:
+        config = (await js.stream_info(spec.name)).config
+        assert config.duplicate_window == pytest.approx(spec.duplicate_window_seconds)
+        assert config.max_age == pytest.approx(spec.max_age_seconds)
+        assert config.storage == js_api.StorageType.FILE
+        assert config.subjects == list(spec.subjects)
+
+
+async def test_republished_event_is_dropped_by_its_message_id(
+    broker: NatsBroker, js: JetStreamContext
+) -> None:
+    envelope = registered()
+    first = await publish_event(broker, envelope)
+    second = await publish_event(broker, envelope)
+    assert not first.duplicate
+    assert second.duplicate
+    assert await stream_count(js, "IDENTITY") == 1
+    stored = await js.get_last_msg("IDENTITY", envelope.type)
+    assert stored.headers is not None and stored.headers["Nats-Msg-Id"] == envelope.id
+    assert Envelope.model_validate_json(stored.data) == envelope
+
+
+async def test_consumer_config_on_the_server_is_what_the_kit_asked_for(
+    broker: NatsBroker, settings: Settings, js: JetStreamContext
+) -> None:
+    async def ignore(_: Envelope) -> None:
+        return None
+
+    await start_consumer(broker, settings, "tests-config", ignore)
+    info = await js.consumer_info("IDENTITY", "tests-config")
+    assert info.config.durable_name == "tests-config"
+    assert info.config.ack_policy == js_api.AckPolicy.EXPLICIT
+    assert info.config.max_deliver == settings.event_max_deliver
+    assert info.config.ack_wait == pytest.approx(settings.event_ack_wait_seconds)
+    assert info.config.filter_subject == "identity.>"
+
+
+async def test_failing_handler_is_retried_then_dead_lettered_with_its_error(
+    broker: NatsBroker, settings: Settings, js: JetStreamContext
+) -> None:
+    attempts: list[str] = []
+
+    async def always_fails(envelope: Envelope) -> None:
+        attempts.append(envelope.id)
+        raise RuntimeError("hộp thư đầy: mailbox full")
+
+    await start_consumer(broker, settings, "tests-dlq", always_fails)
+    envelope = registered("dlq-user")
+    await publish_event(broker, envelope)
+
+    await eventually(lambda: stream_count(js, DLQ.name), until=lambda n: n == 1)
+    letter_msg = await js.get_last_msg(DLQ.name, "dlq.identity.tests-dlq")
+    letter: dict[str, Any] = json.loads(letter_msg.data)
+    assert letter["error"] == "RuntimeError: hộp thư đầy: mailbox full"
+    assert letter["original_subject"] == envelope.type
+    assert letter["consumer"] == "tests-dlq"
+    assert letter["delivered"] == settings.event_max_deliver
+    assert Envelope.model_validate_json(letter["message"]) == envelope
+    assert len(attempts) == settings.event_max_deliver  # redelivered, not terminated at once
+
+    async def settled() -> tuple[int, int]:
+        info = await js.consumer_info("IDENTITY", "tests-dlq")
+        return info.num_ack_pending, info.num_pending
+
+    assert await eventually(settled, until=lambda s: s == (0, 0)) == (0, 0)
+
+
+async def test_handler_that_fails_once_succeeds_on_redelivery(
+    broker: NatsBroker, settings: Settings, js: JetStreamContext
+) -> None:
+    attempts: list[str] = []
+
+    async def flaky(envelope: Envelope) -> None:
+        attempts.append(envelope.id)
+        if len(attempts) == 1:
+            raise ConnectionError("database blinked")
+
+    await start_consumer(broker, settings, "tests-flaky", flaky)
+    await publish_event(broker, registered("flaky"))
+
+    async def count() -> int:
+        return len(attempts)
+
+    await eventually(count, until=lambda n: n == 2)
+    assert await stream_count(js, DLQ.name) == 0
+
+
+async def test_same_event_delivered_twice_has_one_effect(
+    broker: NatsBroker, settings: Settings, js: JetStreamContext
+) -> None:
+    db = AsyncMongoMockClient()["idempotency"]
+    processed = ProcessedEvents(db, ttl_seconds=3600)
+    effects: list[str] = []
+    deliveries: list[str] = []
+
+    async def handle(envelope: Envelope) -> None:
+        deliveries.append(envelope.id)
+
+        async def effect() -> None:
+            effects.append(envelope.id)
+
+        await processed.once("tests-idem", envelope, effect)
+
+    await start_consumer(broker, settings, "tests-idem", handle)
+    envelope = registered("twice")
+    # Beyond the duplicate window JetStream would deliver it again: simulate with two
+    # publishes under different message ids carrying the same event id.
+    for attempt in ("a", "b"):
+        await js.publish(
+            envelope.type, envelope.model_dump_json().encode(), headers={"Nats-Msg-Id": attempt}
+        )
+
+    async def delivered() -> int:
+        return len(deliveries)
+
+    await eventually(delivered, until=lambda n: n == 2)
+    assert effects == [envelope.id]
+
+
+async def test_outbox_event_written_but_never_relayed_is_recovered_by_the_sweep(
+    broker: NatsBroker, settings: Settings, js: JetStreamContext
+) -> None:
+    db = AsyncMongoMockClient()["outbox_crash"]
+    received: list[str] = []
+
+    async def record(envelope: Envelope) -> None:
+        received.append(envelope.id)
+
+    await start_consumer(broker, settings, "tests-outbox", record)
+    envelope = registered("crash-before-relay")
+    # The state write with its event; the process "dies" before flush is called.
+    await db.users.update_one(
+        {"_id": "crash-before-relay"},
+        with_outbox({"$set": {"name": "Bình"}}, [envelope]),
+        upsert=True,
+    )
+    relay = OutboxRelay(db, broker, ["users"])  # a new process starts
+    assert await relay.sweep() == 1
+
+    async def got() -> list[str]:
+        return received
+
+    assert await eventually(got) == [envelope.id]
+    doc = await db.users.find_one({"_id": "crash-before-relay"})
+    assert doc is not None and doc["_outbox"] == []
+    assert doc["name"] == "Bình"
+
+
+async def test_relay_that_dies_after_publishing_causes_no_second_delivery(
+    broker: NatsBroker, settings: Settings, js: JetStreamContext
+) -> None:
+    db = AsyncMongoMockClient()["outbox_republish"]
+    received: list[str] = []
+
+    async def record(envelope: Envelope) -> None:
+        received.append(envelope.id)
+
+    await start_consumer(broker, settings, "tests-republish", record)
+    envelope = registered("crash-after-publish")
+    await db.users.update_one(
+        {"_id": "crash-after-publish"}, with_outbox({"$set": {"v": 1}}, [envelope]), upsert=True
+    )
+    # The relay published but died before pulling the entry out of the document.
+    await publish_event(broker, envelope)
+    relay = OutboxRelay(db, broker, ["users"])
+    assert await relay.sweep() == 1  # republished after restart...
+
+    async def got() -> list[str]:
+        return received
+
+    await eventually(got)
+    assert await stream_count(js, "IDENTITY") == 1  # ...and dropped by JetStream
+    fresh = registered("after")
+    await publish_event(broker, fresh)
+    await eventually(got, until=lambda r: fresh.id in r)
+    assert received == [envelope.id, fresh.id]
+
+
+async def test_flush_publishes_right_after_the_write(
+    broker: NatsBroker, js: JetStreamContext
+) -> None:
+    db = AsyncMongoMockClient()["outbox_flush"]
+    envelopes = [registered("f1"), registered("f2")]
+    await db.users.insert_one(
+        {"_id": "f", "_outbox": [e.model_dump(mode="json") for e in envelopes]}
+    )
+    relay = OutboxRelay(db, broker, ["users"])
+    assert await relay.flush("users", "f") == 2
+    assert await stream_count(js, "IDENTITY") == 2
+    assert (await db.users.find_one({"_id": "f"}) or {})["_outbox"] == []
+    assert await relay.sweep() == 0

@@ -1,0 +1,324 @@
+"""Accounts, tokens and the problem+json baseline, through the gateway on a real nats-server."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+import pytest
+from nats.js import JetStreamContext
+
+from services.gateway.auth import AccessTokens
+from shared.contracts.base import Actor, Envelope, Role
+from shared.infra.settings import Settings
+from shared.infra.testing import eventually
+from tests.integration.conftest import bearer, login, register, running_gateway
+
+API = "/api/v1"
+
+
+def assert_problem(response: httpx.Response, status: int, code: str) -> dict[str, object]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, object] = response.json()
+    assert body["code"] == code
+    assert body["status"] == status
+    assert body["type"] == f"/problems/{code}"
+    assert "Traceback" not in response.text
+    return body
+
+
+async def test_register_stores_a_founder_and_publishes_the_event_once(
+    api: httpx.AsyncClient, js: JetStreamContext
+) -> None:
+    response = await register(api, "Chau.Le@Example.VN", phone="0912 345 678", locale="en")
+    assert response.status_code == 201, response.text
+    user = response.json()
+    assert user["email"] == "chau.le@example.vn"
+    assert user["role"] == "founder"
+    assert user["phone"] == "+84912345678"
+    assert user["locale"] == "en"
+    assert "password" not in response.text
+    assert "password_hash" not in response.text
+
+    async def registered() -> list[Envelope]:
+        found = []
+        sub = await js.pull_subscribe("identity.user.registered.v1", stream="IDENTITY")
+        try:
+            for msg in await sub.fetch(10, timeout=0.5):
+                found.append(Envelope.model_validate_json(msg.data))
+        except TimeoutError:
+            pass
+        finally:
+            await sub.unsubscribe()
+        return [e for e in found if e.subject == user["id"]]
+
+    events = await eventually(registered)
+    assert len(events) == 1
+    assert events[0].data["email"] == "chau.le@example.vn"
+
+
+async def test_email_is_unique_case_insensitively(api: httpx.AsyncClient) -> None:
+    assert (await register(api, "binh@example.vn")).status_code == 201
+    duplicate = await register(api, "BINH@Example.vn")
+    assert_problem(duplicate, 409, "email_taken")
+
+
+async def test_registration_requires_explicit_consent(api: httpx.AsyncClient) -> None:
+    refused = await register(api, "noconsent@example.vn", consent=False)
+    assert_problem(refused, 422, "invalid")
+    missing = await api.post(
+        f"{API}/auth/register",
+        json={"email": "m@example.vn", "password": "mat-khau-du-dai", "full_name": "An"},
+    )
+    assert_problem(missing, 422, "invalid")
+    # nothing was stored: the address is still free
+    assert (await register(api, "noconsent@example.vn")).status_code == 201
+
+
+async def test_consent_is_recorded_with_time_and_notice_version(api: httpx.AsyncClient) -> None:
+    await register(api, "consent@example.vn")
+    tokens = await login(api, "consent@example.vn")
+    me = await api.get(f"{API}/me", headers=bearer(tokens["access_token"]))
+    assert me.status_code == 200
+    state = api.app.state.gateway  # type: ignore[attr-defined]
+    doc = await state.identity.store.by_email("consent@example.vn")
+    assert doc["consent"]["privacy_notice_version"] == "2026-01"
+    assert doc["consent"]["accepted_at"] is not None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("password", "ngan-qua"),
+        ("phone", "12345"),
+        ("email", "not-an-email"),
+        ("full_name", "x" * 500),
+        ("locale", "fr"),
+    ],
+)
+async def test_bad_registration_fields_are_422(
+    api: httpx.AsyncClient, field: str, value: str
+) -> None:
+    body = {
+        "email": f"bad-{field}@example.vn",
+        "password": "mat-khau-du-dai",
+        "full_name": "Phạm Văn Đức",
+        "consent": True,
+        field: value,
+    }
+    response = await api.post(f"{API}/auth/register", json=body)
+    assert_problem(response, 422, "invalid")
+
+
+async def test_login_refresh_rotation_and_reuse_detection(api: httpx.AsyncClient) -> None:
+    await register(api, "rotate@example.vn")
+    wrong = await api.post(
+        f"{API}/auth/login", json={"email": "rotate@example.vn", "password": "sai-mat-khau-roi"}
+    )
+    assert_problem(wrong, 401, "invalid_credentials")
+    unknown = await api.post(
+        f"{API}/auth/login", json={"email": "nobody@example.vn", "password": "sai-mat-khau-roi"}
+    )
+    assert_problem(unknown, 401, "invalid_credentials")
+
+    first = await login(api, "ROTATE@example.vn")
+    assert first["token_type"] == "bearer"
+    me = await api.get(f"{API}/me", headers=bearer(first["access_token"]))
+    assert me.json()["email"] == "rotate@example.vn"
+
+    rotated = await api.post(f"{API}/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert rotated.status_code == 200
+    second = rotated.json()
+    assert second["refresh_token"] != first["refresh_token"]
+
+    reused = await api.post(f"{API}/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert_problem(reused, 401, "refresh_reused")
+    # the whole family is revoked, including the token handed out by the rotation
+    after = await api.post(f"{API}/auth/refresh", json={"refresh_token": second["refresh_token"]})
+    assert_problem(after, 401, "invalid_token")
+
+
+async def test_logout_revokes_the_refresh_token(api: httpx.AsyncClient) -> None:
+    await register(api, "logout@example.vn")
+    tokens = await login(api, "logout@example.vn")
+    out = await api.post(
+        f"{API}/auth/logout",
+        json={"refresh_token": tokens["refresh_token"]},
+        headers=bearer(tokens["access_token"]),
+    )
+    assert out.status_code == 204
+    again = await api.post(f"{API}/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert_problem(again, 401, "invalid_token")
+
+
+async def test_expired_and_forged_access_tokens_are_401(
+    api: httpx.AsyncClient, gateway_settings: Settings
+) -> None:
+    actor = Actor(id="someone", role=Role.FOUNDER)
+    key = gateway_settings.jwt_secret or ""
+    expired = AccessTokens(key, gateway_settings.jwt_issuer, timedelta(seconds=-5)).issue(actor)
+    assert_problem(await api.get(f"{API}/me", headers=bearer(expired)), 401, "token_expired")
+    forged = AccessTokens("another-key-entirely-32-bytes-long!!", "innohub", timedelta(minutes=5))
+    response = await api.get(f"{API}/me", headers=bearer(forged.issue(actor)))
+    assert_problem(response, 401, "invalid_token")
+    none_alg = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4Iiwicm9sZSI6ImFkbWluIn0."
+    assert_problem(await api.get(f"{API}/me", headers=bearer(none_alg)), 401, "invalid_token")
+    assert_problem(await api.get(f"{API}/me"), 401, "unauthorized")
+
+
+async def test_password_and_locale_changes(api: httpx.AsyncClient) -> None:
+    await register(api, "change@example.vn")
+    tokens = await login(api, "change@example.vn")
+    headers = bearer(tokens["access_token"])
+    updated = await api.patch(f"{API}/me", json={"locale": "en"}, headers=headers)
+    assert updated.json()["locale"] == "en"
+    wrong = await api.post(
+        f"{API}/me/password",
+        json={"current_password": "khong-dung-dau", "new_password": "mat-khau-moi-2026"},
+        headers=headers,
+    )
+    assert_problem(wrong, 403, "forbidden")
+    ok = await api.post(
+        f"{API}/me/password",
+        json={"current_password": "mat-khau-du-dai", "new_password": "mat-khau-moi-2026"},
+        headers=headers,
+    )
+    assert ok.status_code == 204
+    old_refresh = await api.post(
+        f"{API}/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
+    assert old_refresh.status_code == 401
+    await login(api, "change@example.vn", "mat-khau-moi-2026")
+
+
+async def test_admin_creates_staff_accounts_and_others_may_not(api: httpx.AsyncClient) -> None:
+    admin = await login(api, "admin@govap.gov.vn", "quan-tri-vien-2026")
+    staff = {
+        "email": "mentor@hdn.govap.vn",
+        "password": "chuyen-gia-2026",
+        "full_name": "Võ Thị Hồng",
+        "role": "mentor",
+        "organization": "business_association",
+    }
+    created = await api.post(
+        f"{API}/admin/users", json=staff, headers=bearer(admin["access_token"])
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["role"] == "mentor"
+    assert created.json()["organization"] == "business_association"
+    mentor = await login(api, "mentor@hdn.govap.vn", "chuyen-gia-2026")
+    me = await api.get(f"{API}/me", headers=bearer(mentor["access_token"]))
+    assert me.json()["role"] == "mentor"
+
+    other = {**staff, "email": "x@example.vn"}
+    forbidden = await api.post(
+        f"{API}/admin/users", json=other, headers=bearer(mentor["access_token"])
+    )
+    assert_problem(forbidden, 403, "forbidden")
+    assert_problem(await api.post(f"{API}/admin/users", json=other), 401, "unauthorized")
+    founder_role = {**other, "role": "founder"}
+    refused = await api.post(
+        f"{API}/admin/users", json=founder_role, headers=bearer(admin["access_token"])
+    )
+    assert_problem(refused, 422, "invalid")
+
+
+async def test_first_admin_is_created_once_and_never_overwritten(
+    gateway_settings: Settings, js: JetStreamContext
+) -> None:
+    async with running_gateway(gateway_settings) as first:
+        state = first.app.state.gateway  # type: ignore[attr-defined]
+        assert await state.identity.ensure_admin("admin@govap.gov.vn", "mat-khau-khac-han") is False
+        await login(first, "admin@govap.gov.vn", "quan-tri-vien-2026")
+
+
+async def test_nosql_operators_and_oversized_bodies_are_refused(api: httpx.AsyncClient) -> None:
+    operator = await api.post(
+        f"{API}/auth/login", json={"email": {"$ne": None}, "password": {"$gt": ""}}
+    )
+    assert_problem(operator, 422, "invalid")
+    big = "x" * (1024 * 1024 + 10)
+    response = await api.post(
+        f"{API}/auth/register",
+        content=b'{"email": "' + big.encode() + b'"}',
+        headers={"content-type": "application/json"},
+    )
+    assert_problem(response, 413, "payload_too_large")
+    malformed = await api.post(
+        f"{API}/auth/login", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert malformed.status_code in (400, 422)
+    assert malformed.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_errors_are_problem_json_in_vietnamese_or_english(api: httpx.AsyncClient) -> None:
+    vi = assert_problem(await api.get(f"{API}/no-such-thing"), 404, "not_found")
+    assert vi["title"] == "Không tìm thấy"
+    en = await api.get(f"{API}/no-such-thing", headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert assert_problem(en, 404, "not_found")["title"] == "Not found"
+    assert en.headers["content-language"] == "en"
+    assert_problem(await api.delete(f"{API}/auth/login"), 405, "method_not_allowed")
+
+
+async def test_security_headers_and_request_id_on_every_response(api: httpx.AsyncClient) -> None:
+    response = await api.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["x-request-id"] == "abc-123"
+
+
+async def test_login_and_register_are_rate_limited(
+    gateway_settings: Settings, js: JetStreamContext
+) -> None:
+    limited = gateway_settings.model_copy(update={"auth_rate_limit_per_minute": 3})
+    async with running_gateway(limited) as api:
+        body = {"email": "spray@example.vn", "password": "sai-mat-khau-roi"}
+        statuses = [(await api.post(f"{API}/auth/login", json=body)).status_code for _ in range(3)]
+        assert statuses == [401, 401, 401]
+        blocked = await api.post(f"{API}/auth/login", json=body)
+        assert_problem(blocked, 429, "rate_limited")
+        assert int(blocked.headers["retry-after"]) >= 1
+
+
+async def test_welcome_message_reaches_the_inbox_in_vietnamese(api: httpx.AsyncClient) -> None:
+    await register(api, "welcome@example.vn")
+    tokens = await login(api, "welcome@example.vn")
+    headers = bearer(tokens["access_token"])
+
+    async def inbox() -> dict[str, object]:
+        response = await api.get(f"{API}/notifications", headers=headers)
+        assert response.status_code == 200, response.text
+        body: dict[str, object] = response.json()
+        return body
+
+    page = await eventually(inbox, until=lambda p: p["total"] == 1)
+    item = page["items"][0]  # type: ignore[index]
+    assert item["kind"] == "welcome"
+    assert item["title"] == "Chào mừng Lê Minh Châu đến với Gò Vấp InnoHub"
+    assert item["read"] is False
+    assert page["unread"] == 1
+
+    await register(api, "other@example.vn")
+    other = await login(api, "other@example.vn")
+    stolen = await api.post(
+        f"{API}/notifications/{item['id']}/read", headers=bearer(other["access_token"])
+    )
+    assert_problem(stolen, 403, "forbidden")
+    marked = await api.post(f"{API}/notifications/{item['id']}/read", headers=headers)
+    assert marked.status_code == 200
+    assert marked.json()["unread"] == 0
+
+
+async def test_readiness_reports_each_service(api: httpx.AsyncClient) -> None:
+    response = await api.get("/readyz")
+    body = response.json()
+    assert body["checks"]["nats"] == "ok"
+    assert body["checks"]["notifications"] == "ok"
+    # registry, mentoring and competitions are not running in this test
+    assert body["checks"]["registry"] == "unavailable"
+    assert response.status_code == 503
+    assert (await api.get("/healthz")).json() == {"status": "ok"}
+    metrics = await api.get("/metrics")
+    assert "innohub_http_requests_total" in metrics.text
