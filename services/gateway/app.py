@@ -18,9 +18,16 @@ from services.gateway.deps import GatewayState
 from services.gateway.edge import EdgeMiddleware, HttpMetrics
 from services.gateway.problems import Problem
 from services.gateway.ratelimit import SlidingWindow
-from services.gateway.repository import INDEXES, USERS, UserStore
+from services.gateway.reference import ReferenceData
+from services.gateway.repository import (
+    INDEXES,
+    USERS,
+    ReferenceStore,
+    UserStore,
+)
 from services.gateway.routes import admin, me, notifications, ops
 from services.gateway.routes import auth as auth_routes
+from services.gateway.routes import reference as reference_routes
 from services.gateway.service import Identity
 from shared.contracts.streams import ALL_STREAMS
 from shared.infra.broker import ensure_streams, make_broker
@@ -61,7 +68,12 @@ def build_app(settings: Settings) -> FastAPI:
         admin = (settings.admin_email, settings.admin_password)
         if admin[0] and admin[1] and await identity.ensure_admin(admin[0], admin[1]):
             log.info("admin.created", email=admin[0])
-        app.state.gateway = GatewayState(settings=settings, broker=broker, identity=identity)
+        reference = ReferenceData(ReferenceStore(db), outbox, broker)
+        await reference.seed_if_empty()
+        await reference.republish_all()
+        app.state.gateway = GatewayState(
+            settings=settings, broker=broker, identity=identity, reference=reference
+        )
         app.state.access_tokens = access
         stop = asyncio.Event()
         sweeper = asyncio.create_task(outbox.run_sweeper(settings.outbox_sweep_seconds, stop))
@@ -115,7 +127,7 @@ def build_app(settings: Settings) -> FastAPI:
     )
 
     app.include_router(ops.router)
-    for module in (auth_routes, me, admin, notifications):
+    for module in (auth_routes, me, admin, notifications, reference_routes):
         app.include_router(module.router, prefix=API)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -10,6 +10,7 @@ from faststream.nats import NatsBroker
 from pydantic import BaseModel
 
 from services.gateway.problems import Problem
+from services.gateway.reference import ReferenceData
 from services.gateway.service import Identity
 from shared.contracts.base import Actor, RpcRequest
 from shared.infra.broker import call
@@ -23,6 +24,7 @@ class GatewayState:
     settings: Settings
     broker: NatsBroker
     identity: Identity
+    reference: ReferenceData
     extras: dict[str, object] = field(default_factory=dict)
 
 

@@ -93,3 +93,63 @@ class UserStore:
         cursor = self.tokens.find({"user_id": user_id}, {"_id": 0, "user_id": 0})
         found: list[dict[str, Any]] = await cursor.to_list(length=1000)
         return found
+
+
+# --- reference data ---------------------------------------------------------------------
+
+WARDS = "wards"
+SCHOOLS = "schools"
+SECTORS = "sectors"
+REFERENCE_COLLECTIONS = (WARDS, SCHOOLS, SECTORS)
+
+INDEXES.update(
+    {
+        WARDS: [IndexModel([("valid_from", ASCENDING), ("valid_to", ASCENDING)], name="validity")],
+        SCHOOLS: [IndexModel([("ward", ASCENDING), ("level", ASCENDING)], name="ward_level")],
+        SECTORS: [],
+    }
+)
+
+
+class CodeTaken(Exception):
+    pass
+
+
+class ReferenceStore:
+    """Wards, schools and sectors, keyed by their code, each with its own outbox."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def count(self, kind: str) -> int:
+        return await self.db[kind].count_documents({})
+
+    async def insert(self, kind: str, doc: Document, events: list[Envelope]) -> None:
+        try:
+            await self.db[kind].insert_one({**doc, OUTBOX_FIELD: outbox_entries(events)})
+        except DuplicateKeyError:
+            raise CodeTaken(doc["_id"]) from None
+
+    async def replace(
+        self, kind: str, code: str, version: int, fields: Document, events: list[Envelope]
+    ) -> Document | None:
+        update = with_outbox({"$set": fields, "$inc": {"version": 1}}, events)
+        return await self.db[kind].find_one_and_update(
+            {"_id": code, "version": version}, update, return_document=ReturnDocument.AFTER
+        )
+
+    async def get(self, kind: str, code: str) -> Document | None:
+        return await self.db[kind].find_one({"_id": code}, {OUTBOX_FIELD: 0})
+
+    async def find(
+        self, kind: str, query: Document, *, sort: str, skip: int = 0, limit: int = 0
+    ) -> tuple[list[Document], int]:
+        cursor = self.db[kind].find(query, {OUTBOX_FIELD: 0}).sort(sort, ASCENDING).skip(skip)
+        if limit:
+            cursor = cursor.limit(limit)
+        items: list[Document] = await cursor.to_list(length=limit or None)
+        return items, await self.db[kind].count_documents(query)
+
+    async def existing_codes(self, kind: str, codes: list[str]) -> set[str]:
+        cursor = self.db[kind].find({"_id": {"$in": codes}}, {"_id": 1})
+        return {doc["_id"] async for doc in cursor}

@@ -72,11 +72,11 @@ class Event(BaseModel):
         Event.registry[subject] = cls
 
     @classmethod
-    def producer(cls) -> str:
+    def producing_service(cls) -> str:
         return cls.subject.split(".", 1)[0]
 
     @classmethod
-    def version(cls) -> str:
+    def schema_version(cls) -> str:
         return cls.subject.rsplit(".", 1)[1]
 
 
@@ -111,10 +111,10 @@ class Envelope(BaseModel):
         return cls(
             id=event_id or new_id(),
             type=event.subject,
-            source=event.producer(),
+            source=type(event).producing_service(),
             subject=aggregate_id,
             correlationid=correlation_id,
-            dataschema=event.version(),
+            dataschema=type(event).schema_version(),
             data=event.model_dump(mode="json"),
         )
 

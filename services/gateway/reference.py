@@ -1,0 +1,166 @@
+"""Reference data use cases: wards (with validity and predecessors), schools, sectors."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from faststream.nats import NatsBroker
+
+from services.gateway import seed
+from services.gateway.repository import SCHOOLS, SECTORS, WARDS, CodeTaken, ReferenceStore
+from shared.contracts.base import Conflict, Envelope, Event, Invalid, NotFound
+from shared.contracts.events.reference import SchoolSavedV1, SectorSavedV1, WardSavedV1
+from shared.infra.broker import publish_event
+from shared.infra.logging import get_logger
+from shared.infra.mongo import Document, OutboxRelay
+
+log = get_logger(__name__)
+
+EVENTS: dict[str, type[Event]] = {
+    WARDS: WardSavedV1,
+    SCHOOLS: SchoolSavedV1,
+    SECTORS: SectorSavedV1,
+}
+_REPLAY_NAMESPACE = uuid.UUID("0e3f6c1a-8d1e-4f7b-9a53-2f8b1c7d4e60")
+
+
+def _to_doc(fields: dict[str, Any]) -> Document:
+    """Dates are stored as ISO text (BSON has no date), which sorts and compares correctly."""
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in fields.items()}
+
+
+def _event(kind: str, doc: Document) -> Event:
+    return EVENTS[kind].model_validate({**doc, "code": doc["_id"]})
+
+
+def _envelope(kind: str, doc: Document) -> Envelope:
+    """One id per (kind, code, version): a republish of the same state is a duplicate."""
+    event_id = str(uuid.uuid5(_REPLAY_NAMESPACE, f"{kind}:{doc['_id']}:{doc['version']}"))
+    return Envelope.wrap(_event(kind, doc), aggregate_id=doc["_id"], event_id=event_id)
+
+
+def ward_valid_on(doc: Document, day: date) -> bool:
+    on = day.isoformat()
+    return bool(doc["valid_from"] <= on and (doc.get("valid_to") is None or on <= doc["valid_to"]))
+
+
+class ReferenceData:
+    def __init__(self, store: ReferenceStore, outbox: OutboxRelay, broker: NatsBroker) -> None:
+        self.store = store
+        self.outbox = outbox
+        self.broker = broker
+
+    async def seed_if_empty(self) -> None:
+        seeds: dict[str, list[dict[str, Any]]] = {
+            WARDS: seed.wards(),
+            SECTORS: [dict(s) for s in seed.SECTORS],
+            SCHOOLS: [
+                {"code": code, "name": name, "level": level.value, "ward": ward, "active": True}
+                for code, name, level, ward in seed.SCHOOLS
+            ],
+        }
+        for kind, items in seeds.items():
+            if await self.store.count(kind):
+                continue
+            for item in items:
+                await self._create(kind, item)
+            log.info("reference.seeded", kind=kind, count=len(items))
+
+    async def republish_all(self) -> int:
+        """Publish every item's current state, so read models survive stream retention.
+
+        Event ids derive from (kind, code, version): inside the duplicate window JetStream
+        drops the repeat, and beyond it consumers skip ids they have seen.
+        """
+        published = 0
+        for kind in EVENTS:
+            items, _ = await self.store.find(kind, {}, sort="_id")
+            for doc in items:
+                event_id = str(
+                    uuid.uuid5(_REPLAY_NAMESPACE, f"{kind}:{doc['_id']}:{doc['version']}")
+                )
+                envelope = Envelope.wrap(
+                    _event(kind, doc), aggregate_id=doc["_id"], event_id=event_id
+                )
+                await publish_event(self.broker, envelope)
+                published += 1
+        return published
+
+    async def _create(self, kind: str, fields: dict[str, Any]) -> Document:
+        doc = _to_doc({k: v for k, v in fields.items() if k != "code"})
+        doc.update(_id=fields["code"], version=1, updated_at=datetime.now(UTC))
+        envelope = _envelope(kind, doc)
+        try:
+            await self.store.insert(kind, doc, [envelope])
+        except CodeTaken:
+            raise Conflict("mã đã tồn tại", code_taken=fields["code"]) from None
+        await self.outbox.flush(kind, doc["_id"])
+        return await self.get(kind, doc["_id"])
+
+    async def get(self, kind: str, code: str) -> Document:
+        doc = await self.store.get(kind, code)
+        if doc is None:
+            raise NotFound("không tìm thấy", kind=kind, code=code)
+        return doc
+
+    async def create(self, kind: str, fields: dict[str, Any]) -> Document:
+        await self._check(kind, fields)
+        return await self._create(kind, fields)
+
+    async def update(self, kind: str, code: str, version: int, fields: dict[str, Any]) -> Document:
+        current = await self.get(kind, code)
+        await self._check(kind, {**current, **fields, "code": code})
+        changes = _to_doc(fields)
+        changes["updated_at"] = datetime.now(UTC)
+        merged = {**current, **changes, "version": version + 1}
+        envelope = _envelope(kind, merged)
+        updated = await self.store.replace(kind, code, version, changes, [envelope])
+        if updated is None:
+            raise Conflict(
+                "dữ liệu đã được người khác sửa; hãy tải lại", current_version=current["version"]
+            )
+        await self.outbox.flush(kind, code)
+        return await self.get(kind, code)
+
+    async def _check(self, kind: str, fields: dict[str, Any]) -> None:
+        if kind == WARDS:
+            valid_from, valid_to = str(fields["valid_from"]), fields.get("valid_to")
+            if valid_to is not None and str(valid_to) < valid_from:
+                raise Invalid("ngày hết hiệu lực phải sau ngày bắt đầu", field="valid_to")
+            predecessors = list(fields.get("predecessors") or [])
+            missing = set(predecessors) - await self.store.existing_codes(WARDS, predecessors)
+            if missing:
+                raise Invalid("phường tiền thân không tồn tại", missing=sorted(missing))
+        if kind == SCHOOLS and not await self.store.existing_codes(WARDS, [fields["ward"]]):
+            raise Invalid("phường không tồn tại", field="ward", ward=fields["ward"])
+
+    async def wards(self, *, on: date | None, ward_set: str | None) -> list[Document]:
+        query: Document = {}
+        if ward_set:
+            query["ward_set"] = ward_set
+        items, _ = await self.store.find(WARDS, query, sort="_id")
+        if on is not None:
+            items = [doc for doc in items if ward_valid_on(doc, on)]
+        return sorted(items, key=lambda d: (d["valid_from"], _natural(d["name"])))
+
+    async def schools(
+        self, *, ward: str | None, level: str | None, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        query: Document = {}
+        if ward:
+            query["ward"] = ward
+        if level:
+            query["level"] = level
+        return await self.store.find(SCHOOLS, query, sort="name", skip=skip, limit=limit)
+
+    async def sectors(self) -> list[Document]:
+        items, _ = await self.store.find(SECTORS, {}, sort="_id")
+        return items
+
+
+def _natural(name: str) -> tuple[str, int]:
+    """`Phường 3` before `Phường 10`."""
+    head, _, tail = name.rpartition(" ")
+    return (head, int(tail)) if tail.isdigit() else (name, 0)

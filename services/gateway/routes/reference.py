@@ -1,0 +1,211 @@
+"""Reference data: read by anyone, written by admin."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Path, Query, status
+from pydantic import BaseModel, Field, StringConstraints
+
+from services.gateway.access import ADMIN, ANYONE, table
+from services.gateway.deps import State
+from services.gateway.repository import SCHOOLS, SECTORS, WARDS
+from shared.contracts.events.reference import SchoolLevel
+
+access = table(
+    {
+        "GET /wards": ANYONE,
+        "POST /wards": ADMIN,
+        "PUT /wards/{code}": ADMIN,
+        "GET /schools": ANYONE,
+        "POST /schools": ADMIN,
+        "PUT /schools/{code}": ADMIN,
+        "GET /sectors": ANYONE,
+        "POST /sectors": ADMIN,
+        "PUT /sectors/{code}": ADMIN,
+    }
+)
+router = APIRouter(tags=["reference"], dependencies=[access.dependency()])
+
+HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
+Code = Annotated[
+    str, StringConstraints(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=160)]
+CodePath = Annotated[str, Path(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")]
+
+
+def today() -> date:
+    return datetime.now(HCMC).date()
+
+
+class WardFields(BaseModel):
+    name: Name
+    valid_from: date
+    valid_to: date | None = None
+    predecessors: list[Code] = Field(default_factory=list, max_length=30)
+    ward_set: Annotated[str, StringConstraints(min_length=2, max_length=20)]
+
+
+class WardIn(WardFields):
+    code: Code
+
+
+class WardUpdate(WardFields):
+    version: int = Field(ge=1)
+
+
+class WardOut(WardIn):
+    current: bool
+    version: int
+
+
+class WardList(BaseModel):
+    items: list[WardOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class SchoolFields(BaseModel):
+    name: Name
+    level: SchoolLevel
+    ward: Code
+    active: bool = True
+
+
+class SchoolIn(SchoolFields):
+    code: Code
+
+
+class SchoolUpdate(SchoolFields):
+    version: int = Field(ge=1)
+
+
+class SchoolOut(SchoolIn):
+    version: int
+
+
+class SchoolList(BaseModel):
+    items: list[SchoolOut]
+    total: int
+    page: int
+    page_size: int
+
+
+class SectorFields(BaseModel):
+    name_vi: Name
+    name_en: Name
+
+
+class SectorIn(SectorFields):
+    code: Code
+
+
+class SectorUpdate(SectorFields):
+    version: int = Field(ge=1)
+
+
+class SectorOut(SectorIn):
+    version: int
+
+
+class SectorList(BaseModel):
+    items: list[SectorOut]
+    total: int
+    page: int
+    page_size: int
+
+
+def _ward(doc: dict[str, Any]) -> WardOut:
+    current = doc["valid_from"] <= today().isoformat() and (
+        doc.get("valid_to") is None or today().isoformat() <= doc["valid_to"]
+    )
+    return WardOut.model_validate({**doc, "code": doc["_id"], "current": current})
+
+
+def _with_code(doc: dict[str, Any]) -> dict[str, Any]:
+    return {**doc, "code": doc["_id"]}
+
+
+@router.get("/wards", response_model=WardList)
+async def list_wards(
+    state: State,
+    on: Annotated[
+        date | None, Query(description="Wards valid on this day (dd/mm/yyyy shown in UI)")
+    ] = None,
+    current: Annotated[bool, Query(description="Only the wards valid today")] = False,
+    ward_set: Annotated[str | None, Query(max_length=20)] = None,
+) -> WardList:
+    """Every ward set with its validity dates and predecessors; `current=true` for today's."""
+    day = today() if current else on
+    items = [_ward(doc) for doc in await state.reference.wards(on=day, ward_set=ward_set)]
+    return WardList(items=items, total=len(items), page=1, page_size=max(len(items), 1))
+
+
+@router.post("/wards", status_code=status.HTTP_201_CREATED, response_model=WardOut)
+async def create_ward(body: WardIn, state: State) -> WardOut:
+    return _ward(await state.reference.create(WARDS, body.model_dump()))
+
+
+@router.put("/wards/{code}", response_model=WardOut)
+async def update_ward(code: CodePath, body: WardUpdate, state: State) -> WardOut:
+    fields = body.model_dump(exclude={"version"})
+    return _ward(await state.reference.update(WARDS, code, body.version, fields))
+
+
+@router.get("/schools", response_model=SchoolList)
+async def list_schools(
+    state: State,
+    ward: Annotated[str | None, Query(max_length=48)] = None,
+    level: SchoolLevel | None = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> SchoolList:
+    items, total = await state.reference.schools(
+        ward=ward,
+        level=level.value if level else None,
+        skip=(page - 1) * page_size,
+        limit=page_size,
+    )
+    return SchoolList(
+        items=[SchoolOut.model_validate(_with_code(d)) for d in items],
+        total=total,
+        page=page,
+        page_size=page_size,
+    )
+
+
+@router.post("/schools", status_code=status.HTTP_201_CREATED, response_model=SchoolOut)
+async def create_school(body: SchoolIn, state: State) -> SchoolOut:
+    doc = await state.reference.create(SCHOOLS, body.model_dump(mode="json"))
+    return SchoolOut.model_validate(_with_code(doc))
+
+
+@router.put("/schools/{code}", response_model=SchoolOut)
+async def update_school(code: CodePath, body: SchoolUpdate, state: State) -> SchoolOut:
+    fields = body.model_dump(mode="json", exclude={"version"})
+    doc = await state.reference.update(SCHOOLS, code, body.version, fields)
+    return SchoolOut.model_validate(_with_code(doc))
+
+
+@router.get("/sectors", response_model=SectorList)
+async def list_sectors(state: State) -> SectorList:
+    items = [SectorOut.model_validate(_with_code(d)) for d in await state.reference.sectors()]
+    return SectorList(items=items, total=len(items), page=1, page_size=max(len(items), 1))
+
+
+@router.post("/sectors", status_code=status.HTTP_201_CREATED, response_model=SectorOut)
+async def create_sector(body: SectorIn, state: State) -> SectorOut:
+    doc = await state.reference.create(SECTORS, body.model_dump())
+    return SectorOut.model_validate(_with_code(doc))
+
+
+@router.put("/sectors/{code}", response_model=SectorOut)
+async def update_sector(code: CodePath, body: SectorUpdate, state: State) -> SectorOut:
+    doc = await state.reference.update(
+        SECTORS, code, body.version, body.model_dump(exclude={"version"})
+    )
+    return SectorOut.model_validate(_with_code(doc))
