@@ -58,7 +58,9 @@ class Services:
         self.actor: Actor | None = request.state.actor
         self.correlation_id: str | None = getattr(request.state, "correlation_id", None)
 
-    async def call(self, rpc: RpcRequest, result: type[ResultT]) -> ResultT:
+    async def call(
+        self, rpc: RpcRequest, result: type[ResultT], *, subject: str | None = None
+    ) -> ResultT:
         if rpc.actor is None and self.actor is not None:
             rpc = rpc.model_copy(update={"actor": self.actor})
         return await call(
@@ -67,6 +69,7 @@ class Services:
             result,
             timeout=self.state.settings.rpc_timeout_seconds,
             correlation_id=self.correlation_id,
+            subject=subject,
         )
 
 

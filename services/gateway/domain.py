@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, timedelta
 
 from shared.contracts.base import Invalid, Role
 
@@ -53,3 +54,24 @@ def check_password(password: str) -> None:
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise Invalid("mật khẩu quá dài", field="password", max_length=MAX_PASSWORD_LENGTH)
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The date `days` working days (Monday–Friday) after `start`; public holidays aside."""
+    current = start
+    remaining = days
+    while remaining > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            remaining -= 1
+    return current
+
+
+def anonymised(user_id: str) -> dict[str, object]:
+    """What stays of an account after its owner asked for deletion: no personal data."""
+    return {
+        "email": f"deleted-{user_id}@deleted.invalid",
+        "full_name": "Người dùng đã xoá",
+        "phone": None,
+        "password_hash": None,
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.base import Envelope
@@ -58,6 +58,17 @@ class UserStore:
 
     async def count(self) -> int:
         return await self.users.count_documents({})
+
+    async def deletion_requests(self, *, skip: int, limit: int) -> tuple[list[Document], int]:
+        query: Document = {"deletion": {"$exists": True}}
+        cursor = (
+            self.users.find(query, {"deletion": 1, "role": 1})
+            .sort("deletion.requested_at", DESCENDING)
+            .skip(skip)
+            .limit(limit)
+        )
+        items: list[Document] = await cursor.to_list(length=limit)
+        return items, await self.users.count_documents(query)
 
     # --- refresh tokens -------------------------------------------------------------------
 

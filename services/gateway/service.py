@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from services.gateway import auth, domain
 from services.gateway.repository import USERS, EmailTaken, UserStore
@@ -18,11 +19,16 @@ from shared.contracts.base import (
     Role,
     new_id,
 )
-from shared.contracts.events.identity import UserRegisteredV1, UserUpdatedV1
+from shared.contracts.events.identity import (
+    UserDeletionRequestedV1,
+    UserRegisteredV1,
+    UserUpdatedV1,
+)
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document, OutboxRelay
 
 log = get_logger(__name__)
+HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class EmailAlreadyRegistered(Conflict):
@@ -214,6 +220,52 @@ class Identity:
             raise Conflict("tài khoản vừa được thay đổi, vui lòng thử lại")
         # Every other session ends with the old password.
         await self.store.revoke_user(doc["_id"], datetime.now(UTC), "password_changed")
+
+    async def request_deletion(
+        self, actor: Actor, *, correlation_id: str | None = None
+    ) -> Document:
+        """File the request, erase the account's personal data, and tell every service.
+
+        The anonymised account, the request record and the event are one document write,
+        so the request cannot be acknowledged and then lost.
+        """
+        doc = await self.me(actor)
+        if doc.get("deletion"):
+            deletion: Document = doc["deletion"]
+            return deletion
+        now = datetime.now(UTC)
+        request_id = new_id()
+        deletion = {
+            "request_id": request_id,
+            "requested_at": now,
+            "due_by": domain.add_working_days(now.astimezone(HCMC).date(), 2).isoformat(),
+            "status": "carried_out_by_gateway",
+        }
+        event = UserDeletionRequestedV1(user_id=doc["_id"], request_id=request_id, requested_at=now)
+        envelope = Envelope.wrap(event, aggregate_id=doc["_id"], correlation_id=correlation_id)
+        changes = {**domain.anonymised(doc["_id"]), "deleted_at": now, "deletion": deletion}
+        if await self.store.update(doc["_id"], doc["version"], changes, [envelope]) is None:
+            raise Conflict("tài khoản vừa được thay đổi, vui lòng thử lại")
+        await self.store.revoke_user(doc["_id"], now, "deletion_requested")
+        await self.outbox.flush(USERS, doc["_id"])
+        log.info("user.deletion_requested", user_id=doc["_id"], request_id=request_id)
+        return deletion
+
+    async def personal_data(self, actor: Actor) -> dict[str, Any]:
+        """What the gateway holds about the user: the account and its sign-in sessions."""
+        doc = await self.me(actor)
+        sessions = await self.store.tokens_of(doc["_id"])
+        return {
+            "account": public_user(doc),
+            "sessions": [
+                {k: v for k, v in token.items() if k in ("issued_at", "expires_at", "revoked_at")}
+                for token in sessions
+            ],
+            "deletion": doc.get("deletion"),
+        }
+
+    async def deletion_requests(self, *, skip: int, limit: int) -> tuple[list[Document], int]:
+        return await self.store.deletion_requests(skip=skip, limit=limit)
 
     async def update_profile(
         self,

@@ -26,4 +26,10 @@ def build_app(settings: Settings) -> FastStream:
         notifications.current = Notifications(NotificationStore(context.db))
         return {"notifications": notifications.current, "processed": context.processed}
 
-    return build_service_app(settings, broker, setup=setup, indexes=INDEXES)
+    return build_service_app(
+        settings,
+        broker,
+        setup=setup,
+        indexes=INDEXES,
+        personal_data=lambda: notifications().export_personal_data,
+    )

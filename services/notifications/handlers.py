@@ -9,7 +9,11 @@ from faststream.nats import NatsBroker
 
 from services.notifications.service import Notifications
 from shared.contracts.base import Envelope, UnknownEventType
-from shared.contracts.events.identity import UserRegisteredV1, UserUpdatedV1
+from shared.contracts.events.identity import (
+    UserDeletionRequestedV1,
+    UserRegisteredV1,
+    UserUpdatedV1,
+)
 from shared.contracts.streams import IDENTITY
 from shared.infra.broker import consumer_options
 from shared.infra.logging import get_logger
@@ -43,4 +47,8 @@ def register_handlers(broker: NatsBroker, settings: Settings) -> None:
         elif isinstance(event, UserUpdatedV1):
             await processed.once(
                 IDENTITY_CONSUMER, envelope, lambda: notifications.user_updated(event)
+            )
+        elif isinstance(event, UserDeletionRequestedV1):
+            await processed.once(
+                IDENTITY_CONSUMER, envelope, lambda: notifications.erase_person(event)
             )

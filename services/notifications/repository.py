@@ -84,3 +84,17 @@ class NotificationStore:
         await self.notifications.update_one(
             {"_id": notification_id}, {"$set": {"read": True, "read_at": now()}}
         )
+
+    async def personal_data(self, user_id: str) -> dict[str, Any]:
+        contact = await self.contacts.find_one({"_id": user_id}, {"_id": 0})
+        cursor = self.notifications.find({"recipient_id": user_id}).sort("created_at", DESCENDING)
+        notifications = [
+            {**{k: v for k, v in doc.items() if k != "_id"}, "id": doc["_id"]}
+            async for doc in cursor
+        ]
+        return {"contact": contact, "notifications": notifications}
+
+    async def erase(self, user_id: str) -> int:
+        await self.contacts.delete_one({"_id": user_id})
+        result = await self.notifications.delete_many({"recipient_id": user_id})
+        return result.deleted_count

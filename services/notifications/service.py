@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.notifications import domain
 from services.notifications.repository import NotificationStore
 from shared.contracts.base import Actor, Envelope, Forbidden, NotFound
-from shared.contracts.events.identity import UserRegisteredV1, UserUpdatedV1
+from shared.contracts.events.identity import (
+    UserDeletionRequestedV1,
+    UserRegisteredV1,
+    UserUpdatedV1,
+)
 from shared.contracts.rpc.notifications import (
     InboxItem,
     InboxPage,
@@ -43,6 +49,13 @@ class Notifications:
 
     async def user_updated(self, event: UserUpdatedV1) -> None:
         await self.store.save_contact(_contact(event))
+
+    async def export_personal_data(self, user_id: str) -> dict[str, Any]:
+        return await self.store.personal_data(user_id)
+
+    async def erase_person(self, event: UserDeletionRequestedV1) -> None:
+        erased = await self.store.erase(event.user_id)
+        log.info("person.erased", user_id=event.user_id, notifications=erased)
 
     async def list_inbox(self, request: ListInbox) -> InboxPage:
         actor = _require_actor(request.actor)

@@ -18,7 +18,15 @@ from faststream import FastStream
 from faststream.nats import NatsBroker
 from pymongo import AsyncMongoClient, IndexModel
 
-from shared.contracts.rpc.common import PingRequest, Pong, ping_subject
+from shared.contracts.base import Forbidden, Role
+from shared.contracts.rpc.common import (
+    ExportPersonalData,
+    PersonalData,
+    PingRequest,
+    Pong,
+    personal_data_subject,
+    ping_subject,
+)
 from shared.contracts.streams import ALL_STREAMS
 from shared.infra.broker import ensure_streams, rpc_responder, rpc_subscriber_options
 from shared.infra.logging import configure_logging, get_logger
@@ -49,6 +57,7 @@ class ServiceContext:
 
 
 Setup = Callable[[ServiceContext], Awaitable[Mapping[str, Any]]]
+PersonalDataExport = Callable[[str], Awaitable[dict[str, Any]]]
 
 
 def instance_name() -> str:
@@ -62,7 +71,10 @@ def build_service_app(
     setup: Setup,
     indexes: Mapping[str, Sequence[IndexModel]] | None = None,
     outbox_collections: Sequence[str] = (),
+    personal_data: Callable[[], PersonalDataExport] | None = None,
 ) -> FastStream:
+    """`personal_data` returns (once started) the export of what this service holds about
+    a user; a service that keeps nothing about people leaves it out and answers `{}`."""
     app = FastStream(broker, logger=None)
     instance = settings.instance or instance_name()
     state: dict[str, Any] = {}
@@ -73,6 +85,17 @@ def build_service_app(
     broker.subscriber(ping_subject(settings.service), **rpc_subscriber_options(settings.service))(
         rpc_responder(PingRequest, ping)
     )
+
+    async def export(request: ExportPersonalData) -> PersonalData:
+        actor = request.actor
+        if actor is None or (actor.id != request.user_id and actor.role != Role.ADMIN):
+            raise Forbidden("only the person or an admin may export personal data")
+        data = await personal_data()(request.user_id) if personal_data else {}
+        return PersonalData(service=settings.service, data=data)
+
+    broker.subscriber(
+        personal_data_subject(settings.service), **rpc_subscriber_options(settings.service)
+    )(rpc_responder(ExportPersonalData, export))
 
     @app.on_startup
     async def connect() -> None:

@@ -59,7 +59,9 @@ async def test_only_admin_writes_reference_data(api: httpx.AsyncClient) -> None:
     assert (await api.post(f"{API}/schools", json=school)).status_code == 401
     await register(api, "founder-ref@example.vn")
     founder = await login(api, "founder-ref@example.vn")
-    forbidden = await api.post(f"{API}/schools", json=school, headers=bearer(founder["access_token"]))
+    forbidden = await api.post(
+        f"{API}/schools", json=school, headers=bearer(founder["access_token"])
+    )
     assert forbidden.status_code == 403
     headers = await admin_headers(api)
     created = await api.post(f"{API}/schools", json=school, headers=headers)
@@ -77,16 +79,19 @@ async def test_only_admin_writes_reference_data(api: httpx.AsyncClient) -> None:
         headers=headers,
     )
     assert updated.json()["version"] == 2
-    stale = await api.put(
-        f"{API}/schools/thcs-moi", json={**school, "version": 1}, headers=headers
-    )
+    stale = await api.put(f"{API}/schools/thcs-moi", json={**school, "version": 1}, headers=headers)
     assert stale.status_code == 409
     assert stale.json()["details"]["current_version"] == 2
 
 
 async def test_ward_dates_must_be_ordered_and_predecessors_known(api: httpx.AsyncClient) -> None:
     headers = await admin_headers(api)
-    ward = {"code": "phuong-thu", "name": "Phường Thử", "valid_from": "2027-01-01", "ward_set": "2027"}
+    ward = {
+        "code": "phuong-thu",
+        "name": "Phường Thử",
+        "valid_from": "2027-01-01",
+        "ward_set": "2027",
+    }
     backwards = await api.post(
         f"{API}/wards", json={**ward, "valid_to": "2026-01-01"}, headers=headers
     )

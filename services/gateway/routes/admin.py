@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from services.gateway.access import ADMIN, table
@@ -15,7 +16,12 @@ from services.gateway.routes.auth import FullName, Password, UserOut, _user_out
 from services.gateway.service import NewAccount
 from shared.contracts.base import Locale, Role
 
-access = table({"POST /admin/users": ADMIN})
+access = table(
+    {
+        "POST /admin/users": ADMIN,
+        "GET /admin/deletion-requests": ADMIN,
+    }
+)
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[access.dependency()])
 
 Organization = Annotated[
@@ -58,3 +64,32 @@ async def create_user(body: StaffAccount, state: State, request: Request) -> Use
         correlation_id=getattr(request.state, "correlation_id", None),
     )
     return _user_out(doc)
+
+
+class DeletionRequestOut(BaseModel):
+    user_id: str
+    request_id: str
+    requested_at: datetime
+    due_by: str
+    status: str
+
+
+class DeletionRequestList(BaseModel):
+    items: list[DeletionRequestOut]
+    total: int
+    page: int
+    page_size: int
+
+
+@router.get("/deletion-requests", response_model=DeletionRequestList)
+async def deletion_requests(
+    state: State,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> DeletionRequestList:
+    """Personal-data deletion requests, newest first, with the date each is due by."""
+    docs, total = await state.identity.deletion_requests(
+        skip=(page - 1) * page_size, limit=page_size
+    )
+    items = [DeletionRequestOut(user_id=d["_id"], **d["deletion"]) for d in docs]
+    return DeletionRequestList(items=items, total=total, page=page, page_size=page_size)

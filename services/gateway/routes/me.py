@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field, StringConstraints
 
 from services.gateway.access import SIGNED_IN, table
-from services.gateway.deps import CurrentUser, State
+from services.gateway.deps import CurrentUser, Rpc, State
 from services.gateway.routes.auth import FullName, Password, UserOut, _user_out
 from shared.contracts.base import Locale
+from shared.contracts.rpc.common import (
+    SERVICES,
+    ExportPersonalData,
+    PersonalData,
+    personal_data_subject,
+)
+from shared.infra.broker import RpcFailure
 
 access = table(
     {
         "GET /me": SIGNED_IN,
         "PATCH /me": SIGNED_IN,
         "POST /me/password": SIGNED_IN,
+        "GET /me/data": SIGNED_IN,
+        "DELETE /me": SIGNED_IN,
     }
 )
 router = APIRouter(prefix="/me", tags=["me"], dependencies=[access.dependency()])
@@ -58,3 +69,62 @@ async def update_me(
 async def change_password(body: PasswordChange, actor: CurrentUser, state: State) -> None:
     """Change the password; every refresh token of the user is revoked."""
     await state.identity.change_password(actor, body.current_password, body.new_password)
+
+
+class PersonalDataExport(BaseModel):
+    user_id: str
+    exported_at: datetime
+    gateway: dict[str, Any]
+    services: dict[str, dict[str, Any]]
+    missing: list[str] = Field(
+        default_factory=list, description="Services that did not answer; ask again later."
+    )
+
+
+class DeletionReceipt(BaseModel):
+    request_id: str
+    requested_at: datetime
+    due_by: str = Field(description="ISO date: acknowledged within 2 working days")
+    status: str
+    message: str
+
+
+@router.get("/data", response_model=PersonalDataExport)
+async def export_my_data(actor: CurrentUser, state: State, rpc: Rpc) -> PersonalDataExport:
+    """Everything the platform holds about you, gathered from every service."""
+
+    async def ask(service: str) -> tuple[str, dict[str, Any] | None]:
+        try:
+            answer = await rpc.call(
+                ExportPersonalData(user_id=actor.id),
+                PersonalData,
+                subject=personal_data_subject(service),
+            )
+        except RpcFailure:
+            return service, None
+        return service, answer.data
+
+    answers = await asyncio.gather(*(ask(service) for service in SERVICES))
+    return PersonalDataExport(
+        user_id=actor.id,
+        exported_at=datetime.now(UTC),
+        gateway=await state.identity.personal_data(actor),
+        services={name: data for name, data in answers if data is not None},
+        missing=[name for name, data in answers if data is None],
+    )
+
+
+@router.delete("", status_code=status.HTTP_202_ACCEPTED, response_model=DeletionReceipt)
+async def delete_me(actor: CurrentUser, state: State, request: Request) -> DeletionReceipt:
+    """Ask for your personal data to be erased; acknowledged at once, carried out by every
+    service. Your sessions end now."""
+    deletion = await state.identity.request_deletion(
+        actor, correlation_id=getattr(request.state, "correlation_id", None)
+    )
+    return DeletionReceipt(
+        **deletion,
+        message=(
+            "Yêu cầu xoá dữ liệu cá nhân đã được tiếp nhận; dữ liệu của bạn đang được xoá "
+            "khỏi mọi dịch vụ."
+        ),
+    )

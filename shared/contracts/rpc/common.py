@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
 from shared.contracts.base import RpcRequest
@@ -22,3 +24,20 @@ class Pong(BaseModel):
 
 def ping_subject(service: str) -> str:
     return f"rpc.{service}.health.ping"
+
+
+class ExportPersonalData(RpcRequest):
+    """Everything a service holds about one person (PDPL 91/2025: the right to a copy)."""
+
+    subject = "rpc.*.personal_data.export"
+
+    user_id: str
+
+
+class PersonalData(BaseModel):
+    service: str
+    data: dict[str, Any]
+
+
+def personal_data_subject(service: str) -> str:
+    return f"rpc.{service}.personal_data.export"
