@@ -115,6 +115,7 @@ def build_app(settings: Settings) -> FastAPI:
     app.state.metrics_registry = registry
     app.state.auth_limiter = SlidingWindow(settings.auth_rate_limit_per_minute, 60.0)
     problems.install(app)
+    problems.document_problems(app)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

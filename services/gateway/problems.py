@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.contracts.base import DomainError, ErrorCode
@@ -132,6 +133,8 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 _HTTP_CODES = {
     400: "malformed_body",
+    422: "invalid",
+    500: "internal",
     401: "unauthorized",
     403: "forbidden",
     404: "not_found",
@@ -177,3 +180,46 @@ def install(app: FastAPI) -> None:
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("request.failed", path=request.url.path)
         return problem_response(request, Problem("internal"))
+
+
+class ProblemDocument(BaseModel):
+    """RFC 9457 problem details as the gateway sends them."""
+
+    type: str = Field(examples=["/problems/not_found"])
+    title: str = Field(examples=["Không tìm thấy"])
+    status: int
+    code: str = Field(description="Stable machine-readable code", examples=["not_found"])
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[dict[str, Any]] | None = None
+    details: dict[str, Any] | None = None
+
+
+DOCUMENTED_STATUSES = ("400", "401", "403", "404", "405", "409", "413", "422", "429", "500", "503")
+
+
+def document_problems(app: FastAPI) -> None:
+    """Every operation documents its errors as application/problem+json (RFC 9457)."""
+    build_schema = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build_schema()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Problem"] = ProblemDocument.model_json_schema(
+            ref_template="#/components/schemas/{model}"
+        )
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
+        problem = {"content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status in DOCUMENTED_STATUSES:
+                    description = CATALOG[_HTTP_CODES.get(int(status), "internal")][2]
+                    responses[status] = {"description": description, **problem}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -159,11 +159,13 @@ class DomainError(Exception):
 
     code: ErrorCode = ErrorCode.INVALID
 
-    def __init__(self, message: str, *, code: ErrorCode | None = None, **details: Any) -> None:
+    def __init__(
+        self, message: str, *, error_code: ErrorCode | None = None, **details: Any
+    ) -> None:
         super().__init__(message)
         self.message = message
-        if code is not None:
-            self.code = code
+        if error_code is not None:
+            self.code = error_code
         self.details = details
 
     def to_error(self) -> RpcError:

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -17,29 +17,6 @@ from shared.infra.launcher import LaunchError, Stack, free_port, port_is_free
 from shared.infra.settings import Settings
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data_dir = tmp_path_factory.mktemp("stack")
-    settings = Settings(
-        data_dir=data_dir, gateway_port=free_port(), nats_port=free_port(), nats_url=None
-    )
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith("INNOHUB_") and key not in ("NATS_URL", "MONGODB_URL")
-    }
-    env.update(
-        INNOHUB_NATS_PORT=str(settings.nats_port),
-        INNOHUB_LOG_LEVEL="WARNING",
-        INNOHUB_ADMIN_EMAIL="admin@govap.gov.vn",
-        INNOHUB_ADMIN_PASSWORD="quan-tri-vien-2026",
-    )
-    running = Stack(settings, env=env)
-    running.start()
-    yield running
-    running.stop()
 
 
 def poll(check: Callable[[], bool], timeout: float = 15.0) -> None:

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from services.gateway.access import ANYONE, table
 from services.gateway.deps import State
 from shared.contracts.rpc.common import SERVICES, PingRequest, Pong, ping_subject
 from shared.infra.broker import RpcFailure, call
 
-router = APIRouter(tags=["ops"])
+access = table({"GET /healthz": ANYONE, "GET /readyz": ANYONE, "GET /metrics": ANYONE})
+router = APIRouter(tags=["ops"], dependencies=[access.dependency()])
 
 
 @router.get("/healthz")
@@ -46,7 +48,11 @@ async def readyz(state: State) -> JSONResponse:
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
 
 
-@router.get("/metrics")
+@router.get(
+    "/metrics",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}}}},
+)
 async def metrics(request: Request) -> Response:
     """Prometheus text: request counts and latencies by route."""
     registry = request.app.state.metrics_registry

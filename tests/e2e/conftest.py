@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from shared.infra.launcher import Stack, free_port
+from shared.infra.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    data_dir = tmp_path_factory.mktemp("stack")
+    settings = Settings(
+        data_dir=data_dir, gateway_port=free_port(), nats_port=free_port(), nats_url=None
+    )
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("INNOHUB_") and key not in ("NATS_URL", "MONGODB_URL")
+    }
+    env.update(
+        INNOHUB_NATS_PORT=str(settings.nats_port),
+        INNOHUB_LOG_LEVEL="WARNING",
+        INNOHUB_ADMIN_EMAIL="admin@govap.gov.vn",
+        INNOHUB_ADMIN_PASSWORD="quan-tri-vien-2026",
+        # The property-based run calls login and register hundreds of times.
+        INNOHUB_AUTH_RATE_LIMIT_PER_MINUTE="100000",
+    )
+    running = Stack(settings, env=env)
+    running.start()
+    yield running
+    running.stop()
