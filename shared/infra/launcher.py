@@ -86,6 +86,7 @@ class Stack:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     stdout: int | None = None
+    metrics_ports: dict[str, int] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -117,7 +118,10 @@ class Stack:
                 wait_for_port("127.0.0.1", self.settings.nats_port, 15)
             env["NATS_URL"] = self.settings.effective_nats_url
             for service in SERVICES:
-                self._spawn(service, [sys.executable, "-m", f"services.{service}"], env)
+                port = free_port()
+                self.metrics_ports[service] = port
+                service_env = {**env, "INNOHUB_METRICS_PORT": str(port)}
+                self._spawn(service, [sys.executable, "-m", f"services.{service}"], service_env)
             env["INNOHUB_GATEWAY_PORT"] = str(self.settings.gateway_port)
             self._spawn("gateway", [sys.executable, "-m", "services.gateway"], env)
             self.wait_ready(ready_timeout)
@@ -195,6 +199,9 @@ def main() -> None:
         f"  Web:      {base}/\n"
         f"  API docs: {base}/docs\n"
         f"  Ready:    {base}/readyz\n"
+        f"  Metrics:  {base}/metrics (gateway); "
+        + ", ".join(f"{name} :{port}" for name, port in stack.metrics_ports.items())
+        + "\n"
         "Nhấn Ctrl-C để dừng / press Ctrl-C to stop.\n\n"
     )
     sys.stdout.flush()

@@ -16,6 +16,8 @@ from typing import Any
 
 from faststream import FastStream
 from faststream.nats import NatsBroker
+from faststream.nats.prometheus import NatsPrometheusMiddleware
+from prometheus_client import CollectorRegistry, start_http_server
 from pymongo import AsyncMongoClient, IndexModel
 
 from shared.contracts.base import Forbidden, Role
@@ -76,6 +78,9 @@ def build_service_app(
     """`personal_data` returns (once started) the export of what this service holds about
     a user; a service that keeps nothing about people leaves it out and answers `{}`."""
     app = FastStream(broker, logger=None)
+    # Handler counts, errors and latencies, per subject, from FastStream's own middleware.
+    registry = CollectorRegistry()
+    broker.add_middleware(NatsPrometheusMiddleware(registry=registry, app_name=settings.service))
     instance = settings.instance or instance_name()
     state: dict[str, Any] = {}
 
@@ -119,6 +124,12 @@ def build_service_app(
     @app.after_startup
     async def started() -> None:
         context: ServiceContext = state["context"]
+        if settings.metrics_port:
+            server, thread = start_http_server(
+                settings.metrics_port, addr=settings.metrics_host, registry=registry
+            )
+            state["metrics"] = (server, thread)
+            log.info("metrics.serving", port=settings.metrics_port)
         if outbox_collections:
             context.tasks.append(
                 asyncio.create_task(
@@ -136,6 +147,10 @@ def build_service_app(
                 task.cancel()
             await asyncio.gather(*context.tasks, return_exceptions=True)
             await close_mongo_client(state["client"])
+        if "metrics" in state:
+            server, thread = state["metrics"]
+            server.shutdown()
+            thread.join(timeout=2)
         log.info("service.stopped", instance=instance)
 
     return app

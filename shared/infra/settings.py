@@ -29,6 +29,10 @@ class Settings(BaseSettings):
     )
     database_prefix: str = "innohub"
 
+    # Each service serves Prometheus text on this port when set (the gateway uses /metrics).
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(None, ge=1, le=65535)
+
     rpc_timeout_seconds: float = Field(5.0, gt=0, le=60)
     # Redelivery: a handler that raises is redelivered after these delays; after the last
     # delivery the message goes to the DLQ stream.

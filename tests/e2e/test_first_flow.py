@@ -59,6 +59,19 @@ def test_register_then_welcome_in_inbox_over_http(stack: Stack) -> None:
         assert http.get("/docs").status_code == 200
         assert "/api/v1/auth/register" in http.get("/openapi.json").json()["paths"]
 
+    # every service exposes its own handler counters and latencies
+    port = stack.metrics_ports["notifications"]
+    metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    consumed = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith("faststream_received_processed_messages_total")
+        and 'handler="identity.user.registered.v1"' in line
+        and 'status="acked"' in line
+    ]
+    assert consumed, metrics[:2000]
+    assert "faststream_received_processed_messages_duration_seconds_bucket" in metrics
+
 
 def test_a_taken_port_fails_at_once_naming_the_variable(stack: Stack, tmp_path: Path) -> None:
     clash = Stack(Settings(data_dir=tmp_path, gateway_port=stack.settings.gateway_port))
