@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from types import ModuleType
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import HTMLResponse
 from prometheus_client import CollectorRegistry
 
-from services.gateway import auth, problems
+from services.gateway import auth, problems, routes
 from services.gateway.deps import GatewayState
 from services.gateway.edge import EdgeMiddleware, HttpMetrics
 from services.gateway.problems import Problem
@@ -21,13 +24,12 @@ from services.gateway.ratelimit import SlidingWindow
 from services.gateway.reference import ReferenceData
 from services.gateway.repository import (
     INDEXES,
+    REFERENCE_COLLECTIONS,
     USERS,
     ReferenceStore,
     UserStore,
 )
-from services.gateway.routes import admin, me, notifications, ops
-from services.gateway.routes import auth as auth_routes
-from services.gateway.routes import reference as reference_routes
+from services.gateway.routes import ops
 from services.gateway.service import Identity
 from shared.contracts.streams import ALL_STREAMS
 from shared.infra.broker import ensure_streams, make_broker
@@ -46,6 +48,12 @@ WEB = Path(__file__).parent / "web"
 API = "/api/v1"
 
 
+def api_route_modules() -> list[ModuleType]:
+    """Every module of `routes/` but ops: each carries a `router` and its access table."""
+    names = sorted(m.name for m in pkgutil.iter_modules(routes.__path__) if m.name != "ops")
+    return [importlib.import_module(f"{routes.__name__}.{name}") for name in names]
+
+
 def build_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -55,8 +63,11 @@ def build_app(settings: Settings) -> FastAPI:
         await broker.start()
         client = make_mongo_client(settings)
         db = client[settings.database_name("gateway")]
-        await ensure_indexes(db, {**INDEXES, USERS: [*INDEXES[USERS], *OutboxRelay.indexes()]})
-        outbox = OutboxRelay(db, broker, [USERS])
+        outboxed = (USERS, *REFERENCE_COLLECTIONS)
+        await ensure_indexes(
+            db, {**INDEXES, **{name: [*INDEXES[name], *OutboxRelay.indexes()] for name in outboxed}}
+        )
+        outbox = OutboxRelay(db, broker, outboxed)
         access = auth.AccessTokens(
             auth.signing_key(settings),
             settings.jwt_issuer,
@@ -128,7 +139,7 @@ def build_app(settings: Settings) -> FastAPI:
     )
 
     app.include_router(ops.router)
-    for module in (auth_routes, me, admin, notifications, reference_routes):
+    for module in api_route_modules():
         app.include_router(module.router, prefix=API)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 
 import httpx
 import nats
 import pytest
-from faststream import TestApp
+from faststream import FastStream, TestApp
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 

@@ -1,5 +1,8 @@
-"""Every event contract; importing this package registers them all."""
+"""Every event contract, one module per producer; importing this package registers them all."""
 
-from shared.contracts.events import identity, reference
+import importlib
+import pkgutil
 
-__all__ = ["identity", "reference"]
+__all__ = [module.name for module in pkgutil.iter_modules(__path__)]
+for _name in __all__:
+    importlib.import_module(f"{__name__}.{_name}")

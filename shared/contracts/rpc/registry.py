@@ -1,0 +1,244 @@
+"""The registry's RPCs: startups and ideas, their lifecycle, search, history and figures."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    EmailStr,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    field_validator,
+)
+
+from shared.contracts.base import RpcRequest
+from shared.contracts.events.registry import Need, Stage, StartupStatus, Visibility
+from shared.text import clean
+
+
+def _clean(value: str) -> str:
+    return clean(value)
+
+
+def _tax_code(value: str) -> str:
+    """Vietnamese tax code (MST): 10 digits, or 13 for a dependent unit (`0123456789-001`)."""
+    digits = re.sub(r"[\s\-]", "", value)
+    if not re.fullmatch(r"\d{10}|\d{13}", digits):
+        raise ValueError("mã số thuế gồm 10 hoặc 13 chữ số")
+    return digits
+
+
+Text = Annotated[str, AfterValidator(_clean)]
+Name = Annotated[Text, StringConstraints(min_length=2, max_length=160)]
+Code = Annotated[
+    str, StringConstraints(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
+]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Reason = Annotated[Text, StringConstraints(min_length=3, max_length=1000)]
+TaxCode = Annotated[str, StringConstraints(max_length=20), AfterValidator(_tax_code)]
+
+
+class TeamMember(BaseModel):
+    name: Annotated[Text, StringConstraints(min_length=2, max_length=120)]
+    role: Annotated[Text, StringConstraints(min_length=2, max_length=80)]
+    email: EmailStr | None = Field(None, max_length=254)
+    birth_year: int | None = Field(None, ge=1900, le=2100)
+    is_founder: bool = False
+
+
+class StartupFields(BaseModel):
+    """Everything a founder fills in. Every field has bounds; text is stored NFC."""
+
+    name: Name
+    summary: Annotated[Text, StringConstraints(min_length=10, max_length=2000)]
+    sector: Code
+    stage: Stage
+    ward: Code
+    founding_date: date | None = None
+    team: list[TeamMember] = Field(default_factory=list, max_length=50)
+    women_led: bool = False
+    youth_led: bool = Field(
+        False, description="Declared; derived instead when the founder's birth year is given"
+    )
+    founder_birth_year: int | None = Field(None, ge=1900, le=2100)
+    needs: list[Need] = Field(default_factory=list, max_length=8)
+    website: HttpUrl | None = Field(None, max_length=200)
+    tax_code: TaxCode | None = None
+    visibility: Visibility = Visibility.PUBLIC
+
+    @field_validator("founding_date")
+    @classmethod
+    def _not_in_future(cls, value: date | None) -> date | None:
+        if value is not None and (value.year < 1900 or value > date.today()):
+            raise ValueError("ngày thành lập không hợp lệ")
+        return value
+
+    @field_validator("needs")
+    @classmethod
+    def _unique_needs(cls, value: list[Need]) -> list[Need]:
+        return list(dict.fromkeys(value))
+
+
+class StartupChanges(BaseModel):
+    """A partial edit; `version` is the one the editor last saw."""
+
+    version: int = Field(ge=1)
+    name: Name | None = None
+    summary: Annotated[Text, StringConstraints(min_length=10, max_length=2000)] | None = None
+    sector: Code | None = None
+    stage: Stage | None = None
+    ward: Code | None = None
+    founding_date: date | None = None
+    team: list[TeamMember] | None = Field(None, max_length=50)
+    women_led: bool | None = None
+    youth_led: bool | None = None
+    founder_birth_year: int | None = Field(None, ge=1900, le=2100)
+    needs: list[Need] | None = Field(None, max_length=8)
+    website: HttpUrl | None = Field(None, max_length=200)
+    tax_code: TaxCode | None = None
+    visibility: Visibility | None = None
+
+
+class StatusChange(BaseModel):
+    reason: Reason | None = None
+    version: int | None = Field(None, ge=1)
+
+
+class StartupView(BaseModel):
+    """A startup as the caller may see it: owners and staff get every field."""
+
+    id: str
+    owner_id: str | None = None
+    name: str
+    summary: str
+    sector: str
+    stage: Stage
+    ward: str
+    status: StartupStatus
+    visibility: Visibility
+    women_led: bool
+    youth_led: bool
+    needs: list[Need]
+    founding_date: date | None = None
+    website: str | None = None
+    team: list[dict[str, Any]] | None = None
+    tax_code: str | None = None
+    founder_birth_year: int | None = None
+    rejection_reason: str | None = None
+    registered_at: datetime
+    updated_at: datetime
+    version: int
+    score: float | None = Field(None, description="Relevance, when a query was given")
+
+
+class StartupPage(BaseModel):
+    items: list[StartupView]
+    total: int
+    page: int
+    page_size: int
+
+
+class HistoryEntry(BaseModel):
+    event_id: str
+    type: str
+    at: datetime
+    actor_id: str
+    from_status: StartupStatus | None = None
+    to_status: StartupStatus | None = None
+    reason: str | None = None
+    changed: list[str] = Field(default_factory=list)
+
+
+class StartupHistory(BaseModel):
+    startup_id: str
+    items: list[HistoryEntry]
+
+
+class RegisterStartup(RpcRequest):
+    subject = "rpc.registry.startup.register"
+
+    startup: StartupFields
+
+
+class GetStartup(RpcRequest):
+    subject = "rpc.registry.startup.get"
+
+    startup_id: Id
+
+
+class UpdateStartup(RpcRequest):
+    subject = "rpc.registry.startup.update"
+
+    startup_id: Id
+    changes: StartupChanges
+
+
+class SearchStartups(RpcRequest):
+    subject = "rpc.registry.startup.search"
+
+    q: Annotated[str, StringConstraints(max_length=200)] | None = None
+    ward: Code | None = None
+    sector: Code | None = None
+    stage: Stage | None = None
+    status: StartupStatus | None = None
+    women_led: bool | None = None
+    youth_led: bool | None = None
+    owner_id: Id | None = None
+    page: int = Field(1, ge=1, le=10_000)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+class VerifyStartup(RpcRequest):
+    subject = "rpc.registry.startup.verify"
+
+    startup_id: Id
+    change: StatusChange = Field(default_factory=StatusChange)
+
+
+class RejectStartup(RpcRequest):
+    subject = "rpc.registry.startup.reject"
+
+    startup_id: Id
+    reason: Reason
+    version: int | None = Field(None, ge=1)
+
+
+class ChangeStartupStatus(RpcRequest):
+    """Resubmit after a rejection, activate, graduate or close."""
+
+    subject = "rpc.registry.startup.change_status"
+
+    startup_id: Id
+    to_status: StartupStatus
+    change: StatusChange = Field(default_factory=StatusChange)
+
+
+class GetStartupHistory(RpcRequest):
+    subject = "rpc.registry.startup.history"
+
+    startup_id: Id
+
+
+class RegistryFiguresRequest(RpcRequest):
+    """Figures for the district report over [start, end) (UTC instants)."""
+
+    subject = "rpc.registry.figures.get"
+
+    start: datetime
+    end: datetime
+
+
+class RegistryFigures(BaseModel):
+    registered: int
+    verified: int
+    active: int
+    women_led: int
+    youth_led: int
+    by_ward: dict[str, int]
+    by_sector: dict[str, int]
+    by_stage: dict[str, int]
