@@ -50,10 +50,19 @@ async def running_gateway(settings: Settings) -> AsyncIterator[httpx.AsyncClient
             yield client
 
 
+@asynccontextmanager
+async def running_service(
+    build_app: Callable[[Settings], FastStream], settings: Settings, service: str
+) -> AsyncIterator[FastStream]:
+    """A service's FastStream app started in this process against the test nats-server."""
+    app = build_app(settings.model_copy(update={"service": service}))
+    async with TestApp(app):
+        yield app
+
+
 @pytest.fixture
 async def notifications_service(settings: Settings, js: JetStreamContext) -> AsyncIterator[None]:
-    app = build_notifications(settings.model_copy(update={"service": "notifications"}))
-    async with TestApp(app):
+    async with running_service(build_notifications, settings, "notifications"):
         yield
 
 
