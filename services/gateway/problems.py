@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.contracts.base import DomainError, ErrorCode
@@ -169,6 +169,16 @@ def install(app: FastAPI) -> None:
         errors = _validation_errors(exc)
         code = "malformed_body" if any(e["type"] == "json_invalid" for e in errors) else "invalid"
         return problem_response(request, Problem(code, errors=errors))
+
+    @app.exception_handler(ValidationError)
+    async def on_model_validation(request: Request, exc: ValidationError) -> JSONResponse:
+        # Raised when a route builds an RPC request from checked input that breaks a
+        # contract bound the route did not repeat: still the caller's input, so a 422.
+        errors = [
+            {"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors()
+        ]
+        return problem_response(request, Problem("invalid", errors=errors))
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""build_app(settings): wires broker and store; the domain arrives with its issue."""
+"""build_app(settings): wires broker, store, handlers; clients are made at start-up."""
 
 from __future__ import annotations
 
@@ -7,15 +7,41 @@ from typing import Any
 
 from faststream import FastStream
 
+from services.registry.handlers import register_handlers
+from services.registry.repository import INDEXES, STARTUPS, StartupStore
+from services.registry.rpc import register_rpc
+from services.registry.service import Registry
 from shared.infra.broker import make_broker
+from shared.infra.mongo import ProcessedEvents
 from shared.infra.runtime import ServiceContext, build_service_app
 from shared.infra.settings import Settings
 
 
 def build_app(settings: Settings) -> FastStream:
     broker = make_broker(settings)
+    started: dict[str, Any] = {}
+
+    def registry() -> Registry:
+        use_cases: Registry = started["registry"]
+        return use_cases
+
+    def processed() -> ProcessedEvents:
+        ledger: ProcessedEvents = started["processed"]
+        return ledger
+
+    register_handlers(broker, settings, registry, processed)
+    register_rpc(broker, registry)
 
     async def setup(context: ServiceContext) -> Mapping[str, Any]:
+        started["registry"] = Registry(StartupStore(context.db), context.outbox)
+        started["processed"] = context.processed
         return {}
 
-    return build_service_app(settings, broker, setup=setup)
+    return build_service_app(
+        settings,
+        broker,
+        setup=setup,
+        indexes=INDEXES,
+        outbox_collections=[STARTUPS],
+        personal_data=lambda: registry().personal_data,
+    )

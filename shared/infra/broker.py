@@ -304,7 +304,8 @@ async def call(
     subject = subject or request.subject
     try:
         response = await broker.request(
-            request.model_dump(mode="json"),
+            # Unset fields stay unset: the service tells "not given" from an explicit null.
+            request.model_dump(mode="json", exclude_unset=True),
             subject=subject,
             timeout=timeout,
             correlation_id=correlation_id,

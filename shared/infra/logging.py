@@ -79,3 +79,9 @@ def bind_correlation(correlation_id: str | None) -> None:
 
 def clear_correlation() -> None:
     structlog.contextvars.unbind_contextvars("correlation_id")
+
+
+def current_correlation_id() -> str | None:
+    """The correlation id bound for the request or message being handled, if any."""
+    value = structlog.contextvars.get_contextvars().get("correlation_id")
+    return str(value) if value else None

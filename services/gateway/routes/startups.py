@@ -1,0 +1,134 @@
+"""Startups and ideas, served by the registry service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+from pydantic import BaseModel, Field
+
+from services.gateway.access import ANYONE, STAFF, roles, table
+from services.gateway.deps import Rpc
+from shared.contracts.base import Role
+from shared.contracts.events.registry import Stage, StartupStatus
+from shared.contracts.rpc.registry import (
+    ChangeStartupStatus,
+    GetStartup,
+    GetStartupHistory,
+    Reason,
+    RegisterStartup,
+    RejectStartup,
+    SearchStartups,
+    StartupChanges,
+    StartupFields,
+    StartupHistory,
+    StartupPage,
+    StartupView,
+    StatusChange,
+    UpdateStartup,
+    VerifyStartup,
+)
+
+FOUNDER_OR_STAFF = roles(Role.FOUNDER, Role.ASSOCIATION_STAFF, Role.ADMIN)
+access = table(
+    {
+        "POST /startups": roles(Role.FOUNDER),
+        "GET /startups": ANYONE,
+        "GET /startups/{startup_id}": ANYONE,
+        "PATCH /startups/{startup_id}": FOUNDER_OR_STAFF,
+        "POST /startups/{startup_id}/verify": STAFF,
+        "POST /startups/{startup_id}/reject": STAFF,
+        "POST /startups/{startup_id}/status": FOUNDER_OR_STAFF,
+        "GET /startups/{startup_id}/history": FOUNDER_OR_STAFF,
+    }
+)
+router = APIRouter(prefix="/startups", tags=["startups"], dependencies=[access.dependency()])
+
+StartupId = Annotated[str, Path(min_length=1, max_length=64)]
+CodeFilter = Annotated[
+    str | None, Query(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
+]
+
+
+class Rejection(BaseModel):
+    reason: Reason
+    version: int | None = Field(None, ge=1)
+
+
+class StatusRequest(StatusChange):
+    to_status: StartupStatus = Field(
+        description="submitted (resubmit after a rejection), active, graduated or closed"
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=StartupView)
+async def register_startup(body: StartupFields, rpc: Rpc) -> StartupView:
+    """Register an idea or startup; it waits for the Consultation Point to verify it."""
+    return await rpc.call(RegisterStartup(startup=body), StartupView)
+
+
+@router.get("", response_model=StartupPage)
+async def find_startups(
+    rpc: Rpc,
+    q: Annotated[str | None, Query(max_length=200, description="Accent-insensitive words")] = None,
+    ward: CodeFilter = None,
+    sector: CodeFilter = None,
+    stage: Stage | None = None,
+    status: StartupStatus | None = None,
+    women_led: bool | None = None,
+    youth_led: bool | None = None,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> StartupPage:
+    """By relevance when `q` is given, else newest first. Anonymous callers and other
+    founders see public, verified-or-later startups and their public fields only."""
+    search = SearchStartups(
+        q=q,
+        ward=ward,
+        sector=sector,
+        stage=stage,
+        status=status,
+        women_led=women_led,
+        youth_led=youth_led,
+        page=page,
+        page_size=page_size,
+    )
+    return await rpc.call(search, StartupPage)
+
+
+@router.get("/{startup_id}", response_model=StartupView)
+async def get_startup(startup_id: StartupId, rpc: Rpc) -> StartupView:
+    return await rpc.call(GetStartup(startup_id=startup_id), StartupView)
+
+
+@router.patch("/{startup_id}", response_model=StartupView)
+async def edit_startup(startup_id: StartupId, body: StartupChanges, rpc: Rpc) -> StartupView:
+    """Edit with the `version` you last saw; a stale one is 409 with the current version."""
+    return await rpc.call(UpdateStartup(startup_id=startup_id, changes=body), StartupView)
+
+
+@router.post("/{startup_id}/verify", response_model=StartupView)
+async def verify_startup(
+    startup_id: StartupId, rpc: Rpc, body: StatusChange | None = None
+) -> StartupView:
+    change = body or StatusChange()
+    return await rpc.call(VerifyStartup(startup_id=startup_id, change=change), StartupView)
+
+
+@router.post("/{startup_id}/reject", response_model=StartupView)
+async def reject_startup(startup_id: StartupId, body: Rejection, rpc: Rpc) -> StartupView:
+    request = RejectStartup(startup_id=startup_id, reason=body.reason, version=body.version)
+    return await rpc.call(request, StartupView)
+
+
+@router.post("/{startup_id}/status", response_model=StartupView)
+async def change_status(startup_id: StartupId, body: StatusRequest, rpc: Rpc) -> StartupView:
+    change = StatusChange(reason=body.reason, version=body.version)
+    request = ChangeStartupStatus(startup_id=startup_id, to_status=body.to_status, change=change)
+    return await rpc.call(request, StartupView)
+
+
+@router.get("/{startup_id}/history", response_model=StartupHistory)
+async def startup_history(startup_id: StartupId, rpc: Rpc) -> StartupHistory:
+    """Every event about the startup, oldest first, with who and when."""
+    return await rpc.call(GetStartupHistory(startup_id=startup_id), StartupHistory)

@@ -1,0 +1,152 @@
+"""Startup rules: lifecycle, who may do what, youth-led, duplicates, search and relevance.
+
+Pure functions; no I/O. The service applies them and saves the result with its events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from shared.contracts.base import Actor, Forbidden, Invalid, Role
+from shared.contracts.events.registry import StartupStatus as S
+from shared.contracts.events.registry import Visibility
+from shared.text import fold, folded_words, tone_keys
+
+YOUTH_AGE_LIMIT = 35
+STAFF = frozenset({Role.ASSOCIATION_STAFF, Role.ADMIN})
+LISTED = frozenset({S.VERIFIED, S.ACTIVE, S.GRADUATED})
+MAX_QUERY_WORDS = 12
+
+OWNER, STAFF_ONLY = "owner", "staff"
+# (from, to) → who may make the change: "staff", or "owner" (the owner or staff).
+TRANSITIONS: dict[tuple[S, S], str] = {
+    (S.SUBMITTED, S.VERIFIED): STAFF_ONLY,
+    (S.SUBMITTED, S.REJECTED): STAFF_ONLY,
+    (S.REJECTED, S.SUBMITTED): OWNER,
+    (S.VERIFIED, S.ACTIVE): OWNER,
+    (S.ACTIVE, S.GRADUATED): STAFF_ONLY,
+    (S.VERIFIED, S.CLOSED): OWNER,
+    (S.ACTIVE, S.CLOSED): OWNER,
+}
+STATUS_VI = {
+    S.SUBMITTED: "chờ xác minh",
+    S.VERIFIED: "đã xác minh",
+    S.REJECTED: "bị từ chối",
+    S.ACTIVE: "đang hoạt động",
+    S.GRADUATED: "đã tốt nghiệp",
+    S.CLOSED: "đã đóng",
+}
+
+
+def is_staff(actor: Actor | None) -> bool:
+    return actor is not None and actor.role in STAFF
+
+
+def is_owner(actor: Actor | None, doc: dict[str, Any]) -> bool:
+    return actor is not None and actor.id == doc["owner_id"]
+
+
+def check_transition(actor: Actor, doc: dict[str, Any], to_status: S) -> None:
+    current = S(doc["status"])
+    rule = TRANSITIONS.get((current, to_status))
+    if rule is None:
+        raise Invalid(
+            f"không thể chuyển từ trạng thái “{STATUS_VI[current]}” sang “{STATUS_VI[to_status]}”",
+            from_status=current.value,
+            to_status=to_status.value,
+        )
+    if is_staff(actor):
+        return
+    if rule == OWNER and is_owner(actor, doc):
+        return
+    raise Forbidden("bạn không có quyền thay đổi trạng thái này")
+
+
+def check_can_edit(actor: Actor, doc: dict[str, Any]) -> None:
+    if not (is_staff(actor) or is_owner(actor, doc)):
+        raise Forbidden("chỉ nhà sáng lập của dự án hoặc cán bộ Điểm tư vấn được sửa")
+
+
+def can_see(actor: Actor | None, doc: dict[str, Any]) -> bool:
+    if is_staff(actor) or is_owner(actor, doc):
+        return True
+    return doc["visibility"] == Visibility.PUBLIC.value and doc["status"] in LISTED
+
+
+def sees_everything(actor: Actor | None, doc: dict[str, Any]) -> bool:
+    """Owners and staff see every field; everyone else only the public ones."""
+    return is_staff(actor) or is_owner(actor, doc)
+
+
+def youth_led(founder_birth_year: int | None, declared: bool, today: date) -> bool:
+    """Derived from the founder's birth year when given (under 35), else as declared."""
+    if founder_birth_year is None:
+        return declared
+    return today.year - founder_birth_year < YOUTH_AGE_LIMIT
+
+
+def name_key(name: str) -> str:
+    """Two names are the same startup name when they fold to the same words."""
+    return " ".join(folded_words(name))
+
+
+def search_fields(name: str, summary: str) -> dict[str, list[str]]:
+    """What the search index holds: folded words, tone-placement keys, and the name's words."""
+    text = f"{name} {summary}"
+    return {
+        "search_words": sorted(set(folded_words(text))),
+        "search_tones": sorted(set(tone_keys(text))),
+        "search_name": sorted(set(folded_words(name))),
+    }
+
+
+@dataclass(frozen=True)
+class Query:
+    folded: tuple[str, ...]
+    tones: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, q: str | None) -> Query | None:
+        if not q or not q.strip():
+            return None
+        folded = tuple(dict.fromkeys(folded_words(q)))[:MAX_QUERY_WORDS]
+        if not folded:
+            return None
+        return cls(folded=folded, tones=tuple(dict.fromkeys(tone_keys(q)))[:MAX_QUERY_WORDS])
+
+    @property
+    def has_diacritics(self) -> bool:
+        return any(fold(t) != t for t in self.tones)
+
+
+def relevance(query: Query, doc: dict[str, Any]) -> float:
+    """In [0, 1]. Every match has all the words; those with the query's exact diacritics
+    (either tone placement) rank first, then those whose name holds more of the words."""
+    tones = set(doc.get("search_tones", ()))
+    exact = query.has_diacritics and all(t in tones for t in query.tones)
+    in_name = len(set(query.folded) & set(doc.get("search_name", ()))) / len(query.folded)
+    return round((0.6 if exact else 0.0) + 0.4 * in_name, 6)
+
+
+def rank(query: Query, docs: Iterable[dict[str, Any]]) -> list[tuple[float, dict[str, Any]]]:
+    scored = [(relevance(query, doc), doc) for doc in docs]
+    newest_first = sorted(scored, key=lambda pair: pair[1]["registered_at"], reverse=True)
+    return sorted(newest_first, key=lambda pair: pair[0], reverse=True)
+
+
+def status_at(history: list[dict[str, Any]], moment: datetime) -> S | None:
+    """The status a startup had at `moment`, replayed from its history (None: not yet)."""
+    status: S | None = None
+    for entry in sorted(history, key=lambda e: e["at"]):
+        if _aware(entry["at"]) >= moment:
+            break
+        if entry.get("to_status"):
+            status = S(entry["to_status"])
+    return status
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,95 @@
+"""Request–reply handlers for the gateway (thin: parse, call the use case, reply)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from faststream.nats import NatsBroker
+
+from services.registry.service import Registry
+from shared.contracts.base import Actor, Forbidden
+from shared.contracts.events.registry import StartupStatus
+from shared.contracts.rpc.registry import (
+    ChangeStartupStatus,
+    GetStartup,
+    GetStartupHistory,
+    RegisterStartup,
+    RegistryFigures,
+    RegistryFiguresRequest,
+    RejectStartup,
+    SearchStartups,
+    StartupHistory,
+    StartupPage,
+    StartupView,
+    UpdateStartup,
+    VerifyStartup,
+)
+from shared.infra.broker import rpc_responder, rpc_subscriber_options
+
+
+def _actor(actor: Actor | None) -> Actor:
+    if actor is None:
+        raise Forbidden("cần đăng nhập")
+    return actor
+
+
+def register_rpc(broker: NatsBroker, registry: Callable[[], Registry]) -> None:
+    options = rpc_subscriber_options("registry")
+
+    async def register(request: RegisterStartup) -> StartupView:
+        return await registry().register(_actor(request.actor), request.startup)
+
+    async def get(request: GetStartup) -> StartupView:
+        return await registry().get(request.actor, request.startup_id)
+
+    async def update(request: UpdateStartup) -> StartupView:
+        return await registry().update(_actor(request.actor), request.startup_id, request.changes)
+
+    async def search(request: SearchStartups) -> StartupPage:
+        return await registry().search(request.actor, request)
+
+    async def verify(request: VerifyStartup) -> StartupView:
+        return await registry().change_status(
+            _actor(request.actor),
+            request.startup_id,
+            StartupStatus.VERIFIED,
+            reason=request.change.reason,
+            version=request.change.version,
+        )
+
+    async def reject(request: RejectStartup) -> StartupView:
+        return await registry().change_status(
+            _actor(request.actor),
+            request.startup_id,
+            StartupStatus.REJECTED,
+            reason=request.reason,
+            version=request.version,
+        )
+
+    async def change_status(request: ChangeStartupStatus) -> StartupView:
+        return await registry().change_status(
+            _actor(request.actor),
+            request.startup_id,
+            request.to_status,
+            reason=request.change.reason,
+            version=request.change.version,
+        )
+
+    async def history(request: GetStartupHistory) -> StartupHistory:
+        return await registry().history(_actor(request.actor), request.startup_id)
+
+    async def figures(request: RegistryFiguresRequest) -> RegistryFigures:
+        return await registry().figures(request.start, request.end)
+
+    for model, use_case in (
+        (RegisterStartup, register),
+        (GetStartup, get),
+        (UpdateStartup, update),
+        (SearchStartups, search),
+        (VerifyStartup, verify),
+        (RejectStartup, reject),
+        (ChangeStartupStatus, change_status),
+        (GetStartupHistory, history),
+        (RegistryFiguresRequest, figures),
+    ):
+        broker.subscriber(model.subject, **options)(rpc_responder(model, use_case))  # type: ignore[arg-type]

@@ -1,0 +1,413 @@
+"""Registry use cases: register, edit, verify or reject, change status, find, history, figures."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from services.registry import domain
+from services.registry.repository import STARTUPS, DuplicateStartup, StartupStore
+from shared.contracts.base import (
+    Actor,
+    Conflict,
+    Envelope,
+    Event,
+    Forbidden,
+    Invalid,
+    NotFound,
+    new_id,
+)
+from shared.contracts.events.identity import UserDeletionRequestedV1
+from shared.contracts.events.reference import SectorSavedV1, WardSavedV1
+from shared.contracts.events.registry import (
+    StartupRegisteredV1,
+    StartupSnapshot,
+    StartupStatus,
+    StartupStatusChangedV1,
+    StartupUpdatedV1,
+    Visibility,
+)
+from shared.contracts.rpc.registry import (
+    HistoryEntry,
+    RegistryFigures,
+    SearchStartups,
+    StartupChanges,
+    StartupFields,
+    StartupHistory,
+    StartupPage,
+    StartupView,
+)
+from shared.infra.logging import current_correlation_id, get_logger
+from shared.infra.mongo import Document, OutboxRelay
+
+log = get_logger(__name__)
+HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
+PUBLIC_FIELDS = (
+    "name", "summary", "sector", "stage", "ward", "status", "visibility", "women_led",
+    "youth_led", "needs", "founding_date", "website", "registered_at", "updated_at", "version",
+)  # fmt: skip
+OWNER_FIELDS = ("owner_id", "team", "tax_code", "founder_birth_year", "rejection_reason")
+
+
+def snapshot(doc: Document) -> StartupSnapshot:
+    return StartupSnapshot.model_validate(
+        {**doc, "startup_id": doc["_id"], "team_size": len(doc.get("team") or [])}
+    )
+
+
+def view(doc: Document, actor: Actor | None, score: float | None = None) -> StartupView:
+    fields = PUBLIC_FIELDS + (OWNER_FIELDS if domain.sees_everything(actor, doc) else ())
+    data = {key: doc.get(key) for key in fields}
+    return StartupView.model_validate({**data, "id": doc["_id"], "score": score})
+
+
+class Registry:
+    def __init__(
+        self,
+        store: StartupStore,
+        outbox: OutboxRelay,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.store = store
+        self.outbox = outbox
+        self.clock = clock
+
+    def _today(self) -> date:
+        return self.clock().astimezone(HCMC).date()
+
+    # --- commands ------------------------------------------------------------------------
+
+    async def register(self, actor: Actor, fields: StartupFields) -> StartupView:
+        if actor.role.value != "founder":
+            raise Forbidden("chỉ tài khoản nhà sáng lập đăng ký dự án")
+        data = fields.model_dump(mode="json", exclude_none=True)
+        await self._check_reference(data)
+        name_key = domain.name_key(fields.name)
+        await self._check_duplicate(actor.id, name_key, data.get("tax_code"), None)
+        now = self.clock()
+        startup_id = new_id()
+        doc: Document = {
+            **data,
+            "_id": startup_id,
+            "owner_id": actor.id,
+            "team": await self._team_with_founder(actor.id, data.get("team", [])),
+            "youth_led": domain.youth_led(
+                fields.founder_birth_year, fields.youth_led, self._today()
+            ),
+            "status": StartupStatus.SUBMITTED.value,
+            "name_key": name_key,
+            **domain.search_fields(fields.name, fields.summary),
+            "registered_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+        event = StartupRegisteredV1(startup=snapshot(doc), actor_id=actor.id)
+        envelope = self._envelope(event, startup_id)
+        doc["history"] = [self._history(envelope, actor, now, to_status=StartupStatus.SUBMITTED)]
+        try:
+            await self.store.insert(doc, [envelope])
+        except DuplicateStartup:
+            await self._check_duplicate(actor.id, name_key, data.get("tax_code"), None)
+            raise
+        await self.outbox.flush(STARTUPS, startup_id)
+        log.info("startup.registered", startup_id=startup_id)
+        return view(await self._get(startup_id), actor)
+
+    async def update(self, actor: Actor, startup_id: str, changes: StartupChanges) -> StartupView:
+        doc = await self._get(startup_id)
+        domain.check_can_edit(actor, doc)
+        requested = changes.model_dump(mode="json", exclude_unset=True)
+        version = requested.pop("version")
+        if version != doc["version"]:
+            raise _stale(doc)
+        unset = [key for key, value in requested.items() if value is None]
+        data = {key: value for key, value in requested.items() if value is not None}
+        changed = sorted(key for key, value in data.items() if doc.get(key) != value) + unset
+        if not changed:
+            return view(doc, actor)
+        await self._check_reference(data)
+        merged = {**doc, **data}
+        for key in unset:
+            merged.pop(key, None)
+        if {"name", "summary"} & data.keys():
+            merged.update(domain.search_fields(merged["name"], merged["summary"]))
+            merged["name_key"] = domain.name_key(merged["name"])
+        if {"name", "tax_code"} & data.keys():
+            await self._check_duplicate(
+                doc["owner_id"], domain.name_key(merged["name"]), merged.get("tax_code"), startup_id
+            )
+        if "team" in data:
+            merged["team"] = await self._team_with_founder(doc["owner_id"], data["team"])
+        merged["youth_led"] = domain.youth_led(
+            merged.get("founder_birth_year"), bool(merged.get("youth_led")), self._today()
+        )
+        now = self.clock()
+        merged.update(updated_at=now, version=doc["version"] + 1)
+        event = StartupUpdatedV1(
+            startup=snapshot(merged), changed=tuple(changed), actor_id=actor.id
+        )
+        envelope = self._envelope(event, startup_id)
+        stored = {k: v for k, v in merged.items() if k not in ("_id", "history", "version")}
+        entry = self._history(envelope, actor, now, changed=changed)
+        await self._save(doc, stored, unset, entry, envelope)
+        return view(await self._get(startup_id), actor)
+
+    async def change_status(
+        self,
+        actor: Actor,
+        startup_id: str,
+        to_status: StartupStatus,
+        *,
+        reason: str | None = None,
+        version: int | None = None,
+    ) -> StartupView:
+        doc = await self._get(startup_id)
+        if not domain.can_see(actor, doc):
+            raise NotFound("không tìm thấy dự án", startup_id=startup_id)
+        domain.check_transition(actor, doc, to_status)
+        if version is not None and version != doc["version"]:
+            raise _stale(doc)
+        if to_status == StartupStatus.REJECTED and not reason:
+            raise Invalid("cần nêu lý do từ chối", field="reason")
+        now = self.clock()
+        from_status = StartupStatus(doc["status"])
+        changes: Document = {"status": to_status.value, "updated_at": now}
+        unset: list[str] = []
+        if to_status == StartupStatus.REJECTED:
+            changes["rejection_reason"] = reason
+        elif doc.get("rejection_reason"):
+            unset.append("rejection_reason")
+        merged = {**doc, **changes, "version": doc["version"] + 1}
+        event = StartupStatusChangedV1(
+            startup=snapshot(merged),
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            actor_id=actor.id,
+        )
+        envelope = self._envelope(event, startup_id)
+        entry = self._history(
+            envelope, actor, now, from_status=from_status, to_status=to_status, reason=reason
+        )
+        await self._save(doc, changes, unset, entry, envelope)
+        log.info("startup.status_changed", startup_id=startup_id, to_status=to_status.value)
+        return view(await self._get(startup_id), actor)
+
+    async def _save(
+        self,
+        doc: Document,
+        changes: Document,
+        unset: list[str],
+        entry: Document,
+        envelope: Envelope,
+    ) -> None:
+        try:
+            saved = await self.store.update(
+                doc["_id"], doc["version"], changes, unset, entry, [envelope]
+            )
+        except DuplicateStartup:
+            raise Conflict("tên hoặc mã số thuế trùng với một dự án khác") from None
+        if saved is None:
+            raise _stale(await self._get(doc["_id"]))
+        await self.outbox.flush(STARTUPS, doc["_id"])
+
+    # --- queries -------------------------------------------------------------------------
+
+    async def get(self, actor: Actor | None, startup_id: str) -> StartupView:
+        doc = await self._get(startup_id)
+        if not domain.can_see(actor, doc):
+            raise NotFound("không tìm thấy dự án", startup_id=startup_id)
+        return view(doc, actor)
+
+    async def search(self, actor: Actor | None, request: SearchStartups) -> StartupPage:
+        filters: Document = {}
+        for key in ("ward", "sector", "stage", "status", "women_led", "youth_led", "owner_id"):
+            value = getattr(request, key)
+            if value is not None:
+                filters[key] = value.value if hasattr(value, "value") else value
+        visible = _visible_to(actor)
+        query = {"$and": [filters, visible]} if filters and visible else {**filters, **visible}
+        skip = (request.page - 1) * request.page_size
+        parsed = domain.Query.parse(request.q)
+        if parsed is None:
+            docs, total = await self.store.search(
+                query, words=None, skip=skip, limit=request.page_size
+            )
+            items = [view(doc, actor) for doc in docs]
+        else:
+            matches, total = await self.store.search(
+                query, words=list(parsed.folded), skip=0, limit=None
+            )
+            ranked = domain.rank(parsed, matches)[skip : skip + request.page_size]
+            items = [view(doc, actor, score) for score, doc in ranked]
+        return StartupPage(items=items, total=total, page=request.page, page_size=request.page_size)
+
+    async def history(self, actor: Actor, startup_id: str) -> StartupHistory:
+        doc = await self.store.history(startup_id)
+        if doc is None:
+            raise NotFound("không tìm thấy dự án", startup_id=startup_id)
+        if not (domain.is_staff(actor) or domain.is_owner(actor, doc)):
+            raise Forbidden("chỉ nhà sáng lập và cán bộ xem được lịch sử")
+        entries = sorted(doc.get("history", []), key=lambda e: e["at"])
+        return StartupHistory(
+            startup_id=startup_id, items=[HistoryEntry.model_validate(e) for e in entries]
+        )
+
+    async def figures(self, start: datetime, end: datetime) -> RegistryFigures:
+        docs = await self.store.for_figures(end)
+        registered = [d for d in docs if start <= _utc(d["registered_at"]) < end]
+        verified = sum(
+            1
+            for d in docs
+            for entry in d.get("history", [])
+            if entry.get("to_status") == StartupStatus.VERIFIED.value
+            and start <= _utc(entry["at"]) < end
+        )
+        active = sum(
+            1 for d in docs if domain.status_at(d.get("history", []), end) == StartupStatus.ACTIVE
+        )
+        return RegistryFigures(
+            registered=len(registered),
+            verified=verified,
+            active=active,
+            women_led=sum(1 for d in registered if d.get("women_led")),
+            youth_led=sum(1 for d in registered if d.get("youth_led")),
+            by_ward=dict(Counter(d["ward"] for d in registered)),
+            by_sector=dict(Counter(d["sector"] for d in registered)),
+            by_stage=dict(Counter(d["stage"] for d in registered)),
+        )
+
+    async def personal_data(self, user_id: str) -> dict[str, Any]:
+        owner = Actor(id=user_id, role="founder")
+        startups = [
+            view(doc, owner).model_dump(mode="json") for doc in await self.store.owned_by(user_id)
+        ]
+        contact = await self.store.contact(user_id)
+        return {"contact": contact, "startups": startups}
+
+    # --- read models -----------------------------------------------------------------------
+
+    async def ward_saved(self, event: WardSavedV1) -> None:
+        fields = event.model_dump(mode="json", exclude={"code", "version"})
+        await self.store.save_reference("wards", event.code, event.version, fields)
+
+    async def sector_saved(self, event: SectorSavedV1) -> None:
+        fields = event.model_dump(mode="json", exclude={"code", "version"})
+        await self.store.save_reference("sectors", event.code, event.version, fields)
+
+    async def contact_saved(self, user_id: str, fields: Document) -> None:
+        await self.store.save_contact(user_id, fields)
+
+    async def erase_person(self, event: UserDeletionRequestedV1) -> None:
+        contact = await self.store.erase_contact(event.user_id)
+        erased = await self.store.erase_founder(
+            event.user_id, contact.get("email") if contact else None
+        )
+        log.info("person.erased", user_id=event.user_id, startups=erased)
+
+    # --- helpers -------------------------------------------------------------------------
+
+    async def _get(self, startup_id: str) -> Document:
+        doc = await self.store.get(startup_id)
+        if doc is None:
+            raise NotFound("không tìm thấy dự án", startup_id=startup_id)
+        return doc
+
+    async def _check_reference(self, data: Document) -> None:
+        if "ward" in data:
+            ward = await self.store.ward(data["ward"])
+            today = self._today().isoformat()
+            current = (
+                ward is not None
+                and ward["valid_from"] <= today
+                and (ward.get("valid_to") is None or today <= ward["valid_to"])
+            )
+            if not current:
+                raise Invalid(
+                    "phường không hợp lệ: chọn một phường hiện hành",
+                    field="ward",
+                    ward=data["ward"],
+                )
+        if "sector" in data and await self.store.sector(data["sector"]) is None:
+            raise Invalid("lĩnh vực không hợp lệ", field="sector", sector=data["sector"])
+
+    async def _check_duplicate(
+        self, owner_id: str, name_key: str, tax_code: str | None, exclude_id: str | None
+    ) -> None:
+        existing = await self.store.find_duplicate(owner_id, name_key, tax_code, exclude_id)
+        if existing is None:
+            return
+        same_tax = tax_code is not None and existing.get("tax_code") == tax_code
+        message = (
+            "mã số thuế đã được đăng ký cho một dự án khác"
+            if same_tax
+            else "bạn đã đăng ký một dự án cùng tên"
+        )
+        existing_view: dict[str, Any] = {"id": existing["_id"]}
+        if existing.get("owner_id") == owner_id:
+            existing_view["name"] = existing["name"]
+        raise Conflict(message, existing=existing_view, field="tax_code" if same_tax else "name")
+
+    async def _team_with_founder(self, owner_id: str, team: list[Document]) -> list[Document]:
+        if any(member.get("is_founder") for member in team):
+            return team
+        contact = await self.store.contact(owner_id) or {}
+        founder = {
+            "name": contact.get("full_name") or "Nhà sáng lập",
+            "role": "Nhà sáng lập",
+            "email": contact.get("email"),
+            "is_founder": True,
+        }
+        return [founder, *team]
+
+    def _envelope(self, event: Event, startup_id: str) -> Envelope:
+        return Envelope.wrap(
+            event, aggregate_id=startup_id, correlation_id=current_correlation_id()
+        )
+
+    @staticmethod
+    def _history(
+        envelope: Envelope,
+        actor: Actor,
+        at: datetime,
+        *,
+        from_status: StartupStatus | None = None,
+        to_status: StartupStatus | None = None,
+        reason: str | None = None,
+        changed: list[str] | None = None,
+    ) -> Document:
+        return {
+            "event_id": envelope.id,
+            "type": envelope.type,
+            "at": at,
+            "actor_id": actor.id,
+            "from_status": from_status.value if from_status else None,
+            "to_status": to_status.value if to_status else None,
+            "reason": reason,
+            "changed": changed or [],
+        }
+
+
+def _visible_to(actor: Actor | None) -> Document:
+    if domain.is_staff(actor):
+        return {}
+    listed: Document = {
+        "visibility": Visibility.PUBLIC.value,
+        "status": {"$in": [s.value for s in domain.LISTED]},
+    }
+    if actor is None:
+        return listed
+    return {"$or": [listed, {"owner_id": actor.id}]}
+
+
+def _stale(doc: Document) -> Conflict:
+    return Conflict(
+        "dự án đã được người khác sửa; hãy tải lại rồi thử lại", current_version=doc["version"]
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
