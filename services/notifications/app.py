@@ -2,29 +2,50 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
 from faststream import FastStream
 
+from services.notifications.delivery import senders
 from services.notifications.handlers import register_handlers
 from services.notifications.repository import INDEXES, NotificationStore
-from services.notifications.rpc import NotificationsRef, register_rpc
+from services.notifications.rpc import register_rpc
 from services.notifications.service import Notifications
 from shared.infra.broker import make_broker
-from shared.infra.runtime import ServiceContext, build_service_app
+from shared.infra.mongo import ProcessedEvents
+from shared.infra.runtime import ServiceContext, build_service_app, instance_name
 from shared.infra.settings import Settings
 
 
 def build_app(settings: Settings) -> FastStream:
     broker = make_broker(settings)
-    notifications = NotificationsRef()
-    register_handlers(broker, settings)
+    started: dict[str, Any] = {}
+
+    def notifications() -> Notifications:
+        use_cases: Notifications = started["notifications"]
+        return use_cases
+
+    def processed() -> ProcessedEvents:
+        ledger: ProcessedEvents = started["processed"]
+        return ledger
+
+    register_handlers(broker, settings, notifications, processed)
     register_rpc(broker, notifications)
 
     async def setup(context: ServiceContext) -> Mapping[str, Any]:
-        notifications.current = Notifications(NotificationStore(context.db))
-        return {"notifications": notifications.current, "processed": context.processed}
+        use_cases = Notifications(
+            NotificationStore(context.db),
+            senders(settings),
+            instance=settings.instance or instance_name(),
+        )
+        started.update(notifications=use_cases, processed=context.processed)
+        stop = asyncio.Event()
+        context.tasks.append(
+            asyncio.create_task(use_cases.run(settings.notification_tick_seconds, stop))
+        )
+        return {}
 
     return build_service_app(
         settings,

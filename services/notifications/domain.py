@@ -1,15 +1,23 @@
-"""Who hears what, and what it says: pure rules, no I/O."""
+"""Who hears what, when, and what it says: pure rules, no I/O.
+
+A *kind* of notification has a template per locale, an urgency, and the channels it goes
+out on by default. The inbox always gets it at once; email, SMS and Zalo respect the
+recipient's preferences and quiet hours unless the kind is urgent.
+"""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from shared.contracts.base import Locale
+
+HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class Channel(StrEnum):
@@ -19,8 +27,41 @@ class Channel(StrEnum):
     ZALO = "zalo"
 
 
+OUTBOUND = (Channel.EMAIL, Channel.SMS, Channel.ZALO)
+
+
 class Kind(StrEnum):
     WELCOME = "welcome"
+    STARTUP_RECEIVED = "startup_received"
+    STARTUP_AWAITS_VERIFICATION = "startup_awaits_verification"
+    STARTUP_VERIFIED = "startup_verified"
+    STARTUP_REJECTED = "startup_rejected"
+    REPORT_DEADLINE = "report_deadline"
+
+
+@dataclass(frozen=True)
+class KindRule:
+    urgent: bool = False
+    channels: tuple[Channel, ...] = (Channel.INBOX, Channel.EMAIL)
+
+
+RULES: dict[Kind, KindRule] = {
+    Kind.WELCOME: KindRule(),
+    Kind.STARTUP_RECEIVED: KindRule(channels=(Channel.INBOX,)),
+    Kind.STARTUP_AWAITS_VERIFICATION: KindRule(),
+    Kind.STARTUP_VERIFIED: KindRule(),
+    Kind.STARTUP_REJECTED: KindRule(),
+    Kind.REPORT_DEADLINE: KindRule(),
+}
+
+# Email retries: after each failed attempt wait this long; then give up and mark it failed.
+RETRY_DELAYS = (
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+)
+DIGEST_TIME = time(18, 0)
 
 
 @dataclass(frozen=True)
@@ -35,11 +76,37 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class QuietHours:
+    start: time = time(22, 0)
+    end: time = time(7, 0)
+
+    def contains(self, moment: time) -> bool:
+        if self.start <= self.end:
+            return self.start <= moment < self.end
+        return moment >= self.start or moment < self.end
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """Per kind, the user's choice of outbound channels (unset: the kind's defaults).
+    The inbox cannot be switched off."""
+
+    choices: dict[str, dict[str, bool]] = field(default_factory=dict)
+    quiet_hours: QuietHours = field(default_factory=QuietHours)
+    digest: bool = False
+
+    def wants(self, kind: Kind, channel: Channel) -> bool:
+        if channel == Channel.INBOX:
+            return True
+        default = channel in RULES[kind].channels
+        return self.choices.get(kind.value, {}).get(channel.value, default)
+
+
+@dataclass(frozen=True)
 class Notification:
     id: str
     recipient_id: str
     kind: Kind
-    channel: Channel
     title: str
     body: str
     event_id: str
@@ -48,12 +115,22 @@ class Notification:
     read: bool = False
 
 
-_NOTIFICATION_NAMESPACE = uuid.UUID("5f0d7a3e-9a52-4c4e-8f0e-6d1b8d3f2a10")
+@dataclass(frozen=True)
+class Delivery:
+    id: str
+    notification_id: str
+    recipient_id: str
+    channel: Channel
+    due_at: datetime
+    digest: bool = False
+
+
+_NAMESPACE = uuid.UUID("5f0d7a3e-9a52-4c4e-8f0e-6d1b8d3f2a10")
 
 
 def notification_id(event_id: str, recipient_id: str, channel: Channel) -> str:
-    """Deterministic, so a redelivered event can only ever write the same notification."""
-    return str(uuid.uuid5(_NOTIFICATION_NAMESPACE, f"{event_id}:{recipient_id}:{channel.value}"))
+    """Deterministic: a redelivered event can only ever write the same notification."""
+    return str(uuid.uuid5(_NAMESPACE, f"{event_id}:{recipient_id}:{channel.value}"))
 
 
 _templates = Environment(
@@ -62,8 +139,17 @@ _templates = Environment(
     undefined=StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
-    keep_trailing_newline=False,
 )
+_templates.filters["date_vn"] = lambda value: format_date(value)
+
+
+def format_date(value: date | datetime | str) -> str:
+    """dd/mm/yyyy in Asia/Ho_Chi_Minh."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    if isinstance(value, datetime):
+        value = value.astimezone(HCMC).date()
+    return value.strftime("%d/%m/%Y")
 
 
 def render(kind: Kind, locale: Locale, **data: object) -> tuple[str, str]:
@@ -73,15 +159,106 @@ def render(kind: Kind, locale: Locale, **data: object) -> tuple[str, str]:
     return title.strip(), body.strip()
 
 
-def welcome(contact: Contact, *, event_id: str, at: datetime) -> Notification:
-    title, body = render(Kind.WELCOME, contact.locale, name=contact.full_name)
+def compose(
+    kind: Kind, contact: Contact, *, event_id: str, at: datetime, **data: object
+) -> Notification:
+    title, body = render(kind, contact.locale, **{"name": contact.full_name, "when": at, **data})
     return Notification(
         id=notification_id(event_id, contact.user_id, Channel.INBOX),
         recipient_id=contact.user_id,
-        kind=Kind.WELCOME,
-        channel=Channel.INBOX,
+        kind=kind,
         title=title,
         body=body,
         event_id=event_id,
         created_at=at,
+        urgent=RULES[kind].urgent,
     )
+
+
+def next_local(moment: datetime, at: time) -> datetime:
+    """The next instant at local time `at` on or after `moment`."""
+    local = moment.astimezone(HCMC)
+    candidate = datetime.combine(local.date(), at, tzinfo=HCMC)
+    if candidate < local:
+        candidate += timedelta(days=1)
+    return candidate
+
+
+def send_at(now: datetime, quiet: QuietHours, *, urgent: bool) -> datetime:
+    """Email and SMS wait for the end of quiet hours unless urgent."""
+    if urgent or not quiet.contains(now.astimezone(HCMC).time()):
+        return now
+    return next_local(now, quiet.end)
+
+
+def deliveries(
+    notification: Notification, contact: Contact, preferences: Preferences, now: datetime
+) -> list[Delivery]:
+    """The outbound deliveries of one notification (the inbox is the notification itself)."""
+    planned = []
+    rule = RULES[notification.kind]
+    for channel in OUTBOUND:
+        if not preferences.wants(notification.kind, channel):
+            continue
+        if channel == Channel.EMAIL and not contact.email:
+            continue
+        if channel in (Channel.SMS, Channel.ZALO) and not contact.phone:
+            continue
+        digest = channel == Channel.EMAIL and preferences.digest and not rule.urgent
+        due = (
+            next_local(now, DIGEST_TIME)
+            if digest
+            else send_at(now, preferences.quiet_hours, urgent=rule.urgent)
+        )
+        planned.append(
+            Delivery(
+                id=notification_id(notification.event_id, contact.user_id, channel),
+                notification_id=notification.id,
+                recipient_id=contact.user_id,
+                channel=channel,
+                due_at=due,
+                digest=digest,
+            )
+        )
+    return planned
+
+
+def retry_at(now: datetime, attempts: int) -> datetime | None:
+    """When to try again after `attempts` failures; None once the retries are used up."""
+    if attempts > len(RETRY_DELAYS):
+        return None
+    return now + RETRY_DELAYS[attempts - 1]
+
+
+# --- the plan's reporting calendar -------------------------------------------------------
+
+REMINDER_LEAD = timedelta(days=3)
+REMINDER_TIME = time(8, 0)
+
+
+@dataclass(frozen=True)
+class ReportDeadline:
+    due: date
+    period: str  # "2026-11", "2026-H1", "2026"
+    kind: str  # "monthly" | "half_year" | "annual"
+
+
+def report_deadlines(start: date, end: date) -> list[ReportDeadline]:
+    """Deadlines in [start, end]: monthly by the 5th (for the month before), half-year by
+    10 June, annual by 10 November (DESIGN §8)."""
+    found: list[ReportDeadline] = []
+    year, month = start.year, start.month
+    while date(year, month, 1) <= end:
+        monthly = date(year, month, 5)
+        previous = (year, month - 1) if month > 1 else (year - 1, 12)
+        found.append(ReportDeadline(monthly, f"{previous[0]}-{previous[1]:02d}", "monthly"))
+        if month == 6:
+            found.append(ReportDeadline(date(year, 6, 10), f"{year}-H1", "half_year"))
+        if month == 11:
+            found.append(ReportDeadline(date(year, 11, 10), f"{year}", "annual"))
+        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+    return sorted((d for d in found if start <= d.due <= end), key=lambda d: d.due)
+
+
+def reminder_time(deadline: ReportDeadline) -> datetime:
+    return datetime.combine(deadline.due - REMINDER_LEAD, REMINDER_TIME, tzinfo=HCMC)

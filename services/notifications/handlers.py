@@ -2,53 +2,69 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
 
-from faststream import Context
 from faststream.nats import NatsBroker
 
 from services.notifications.service import Notifications
-from shared.contracts.base import Envelope, UnknownEventType
+from shared.contracts.base import Envelope, Event, UnknownEventType
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
     UserRegisteredV1,
     UserUpdatedV1,
 )
-from shared.contracts.streams import IDENTITY
+from shared.contracts.events.reference import SectorSavedV1, WardSavedV1
+from shared.contracts.events.registry import StartupRegisteredV1, StartupStatusChangedV1
+from shared.contracts.streams import IDENTITY, REGISTRY, StreamSpec
 from shared.infra.broker import consumer_options
-from shared.infra.logging import get_logger
 from shared.infra.mongo import ProcessedEvents
 from shared.infra.settings import Settings
 
-log = get_logger(__name__)
+Effect = Callable[[Notifications, Envelope, Event], Awaitable[None]]
 
-IDENTITY_CONSUMER = "notifications-identity"
+# One entry per event kind that concerns a person; adding a kind is adding a line.
+REACTIONS: dict[type[Event], Effect] = {
+    UserRegisteredV1: lambda n, env, e: n.user_registered(env.id, e),  # type: ignore[arg-type]
+    UserUpdatedV1: lambda n, env, e: n.user_updated(e),  # type: ignore[arg-type]
+    UserDeletionRequestedV1: lambda n, env, e: n.erase_person(e),  # type: ignore[arg-type]
+    WardSavedV1: lambda n, env, e: n.label_saved(e),  # type: ignore[arg-type]
+    SectorSavedV1: lambda n, env, e: n.label_saved(e),  # type: ignore[arg-type]
+    StartupRegisteredV1: lambda n, env, e: n.startup_registered(env.id, e),  # type: ignore[arg-type]
+    StartupStatusChangedV1: lambda n, env, e: n.startup_status_changed(env.id, e),  # type: ignore[arg-type]
+}
+STREAMS: tuple[StreamSpec, ...] = (IDENTITY, REGISTRY)
 
 
-def register_handlers(broker: NatsBroker, settings: Settings) -> None:
-    @broker.subscriber(
-        "identity.>",
-        **consumer_options(settings, stream=IDENTITY, durable=IDENTITY_CONSUMER),
-    )
-    async def on_identity_event(
-        envelope: Envelope,
-        notifications: Annotated[Notifications, Context("notifications")],
-        processed: Annotated[ProcessedEvents, Context("processed")],
-    ) -> None:
+def register_handlers(
+    broker: NatsBroker,
+    settings: Settings,
+    notifications: Callable[[], Notifications],
+    processed: Callable[[], ProcessedEvents],
+) -> None:
+    for stream in STREAMS:
+        durable = f"notifications-{stream.name.lower()}"
+        broker.subscriber(
+            stream.subjects[0], **consumer_options(settings, stream=stream, durable=durable)
+        )(_consumer(durable, notifications, processed))
+
+
+def _consumer(
+    durable: str,
+    notifications: Callable[[], Notifications],
+    processed: Callable[[], ProcessedEvents],
+) -> Callable[[Envelope], Awaitable[None]]:
+    async def on_event(envelope: Envelope) -> None:
         try:
             event = envelope.event()
         except UnknownEventType:
-            log.info("event.ignored", event_type=envelope.type)
             return
-        if isinstance(event, UserRegisteredV1):
-            await processed.once(
-                IDENTITY_CONSUMER, envelope, lambda: notifications.user_registered(envelope, event)
-            )
-        elif isinstance(event, UserUpdatedV1):
-            await processed.once(
-                IDENTITY_CONSUMER, envelope, lambda: notifications.user_updated(event)
-            )
-        elif isinstance(event, UserDeletionRequestedV1):
-            await processed.once(
-                IDENTITY_CONSUMER, envelope, lambda: notifications.erase_person(event)
-            )
+        react = REACTIONS.get(type(event))
+        if react is None:
+            return
+
+        async def effect() -> None:
+            await react(notifications(), envelope, event)
+
+        await processed().once(durable, envelope, effect)
+
+    return on_event

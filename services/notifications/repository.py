@@ -3,26 +3,35 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from services.notifications.domain import Contact, Notification
+from services.notifications.domain import Contact, Delivery, Notification
 from shared.contracts.base import Locale
-from shared.infra.mongo import Database, now
+from shared.infra.mongo import Database, Document, now
 
 CONTACTS = "contacts"
 NOTIFICATIONS = "notifications"
+DELIVERIES = "deliveries"
+PREFERENCES = "preferences"
+SCHEDULES = "schedules"
+LABELS = "labels"
 
 INDEXES = {
-    CONTACTS: [IndexModel([("email", ASCENDING)], name="contact_email")],
+    CONTACTS: [IndexModel([("role", ASCENDING)], name="contact_role")],
     NOTIFICATIONS: [
-        IndexModel(
-            [("recipient_id", ASCENDING), ("channel", ASCENDING), ("created_at", DESCENDING)],
-            name="inbox_newest",
-        ),
+        IndexModel([("recipient_id", ASCENDING), ("created_at", DESCENDING)], name="inbox_newest"),
     ],
+    DELIVERIES: [
+        IndexModel([("status", ASCENDING), ("due_at", ASCENDING)], name="due"),
+        IndexModel([("recipient_id", ASCENDING)], name="delivery_recipient"),
+    ],
+    PREFERENCES: [],
+    SCHEDULES: [IndexModel([("status", ASCENDING), ("due_at", ASCENDING)], name="schedule_due")],
+    LABELS: [],
 }
 
 
@@ -30,41 +39,117 @@ class NotificationStore:
     def __init__(self, db: Database) -> None:
         self.contacts = db[CONTACTS]
         self.notifications = db[NOTIFICATIONS]
+        self.deliveries = db[DELIVERIES]
+        self.choices = db[PREFERENCES]
+        self.schedules = db[SCHEDULES]
+        self.labels = db[LABELS]
+
+    # --- contacts and labels ---------------------------------------------------------------
 
     async def save_contact(self, contact: Contact) -> None:
-        fields = asdict(contact)
-        fields["locale"] = contact.locale.value
-        fields["updated_at"] = now()
+        fields = {**asdict(contact), "locale": contact.locale.value, "updated_at": now()}
         await self.contacts.update_one({"_id": contact.user_id}, {"$set": fields}, upsert=True)
 
     async def contact(self, user_id: str) -> Contact | None:
         doc = await self.contacts.find_one({"_id": user_id})
-        if doc is None:
-            return None
-        return Contact(
-            user_id=doc["user_id"],
-            email=doc["email"],
-            full_name=doc["full_name"],
-            role=doc["role"],
-            locale=Locale(doc.get("locale", "vi")),
-            organization=doc.get("organization"),
-            phone=doc.get("phone"),
-        )
+        return _contact(doc) if doc else None
+
+    async def contacts_with_roles(self, roles: list[str]) -> list[Contact]:
+        cursor = self.contacts.find({"role": {"$in": roles}})
+        return [_contact(doc) async for doc in cursor]
+
+    async def save_label(self, key: str, name: str) -> None:
+        await self.labels.update_one({"_id": key}, {"$set": {"name": name}}, upsert=True)
+
+    async def label(self, key: str) -> str | None:
+        doc = await self.labels.find_one({"_id": key})
+        return str(doc["name"]) if doc else None
+
+    # --- notifications and deliveries ----------------------------------------------------
 
     async def add(self, notification: Notification) -> bool:
-        """Insert once; False when this (event, recipient, channel) already exists."""
+        """Insert once; False when this (event, recipient) already has it."""
         doc: dict[str, Any] = asdict(notification)
         doc["_id"] = doc.pop("id")
+        doc["channel"] = "inbox"
         try:
             await self.notifications.insert_one(doc)
         except DuplicateKeyError:
             return False
         return True
 
+    async def add_delivery(self, delivery: Delivery) -> bool:
+        doc: dict[str, Any] = asdict(delivery)
+        doc.update(_id=doc.pop("id"), status="pending", attempts=0, log=[])
+        try:
+            await self.deliveries.insert_one(doc)
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def claim_due_delivery(
+        self, at: datetime, claimant: str, lease: timedelta
+    ) -> Document | None:
+        """Atomically take one due delivery: two copies of the service never both send it."""
+        return await self.deliveries.find_one_and_update(
+            {
+                "status": "pending",
+                "due_at": {"$lte": at},
+                "$or": [{"claimed_until": None}, {"claimed_until": {"$lte": at}}],
+            },
+            {"$set": {"claimed_by": claimant, "claimed_until": at + lease}},
+            sort=[("due_at", ASCENDING)],
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def claim_digest_items(
+        self, recipient_id: str, at: datetime, claimant: str
+    ) -> list[Document]:
+        cursor = self.deliveries.find(
+            {
+                "recipient_id": recipient_id,
+                "digest": True,
+                "status": "pending",
+                "due_at": {"$lte": at},
+            }
+        )
+        return [doc async for doc in cursor]
+
+    async def delivered(self, delivery_ids: list[str], at: datetime) -> None:
+        await self.deliveries.update_many(
+            {"_id": {"$in": delivery_ids}},
+            {
+                "$set": {"status": "sent", "sent_at": at, "claimed_until": None},
+                "$inc": {"attempts": 1},
+                "$push": {"log": {"at": at, "result": "sent"}},
+            },
+        )
+
+    async def failed(
+        self, delivery_id: str, at: datetime, error: str, retry_at: datetime | None
+    ) -> None:
+        update: Document = {
+            "$inc": {"attempts": 1},
+            "$push": {"log": {"at": at, "result": "error", "error": error[:500]}},
+            "$set": {"claimed_until": None, "last_error": error[:500]},
+        }
+        if retry_at is None:
+            update["$set"]["status"] = "failed"
+        else:
+            update["$set"]["due_at"] = retry_at
+        await self.deliveries.update_one({"_id": delivery_id}, update)
+
+    async def delivery(self, delivery_id: str) -> Document | None:
+        return await self.deliveries.find_one({"_id": delivery_id})
+
+    async def deliveries_of(self, notification_id: str) -> list[Document]:
+        cursor = self.deliveries.find({"notification_id": notification_id})
+        return [doc async for doc in cursor]
+
     async def inbox(
         self, recipient_id: str, *, skip: int, limit: int, unread_only: bool
-    ) -> tuple[list[dict[str, Any]], int, int]:
-        query: dict[str, Any] = {"recipient_id": recipient_id, "channel": "inbox"}
+    ) -> tuple[list[Document], int, int]:
+        query: dict[str, Any] = {"recipient_id": recipient_id}
         if unread_only:
             query["read"] = False
         cursor = (
@@ -73,17 +158,69 @@ class NotificationStore:
         items = await cursor.to_list(length=limit)
         total = await self.notifications.count_documents(query)
         unread = await self.notifications.count_documents(
-            {"recipient_id": recipient_id, "channel": "inbox", "read": False}
+            {"recipient_id": recipient_id, "read": False}
         )
         return items, total, unread
 
-    async def find(self, notification_id: str) -> dict[str, Any] | None:
+    async def find(self, notification_id: str) -> Document | None:
         return await self.notifications.find_one({"_id": notification_id})
 
     async def mark_read(self, notification_id: str) -> None:
         await self.notifications.update_one(
             {"_id": notification_id}, {"$set": {"read": True, "read_at": now()}}
         )
+
+    # --- preferences ---------------------------------------------------------------------
+
+    async def preferences(self, user_id: str) -> Document | None:
+        return await self.choices.find_one({"_id": user_id})
+
+    async def save_preferences(self, user_id: str, fields: Document) -> None:
+        await self.choices.update_one({"_id": user_id}, {"$set": fields}, upsert=True)
+
+    # --- schedules -----------------------------------------------------------------------
+
+    async def schedule(self, job_id: str, kind: str, due_at: datetime, payload: Document) -> bool:
+        """Create the job once; an existing one (pending or fired) is left as it is."""
+        try:
+            await self.schedules.insert_one(
+                {
+                    "_id": job_id,
+                    "kind": kind,
+                    "due_at": due_at,
+                    "payload": payload,
+                    "status": "pending",
+                }
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def claim_due_job(self, at: datetime, claimant: str, lease: timedelta) -> Document | None:
+        """Atomically take one due job; a claim whose holder died is taken over after the lease."""
+        return await self.schedules.find_one_and_update(
+            {
+                "due_at": {"$lte": at},
+                "$or": [
+                    {"status": "pending"},
+                    {"status": "claimed", "claimed_until": {"$lte": at}},
+                ],
+            },
+            {"$set": {"status": "claimed", "claimed_by": claimant, "claimed_until": at + lease}},
+            sort=[("due_at", ASCENDING)],
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def job_done(self, job_id: str, at: datetime) -> None:
+        await self.schedules.update_one(
+            {"_id": job_id}, {"$set": {"status": "fired", "fired_at": at, "claimed_until": None}}
+        )
+
+    async def jobs(self, kind: str) -> list[Document]:
+        cursor = self.schedules.find({"kind": kind})
+        return [doc async for doc in cursor]
+
+    # --- personal data ---------------------------------------------------------------------
 
     async def personal_data(self, user_id: str) -> dict[str, Any]:
         contact = await self.contacts.find_one({"_id": user_id}, {"_id": 0})
@@ -92,9 +229,24 @@ class NotificationStore:
             {**{k: v for k, v in doc.items() if k != "_id"}, "id": doc["_id"]}
             async for doc in cursor
         ]
-        return {"contact": contact, "notifications": notifications}
+        preferences = await self.choices.find_one({"_id": user_id}, {"_id": 0})
+        return {"contact": contact, "notifications": notifications, "preferences": preferences}
 
     async def erase(self, user_id: str) -> int:
         await self.contacts.delete_one({"_id": user_id})
+        await self.choices.delete_one({"_id": user_id})
+        await self.deliveries.delete_many({"recipient_id": user_id})
         result = await self.notifications.delete_many({"recipient_id": user_id})
         return result.deleted_count
+
+
+def _contact(doc: Document) -> Contact:
+    return Contact(
+        user_id=doc["user_id"],
+        email=doc["email"],
+        full_name=doc["full_name"],
+        role=doc["role"],
+        locale=Locale(doc.get("locale", "vi")),
+        organization=doc.get("organization"),
+        phone=doc.get("phone"),
+    )

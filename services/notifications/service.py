@@ -1,31 +1,54 @@
-"""Use cases: keep the contact directory, write notifications, serve the inbox."""
+"""Use cases: the contact directory, who hears of each event, delivery, reminders, inbox."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from services.notifications import domain
+from services.notifications.delivery import Message, Sender
+from services.notifications.domain import Channel, Contact, Kind
 from services.notifications.repository import NotificationStore
-from shared.contracts.base import Actor, Envelope, Forbidden, NotFound
+from shared.contracts.base import Actor, Forbidden, Invalid, NotFound, Role
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
     UserRegisteredV1,
     UserUpdatedV1,
 )
+from shared.contracts.events.reference import SectorSavedV1, WardSavedV1
+from shared.contracts.events.registry import (
+    StartupRegisteredV1,
+    StartupStatus,
+    StartupStatusChangedV1,
+)
 from shared.contracts.rpc.notifications import (
+    ChannelChoice,
     InboxItem,
     InboxPage,
+    KindInfo,
     ListInbox,
     MarkedRead,
     MarkRead,
+    NotificationPreferences,
+    PreferencesView,
+    QuietHoursSetting,
 )
 from shared.infra.logging import get_logger
 
 log = get_logger(__name__)
+LEASE = timedelta(minutes=2)
+REPORT_RECIPIENTS = [Role.ORGANIZER.value, Role.ADMIN.value]
+REPORT_LABELS = {
+    "monthly": ("tháng", "monthly"),
+    "half_year": ("6 tháng", "half-year"),
+    "annual": ("năm", "annual"),
+}
 
 
-def _contact(event: UserRegisteredV1 | UserUpdatedV1) -> domain.Contact:
-    return domain.Contact(
+def _contact(event: UserRegisteredV1 | UserUpdatedV1) -> Contact:
+    return Contact(
         user_id=event.user_id,
         email=event.email,
         full_name=event.full_name,
@@ -37,25 +60,211 @@ def _contact(event: UserRegisteredV1 | UserUpdatedV1) -> domain.Contact:
 
 
 class Notifications:
-    def __init__(self, store: NotificationStore) -> None:
+    def __init__(
+        self,
+        store: NotificationStore,
+        senders: dict[Channel, Sender],
+        *,
+        instance: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.store = store
+        self.senders = senders
+        self.instance = instance
+        self.clock = clock
+        self.wakeup = asyncio.Event()
 
-    async def user_registered(self, envelope: Envelope, event: UserRegisteredV1) -> None:
+    # --- who hears what ------------------------------------------------------------------
+
+    async def notify(self, kind: Kind, contact: Contact, *, event_id: str, **data: object) -> bool:
+        """Inbox at once; outbound deliveries planned by preferences and quiet hours.
+        Exactly one per (event, recipient, channel), however often the event arrives."""
+        now = self.clock()
+        notification = domain.compose(kind, contact, event_id=event_id, at=now, **data)
+        created = await self.store.add(notification)
+        preferences = await self._preferences(contact.user_id)
+        for delivery in domain.deliveries(notification, contact, preferences, now):
+            if delivery.channel in self.senders:
+                await self.store.add_delivery(delivery)
+        if created:
+            log.info("notification.created", kind=kind.value, recipient_id=contact.user_id)
+            self.wakeup.set()
+        return created
+
+    async def user_registered(self, event_id: str, event: UserRegisteredV1) -> None:
         contact = _contact(event)
         await self.store.save_contact(contact)
-        notification = domain.welcome(contact, event_id=envelope.id, at=envelope.time)
-        if await self.store.add(notification):
-            log.info("notification.created", kind=notification.kind, recipient_id=contact.user_id)
+        await self.notify(Kind.WELCOME, contact, event_id=event_id)
 
     async def user_updated(self, event: UserUpdatedV1) -> None:
         await self.store.save_contact(_contact(event))
 
-    async def export_personal_data(self, user_id: str) -> dict[str, Any]:
-        return await self.store.personal_data(user_id)
+    async def label_saved(self, event: WardSavedV1 | SectorSavedV1) -> None:
+        if isinstance(event, WardSavedV1):
+            await self.store.save_label(f"ward:{event.code}", event.name)
+        else:
+            await self.store.save_label(f"sector:{event.code}", event.name_vi)
+
+    async def startup_registered(self, event_id: str, event: StartupRegisteredV1) -> None:
+        startup = event.startup
+        data = {
+            "startup": startup.name,
+            "ward": await self.store.label(f"ward:{startup.ward}") or startup.ward,
+            "sector": await self.store.label(f"sector:{startup.sector}") or startup.sector,
+            "when": startup.registered_at,
+        }
+        founder = await self.store.contact(startup.owner_id)
+        if founder:
+            await self.notify(Kind.STARTUP_RECEIVED, founder, event_id=event_id, **data)
+        for staff in await self.store.contacts_with_roles([Role.ASSOCIATION_STAFF.value]):
+            await self.notify(Kind.STARTUP_AWAITS_VERIFICATION, staff, event_id=event_id, **data)
+
+    async def startup_status_changed(self, event_id: str, event: StartupStatusChangedV1) -> None:
+        kinds = {
+            StartupStatus.VERIFIED: Kind.STARTUP_VERIFIED,
+            StartupStatus.REJECTED: Kind.STARTUP_REJECTED,
+        }
+        kind = kinds.get(event.to_status)
+        founder = await self.store.contact(event.startup.owner_id)
+        if kind is None or founder is None:
+            return
+        await self.notify(
+            kind,
+            founder,
+            event_id=event_id,
+            startup=event.startup.name,
+            reason=event.reason or "",
+        )
 
     async def erase_person(self, event: UserDeletionRequestedV1) -> None:
         erased = await self.store.erase(event.user_id)
         log.info("person.erased", user_id=event.user_id, notifications=erased)
+
+    async def export_personal_data(self, user_id: str) -> dict[str, Any]:
+        return await self.store.personal_data(user_id)
+
+    # --- delivery --------------------------------------------------------------------------
+
+    async def deliver_due(self, now: datetime | None = None) -> int:
+        """Send what is due; a failure is retried with backoff and finally marked failed.
+        Runs beside the inbox, so a dead mail server never holds up anyone's inbox."""
+        sent = 0
+        at = now or self.clock()
+        while delivery := await self.store.claim_due_delivery(at, self.instance, LEASE):
+            sent += await self._deliver(delivery, at)
+        return sent
+
+    async def _deliver(self, delivery: dict[str, Any], at: datetime) -> int:
+        contact = await self.store.contact(delivery["recipient_id"])
+        sender = self.senders.get(Channel(delivery["channel"]))
+        if contact is None or sender is None:
+            await self.store.failed(delivery["_id"], at, "no contact or channel", None)
+            return 0
+        batch = [delivery]
+        if delivery.get("digest"):
+            batch = await self.store.claim_digest_items(contact.user_id, at, self.instance)
+            batch = batch or [delivery]
+        message = await self._message(contact, batch)
+        try:
+            await sender.send(contact, message)
+        except Exception as exc:  # any transport failure: retry later, never forever
+            attempts = int(delivery.get("attempts", 0)) + 1
+            retry = domain.retry_at(at, attempts)
+            await self.store.failed(delivery["_id"], at, f"{type(exc).__name__}: {exc}", retry)
+            log.warning(
+                "delivery.failed",
+                channel=delivery["channel"],
+                attempts=attempts,
+                gave_up=retry is None,
+                error=str(exc)[:200],
+            )
+            return 0
+        await self.store.delivered([item["_id"] for item in batch], at)
+        return len(batch)
+
+    async def _message(self, contact: Contact, batch: list[dict[str, Any]]) -> Message:
+        notifications = [await self.store.find(item["notification_id"]) for item in batch]
+        found = [n for n in notifications if n]
+        if len(found) == 1:
+            return Message(title=found[0]["title"], body=found[0]["body"])
+        title = (
+            f"InnoHub: {len(found)} thông báo trong ngày"
+            if contact.locale.value == "vi"
+            else f"InnoHub: {len(found)} notifications today"
+        )
+        body = "\n\n".join(f"• {n['title']}\n{n['body']}" for n in found)
+        return Message(title=title, body=body)
+
+    # --- scheduled reminders ---------------------------------------------------------------
+
+    async def plan_report_reminders(self, now: datetime | None = None) -> int:
+        """Keep a reminder job for every report deadline of the coming year (idempotent)."""
+        today = (now or self.clock()).astimezone(domain.HCMC).date()
+        planned = 0
+        for deadline in domain.report_deadlines(today, today + timedelta(days=370)):
+            due_at = domain.reminder_time(deadline)
+            payload = {
+                "due": deadline.due.isoformat(),
+                "period": deadline.period,
+                "kind": deadline.kind,
+            }
+            job_id = f"report-deadline:{deadline.due.isoformat()}:{deadline.kind}"
+            planned += await self.store.schedule(job_id, "report_deadline", due_at, payload)
+        return planned
+
+    async def run_due_jobs(self, now: datetime | None = None) -> int:
+        """Fire what is due. A job is claimed atomically, so with two copies of the service
+        each fires once; a claim whose holder died is taken over after the lease."""
+        at = now or self.clock()
+        fired = 0
+        while job := await self.store.claim_due_job(at, self.instance, LEASE):
+            if job["kind"] == "report_deadline":
+                await self._remind_report(job)
+            await self.store.job_done(job["_id"], at)
+            fired += 1
+        return fired
+
+    async def _remind_report(self, job: dict[str, Any]) -> None:
+        payload = job["payload"]
+        label_vi, label_en = REPORT_LABELS[payload["kind"]]
+        for contact in await self.store.contacts_with_roles(REPORT_RECIPIENTS):
+            await self.notify(
+                Kind.REPORT_DEADLINE,
+                contact,
+                event_id=job["_id"],
+                due=payload["due"],
+                period=payload["period"],
+                label_vi=label_vi,
+                label_en=label_en,
+            )
+
+    async def tick(self, now: datetime | None = None) -> None:
+        at = now or self.clock()
+        await self.run_due_jobs(at)
+        await self.deliver_due(at)
+
+    async def run(self, interval: float, stop: asyncio.Event) -> None:
+        """The delivery and reminder loop: wakes on each new notification or every interval."""
+        last_plan: datetime | None = None
+        while not stop.is_set():
+            try:
+                now = self.clock()
+                if last_plan is None or now - last_plan > timedelta(hours=6):
+                    await self.plan_report_reminders(now)
+                    last_plan = now
+                await self.tick(now)
+            except Exception:
+                log.exception("notifications.tick_failed")
+            self.wakeup.clear()
+            waiters = [
+                asyncio.ensure_future(self.wakeup.wait()),
+                asyncio.ensure_future(stop.wait()),
+            ]
+            await asyncio.wait(waiters, timeout=interval, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    # --- inbox and preferences ---------------------------------------------------------------
 
     async def list_inbox(self, request: ListInbox) -> InboxPage:
         actor = _require_actor(request.actor)
@@ -64,7 +273,7 @@ class Notifications:
             actor, skip=skip, limit=request.page_size, unread_only=request.unread_only
         )
         return InboxPage(
-            items=[_item(doc) for doc in docs],
+            items=[InboxItem.model_validate({**doc, "id": doc["_id"]}) for doc in docs],
             total=total,
             unread=unread,
             page=request.page,
@@ -74,20 +283,53 @@ class Notifications:
     async def mark_read(self, request: MarkRead) -> MarkedRead:
         actor = _require_actor(request.actor)
         doc = await self.store.find(request.notification_id)
-        if doc is None or doc.get("channel") != "inbox":
-            raise NotFound("notification not found", notification_id=request.notification_id)
+        if doc is None:
+            raise NotFound("không tìm thấy thông báo", notification_id=request.notification_id)
         if doc["recipient_id"] != actor:
-            raise Forbidden("this notification belongs to someone else")
+            raise Forbidden("thông báo này thuộc về người khác")
         await self.store.mark_read(request.notification_id)
         _, _, unread = await self.store.inbox(actor, skip=0, limit=1, unread_only=True)
         return MarkedRead(id=request.notification_id, read=True, unread=unread)
 
+    async def preferences(self, actor: Actor | None) -> PreferencesView:
+        user_id = _require_actor(actor)
+        stored = await self.store.preferences(user_id) or {}
+        return PreferencesView(
+            channels={k: ChannelChoice(**v) for k, v in stored.get("channels", {}).items()},
+            digest=stored.get("digest", False),
+            quiet_hours=QuietHoursSetting(**stored.get("quiet_hours", {})),
+            kinds=[
+                KindInfo(kind=k.value, urgent=r.urgent, channels=[c.value for c in r.channels])
+                for k, r in domain.RULES.items()
+            ],
+        )
+
+    async def save_preferences(
+        self, actor: Actor | None, preferences: NotificationPreferences
+    ) -> PreferencesView:
+        user_id = _require_actor(actor)
+        unknown = sorted(set(preferences.channels) - {k.value for k in Kind})
+        if unknown:
+            raise Invalid("loại thông báo không tồn tại", kinds=unknown)
+        if any(not choice.inbox for choice in preferences.channels.values()):
+            raise Invalid("hộp thư trong ứng dụng không thể tắt", field="inbox")
+        await self.store.save_preferences(user_id, preferences.model_dump())
+        return await self.preferences(actor)
+
+    async def _preferences(self, user_id: str) -> domain.Preferences:
+        stored = await self.store.preferences(user_id) or {}
+        quiet = stored.get("quiet_hours") or {}
+        return domain.Preferences(
+            choices=stored.get("channels", {}),
+            digest=bool(stored.get("digest")),
+            quiet_hours=domain.QuietHours(
+                start=time.fromisoformat(quiet.get("start", "22:00")),
+                end=time.fromisoformat(quiet.get("end", "07:00")),
+            ),
+        )
+
 
 def _require_actor(actor: Actor | None) -> str:
     if actor is None:
-        raise Forbidden("sign in to read notifications")
+        raise Forbidden("cần đăng nhập để xem thông báo")
     return actor.id
-
-
-def _item(doc: dict[str, object]) -> InboxItem:
-    return InboxItem.model_validate({**doc, "id": doc["_id"]})

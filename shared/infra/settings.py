@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     # Must outlast ack wait × max deliver plus the outbox retry window (DESIGN §12).
     processed_events_ttl_seconds: int = Field(14 * 24 * 3600, ge=3600)
 
+    # Email: unset host = email off. SMS and Zalo have local implementations that only log.
+    smtp_host: str | None = None
+    smtp_port: int = Field(25, ge=1, le=65535)
+    smtp_from: str = "InnoHub Gò Vấp <no-reply@innohub.local>"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: float = Field(10.0, gt=0)
+    notification_tick_seconds: float = Field(1.0, gt=0)
+
     jwt_secret: str | None = None
     jwt_issuer: str = "innohub"
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)

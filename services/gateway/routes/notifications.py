@@ -8,20 +8,29 @@ from fastapi import APIRouter, Path, Query
 
 from services.gateway.access import SIGNED_IN, table
 from services.gateway.deps import Rpc
-from shared.contracts.rpc.notifications import InboxPage, ListInbox, MarkedRead, MarkRead
+from shared.contracts.rpc.notifications import (
+    GetPreferences,
+    InboxPage,
+    ListInbox,
+    MarkedRead,
+    MarkRead,
+    NotificationPreferences,
+    PreferencesView,
+    SavePreferences,
+)
 
 access = table(
     {
         "GET /notifications": SIGNED_IN,
         "POST /notifications/{notification_id}/read": SIGNED_IN,
+        "GET /notification-preferences": SIGNED_IN,
+        "PUT /notification-preferences": SIGNED_IN,
     }
 )
-router = APIRouter(
-    prefix="/notifications", tags=["notifications"], dependencies=[access.dependency()]
-)
+router = APIRouter(tags=["notifications"], dependencies=[access.dependency()])
 
 
-@router.get("", response_model=InboxPage)
+@router.get("/notifications", response_model=InboxPage)
 async def inbox(
     rpc: Rpc,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
@@ -34,8 +43,20 @@ async def inbox(
     )
 
 
-@router.post("/{notification_id}/read", response_model=MarkedRead)
+@router.post("/notifications/{notification_id}/read", response_model=MarkedRead)
 async def mark_read(
     rpc: Rpc, notification_id: Annotated[str, Path(min_length=1, max_length=64)]
 ) -> MarkedRead:
     return await rpc.call(MarkRead(notification_id=notification_id), MarkedRead)
+
+
+@router.get("/notification-preferences", response_model=PreferencesView)
+async def preferences(rpc: Rpc) -> PreferencesView:
+    """Channels per kind, daily digest and quiet hours; `kinds` lists every kind."""
+    return await rpc.call(GetPreferences(), PreferencesView)
+
+
+@router.put("/notification-preferences", response_model=PreferencesView)
+async def save_preferences(body: NotificationPreferences, rpc: Rpc) -> PreferencesView:
+    """The inbox cannot be switched off; email and SMS wait out quiet hours unless urgent."""
+    return await rpc.call(SavePreferences(preferences=body), PreferencesView)

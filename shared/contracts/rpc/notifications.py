@@ -45,3 +45,46 @@ class MarkedRead(BaseModel):
     id: str
     read: bool
     unread: int
+
+
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class ChannelChoice(BaseModel):
+    """Outbound channels for one kind; the in-app inbox is always on."""
+
+    inbox: bool = True
+    email: bool = True
+    sms: bool = False
+    zalo: bool = False
+
+
+class QuietHoursSetting(BaseModel):
+    start: str = Field("22:00", pattern=HHMM)
+    end: str = Field("07:00", pattern=HHMM)
+
+
+class NotificationPreferences(BaseModel):
+    channels: dict[str, ChannelChoice] = Field(default_factory=dict, max_length=50)
+    digest: bool = Field(False, description="One daily email with the day's non-urgent items")
+    quiet_hours: QuietHoursSetting = Field(default_factory=QuietHoursSetting)
+
+
+class KindInfo(BaseModel):
+    kind: str
+    urgent: bool
+    channels: list[str]
+
+
+class PreferencesView(NotificationPreferences):
+    kinds: list[KindInfo] = Field(default_factory=list)
+
+
+class GetPreferences(RpcRequest):
+    subject = "rpc.notifications.preferences.get"
+
+
+class SavePreferences(RpcRequest):
+    subject = "rpc.notifications.preferences.save"
+
+    preferences: NotificationPreferences

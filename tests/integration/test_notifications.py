@@ -1,0 +1,373 @@
+"""Notifications: inbox after each kind of event, email over a real SMTP server, retries,
+quiet hours, preferences, digests, and reminders that fire once with two copies running."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
+from email.header import decode_header, make_header
+from email.message import Message as MailMessage
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message as MessageHandler
+from nats.js import JetStreamContext
+from pymongo_async_mock import AsyncMongoMockClient
+
+from services.notifications.delivery import senders
+from services.notifications.domain import HCMC, Kind
+from services.notifications.repository import NotificationStore
+from services.notifications.service import Notifications
+from services.registry.app import build_app as build_registry
+from shared.contracts.base import Envelope, Locale, Role
+from shared.contracts.events.identity import UserRegisteredV1
+from shared.infra.launcher import free_port
+from shared.infra.settings import Settings
+from shared.infra.testing import eventually
+from tests.integration.conftest import bearer, login, register, running_service
+from tests.integration.test_registry import founder, staff
+
+API = "/api/v1"
+
+
+class Mailbox(MessageHandler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: list[MailMessage] = []
+
+    def handle_message(self, message: MailMessage) -> None:
+        self.messages.append(message)
+
+
+class SmtpServer:
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.mailbox = Mailbox()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def smtp(smtp_port: int) -> Iterator[SmtpServer]:
+    server = SmtpServer(smtp_port)
+    server.start()
+    yield server
+    server.stop()
+
+
+class Clock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def subject(message: MailMessage) -> str:
+    return str(make_header(decode_header(message["Subject"])))
+
+
+def body(message: MailMessage) -> str:
+    parsed = email.message_from_bytes(message.as_bytes())
+    payload = parsed.get_payload(decode=True)
+    assert isinstance(payload, bytes)
+    return payload.decode("utf-8")
+
+
+def use_cases(
+    settings: Settings, smtp_port: int, clock: Clock, db: object, name: str
+) -> Notifications:
+    mail = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp_port})
+    return Notifications(NotificationStore(db), senders(mail), instance=name, clock=clock)  # type: ignore[arg-type]
+
+
+async def welcome(service: Notifications, user_id: str = "u1", locale: Locale = Locale.VI) -> None:
+    event = UserRegisteredV1(
+        user_id=user_id,
+        email=f"{user_id}@example.vn",
+        full_name="Nguyễn Thị Lan",
+        role=Role.FOUNDER,
+        locale=locale,
+    )
+    await service.user_registered(Envelope.wrap(event, aggregate_id=user_id).id, event)
+
+
+async def test_email_goes_out_over_smtp_with_a_utf8_vietnamese_subject(
+    settings: Settings, smtp: SmtpServer
+) -> None:
+    clock = Clock(datetime(2026, 11, 28, 9, 0, tzinfo=HCMC))
+    service = use_cases(settings, smtp.port, clock, AsyncMongoMockClient()["n1"], "a")
+    await welcome(service)
+    assert await service.deliver_due() == 1
+    [message] = smtp.mailbox.messages
+    assert subject(message) == "Chào mừng Nguyễn Thị Lan đến với Gò Vấp InnoHub"
+    assert message["To"] == "u1@example.vn"
+    assert "Điểm tư vấn khởi nghiệp" in body(message)
+    assert await service.deliver_due() == 0  # sent once
+
+
+async def test_english_users_get_english(settings: Settings, smtp: SmtpServer) -> None:
+    clock = Clock(datetime(2026, 11, 28, 9, 0, tzinfo=HCMC))
+    service = use_cases(settings, smtp.port, clock, AsyncMongoMockClient()["n2"], "a")
+    await welcome(service, "en-user", Locale.EN)
+    await service.deliver_due()
+    assert subject(smtp.mailbox.messages[0]) == "Welcome to Gò Vấp InnoHub, Nguyễn Thị Lan"
+
+
+async def test_smtp_down_then_up_is_delivered_after_retry(
+    settings: Settings, smtp_port: int
+) -> None:
+    clock = Clock(datetime(2026, 11, 28, 9, 0, tzinfo=HCMC))
+    db = AsyncMongoMockClient()["n3"]
+    service = use_cases(settings, smtp_port, clock, db, "a")
+    await welcome(service)
+    inbox = await service.store.inbox("u1", skip=0, limit=10, unread_only=False)
+    assert inbox[1] == 1  # the inbox does not wait for the mail server
+    assert await service.deliver_due() == 0  # nothing listens yet
+    [delivery] = await db.deliveries.find().to_list()
+    assert delivery["status"] == "pending"
+    assert delivery["attempts"] == 1
+    assert "Error" in delivery["last_error"]
+
+    server = SmtpServer(smtp_port)
+    server.start()
+    try:
+        clock.now += timedelta(seconds=30)
+        assert await service.deliver_due() == 0  # backing off
+        clock.now += timedelta(seconds=31)
+        assert await service.deliver_due() == 1
+        assert len(server.mailbox.messages) == 1
+    finally:
+        server.stop()
+    [delivery] = await db.deliveries.find().to_list()
+    assert delivery["status"] == "sent"
+    assert [entry["result"] for entry in delivery["log"]] == ["error", "sent"]
+
+
+async def test_a_failing_email_is_finally_marked_failed(settings: Settings, smtp_port: int) -> None:
+    clock = Clock(datetime(2026, 11, 28, 9, 0, tzinfo=HCMC))
+    db = AsyncMongoMockClient()["n4"]
+    service = use_cases(settings, smtp_port, clock, db, "a")
+    await welcome(service)
+    for _ in range(8):
+        await service.deliver_due()
+        clock.now += timedelta(hours=3)
+    [delivery] = await db.deliveries.find().to_list()
+    assert delivery["status"] == "failed"
+    assert delivery["attempts"] == 5
+
+
+async def test_quiet_hours_and_preferences(settings: Settings, smtp: SmtpServer) -> None:
+    clock = Clock(datetime(2026, 11, 28, 23, 0, tzinfo=HCMC))
+    service = use_cases(settings, smtp.port, clock, AsyncMongoMockClient()["n5"], "a")
+    await welcome(service)
+    assert await service.deliver_due() == 0  # 23:00: the email waits
+    clock.now = datetime(2026, 11, 29, 7, 0, tzinfo=HCMC)
+    assert await service.deliver_due() == 1
+
+    from shared.contracts.base import Actor
+    from shared.contracts.rpc.notifications import ChannelChoice, NotificationPreferences
+
+    actor = Actor(id="u2", role=Role.FOUNDER)
+    prefs = NotificationPreferences(channels={"welcome": ChannelChoice(email=False)})
+    await service.save_preferences(actor, prefs)
+    await welcome(service, "u2")
+    assert await service.deliver_due() == 0
+    assert len(smtp.mailbox.messages) == 1
+    page = await service.store.inbox("u2", skip=0, limit=5, unread_only=False)
+    assert page[1] == 1  # still in the inbox
+
+
+async def test_daily_digest_sends_one_email(settings: Settings, smtp: SmtpServer) -> None:
+    from shared.contracts.base import Actor
+    from shared.contracts.rpc.notifications import NotificationPreferences
+
+    clock = Clock(datetime(2026, 11, 28, 9, 0, tzinfo=HCMC))
+    service = use_cases(settings, smtp.port, clock, AsyncMongoMockClient()["n6"], "a")
+    await welcome(service)
+    await service.save_preferences(
+        Actor(id="u1", role=Role.FOUNDER), NotificationPreferences(digest=True)
+    )
+    contact = await service.store.contact("u1")
+    assert contact is not None
+    await service.notify(Kind.STARTUP_VERIFIED, contact, event_id="e1", startup="Một", reason="")
+    await service.notify(
+        Kind.STARTUP_REJECTED, contact, event_id="e2", startup="Hai", reason="thiếu"
+    )
+    assert await service.deliver_due() == 1  # only the welcome, sent before digest was chosen
+    clock.now = datetime(2026, 11, 28, 18, 0, tzinfo=HCMC)
+    assert await service.deliver_due() == 2
+    assert len(smtp.mailbox.messages) == 2
+    digest = smtp.mailbox.messages[1]
+    assert subject(digest) == "InnoHub: 2 thông báo trong ngày"
+    assert "“Một”" in body(digest)
+    assert "“Hai”" in body(digest)
+
+
+async def test_report_reminder_fires_once_with_two_copies_at_the_right_time(
+    settings: Settings, smtp: SmtpServer
+) -> None:
+    db = AsyncMongoMockClient()["n7"]
+    clock = Clock(datetime(2026, 11, 28, 9, 0, tzinfo=HCMC))
+    first = use_cases(settings, smtp.port, clock, db, "copy-1")
+    second = use_cases(settings, smtp.port, clock, db, "copy-2")
+    for user_id, role in (("org", Role.ORGANIZER), ("adm", Role.ADMIN), ("f", Role.FOUNDER)):
+        event = UserRegisteredV1(
+            user_id=user_id, email=f"{user_id}@x.vn", full_name="Cán bộ", role=role
+        )
+        await first.user_updated(event)  # type: ignore[arg-type]
+    await asyncio.gather(first.plan_report_reminders(), second.plan_report_reminders())
+    jobs = await first.store.jobs("report_deadline")
+    due = sorted(job["due_at"] for job in jobs)
+    assert len(jobs) == len({job["_id"] for job in jobs})
+    # the next deadline is 5 December 2026 (the November report): reminder 2 December 08:00
+    assert due[0].astimezone(HCMC) == datetime(2026, 12, 2, 8, 0, tzinfo=HCMC)
+
+    clock.now = datetime(2026, 12, 2, 7, 59, tzinfo=HCMC)
+    assert await asyncio.gather(first.run_due_jobs(), second.run_due_jobs()) == [0, 0]
+    clock.now = datetime(2026, 12, 2, 8, 0, tzinfo=HCMC)
+    fired = await asyncio.gather(first.run_due_jobs(), second.run_due_jobs())
+    assert sum(fired) == 1
+    for user_id in ("org", "adm"):
+        items, total, _ = await first.store.inbox(user_id, skip=0, limit=5, unread_only=False)
+        assert total == 1
+        assert items[0]["title"] == "Sắp đến hạn báo cáo tháng (05/12/2026)"
+    assert (await first.store.inbox("f", skip=0, limit=5, unread_only=False))[1] == 0
+    clock.now += timedelta(days=1)
+    assert await asyncio.gather(first.run_due_jobs(), second.run_due_jobs()) == [0, 0]
+
+
+# --- over NATS: each kind of event reaches the right inbox, once -------------------------
+
+
+@pytest.fixture
+async def stack(settings: Settings, api: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_service(build_registry, settings, "registry"):
+        yield api
+
+
+async def inbox(api: httpx.AsyncClient, headers: dict[str, str]) -> list[dict[str, object]]:
+    response = await api.get(f"{API}/notifications", headers=headers)
+    assert response.status_code == 200, response.text
+    items: list[dict[str, object]] = response.json()["items"]
+    return items
+
+
+async def test_inbox_after_each_kind_of_startup_event(stack: httpx.AsyncClient) -> None:
+    api = stack
+    checker = await staff(api, "staff-n@hdn.govap.vn")
+    owner = await founder(api, "notified@example.vn")
+
+    async def owner_inbox() -> list[dict[str, object]]:
+        return await inbox(api, owner)
+
+    await eventually(owner_inbox, until=lambda items: len(items) == 1)  # welcome
+
+    async def registered() -> int:
+        probe = await api.post(f"{API}/startups", json=_startup(), headers=owner)
+        return probe.status_code
+
+    await eventually(registered, until=lambda s: s == 201)
+    items = await eventually(owner_inbox, until=lambda items: len(items) == 2)
+    assert items[0]["kind"] == "startup_received"
+
+    async def staff_inbox() -> list[dict[str, object]]:
+        return await inbox(api, checker)
+
+    staff_items = await eventually(
+        staff_inbox,
+        until=lambda items: any(i["kind"] == "startup_awaits_verification" for i in items),
+    )
+    waiting = next(i for i in staff_items if i["kind"] == "startup_awaits_verification")
+    assert waiting["title"] == "Dự án mới chờ xác minh: “Rau Sạch Gò Vấp”"
+    assert "Phường Gò Vấp" in str(waiting["body"])
+
+    sid = (await api.get(f"{API}/startups", headers=owner)).json()["items"][0]["id"]
+    await api.post(
+        f"{API}/startups/{sid}/reject", json={"reason": "thiếu giấy tờ"}, headers=checker
+    )
+    items = await eventually(owner_inbox, until=lambda items: len(items) == 3)
+    assert items[0]["kind"] == "startup_rejected"
+    assert "thiếu giấy tờ" in str(items[0]["body"])
+    await api.post(f"{API}/startups/{sid}/status", json={"to_status": "submitted"}, headers=owner)
+    await api.post(f"{API}/startups/{sid}/verify", headers=checker)
+    items = await eventually(
+        owner_inbox, until=lambda items: items[0]["kind"] == "startup_verified"
+    )
+    assert items[0]["title"] == "Dự án “Rau Sạch Gò Vấp” đã được xác minh"
+
+
+async def test_redelivered_event_gives_no_duplicate(
+    api: httpx.AsyncClient, js: JetStreamContext
+) -> None:
+    await register(api, "once@example.vn")
+    headers = bearer((await login(api, "once@example.vn"))["access_token"])
+    await eventually(lambda: inbox(api, headers), until=lambda items: len(items) == 1)
+    stored = await js.get_last_msg("IDENTITY", "identity.user.registered.v1")
+    for attempt in ("again-1", "again-2"):  # as JetStream would beyond its duplicate window
+        await js.publish(
+            "identity.user.registered.v1", stored.data, headers={"Nats-Msg-Id": attempt}
+        )
+
+    async def consumer_done() -> int:
+        info = await js.consumer_info("IDENTITY", "notifications-identity")
+        return info.num_pending + info.num_ack_pending
+
+    await eventually(consumer_done, until=lambda n: n == 0)
+    assert len(await inbox(api, headers)) == 1
+
+
+async def test_preferences_over_http(api: httpx.AsyncClient) -> None:
+    await register(api, "prefs@example.vn")
+    headers = bearer((await login(api, "prefs@example.vn"))["access_token"])
+    current = (await api.get(f"{API}/notification-preferences", headers=headers)).json()
+    assert {k["kind"] for k in current["kinds"]} >= {"welcome", "startup_verified"}
+    assert current["quiet_hours"] == {"start": "22:00", "end": "07:00"}
+    saved = await api.put(
+        f"{API}/notification-preferences",
+        json={"channels": {"startup_verified": {"email": False, "sms": True}}, "digest": True},
+        headers=headers,
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["channels"]["startup_verified"]["sms"] is True
+    inbox_off = await api.put(
+        f"{API}/notification-preferences",
+        json={"channels": {"welcome": {"inbox": False}}},
+        headers=headers,
+    )
+    assert inbox_off.status_code == 422
+    unknown = await api.put(
+        f"{API}/notification-preferences", json={"channels": {"weather": {}}}, headers=headers
+    )
+    assert unknown.status_code == 422
+    bad_time = await api.put(
+        f"{API}/notification-preferences", json={"quiet_hours": {"start": "25:00"}}, headers=headers
+    )
+    assert bad_time.status_code == 422
+    assert (await api.get(f"{API}/notification-preferences")).status_code == 401
+
+
+def _startup() -> dict[str, object]:
+    return {
+        "name": "Rau Sạch Gò Vấp",
+        "summary": "Giao rau sạch từ nông trại đến các bếp ăn gia đình.",
+        "sector": "agriculture",
+        "stage": "idea",
+        "ward": "go-vap",
+    }

@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from services.notifications import domain
+from services.notifications.domain import Channel, Contact, Kind, Preferences, QuietHours
+from shared.contracts.base import Locale
+
+HCMC = domain.HCMC
+
+
+def local(*args: int) -> datetime:
+    return datetime(*args, tzinfo=HCMC)  # type: ignore[misc]
+
+
+def contact(locale: Locale = Locale.VI, phone: str | None = None) -> Contact:
+    return Contact("u1", "lan@example.vn", "Nguyễn Thị Lan", "founder", locale, phone=phone)
+
+
+def test_quiet_hours_hold_email_until_morning_unless_urgent() -> None:
+    quiet = QuietHours()
+    assert domain.send_at(local(2026, 11, 28, 23, 0), quiet, urgent=False) == local(
+        2026, 11, 29, 7, 0
+    )
+    assert domain.send_at(local(2026, 11, 28, 5, 0), quiet, urgent=False) == local(
+        2026, 11, 28, 7, 0
+    )
+    assert domain.send_at(local(2026, 11, 28, 23, 0), quiet, urgent=True) == local(
+        2026, 11, 28, 23, 0
+    )
+    assert domain.send_at(local(2026, 11, 28, 9, 0), quiet, urgent=False) == local(
+        2026, 11, 28, 9, 0
+    )
+
+
+def test_deliveries_follow_preferences_and_the_inbox_cannot_be_turned_off() -> None:
+    note = domain.compose(Kind.WELCOME, contact(), event_id="e1", at=local(2026, 11, 28, 9, 0))
+    default = domain.deliveries(note, contact(), Preferences(), local(2026, 11, 28, 9, 0))
+    assert [d.channel for d in default] == [Channel.EMAIL]
+    off = Preferences(choices={"welcome": {"email": False, "sms": True}})
+    assert off.wants(Kind.WELCOME, Channel.INBOX)
+    with_phone = contact(phone="+84912345678")
+    chosen = domain.deliveries(note, with_phone, off, local(2026, 11, 28, 9, 0))
+    assert [d.channel for d in chosen] == [Channel.SMS]
+
+
+def test_digest_gathers_non_urgent_email_for_the_evening() -> None:
+    note = domain.compose(
+        Kind.STARTUP_VERIFIED, contact(), event_id="e", at=local(2026, 11, 28, 9, 0), startup="A"
+    )
+    [planned] = domain.deliveries(
+        note, contact(), Preferences(digest=True), local(2026, 11, 28, 9, 0)
+    )
+    assert planned.digest
+    assert planned.due_at == local(2026, 11, 28, 18, 0)
+
+
+def test_one_id_per_event_recipient_and_channel() -> None:
+    a = domain.notification_id("e1", "u1", Channel.EMAIL)
+    assert a == domain.notification_id("e1", "u1", Channel.EMAIL)
+    assert a != domain.notification_id("e1", "u1", Channel.INBOX)
+    assert a != domain.notification_id("e2", "u1", Channel.EMAIL)
+
+
+def test_retries_back_off_then_give_up() -> None:
+    now = datetime(2026, 11, 28, tzinfo=UTC)
+    waits = [domain.retry_at(now, n) for n in range(1, 6)]
+    assert waits[0] == now + timedelta(minutes=1)
+    assert waits[3] == now + timedelta(hours=2)
+    assert waits[4] is None
+
+
+def test_templates_in_vietnamese_and_english_with_dates_dd_mm_yyyy() -> None:
+    at = datetime(2026, 11, 28, 20, 30, tzinfo=UTC)  # 29/11 in Ho Chi Minh City
+    vi = domain.compose(
+        Kind.STARTUP_VERIFIED, contact(), event_id="e", at=at, startup="Đổi Mới Xanh"
+    )
+    assert vi.title == "Dự án “Đổi Mới Xanh” đã được xác minh"
+    assert "29/11/2026" in vi.body
+    en = domain.compose(
+        Kind.STARTUP_VERIFIED, contact(Locale.EN), event_id="e", at=at, startup="Đổi Mới Xanh"
+    )
+    assert en.title == "“Đổi Mới Xanh” has been verified"
+
+
+def test_the_plans_reporting_calendar() -> None:
+    deadlines = domain.report_deadlines(date(2026, 5, 1), date(2026, 12, 31))
+    found = [(d.due, d.kind, d.period) for d in deadlines]
+    assert (date(2026, 6, 5), "monthly", "2026-05") in found
+    assert (date(2026, 6, 10), "half_year", "2026-H1") in found
+    assert (date(2026, 11, 10), "annual", "2026") in found
+    assert (date(2026, 12, 5), "monthly", "2026-11") in found
+    assert len(found) == 8 + 2
+    reminder = domain.reminder_time(deadlines[0])
+    assert reminder == datetime.combine(
+        deadlines[0].due - timedelta(days=3), time(8, 0), tzinfo=HCMC
+    )
