@@ -27,6 +27,7 @@ from services.gateway.repository import (
     REFERENCE_COLLECTIONS,
     USERS,
     ReferenceStore,
+    ReportStore,
     UserStore,
 )
 from services.gateway.routes import ops
@@ -83,7 +84,11 @@ def build_app(settings: Settings) -> FastAPI:
         await reference.seed_if_empty()
         await reference.republish_all()
         app.state.gateway = GatewayState(
-            settings=settings, broker=broker, identity=identity, reference=reference
+            settings=settings,
+            broker=broker,
+            identity=identity,
+            reference=reference,
+            reports=ReportStore(db),
         )
         app.state.access_tokens = access
         stop = asyncio.Event()

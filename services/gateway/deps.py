@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from services.gateway.problems import Problem
 from services.gateway.reference import ReferenceData
+from services.gateway.repository import ReportStore
 from services.gateway.service import Identity
 from shared.contracts.base import Actor, RpcRequest
 from shared.infra.broker import call
@@ -25,6 +26,7 @@ class GatewayState:
     broker: NatsBroker
     identity: Identity
     reference: ReferenceData
+    reports: ReportStore
     extras: dict[str, object] = field(default_factory=dict)
 
 

@@ -164,3 +164,33 @@ class ReferenceStore:
     async def existing_codes(self, kind: str, codes: list[str]) -> set[str]:
         cursor = self.db[kind].find({"_id": {"$in": codes}}, {"_id": 1})
         return {doc["_id"] async for doc in cursor}
+
+
+# --- locked district reports ------------------------------------------------------------
+
+REPORT_VERSIONS = "report_versions"
+INDEXES[REPORT_VERSIONS] = [
+    IndexModel([("period", ASCENDING), ("version", DESCENDING)], name="period_version")
+]
+
+
+class ReportStore:
+    def __init__(self, db: Database) -> None:
+        self.versions = db[REPORT_VERSIONS]
+
+    async def latest(self, period: str) -> Document | None:
+        cursor = self.versions.find({"period": period}).sort("version", DESCENDING).limit(1)
+        found: list[Document] = await cursor.to_list(length=1)
+        return found[0] if found else None
+
+    async def all_versions(self, period: str) -> list[Document]:
+        cursor = self.versions.find({"period": period}, {"figures": 0}).sort("version", ASCENDING)
+        return [doc async for doc in cursor]
+
+    async def lock(self, doc: Document) -> bool:
+        """False when another admin locked the same version number first."""
+        try:
+            await self.versions.insert_one({**doc, "_id": f"{doc['period']}:{doc['version']}"})
+        except DuplicateKeyError:
+            return False
+        return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
@@ -41,3 +42,17 @@ class PersonalData(BaseModel):
 
 def personal_data_subject(service: str) -> str:
     return f"rpc.{service}.personal_data.export"
+
+
+class FiguresRequest(RpcRequest):
+    """A service's figures for the district report over [start, end) (UTC instants);
+    each service answers on `figures_subject(service)`."""
+
+    subject = "rpc.*.figures.get"
+
+    start: datetime
+    end: datetime
+
+
+def figures_subject(service: str) -> str:
+    return f"rpc.{service}.figures.get"

@@ -1,0 +1,234 @@
+"""The plan's district report, composed from every service's figures."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.gateway import reports
+from services.gateway.access import ADMIN, roles, table
+from services.gateway.deps import CurrentUser, Rpc, State
+from services.gateway.problems import Problem, locale_of
+from shared.contracts.base import Role
+from shared.contracts.rpc.common import FiguresRequest, figures_subject
+from shared.infra.broker import RpcFailure
+
+access = table(
+    {
+        "GET /reports/district": roles(Role.ADMIN, Role.ORGANIZER),
+        "POST /reports/district/lock": ADMIN,
+        "GET /reports/district/versions": roles(Role.ADMIN, Role.ORGANIZER),
+    }
+)
+router = APIRouter(prefix="/reports", tags=["reports"], dependencies=[access.dependency()])
+
+PeriodParam = Annotated[
+    str, Query(min_length=4, max_length=7, description="YYYY-MM, YYYY-H1, YYYY-H2 or YYYY")
+]
+FIGURES_TIMEOUT = 3.0
+# Which service answers for which sections of the report.
+SOURCES: dict[str, tuple[str, ...]] = {
+    "registry": ("startups",),
+    "mentoring": ("consultations",),
+    "competitions": ("competitions", "clubs", "initiatives"),
+}
+
+
+class Figures(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class DistrictReport(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    period: str
+    due_date: str | None
+    complete: bool
+    generated_at: datetime
+    startups: dict[str, Any] | None = None
+    consultations: dict[str, Any] | None = None
+    competitions: dict[str, Any] | None = None
+    clubs: dict[str, Any] | None = None
+    initiatives: dict[str, Any] | None = None
+    missing_sections: list[str] = Field(default_factory=list)
+    locked: dict[str, Any] | None = None
+    drifted_sections: list[str] | None = None
+
+
+class LockRequest(BaseModel):
+    reason: str | None = Field(None, min_length=3, max_length=1000)
+
+
+async def _figures(rpc: Rpc, service: str, start: datetime, end: datetime) -> dict[str, Any] | None:
+    try:
+        answer = await asyncio.wait_for(
+            rpc.call(
+                FiguresRequest(start=start, end=end), Figures, subject=figures_subject(service)
+            ),
+            timeout=FIGURES_TIMEOUT,
+        )
+    except (RpcFailure, TimeoutError):
+        return None
+    return answer.model_dump()
+
+
+def _sections(service: str, figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    names = SOURCES[service]
+    if len(names) == 1:
+        return {names[0]: figures}
+    return {name: figures.get(name) or {} for name in names}
+
+
+async def live_report(period: reports.Period, rpc: Rpc, state: State) -> dict[str, Any]:
+    year_start = datetime.combine(period.year_start, datetime.min.time(), tzinfo=reports.HCMC)
+    calls = [
+        _figures(rpc, service, start, period.end_utc)
+        for service in SOURCES
+        for start in (period.start_utc, year_start.astimezone(UTC))
+    ]
+    answers = await asyncio.gather(*calls)
+    report: dict[str, Any] = {
+        "period": period.label,
+        "due_date": (due.isoformat() if (due := period.due_date()) else None),
+        "complete": period.complete(datetime.now(UTC)),
+        "missing_sections": [],
+    }
+    wards = await state.reference.wards(on=None, ward_set=None)
+    # Wards as the set valid on the period's last day names them (DESIGN §7).
+    names = reports.ward_names_at(
+        [{**w, "code": w["_id"]} for w in wards], period.end - timedelta(days=1)
+    )
+    for index, service in enumerate(SOURCES):
+        in_period, to_date = answers[2 * index], answers[2 * index + 1]
+        if in_period is None or to_date is None:
+            report["missing_sections"].extend(SOURCES[service])
+            for name in SOURCES[service]:
+                report[name] = None
+            continue
+        for name, figures in _sections(service, in_period).items():
+            ytd = _sections(service, to_date)[name]
+            report[name] = {**_relabel(figures, names), "year_to_date": _relabel(ytd, names)}
+    return report
+
+
+def _relabel(figures: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    return {
+        key: reports.relabel_wards(value, names)
+        if key.endswith("by_ward") and isinstance(value, dict)
+        else value
+        for key, value in figures.items()
+    }
+
+
+def _render(report: dict[str, Any], format: str, locale: str) -> Response:
+    if format == "csv":
+        return Response(
+            reports.to_csv(report, locale),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="bao-cao-{report["period"]}.csv"'
+            },
+        )
+    return Response(
+        reports.to_xlsx(report, locale),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="bao-cao-{report["period"]}.xlsx"'},
+    )
+
+
+@router.get(
+    "/district",
+    response_model=DistrictReport,
+    responses={
+        200: {
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                    "schema": {"type": "string", "format": "binary"}
+                },
+            }
+        }
+    },
+)
+async def district_report(
+    period: PeriodParam,
+    rpc: Rpc,
+    state: State,
+    request: Request,
+    format: Literal["json", "csv", "xlsx"] = "json",
+    live: Annotated[bool, Query(description="Live figures even when a version is locked")] = False,
+) -> Any:
+    """The plan's report for a month, a half-year or a year, with year-to-date figures.
+    When the period is locked, the latest locked version and which sections have drifted."""
+    parsed = reports.parse_period(period)
+    report = await live_report(parsed, rpc, state)
+    locked = None if live else await state.reports.latest(parsed.label)
+    if locked is not None:
+        frozen = locked["figures"]
+        frozen["locked"] = {k: locked[k] for k in ("version", "locked_by", "locked_at", "reason")}
+        frozen["drifted_sections"] = reports.drifted(frozen, report)
+        report = frozen
+    report["generated_at"] = datetime.now(UTC)
+    if format != "json":
+        return _render(report, format, locale_of(request))
+    return DistrictReport.model_validate(report)
+
+
+@router.post("/district/lock", status_code=status.HTTP_201_CREATED, response_model=DistrictReport)
+async def lock_report(
+    period: PeriodParam, actor: CurrentUser, rpc: Rpc, state: State, body: LockRequest | None = None
+) -> DistrictReport:
+    """Freeze the period's figures as a numbered version; a later version needs a reason."""
+    parsed = reports.parse_period(period)
+    store = state.reports
+    previous = await store.latest(parsed.label)
+    reason = body.reason if body else None
+    if previous is not None and not reason:
+        raise Problem("invalid", "cần nêu lý do khi ban hành phiên bản mới của báo cáo")
+    report = await live_report(parsed, rpc, state)
+    if report["missing_sections"]:
+        raise Problem(
+            "unavailable",
+            "không thể khoá báo cáo khi còn thiếu số liệu",
+            missing=report["missing_sections"],
+        )
+    version = (previous["version"] + 1) if previous else 1
+    locked_at = datetime.now(UTC)
+    doc = {
+        "period": parsed.label,
+        "version": version,
+        "locked_by": actor.id,
+        "locked_at": locked_at,
+        "reason": reason,
+        "figures": report,
+    }
+    if not await store.lock(doc):
+        raise Problem("conflict", "báo cáo vừa được khoá bởi người khác; hãy tải lại")
+    locked = {**report, "generated_at": locked_at}
+    locked["locked"] = {
+        "version": version,
+        "locked_by": actor.id,
+        "locked_at": locked_at,
+        "reason": reason,
+    }
+    locked["drifted_sections"] = []
+    return DistrictReport.model_validate(locked)
+
+
+class VersionList(BaseModel):
+    period: str
+    items: list[dict[str, Any]]
+
+
+@router.get("/district/versions", response_model=VersionList)
+async def report_versions(period: PeriodParam, state: State) -> VersionList:
+    parsed = reports.parse_period(period)
+    docs = await state.reports.all_versions(parsed.label)
+    return VersionList(
+        period=parsed.label, items=[{k: v for k, v in d.items() if k != "_id"} for d in docs]
+    )
