@@ -325,3 +325,45 @@ async def call(
         raise RpcFailure(RpcError(code=ErrorCode.INTERNAL, message="empty reply"))
     result: ResultT = reply.result
     return result
+
+
+# --- dead letters -------------------------------------------------------------------------
+
+
+async def dead_letters(broker: NatsBroker, *, limit: int = 100) -> list[dict[str, Any]]:
+    """The dead letters still parked in `DLQ`, oldest first, each with its sequence as id."""
+    js = broker.connection.jetstream()
+    info = await js.stream_info(DLQ.name)
+    found: list[dict[str, Any]] = []
+    sequence = info.state.first_seq
+    while sequence and sequence <= info.state.last_seq and len(found) < limit:
+        try:
+            raw = await js.get_msg(DLQ.name, seq=sequence)
+        except NotFoundError:  # deleted after a replay
+            sequence += 1
+            continue
+        letter = json.loads(raw.data or b"{}")
+        found.append({"id": str(sequence), "subject": raw.subject, **letter})
+        sequence += 1
+    return found
+
+
+async def replay_dead_letter(broker: NatsBroker, letter_id: int) -> dict[str, Any] | None:
+    """Publish the original message again to its subject, then drop it from `DLQ`.
+
+    Every consumer of the subject receives it again; those that had handled it skip it
+    by its event id, the one that failed gets another chance."""
+    js = broker.connection.jetstream()
+    try:
+        raw = await js.get_msg(DLQ.name, seq=letter_id)
+    except NotFoundError:
+        return None
+    letter = json.loads(raw.data or b"{}")
+    headers = {k: v for k, v in (letter.get("headers") or {}).items() if k != MSG_ID_HEADER}
+    headers[MSG_ID_HEADER] = (
+        f"replay:{letter_id}:{letter.get('headers', {}).get(MSG_ID_HEADER, '')}"
+    )
+    await js.publish(letter["original_subject"], letter["message"].encode(), headers=headers)
+    await js.delete_msg(DLQ.name, letter_id)
+    log.info("dead_letter.replayed", letter_id=letter_id, subject=letter["original_subject"])
+    return {"id": str(letter_id), **letter}

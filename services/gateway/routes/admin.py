@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from services.gateway.access import ADMIN, table
@@ -15,11 +15,14 @@ from services.gateway.problems import Problem
 from services.gateway.routes.auth import FullName, Password, UserOut, _user_out
 from services.gateway.service import NewAccount
 from shared.contracts.base import Locale, Role
+from shared.infra.broker import dead_letters, replay_dead_letter
 
 access = table(
     {
         "POST /admin/users": ADMIN,
         "GET /admin/deletion-requests": ADMIN,
+        "GET /admin/dead-letters": ADMIN,
+        "POST /admin/dead-letters/{letter_id}/replay": ADMIN,
     }
 )
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[access.dependency()])
@@ -93,3 +96,41 @@ async def deletion_requests(
     )
     items = [DeletionRequestOut(user_id=d["_id"], **d["deletion"]) for d in docs]
     return DeletionRequestList(items=items, total=total, page=page, page_size=page_size)
+
+
+class DeadLetter(BaseModel):
+    id: str
+    subject: str
+    original_subject: str
+    stream: str
+    consumer: str
+    delivered: int
+    error: str
+    failed_at: datetime
+    message: str
+
+
+class DeadLetterList(BaseModel):
+    items: list[DeadLetter]
+    total: int
+    page: int
+    page_size: int
+
+
+@router.get("/dead-letters", response_model=DeadLetterList)
+async def list_dead_letters(
+    state: State, page_size: Annotated[int, Query(ge=1, le=100)] = 100
+) -> DeadLetterList:
+    """Events a consumer failed on after every retry, oldest first, with the error."""
+    letters = await dead_letters(state.broker, limit=page_size)
+    items = [DeadLetter.model_validate(letter) for letter in letters]
+    return DeadLetterList(items=items, total=len(items), page=1, page_size=page_size)
+
+
+@router.post("/dead-letters/{letter_id}/replay", response_model=DeadLetter)
+async def replay(letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)], state: State) -> DeadLetter:
+    """Publish the event again to its subject for the consumers; it leaves the DLQ."""
+    letter = await replay_dead_letter(state.broker, letter_id)
+    if letter is None:
+        raise Problem("not_found", "không tìm thấy thư lỗi")
+    return DeadLetter.model_validate({**letter, "subject": "dlq"})

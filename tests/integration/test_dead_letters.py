@@ -1,0 +1,67 @@
+"""An admin lists the events a consumer gave up on and replays them."""
+
+from __future__ import annotations
+
+import httpx
+from nats.js import JetStreamContext
+
+from shared.contracts.base import Envelope
+from shared.contracts.streams import IDENTITY
+from shared.infra.broker import consumer_options, make_broker
+from shared.infra.settings import Settings
+from shared.infra.testing import eventually
+from tests.integration.conftest import bearer, login, register
+
+API = "/api/v1"
+
+
+async def test_list_and_replay_a_dead_letter(
+    api: httpx.AsyncClient, settings: Settings, js: JetStreamContext
+) -> None:
+    broken = {"on": True}
+    handled: list[str] = []
+    broker = make_broker(settings)
+
+    @broker.subscriber(
+        "identity.user.registered.v1",
+        **consumer_options(settings, stream=IDENTITY, durable="tests-fragile"),
+    )
+    async def fragile(envelope: Envelope) -> None:
+        if broken["on"]:
+            raise RuntimeError("kho lưu trữ tạm thời không phản hồi")
+        handled.append(envelope.id)
+
+    await broker.start()
+    try:
+        await register(api, "dlq@example.vn")
+        admin = bearer(
+            (await login(api, "admin@govap.gov.vn", "quan-tri-vien-2026"))["access_token"]
+        )
+
+        async def letters() -> list[dict[str, object]]:
+            response = await api.get(f"{API}/admin/dead-letters", headers=admin)
+            assert response.status_code == 200, response.text
+            items: list[dict[str, object]] = response.json()["items"]
+            return [i for i in items if "dlq@example.vn" in str(i["message"])]
+
+        [letter] = await eventually(letters, until=lambda items: len(items) == 1)
+        assert letter["error"] == "RuntimeError: kho lưu trữ tạm thời không phản hồi"
+        assert letter["original_subject"] == "identity.user.registered.v1"
+        assert letter["consumer"] == "tests-fragile"
+        founder = bearer((await login(api, "dlq@example.vn"))["access_token"])
+        assert (await api.get(f"{API}/admin/dead-letters", headers=founder)).status_code == 403
+
+        broken["on"] = False  # the fault is fixed
+        replayed = await api.post(f"{API}/admin/dead-letters/{letter['id']}/replay", headers=admin)
+        assert replayed.status_code == 200, replayed.text
+
+        async def done() -> list[str]:
+            return handled
+
+        await eventually(done)
+        assert len(handled) == 1
+        assert await letters() == []
+        again = await api.post(f"{API}/admin/dead-letters/{letter['id']}/replay", headers=admin)
+        assert again.status_code == 404
+    finally:
+        await broker.stop()
