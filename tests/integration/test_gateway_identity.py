@@ -322,3 +322,21 @@ async def test_readiness_reports_each_service(api: httpx.AsyncClient) -> None:
     assert (await api.get("/healthz")).json() == {"status": "ok"}
     metrics = await api.get("/metrics")
     assert "innohub_http_requests_total" in metrics.text
+
+
+async def test_cors_origins_come_from_settings(
+    gateway_settings: Settings, js: JetStreamContext
+) -> None:
+    allowed = gateway_settings.model_copy(update={"cors_origins": ["https://govap.example"]})
+    async with running_gateway(allowed) as api:
+        preflight = {
+            "Origin": "https://govap.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "Authorization, Content-Type",
+        }
+        ok = await api.options(f"{API}/auth/login", headers=preflight)
+        assert ok.headers["access-control-allow-origin"] == "https://govap.example"
+        other = await api.options(
+            f"{API}/auth/login", headers={**preflight, "Origin": "https://evil.example"}
+        )
+        assert "access-control-allow-origin" not in other.headers
