@@ -117,3 +117,67 @@ def test_launcher_stops_everything_on_sigint_within_ten_seconds(tmp_path: Path) 
     finally:
         if launcher.poll() is None:
             launcher.kill()
+
+
+def test_startup_verified_reaches_the_founder_across_processes(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.base_url, timeout=10) as http:
+        admin = http.post(
+            "/api/v1/auth/login",
+            json={"email": "admin@govap.gov.vn", "password": "quan-tri-vien-2026"},
+        ).json()["access_token"]
+        http.post(
+            "/api/v1/admin/users",
+            json={
+                "email": "canbo@hdn.govap.vn",
+                "password": "can-bo-tu-van-2026",
+                "full_name": "Phan Thanh Tùng",
+                "role": "association_staff",
+                "organization": "business_association",
+            },
+            headers={"Authorization": f"Bearer {admin}"},
+        ).raise_for_status()
+        http.post(
+            "/api/v1/auth/register",
+            json={
+                "email": "minh@example.vn",
+                "password": "mat-khau-cua-minh",
+                "full_name": "Võ Văn Minh",
+                "consent": True,
+            },
+        ).raise_for_status()
+
+        def token(email: str, password: str) -> dict[str, str]:
+            body = {"email": email, "password": password}
+            access = http.post("/api/v1/auth/login", json=body).json()["access_token"]
+            return {"Authorization": f"Bearer {access}"}
+
+        founder = token("minh@example.vn", "mat-khau-cua-minh")
+        staff = token("canbo@hdn.govap.vn", "can-bo-tu-van-2026")
+        created: dict[str, object] = {}
+
+        def registered() -> bool:
+            response = http.post(
+                "/api/v1/startups",
+                json={
+                    "name": "Cà Phê Muối Gò Vấp",
+                    "summary": "Chuỗi cà phê muối dùng nông sản của nông dân địa phương.",
+                    "sector": "food",
+                    "stage": "revenue",
+                    "ward": "an-hoi-tay",
+                },
+                headers=founder,
+            )
+            created.update(response.json())
+            return response.status_code == 201
+
+        poll(registered)  # the registry learns wards from the gateway's events
+        verified = http.post(f"/api/v1/startups/{created['id']}/verify", headers=staff)
+        assert verified.json()["status"] == "verified"
+        found = http.get("/api/v1/startups", params={"q": "ca phe muoi"}).json()
+        assert [item["id"] for item in found["items"]] == [created["id"]]
+
+        def told() -> bool:
+            items = http.get("/api/v1/notifications", headers=founder).json()["items"]
+            return any(item["kind"] == "startup_verified" for item in items)
+
+        poll(told)
