@@ -15,32 +15,26 @@ from services.notifications.rpc import register_rpc
 from services.notifications.service import Notifications
 from shared.infra.broker import make_broker
 from shared.infra.mongo import ProcessedEvents
-from shared.infra.runtime import ServiceContext, build_service_app, instance_name
+from shared.infra.runtime import Late, ServiceContext, build_service_app, instance_name
 from shared.infra.settings import Settings
 
 
 def build_app(settings: Settings) -> FastStream:
     broker = make_broker(settings)
-    started: dict[str, Any] = {}
-
-    def notifications() -> Notifications:
-        use_cases: Notifications = started["notifications"]
-        return use_cases
-
-    def processed() -> ProcessedEvents:
-        ledger: ProcessedEvents = started["processed"]
-        return ledger
-
+    notifications: Late[Notifications] = Late("notifications")
+    processed: Late[ProcessedEvents] = Late("processed events")
     register_handlers(broker, settings, notifications, processed)
     register_rpc(broker, notifications)
 
     async def setup(context: ServiceContext) -> Mapping[str, Any]:
-        use_cases = Notifications(
-            NotificationStore(context.db),
-            senders(settings),
-            instance=settings.instance or instance_name(),
+        use_cases = notifications.set(
+            Notifications(
+                NotificationStore(context.db),
+                senders(settings),
+                instance=settings.instance or instance_name(),
+            )
         )
-        started.update(notifications=use_cases, processed=context.processed)
+        processed.set(context.processed)
         stop = asyncio.Event()
         context.tasks.append(
             asyncio.create_task(use_cases.run(settings.notification_tick_seconds, stop))

@@ -13,28 +13,20 @@ from services.registry.rpc import register_rpc
 from services.registry.service import Registry
 from shared.infra.broker import make_broker
 from shared.infra.mongo import ProcessedEvents
-from shared.infra.runtime import ServiceContext, build_service_app
+from shared.infra.runtime import Late, ServiceContext, build_service_app
 from shared.infra.settings import Settings
 
 
 def build_app(settings: Settings) -> FastStream:
     broker = make_broker(settings)
-    started: dict[str, Any] = {}
-
-    def registry() -> Registry:
-        use_cases: Registry = started["registry"]
-        return use_cases
-
-    def processed() -> ProcessedEvents:
-        ledger: ProcessedEvents = started["processed"]
-        return ledger
-
+    registry: Late[Registry] = Late("registry")
+    processed: Late[ProcessedEvents] = Late("processed events")
     register_handlers(broker, settings, registry, processed)
     register_rpc(broker, registry)
 
     async def setup(context: ServiceContext) -> Mapping[str, Any]:
-        started["registry"] = Registry(StartupStore(context.db), context.outbox)
-        started["processed"] = context.processed
+        registry.set(Registry(StartupStore(context.db), context.outbox))
+        processed.set(context.processed)
         return {}
 
     return build_service_app(

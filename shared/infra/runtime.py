@@ -2,7 +2,7 @@
 
 `build_service_app` wires a FastStream app: connect, provision streams, open the store,
 create indexes, answer the readiness ping, run the outbox sweeper; the service's own
-`setup` builds its use cases and puts them in FastStream's context.
+`setup` builds its use cases and hands them to its handlers through `Late` values.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from faststream import FastStream
 from faststream.nats import NatsBroker
@@ -58,7 +58,28 @@ class ServiceContext:
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
 
-Setup = Callable[[ServiceContext], Awaitable[Mapping[str, Any]]]
+Setup = Callable[[ServiceContext], Awaitable[object]]
+T = TypeVar("T")
+
+
+class Late(Generic[T]):
+    """A value made at start-up (clients are never made at import or build time) that
+    handlers registered earlier reach by calling it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.value: T | None = None
+
+    def set(self, value: T) -> T:
+        self.value = value
+        return value
+
+    def __call__(self) -> T:
+        if self.value is None:
+            raise RuntimeError(f"{self.name} used before the service started")
+        return self.value
+
+
 PersonalDataExport = Callable[[str], Awaitable[dict[str, Any]]]
 
 
@@ -117,8 +138,7 @@ def build_service_app(
             all_indexes[name] = [*all_indexes.get(name, ()), *OutboxRelay.indexes()]
         await ensure_indexes(db, all_indexes)
         context = ServiceContext(settings, broker, db, outbox, processed)
-        for key, value in (await setup(context)).items():
-            app.context.set_global(key, value)
+        await setup(context)
         state.update(client=client, context=context, stop=asyncio.Event())
 
     @app.after_startup
