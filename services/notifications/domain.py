@@ -37,6 +37,13 @@ class Kind(StrEnum):
     STARTUP_VERIFIED = "startup_verified"
     STARTUP_REJECTED = "startup_rejected"
     REPORT_DEADLINE = "report_deadline"
+    CONSULTATION_REQUESTED = "consultation_requested"
+    MATCH_PROPOSED = "match_proposed"
+    MATCH_PROPOSED_TO_MENTOR = "match_proposed_to_mentor"
+    MATCH_ACCEPTED = "match_accepted"
+    MATCH_DECLINED = "match_declined"
+    SESSION_SCHEDULED = "session_scheduled"
+    SESSION_REMINDER = "session_reminder"
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,16 @@ RULES: dict[Kind, KindRule] = {
     Kind.STARTUP_VERIFIED: KindRule(),
     Kind.STARTUP_REJECTED: KindRule(),
     Kind.REPORT_DEADLINE: KindRule(),
+    Kind.CONSULTATION_REQUESTED: KindRule(),
+    Kind.MATCH_PROPOSED: KindRule(),
+    Kind.MATCH_PROPOSED_TO_MENTOR: KindRule(),
+    Kind.MATCH_ACCEPTED: KindRule(),
+    Kind.MATCH_DECLINED: KindRule(channels=(Channel.INBOX,)),
+    Kind.SESSION_SCHEDULED: KindRule(),
+    # A reminder the evening before is worth waking a phone for.
+    Kind.SESSION_REMINDER: KindRule(
+        urgent=True, channels=(Channel.INBOX, Channel.EMAIL, Channel.SMS)
+    ),
 }
 
 # Email retries: after each failed attempt wait this long; then give up and mark it failed.
@@ -141,6 +158,7 @@ _templates = Environment(
     lstrip_blocks=True,
 )
 _templates.filters["date_vn"] = lambda value: format_date(value)
+_templates.filters["time_vn"] = lambda value: format_time(value)
 
 
 def format_date(value: date | datetime | str) -> str:
@@ -150,6 +168,12 @@ def format_date(value: date | datetime | str) -> str:
     if isinstance(value, datetime):
         value = value.astimezone(HCMC).date()
     return value.strftime("%d/%m/%Y")
+
+
+def format_time(value: datetime | str) -> str:
+    """HH:MM dd/mm/yyyy in Asia/Ho_Chi_Minh."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(HCMC).strftime("%H:%M %d/%m/%Y")
 
 
 def render(kind: Kind, locale: Locale, **data: object) -> tuple[str, str]:

@@ -13,9 +13,16 @@ from shared.contracts.events.identity import (
     UserRegisteredV1,
     UserUpdatedV1,
 )
+from shared.contracts.events.mentoring import (
+    MatchAcceptedV1,
+    MatchDeclinedV1,
+    MatchProposedV1,
+    RequestOpenedV1,
+    SessionScheduledV1,
+)
 from shared.contracts.events.reference import SectorSavedV1, WardSavedV1
 from shared.contracts.events.registry import StartupRegisteredV1, StartupStatusChangedV1
-from shared.contracts.streams import IDENTITY, REGISTRY, StreamSpec
+from shared.contracts.streams import IDENTITY, MENTORING, REGISTRY, StreamSpec
 from shared.infra.broker import consumer_options
 from shared.infra.mongo import ProcessedEvents
 from shared.infra.settings import Settings
@@ -31,8 +38,13 @@ REACTIONS: dict[type[Event], Effect] = {
     SectorSavedV1: lambda n, env, e: n.label_saved(e),  # type: ignore[arg-type]
     StartupRegisteredV1: lambda n, env, e: n.startup_registered(env.id, e),  # type: ignore[arg-type]
     StartupStatusChangedV1: lambda n, env, e: n.startup_status_changed(env.id, e),  # type: ignore[arg-type]
+    RequestOpenedV1: lambda n, env, e: n.request_opened(env.id, e),  # type: ignore[arg-type]
+    MatchProposedV1: lambda n, env, e: n.match_proposed(env.id, e),  # type: ignore[arg-type]
+    MatchAcceptedV1: lambda n, env, e: n.match_answered(env.id, e),  # type: ignore[arg-type]
+    MatchDeclinedV1: lambda n, env, e: n.match_answered(env.id, e),  # type: ignore[arg-type]
+    SessionScheduledV1: lambda n, env, e: n.session_scheduled(env.id, e),  # type: ignore[arg-type]
 }
-STREAMS: tuple[StreamSpec, ...] = (IDENTITY, REGISTRY)
+STREAMS: tuple[StreamSpec, ...] = (IDENTITY, REGISTRY, MENTORING)
 
 
 def register_handlers(

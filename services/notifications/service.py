@@ -17,6 +17,13 @@ from shared.contracts.events.identity import (
     UserRegisteredV1,
     UserUpdatedV1,
 )
+from shared.contracts.events.mentoring import (
+    MatchAcceptedV1,
+    MatchDeclinedV1,
+    MatchProposedV1,
+    RequestOpenedV1,
+    SessionScheduledV1,
+)
 from shared.contracts.events.reference import SectorSavedV1, WardSavedV1
 from shared.contracts.events.registry import (
     StartupRegisteredV1,
@@ -39,6 +46,14 @@ from shared.infra.logging import get_logger
 
 log = get_logger(__name__)
 LEASE = timedelta(minutes=2)
+REMINDER_BEFORE_SESSION = timedelta(hours=24)
+MODES = {
+    "in_person": {
+        "mode_vi": "trực tiếp tại Điểm tư vấn",
+        "mode_en": "in person at the Consultation Point",
+    },
+    "online": {"mode_vi": "trực tuyến", "mode_en": "online"},
+}
 REPORT_RECIPIENTS = [Role.ORGANIZER.value, Role.ADMIN.value]
 REPORT_LABELS = {
     "monthly": ("tháng", "monthly"),
@@ -136,6 +151,52 @@ class Notifications:
             reason=event.reason or "",
         )
 
+    async def _to_staff(self, kind: Kind, event_id: str, **data: object) -> None:
+        for staff in await self.store.contacts_with_roles([Role.ASSOCIATION_STAFF.value]):
+            await self.notify(kind, staff, event_id=event_id, **data)
+
+    async def _to(self, user_id: str, kind: Kind, event_id: str, **data: object) -> None:
+        contact = await self.store.contact(user_id)
+        if contact is not None:
+            await self.notify(kind, contact, event_id=event_id, **data)
+
+    async def _name(self, user_id: str) -> str:
+        contact = await self.store.contact(user_id)
+        return contact.full_name if contact else ""
+
+    async def request_opened(self, event_id: str, event: RequestOpenedV1) -> None:
+        topics = ", ".join(event.topics)
+        startup = event.startup_name or ""
+        await self._to_staff(Kind.CONSULTATION_REQUESTED, event_id, startup=startup, topics=topics)
+
+    async def match_proposed(self, event_id: str, event: MatchProposedV1) -> None:
+        mentor = await self._name(event.mentor_id)
+        data = {"startup": event.startup_name, "mentor": mentor}
+        await self._to(event.founder_id, Kind.MATCH_PROPOSED, event_id, **data)
+        await self._to(event.mentor_id, Kind.MATCH_PROPOSED_TO_MENTOR, event_id, **data)
+
+    async def match_answered(self, event_id: str, event: MatchAcceptedV1 | MatchDeclinedV1) -> None:
+        data = {"startup": event.startup_name, "mentor": await self._name(event.mentor_id)}
+        if isinstance(event, MatchAcceptedV1):
+            await self._to(event.founder_id, Kind.MATCH_ACCEPTED, event_id, **data)
+        else:
+            await self._to_staff(Kind.MATCH_DECLINED, event_id, **data)
+
+    async def session_scheduled(self, event_id: str, event: SessionScheduledV1) -> None:
+        data = {
+            "startup": event.startup_name,
+            "starts_at": event.starts_at.isoformat(),
+            **MODES[event.mode.value],
+        }
+        for user_id in (event.founder_id, event.mentor_id):
+            await self._to(user_id, Kind.SESSION_SCHEDULED, event_id, **data)
+        due = event.starts_at - REMINDER_BEFORE_SESSION
+        if due > self.clock():
+            payload = {**data, "recipients": [event.founder_id, event.mentor_id]}
+            await self.store.schedule(
+                f"session-reminder:{event.session_id}", "session_reminder", due, payload
+            )
+
     async def erase_person(self, event: UserDeletionRequestedV1) -> None:
         erased = await self.store.erase(event.user_id)
         log.info("person.erased", user_id=event.user_id, notifications=erased)
@@ -220,6 +281,10 @@ class Notifications:
         while job := await self.store.claim_due_job(at, self.instance, LEASE):
             if job["kind"] == "report_deadline":
                 await self._remind_report(job)
+            elif job["kind"] == "session_reminder":
+                payload = dict(job["payload"])
+                for user_id in payload.pop("recipients"):
+                    await self._to(user_id, Kind.SESSION_REMINDER, job["_id"], **payload)
             await self.store.job_done(job["_id"], at)
             fired += 1
         return fired

@@ -371,3 +371,46 @@ def _startup() -> dict[str, object]:
         "stage": "idea",
         "ward": "go-vap",
     }
+
+
+async def test_session_reminder_fires_24_hours_before_once(
+    settings: Settings, smtp: SmtpServer
+) -> None:
+    from shared.contracts.events.mentoring import Mode, SessionScheduledV1
+
+    db = AsyncMongoMockClient()["n8"]
+    clock = Clock(datetime(2026, 12, 1, 9, 0, tzinfo=HCMC))
+    first = use_cases(settings, smtp.port, clock, db, "copy-1")
+    second = use_cases(settings, smtp.port, clock, db, "copy-2")
+    for user_id, role in (("founder", Role.FOUNDER), ("mentor", Role.MENTOR)):
+        await first.user_updated(
+            UserRegisteredV1(user_id=user_id, email=f"{user_id}@x.vn", full_name="Hạnh", role=role)  # type: ignore[arg-type]
+        )
+    starts = datetime(2026, 12, 3, 14, 0, tzinfo=HCMC)
+    event = SessionScheduledV1(
+        session_id="s1",
+        match_id="m1",
+        mentor_id="mentor",
+        founder_id="founder",
+        startup_name="Cà Phê Muối",
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=1),
+        mode=Mode.ONLINE,
+    )
+    await first.session_scheduled("event-1", event)
+    await first.session_scheduled("event-1", event)  # redelivered
+
+    async def kinds(user_id: str) -> list[str]:
+        items, _, _ = await first.store.inbox(user_id, skip=0, limit=10, unread_only=False)
+        return [i["kind"] for i in items]
+
+    assert await kinds("founder") == ["session_scheduled"]
+    clock.now = starts - timedelta(hours=24, minutes=1)
+    assert await asyncio.gather(first.run_due_jobs(), second.run_due_jobs()) == [0, 0]
+    clock.now = starts - timedelta(hours=24)
+    assert sum(await asyncio.gather(first.run_due_jobs(), second.run_due_jobs())) == 1
+    assert await kinds("founder") == ["session_reminder", "session_scheduled"]
+    assert await kinds("mentor") == ["session_reminder", "session_scheduled"]
+    items, _, _ = await first.store.inbox("founder", skip=0, limit=1, unread_only=False)
+    assert items[0]["title"] == "Nhắc lịch: buổi tư vấn lúc 14:00 03/12/2026"
+    assert "trực tuyến" in items[0]["body"]

@@ -1,0 +1,94 @@
+"""Consultation Point rules: availability, capacity, who may act on what. Pure, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, Role
+
+HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
+STAFF = frozenset({Role.ASSOCIATION_STAFF, Role.ADMIN})
+LOOKAHEAD = timedelta(days=14)
+MAX_SESSION = timedelta(hours=8)
+MAX_BOOKING_AHEAD = timedelta(days=180)
+
+
+def is_staff(actor: Actor) -> bool:
+    return actor.role in STAFF
+
+
+def month_bounds(moment: datetime) -> tuple[datetime, datetime]:
+    """The local calendar month containing `moment`, as aware datetimes."""
+    local = moment.astimezone(HCMC)
+    start = datetime(local.year, local.month, 1, tzinfo=HCMC)
+    end = datetime(local.year + (local.month == 12), local.month % 12 + 1, 1, tzinfo=HCMC)
+    return start, end
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def within_slots(slots: Iterable[dict[str, Any]], starts_at: datetime, ends_at: datetime) -> bool:
+    """True when the whole session falls inside one weekly slot (local time)."""
+    start, end = starts_at.astimezone(HCMC), ends_at.astimezone(HCMC)
+    if start.date() != end.date() and end.time() != time(0, 0):
+        return False
+    begin = start.hour * 60 + start.minute
+    finish = end.hour * 60 + end.minute or 24 * 60
+    return any(
+        slot["weekday"] == start.weekday()
+        and _minutes(slot["start"]) <= begin
+        and finish <= _minutes(slot["end"])
+        for slot in slots
+    )
+
+
+def free_hours(
+    slots: Iterable[dict[str, Any]], booked: Iterable[tuple[datetime, datetime]], now: datetime
+) -> float:
+    """Hours of weekly availability in the next 14 days, less what is already booked."""
+    slots = list(slots)
+    total = 0.0
+    today = now.astimezone(HCMC).date()
+    for offset in range(LOOKAHEAD.days):
+        day: date = today + timedelta(days=offset)
+        for slot in slots:
+            if slot["weekday"] == day.weekday():
+                total += (_minutes(slot["end"]) - _minutes(slot["start"])) / 60
+    taken = sum((end - start).total_seconds() / 3600 for start, end in booked)
+    return round(max(total - taken, 0.0), 2)
+
+
+def check_session_times(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
+    if ends_at <= starts_at:
+        raise Invalid("giờ kết thúc phải sau giờ bắt đầu", field="ends_at")
+    if ends_at - starts_at > MAX_SESSION:
+        raise Invalid("một buổi tư vấn dài tối đa 8 giờ", field="ends_at")
+    if starts_at < now - timedelta(minutes=5) or starts_at > now + MAX_BOOKING_AHEAD:
+        raise Invalid("chỉ đặt lịch trong 180 ngày tới", field="starts_at")
+
+
+def overlaps(
+    starts_at: datetime, ends_at: datetime, others: Iterable[tuple[datetime, datetime]]
+) -> bool:
+    return any(start < ends_at and starts_at < end for start, end in others)
+
+
+def check_mentor_edit(actor: Actor, mentor_id: str) -> None:
+    if not (is_staff(actor) or actor.id == mentor_id):
+        raise Forbidden("chỉ chuyên gia hoặc cán bộ Điểm tư vấn được sửa hồ sơ này")
+
+
+def check_founder_of(actor: Actor, founder_id: str) -> None:
+    if actor.id != founder_id:
+        raise Forbidden("chỉ nhà sáng lập của dự án được làm việc này")
+
+
+def check_open(request: dict[str, Any]) -> None:
+    if request["status"] != "open":
+        raise Conflict("yêu cầu tư vấn không còn mở", status=request["status"])

@@ -1,0 +1,308 @@
+"""The mentoring service's RPCs: mentors, consultation requests, matching, sessions, figures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
+
+from shared.contracts.base import Locale, RpcRequest
+from shared.contracts.events.mentoring import Mode, Referral
+from shared.contracts.events.registry import Stage
+from shared.text import clean, fold
+
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Code = Annotated[
+    str, StringConstraints(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
+]
+
+
+def _topic(value: str) -> str:
+    """Topics are the registry's needs or free tags, compared folded (`Pháp lý` = `phap ly`)."""
+    folded = " ".join(fold(clean(value)).split())
+    if not 2 <= len(folded) <= 40:
+        raise ValueError("mỗi chủ đề dài 2–40 ký tự")
+    return folded
+
+
+Topic = Annotated[str, AfterValidator(_topic)]
+Text = Annotated[str, AfterValidator(clean)]
+
+
+class Slot(BaseModel):
+    weekday: int = Field(ge=0, le=6, description="Monday = 0")
+    start: str = Field(pattern=HHMM)
+    end: str = Field(pattern=HHMM)
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end: str, info: object) -> str:
+        start = getattr(info, "data", {}).get("start")
+        if start and end <= start:
+            raise ValueError("giờ kết thúc phải sau giờ bắt đầu")
+        return end
+
+
+class MentorProfile(BaseModel):
+    expertise: list[Topic] = Field(min_length=1, max_length=20)
+    sectors: list[Code] = Field(default_factory=list, max_length=20)
+    stages: list[Stage] = Field(default_factory=list, max_length=5)
+    languages: list[Locale] = Field(default_factory=lambda: [Locale.VI], min_length=1, max_length=2)
+    monthly_capacity: int = Field(ge=1, le=100)
+    bio: Annotated[Text, StringConstraints(max_length=2000)] = ""
+    user_id: Id | None = Field(None, description="Staff only: the mentor account to create for")
+
+
+class MentorChanges(BaseModel):
+    version: int = Field(ge=1)
+    expertise: list[Topic] | None = Field(None, min_length=1, max_length=20)
+    sectors: list[Code] | None = Field(None, max_length=20)
+    stages: list[Stage] | None = Field(None, max_length=5)
+    languages: list[Locale] | None = Field(None, min_length=1, max_length=2)
+    monthly_capacity: int | None = Field(None, ge=1, le=100)
+    bio: Annotated[Text, StringConstraints(max_length=2000)] | None = None
+    active: bool | None = None
+    paused: bool | None = Field(None, description="No new suggestions; matches are kept")
+
+
+class Availability(BaseModel):
+    slots: list[Slot] = Field(max_length=50)
+
+
+class MentorView(BaseModel):
+    id: str
+    full_name: str | None = None
+    organization: str | None = None
+    expertise: list[str]
+    sectors: list[str]
+    stages: list[str]
+    languages: list[str]
+    monthly_capacity: int
+    bio: str
+    active: bool
+    paused: bool
+    slots: list[Slot]
+    rating_average: float | None = None
+    rating_count: int = 0
+    version: int
+
+
+class MentorPage(BaseModel):
+    items: list[MentorView]
+    total: int
+    page: int
+    page_size: int
+
+
+class ConsultationDraft(BaseModel):
+    startup_id: Id
+    topics: list[Topic] = Field(min_length=1, max_length=10)
+    message: Annotated[Text, StringConstraints(min_length=10, max_length=2000)]
+    language: Locale = Locale.VI
+    mode: Mode = Mode.IN_PERSON
+    referred_by: Referral = Referral.SELF
+    referred_ward: Code | None = None
+
+
+class ConsultationView(BaseModel):
+    id: str
+    startup_id: str
+    startup_name: str | None = None
+    founder_id: str
+    topics: list[str]
+    message: str
+    language: str
+    mode: Mode
+    referred_by: Referral
+    status: str
+    mentor_id: str | None = None
+    match_id: str | None = None
+    declined_mentors: list[str] = Field(default_factory=list)
+    opened_at: datetime
+    version: int
+
+
+class ConsultationPage(BaseModel):
+    items: list[ConsultationView]
+    total: int
+    page: int
+    page_size: int
+
+
+class Suggestion(BaseModel):
+    mentor_id: str
+    score: float = Field(ge=0, le=1)
+    reasons: list[str]
+
+
+class Suggestions(BaseModel):
+    request_id: str
+    items: list[Suggestion]
+
+
+class MatchView(BaseModel):
+    id: str
+    request_id: str
+    mentor_id: str
+    founder_id: str
+    startup_id: str
+    status: str
+    score: float
+    proposed_at: datetime
+
+
+class BatchResult(BaseModel):
+    proposed: list[MatchView]
+    unmatched: list[str]
+    total_score: float
+
+
+class SessionDraft(BaseModel):
+    match_id: Id
+    starts_at: datetime
+    ends_at: datetime
+    mode: Mode = Mode.IN_PERSON
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _with_offset(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("thời gian cần có múi giờ, ví dụ 2026-12-01T09:00:00+07:00")
+        return value
+
+
+class Completion(BaseModel):
+    notes: Annotated[Text, StringConstraints(min_length=3, max_length=5000)]
+    duration_minutes: int = Field(ge=5, le=600)
+
+
+class FeedbackDraft(BaseModel):
+    rating: int = Field(ge=1, le=5)
+    comment: Annotated[Text, StringConstraints(max_length=2000)] = ""
+
+
+class SessionView(BaseModel):
+    id: str
+    match_id: str
+    mentor_id: str
+    founder_id: str
+    startup_id: str
+    starts_at: datetime
+    ends_at: datetime
+    mode: Mode
+    status: str
+    duration_minutes: int | None = None
+    notes: str | None = None
+    rating: int | None = None
+    comment: str | None = None
+
+
+# --- requests ------------------------------------------------------------------------------
+
+
+class SaveMentor(RpcRequest):
+    subject = "rpc.mentoring.mentor.save"
+
+    profile: MentorProfile
+
+
+class UpdateMentor(RpcRequest):
+    subject = "rpc.mentoring.mentor.update"
+
+    mentor_id: Id
+    changes: MentorChanges
+
+
+class SetAvailability(RpcRequest):
+    subject = "rpc.mentoring.mentor.availability"
+
+    mentor_id: Id
+    availability: Availability
+
+
+class ListMentors(RpcRequest):
+    subject = "rpc.mentoring.mentor.list"
+
+    topic: str | None = Field(None, max_length=40)
+    page: int = Field(1, ge=1, le=10_000)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+class OpenConsultation(RpcRequest):
+    subject = "rpc.mentoring.request.open"
+
+    draft: ConsultationDraft
+
+
+class GetConsultation(RpcRequest):
+    subject = "rpc.mentoring.request.get"
+
+    request_id: Id
+
+
+class ListConsultations(RpcRequest):
+    subject = "rpc.mentoring.request.list"
+
+    status: str | None = Field(None, max_length=20)
+    page: int = Field(1, ge=1, le=10_000)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+class SuggestMentors(RpcRequest):
+    subject = "rpc.mentoring.request.suggest"
+
+    request_id: Id
+    limit: int = Field(10, ge=1, le=50)
+
+
+class ProposeMatch(RpcRequest):
+    subject = "rpc.mentoring.match.propose"
+
+    request_id: Id
+    mentor_id: Id
+
+
+class BatchMatch(RpcRequest):
+    subject = "rpc.mentoring.match.batch"
+
+    request_ids: list[Id] | None = Field(None, max_length=2000)
+
+
+class AnswerMatch(RpcRequest):
+    subject = "rpc.mentoring.match.answer"
+
+    match_id: Id
+    accept: bool
+
+
+class ScheduleSession(RpcRequest):
+    subject = "rpc.mentoring.session.schedule"
+
+    draft: SessionDraft
+
+
+class CompleteSession(RpcRequest):
+    subject = "rpc.mentoring.session.complete"
+
+    session_id: Id
+    completion: Completion
+
+
+class RecordFeedback(RpcRequest):
+    subject = "rpc.mentoring.session.feedback"
+
+    session_id: Id
+    feedback: FeedbackDraft
+
+
+class MentoringFigures(BaseModel):
+    requests: int
+    matched: int
+    sessions_held: int
+    hours: float
+    average_rating: float | None
+    by_topic: dict[str, int]
+    by_ward: dict[str, int]
+    by_referral: dict[str, int]
