@@ -32,6 +32,7 @@ test: lint typecheck pytest
 bench: $(STAMP)
 	$(BIN)/python bench/events.py
 	$(BIN)/python bench/registry_search.py
+	$(BIN)/python bench/matching.py
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache

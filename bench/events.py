@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -121,6 +122,7 @@ async def main(count: int) -> None:
         bare_publish, bare_total = await bare_run(server.url, count)
     finally:
         server.stop()
+        shutil.rmtree(store, ignore_errors=True)
     print(f"events: {count} (one process each side, pub ack awaited per event)")
     print(f"{'':12}{'publish/s':>12}{'publish+consume/s':>20}")
     print(f"{'kit':12}{kit_publish:12.0f}{kit_total:20.0f}")

@@ -61,6 +61,8 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool | None = 
         foreign = logging.getLogger(name)
         foreign.handlers = []
         foreign.propagate = True
+        # FastStream sets its logger to INFO on import; the root level decides instead.
+        foreign.setLevel(logging.NOTSET)
     logging.getLogger("pymongo").setLevel(logging.WARNING)
 
 
