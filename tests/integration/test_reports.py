@@ -13,6 +13,7 @@ import pytest
 from openpyxl import load_workbook
 
 from services.gateway.reports import HCMC
+from services.mentoring.app import build_app as build_mentoring
 from services.registry.app import build_app as build_registry
 from shared.infra.settings import Settings
 from tests.integration.conftest import bearer, login, running_service
@@ -25,7 +26,10 @@ ADMIN = ("admin@govap.gov.vn", "quan-tri-vien-2026")
 @pytest.fixture
 async def world(settings: Settings, api: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
     """Three startups this month: two in Phường Gò Vấp, one in An Nhơn; two verified."""
-    async with running_service(build_registry, settings, "registry"):
+    async with (
+        running_service(build_registry, settings, "registry"),
+        running_service(build_mentoring, settings, "mentoring"),
+    ):
         owner = await founder(api, "report-owner@example.vn")
         await wait_ready(api, owner)
         checker = await staff(api, "report-staff@hdn.govap.vn")
@@ -64,14 +68,11 @@ async def test_known_world_figures_for_month_half_and_year(world: httpx.AsyncCli
         assert startups["by_sector"] == {"agriculture": 2, "education": 1}
         assert startups["by_stage"] == {"idea": 1, "mvp": 2}
         assert startups["year_to_date"]["registered"] == 3
-        # mentoring and competitions are not running here: named, not hidden behind a 503
-        assert set(report["missing_sections"]) == {
-            "consultations",
-            "competitions",
-            "clubs",
-            "initiatives",
-        }
-        assert report["consultations"] is None
+        assert report["consultations"]["requests"] == 0
+        assert report["consultations"]["year_to_date"]["sessions_held"] == 0
+        # competitions is not running here: named, not hidden behind a 503
+        assert set(report["missing_sections"]) == {"competitions", "clubs", "initiatives"}
+        assert report["competitions"] is None
     last_year = await world.get(
         f"{API}/reports/district", params={"period": str(year - 1)}, headers=headers
     )
@@ -115,7 +116,7 @@ async def test_locked_versions_and_drift(world: httpx.AsyncClient, settings: Set
         f"{API}/reports/district/lock", params={"period": period}, headers=headers
     )
     assert refused.status_code == 503
-    assert set(refused.json()["missing"]) >= {"consultations"}
+    assert set(refused.json()["missing"]) == {"competitions", "clubs", "initiatives"}
 
 
 async def test_permissions_and_bad_periods(world: httpx.AsyncClient) -> None:
