@@ -66,7 +66,7 @@ async def eventually(
     probe: Callable[[], Awaitable[T]],
     *,
     until: Callable[[T], bool] = bool,
-    timeout: float = 10.0,
+    timeout: float = 20.0,
     interval: float = 0.05,
 ) -> T:
     """Poll `probe` until `until(result)` holds; fail with the last result at the deadline."""

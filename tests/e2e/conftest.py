@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -9,9 +10,8 @@ from shared.infra.launcher import Stack, free_port
 from shared.infra.settings import Settings
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data_dir = tmp_path_factory.mktemp("stack")
+def start_stack(data_dir: Path) -> Stack:
+    """The processes exactly as `make run` starts them, on free ports, in a temp folder."""
     settings = Settings(
         data_dir=data_dir, gateway_port=free_port(), nats_port=free_port(), nats_url=None
     )
@@ -30,5 +30,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     running = Stack(settings, env=env)
     running.start()
+    return running
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One stack per module: the property-based run writes hundreds of records (and
+    their events) that must not slow down or confuse the flow tests."""
+    running = start_stack(tmp_path_factory.mktemp("stack"))
     yield running
     running.stop()

@@ -19,7 +19,7 @@ from shared.infra.settings import Settings
 pytestmark = pytest.mark.e2e
 
 
-def poll(check: Callable[[], bool], timeout: float = 15.0) -> None:
+def poll(check: Callable[[], bool], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not check():
         if time.monotonic() > deadline:
