@@ -1,21 +1,59 @@
-"""build_app(settings): wires broker and store; the domain arrives with its issue."""
+"""build_app(settings): wires broker, store, handlers; clients are made at start-up."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
 from faststream import FastStream
 
+from services.competitions.clubs_service import Clubs
+from services.competitions.handlers import register_handlers
+from services.competitions.initiatives_service import Initiatives
+from services.competitions.read_models import ReadModels
+from services.competitions.repository import INDEXES, OUTBOXED, CompetitionStore
+from services.competitions.rpc import register_rpc
+from services.competitions.service import TICK_SECONDS, Competitions
 from shared.infra.broker import make_broker
-from shared.infra.runtime import ServiceContext, build_service_app
+from shared.infra.mongo import ProcessedEvents
+from shared.infra.runtime import Late, ServiceContext, build_service_app
 from shared.infra.settings import Settings
 
 
 def build_app(settings: Settings) -> FastStream:
     broker = make_broker(settings)
+    competitions: Late[Competitions] = Late("competitions")
+    clubs: Late[Clubs] = Late("clubs")
+    initiatives: Late[Initiatives] = Late("initiatives")
+    models: Late[ReadModels] = Late("read models")
+    processed: Late[ProcessedEvents] = Late("processed events")
+    register_handlers(broker, settings, models, processed)
+    register_rpc(broker, competitions, clubs, initiatives)
 
     async def setup(context: ServiceContext) -> Mapping[str, Any]:
+        store = CompetitionStore(context.db)
+        use_cases = competitions.set(Competitions(store, context.outbox))
+        clubs.set(Clubs(store, context.outbox))
+        initiatives.set(Initiatives(store, context.outbox))
+        models.set(ReadModels(store))
+        processed.set(context.processed)
+        # Judging begins by itself at each entry deadline, found again after a restart.
+        stop = asyncio.Event()
+        context.tasks.append(asyncio.create_task(use_cases.run(TICK_SECONDS, stop)))
         return {}
 
-    return build_service_app(settings, broker, setup=setup)
+    async def personal_data(user_id: str) -> dict[str, Any]:
+        return {
+            **await competitions().personal_data(user_id),
+            "initiatives": await initiatives().personal_data(user_id),
+        }
+
+    return build_service_app(
+        settings,
+        broker,
+        setup=setup,
+        indexes=INDEXES,
+        outbox_collections=OUTBOXED,
+        personal_data=lambda: personal_data,
+    )

@@ -1,0 +1,301 @@
+"""Judging use cases: judges and conflicts, assignments, scores, results.
+
+Judging begins by itself at the entry deadline. A periodic task (`run`) claims each due
+competition with a version-matched update, so with several copies of the service exactly one
+starts it, and a restart loses nothing: what is due is found again from the store. Every
+judging action also starts a due competition first (lazily), so nobody waits for the tick.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from services.competitions import domain
+from services.competitions.repository import (
+    COMPETITIONS,
+    ENTRIES,
+    PEOPLE,
+    SCORES,
+)
+from services.competitions.views import (
+    CompetitionBase,
+    assigned_to,
+    assignment_view,
+    envelope,
+    judging_view,
+    plan_fields,
+    results_view,
+    score_id,
+    score_view,
+    stale,
+    utc,
+)
+from shared.contracts.base import (
+    Actor,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Role,
+)
+from shared.contracts.events.competitions import (
+    CompetitionStatus,
+    JudgeAssignedV1,
+    RankedEntry,
+    ResultsPublishedV1,
+    ScoreSubmittedV1,
+)
+from shared.contracts.rpc.competitions import (
+    AssignmentPage,
+    ConflictView,
+    JudgingView,
+    Results,
+    ScoreView,
+)
+from shared.infra.logging import get_logger
+from shared.infra.mongo import Document
+
+log = get_logger(__name__)
+S = CompetitionStatus
+
+
+class Judging(CompetitionBase):
+    # --- judging ----------------------------------------------------------------------------
+
+    async def assign_judge(self, actor: Actor, competition_id: str, user_id: str) -> JudgingView:
+        doc = await self._competition(competition_id, actor)
+        domain.check_manager(actor, doc)
+        doc = await self.start_if_due(doc)
+        domain.check_status(doc, S.DRAFT, S.PUBLISHED, S.JUDGING)
+        person = await self.store.read_model(PEOPLE, user_id)
+        if person is None:
+            raise NotFound("không tìm thấy tài khoản", user_id=user_id)
+        if person.get("role") != Role.JUDGE.value:
+            raise Invalid("tài khoản này không phải giám khảo", field="user_id")
+        if any(j["id"] == user_id for j in doc["judges"]):
+            return judging_view(doc)
+        judges = [*doc["judges"], {"id": user_id, "organization": person.get("organization")}]
+        changes: Document = {"judges": judges}
+        plan = None
+        if doc["status"] == S.JUDGING.value:
+            plan = await self.plan({**doc, "judges": judges})
+            changes.update(plan_fields(plan))
+        entry_ids = (
+            tuple(e for e, ids in plan.assignments.items() if user_id in ids) if plan else ()
+        )
+        event = JudgeAssignedV1(
+            competition_id=competition_id,
+            judge_id=user_id,
+            entry_ids=entry_ids,
+            short_entries=tuple(plan.short_entries if plan else ()),
+        )
+        saved = await self._save(doc, changes, [envelope(event, competition_id)])
+        log.info("judge.assigned", competition_id=competition_id, judge_id=user_id)
+        return judging_view(saved)
+
+    async def judging(self, actor: Actor, competition_id: str) -> JudgingView:
+        doc = await self._competition(competition_id, actor)
+        domain.check_manager(actor, doc)
+        return judging_view(await self.start_if_due(doc))
+
+    async def declare_conflict(self, actor: Actor, entry_id: str, reason: str) -> ConflictView:
+        entry = await self._entry(entry_id)
+        doc = await self.start_if_due(await self._competition(entry["competition_id"]))
+        if not any(j["id"] == actor.id for j in doc["judges"]):
+            raise Forbidden("bạn không thuộc ban giám khảo của cuộc thi này")
+        domain.check_status(doc, S.DRAFT, S.PUBLISHED, S.JUDGING)
+        if await self.store.get(SCORES, score_id(entry_id, actor.id)):
+            raise Conflict("bạn đã chấm bài này nên không thể khai báo xung đột nữa")
+        was_assigned = actor.id in assigned_to(doc, entry_id)
+        conflicts = [
+            c for c in doc["conflicts"] if (c["judge_id"], c["entry_id"]) != (actor.id, entry_id)
+        ]
+        conflicts.append(
+            {"judge_id": actor.id, "entry_id": entry_id, "reason": reason, "at": self.clock()}
+        )
+        changes: Document = {"conflicts": conflicts}
+        if doc["status"] == S.JUDGING.value:
+            changes.update(plan_fields(await self.plan({**doc, "conflicts": conflicts})))
+        await self._save(doc, changes, [])
+        return ConflictView(
+            entry_id=entry_id, judge_id=actor.id, reason=reason, reassigned=was_assigned
+        )
+
+    async def assignments(self, actor: Actor, page: int, page_size: int) -> AssignmentPage:
+        await self.start_due()
+        competitions = await self.store.find(
+            COMPETITIONS,
+            {"judges.id": actor.id, "status": {"$in": [S.JUDGING.value]}},
+            sort=[("judging_deadline", 1)],
+        )
+        pairs = [
+            (c, item["entry_id"])
+            for c in competitions
+            for item in c["assignments"]
+            if actor.id in item["judge_ids"]
+        ]
+        total = len(pairs)
+        pairs = pairs[(page - 1) * page_size : page * page_size]
+        items = []
+        for competition, entry_id in pairs:
+            entry = await self.store.get(ENTRIES, entry_id)
+            if entry is None:
+                continue
+            score = await self.store.get(SCORES, score_id(entry_id, actor.id))
+            items.append(assignment_view(competition, entry, score))
+        return AssignmentPage(items=items, total=total, page=page, page_size=page_size)
+
+    async def submit_scores(
+        self, actor: Actor, entry_id: str, scores: dict[str, float]
+    ) -> ScoreView:
+        entry = await self._entry(entry_id)
+        doc = await self.start_if_due(await self._competition(entry["competition_id"]))
+        if doc["status"] in (S.DRAFT.value, S.PUBLISHED.value):
+            raise Conflict("cuộc thi chưa đến giai đoạn chấm")
+        domain.check_status(doc, S.JUDGING)
+        now = self.clock()
+        if utc(doc["judging_deadline"]) <= now:
+            raise Conflict("đã hết hạn chấm điểm")
+        if actor.id not in assigned_to(doc, entry_id):
+            raise Forbidden("bài dự thi này không được phân công cho bạn chấm")
+        total = domain.weighted_total(domain.Rubric.from_doc(doc["rubric"]), scores)
+        key = score_id(entry_id, actor.id)
+        previous = await self.store.get(SCORES, key)
+        revision = (previous["revision"] + 1) if previous else 1
+        score: Document = {
+            "_id": key,
+            "competition_id": doc["_id"],
+            "entry_id": entry_id,
+            "judge_id": actor.id,
+            "scores": scores,
+            "weighted_total": round(total, 9),
+            "revision": revision,
+            "submitted_at": previous["submitted_at"] if previous else now,
+            "updated_at": now,
+        }
+        event = ScoreSubmittedV1(
+            competition_id=doc["_id"],
+            entry_id=entry_id,
+            judge_id=actor.id,
+            weighted_total=score["weighted_total"],
+            revision=revision,
+        )
+        saved = await self.store.save_score(
+            score, previous["revision"] if previous else None, [envelope(event, key)]
+        )
+        if not saved:
+            raise stale()
+        await self.outbox.flush(SCORES, key)
+        return score_view(score)
+
+    # --- results ----------------------------------------------------------------------------
+
+    async def publish_results(self, actor: Actor, competition_id: str) -> Results:
+        doc = await self._competition(competition_id, actor)
+        domain.check_manager(actor, doc)
+        doc = await self.start_if_due(doc)
+        domain.check_status(doc, S.JUDGING)
+        scores = await self.store.find(SCORES, {"competition_id": competition_id})
+        if not scores:
+            raise Conflict("chưa có điểm nào để công bố kết quả")
+        entries = {
+            e["_id"]: e for e in await self.store.find(ENTRIES, {"competition_id": competition_id})
+        }
+        ranked = domain.rank(
+            [
+                domain.JudgeScore(s["judge_id"], s["entry_id"], s["weighted_total"], s["scores"])
+                for s in scores
+                if s["entry_id"] in entries
+            ],
+            {entry_id: utc(e["submitted_at"]) for entry_id, e in entries.items()},
+        )
+        now = self.clock()
+        rows = [
+            {
+                "rank": r.rank,
+                "entry_id": r.entry_id,
+                "title": entries[r.entry_id]["title"],
+                "final_score": r.final_score,
+                "raw_mean": r.raw_mean,
+                "criteria_means": r.criteria_means,
+                "judges": r.judges,
+                "ward": entries[r.entry_id].get("ward"),
+            }
+            for r in ranked
+        ]
+        event = ResultsPublishedV1(
+            competition_id=competition_id,
+            title=doc["title"],
+            ranking=tuple(RankedEntry.model_validate(row) for row in rows),
+            winners=doc["winners"],
+            published_at=now,
+        )
+        changes = {
+            "status": S.RESULTS_PUBLISHED.value,
+            "results": rows,
+            "results_published_at": now,
+        }
+        saved = await self._save(doc, changes, [envelope(event, competition_id)])
+        log.info("results.published", competition_id=competition_id, ranked=len(rows))
+        return results_view(saved)
+
+    async def results(self, actor: Actor | None, competition_id: str) -> Results:
+        doc = await self._competition(competition_id, actor)
+        if doc["status"] not in (S.RESULTS_PUBLISHED.value, S.ARCHIVED.value):
+            raise NotFound("kết quả cuộc thi chưa được công bố", competition_id=competition_id)
+        return results_view(doc)
+
+    # --- judging begins by itself ---------------------------------------------------------------
+
+    async def start_due(self) -> int:
+        started = 0
+        for competition_id in await self.store.due_competitions(self.clock()):
+            doc = await self.store.get(COMPETITIONS, competition_id)
+            if doc is not None and (await self.start_if_due(doc))["status"] == S.JUDGING.value:
+                started += 1
+        return started
+
+    async def start_if_due(self, doc: Document) -> Document:
+        """Claim a published competition whose entry deadline passed and spread its entries
+        over its judges. The update matches the version read, so one claimant wins."""
+        if doc["status"] != S.PUBLISHED.value or utc(doc["entry_deadline"]) > self.clock():
+            return doc
+        plan = await self.plan(doc)
+        changes = {
+            "status": S.JUDGING.value,
+            "judging_started_at": self.clock(),
+            **plan_fields(plan),
+        }
+        events = [
+            envelope(
+                JudgeAssignedV1(
+                    competition_id=doc["_id"],
+                    judge_id=judge["id"],
+                    entry_ids=tuple(e for e, ids in plan.assignments.items() if judge["id"] in ids),
+                    short_entries=tuple(plan.short_entries),
+                ),
+                doc["_id"],
+            )
+            for judge in doc["judges"]
+        ]
+        saved = await self.store.update(COMPETITIONS, doc["_id"], doc["version"], changes, events)
+        if saved is None:  # another copy claimed it first
+            return await self._competition(doc["_id"])
+        await self.outbox.flush(COMPETITIONS, doc["_id"])
+        log.info(
+            "judging.started",
+            competition_id=doc["_id"],
+            entries=len(plan.assignments),
+            short=len(plan.short_entries),
+        )
+        return saved
+
+    async def run(self, interval: float, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.start_due()
+            except Exception:
+                log.exception("competitions.tick_failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)

@@ -1,0 +1,148 @@
+"""Request–reply handlers for the gateway (thin: parse, call the use case, reply)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from faststream.nats import NatsBroker
+from pydantic import BaseModel
+
+from services.competitions.clubs_service import Clubs
+from services.competitions.initiatives_service import Initiatives
+from services.competitions.service import Competitions
+from shared.contracts.base import Actor, Forbidden, RpcRequest
+from shared.contracts.rpc import competitions as c
+from shared.infra.broker import rpc_responder, rpc_subscriber_options
+
+
+def _actor(actor: Actor | None) -> Actor:
+    if actor is None:
+        raise Forbidden("cần đăng nhập")
+    return actor
+
+
+def register_rpc(
+    broker: NatsBroker,
+    competitions: Callable[[], Competitions],
+    clubs: Callable[[], Clubs],
+    initiatives: Callable[[], Initiatives],
+) -> None:
+    options = rpc_subscriber_options("competitions")
+
+    async def create(r: c.CreateCompetition) -> c.CompetitionView:
+        return await competitions().create(_actor(r.actor), r.competition)
+
+    async def publish(r: c.PublishCompetition) -> c.CompetitionView:
+        return await competitions().publish(_actor(r.actor), r.competition_id)
+
+    async def get(r: c.GetCompetition) -> c.CompetitionView:
+        return await competitions().get(r.actor, r.competition_id)
+
+    async def list_competitions(r: c.ListCompetitions) -> c.CompetitionPage:
+        return await competitions().list_competitions(
+            r.actor,
+            status=r.status,
+            kind=r.kind.value if r.kind else None,
+            page=r.page,
+            page_size=r.page_size,
+        )
+
+    async def submit_entry(r: c.SubmitEntry) -> c.EntryView:
+        return await competitions().submit_entry(_actor(r.actor), r.competition_id, r.entry)
+
+    async def list_entries(r: c.ListEntries) -> c.EntryPage:
+        return await competitions().list_entries(
+            _actor(r.actor), r.competition_id, r.page, r.page_size
+        )
+
+    async def assign_judge(r: c.AssignJudge) -> c.JudgingView:
+        return await competitions().assign_judge(_actor(r.actor), r.competition_id, r.user_id)
+
+    async def judging(r: c.GetJudging) -> c.JudgingView:
+        return await competitions().judging(_actor(r.actor), r.competition_id)
+
+    async def declare_conflict(r: c.DeclareConflict) -> c.ConflictView:
+        return await competitions().declare_conflict(_actor(r.actor), r.entry_id, r.conflict.reason)
+
+    async def assignments(r: c.ListAssignments) -> c.AssignmentPage:
+        return await competitions().assignments(_actor(r.actor), r.page, r.page_size)
+
+    async def submit_scores(r: c.SubmitScores) -> c.ScoreView:
+        return await competitions().submit_scores(_actor(r.actor), r.entry_id, r.score.scores)
+
+    async def publish_results(r: c.PublishResults) -> c.Results:
+        return await competitions().publish_results(_actor(r.actor), r.competition_id)
+
+    async def results(r: c.GetResults) -> c.Results:
+        return await competitions().results(r.actor, r.competition_id)
+
+    async def register_club(r: c.RegisterClub) -> c.ClubView:
+        return await clubs().register(_actor(r.actor), r.club)
+
+    async def log_activity(r: c.LogActivity) -> c.ClubView:
+        return await clubs().log_activity(_actor(r.actor), r.club_id, r.activity)
+
+    async def list_clubs(r: c.ListClubs) -> c.ClubPage:
+        return await clubs().list_clubs(r)
+
+    async def get_club(r: c.GetClub) -> c.ClubView:
+        return await clubs().get(r.club_id)
+
+    async def coverage(r: c.GetCoverage) -> c.Coverage:
+        return await clubs().coverage(r.on)
+
+    async def file_initiative(r: c.FileInitiative) -> c.InitiativeView:
+        return await initiatives().file(_actor(r.actor), r.initiative)
+
+    async def get_initiative(r: c.GetInitiative) -> c.InitiativeView:
+        return await initiatives().get(_actor(r.actor), r.initiative_id)
+
+    async def list_initiatives(r: c.ListInitiatives) -> c.InitiativePage:
+        return await initiatives().list_initiatives(_actor(r.actor), r.status, r.page, r.page_size)
+
+    async def assign_council(r: c.AssignCouncil) -> c.InitiativeView:
+        return await initiatives().assign_council(_actor(r.actor), r.initiative_id, r.council)
+
+    async def review(r: c.ReviewInitiative) -> c.InitiativeView:
+        return await initiatives().review(_actor(r.actor), r.initiative_id, r.review)
+
+    async def decide(r: c.DecideInitiative) -> c.InitiativeView:
+        return await initiatives().decide(_actor(r.actor), r.initiative_id, r.decision)
+
+    async def figures(r: c.CompetitionsFiguresRequest) -> c.CompetitionsFigures:
+        return c.CompetitionsFigures(
+            competitions=await competitions().figures(r.start, r.end),
+            clubs=await clubs().figures(r.start, r.end),
+            initiatives=await initiatives().figures(r.start, r.end),
+        )
+
+    handlers: list[tuple[type[RpcRequest], Callable[[Any], Awaitable[BaseModel]]]] = [
+        (c.CreateCompetition, create),
+        (c.PublishCompetition, publish),
+        (c.GetCompetition, get),
+        (c.ListCompetitions, list_competitions),
+        (c.SubmitEntry, submit_entry),
+        (c.ListEntries, list_entries),
+        (c.AssignJudge, assign_judge),
+        (c.GetJudging, judging),
+        (c.DeclareConflict, declare_conflict),
+        (c.ListAssignments, assignments),
+        (c.SubmitScores, submit_scores),
+        (c.PublishResults, publish_results),
+        (c.GetResults, results),
+        (c.RegisterClub, register_club),
+        (c.LogActivity, log_activity),
+        (c.ListClubs, list_clubs),
+        (c.GetClub, get_club),
+        (c.GetCoverage, coverage),
+        (c.FileInitiative, file_initiative),
+        (c.GetInitiative, get_initiative),
+        (c.ListInitiatives, list_initiatives),
+        (c.AssignCouncil, assign_council),
+        (c.ReviewInitiative, review),
+        (c.DecideInitiative, decide),
+        (c.CompetitionsFiguresRequest, figures),
+    ]
+    for model, use_case in handlers:
+        broker.subscriber(model.subject, **options)(rpc_responder(model, use_case))

@@ -1,0 +1,284 @@
+"""Competition use cases: create and publish, entries, figures; judging lives in
+`judging.py` (and begins by itself at the entry deadline)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+from typing import Any
+
+from services.competitions import domain
+from services.competitions.judging import Judging
+from services.competitions.repository import (
+    COMPETITIONS,
+    ENTRIES,
+    SCHOOLS,
+    SCORES,
+    STARTUPS,
+    Duplicate,
+)
+from services.competitions.views import (
+    entry_view,
+    envelope,
+    orgs,
+    score_view,
+    utc,
+)
+from shared.contracts.base import (
+    Actor,
+    Conflict,
+    Forbidden,
+    Invalid,
+    Role,
+    new_id,
+)
+from shared.contracts.events.competitions import (
+    CompetitionPublishedV1,
+    CompetitionStatus,
+    EntrySubmittedV1,
+)
+from shared.contracts.rpc.competitions import (
+    CompetitionFields,
+    CompetitionFigures,
+    CompetitionPage,
+    CompetitionView,
+    EntryFields,
+    EntryPage,
+    EntryView,
+)
+from shared.infra.logging import get_logger
+from shared.infra.mongo import Document
+from shared.text import fold
+
+log = get_logger(__name__)
+S = CompetitionStatus
+TICK_SECONDS = 1.0
+
+
+class Competitions(Judging):
+    # --- competitions ---------------------------------------------------------------------
+
+    async def create(self, actor: Actor, fields: CompetitionFields) -> CompetitionView:
+        if actor.role != Role.ORGANIZER:
+            raise Forbidden("chỉ đơn vị tổ chức tạo được cuộc thi")
+        rubric = fields.rubric
+        domain.validate_rubric(
+            [(c.name, c.weight) for c in rubric.criteria], rubric.min_score, rubric.max_score
+        )
+        now = self.clock()
+        domain.check_deadlines(fields.entry_deadline, fields.judging_deadline, now)
+        competition_id = new_id()
+        doc: Document = {
+            **fields.model_dump(mode="json"),
+            "_id": competition_id,
+            "entry_deadline": utc(fields.entry_deadline).astimezone(UTC),
+            "judging_deadline": utc(fields.judging_deadline).astimezone(UTC),
+            "status": S.DRAFT.value,
+            "organizer_id": actor.id,
+            "organization": actor.organization,
+            "judges": [],
+            "conflicts": [],
+            "assignments": [],
+            "short_entries": [],
+            "created_at": now,
+            "version": 1,
+        }
+        await self.store.insert(COMPETITIONS, doc, [])
+        log.info("competition.created", competition_id=competition_id)
+        return await self._view(await self._competition(competition_id, actor), actor)
+
+    async def publish(self, actor: Actor, competition_id: str) -> CompetitionView:
+        doc = await self._competition(competition_id, actor)
+        domain.check_manager(actor, doc)
+        domain.check_status(doc, S.DRAFT)
+        now = self.clock()
+        if utc(doc["entry_deadline"]) <= now:
+            raise Conflict("hạn nộp bài đã qua; hãy tạo cuộc thi mới với hạn khác")
+        event = CompetitionPublishedV1(
+            competition_id=competition_id,
+            title=doc["title"],
+            kind=doc["kind"],
+            organizer_id=doc["organizer_id"],
+            organization=doc.get("organization"),
+            entry_deadline=doc["entry_deadline"],
+            judging_deadline=doc["judging_deadline"],
+            judges_per_entry=doc["judges_per_entry"],
+        )
+        changes = {"status": S.PUBLISHED.value, "published_at": now}
+        saved = await self._save(doc, changes, [envelope(event, competition_id)])
+        return await self._view(saved, actor)
+
+    async def get(self, actor: Actor | None, competition_id: str) -> CompetitionView:
+        doc = await self._competition(competition_id, actor)
+        doc = await self.start_if_due(doc)
+        return await self._view(doc, actor)
+
+    async def list_competitions(
+        self,
+        actor: Actor | None,
+        *,
+        status: CompetitionStatus | None,
+        kind: str | None,
+        page: int,
+        page_size: int,
+    ) -> CompetitionPage:
+        await self.start_due()
+        clauses: list[Document] = []
+        if status is not None:
+            clauses.append({"status": status.value})
+        if kind is not None:
+            clauses.append({"kind": kind})
+        if actor is None or actor.role not in (Role.ORGANIZER, Role.ADMIN):
+            clauses.append({"status": {"$ne": S.DRAFT.value}})
+        elif actor.role == Role.ORGANIZER:
+            clauses.append(
+                {"$or": [{"status": {"$ne": S.DRAFT.value}}, {"organizer_id": actor.id}]}
+            )
+        query: Document = {"$and": clauses} if clauses else {}
+        docs = await self.store.find(
+            COMPETITIONS,
+            query,
+            sort=[("created_at", -1)],
+            skip=(page - 1) * page_size,
+            limit=page_size,
+        )
+        total = await self.store.count(COMPETITIONS, query)
+        items = [await self._view(doc, actor) for doc in docs]
+        return CompetitionPage(items=items, total=total, page=page, page_size=page_size)
+
+    # --- entries ----------------------------------------------------------------------------
+
+    async def submit_entry(
+        self, actor: Actor, competition_id: str, fields: EntryFields
+    ) -> EntryView:
+        doc = await self._competition(competition_id, actor)
+        if doc["status"] == S.PUBLISHED.value and utc(doc["entry_deadline"]) <= self.clock():
+            raise Conflict("đã hết hạn nộp bài dự thi", entry_deadline=doc["entry_deadline"])
+        domain.check_status(doc, S.PUBLISHED)
+        if (fields.startup_id is None) == (fields.team is None):
+            raise Invalid(
+                "bài dự thi gồm một dự án khởi nghiệp hoặc một đội học sinh", field="team"
+            )
+        eligibility = doc["eligibility"]
+        entry: Document = {
+            "_id": new_id(),
+            "competition_id": competition_id,
+            "entrant_id": actor.id,
+            "title": fields.title,
+            "description": fields.description,
+            "submitted_at": self.clock(),
+        }
+        if fields.startup_id is not None:
+            if actor.role != Role.FOUNDER:
+                raise Forbidden("chỉ nhà sáng lập đăng ký dự án khởi nghiệp dự thi")
+            if eligibility.get("entrants", "startup") != "startup":
+                raise Invalid("cuộc thi này chỉ dành cho đội học sinh", field="startup_id")
+            startup = await self.store.read_model(STARTUPS, fields.startup_id)
+            if startup is None:
+                raise Invalid("không tìm thấy dự án khởi nghiệp", field="startup_id")
+            domain.check_startup_eligible(eligibility, startup, actor)
+            entry.update(
+                entrant_key=f"startup:{fields.startup_id}",
+                startup_id=fields.startup_id,
+                startup_name=startup.get("name"),
+                ward=startup.get("ward"),
+                participants=int(startup.get("team_size") or 1),
+                organizations=sorted(orgs(actor)),
+            )
+        else:
+            team = fields.team
+            assert team is not None
+            if actor.role != Role.SCHOOL_ADVISOR:
+                raise Forbidden("chỉ giáo viên phụ trách đăng ký đội học sinh dự thi")
+            school = await self.store.read_model(SCHOOLS, team.school)
+            domain.check_team_eligible(eligibility, school, actor)
+            students = [s.model_dump(mode="json") for s in team.students]
+            domain.check_consent(students)
+            assert school is not None
+            entry.update(
+                entrant_key=f"team:{team.school}:{fold(team.name)}",
+                team={"name": team.name, "school": team.school, "students": students},
+                school=team.school,
+                ward=school.get("ward"),
+                participants=len(students),
+                organizations=sorted({team.school} | orgs(actor)),
+            )
+        event = EntrySubmittedV1(
+            competition_id=competition_id,
+            entry_id=entry["_id"],
+            entrant_id=actor.id,
+            title=entry["title"],
+            startup_id=entry.get("startup_id"),
+            school=entry.get("school"),
+            ward=entry.get("ward"),
+            participants=entry["participants"],
+            submitted_at=entry["submitted_at"],
+        )
+        try:
+            await self.store.insert(ENTRIES, entry, [envelope(event, entry["_id"])])
+        except Duplicate:
+            raise Conflict("dự án hoặc đội này đã đăng ký cuộc thi") from None
+        await self.outbox.flush(ENTRIES, entry["_id"])
+        log.info("entry.submitted", competition_id=competition_id, entry_id=entry["_id"])
+        return entry_view(entry, owner=True)
+
+    async def list_entries(
+        self, actor: Actor, competition_id: str, page: int, page_size: int
+    ) -> EntryPage:
+        """The organizer sees every entry (never students' names); others their own."""
+        doc = await self._competition(competition_id, actor)
+        query: Document = {"competition_id": competition_id}
+        manager = domain.is_manager(actor, doc)
+        if not manager:
+            query["entrant_id"] = actor.id
+        docs = await self.store.find(
+            ENTRIES,
+            query,
+            sort=[("submitted_at", 1)],
+            skip=(page - 1) * page_size,
+            limit=page_size,
+        )
+        total = await self.store.count(ENTRIES, query)
+        items = [entry_view(e, owner=e.get("entrant_id") == actor.id) for e in docs]
+        return EntryPage(items=items, total=total, page=page, page_size=page_size)
+
+    # --- figures ----------------------------------------------------------------------------
+
+    async def figures(self, start: datetime, end: datetime) -> CompetitionFigures:
+        """Held: published competitions whose entry deadline falls in the period. Entries and
+        participants: submitted in the period. Winners: the top places of results published
+        in the period, by the ward of the startup or school."""
+        competitions = await self.store.find(COMPETITIONS, {"status": {"$ne": S.DRAFT.value}})
+        held = sum(1 for c in competitions if start <= utc(c["entry_deadline"]) < end)
+        entries = [
+            e for e in await self.store.find(ENTRIES, {}) if start <= utc(e["submitted_at"]) < end
+        ]
+        winners: Counter[str] = Counter()
+        count = 0
+        for c in competitions:
+            published = c.get("results_published_at")
+            if published is None or not start <= utc(published) < end:
+                continue
+            for row in (c.get("results") or [])[: c["winners"]]:
+                count += 1
+                winners[row.get("ward") or "unknown"] += 1
+        return CompetitionFigures(
+            held=held,
+            entries=len(entries),
+            participants=sum(int(e.get("participants") or 0) for e in entries),
+            winners=count,
+            winners_by_ward=dict(sorted(winners.items())),
+        )
+
+    # --- personal data --------------------------------------------------------------------------
+
+    async def personal_data(self, user_id: str) -> dict[str, Any]:
+        entries = await self.store.find(ENTRIES, {"entrant_id": user_id})
+        scores = await self.store.find(SCORES, {"judge_id": user_id})
+        return {
+            "entries": [entry_view(e, owner=True).model_dump(mode="json") for e in entries],
+            "scores": [score_view(s).model_dump(mode="json") for s in scores],
+        }
+
+
+# --- views -----------------------------------------------------------------------------------

@@ -1,0 +1,162 @@
+"""Events the competitions service publishes (stream COMPETITIONS): contests and judging,
+school clubs, initiatives (sáng kiến). Students' names never travel in an event."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.contracts.base import Event
+
+
+class CompetitionKind(StrEnum):
+    YOUTH_STARTUP = "youth_startup"
+    SCHOOL_CREATIVITY = "school_creativity"
+    ENERGY_SAVING = "energy_saving"
+    INNOVATION = "innovation"
+
+
+class CompetitionStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    JUDGING = "judging"
+    RESULTS_PUBLISHED = "results_published"
+    ARCHIVED = "archived"
+
+
+class ClubKind(StrEnum):
+    INNOVATION = "innovation"
+    STEM = "stem"
+    ROBOTICS = "robotics"
+    SCIENCE = "science"
+    OTHER = "other"
+
+
+class CompetitionPublishedV1(Event):
+    subject = "competitions.competition.published.v1"
+
+    competition_id: str
+    title: str
+    kind: CompetitionKind
+    organizer_id: str
+    organization: str | None = None
+    entry_deadline: datetime
+    judging_deadline: datetime
+    judges_per_entry: int
+
+
+class EntrySubmittedV1(Event):
+    subject = "competitions.entry.submitted.v1"
+
+    competition_id: str
+    entry_id: str
+    entrant_id: str
+    title: str
+    startup_id: str | None = None
+    school: str | None = None
+    ward: str | None = None
+    participants: int = 1
+    submitted_at: datetime
+
+
+class JudgeAssignedV1(Event):
+    """A judge joined a competition's jury; `entry_ids` are what they now review."""
+
+    subject = "competitions.judge.assigned.v1"
+
+    competition_id: str
+    judge_id: str
+    entry_ids: tuple[str, ...] = ()
+    short_entries: tuple[str, ...] = ()
+
+
+class ScoreSubmittedV1(Event):
+    subject = "competitions.score.submitted.v1"
+
+    competition_id: str
+    entry_id: str
+    judge_id: str
+    weighted_total: float
+    revision: int = 1
+
+
+class RankedEntry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    rank: int
+    entry_id: str
+    final_score: float
+    raw_mean: float
+    ward: str | None = None
+
+
+class ResultsPublishedV1(Event):
+    subject = "competitions.results.published.v1"
+
+    competition_id: str
+    title: str
+    ranking: tuple[RankedEntry, ...]
+    winners: int
+    published_at: datetime
+
+
+class ClubRegisteredV1(Event):
+    subject = "competitions.club.registered.v1"
+
+    club_id: str
+    school: str
+    ward: str | None = None
+    level: str | None = None
+    kind: ClubKind
+    name: str
+    advisor_id: str
+    founded: date | None = None
+
+
+class ClubActivityLoggedV1(Event):
+    subject = "competitions.club.activity_logged.v1"
+
+    club_id: str
+    activity_id: str
+    school: str
+    on: date
+    title: str
+    participants: int
+
+
+class InitiativeFiledV1(Event):
+    subject = "competitions.initiative.filed.v1"
+
+    initiative_id: str
+    title: str
+    unit: str
+    field: str
+    filed_by: str
+    filed_at: datetime
+
+
+class InitiativeReviewedV1(Event):
+    """A council member scored an initiative and voted."""
+
+    subject = "competitions.initiative.reviewed.v1"
+
+    initiative_id: str
+    member_id: str
+    points: float
+    in_favour: bool
+
+
+class InitiativeDecidedV1(Event):
+    subject = "competitions.initiative.decided.v1"
+
+    initiative_id: str
+    title: str
+    filed_by: str | None = None
+    recognised: bool
+    scope: str | None = None
+    reasons: str | None = None
+    votes_for: int
+    council_size: int
+    decided_at: datetime

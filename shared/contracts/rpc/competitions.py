@@ -1,0 +1,625 @@
+"""The competitions service's RPCs: contests, entries, judging, results; school clubs and
+coverage; initiatives (sáng kiến) and the council; figures for the district report.
+
+HTTP bodies are the models without `RpcRequest`; every field has bounds. Rules that need
+more than one field (weights summing to 1, consent, two-thirds vote) live in the service and
+answer `invalid` (422)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringConstraints
+
+from shared.contracts.base import RpcRequest
+from shared.contracts.events.competitions import (
+    ClubKind,
+    CompetitionKind,
+    CompetitionStatus,
+)
+from shared.contracts.events.reference import SchoolLevel
+from shared.text import clean
+
+Text = Annotated[str, AfterValidator(clean)]
+Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Code = Annotated[
+    str, StringConstraints(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
+]
+Title = Annotated[Text, StringConstraints(min_length=3, max_length=200)]
+LongText = Annotated[Text, StringConstraints(min_length=1, max_length=5000)]
+ShortText = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
+PersonName = Annotated[Text, StringConstraints(min_length=2, max_length=120)]
+CriterionName = Annotated[Text, StringConstraints(min_length=1, max_length=80)]
+Score = Annotated[float, Field(ge=-1000, le=1000, allow_inf_nan=False)]
+
+
+# --- competitions -------------------------------------------------------------------------
+
+
+class Criterion(BaseModel):
+    name: CriterionName
+    weight: float = Field(gt=0, le=1, allow_inf_nan=False)
+
+
+class Rubric(BaseModel):
+    """Weights each > 0 and summing to 1 within 1e-6; scores within [min_score, max_score]."""
+
+    criteria: list[Criterion] = Field(min_length=1, max_length=20)
+    min_score: float = Field(0, ge=-1000, le=1000, allow_inf_nan=False)
+    max_score: float = Field(10, ge=-1000, le=1000, allow_inf_nan=False)
+
+
+class Eligibility(BaseModel):
+    """Who may enter: startups or school teams; optionally youth- or women-led startups only,
+    verified startups only, some wards, some school levels."""
+
+    entrants: str = Field("startup", pattern=r"^(startup|school_team)$")
+    youth_led_only: bool = False
+    women_led_only: bool = False
+    verified_only: bool = False
+    wards: list[Code] = Field(default_factory=list, max_length=50)
+    school_levels: list[SchoolLevel] = Field(default_factory=list, max_length=3)
+
+
+class CompetitionFields(BaseModel):
+    title: Title
+    kind: CompetitionKind
+    description: LongText
+    eligibility: Eligibility = Field(default_factory=Eligibility)
+    entry_deadline: AwareDatetime
+    judging_deadline: AwareDatetime
+    rubric: Rubric
+    judges_per_entry: int = Field(2, ge=1, le=20)
+    winners: int = Field(3, ge=1, le=50, description="How many top-ranked entries win")
+    blind: bool = Field(True, description="Judges see content, not names, school or founder")
+
+
+class CompetitionView(BaseModel):
+    id: str
+    title: str
+    kind: CompetitionKind
+    description: str
+    eligibility: Eligibility
+    entry_deadline: datetime
+    judging_deadline: datetime
+    rubric: Rubric
+    judges_per_entry: int
+    winners: int
+    blind: bool
+    status: CompetitionStatus
+    organizer_id: str | None = None
+    organization: str | None = None
+    entries: int = 0
+    judges: list[str] | None = Field(None, description="Organizer only")
+    short_entries: list[str] | None = Field(
+        None, description="Organizer only: entries with fewer eligible judges than required"
+    )
+    created_at: datetime
+    published_at: datetime | None = None
+    version: int
+
+
+class CompetitionPage(BaseModel):
+    items: list[CompetitionView]
+    total: int
+    page: int
+    page_size: int
+
+
+class Consent(BaseModel):
+    """The recorded consent of the student and of a parent or guardian (Decree 356/2025)."""
+
+    student_agreed: bool = False
+    guardian_agreed: bool = False
+    guardian_name: PersonName | None = None
+    recorded_at: AwareDatetime | None = None
+    notice_version: Annotated[str, StringConstraints(max_length=40)] | None = None
+
+
+class Student(BaseModel):
+    full_name: PersonName
+    grade: int = Field(ge=1, le=12)
+    consent: Consent = Field(default_factory=Consent)
+
+
+class Team(BaseModel):
+    name: Annotated[Text, StringConstraints(min_length=2, max_length=120)]
+    school: Code
+    students: list[Student] = Field(min_length=1, max_length=20)
+
+
+class EntryFields(BaseModel):
+    """Either `startup_id` (a founder's own startup) or `team` (a school advisor's students)."""
+
+    startup_id: Id | None = None
+    team: Team | None = None
+    title: Title
+    description: LongText
+
+
+class EntryView(BaseModel):
+    id: str
+    competition_id: str
+    title: str
+    description: str
+    startup_id: str | None = None
+    startup_name: str | None = None
+    team_name: str | None = None
+    school: str | None = None
+    ward: str | None = None
+    participants: int
+    students: list[dict[str, Any]] | None = Field(
+        None, description="Only for the advisor who entered them: names, grades, consent"
+    )
+    submitted_at: datetime
+
+
+class EntryPage(BaseModel):
+    items: list[EntryView]
+    total: int
+    page: int
+    page_size: int
+
+
+class JudgeAssignment(BaseModel):
+    user_id: Id
+
+
+class ConflictDeclaration(BaseModel):
+    reason: Annotated[Text, StringConstraints(min_length=3, max_length=1000)]
+
+
+class ScoreSet(BaseModel):
+    scores: dict[CriterionName, Score] = Field(min_length=1, max_length=20)
+
+
+class JudgingView(BaseModel):
+    """Who reviews what; `short_entries` have fewer eligible judges than required."""
+
+    competition_id: str
+    status: CompetitionStatus
+    judges_per_entry: int
+    judges: list[str]
+    assignments: dict[str, list[str]]
+    short_entries: list[str]
+    load: dict[str, int]
+
+
+class ConflictView(BaseModel):
+    entry_id: str
+    judge_id: str
+    reason: str
+    reassigned: bool
+
+
+class ScoreView(BaseModel):
+    entry_id: str
+    judge_id: str
+    scores: dict[str, float]
+    weighted_total: float
+    revision: int
+    submitted_at: datetime
+    updated_at: datetime
+
+
+class Assignment(BaseModel):
+    """An entry as a judge sees it: content only when the competition is blind."""
+
+    entry_id: str
+    competition_id: str
+    competition_title: str
+    title: str
+    description: str
+    rubric: Rubric
+    judging_deadline: datetime
+    scored: bool
+    scores: dict[str, float] | None = None
+    startup_id: str | None = None
+    team_name: str | None = None
+    school: str | None = None
+
+
+class AssignmentPage(BaseModel):
+    items: list[Assignment]
+    total: int
+    page: int
+    page_size: int
+
+
+class ResultRow(BaseModel):
+    rank: int
+    entry_id: str
+    title: str
+    final_score: float
+    raw_mean: float
+    criteria_means: dict[str, float]
+    judges: int
+
+
+class Results(BaseModel):
+    competition_id: str
+    title: str
+    published_at: datetime
+    winners: int
+    rows: list[ResultRow]
+
+
+class CreateCompetition(RpcRequest):
+    subject = "rpc.competitions.competition.create"
+
+    competition: CompetitionFields
+
+
+class PublishCompetition(RpcRequest):
+    subject = "rpc.competitions.competition.publish"
+
+    competition_id: Id
+
+
+class GetCompetition(RpcRequest):
+    subject = "rpc.competitions.competition.get"
+
+    competition_id: Id
+
+
+class ListCompetitions(RpcRequest):
+    subject = "rpc.competitions.competition.list"
+
+    status: CompetitionStatus | None = None
+    kind: CompetitionKind | None = None
+    page: int = Field(1, ge=1, le=10_000)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+class SubmitEntry(RpcRequest):
+    subject = "rpc.competitions.entry.submit"
+
+    competition_id: Id
+    entry: EntryFields
+
+
+class ListEntries(RpcRequest):
+    subject = "rpc.competitions.entry.list"
+
+    competition_id: Id
+    page: int = Field(1, ge=1, le=10_000)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+class AssignJudge(RpcRequest):
+    subject = "rpc.competitions.judge.assign"
+
+    competition_id: Id
+    user_id: Id
+
+
+class GetJudging(RpcRequest):
+    subject = "rpc.competitions.judging.get"
+
+    competition_id: Id
+
+
+class DeclareConflict(RpcRequest):
+    subject = "rpc.competitions.conflict.declare"
+
+    entry_id: Id
+    conflict: ConflictDeclaration
+
+
+class ListAssignments(RpcRequest):
+    subject = "rpc.competitions.assignment.list"
+
+    page: int = Field(1, ge=1, le=10_000)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+class SubmitScores(RpcRequest):
+    subject = "rpc.competitions.score.submit"
+
+    entry_id: Id
+    score: ScoreSet
+
+
+class PublishResults(RpcRequest):
+    subject = "rpc.competitions.results.publish"
+
+    competition_id: Id
+
+
+class GetResults(RpcRequest):
+    subject = "rpc.competitions.results.get"
+
+    competition_id: Id
+
+
+# --- school clubs ---------------------------------------------------------------------------
+
+
+class ClubFields(BaseModel):
+    kind: ClubKind
+    name: Annotated[Text, StringConstraints(min_length=2, max_length=160)]
+    members_count: int = Field(ge=1, le=5000)
+    founded: date | None = None
+    school: Code | None = Field(None, description="Defaults to the advisor's own school")
+
+
+class ActivityFields(BaseModel):
+    date: dt.date
+    title: Title
+    participants: int = Field(ge=1, le=5000)
+
+
+class ActivityView(BaseModel):
+    id: str
+    date: dt.date
+    title: str
+    participants: int
+
+
+class ClubView(BaseModel):
+    id: str
+    school: str
+    school_name: str | None = None
+    ward: str | None = None
+    level: SchoolLevel | None = None
+    kind: ClubKind
+    name: str
+    members_count: int
+    founded: date | None = None
+    active: bool
+    last_activity: date | None = None
+    activities: list[ActivityView] = Field(default_factory=list)
+    registered_at: datetime
+    version: int
+
+
+class ClubPage(BaseModel):
+    items: list[ClubView]
+    total: int
+    page: int
+    page_size: int
+
+
+class CoverageFigure(BaseModel):
+    schools: int
+    covered: int
+    share: float = Field(description="covered ÷ schools, 0 when there are no schools")
+    meets_target: bool
+
+
+class Coverage(BaseModel):
+    """Schools with at least one active club (an activity in the last 180 days) ÷ schools."""
+
+    as_of: date
+    target: float
+    overall: CoverageFigure
+    by_ward: dict[str, CoverageFigure]
+    by_level: dict[str, CoverageFigure]
+
+
+class RegisterClub(RpcRequest):
+    subject = "rpc.competitions.club.register"
+
+    club: ClubFields
+
+
+class LogActivity(RpcRequest):
+    subject = "rpc.competitions.club.log_activity"
+
+    club_id: Id
+    activity: ActivityFields
+
+
+class ListClubs(RpcRequest):
+    subject = "rpc.competitions.club.list"
+
+    school: Code | None = None
+    ward: Code | None = None
+    kind: ClubKind | None = None
+    active: bool | None = None
+    page: int = Field(1, ge=1, le=10_000)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+class GetClub(RpcRequest):
+    subject = "rpc.competitions.club.get"
+
+    club_id: Id
+
+
+class GetCoverage(RpcRequest):
+    subject = "rpc.competitions.coverage.get"
+
+    on: date | None = None
+
+
+# --- initiatives (sáng kiến) -------------------------------------------------------------------
+
+
+class Author(BaseModel):
+    name: PersonName
+    share: float = Field(gt=0, le=100, allow_inf_nan=False, description="Percent of contribution")
+
+
+class InitiativeFields(BaseModel):
+    """The dossier (Decree 13/2012): new within the unit, applied with practical benefit,
+    not already protected as intellectual property."""
+
+    title: Title
+    authors: list[Author] = Field(min_length=1, max_length=20)
+    unit: ShortText
+    field: ShortText
+    solution: LongText
+    novelty: LongText = Field(description="What is new compared with before")
+    applied_where: ShortText
+    applied_since: date
+    economic_benefit: LongText
+    social_benefit: LongText
+    can_spread: bool = False
+    ip_protected: bool = Field(False, description="Already protected as intellectual property")
+
+
+class SheetCriterion(BaseModel):
+    name: CriterionName
+    max_points: float = Field(gt=0, le=1000, allow_inf_nan=False)
+
+
+class ScoringSheet(BaseModel):
+    criteria: list[SheetCriterion] = Field(min_length=1, max_length=20)
+    pass_mark: float = Field(ge=0, le=1000, allow_inf_nan=False)
+
+
+class CouncilFields(BaseModel):
+    """Council members (judge accounts) and the scoring sheet; assigning accepts the dossier."""
+
+    member_ids: list[Id] = Field(min_length=1, max_length=30)
+    sheet: ScoringSheet | None = Field(None, description="Defaults to the 100-point sheet")
+
+
+class ReviewFields(BaseModel):
+    points: dict[CriterionName, Score] = Field(min_length=1, max_length=20)
+    in_favour: bool
+    comment: Annotated[Text, StringConstraints(max_length=2000)] | None = None
+
+
+class DecisionFields(BaseModel):
+    recognised: bool
+    scope: Annotated[str, StringConstraints(min_length=2, max_length=40)] | None = None
+    reasons: Annotated[Text, StringConstraints(min_length=3, max_length=2000)] | None = None
+
+
+class ReviewView(BaseModel):
+    member_id: str
+    points: dict[str, float]
+    total: float
+    passed: bool
+    in_favour: bool
+    comment: str | None = None
+    at: datetime
+
+
+class InitiativeView(BaseModel):
+    id: str
+    title: str
+    authors: list[Author]
+    unit: str
+    field: str
+    solution: str
+    novelty: str
+    applied_where: str
+    applied_since: date
+    economic_benefit: str
+    social_benefit: str
+    can_spread: bool
+    status: str
+    filed_by: str | None = None
+    filed_at: datetime
+    accepted_at: datetime | None = None
+    decision_due: date | None = Field(None, description="3 months after acceptance")
+    deadline_warning: bool = Field(False, description="The legal deadline is near or passed")
+    council: list[str] = Field(default_factory=list)
+    sheet: ScoringSheet | None = None
+    reviews: list[ReviewView] | None = None
+    votes_for: int = 0
+    recognised: bool | None = None
+    scope: str | None = None
+    reasons: str | None = None
+    decided_at: datetime | None = None
+    version: int
+
+
+class InitiativePage(BaseModel):
+    items: list[InitiativeView]
+    total: int
+    page: int
+    page_size: int
+
+
+class FileInitiative(RpcRequest):
+    subject = "rpc.competitions.initiative.file"
+
+    initiative: InitiativeFields
+
+
+class GetInitiative(RpcRequest):
+    subject = "rpc.competitions.initiative.get"
+
+    initiative_id: Id
+
+
+class ListInitiatives(RpcRequest):
+    subject = "rpc.competitions.initiative.list"
+
+    status: Annotated[str, StringConstraints(max_length=20)] | None = None
+    page: int = Field(1, ge=1, le=10_000)
+    page_size: int = Field(20, ge=1, le=100)
+
+
+class AssignCouncil(RpcRequest):
+    subject = "rpc.competitions.initiative.assign_council"
+
+    initiative_id: Id
+    council: CouncilFields
+
+
+class ReviewInitiative(RpcRequest):
+    subject = "rpc.competitions.initiative.review"
+
+    initiative_id: Id
+    review: ReviewFields
+
+
+class DecideInitiative(RpcRequest):
+    subject = "rpc.competitions.initiative.decide"
+
+    initiative_id: Id
+    decision: DecisionFields
+
+
+# --- figures --------------------------------------------------------------------------------
+
+
+class CompetitionsFiguresRequest(RpcRequest):
+    """Figures for the district report over [start, end) (UTC instants)."""
+
+    subject = "rpc.competitions.figures.get"
+
+    start: datetime
+    end: datetime
+
+
+class CompetitionFigures(BaseModel):
+    held: int
+    entries: int
+    participants: int
+    winners: int
+    winners_by_ward: dict[str, int]
+
+
+class ClubFigures(BaseModel):
+    registered: int
+    clubs: int
+    active: int
+    schools: int
+    schools_with_active_club: int
+    coverage: float
+    target: float
+    meets_target: bool
+    schools_by_ward: dict[str, int]
+    covered_by_ward: dict[str, int]
+    coverage_by_level: dict[str, float]
+
+
+class InitiativeFigures(BaseModel):
+    filed: int
+    decided: int
+    recognised: int
+    recognised_by_scope: dict[str, int]
+
+
+class CompetitionsFigures(BaseModel):
+    competitions: CompetitionFigures
+    clubs: ClubFigures
+    initiatives: InitiativeFigures
