@@ -44,6 +44,9 @@ class Kind(StrEnum):
     MATCH_DECLINED = "match_declined"
     SESSION_SCHEDULED = "session_scheduled"
     SESSION_REMINDER = "session_reminder"
+    JUDGE_ASSIGNED = "judge_assigned"
+    RESULTS_PUBLISHED = "results_published"
+    INITIATIVE_DECIDED = "initiative_decided"
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,9 @@ RULES: dict[Kind, KindRule] = {
     Kind.SESSION_REMINDER: KindRule(
         urgent=True, channels=(Channel.INBOX, Channel.EMAIL, Channel.SMS)
     ),
+    Kind.JUDGE_ASSIGNED: KindRule(),
+    Kind.RESULTS_PUBLISHED: KindRule(),
+    Kind.INITIATIVE_DECIDED: KindRule(),
 }
 
 # Email retries: after each failed attempt wait this long; then give up and mark it failed.

@@ -8,6 +8,13 @@ from faststream.nats import NatsBroker
 
 from services.notifications.service import Notifications
 from shared.contracts.base import Envelope, Event, UnknownEventType
+from shared.contracts.events.competitions import (
+    CompetitionPublishedV1,
+    EntrySubmittedV1,
+    InitiativeDecidedV1,
+    JudgeAssignedV1,
+    ResultsPublishedV1,
+)
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
     UserRegisteredV1,
@@ -22,7 +29,7 @@ from shared.contracts.events.mentoring import (
 )
 from shared.contracts.events.reference import SectorSavedV1, WardSavedV1
 from shared.contracts.events.registry import StartupRegisteredV1, StartupStatusChangedV1
-from shared.contracts.streams import IDENTITY, MENTORING, REGISTRY, StreamSpec
+from shared.contracts.streams import COMPETITIONS, IDENTITY, MENTORING, REGISTRY, StreamSpec
 from shared.infra.broker import consumer_options
 from shared.infra.mongo import ProcessedEvents
 from shared.infra.settings import Settings
@@ -43,8 +50,13 @@ REACTIONS: dict[type[Event], Effect] = {
     MatchAcceptedV1: lambda n, env, e: n.match_answered(env.id, e),  # type: ignore[arg-type]
     MatchDeclinedV1: lambda n, env, e: n.match_answered(env.id, e),  # type: ignore[arg-type]
     SessionScheduledV1: lambda n, env, e: n.session_scheduled(env.id, e),  # type: ignore[arg-type]
+    CompetitionPublishedV1: lambda n, env, e: n.competition_seen(e),  # type: ignore[arg-type]
+    EntrySubmittedV1: lambda n, env, e: n.competition_seen(e),  # type: ignore[arg-type]
+    JudgeAssignedV1: lambda n, env, e: n.judge_assigned(env.id, e),  # type: ignore[arg-type]
+    ResultsPublishedV1: lambda n, env, e: n.results_published(env.id, e),  # type: ignore[arg-type]
+    InitiativeDecidedV1: lambda n, env, e: n.initiative_decided(env.id, e),  # type: ignore[arg-type]
 }
-STREAMS: tuple[StreamSpec, ...] = (IDENTITY, REGISTRY, MENTORING)
+STREAMS: tuple[StreamSpec, ...] = (IDENTITY, REGISTRY, MENTORING, COMPETITIONS)
 
 
 def register_handlers(

@@ -12,6 +12,13 @@ from services.notifications.delivery import Message, Sender
 from services.notifications.domain import Channel, Contact, Kind
 from services.notifications.repository import NotificationStore
 from shared.contracts.base import Actor, Forbidden, Invalid, NotFound, Role
+from shared.contracts.events.competitions import (
+    CompetitionPublishedV1,
+    EntrySubmittedV1,
+    InitiativeDecidedV1,
+    JudgeAssignedV1,
+    ResultsPublishedV1,
+)
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
     UserRegisteredV1,
@@ -196,6 +203,59 @@ class Notifications:
             await self.store.schedule(
                 f"session-reminder:{event.session_id}", "session_reminder", due, payload
             )
+
+    # --- competitions ---------------------------------------------------------------------
+
+    async def competition_seen(self, event: CompetitionPublishedV1 | EntrySubmittedV1) -> None:
+        """Remember titles and who entered what, to address judges and entrants later."""
+        if isinstance(event, CompetitionPublishedV1):
+            await self.store.save_label(f"competition:{event.competition_id}", event.title)
+        else:
+            await self.store.save_label(f"entry:{event.entry_id}", event.title)
+            await self.store.save_label(f"entrant:{event.entry_id}", event.entrant_id)
+
+    async def judge_assigned(self, event_id: str, event: JudgeAssignedV1) -> None:
+        if not event.entry_ids:
+            return
+        title = await self.store.label(f"competition:{event.competition_id}") or ""
+        await self._to(
+            event.judge_id,
+            Kind.JUDGE_ASSIGNED,
+            event_id,
+            competition=title,
+            count=len(event.entry_ids),
+        )
+
+    async def results_published(self, event_id: str, event: ResultsPublishedV1) -> None:
+        total = len(event.ranking)
+        for row in event.ranking:
+            entrant = await self.store.label(f"entrant:{row.entry_id}")
+            if entrant is None:
+                continue
+            await self._to(
+                entrant,
+                Kind.RESULTS_PUBLISHED,
+                event_id,
+                competition=event.title,
+                entry=await self.store.label(f"entry:{row.entry_id}") or "",
+                rank=row.rank,
+                total=total,
+            )
+
+    async def initiative_decided(self, event_id: str, event: InitiativeDecidedV1) -> None:
+        if event.filed_by is None:
+            return
+        await self._to(
+            event.filed_by,
+            Kind.INITIATIVE_DECIDED,
+            event_id,
+            initiative=event.title,
+            recognised=event.recognised,
+            scope=event.scope or "",
+            reasons=event.reasons or "",
+            votes_for=event.votes_for,
+            council_size=event.council_size,
+        )
 
     async def erase_person(self, event: UserDeletionRequestedV1) -> None:
         erased = await self.store.erase(event.user_id)

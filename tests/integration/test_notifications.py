@@ -414,3 +414,85 @@ async def test_session_reminder_fires_24_hours_before_once(
     items, _, _ = await first.store.inbox("founder", skip=0, limit=1, unread_only=False)
     assert items[0]["title"] == "Nhắc lịch: buổi tư vấn lúc 14:00 03/12/2026"
     assert "trực tuyến" in items[0]["body"]
+
+
+async def test_judges_entrants_and_initiative_filers_hear_of_their_events(
+    settings: Settings, smtp: SmtpServer
+) -> None:
+    from shared.contracts.events.competitions import (
+        CompetitionKind,
+        CompetitionPublishedV1,
+        EntrySubmittedV1,
+        InitiativeDecidedV1,
+        JudgeAssignedV1,
+        RankedEntry,
+        ResultsPublishedV1,
+    )
+
+    clock = Clock(datetime(2026, 12, 1, 9, 0, tzinfo=HCMC))
+    service = use_cases(settings, smtp.port, clock, AsyncMongoMockClient()["n9"], "a")
+    for user_id, role in (("judge", Role.JUDGE), ("team", Role.FOUNDER), ("author", Role.FOUNDER)):
+        await service.user_updated(
+            UserRegisteredV1(user_id=user_id, email=f"{user_id}@x.vn", full_name="Thảo", role=role)  # type: ignore[arg-type]
+        )
+    now = clock.now
+    await service.competition_seen(
+        CompetitionPublishedV1(
+            competition_id="c1",
+            title="Khởi nghiệp trẻ 2026",
+            kind=CompetitionKind.YOUTH_STARTUP,
+            organizer_id="o",
+            entry_deadline=now,
+            judging_deadline=now + timedelta(days=7),
+            judges_per_entry=2,
+        )
+    )
+    for entry_id, entrant in (("e1", "team"), ("e2", "someone-else")):
+        await service.competition_seen(
+            EntrySubmittedV1(
+                competition_id="c1",
+                entry_id=entry_id,
+                entrant_id=entrant,
+                title=f"Bài {entry_id}",
+                submitted_at=now,
+            )
+        )
+    await service.judge_assigned(
+        "ev-1", JudgeAssignedV1(competition_id="c1", judge_id="judge", entry_ids=("e1", "e2"))
+    )
+    ranking = (
+        RankedEntry(rank=1, entry_id="e2", final_score=0.7, raw_mean=8.0),
+        RankedEntry(rank=2, entry_id="e1", final_score=-0.7, raw_mean=6.0),
+    )
+    await service.results_published(
+        "ev-2",
+        ResultsPublishedV1(
+            competition_id="c1",
+            title="Khởi nghiệp trẻ 2026",
+            ranking=ranking,
+            winners=1,
+            published_at=now,
+        ),
+    )
+    await service.initiative_decided(
+        "ev-3",
+        InitiativeDecidedV1(
+            initiative_id="i1",
+            title="Sổ tay số",
+            filed_by="author",
+            recognised=True,
+            scope="cấp cơ sở",
+            votes_for=5,
+            council_size=7,
+            decided_at=now,
+        ),
+    )
+
+    async def first(user_id: str) -> dict[str, object]:
+        items, _, _ = await service.store.inbox(user_id, skip=0, limit=1, unread_only=False)
+        return items[0]
+
+    assert (await first("judge"))["title"] == "Phân công chấm thi: “Khởi nghiệp trẻ 2026”"
+    assert "2 bài dự thi" in str((await first("judge"))["body"])
+    assert "“Bài e1” của bạn xếp hạng 2/2" in str((await first("team"))["body"])
+    assert (await first("author"))["title"] == "Sáng kiến “Sổ tay số” được công nhận"

@@ -95,3 +95,46 @@ def test_the_plans_reporting_calendar() -> None:
     assert reminder == datetime.combine(
         deadlines[0].due - timedelta(days=3), time(8, 0), tzinfo=HCMC
     )
+
+
+def test_competition_templates_read_well_in_both_outcomes() -> None:
+    at = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    recognised = domain.compose(
+        Kind.INITIATIVE_DECIDED,
+        contact(),
+        event_id="e",
+        at=at,
+        initiative="Sổ tay số",
+        recognised=True,
+        scope="cấp cơ sở",
+        reasons="",
+        votes_for=5,
+        council_size=7,
+    )
+    assert recognised.title == "Sáng kiến “Sổ tay số” được công nhận"
+    assert "phạm vi ảnh hưởng cấp cơ sở (5/7 phiếu tán thành)" in recognised.body
+    refused = domain.compose(
+        Kind.INITIATIVE_DECIDED,
+        contact(),
+        event_id="e",
+        at=at,
+        initiative="Sổ tay số",
+        recognised=False,
+        scope="",
+        reasons="chưa áp dụng thực tế",
+        votes_for=2,
+        council_size=7,
+    )
+    assert refused.title == "Sáng kiến “Sổ tay số” chưa được công nhận"
+    assert refused.body.endswith("Lý do: chưa áp dụng thực tế.")
+    results = domain.compose(
+        Kind.RESULTS_PUBLISHED,
+        contact(),
+        event_id="e",
+        at=at,
+        competition="Khởi nghiệp trẻ 2026",
+        entry="Rau Sạch",
+        rank=2,
+        total=9,
+    )
+    assert "xếp hạng 2/9" in results.body
