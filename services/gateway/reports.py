@@ -102,12 +102,26 @@ def ward_names_at(wards: list[dict[str, Any]], day: date) -> dict[str, str]:
     return names
 
 
-def relabel_wards(counts: dict[str, int], names: dict[str, str]) -> dict[str, int]:
-    merged: dict[str, int] = {}
+def relabel_wards(counts: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """Counts keyed by ward code → keyed by the ward's name in the period's set; codes that
+    became the same ward add up. Values that are not counts are kept as they are."""
+    merged: dict[str, Any] = {}
     for code, count in counts.items():
         label = names.get(code, code)
-        merged[label] = merged.get(label, 0) + count
+        if isinstance(count, int) and isinstance(merged.get(label, 0), int):
+            merged[label] = merged.get(label, 0) + count
+        else:
+            merged[label] = count
     return dict(sorted(merged.items()))
+
+
+def coverage_by_ward(clubs: dict[str, Any]) -> dict[str, float]:
+    """Schools with an active club ÷ schools, per ward (after relabelling)."""
+    schools = clubs.get("schools_by_ward") or {}
+    covered = clubs.get("covered_by_ward") or {}
+    return {
+        ward: round(covered.get(ward, 0) / total, 4) for ward, total in schools.items() if total
+    }
 
 
 # --- flattening and renderings --------------------------------------------------------------
@@ -127,6 +141,31 @@ HEADINGS_VI = {
     "by_sector": "Theo lĩnh vực",
     "by_stage": "Theo giai đoạn",
     "year_to_date": "Lũy kế từ đầu năm",
+    "requests": "Yêu cầu tư vấn",
+    "matched": "Được ghép chuyên gia",
+    "sessions_held": "Buổi tư vấn đã diễn ra",
+    "hours": "Số giờ tư vấn",
+    "average_rating": "Đánh giá trung bình",
+    "by_topic": "Theo chủ đề",
+    "by_referral": "Theo đơn vị giới thiệu",
+    "held": "Cuộc thi đã tổ chức",
+    "entries": "Bài dự thi",
+    "participants": "Người tham gia",
+    "winners": "Giải thưởng",
+    "winners_by_ward": "Đoạt giải theo phường",
+    "schools": "Số trường",
+    "schools_with_active_club": "Trường có CLB hoạt động",
+    "coverage": "Tỷ lệ bao phủ",
+    "target": "Chỉ tiêu",
+    "meets_target": "Đạt chỉ tiêu",
+    "schools_by_ward": "Số trường theo phường",
+    "covered_by_ward": "Trường có CLB theo phường",
+    "coverage_by_ward": "Tỷ lệ bao phủ theo phường",
+    "coverage_by_level": "Tỷ lệ bao phủ theo cấp học",
+    "filed": "Đã nộp",
+    "decided": "Đã xét",
+    "recognised": "Được công nhận",
+    "recognised_by_scope": "Công nhận theo phạm vi ảnh hưởng",
     "period": "Kỳ báo cáo",
 }
 HEADINGS_EN = {

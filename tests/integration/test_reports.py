@@ -12,6 +12,7 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
+from services.competitions.app import build_app as build_competitions
 from services.gateway.reports import HCMC
 from services.mentoring.app import build_app as build_mentoring
 from services.registry.app import build_app as build_registry
@@ -29,6 +30,7 @@ async def world(settings: Settings, api: httpx.AsyncClient) -> AsyncIterator[htt
     async with (
         running_service(build_registry, settings, "registry"),
         running_service(build_mentoring, settings, "mentoring"),
+        running_service(build_competitions, settings, "competitions"),
     ):
         owner = await founder(api, "report-owner@example.vn")
         await wait_ready(api, owner)
@@ -70,9 +72,15 @@ async def test_known_world_figures_for_month_half_and_year(world: httpx.AsyncCli
         assert startups["year_to_date"]["registered"] == 3
         assert report["consultations"]["requests"] == 0
         assert report["consultations"]["year_to_date"]["sessions_held"] == 0
-        # competitions is not running here: named, not hidden behind a 503
-        assert set(report["missing_sections"]) == {"competitions", "clubs", "initiatives"}
-        assert report["competitions"] is None
+        assert report["missing_sections"] == []
+        assert report["competitions"]["held"] == 0
+        clubs = report["clubs"]
+        assert clubs["schools"] == 20  # the seeded schools
+        assert clubs["coverage"] == 0.0
+        assert clubs["target"] == 0.5
+        assert clubs["schools_by_ward"]["Phường Gò Vấp"] == 4
+        assert clubs["coverage_by_ward"]["Phường Gò Vấp"] == 0.0
+        assert report["initiatives"]["filed"] == 0
     last_year = await world.get(
         f"{API}/reports/district", params={"period": str(year - 1)}, headers=headers
     )
@@ -108,15 +116,70 @@ async def test_csv_and_xlsx_read_back(world: httpx.AsyncClient) -> None:
     assert "Startups" in load_workbook(io.BytesIO(english.content)).sheetnames
 
 
-async def test_locked_versions_and_drift(world: httpx.AsyncClient, settings: Settings) -> None:
+async def test_locked_versions_and_drift(world: httpx.AsyncClient) -> None:
     headers = await admin(world)
-    period = this_month()
-    # a report with missing sections cannot be frozen
-    refused = await world.post(
-        f"{API}/reports/district/lock", params={"period": period}, headers=headers
+    period = {"period": this_month()}
+    locked = await world.post(f"{API}/reports/district/lock", params=period, headers=headers)
+    assert locked.status_code == 201, locked.text
+    assert locked.json()["locked"]["version"] == 1
+    owner = bearer((await login(world, "report-owner@example.vn"))["access_token"])
+    await create(world, owner, name="Bốn")  # data changes after the lock
+
+    async def current() -> dict[str, object]:
+        report: dict[str, object] = (
+            await world.get(f"{API}/reports/district", params=period, headers=headers)
+        ).json()
+        return report
+
+    frozen = await current()
+    assert frozen["startups"]["registered"] == 3  # type: ignore[index]
+    assert frozen["drifted_sections"] == ["startups"]
+    live = await world.get(
+        f"{API}/reports/district", params={**period, "live": "true"}, headers=headers
     )
-    assert refused.status_code == 503
-    assert set(refused.json()["missing"]) == {"competitions", "clubs", "initiatives"}
+    assert live.json()["startups"]["registered"] == 4
+    no_reason = await world.post(f"{API}/reports/district/lock", params=period, headers=headers)
+    assert no_reason.status_code == 422
+    organizer_lock = await world.post(
+        f"{API}/reports/district/lock", params=period, json={"reason": "bổ sung"}, headers=owner
+    )
+    assert organizer_lock.status_code == 403
+    second = await world.post(
+        f"{API}/reports/district/lock",
+        params=period,
+        json={"reason": "Bổ sung dự án đăng ký muộn"},
+        headers=headers,
+    )
+    assert second.json()["locked"]["version"] == 2
+    assert (await current())["startups"]["registered"] == 4  # type: ignore[index]
+    versions = (
+        await world.get(f"{API}/reports/district/versions", params=period, headers=headers)
+    ).json()
+    assert [v["version"] for v in versions["items"]] == [1, 2]
+    assert versions["items"][1]["reason"] == "Bổ sung dự án đăng ký muộn"
+
+
+async def test_a_service_that_does_not_answer_is_a_missing_section(
+    settings: Settings, api: httpx.AsyncClient
+) -> None:
+    async with running_service(build_registry, settings, "registry"):
+        headers = await admin(api)
+        report = await api.get(
+            f"{API}/reports/district", params={"period": this_month()}, headers=headers
+        )
+        assert report.status_code == 200
+        body = report.json()
+        assert body["startups"]["registered"] == 0
+        assert set(body["missing_sections"]) == {
+            "consultations",
+            "competitions",
+            "clubs",
+            "initiatives",
+        }
+        refused = await api.post(
+            f"{API}/reports/district/lock", params={"period": this_month()}, headers=headers
+        )
+        assert refused.status_code == 503
 
 
 async def test_permissions_and_bad_periods(world: httpx.AsyncClient) -> None:

@@ -113,6 +113,8 @@ async def live_report(period: reports.Period, rpc: Rpc, state: State) -> dict[st
         for name, figures in _sections(service, in_period).items():
             ytd = _sections(service, to_date)[name]
             report[name] = {**_relabel(figures, names), "year_to_date": _relabel(ytd, names)}
+        if report.get("clubs"):
+            report["clubs"]["coverage_by_ward"] = reports.coverage_by_ward(report["clubs"])
     return report
 
 
