@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from shared.contracts.base import Actor, Forbidden, Invalid, Role
+from shared.contracts.events.registry import StartupRegisteredV1, StartupStatusChangedV1, Visibility
 from shared.contracts.events.registry import StartupStatus as S
-from shared.contracts.events.registry import Visibility
 from shared.text import fold, folded_words, tone_keys
 
 YOUTH_AGE_LIMIT = 35
@@ -137,16 +137,48 @@ def rank(query: Query, docs: Iterable[dict[str, Any]]) -> list[tuple[float, dict
     return sorted(newest_first, key=lambda pair: pair[0], reverse=True)
 
 
-def status_at(history: list[dict[str, Any]], moment: datetime) -> S | None:
-    """The status a startup had at `moment`, replayed from its history (None: not yet)."""
-    status: S | None = None
-    for entry in sorted(history, key=lambda e: e["at"]):
-        if _aware(entry["at"]) >= moment:
-            break
-        if entry.get("to_status"):
-            status = S(entry["to_status"])
-    return status
+# --- figures for the district report ---------------------------------------------------
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def figure_increments(event: object) -> dict[str, int]:
+    """What one registry event adds to its day's figures; dotted keys count breakdowns.
+    `active_delta` counts startups entering (+1) and leaving (-1) the active state, so
+    the number active at any date is the running sum up to it."""
+    if isinstance(event, StartupRegisteredV1):
+        startup = event.startup
+        return {
+            "registered": 1,
+            "women_led": int(startup.women_led),
+            "youth_led": int(startup.youth_led),
+            f"by_ward.{startup.ward}": 1,
+            f"by_sector.{startup.sector}": 1,
+            f"by_stage.{startup.stage.value}": 1,
+        }
+    if isinstance(event, StartupStatusChangedV1):
+        increments: dict[str, int] = {}
+        if event.to_status == S.VERIFIED:
+            increments["verified"] = 1
+        delta = int(event.to_status == S.ACTIVE) - int(event.from_status == S.ACTIVE)
+        if delta:
+            increments["active_delta"] = delta
+        return increments
+    return {}
+
+
+def sum_days(days: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    totals: dict[str, Any] = {}
+    for day in days:
+        for key, value in day.items():
+            if key == "_id":
+                continue
+            if isinstance(value, dict):
+                bucket = totals.setdefault(key, {})
+                for name, count in value.items():
+                    bucket[name] = bucket.get(name, 0) + count
+            else:
+                totals[key] = totals.get(key, 0) + value
+    return totals
+
+
+def breakdown(totals: dict[str, Any], key: str) -> dict[str, int]:
+    return {name: count for name, count in (totals.get(key) or {}).items() if count}

@@ -14,7 +14,7 @@ from shared.contracts.events.identity import (
     UserUpdatedV1,
 )
 from shared.contracts.events.reference import SectorSavedV1, WardSavedV1
-from shared.contracts.streams import IDENTITY
+from shared.contracts.streams import IDENTITY, REGISTRY
 from shared.infra.broker import consumer_options
 from shared.infra.logging import get_logger
 from shared.infra.mongo import ProcessedEvents
@@ -23,6 +23,7 @@ from shared.infra.settings import Settings
 log = get_logger(__name__)
 
 IDENTITY_CONSUMER = "registry-identity"
+FIGURES_CONSUMER = "registry-figures"
 
 
 def register_handlers(
@@ -56,3 +57,14 @@ def register_handlers(
             await effect
 
         await processed().once(IDENTITY_CONSUMER, envelope, apply)
+
+    @broker.subscriber(
+        "registry.>", **consumer_options(settings, stream=REGISTRY, durable=FIGURES_CONSUMER)
+    )
+    async def on_own_event(envelope: Envelope) -> None:
+        """The registry's own events, summed into daily figures for the district report."""
+
+        async def count() -> None:
+            await registry().count_event(envelope)
+
+        await processed().once(FIGURES_CONSUMER, envelope, count)

@@ -3,8 +3,6 @@ from identity events (wards, sectors, contacts)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
@@ -12,6 +10,7 @@ from shared.contracts.base import Envelope
 from shared.infra.mongo import OUTBOX_FIELD, Database, Document, outbox_entries, with_outbox
 
 STARTUPS = "startups"
+DAILY_FIGURES = "daily_figures"
 WARDS = "wards"
 SECTORS = "sectors"
 CONTACTS = "contacts"
@@ -32,6 +31,7 @@ INDEXES = {
     WARDS: [],
     SECTORS: [],
     CONTACTS: [],
+    DAILY_FIGURES: [],
 }
 
 # Never sent back to callers; the search fields are internal too.
@@ -49,6 +49,7 @@ class StartupStore:
         self.wards = db[WARDS]
         self.sectors = db[SECTORS]
         self.contacts = db[CONTACTS]
+        self.db_figures = db[DAILY_FIGURES]
 
     async def insert(self, doc: Document, events: list[Envelope]) -> None:
         try:
@@ -120,20 +121,6 @@ class StartupStore:
     async def history(self, startup_id: str) -> Document | None:
         return await self.startups.find_one({"_id": startup_id}, {"history": 1, "owner_id": 1})
 
-    async def for_figures(self, until: datetime) -> list[Document]:
-        fields = {
-            "ward": 1,
-            "sector": 1,
-            "stage": 1,
-            "women_led": 1,
-            "youth_led": 1,
-            "registered_at": 1,
-            "history.at": 1,
-            "history.to_status": 1,
-        }
-        cursor = self.startups.find({"registered_at": {"$lt": until}}, fields)
-        return [doc async for doc in cursor]
-
     async def owned_by(self, owner_id: str) -> list[Document]:
         cursor = self.startups.find({"owner_id": owner_id}, HIDDEN)
         return [doc async for doc in cursor]
@@ -149,6 +136,18 @@ class StartupStore:
                 {"team.email": email}, {"$pull": {"team": {"email": email}}}
             )
         return result.modified_count
+
+    # --- daily figures (a read model of the registry's own events) ------------------------
+
+    async def add_to_day(self, day: str, increments: dict[str, int]) -> None:
+        await self.db_figures.update_one({"_id": day}, {"$inc": increments}, upsert=True)
+
+    async def days(self, first: str | None, before: str) -> list[Document]:
+        """Buckets with first <= day < before (ISO dates sort as text)."""
+        bounds: Document = {"$lt": before}
+        if first is not None:
+            bounds["$gte"] = first
+        return [doc async for doc in self.db_figures.find({"_id": bounds})]
 
     # --- read models from identity events -------------------------------------------------
 

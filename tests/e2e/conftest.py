@@ -27,6 +27,9 @@ def start_stack(data_dir: Path) -> Stack:
         INNOHUB_ADMIN_PASSWORD="quan-tri-vien-2026",
         # The property-based run calls login and register hundreds of times.
         INNOHUB_AUTH_RATE_LIMIT_PER_MINUTE="100000",
+        # Under load a pull request can outlive its fetch and hold a message until the
+        # ack wait ends (nats-py); a short wait keeps such a delay within the tests' polls.
+        INNOHUB_EVENT_ACK_WAIT_SECONDS="5",
     )
     running = Stack(settings, env=env)
     running.start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -11,12 +12,32 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import nats
 import pytest
 
 from shared.infra.launcher import LaunchError, Stack, free_port, port_is_free
 from shared.infra.settings import Settings
 
 pytestmark = pytest.mark.e2e
+
+
+def consumers(stack: Stack) -> str:
+    """The notifications consumers' state on the server, to explain a missed message."""
+
+    async def read() -> str:
+        client = await nats.connect(stack.settings.effective_nats_url)
+        js = client.jetstream()
+        found = []
+        for stream in ("IDENTITY", "REGISTRY"):
+            info = await js.consumer_info(stream, f"notifications-{stream.lower()}")
+            found.append(
+                f"{stream}: delivered={info.delivered.stream_seq} pending={info.num_pending} "
+                f"ack_pending={info.num_ack_pending} waiting={info.num_waiting}"
+            )
+        await client.close()
+        return "; ".join(found)
+
+    return asyncio.run(read())
 
 
 def poll(check: Callable[[], bool], timeout: float = 30.0) -> None:
@@ -176,8 +197,14 @@ def test_startup_verified_reaches_the_founder_across_processes(stack: Stack) -> 
         found = http.get("/api/v1/startups", params={"q": "ca phe muoi"}).json()
         assert [item["id"] for item in found["items"]] == [created["id"]]
 
+        seen: list[str] = []
+
         def told() -> bool:
             items = http.get("/api/v1/notifications", headers=founder).json()["items"]
-            return any(item["kind"] == "startup_verified" for item in items)
+            seen[:] = [item["kind"] for item in items]
+            return "startup_verified" in seen
 
-        poll(told)
+        try:
+            poll(told)
+        except AssertionError:
+            raise AssertionError(f"founder's inbox holds {seen}; {consumers(stack)}") from None

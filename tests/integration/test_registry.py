@@ -296,7 +296,12 @@ async def test_figures_for_a_period(registry_api: httpx.AsyncClient, settings: S
         this_period = RegistryFiguresRequest(
             start=now - timedelta(hours=1), end=now + timedelta(hours=1)
         )
-        figures = await call(broker, this_period, RegistryFigures, timeout=5)
+
+        async def current() -> RegistryFigures:
+            return await call(broker, this_period, RegistryFigures, timeout=5)
+
+        # figures are summed from the registry's own events, a moment after each change
+        figures = await eventually(current, until=lambda f: f.active == 1 and f.registered == 2)
         earlier = RegistryFiguresRequest(
             start=now - timedelta(days=60), end=now - timedelta(days=30)
         )
