@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,15 +51,24 @@ def within_slots(slots: Iterable[dict[str, Any]], starts_at: datetime, ends_at: 
 def free_hours(
     slots: Iterable[dict[str, Any]], booked: Iterable[tuple[datetime, datetime]], now: datetime
 ) -> float:
-    """Hours of weekly availability in the next 14 days, less what is already booked."""
+    """Hours of weekly availability (Asia/Ho_Chi_Minh) between now and 14 days ahead, less
+    what is already booked; a slot already under way today counts only what is left."""
     slots = list(slots)
+    horizon = now + LOOKAHEAD
     total = 0.0
     today = now.astimezone(HCMC).date()
-    for offset in range(LOOKAHEAD.days):
+    for offset in range(LOOKAHEAD.days + 1):
         day: date = today + timedelta(days=offset)
         for slot in slots:
-            if slot["weekday"] == day.weekday():
-                total += (_minutes(slot["end"]) - _minutes(slot["start"])) / 60
+            if slot["weekday"] != day.weekday():
+                continue
+            start = datetime.combine(day, time(0), HCMC) + timedelta(
+                minutes=_minutes(slot["start"])
+            )
+            end = datetime.combine(day, time(0), HCMC) + timedelta(minutes=_minutes(slot["end"]))
+            start, end = max(start, now), min(end, horizon)
+            if end > start:
+                total += (end - start).total_seconds() / 3600
     taken = sum((end - start).total_seconds() / 3600 for start, end in booked)
     return round(max(total - taken, 0.0), 2)
 
@@ -77,6 +86,28 @@ def overlaps(
     starts_at: datetime, ends_at: datetime, others: Iterable[tuple[datetime, datetime]]
 ) -> bool:
     return any(start < ends_at and starts_at < end for start, end in others)
+
+
+#: How long a booking in progress holds its time; a crash mid-booking frees it after this.
+HOLD = timedelta(seconds=30)
+
+
+def blocking(own_id: str, others: Iterable[dict[str, Any]], now: datetime) -> dict[str, Any] | None:
+    """The session that wins over the booking `own_id` for the same time, if any.
+
+    A booking is first written as `held`, then checked, then confirmed: a confirmed session
+    always wins; of two bookings held at once the older id (UUIDv7) wins, so two
+    concurrent bookings never both succeed. A hold older than HOLD is a crash's leftover."""
+    for other in others:
+        if other["_id"] == own_id:
+            continue
+        if other["status"] != "held":
+            return other
+        held_at = other["held_at"]
+        held_at = held_at if held_at.tzinfo else held_at.replace(tzinfo=UTC)
+        if other["_id"] < own_id and now - held_at < HOLD:
+            return other
+    return None
 
 
 def check_mentor_edit(actor: Actor, mentor_id: str) -> None:

@@ -1,4 +1,5 @@
-"""Event consumers (thin): the read models mentoring keeps from registry and identity."""
+"""Event consumers (thin): the read models mentoring keeps from registry and identity,
+and the erasure a person asks for. Each effect runs once per event id."""
 
 from __future__ import annotations
 
@@ -7,12 +8,13 @@ from collections.abc import Awaitable, Callable
 from faststream.nats import NatsBroker
 
 from services.mentoring.service import Mentoring
-from shared.contracts.base import Envelope, UnknownEventType
+from shared.contracts.base import Envelope, Event, UnknownEventType
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
     UserRegisteredV1,
     UserUpdatedV1,
 )
+from shared.contracts.events.reference import SectorSavedV1
 from shared.contracts.events.registry import (
     StartupRegisteredV1,
     StartupStatusChangedV1,
@@ -22,6 +24,20 @@ from shared.contracts.streams import IDENTITY, REGISTRY
 from shared.infra.broker import consumer_options
 from shared.infra.mongo import ProcessedEvents
 from shared.infra.settings import Settings
+
+Effect = Callable[[Mentoring, Event], Awaitable[None]]
+
+# One line per event kind mentoring learns from; anything else on the streams is skipped.
+REACTIONS: dict[type[Event], Effect] = {
+    StartupRegisteredV1: lambda m, e: m.startup_seen(e.startup),  # type: ignore[attr-defined]
+    StartupUpdatedV1: lambda m, e: m.startup_seen(e.startup),  # type: ignore[attr-defined]
+    StartupStatusChangedV1: lambda m, e: m.startup_seen(e.startup),  # type: ignore[attr-defined]
+    UserRegisteredV1: lambda m, e: m.user_seen(e),  # type: ignore[arg-type]
+    UserUpdatedV1: lambda m, e: m.user_seen(e),  # type: ignore[arg-type]
+    UserDeletionRequestedV1: lambda m, e: m.erase_person(e),  # type: ignore[arg-type]
+    SectorSavedV1: lambda m, e: m.sector_seen(e),  # type: ignore[arg-type]
+}
+CONSUMERS = ((REGISTRY, "mentoring-registry"), (IDENTITY, "mentoring-identity"))
 
 
 def register_handlers(
@@ -36,24 +52,19 @@ def register_handlers(
                 event = envelope.event()
             except UnknownEventType:
                 return
-            use_cases = mentoring()
-            if isinstance(event, StartupRegisteredV1 | StartupUpdatedV1 | StartupStatusChangedV1):
-                effect = use_cases.startup_seen(event.startup)
-            elif isinstance(event, UserRegisteredV1 | UserUpdatedV1):
-                effect = use_cases.user_seen(event)
-            elif isinstance(event, UserDeletionRequestedV1):
-                effect = use_cases.erase_person(event)
-            else:
+            react = REACTIONS.get(type(event))
+            if react is None:
                 return
 
             async def apply() -> None:
-                await effect
+                await react(mentoring(), event)
 
             await processed().once(durable, envelope, apply)
 
+        on_event.__name__ = f"on_{durable.replace('-', '_')}"
         return on_event
 
-    for stream, durable in ((REGISTRY, "mentoring-registry"), (IDENTITY, "mentoring-identity")):
+    for stream, durable in CONSUMERS:
         broker.subscriber(
             stream.subjects[0], **consumer_options(settings, stream=stream, durable=durable)
         )(consumer(durable))

@@ -1,7 +1,8 @@
 """Matching mentors to consultation requests: the score, its reasons, and batch assignment.
 
 Pure functions over numpy arrays, so ranking 5,000 mentors for one request is one pass of
-vector arithmetic, and batch matching is a sparse min-cost bipartite matching (scipy).
+vector arithmetic, and batch matching is an exact assignment problem (scipy's
+`linear_sum_assignment` over capacity-expanded columns).
 
 The score is in [0, 1]: a weighted sum of components, each in [0, 1]. The weights are
 the Consultation Point's judgement of what matters and live here, in one place.
@@ -9,16 +10,15 @@ the Consultation Point's judgement of what matters and live here, in one place.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from shared.contracts.events.registry import NEED_LABELS_VI, Need
+from shared.text import fold
 
 #: Share of requested topics the mentor covers — the main reason to meet.
 W_TOPIC = 0.35
@@ -39,7 +39,8 @@ assert abs(sum(WEIGHTS) - 1.0) < 1e-9
 
 FREE_HOURS_ENOUGH = 4.0
 NEUTRAL_RATING = 0.6
-CANDIDATES_PER_REQUEST = 30
+#: Gain of a pair that must not be made; any real score (>= 0) beats it.
+EXCLUDED_PENALTY = -1000.0
 STAGES_VI = {
     "idea": "ý tưởng",
     "prototype": "nguyên mẫu",
@@ -62,6 +63,8 @@ class MentorFacts:
     free_hours_14d: float
     rating_mean: float | None
     eligible: bool  # active, not paused
+    #: topic key → the words the mentor wrote ("hop dong" → "hợp đồng"), for reasons
+    topic_labels: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def remaining(self) -> int:
@@ -137,14 +140,18 @@ class MentorTable:
         return [(self.mentors[i], float(scores[i])) for i in top if scores[i] >= 0]
 
 
-def reasons(mentor: MentorFacts, request: RequestFacts) -> list[str]:
-    """Why this mentor, in words staff can check."""
+def reasons(
+    mentor: MentorFacts, request: RequestFacts, sector_labels: Mapping[str, str] | None = None
+) -> list[str]:
+    """Why this mentor, in words staff can check; sectors by their Vietnamese name
+    (reference data) when known."""
     found = []
     shared_topics = sorted(request.topics & mentor.topics)
     if shared_topics:
-        found.append("chuyên môn: " + ", ".join(_topic_label(t) for t in shared_topics))
+        labels = [_topic_label(t, mentor.topic_labels) for t in shared_topics]
+        found.append("chuyên môn: " + ", ".join(labels))
     if request.sector and request.sector in mentor.sectors:
-        found.append(f"lĩnh vực: {request.sector}")
+        found.append(f"lĩnh vực: {(sector_labels or {}).get(request.sector, request.sector)}")
     if request.stage and request.stage in mentor.stages:
         found.append(f"giai đoạn: {STAGES_VI.get(request.stage, request.stage)}")
     if request.language in mentor.languages:
@@ -157,9 +164,14 @@ def reasons(mentor: MentorFacts, request: RequestFacts) -> list[str]:
     return found
 
 
-def _topic_label(topic: str) -> str:
-    need = _NEED_BY_VALUE.get(topic)
-    return NEED_LABELS_VI[need] if need else topic
+def topic_key(topic: str) -> str:
+    """Topics compare case- and accent-insensitively: "Hợp đồng" and "hop dong" are one."""
+    return " ".join(fold(topic).split())
+
+
+def _topic_label(key: str, labels: Mapping[str, str]) -> str:
+    need = _NEED_BY_VALUE.get(key)
+    return NEED_LABELS_VI[need] if need else labels.get(key, key)
 
 
 @dataclass(frozen=True)
@@ -169,62 +181,31 @@ class Assignment:
     score: float
 
 
-def assign(
-    table: MentorTable, requests: Sequence[RequestFacts], candidates: int = CANDIDATES_PER_REQUEST
-) -> list[Assignment]:
+def assign(table: MentorTable, requests: Sequence[RequestFacts]) -> list[Assignment]:
     """Assign requests to mentors so the total score is maximal and no mentor gets more
-    than their remaining capacity. Each request keeps its best `candidates` mentors; each
-    mentor is expanded into as many columns as the capacity that could be used; a dummy
-    column per request lets a request stay unassigned. Solved as a sparse min-cost full
-    bipartite matching."""
+    than their remaining capacity this month: an assignment problem solved exactly by
+    `scipy.optimize.linear_sum_assignment` over capacity-expanded columns (a mentor with
+    3 sessions left is 3 identical columns, never more than there are requests).
+
+    A pair the mentor is excluded from (paused, declined this request) costs
+    EXCLUDED_PENALTY, so the solver only uses one when nothing else is left, and such
+    a pair is dropped from the answer: that request stays open."""
     if not requests or not table.mentors:
         return []
-    edges: list[tuple[int, int, float]] = []
-    columns: dict[tuple[int, int], int] = {}
-    wanted: dict[int, int] = {}
-    shortlists = []
-    for request in requests:
-        scores = table.scores(request)
-        top = [int(i) for i in np.argsort(-scores, kind="stable")[:candidates] if scores[i] >= 0]
-        shortlists.append((top, scores))
-        for mentor in top:
-            wanted[mentor] = wanted.get(mentor, 0) + 1
-    for row, (top, scores) in enumerate(shortlists):
-        for mentor in top:
-            copies = min(int(table.remaining[mentor]), wanted[mentor])
-            for copy in range(copies):
-                column = columns.setdefault((mentor, copy), len(columns))
-                edges.append((row, column, float(scores[mentor])))
-    dummy_start = len(columns)
-    # cost = OFFSET - score > 0 (sparse zero means "no edge"); a dummy costs OFFSET.
-    offset = 2.0
-    rows = [e[0] for e in edges] + list(range(len(requests)))
-    cols = [e[1] for e in edges] + [dummy_start + r for r in range(len(requests))]
-    costs = [offset - e[2] for e in edges] + [offset] * len(requests)
-    graph = csr_matrix((costs, (rows, cols)), shape=(len(requests), dummy_start + len(requests)))
-    matched_rows, matched_cols = min_weight_full_bipartite_matching(graph)
-    owner = {column: mentor for (mentor, _), column in columns.items()}
-    result = []
-    for row, column in zip(matched_rows, matched_cols, strict=True):
-        if column >= dummy_start:
-            continue
-        mentor = owner[int(column)]
-        score = float(shortlists[row][1][mentor])
-        result.append(Assignment(requests[row].request_id, table.mentors[mentor].mentor_id, score))
-    return result
-
-
-def assign_dense(table: MentorTable, requests: Sequence[RequestFacts]) -> list[Assignment]:
-    """The same optimum by `linear_sum_assignment` over every capacity-expanded column;
-    exact but quadratic in size, kept to check `assign` on small cases."""
-    mentors = [i for i in range(len(table.mentors)) for _ in range(int(table.remaining[i]))]
-    if not requests or not mentors:
+    seats = np.minimum(table.remaining, len(requests)).astype(int)
+    seats[~table.eligible] = 0
+    columns = np.repeat(np.arange(len(table.mentors)), seats)
+    if columns.size == 0:
         return []
-    scores = np.array([table.scores(r)[mentors] for r in requests])
-    gain = np.where(scores >= 0, scores, 0.0)
+    scores = np.vstack([table.scores(request)[columns] for request in requests])
+    gain = np.where(scores >= 0, scores, EXCLUDED_PENALTY)
     rows, cols = linear_sum_assignment(gain, maximize=True)
     return [
-        Assignment(requests[r].request_id, table.mentors[mentors[c]].mentor_id, float(scores[r, c]))
+        Assignment(
+            requests[r].request_id,
+            table.mentors[int(columns[c])].mentor_id,
+            float(scores[r, c]),
+        )
         for r, c in zip(rows, cols, strict=True)
         if scores[r, c] >= 0
     ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import DuplicateKeyError
@@ -17,6 +16,7 @@ MATCHES = "matches"
 SESSIONS = "sessions"
 STARTUPS = "startups"
 USERS = "users"
+SECTORS = "sectors"
 AGGREGATES = (MENTORS, REQUESTS, MATCHES, SESSIONS)
 HIDDEN = {OUTBOX_FIELD: 0}
 
@@ -33,6 +33,7 @@ INDEXES = {
     ],
     STARTUPS: [],
     USERS: [],
+    SECTORS: [],
 }
 
 
@@ -57,10 +58,13 @@ class MentoringStore:
         version: int,
         changes: Document,
         events: list[Envelope],
-        **extra: Any,
+        *,
+        extra: Document | None = None,
     ) -> Document | None:
         """Apply if the stored version is still `version`; None when someone else won."""
-        update = with_outbox({"$set": changes, "$inc": {"version": 1}, **extra}, events)
+        operators = dict(extra or {})
+        increments = {"version": 1, **operators.pop("$inc", {})}
+        update = with_outbox({"$set": changes, "$inc": increments, **operators}, events)
         return await self.db[kind].find_one_and_update(
             {"_id": doc_id, "version": version},
             update,
@@ -94,6 +98,9 @@ class MentoringStore:
         }
         return await self.all(SESSIONS, query)
 
+    async def delete(self, kind: str, doc_id: str) -> None:
+        await self.db[kind].delete_one({"_id": doc_id})
+
     async def save_read_model(self, kind: str, doc_id: str, version: int, fields: Document) -> None:
         """Upsert unless a newer version is already kept (events may arrive out of order)."""
         current = await self.db[kind].find_one({"_id": doc_id}, {"version": 1})
@@ -103,8 +110,34 @@ class MentoringStore:
             {"_id": doc_id}, {"$set": {**fields, "version": version}}, upsert=True
         )
 
+    async def sector_labels(self) -> dict[str, str]:
+        return {doc["_id"]: doc["name_vi"] async for doc in self.db[SECTORS].find({})}
+
+    async def save_user(self, user_id: str, fields: Document) -> None:
+        """Identity events carry no version: the latest delivered wins. A mentor's profile
+        follows the account's name and organization."""
+        await self.db[USERS].update_one({"_id": user_id}, {"$set": fields}, upsert=True)
+        await self.db[MENTORS].update_one(
+            {"_id": user_id, "erased": {"$ne": True}},
+            {"$set": {"full_name": fields.get("full_name")}},
+        )
+
     async def erase_person(self, user_id: str) -> None:
-        await self.db[MENTORS].update_many({"_id": user_id}, {"$set": {"bio": "", "erased": True}})
-        await self.db[REQUESTS].update_many({"founder_id": user_id}, {"$set": {"message": ""}})
-        await self.db[SESSIONS].update_many({"founder_id": user_id}, {"$set": {"comment": ""}})
+        """Personal data out, records kept (counts, hours and ratings stay for reports)."""
+        await self.db[MENTORS].update_many(
+            {"_id": user_id},
+            {
+                "$set": {"bio": "", "full_name": None, "active": False, "erased": True},
+                "$inc": {"version": 1},
+            },
+        )
+        await self.db[REQUESTS].update_many(
+            {"founder_id": user_id}, {"$set": {"message": ""}, "$inc": {"version": 1}}
+        )
+        await self.db[SESSIONS].update_many(
+            {"founder_id": user_id}, {"$set": {"comment": ""}, "$inc": {"version": 1}}
+        )
+        await self.db[SESSIONS].update_many(
+            {"mentor_id": user_id}, {"$set": {"notes": ""}, "$inc": {"version": 1}}
+        )
         await self.db[USERS].delete_one({"_id": user_id})

@@ -1,14 +1,28 @@
-"""Consultation Point use cases: mentor profiles, requests, matching, sessions, figures."""
+"""Consultation Point use cases: mentor profiles, requests, matching. Sessions, feedback and
+figures are in `sessions.py`; read models and personal data in `read_models.py`."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from services.mentoring import domain
-from services.mentoring.matching import MentorFacts, MentorTable, RequestFacts, assign, reasons
+from services.mentoring.aggregates import (
+    match_view,
+    mentor_view,
+    request_view,
+    staff_only,
+    utc,
+)
+from services.mentoring.matching import (
+    MentorFacts,
+    MentorTable,
+    RequestFacts,
+    assign,
+    reasons,
+    topic_key,
+)
+from services.mentoring.read_models import ReadModels
 from services.mentoring.repository import (
     MATCHES,
     MENTORS,
@@ -17,109 +31,38 @@ from services.mentoring.repository import (
     STARTUPS,
     USERS,
     Exists,
-    MentoringStore,
 )
-from shared.contracts.base import (
-    Actor,
-    Conflict,
-    Envelope,
-    Event,
-    Forbidden,
-    Invalid,
-    NotFound,
-    Role,
-    new_id,
-)
-from shared.contracts.events.identity import (
-    UserDeletionRequestedV1,
-    UserRegisteredV1,
-    UserUpdatedV1,
-)
+from services.mentoring.sessions import Sessions
+from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role, new_id
 from shared.contracts.events.mentoring import (
-    FeedbackRecordedV1,
     MatchAcceptedV1,
     MatchDeclinedV1,
     MatchProposedV1,
     MentorRegisteredV1,
     RequestOpenedV1,
-    SessionCompletedV1,
-    SessionScheduledV1,
 )
-from shared.contracts.events.registry import StartupSnapshot
 from shared.contracts.rpc.mentoring import (
     Availability,
     BatchResult,
-    Completion,
     ConsultationDraft,
     ConsultationPage,
     ConsultationView,
-    FeedbackDraft,
     MatchView,
     MentorChanges,
-    MentoringFigures,
     MentorPage,
     MentorProfile,
     MentorView,
-    SessionDraft,
-    SessionView,
     Suggestion,
     Suggestions,
 )
-from shared.infra.logging import current_correlation_id, get_logger
-from shared.infra.mongo import Document, OutboxRelay
+from shared.infra.mongo import Document
 
-log = get_logger(__name__)
 CLOSED_STARTUP = {"rejected", "closed"}
 
 
-def _staff_only(actor: Actor) -> None:
-    if not domain.is_staff(actor):
-        raise Forbidden("chỉ cán bộ Điểm tư vấn khởi nghiệp được làm việc này")
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-class Mentoring:
-    def __init__(
-        self,
-        store: MentoringStore,
-        outbox: OutboxRelay,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self.store = store
-        self.outbox = outbox
-        self.clock = clock
-
-    def _envelope(self, event: Event, aggregate_id: str) -> Envelope:
-        return Envelope.wrap(
-            event, aggregate_id=aggregate_id, correlation_id=current_correlation_id()
-        )
-
-    async def _create(self, kind: str, doc: Document, event: Event) -> Document:
-        await self.store.insert(kind, doc, [self._envelope(event, doc["_id"])])
-        await self.outbox.flush(kind, doc["_id"])
-        return await self._get(kind, doc["_id"])
-
-    async def _change(
-        self, kind: str, doc: Document, changes: Document, event: Event | None = None, **extra: Any
-    ) -> Document:
-        events = [self._envelope(event, doc["_id"])] if event else []
-        updated = await self.store.update(
-            kind, doc["_id"], doc["version"], changes, events, **extra
-        )
-        if updated is None:
-            raise Conflict("dữ liệu vừa được người khác sửa; hãy thử lại")
-        if events:
-            await self.outbox.flush(kind, doc["_id"])
-        return updated
-
-    async def _get(self, kind: str, doc_id: str) -> Document:
-        doc = await self.store.get(kind, doc_id)
-        if doc is None:
-            raise NotFound("không tìm thấy", kind=kind, id=doc_id)
-        return doc
+class Mentoring(Sessions, ReadModels):
+    """Mentor profiles, consultation requests and matching; sessions come from `Sessions`,
+    read models and personal data from `ReadModels`."""
 
     # --- mentors ---------------------------------------------------------------------------
 
@@ -139,6 +82,7 @@ class Mentoring:
         fields = profile.model_dump(mode="json", exclude={"user_id"})
         doc = {
             **fields,
+            **expertise_fields(fields["expertise"]),
             "_id": mentor_id,
             "full_name": user.get("full_name"),
             "organization": user.get("organization") or actor.organization,
@@ -152,7 +96,7 @@ class Mentoring:
         }
         event = MentorRegisteredV1(
             mentor_id=mentor_id,
-            expertise=tuple(profile.expertise),
+            expertise=tuple(doc["expertise"]),
             sectors=tuple(profile.sectors),
             monthly_capacity=profile.monthly_capacity,
             organization=doc["organization"],
@@ -173,9 +117,10 @@ class Mentoring:
         data = changes.model_dump(mode="json", exclude_unset=True)
         if data.pop("version") != doc["version"]:
             raise Conflict("hồ sơ đã được sửa; hãy tải lại", current_version=doc["version"])
-        return mentor_view(
-            await self._change(MENTORS, doc, {k: v for k, v in data.items() if v is not None})
-        )
+        changed = {k: v for k, v in data.items() if v is not None}
+        if "expertise" in changed:
+            changed.update(expertise_fields(changed["expertise"]))
+        return mentor_view(await self._change(MENTORS, doc, changed))
 
     async def set_availability(
         self, actor: Actor, mentor_id: str, availability: Availability
@@ -190,7 +135,7 @@ class Mentoring:
     ) -> MentorPage:
         query: Document = {"active": True}
         if topic:
-            query["expertise"] = topic
+            query["expertise_keys"] = topic_key(topic)
         docs, total = await self.store.find(
             MENTORS, query, skip=(page - 1) * page_size, limit=page_size
         )
@@ -270,26 +215,40 @@ class Mentoring:
         busy = await self.store.all(
             SESSIONS,
             {
+                "status": {"$in": ["scheduled", "completed"]},
                 "starts_at": {
                     "$gte": month_start,
                     "$lt": now + domain.LOOKAHEAD + (month_end - month_start),
-                }
+                },
             },
         )
+        # A seat is used by a session this month, and held by a proposal or by an accepted
+        # match whose first session is not booked yet.
         pending = await self.store.all(MATCHES, {"status": "proposed"})
+        accepted = await self.store.all(
+            MATCHES, {"status": "accepted", "answered_at": {"$gte": month_start}}
+        )
+        with_session = {
+            s["match_id"]
+            for s in await self.store.all(
+                SESSIONS, {"match_id": {"$in": [m["_id"] for m in accepted]}}
+            )
+        }
         used: Counter[str] = Counter(
-            s["mentor_id"] for s in busy if month_start <= _utc(s["starts_at"]) < month_end
+            s["mentor_id"] for s in busy if month_start <= utc(s["starts_at"]) < month_end
         )
         used.update(m["mentor_id"] for m in pending)
+        used.update(m["mentor_id"] for m in accepted if m["_id"] not in with_session)
         booked: dict[str, list[tuple[datetime, datetime]]] = defaultdict(list)
         for session in busy:
-            start = _utc(session["starts_at"])
+            start = utc(session["starts_at"])
             if now <= start < now + domain.LOOKAHEAD:
-                booked[session["mentor_id"]].append((start, _utc(session["ends_at"])))
+                booked[session["mentor_id"]].append((start, utc(session["ends_at"])))
         facts = [
             MentorFacts(
                 mentor_id=m["_id"],
-                topics=frozenset(m["expertise"]),
+                topics=frozenset(topic_key(t) for t in m["expertise"]),
+                topic_labels={topic_key(t): t for t in m["expertise"]},
                 sectors=frozenset(m.get("sectors", [])),
                 stages=frozenset(m.get("stages", [])),
                 languages=frozenset(m.get("languages", ["vi"])),
@@ -309,7 +268,7 @@ class Mentoring:
     def _facts(request: Document) -> RequestFacts:
         return RequestFacts(
             request_id=request["_id"],
-            topics=frozenset(request["topics"]),
+            topics=frozenset(topic_key(t) for t in request["topics"]),
             sector=request.get("sector"),
             stage=request.get("stage"),
             language=request.get("language", "vi"),
@@ -317,12 +276,13 @@ class Mentoring:
         )
 
     async def suggest(self, actor: Actor, request_id: str, limit: int) -> Suggestions:
-        _staff_only(actor)
+        staff_only(actor)
         request = await self._get(REQUESTS, request_id)
         facts = self._facts(request)
         table = await self.mentor_table()
+        labels = await self.store.sector_labels()
         items = [
-            Suggestion(mentor_id=m.mentor_id, score=score, reasons=reasons(m, facts))
+            Suggestion(mentor_id=m.mentor_id, score=score, reasons=reasons(m, facts, labels))
             for m, score in table.suggest(facts, limit)
         ]
         return Suggestions(request_id=request_id, items=items)
@@ -330,7 +290,7 @@ class Mentoring:
     async def propose(
         self, actor: Actor, request_id: str, mentor_id: str, score: float | None = None
     ) -> MatchView:
-        _staff_only(actor)
+        staff_only(actor)
         request = await self._get(REQUESTS, request_id)
         domain.check_open(request)
         if mentor_id in request.get("declined_mentors", []):
@@ -375,7 +335,7 @@ class Mentoring:
         return match_view(await self._create(MATCHES, match, event))
 
     async def batch(self, actor: Actor, request_ids: list[str] | None) -> BatchResult:
-        _staff_only(actor)
+        staff_only(actor)
         query: Document = {"status": "open"}
         if request_ids:
             query["_id"] = {"$in": request_ids}
@@ -425,172 +385,12 @@ class Mentoring:
                 REQUESTS,
                 request,
                 {"status": "open", "mentor_id": None, "match_id": None},
-                **{"$addToSet": {"declined_mentors": match["mentor_id"]}},
+                extra={"$addToSet": {"declined_mentors": match["mentor_id"]}},
             )
         return match_view(updated)
 
-    # --- sessions ---------------------------------------------------------------------------
 
-    async def schedule(self, actor: Actor, draft: SessionDraft) -> SessionView:
-        match = await self._get(MATCHES, draft.match_id)
-        if match["status"] != "accepted":
-            raise Conflict("chỉ đặt lịch cho cặp tư vấn đã được chấp nhận", status=match["status"])
-        if not (domain.is_staff(actor) or actor.id in (match["mentor_id"], match["founder_id"])):
-            raise Forbidden("chỉ chuyên gia hoặc nhà sáng lập của cặp tư vấn được đặt lịch")
-        now = self.clock()
-        domain.check_session_times(draft.starts_at, draft.ends_at, now)
-        mentor = await self._get(MENTORS, match["mentor_id"])
-        if not domain.within_slots(mentor.get("slots", []), draft.starts_at, draft.ends_at):
-            raise Invalid("ngoài lịch rảnh của chuyên gia", slots=mentor.get("slots", []))
-        for field, value, who in (
-            ("mentor_id", match["mentor_id"], "chuyên gia"),
-            ("startup_id", match["startup_id"], "dự án"),
-        ):
-            existing = await self.store.sessions_between(
-                field, value, draft.starts_at, draft.ends_at
-            )
-            if existing:
-                raise Conflict(f"{who} đã có buổi tư vấn trùng giờ", session_id=existing[0]["_id"])
-        # Serialise bookings per mentor: a concurrent booking loses on the mentor's version.
-        await self._change(MENTORS, mentor, {"last_booking_at": now})
-        session_id = new_id()
-        doc = {
-            "_id": session_id,
-            "match_id": match["_id"],
-            "mentor_id": match["mentor_id"],
-            "founder_id": match["founder_id"],
-            "startup_id": match["startup_id"],
-            "starts_at": draft.starts_at.astimezone(UTC),
-            "ends_at": draft.ends_at.astimezone(UTC),
-            "mode": draft.mode.value,
-            "status": "scheduled",
-            "scheduled_by": actor.id,
-            "version": 1,
-        }
-        event = SessionScheduledV1(
-            session_id=session_id,
-            match_id=match["_id"],
-            mentor_id=match["mentor_id"],
-            founder_id=match["founder_id"],
-            startup_name=match.get("startup_name", ""),
-            starts_at=draft.starts_at,
-            ends_at=draft.ends_at,
-            mode=draft.mode,
-        )
-        return session_view(await self._create(SESSIONS, doc, event))
-
-    async def complete(self, actor: Actor, session_id: str, completion: Completion) -> SessionView:
-        session = await self._get(SESSIONS, session_id)
-        if not (domain.is_staff(actor) or actor.id == session["mentor_id"]):
-            raise Forbidden("chỉ chuyên gia của buổi tư vấn ghi kết quả")
-        if session["status"] != "scheduled":
-            raise Conflict("buổi tư vấn đã được ghi kết quả", status=session["status"])
-        now = self.clock()
-        changes = {
-            "status": "completed",
-            "notes": completion.notes,
-            "duration_minutes": completion.duration_minutes,
-            "completed_at": now,
-        }
-        event = SessionCompletedV1(
-            session_id=session_id,
-            mentor_id=session["mentor_id"],
-            founder_id=session["founder_id"],
-            duration_minutes=completion.duration_minutes,
-            completed_at=now,
-        )
-        return session_view(await self._change(SESSIONS, session, changes, event))
-
-    async def feedback(self, actor: Actor, session_id: str, feedback: FeedbackDraft) -> SessionView:
-        session = await self._get(SESSIONS, session_id)
-        domain.check_founder_of(actor, session["founder_id"])
-        if session["status"] != "completed":
-            raise Conflict("chỉ đánh giá buổi tư vấn đã diễn ra", status=session["status"])
-        if session.get("rating") is not None:
-            raise Conflict("bạn đã đánh giá buổi tư vấn này")
-        event = FeedbackRecordedV1(
-            session_id=session_id,
-            mentor_id=session["mentor_id"],
-            founder_id=actor.id,
-            rating=feedback.rating,
-        )
-        changes = {"rating": feedback.rating, "comment": feedback.comment, "rated_at": self.clock()}
-        updated = await self._change(SESSIONS, session, changes, event)
-        mentor = await self._get(MENTORS, session["mentor_id"])
-        rating = {"$inc": {"version": 1, "rating_sum": feedback.rating, "rating_count": 1}}
-        await self._change(MENTORS, mentor, {"last_rated_at": self.clock()}, **rating)
-        return session_view(updated)
-
-    # --- figures, read models, personal data ------------------------------------------------
-
-    async def figures(self, start: datetime, end: datetime) -> MentoringFigures:
-        opened = await self.store.all(REQUESTS, {"opened_at": {"$gte": start, "$lt": end}})
-        matched = await self.store.all(
-            MATCHES, {"status": "accepted", "answered_at": {"$gte": start, "$lt": end}}
-        )
-        held = await self.store.all(
-            SESSIONS, {"status": "completed", "completed_at": {"$gte": start, "$lt": end}}
-        )
-        rated = await self.store.all(SESSIONS, {"rated_at": {"$gte": start, "$lt": end}})
-        topics: Counter[str] = Counter(t for r in opened for t in r["topics"])
-        return MentoringFigures(
-            requests=len(opened),
-            matched=len(matched),
-            sessions_held=len(held),
-            hours=round(sum(s["duration_minutes"] for s in held) / 60, 2),
-            average_rating=round(sum(s["rating"] for s in rated) / len(rated), 2)
-            if rated
-            else None,
-            by_topic=dict(topics),
-            by_ward=dict(Counter(r.get("ward") or "unknown" for r in opened)),
-            by_referral=dict(Counter(r["referred_by"] for r in opened)),
-        )
-
-    async def startup_seen(self, startup: StartupSnapshot) -> None:
-        fields = startup.model_dump(
-            mode="json", include={"owner_id", "name", "sector", "stage", "ward", "status", "needs"}
-        )
-        await self.store.save_read_model(STARTUPS, startup.startup_id, startup.version, fields)
-
-    async def user_seen(self, event: UserRegisteredV1 | UserUpdatedV1) -> None:
-        fields = {
-            "full_name": event.full_name,
-            "role": event.role.value,
-            "organization": event.organization,
-        }
-        await self.store.db[USERS].update_one({"_id": event.user_id}, {"$set": fields}, upsert=True)
-
-    async def erase_person(self, event: UserDeletionRequestedV1) -> None:
-        await self.store.erase_person(event.user_id)
-
-    async def personal_data(self, user_id: str) -> dict[str, Any]:
-        mentor = await self.store.get(MENTORS, user_id)
-        requests = await self.store.all(REQUESTS, {"founder_id": user_id})
-        sessions = await self.store.all(
-            SESSIONS, {"$or": [{"founder_id": user_id}, {"mentor_id": user_id}]}
-        )
-        return {
-            "mentor_profile": mentor_view(mentor).model_dump(mode="json") if mentor else None,
-            "consultation_requests": [request_view(r).model_dump(mode="json") for r in requests],
-            "sessions": [session_view(s).model_dump(mode="json") for s in sessions],
-        }
-
-
-def mentor_view(doc: Document) -> MentorView:
-    count = doc.get("rating_count", 0)
-    average = round(doc["rating_sum"] / count, 2) if count else None
-    return MentorView.model_validate(
-        {**doc, "id": doc["_id"], "rating_average": average, "rating_count": count}
-    )
-
-
-def request_view(doc: Document) -> ConsultationView:
-    return ConsultationView.model_validate({**doc, "id": doc["_id"]})
-
-
-def match_view(doc: Document) -> MatchView:
-    return MatchView.model_validate({**doc, "id": doc["_id"]})
-
-
-def session_view(doc: Document) -> SessionView:
-    return SessionView.model_validate({**doc, "id": doc["_id"]})
+def expertise_fields(expertise: list[str]) -> Document:
+    """The topics as written (duplicates dropped) and their keys, for the topic filter."""
+    unique = list(dict.fromkeys(expertise))
+    return {"expertise": unique, "expertise_keys": sorted({topic_key(t) for t in unique})}

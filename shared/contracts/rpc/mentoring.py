@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_
 
 from shared.contracts.base import Locale, RpcRequest
 from shared.contracts.events.mentoring import Mode, Referral
-from shared.contracts.events.registry import Stage
+from shared.contracts.events.registry import NEED_LABELS_VI, Need, Stage
 from shared.text import clean, fold
 
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -19,12 +19,24 @@ Code = Annotated[
 ]
 
 
+def _words(text: str) -> str:
+    return " ".join(fold(text).split())
+
+
+#: A need typed by its code or its Vietnamese name, with or without accents, is that need.
+NEED_BY_WORDS: dict[str, str] = {
+    **{_words(label): need.value for need, label in NEED_LABELS_VI.items()},
+    **{need.value: need.value for need in Need},
+}
+
+
 def _topic(value: str) -> str:
-    """Topics are the registry's needs or free tags, compared folded (`Pháp lý` = `phap ly`)."""
-    folded = " ".join(fold(clean(value)).split())
-    if not 2 <= len(folded) <= 40:
+    """A topic is one of the registry's needs (kept as its code) or a free tag (kept
+    lower-case NFC with its diacritics, compared accent-insensitively when matching)."""
+    text = clean(value).lower()
+    if not 2 <= len(text) <= 40:
         raise ValueError("mỗi chủ đề dài 2–40 ký tự")
-    return folded
+    return NEED_BY_WORDS.get(_words(text), text)
 
 
 Topic = Annotated[str, AfterValidator(_topic)]
@@ -216,7 +228,7 @@ class UpdateMentor(RpcRequest):
 
 
 class SetAvailability(RpcRequest):
-    subject = "rpc.mentoring.mentor.availability"
+    subject = "rpc.mentoring.availability.set"
 
     mentor_id: Id
     availability: Availability

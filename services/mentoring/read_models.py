@@ -1,0 +1,55 @@
+"""What mentoring learns from other services' events (startups, sectors, accounts) and
+what it holds about a person: the export and the erasure PDPL 91/2025 gives them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.mentoring.aggregates import Aggregates, mentor_view, request_view, session_view
+from services.mentoring.repository import MENTORS, REQUESTS, SECTORS, SESSIONS, STARTUPS
+from shared.contracts.events.identity import (
+    UserDeletionRequestedV1,
+    UserRegisteredV1,
+    UserUpdatedV1,
+)
+from shared.contracts.events.reference import SectorSavedV1
+from shared.contracts.events.registry import StartupSnapshot
+
+
+class ReadModels(Aggregates):
+    async def startup_seen(self, startup: StartupSnapshot) -> None:
+        fields = startup.model_dump(
+            mode="json", include={"owner_id", "name", "sector", "stage", "ward", "status", "needs"}
+        )
+        await self.store.save_read_model(STARTUPS, startup.startup_id, startup.version, fields)
+
+    async def sector_seen(self, event: SectorSavedV1) -> None:
+        await self.store.save_read_model(
+            SECTORS, event.code, event.version, {"name_vi": event.name_vi}
+        )
+
+    async def user_seen(self, event: UserRegisteredV1 | UserUpdatedV1) -> None:
+        fields = {
+            "full_name": event.full_name,
+            "role": event.role.value,
+            "organization": event.organization,
+        }
+        await self.store.save_user(event.user_id, fields)
+
+    async def erase_person(self, event: UserDeletionRequestedV1) -> None:
+        """Erase what identifies the person or what they wrote (a mentor's name and bio, a
+        founder's request messages and comments, a mentor's session notes); the records
+        stay, so the district's counts, hours and ratings do not change."""
+        await self.store.erase_person(event.user_id)
+
+    async def personal_data(self, user_id: str) -> dict[str, Any]:
+        mentor = await self.store.get(MENTORS, user_id)
+        requests = await self.store.all(REQUESTS, {"founder_id": user_id})
+        sessions = await self.store.all(
+            SESSIONS, {"$or": [{"founder_id": user_id}, {"mentor_id": user_id}]}
+        )
+        return {
+            "mentor_profile": mentor_view(mentor).model_dump(mode="json") if mentor else None,
+            "consultation_requests": [request_view(r).model_dump(mode="json") for r in requests],
+            "sessions": [session_view(s).model_dump(mode="json") for s in sessions],
+        }
