@@ -7,6 +7,7 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from datetime import datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +18,7 @@ from services.gateway.reports import HCMC
 from services.mentoring.app import build_app as build_mentoring
 from services.registry.app import build_app as build_registry
 from shared.infra.settings import Settings
+from shared.infra.testing import eventually
 from tests.integration.conftest import bearer, login, running_service
 from tests.integration.test_registry import create, founder, staff, wait_ready
 
@@ -40,6 +42,17 @@ async def world(settings: Settings, api: httpx.AsyncClient) -> AsyncIterator[htt
         await create(api, owner, name="Ba", ward="an-nhon", sector="education", women_led=True)
         for startup in (a, b):
             await api.post(f"{API}/startups/{startup['id']}/verify", headers=checker)
+        headers = await admin(api)
+
+        async def counted() -> dict[str, Any]:
+            response = await api.get(
+                f"{API}/reports/district", params={"period": this_month()}, headers=headers
+            )
+            report: dict[str, Any] = response.json()
+            return report
+
+        # the registry sums its own events into daily figures a moment after each change
+        await eventually(counted, until=lambda r: (r.get("startups") or {}).get("verified") == 2)
         yield api
 
 
@@ -131,6 +144,13 @@ async def test_locked_versions_and_drift(world: httpx.AsyncClient) -> None:
         ).json()
         return report
 
+    async def live_registered() -> int:
+        response = await world.get(
+            f"{API}/reports/district", params={**period, "live": "true"}, headers=headers
+        )
+        return int(response.json()["startups"]["registered"])
+
+    await eventually(live_registered, until=lambda n: n == 4)
     frozen = await current()
     assert frozen["startups"]["registered"] == 3  # type: ignore[index]
     assert frozen["drifted_sections"] == ["startups"]
