@@ -7,7 +7,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from services.mentoring.matching import topic_key
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, Role
+from shared.contracts.events.mentoring import (
+    FeedbackRecordedV1,
+    MatchAcceptedV1,
+    RequestOpenedV1,
+    SessionCompletedV1,
+)
 
 HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
 STAFF = frozenset({Role.ASSOCIATION_STAFF, Role.ADMIN})
@@ -123,3 +130,48 @@ def check_founder_of(actor: Actor, founder_id: str) -> None:
 def check_open(request: dict[str, Any]) -> None:
     if request["status"] != "open":
         raise Conflict("yêu cầu tư vấn không còn mở", status=request["status"])
+
+
+# --- figures for the district report ---------------------------------------------------
+
+
+def local_day(moment: datetime) -> str:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(HCMC).date().isoformat()
+
+
+def local_days(start: datetime, end: datetime) -> tuple[str, str]:
+    """The local days an interval touches, as [first, before); day-aligned periods map exactly."""
+    last = date.fromisoformat(local_day(end - timedelta(microseconds=1)))
+    return local_day(start), (last + timedelta(days=1)).isoformat()
+
+
+def _field(text: str) -> str:
+    """A figure key usable as a MongoDB field name."""
+    return text.replace(".", " ").replace("$", " ").strip() or "unknown"
+
+
+def figure_increments(
+    event: object, at: datetime
+) -> tuple[dict[str, int], dict[str, str], datetime]:
+    """What one mentoring event adds to its day's figures, the display names of topics it
+    counts, and the moment it counts for."""
+    if isinstance(event, RequestOpenedV1):
+        increments = {
+            "requests": 1,
+            f"by_ward.{_field(event.ward or 'unknown')}": 1,
+            f"by_referral.{_field(event.referred_by.value)}": 1,
+        }
+        names = {}
+        for topic in event.topics:
+            key = _field(topic_key(topic))
+            increments[f"by_topic.{key}"] = increments.get(f"by_topic.{key}", 0) + 1
+            names[f"topic_names.{key}"] = topic
+        return increments, names, event.opened_at
+    if isinstance(event, MatchAcceptedV1):
+        return {"matched": 1}, {}, at
+    if isinstance(event, SessionCompletedV1):
+        return {"sessions_held": 1, "minutes": event.duration_minutes}, {}, event.completed_at
+    if isinstance(event, FeedbackRecordedV1):
+        return {"rating_sum": event.rating, "rating_count": 1}, {}, at
+    return {}, {}, at

@@ -20,7 +20,7 @@ from shared.contracts.events.registry import (
     StartupStatusChangedV1,
     StartupUpdatedV1,
 )
-from shared.contracts.streams import IDENTITY, REGISTRY
+from shared.contracts.streams import IDENTITY, MENTORING, REGISTRY
 from shared.infra.broker import consumer_options
 from shared.infra.mongo import ProcessedEvents
 from shared.infra.settings import Settings
@@ -38,6 +38,7 @@ REACTIONS: dict[type[Event], Effect] = {
     SectorSavedV1: lambda m, e: m.sector_seen(e),  # type: ignore[arg-type]
 }
 CONSUMERS = ((REGISTRY, "mentoring-registry"), (IDENTITY, "mentoring-identity"))
+FIGURES_CONSUMER = "mentoring-figures"
 
 
 def register_handlers(
@@ -68,3 +69,14 @@ def register_handlers(
         broker.subscriber(
             stream.subjects[0], **consumer_options(settings, stream=stream, durable=durable)
         )(consumer(durable))
+
+    @broker.subscriber(
+        "mentoring.>", **consumer_options(settings, stream=MENTORING, durable=FIGURES_CONSUMER)
+    )
+    async def on_own_event(envelope: Envelope) -> None:
+        """Mentoring's own events, summed into daily figures for the district report."""
+
+        async def count() -> None:
+            await mentoring().count_event(envelope)
+
+        await processed().once(FIGURES_CONSUMER, envelope, count)

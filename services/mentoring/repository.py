@@ -16,6 +16,7 @@ MATCHES = "matches"
 SESSIONS = "sessions"
 STARTUPS = "startups"
 USERS = "users"
+DAILY_FIGURES = "daily_figures"
 SECTORS = "sectors"
 AGGREGATES = (MENTORS, REQUESTS, MATCHES, SESSIONS)
 HIDDEN = {OUTBOX_FIELD: 0}
@@ -100,6 +101,17 @@ class MentoringStore:
 
     async def delete(self, kind: str, doc_id: str) -> None:
         await self.db[kind].delete_one({"_id": doc_id})
+
+    async def add_to_day(self, day: str, increments: Document, names: Document) -> None:
+        update: Document = {"$inc": increments}
+        if names:
+            update["$set"] = names
+        await self.db[DAILY_FIGURES].update_one({"_id": day}, update, upsert=True)
+
+    async def days(self, first: str, before: str) -> list[Document]:
+        """Daily buckets with first <= day < before (ISO dates sort as text)."""
+        cursor = self.db[DAILY_FIGURES].find({"_id": {"$gte": first, "$lt": before}})
+        return [doc async for doc in cursor]
 
     async def save_read_model(self, kind: str, doc_id: str, version: int, fields: Document) -> None:
         """Upsert unless a newer version is already kept (events may arrive out of order)."""

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
 
 from services.mentoring import domain
 from services.mentoring.aggregates import Aggregates, session_view
-from services.mentoring.matching import topic_key
-from services.mentoring.repository import MATCHES, MENTORS, REQUESTS, SESSIONS
-from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, new_id
+from services.mentoring.repository import MATCHES, MENTORS, SESSIONS
+from shared.contracts.base import Actor, Conflict, Envelope, Forbidden, Invalid, new_id
 from shared.contracts.events.mentoring import (
     FeedbackRecordedV1,
     SessionCompletedV1,
@@ -119,32 +118,37 @@ class Sessions(Aggregates):
 
     # --- figures, read models, personal data ------------------------------------------------
 
+    async def count_event(self, envelope: Envelope) -> None:
+        """Add one of mentoring's own events to its local day's figures."""
+        event = envelope.event()
+        increments, names, at = domain.figure_increments(event, envelope.time)
+        if increments:
+            await self.store.add_to_day(domain.local_day(at), increments, names)
+
     async def figures(self, start: datetime, end: datetime) -> MentoringFigures:
-        opened = await self.store.all(REQUESTS, {"opened_at": {"$gte": start, "$lt": end}})
-        matched = await self.store.all(
-            MATCHES, {"status": "accepted", "answered_at": {"$gte": start, "$lt": end}}
-        )
-        held = await self.store.all(
-            SESSIONS, {"status": "completed", "completed_at": {"$gte": start, "$lt": end}}
-        )
-        rated = await self.store.all(SESSIONS, {"rated_at": {"$gte": start, "$lt": end}})
-        # "hợp đồng" and "hop dong" count as one topic, named with its accents when known
-        topics: Counter[str] = Counter()
-        names: dict[str, str] = {}
-        for topic in (t for r in opened for t in r["topics"]):
-            key = topic_key(topic)
-            topics[key] += 1
-            if names.get(key, key) == key:
-                names[key] = topic
+        """Summed from daily buckets: a year is 365 small reads however many sessions."""
+        first, before = domain.local_days(start, end)
+        totals: dict[str, Any] = {}
+        topic_names: dict[str, str] = {}
+        for day in await self.store.days(first, before):
+            topic_names.update(day.get("topic_names") or {})
+            for key, value in day.items():
+                if key in ("_id", "topic_names"):
+                    continue
+                if isinstance(value, dict):
+                    bucket = totals.setdefault(key, {})
+                    for name, count in value.items():
+                        bucket[name] = bucket.get(name, 0) + count
+                else:
+                    totals[key] = totals.get(key, 0) + value
+        ratings = totals.get("rating_count", 0)
         return MentoringFigures(
-            requests=len(opened),
-            matched=len(matched),
-            sessions_held=len(held),
-            hours=round(sum(s["duration_minutes"] for s in held) / 60, 2),
-            average_rating=round(sum(s["rating"] for s in rated) / len(rated), 2)
-            if rated
-            else None,
-            by_topic={names[key]: count for key, count in topics.items()},
-            by_ward=dict(Counter(r.get("ward") or "unknown" for r in opened)),
-            by_referral=dict(Counter(r["referred_by"] for r in opened)),
+            requests=totals.get("requests", 0),
+            matched=totals.get("matched", 0),
+            sessions_held=totals.get("sessions_held", 0),
+            hours=round(totals.get("minutes", 0) / 60, 2),
+            average_rating=round(totals["rating_sum"] / ratings, 2) if ratings else None,
+            by_topic={topic_names.get(k, k): v for k, v in (totals.get("by_topic") or {}).items()},
+            by_ward=dict(totals.get("by_ward") or {}),
+            by_referral=dict(totals.get("by_referral") or {}),
         )

@@ -1,0 +1,124 @@
+"""The figures behind a year's district report at scale (a benchmark, not a test).
+
+Registry and mentoring keep daily buckets of their own events; a report sums the
+buckets of its period. This builds a year of buckets from 100,000 startup registrations
+and 50,000 completed, rated sessions with the services' own increment rules, then times
+each service's figures use case on the embedded store."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+
+from pymongo_async_mock import AsyncMongoMockClient
+
+from services.mentoring import domain as mentoring_rules
+from services.mentoring.repository import MentoringStore
+from services.mentoring.service import Mentoring
+from services.registry import domain as registry_rules
+from services.registry.repository import StartupStore
+from services.registry.service import Registry
+from shared.contracts.events.mentoring import FeedbackRecordedV1, SessionCompletedV1
+from shared.contracts.events.registry import (
+    Stage,
+    StartupRegisteredV1,
+    StartupSnapshot,
+    StartupStatus,
+    Visibility,
+)
+
+YEAR = datetime(2026, 1, 1, tzinfo=UTC)
+WARDS = ["hanh-thong", "an-nhon", "go-vap", "an-hoi-dong", "thong-tay-hoi", "an-hoi-tay"]
+
+
+def moment() -> datetime:
+    return YEAR + timedelta(minutes=random.randint(0, 365 * 24 * 60 - 1))
+
+
+def nested(flat: dict[str, int]) -> dict[str, object]:
+    doc: dict[str, object] = {}
+    for key, value in flat.items():
+        head, _, tail = key.partition(".")
+        if tail:
+            bucket = doc.setdefault(head, {})
+            assert isinstance(bucket, dict)
+            bucket[tail] = bucket.get(tail, 0) + value
+        else:
+            doc[head] = int(doc.get(head, 0)) + value  # type: ignore[call-overload]
+    return doc
+
+
+async def registry_year(count: int) -> float:
+    days: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for n in range(count):
+        at = moment()
+        snapshot = StartupSnapshot(
+            startup_id=f"s{n}",
+            owner_id="o",
+            name="x",
+            sector=random.choice(["food", "education", "software"]),
+            stage=random.choice(list(Stage)),
+            ward=random.choice(WARDS),
+            status=StartupStatus.SUBMITTED,
+            visibility=Visibility.PUBLIC,
+            women_led=random.random() < 0.4,
+            youth_led=random.random() < 0.5,
+            registered_at=at,
+            version=1,
+        )
+        event = StartupRegisteredV1(startup=snapshot, actor_id="o")
+        for key, value in registry_rules.figure_increments(event).items():
+            days[at.date().isoformat()][key] += value
+    db = AsyncMongoMockClient()["bench_registry"]
+    await db.daily_figures.insert_many([{"_id": day, **nested(v)} for day, v in days.items()])
+    registry = Registry(StartupStore(db), outbox=None)  # type: ignore[arg-type]
+    started = time.perf_counter()
+    figures = await registry.figures(YEAR, YEAR.replace(year=2027))
+    elapsed = time.perf_counter() - started
+    assert figures.registered == count
+    return elapsed
+
+
+async def mentoring_year(count: int) -> float:
+    days: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for n in range(count):
+        at = moment()
+        for event in (
+            SessionCompletedV1(
+                session_id=f"x{n}",
+                mentor_id="m",
+                founder_id="f",
+                duration_minutes=60,
+                completed_at=at,
+            ),
+            FeedbackRecordedV1(session_id=f"x{n}", mentor_id="m", founder_id="f", rating=4),
+        ):
+            increments, _, when = mentoring_rules.figure_increments(event, at)
+            for key, value in increments.items():
+                days[mentoring_rules.local_day(when)][key] += value
+    db = AsyncMongoMockClient()["bench_mentoring"]
+    await db.daily_figures.insert_many([{"_id": day, **nested(v)} for day, v in days.items()])
+    mentoring = Mentoring(MentoringStore(db), outbox=None)  # type: ignore[arg-type]
+    started = time.perf_counter()
+    figures = await mentoring.figures(YEAR, YEAR.replace(year=2027))
+    elapsed = time.perf_counter() - started
+    assert figures.sessions_held == count
+    return elapsed
+
+
+async def main() -> None:
+    random.seed(5)
+    registry = await registry_year(100_000)
+    mentoring = await mentoring_year(50_000)
+    print(f"registry figures, a year of 100,000 startups: {registry * 1000:.0f} ms")
+    print(f"mentoring figures, a year of 50,000 sessions: {mentoring * 1000:.0f} ms")
+    print(
+        f"(the gateway asks the services concurrently; {date(2026, 12, 31) - date(2026, 1, 1)} of buckets)"
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
