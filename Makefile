@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/events.py
 	$(BIN)/python bench/registry_search.py
 	$(BIN)/python bench/matching.py
+	$(BIN)/python bench/reports.py
 
 clean:
 	rm -rf $(VENV) .data .pytest_cache .mypy_cache .ruff_cache
