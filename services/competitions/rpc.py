@@ -36,6 +36,9 @@ def register_rpc(
     async def publish(r: c.PublishCompetition) -> c.CompetitionView:
         return await competitions().publish(_actor(r.actor), r.competition_id)
 
+    async def archive(r: c.ArchiveCompetition) -> c.CompetitionView:
+        return await competitions().archive(_actor(r.actor), r.competition_id)
+
     async def get(r: c.GetCompetition) -> c.CompetitionView:
         return await competitions().get(r.actor, r.competition_id)
 
@@ -120,6 +123,7 @@ def register_rpc(
     handlers: list[tuple[type[RpcRequest], Callable[[Any], Awaitable[BaseModel]]]] = [
         (c.CreateCompetition, create),
         (c.PublishCompetition, publish),
+        (c.ArchiveCompetition, archive),
         (c.GetCompetition, get),
         (c.ListCompetitions, list_competitions),
         (c.SubmitEntry, submit_entry),

@@ -108,6 +108,13 @@ class Competitions(Judging):
         saved = await self._save(doc, changes, [envelope(event, competition_id)])
         return await self._view(saved, actor)
 
+    async def archive(self, actor: Actor, competition_id: str) -> CompetitionView:
+        doc = await self._competition(competition_id, actor)
+        domain.check_manager(actor, doc)
+        domain.check_status(doc, S.RESULTS_PUBLISHED)
+        changes = {"status": S.ARCHIVED.value, "archived_at": self.clock()}
+        return await self._view(await self._save(doc, changes, []), actor)
+
     async def get(self, actor: Actor | None, competition_id: str) -> CompetitionView:
         doc = await self._competition(competition_id, actor)
         doc = await self.start_if_due(doc)

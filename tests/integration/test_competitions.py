@@ -383,6 +383,14 @@ async def test_school_contest_from_entries_to_published_results(capi: httpx.Asyn
     assert (await api.get(f"{API}/judging/assignments", headers=j_youth.headers)).json()[
         "total"
     ] == 0
+    # archived: off the active lists, results still public
+    early = await api.post(f"{API}/competitions/{cid}/archive", headers=j_youth.headers)
+    assert early.status_code == 403
+    archived = await api.post(f"{API}/competitions/{cid}/archive", headers=organizer.headers)
+    assert archived.json()["status"] == "archived"
+    assert (await api.get(f"{API}/competitions/{cid}/results")).status_code == 200
+    again = await api.post(f"{API}/competitions/{cid}/archive", headers=organizer.headers)
+    assert again.status_code in (409, 422)
 
 
 def startup_event(owner: User, *, youth_led: bool, ward: str = "go-vap") -> tuple[str, Envelope]:

@@ -11,6 +11,7 @@ from services.gateway.deps import Rpc
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import CompetitionKind, CompetitionStatus
 from shared.contracts.rpc.competitions import (
+    ArchiveCompetition,
     AssignJudge,
     AssignmentPage,
     CompetitionFields,
@@ -48,6 +49,7 @@ access = table(
         "GET /competitions": ANYONE,
         "GET /competitions/{competition_id}": ANYONE,
         "POST /competitions/{competition_id}/publish": ORGANIZER,
+        "POST /competitions/{competition_id}/archive": ORGANIZER,
         "POST /competitions/{competition_id}/entries": roles(Role.FOUNDER, Role.SCHOOL_ADVISOR),
         "GET /competitions/{competition_id}/entries": SIGNED_IN,
         "POST /competitions/{competition_id}/judges": ORGANIZER,
@@ -76,6 +78,12 @@ async def create_competition(body: CompetitionFields, rpc: Rpc) -> CompetitionVi
 @router.post("/competitions/{competition_id}/publish", response_model=CompetitionView)
 async def publish_competition(competition_id: CompetitionId, rpc: Rpc) -> CompetitionView:
     return await rpc.call(PublishCompetition(competition_id=competition_id), CompetitionView)
+
+
+@router.post("/competitions/{competition_id}/archive", response_model=CompetitionView)
+async def archive_competition(competition_id: CompetitionId, rpc: Rpc) -> CompetitionView:
+    """After the results: the competition leaves the active lists; results stay public."""
+    return await rpc.call(ArchiveCompetition(competition_id=competition_id), CompetitionView)
 
 
 @router.get("/competitions", response_model=CompetitionPage)

@@ -258,6 +258,14 @@ class PublishCompetition(RpcRequest):
     competition_id: Id
 
 
+class ArchiveCompetition(RpcRequest):
+    """Close a competition whose results are published; its results stay readable."""
+
+    subject = "rpc.competitions.competition.archive"
+
+    competition_id: Id
+
+
 class GetCompetition(RpcRequest):
     subject = "rpc.competitions.competition.get"
 
