@@ -14,7 +14,7 @@ from services.competitions.initiatives_service import Initiatives
 from services.competitions.read_models import ReadModels
 from services.competitions.repository import INDEXES, OUTBOXED, CompetitionStore
 from services.competitions.rpc import register_rpc
-from services.competitions.service import TICK_SECONDS, Competitions
+from services.competitions.service import Competitions
 from shared.infra.broker import make_broker
 from shared.infra.mongo import ProcessedEvents
 from shared.infra.runtime import Late, ServiceContext, build_service_app
@@ -35,12 +35,14 @@ def build_app(settings: Settings) -> FastStream:
         store = CompetitionStore(context.db)
         use_cases = competitions.set(Competitions(store, context.outbox))
         clubs.set(Clubs(store, context.outbox))
-        initiatives.set(Initiatives(store, context.outbox))
+        initiatives.set(Initiatives(store, context.outbox, scopes=settings.initiative_scopes))
         models.set(ReadModels(store))
         processed.set(context.processed)
         # Judging begins by itself at each entry deadline, found again after a restart.
         stop = asyncio.Event()
-        context.tasks.append(asyncio.create_task(use_cases.run(TICK_SECONDS, stop)))
+        context.tasks.append(
+            asyncio.create_task(use_cases.run(settings.judging_tick_seconds, stop))
+        )
         return {}
 
     async def personal_data(user_id: str) -> dict[str, Any]:

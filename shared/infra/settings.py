@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = Field(10.0, gt=0)
     notification_tick_seconds: float = Field(1.0, gt=0)
+    judging_tick_seconds: float = Field(1.0, gt=0)
+    # Scopes of influence an initiative may be recognised with (configuration, DESIGN §11).
+    initiative_scopes: list[str] = Field(
+        default_factory=lambda: ["unit", "ward", "city", "national"], min_length=1
+    )
 
     jwt_secret: str | None = None
     jwt_issuer: str = "innohub"
