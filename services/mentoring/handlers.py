@@ -8,11 +8,17 @@ from collections.abc import Awaitable, Callable
 from faststream.nats import NatsBroker
 
 from services.mentoring.service import Mentoring
-from shared.contracts.base import Envelope, Event, UnknownEventType
+from shared.contracts.base import Envelope, Event
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
     UserRegisteredV1,
     UserUpdatedV1,
+)
+from shared.contracts.events.mentoring import (
+    FeedbackRecordedV1,
+    MatchAcceptedV1,
+    RequestOpenedV1,
+    SessionCompletedV1,
 )
 from shared.contracts.events.reference import SectorSavedV1
 from shared.contracts.events.registry import (
@@ -23,22 +29,24 @@ from shared.contracts.events.registry import (
 from shared.contracts.streams import IDENTITY, MENTORING, REGISTRY
 from shared.infra.broker import consumer_options
 from shared.infra.mongo import ProcessedEvents
+from shared.infra.runtime import Reaction, event_handler
 from shared.infra.settings import Settings
 
-Effect = Callable[[Mentoring, Event], Awaitable[None]]
-
-# One line per event kind mentoring learns from; anything else on the streams is skipped.
-REACTIONS: dict[type[Event], Effect] = {
-    StartupRegisteredV1: lambda m, e: m.startup_seen(e.startup),  # type: ignore[attr-defined]
-    StartupUpdatedV1: lambda m, e: m.startup_seen(e.startup),  # type: ignore[attr-defined]
-    StartupStatusChangedV1: lambda m, e: m.startup_seen(e.startup),  # type: ignore[attr-defined]
-    UserRegisteredV1: lambda m, e: m.user_seen(e),  # type: ignore[arg-type]
-    UserUpdatedV1: lambda m, e: m.user_seen(e),  # type: ignore[arg-type]
-    UserDeletionRequestedV1: lambda m, e: m.erase_person(e),  # type: ignore[arg-type]
-    SectorSavedV1: lambda m, e: m.sector_seen(e),  # type: ignore[arg-type]
-}
 CONSUMERS = ((REGISTRY, "mentoring-registry"), (IDENTITY, "mentoring-identity"))
 FIGURES_CONSUMER = "mentoring-figures"
+
+
+def reactions(m: Callable[[], Mentoring]) -> dict[type[Event], Reaction]:
+    """One line per event kind mentoring learns from; anything else is skipped."""
+    return {
+        StartupRegisteredV1: lambda env, e: m().startup_seen(e.startup),
+        StartupUpdatedV1: lambda env, e: m().startup_seen(e.startup),
+        StartupStatusChangedV1: lambda env, e: m().startup_seen(e.startup),
+        UserRegisteredV1: lambda env, e: m().user_seen(e),
+        UserUpdatedV1: lambda env, e: m().user_seen(e),
+        UserDeletionRequestedV1: lambda env, e: m().erase_person(e),
+        SectorSavedV1: lambda env, e: m().sector_seen(e),
+    }
 
 
 def register_handlers(
@@ -47,36 +55,20 @@ def register_handlers(
     mentoring: Callable[[], Mentoring],
     processed: Callable[[], ProcessedEvents],
 ) -> None:
-    def consumer(durable: str) -> Callable[[Envelope], Awaitable[None]]:
-        async def on_event(envelope: Envelope) -> None:
-            try:
-                event = envelope.event()
-            except UnknownEventType:
-                return
-            react = REACTIONS.get(type(event))
-            if react is None:
-                return
-
-            async def apply() -> None:
-                await react(mentoring(), event)
-
-            await processed().once(durable, envelope, apply)
-
-        on_event.__name__ = f"on_{durable.replace('-', '_')}"
-        return on_event
-
+    reacting = reactions(mentoring)
     for stream, durable in CONSUMERS:
         broker.subscriber(
             stream.subjects[0], **consumer_options(settings, stream=stream, durable=durable)
-        )(consumer(durable))
+        )(event_handler(durable, reacting, processed))
 
-    @broker.subscriber(
+    # Mentoring's own events, summed into daily figures for the district report.
+    def count(envelope: Envelope, _: object) -> Awaitable[None]:
+        return mentoring().count_event(envelope)
+
+    counted: dict[type[Event], Reaction] = {
+        kind: count
+        for kind in (RequestOpenedV1, MatchAcceptedV1, SessionCompletedV1, FeedbackRecordedV1)
+    }
+    broker.subscriber(
         "mentoring.>", **consumer_options(settings, stream=MENTORING, durable=FIGURES_CONSUMER)
-    )
-    async def on_own_event(envelope: Envelope) -> None:
-        """Mentoring's own events, summed into daily figures for the district report."""
-
-        async def count() -> None:
-            await mentoring().count_event(envelope)
-
-        await processed().once(FIGURES_CONSUMER, envelope, count)
+    )(event_handler(FIGURES_CONSUMER, counted, processed))

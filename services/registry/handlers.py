@@ -1,29 +1,43 @@
-"""Event consumers (thin): the read models the registry keeps from identity events."""
+"""Event consumers (thin): read models from identity events, and daily figures from the
+registry's own events."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from faststream.nats import NatsBroker
 
 from services.registry.service import Registry
-from shared.contracts.base import Envelope, UnknownEventType
+from shared.contracts.base import Envelope, Event
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
     UserRegisteredV1,
     UserUpdatedV1,
 )
 from shared.contracts.events.reference import SectorSavedV1, WardSavedV1
+from shared.contracts.events.registry import StartupRegisteredV1, StartupStatusChangedV1
 from shared.contracts.streams import IDENTITY, REGISTRY
 from shared.infra.broker import consumer_options
-from shared.infra.logging import get_logger
 from shared.infra.mongo import ProcessedEvents
+from shared.infra.runtime import Reaction, event_handler
 from shared.infra.settings import Settings
-
-log = get_logger(__name__)
 
 IDENTITY_CONSUMER = "registry-identity"
 FIGURES_CONSUMER = "registry-figures"
+
+
+def _contact(event: UserRegisteredV1 | UserUpdatedV1) -> dict[str, str]:
+    return {"full_name": event.full_name, "email": event.email, "role": event.role.value}
+
+
+def reactions(r: Callable[[], Registry]) -> dict[type[Event], Reaction]:
+    return {
+        WardSavedV1: lambda env, e: r().ward_saved(e),
+        SectorSavedV1: lambda env, e: r().sector_saved(e),
+        UserRegisteredV1: lambda env, e: r().contact_saved(e.user_id, _contact(e)),
+        UserUpdatedV1: lambda env, e: r().contact_saved(e.user_id, _contact(e)),
+        UserDeletionRequestedV1: lambda env, e: r().erase_person(e),
+    }
 
 
 def register_handlers(
@@ -32,39 +46,18 @@ def register_handlers(
     registry: Callable[[], Registry],
     processed: Callable[[], ProcessedEvents],
 ) -> None:
-    @broker.subscriber(
+    broker.subscriber(
         "identity.>", **consumer_options(settings, stream=IDENTITY, durable=IDENTITY_CONSUMER)
-    )
-    async def on_identity_event(envelope: Envelope) -> None:
-        try:
-            event = envelope.event()
-        except UnknownEventType:
-            return
-        use_cases = registry()
-        if isinstance(event, WardSavedV1):
-            effect = use_cases.ward_saved(event)
-        elif isinstance(event, SectorSavedV1):
-            effect = use_cases.sector_saved(event)
-        elif isinstance(event, UserRegisteredV1 | UserUpdatedV1):
-            fields = {"full_name": event.full_name, "email": event.email, "role": event.role.value}
-            effect = use_cases.contact_saved(event.user_id, fields)
-        elif isinstance(event, UserDeletionRequestedV1):
-            effect = use_cases.erase_person(event)
-        else:
-            return
+    )(event_handler(IDENTITY_CONSUMER, reactions(registry), processed))
 
-        async def apply() -> None:
-            await effect
+    # The registry's own events, summed into daily figures for the district report.
+    def count(envelope: Envelope, _: object) -> Awaitable[None]:
+        return registry().count_event(envelope)
 
-        await processed().once(IDENTITY_CONSUMER, envelope, apply)
-
-    @broker.subscriber(
+    counted: dict[type[Event], Reaction] = {
+        StartupRegisteredV1: count,
+        StartupStatusChangedV1: count,
+    }
+    broker.subscriber(
         "registry.>", **consumer_options(settings, stream=REGISTRY, durable=FIGURES_CONSUMER)
-    )
-    async def on_own_event(envelope: Envelope) -> None:
-        """The registry's own events, summed into daily figures for the district report."""
-
-        async def count() -> None:
-            await registry().count_event(envelope)
-
-        await processed().once(FIGURES_CONSUMER, envelope, count)
+    )(event_handler(FIGURES_CONSUMER, counted, processed))

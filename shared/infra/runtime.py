@@ -20,7 +20,7 @@ from faststream.nats.prometheus import NatsPrometheusMiddleware
 from prometheus_client import CollectorRegistry, start_http_server
 from pymongo import AsyncMongoClient, IndexModel
 
-from shared.contracts.base import Forbidden, Role
+from shared.contracts.base import Envelope, Event, Forbidden, Role, UnknownEventType
 from shared.contracts.rpc.common import (
     ExportPersonalData,
     PersonalData,
@@ -81,6 +81,35 @@ class Late(Generic[T]):
 
 
 PersonalDataExport = Callable[[str], Awaitable[dict[str, Any]]]
+
+
+Reaction = Callable[[Envelope, Any], Awaitable[object]]
+
+
+def event_handler(
+    durable: str,
+    reactions: Mapping[type[Event], Reaction],
+    processed: Callable[[], ProcessedEvents],
+) -> Callable[[Envelope], Awaitable[None]]:
+    """The body of a consumer: decode the envelope, skip the kinds this consumer does not
+    react to (and unknown ones), run the reaction once per event id."""
+
+    async def on_event(envelope: Envelope) -> None:
+        try:
+            event = envelope.event()
+        except UnknownEventType:
+            return
+        react = reactions.get(type(event))
+        if react is None:
+            return
+
+        async def effect() -> None:
+            await react(envelope, event)
+
+        await processed().once(durable, envelope, effect)
+
+    on_event.__name__ = f"on_{durable.replace('-', '_')}"
+    return on_event
 
 
 def instance_name() -> str:
