@@ -52,7 +52,6 @@ from shared.text import fold
 
 log = get_logger(__name__)
 S = CompetitionStatus
-TICK_SECONDS = 1.0
 
 
 class Competitions(Judging):
