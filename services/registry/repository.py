@@ -21,6 +21,10 @@ INDEXES = {
             [("owner_id", ASCENDING), ("name_key", ASCENDING)], unique=True, name="owner_name"
         ),
         IndexModel([("tax_code", ASCENDING)], unique=True, sparse=True, name="tax_code_unique"),
+        # The caller's scoped Idempotency-Key: a retried registration finds what it made.
+        IndexModel(
+            [("request_key", ASCENDING)], unique=True, sparse=True, name="request_key_unique"
+        ),
         IndexModel([("search_words", ASCENDING)], name="search_words"),
         IndexModel(
             [("status", ASCENDING), ("visibility", ASCENDING), ("registered_at", DESCENDING)],
@@ -84,6 +88,10 @@ class StartupStore:
             )
         except DuplicateKeyError:
             raise DuplicateStartup from None
+
+    async def made_by_request(self, request_key: str) -> Document | None:
+        """The startup a command with this scoped Idempotency-Key registered, if any."""
+        return await self.startups.find_one({"request_key": request_key}, HIDDEN)
 
     async def get(self, startup_id: str) -> Document | None:
         return await self.startups.find_one({"_id": startup_id}, HIDDEN)

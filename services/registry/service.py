@@ -79,9 +79,18 @@ class Registry:
 
     # --- commands ------------------------------------------------------------------------
 
-    async def register(self, actor: Actor, fields: StartupFields) -> StartupView:
+    async def register(
+        self, actor: Actor, fields: StartupFields, request_key: str | None = None
+    ) -> StartupView:
+        """Register a startup as `submitted`; a retry with the same `request_key` (the
+        caller's scoped Idempotency-Key) returns the startup the first attempt made.
+
+        Raises `Forbidden` for a non-founder, `Invalid` for unknown reference codes,
+        `Conflict` for a duplicate name of the same founder or a known tax code."""
         if actor.role.value != "founder":
             raise Forbidden("chỉ tài khoản nhà sáng lập đăng ký dự án")
+        if request_key and (made := await self.store.made_by_request(request_key)):
+            return view(made, actor)
         data = fields.model_dump(mode="json", exclude_none=True)
         await self._check_reference(data)
         name_key = domain.name_key(fields.name)
@@ -102,6 +111,7 @@ class Registry:
             "registered_at": now,
             "updated_at": now,
             "version": 1,
+            **({"request_key": request_key} if request_key else {}),
         }
         event = StartupRegisteredV1(startup=snapshot(doc), actor_id=actor.id)
         envelope = self._envelope(event, startup_id)
@@ -109,6 +119,9 @@ class Registry:
         try:
             await self.store.insert(doc, [envelope])
         except DuplicateStartup:
+            # A concurrent retry of the same command won the insert: answer with its startup.
+            if request_key and (made := await self.store.made_by_request(request_key)):
+                return view(made, actor)
             await self._check_duplicate(actor.id, name_key, data.get("tax_code"), None)
             raise
         await self.outbox.flush(STARTUPS, startup_id)

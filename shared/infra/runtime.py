@@ -195,6 +195,12 @@ def build_service_app(
             for task in context.tasks:
                 task.cancel()
             await asyncio.gather(*context.tasks, return_exceptions=True)
+
+    @app.after_shutdown
+    async def close() -> None:
+        # After the broker has drained its handlers: closing the store before would fail
+        # the messages still being handled.
+        if "client" in state:
             await close_mongo_client(state["client"])
         if "metrics" in state:
             server, thread = state["metrics"]
