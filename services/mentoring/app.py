@@ -5,7 +5,15 @@ from __future__ import annotations
 from faststream import FastStream
 
 from services.mentoring.handlers import register_handlers
-from services.mentoring.repository import AGGREGATES, INDEXES, MentoringStore
+from services.mentoring.repository import (
+    AGGREGATES,
+    DAILY_FIGURES,
+    INDEXES,
+    SECTORS,
+    STARTUPS,
+    USERS,
+    MentoringStore,
+)
 from services.mentoring.rpc import register_rpc
 from services.mentoring.service import Mentoring
 from shared.infra.broker import make_broker
@@ -30,6 +38,7 @@ def build_app(settings: Settings) -> FastStream:
         broker,
         setup=setup,
         indexes=INDEXES,
+        read_models=[STARTUPS, USERS, SECTORS, DAILY_FIGURES],
         outbox_collections=AGGREGATES,
         personal_data=lambda: mentoring().personal_data,
     )

@@ -165,14 +165,46 @@ class OutboxRelay:
 # --- idempotent consumers -------------------------------------------------------------------
 
 
+META = "meta"
+
+
+async def database_birth(db: Database) -> tuple[datetime, bool]:
+    """When this service's database was first opened, and whether that is now.
+
+    The first process to open an empty database (a new deployment, a new copy, a lost
+    volume) writes the marker atomically and gets `True`: it rebuilds the read models from
+    the streams. Events older than the birth are history being replayed (issue 11)."""
+    born = now()
+    try:
+        await db[META].insert_one({"_id": "database", "born_at": born})
+    except DuplicateKeyError:
+        marker = await db[META].find_one({"_id": "database"})
+        return (marker or {}).get("born_at", born), False
+    return born, True
+
+
 class ProcessedEvents:
-    """Ids of events a consumer has handled (unique id, TTL), so a redelivery is skipped."""
+    """Ids of events a consumer has handled (unique id, TTL), so a redelivery is skipped.
+
+    `history_before` is the database's birth: an event older than it is history replayed
+    to rebuild read models, not news (see `shared.infra.runtime.replaying_history`)."""
 
     collection_name = "processed_events"
 
-    def __init__(self, db: Database, ttl_seconds: int) -> None:
+    def __init__(
+        self, db: Database, ttl_seconds: int, history_before: datetime | None = None
+    ) -> None:
         self.collection = db[self.collection_name]
         self.ttl_seconds = ttl_seconds
+        self.history_before = history_before
+
+    def is_history(self, envelope: Envelope) -> bool:
+        """Whether the event happened before this database existed."""
+        return self.history_before is not None and envelope.time < self.history_before
+
+    async def forget_all(self) -> None:
+        """Forget every handled id, so a replay from the stream applies each event again."""
+        await self.collection.delete_many({})
 
     def indexes(self) -> list[IndexModel]:
         return [
