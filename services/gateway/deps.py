@@ -17,7 +17,7 @@ from shared.contracts.base import Actor, RpcRequest
 from shared.infra.broker import call
 from shared.infra.settings import Settings
 
-ResultT = TypeVar("ResultT", bound=BaseModel)
+ReplyT = TypeVar("ReplyT", bound=BaseModel)
 
 
 @dataclass
@@ -60,15 +60,18 @@ class Services:
         self.actor: Actor | None = request.state.actor
         self.correlation_id: str | None = getattr(request.state, "correlation_id", None)
 
-    async def call(
-        self, rpc: RpcRequest, result: type[ResultT], *, subject: str | None = None
-    ) -> ResultT:
+    async def call(self, rpc: RpcRequest[ReplyT], *, subject: str | None = None) -> ReplyT:
+        """Send `rpc` as the request's actor and return the reply its contract names.
+
+        `subject` overrides the contract's for the requests every service answers. Raises
+        `RpcFailure` (the service's typed error, or `unavailable` after the RPC timeout),
+        which the problem handlers map to HTTP (DESIGN §4).
+        """
         if rpc.actor is None and self.actor is not None:
             rpc = rpc.model_copy(update={"actor": self.actor})
         return await call(
             self.state.broker,
             rpc,
-            result,
             timeout=self.state.settings.rpc_timeout_seconds,
             correlation_id=self.correlation_id,
             subject=subject,

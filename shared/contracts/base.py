@@ -10,7 +10,7 @@ import builtins
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 from uuid6 import uuid7
@@ -188,13 +188,44 @@ class Invalid(DomainError):
     code = ErrorCode.INVALID
 
 
-class RpcRequest(BaseModel):
-    """Base of every RPC request. Subclasses set `subject` (`rpc.<service>.<noun>.<verb>`)."""
+ReplyT = TypeVar("ReplyT", bound=BaseModel)
+
+
+class RpcRequest(BaseModel, Generic[ReplyT]):
+    """Base of every RPC request, generic in the model its handler replies with (DESIGN §4).
+
+    A contract states its subject (`rpc.<service>.<noun>.<verb>`) and its reply once:
+    `class VerifyStartup(RpcRequest[StartupView])`. `call(broker, request)` returns that
+    reply type and `rpc_responder` refuses (under mypy) a use case that returns another.
+    Raises `TypeError` at class creation when a subclass with a subject names no reply.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     subject: ClassVar[str]
+    # Read from the type argument when the subclass is created; see `reply_model`.
+    _reply_model: ClassVar[builtins.type[BaseModel] | None] = None
     actor: Actor | None = None
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        for base in cls.__mro__:
+            metadata = getattr(base, "__pydantic_generic_metadata__", None) or {}
+            args = metadata.get("args") or ()
+            if metadata.get("origin") is RpcRequest and args and isinstance(args[0], type):
+                cls._reply_model = args[0]
+                break
+        if "subject" in cls.__dict__ and cls._reply_model is None:
+            raise TypeError(f"{cls.__name__} names no reply: subclass RpcRequest[ReplyModel]")
+
+    @classmethod
+    def reply_model(cls) -> builtins.type[ReplyT]:
+        """The pydantic model a handler of this request replies with."""
+        if cls._reply_model is None:
+            raise TypeError(f"{cls.__name__} names no reply type")
+        # The stored class is the type argument itself, which is what ReplyT stands for.
+        return cast("builtins.type[ReplyT]", cls._reply_model)
 
 
 ResultT = TypeVar("ResultT", bound=BaseModel)
@@ -208,6 +239,9 @@ class RpcReply(BaseModel, Generic[ResultT]):
 
 
 class Page(BaseModel, Generic[ResultT]):
+    """One page of a list, as every list on the API answers it (DESIGN §9):
+    `{items, total, page, page_size}`, `page` counted from 1."""
+
     items: list[ResultT]
     total: int
     page: int
@@ -215,11 +249,14 @@ class Page(BaseModel, Generic[ResultT]):
 
 
 class PageQuery(BaseModel):
+    """`page` (from 1, ≤ 10 000) and `page_size` (1–100, default 20) of a list (DESIGN §9)."""
+
     page: int = Field(1, ge=1, le=10_000)
     page_size: int = Field(20, ge=1, le=100)
 
     @property
     def skip(self) -> int:
+        """How many items come before this page."""
         return (self.page - 1) * self.page_size
 
 

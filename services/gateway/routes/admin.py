@@ -45,7 +45,7 @@ class StaffAccount(BaseModel):
     locale: Locale = Locale.VI
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+@router.post("/users", status_code=status.HTTP_201_CREATED)
 async def create_user(body: StaffAccount, state: State, request: Request) -> UserOut:
     """Mentor, association staff, organizer, school advisor, judge or admin accounts."""
     if body.role not in STAFF_ROLES:
@@ -84,7 +84,7 @@ class DeletionRequestList(BaseModel):
     page_size: int
 
 
-@router.get("/deletion-requests", response_model=DeletionRequestList)
+@router.get("/deletion-requests")
 async def deletion_requests(
     state: State,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
@@ -117,7 +117,7 @@ class DeadLetterList(BaseModel):
     page_size: int
 
 
-@router.get("/dead-letters", response_model=DeadLetterList)
+@router.get("/dead-letters")
 async def list_dead_letters(
     state: State, page_size: Annotated[int, Query(ge=1, le=100)] = 100
 ) -> DeadLetterList:
@@ -127,7 +127,7 @@ async def list_dead_letters(
     return DeadLetterList(items=items, total=len(items), page=1, page_size=page_size)
 
 
-@router.post("/dead-letters/{letter_id}/replay", response_model=DeadLetter)
+@router.post("/dead-letters/{letter_id}/replay")
 async def replay(letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)], state: State) -> DeadLetter:
     """Publish the event again to its subject for the consumers; it leaves the DLQ."""
     letter = await replay_dead_letter(state.broker, letter_id)

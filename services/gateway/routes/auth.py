@@ -82,7 +82,7 @@ def _user_out(doc: dict[str, object]) -> UserOut:
     return UserOut.model_validate({**user, "created_at": user["created_at"].isoformat()})
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+@router.post("/register", status_code=status.HTTP_201_CREATED)
 async def register(body: Registration, request: Request, state: State) -> UserOut:
     """A founder account. Consent to the privacy notice is required and recorded."""
     limiter = request.app.state.auth_limiter
@@ -115,7 +115,7 @@ async def register(body: Registration, request: Request, state: State) -> UserOu
     return _user_out(doc)
 
 
-@router.post("/login", response_model=TokenPair)
+@router.post("/login")
 async def login(body: Credentials, request: Request, state: State) -> TokenPair:
     limiter = request.app.state.auth_limiter
     limiter.check(f"ip:{client_ip(request)}", f"email:{body.email.lower()}")
@@ -126,7 +126,7 @@ async def login(body: Credentials, request: Request, state: State) -> TokenPair:
     return TokenPair(**tokens.__dict__)
 
 
-@router.post("/refresh", response_model=TokenPair)
+@router.post("/refresh")
 async def refresh(body: RefreshIn, state: State) -> TokenPair:
     """Rotate: the old refresh token stops working; reusing it revokes its whole family."""
     try:

@@ -42,13 +42,13 @@ CodeFilter = Annotated[
 ]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ClubView)
+@router.post("", status_code=status.HTTP_201_CREATED)
 async def register_club(body: ClubFields, rpc: Rpc) -> ClubView:
     """A school advisor registers their own school's club."""
-    return await rpc.call(RegisterClub(club=body), ClubView)
+    return await rpc.call(RegisterClub(club=body))
 
 
-@router.get("", response_model=ClubPage)
+@router.get("")
 async def list_clubs(
     rpc: Rpc,
     school: CodeFilter = None,
@@ -61,10 +61,10 @@ async def list_clubs(
     request = ListClubs(
         school=school, ward=ward, kind=kind, active=active, page=page, page_size=page_size
     )
-    return await rpc.call(request, ClubPage)
+    return await rpc.call(request)
 
 
-@router.get("/coverage", response_model=Coverage)
+@router.get("/coverage")
 async def coverage(
     rpc: Rpc,
     on: Annotated[
@@ -73,14 +73,14 @@ async def coverage(
 ) -> Coverage:
     """Schools with at least one active club ÷ all schools, overall, by ward and by level,
     against the plan's 50% target."""
-    return await rpc.call(GetCoverage(on=on), Coverage)
+    return await rpc.call(GetCoverage(on=on))
 
 
-@router.get("/{club_id}", response_model=ClubView)
+@router.get("/{club_id}")
 async def get_club(club_id: ClubId, rpc: Rpc) -> ClubView:
-    return await rpc.call(GetClub(club_id=club_id), ClubView)
+    return await rpc.call(GetClub(club_id=club_id))
 
 
-@router.post("/{club_id}/activities", status_code=status.HTTP_201_CREATED, response_model=ClubView)
+@router.post("/{club_id}/activities", status_code=status.HTTP_201_CREATED)
 async def log_activity(club_id: ClubId, body: ActivityFields, rpc: Rpc) -> ClubView:
-    return await rpc.call(LogActivity(club_id=club_id, activity=body), ClubView)
+    return await rpc.call(LogActivity(club_id=club_id, activity=body))

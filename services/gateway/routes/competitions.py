@@ -69,24 +69,24 @@ PageParam = Annotated[int, Query(ge=1, le=10_000)]
 PageSizeParam = Annotated[int, Query(ge=1, le=100)]
 
 
-@router.post("/competitions", status_code=status.HTTP_201_CREATED, response_model=CompetitionView)
+@router.post("/competitions", status_code=status.HTTP_201_CREATED)
 async def create_competition(body: CompetitionFields, rpc: Rpc) -> CompetitionView:
     """A draft: rubric weights each > 0 and summing to 1 (within 1e-6), deadlines ahead."""
-    return await rpc.call(CreateCompetition(competition=body), CompetitionView)
+    return await rpc.call(CreateCompetition(competition=body))
 
 
-@router.post("/competitions/{competition_id}/publish", response_model=CompetitionView)
+@router.post("/competitions/{competition_id}/publish")
 async def publish_competition(competition_id: CompetitionId, rpc: Rpc) -> CompetitionView:
-    return await rpc.call(PublishCompetition(competition_id=competition_id), CompetitionView)
+    return await rpc.call(PublishCompetition(competition_id=competition_id))
 
 
-@router.post("/competitions/{competition_id}/archive", response_model=CompetitionView)
+@router.post("/competitions/{competition_id}/archive")
 async def archive_competition(competition_id: CompetitionId, rpc: Rpc) -> CompetitionView:
     """After the results: the competition leaves the active lists; results stay public."""
-    return await rpc.call(ArchiveCompetition(competition_id=competition_id), CompetitionView)
+    return await rpc.call(ArchiveCompetition(competition_id=competition_id))
 
 
-@router.get("/competitions", response_model=CompetitionPage)
+@router.get("/competitions")
 async def list_competitions(
     rpc: Rpc,
     status: CompetitionStatus | None = None,
@@ -96,75 +96,74 @@ async def list_competitions(
 ) -> CompetitionPage:
     """Newest first; drafts only for their organizer."""
     request = ListCompetitions(status=status, kind=kind, page=page, page_size=page_size)
-    return await rpc.call(request, CompetitionPage)
+    return await rpc.call(request)
 
 
-@router.get("/competitions/{competition_id}", response_model=CompetitionView)
+@router.get("/competitions/{competition_id}")
 async def get_competition(competition_id: CompetitionId, rpc: Rpc) -> CompetitionView:
-    return await rpc.call(GetCompetition(competition_id=competition_id), CompetitionView)
+    return await rpc.call(GetCompetition(competition_id=competition_id))
 
 
 @router.post(
     "/competitions/{competition_id}/entries",
     status_code=status.HTTP_201_CREATED,
-    response_model=EntryView,
 )
 async def submit_entry(competition_id: CompetitionId, body: EntryFields, rpc: Rpc) -> EntryView:
     """A founder enters one of their startups; a school advisor a student team, each
     student with the recorded consent of the student and a parent or guardian."""
-    return await rpc.call(SubmitEntry(competition_id=competition_id, entry=body), EntryView)
+    return await rpc.call(SubmitEntry(competition_id=competition_id, entry=body))
 
 
-@router.get("/competitions/{competition_id}/entries", response_model=EntryPage)
+@router.get("/competitions/{competition_id}/entries")
 async def list_entries(
     competition_id: CompetitionId, rpc: Rpc, page: PageParam = 1, page_size: PageSizeParam = 20
 ) -> EntryPage:
     """The organizer sees every entry; others their own. Students' names never appear
     publicly."""
     request = ListEntries(competition_id=competition_id, page=page, page_size=page_size)
-    return await rpc.call(request, EntryPage)
+    return await rpc.call(request)
 
 
-@router.post("/competitions/{competition_id}/judges", response_model=JudgingView)
+@router.post("/competitions/{competition_id}/judges")
 async def assign_judge(
     competition_id: CompetitionId, body: JudgeAssignment, rpc: Rpc
 ) -> JudgingView:
     """Add a judge; during judging what is not yet scored is spread again."""
     request = AssignJudge(competition_id=competition_id, user_id=body.user_id)
-    return await rpc.call(request, JudgingView)
+    return await rpc.call(request)
 
 
-@router.get("/competitions/{competition_id}/judging", response_model=JudgingView)
+@router.get("/competitions/{competition_id}/judging")
 async def judging(competition_id: CompetitionId, rpc: Rpc) -> JudgingView:
     """Who reviews what, each judge's load, and the entries short of judges."""
-    return await rpc.call(GetJudging(competition_id=competition_id), JudgingView)
+    return await rpc.call(GetJudging(competition_id=competition_id))
 
 
-@router.post("/entries/{entry_id}/conflicts", response_model=ConflictView)
+@router.post("/entries/{entry_id}/conflicts")
 async def declare_conflict(entry_id: EntryId, body: ConflictDeclaration, rpc: Rpc) -> ConflictView:
-    return await rpc.call(DeclareConflict(entry_id=entry_id, conflict=body), ConflictView)
+    return await rpc.call(DeclareConflict(entry_id=entry_id, conflict=body))
 
 
-@router.get("/judging/assignments", response_model=AssignmentPage)
+@router.get("/judging/assignments")
 async def assignments(
     rpc: Rpc, page: PageParam = 1, page_size: PageSizeParam = 20
 ) -> AssignmentPage:
     """The judge's entries across competitions: content only when judging is blind."""
-    return await rpc.call(ListAssignments(page=page, page_size=page_size), AssignmentPage)
+    return await rpc.call(ListAssignments(page=page, page_size=page_size))
 
 
-@router.post("/entries/{entry_id}/scores", response_model=ScoreView)
+@router.post("/entries/{entry_id}/scores")
 async def submit_scores(entry_id: EntryId, body: ScoreSet, rpc: Rpc) -> ScoreView:
     """One score set per judge and entry, revisable until the judging deadline."""
-    return await rpc.call(SubmitScores(entry_id=entry_id, score=body), ScoreView)
+    return await rpc.call(SubmitScores(entry_id=entry_id, score=body))
 
 
-@router.post("/competitions/{competition_id}/results/publish", response_model=Results)
+@router.post("/competitions/{competition_id}/results/publish")
 async def publish_results(competition_id: CompetitionId, rpc: Rpc) -> Results:
     """Rank by the mean of per-judge z-scores, then raw mean, then earlier submission."""
-    return await rpc.call(PublishResults(competition_id=competition_id), Results)
+    return await rpc.call(PublishResults(competition_id=competition_id))
 
 
-@router.get("/competitions/{competition_id}/results", response_model=Results)
+@router.get("/competitions/{competition_id}/results")
 async def results(competition_id: CompetitionId, rpc: Rpc) -> Results:
-    return await rpc.call(GetResults(competition_id=competition_id), Results)
+    return await rpc.call(GetResults(competition_id=competition_id))

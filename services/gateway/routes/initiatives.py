@@ -40,13 +40,13 @@ router = APIRouter(prefix="/initiatives", tags=["initiatives"], dependencies=[ac
 InitiativeId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=InitiativeView)
+@router.post("", status_code=status.HTTP_201_CREATED)
 async def file_initiative(body: InitiativeFields, rpc: Rpc) -> InitiativeView:
     """File a dossier: authors' shares sum to 100%, already applied, not already IP."""
-    return await rpc.call(FileInitiative(initiative=body), InitiativeView)
+    return await rpc.call(FileInitiative(initiative=body))
 
 
-@router.get("", response_model=InitiativePage)
+@router.get("")
 async def list_initiatives(
     rpc: Rpc,
     status: Annotated[
@@ -57,37 +57,33 @@ async def list_initiatives(
 ) -> InitiativePage:
     """Organizers see all; others what they filed or sit on the council of."""
     request = ListInitiatives(status=status, page=page, page_size=page_size)
-    return await rpc.call(request, InitiativePage)
+    return await rpc.call(request)
 
 
-@router.get("/{initiative_id}", response_model=InitiativeView)
+@router.get("/{initiative_id}")
 async def get_initiative(initiative_id: InitiativeId, rpc: Rpc) -> InitiativeView:
-    return await rpc.call(GetInitiative(initiative_id=initiative_id), InitiativeView)
+    return await rpc.call(GetInitiative(initiative_id=initiative_id))
 
 
-@router.post("/{initiative_id}/council", response_model=InitiativeView)
+@router.post("/{initiative_id}/council")
 async def assign_council(
     initiative_id: InitiativeId, body: CouncilFields, rpc: Rpc
 ) -> InitiativeView:
     """Council members and scoring sheet; accepting the dossier starts the 3-month limit."""
-    return await rpc.call(AssignCouncil(initiative_id=initiative_id, council=body), InitiativeView)
+    return await rpc.call(AssignCouncil(initiative_id=initiative_id, council=body))
 
 
-@router.post("/{initiative_id}/reviews", response_model=InitiativeView)
+@router.post("/{initiative_id}/reviews")
 async def review_initiative(
     initiative_id: InitiativeId, body: ReviewFields, rpc: Rpc
 ) -> InitiativeView:
     """A council member's points on the sheet and vote; revisable until the decision."""
-    return await rpc.call(
-        ReviewInitiative(initiative_id=initiative_id, review=body), InitiativeView
-    )
+    return await rpc.call(ReviewInitiative(initiative_id=initiative_id, review=body))
 
 
-@router.post("/{initiative_id}/decision", response_model=InitiativeView)
+@router.post("/{initiative_id}/decision")
 async def decide_initiative(
     initiative_id: InitiativeId, body: DecisionFields, rpc: Rpc
 ) -> InitiativeView:
     """Recognised with a scope (two thirds of the council in favour) or refused with reasons."""
-    return await rpc.call(
-        DecideInitiative(initiative_id=initiative_id, decision=body), InitiativeView
-    )
+    return await rpc.call(DecideInitiative(initiative_id=initiative_id, decision=body))

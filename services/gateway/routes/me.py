@@ -16,7 +16,6 @@ from shared.contracts.base import Locale
 from shared.contracts.rpc.common import (
     SERVICES,
     ExportPersonalData,
-    PersonalData,
     personal_data_subject,
 )
 from shared.infra.broker import RpcFailure
@@ -46,12 +45,12 @@ class PasswordChange(BaseModel):
     new_password: Password
 
 
-@router.get("", response_model=UserOut)
+@router.get("")
 async def me(actor: CurrentUser, state: State) -> UserOut:
     return _user_out(await state.identity.me(actor))
 
 
-@router.patch("", response_model=UserOut)
+@router.patch("")
 async def update_me(
     body: ProfileChange, actor: CurrentUser, state: State, request: Request
 ) -> UserOut:
@@ -89,7 +88,7 @@ class DeletionReceipt(BaseModel):
     message: str
 
 
-@router.get("/data", response_model=PersonalDataExport)
+@router.get("/data")
 async def export_my_data(actor: CurrentUser, state: State, rpc: Rpc) -> PersonalDataExport:
     """Everything the platform holds about you, gathered from every service."""
 
@@ -97,7 +96,6 @@ async def export_my_data(actor: CurrentUser, state: State, rpc: Rpc) -> Personal
         try:
             answer = await rpc.call(
                 ExportPersonalData(user_id=actor.id),
-                PersonalData,
                 subject=personal_data_subject(service),
             )
         except RpcFailure:
@@ -114,7 +112,7 @@ async def export_my_data(actor: CurrentUser, state: State, rpc: Rpc) -> Personal
     )
 
 
-@router.delete("", status_code=status.HTTP_202_ACCEPTED, response_model=DeletionReceipt)
+@router.delete("", status_code=status.HTTP_202_ACCEPTED)
 async def delete_me(actor: CurrentUser, state: State, request: Request) -> DeletionReceipt:
     """Ask for your personal data to be erased; acknowledged at once, carried out by every
     service. Your sessions end now."""

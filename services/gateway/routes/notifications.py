@@ -30,7 +30,7 @@ access = table(
 router = APIRouter(tags=["notifications"], dependencies=[access.dependency()])
 
 
-@router.get("/notifications", response_model=InboxPage)
+@router.get("/notifications")
 async def inbox(
     rpc: Rpc,
     page: Annotated[int, Query(ge=1, le=10_000)] = 1,
@@ -38,25 +38,23 @@ async def inbox(
     unread_only: bool = False,
 ) -> InboxPage:
     """Newest first, with the unread count."""
-    return await rpc.call(
-        ListInbox(page=page, page_size=page_size, unread_only=unread_only), InboxPage
-    )
+    return await rpc.call(ListInbox(page=page, page_size=page_size, unread_only=unread_only))
 
 
-@router.post("/notifications/{notification_id}/read", response_model=MarkedRead)
+@router.post("/notifications/{notification_id}/read")
 async def mark_read(
     rpc: Rpc, notification_id: Annotated[str, Path(min_length=1, max_length=64)]
 ) -> MarkedRead:
-    return await rpc.call(MarkRead(notification_id=notification_id), MarkedRead)
+    return await rpc.call(MarkRead(notification_id=notification_id))
 
 
-@router.get("/notification-preferences", response_model=PreferencesView)
+@router.get("/notification-preferences")
 async def preferences(rpc: Rpc) -> PreferencesView:
     """Channels per kind, daily digest and quiet hours; `kinds` lists every kind."""
-    return await rpc.call(GetPreferences(), PreferencesView)
+    return await rpc.call(GetPreferences())
 
 
-@router.put("/notification-preferences", response_model=PreferencesView)
+@router.put("/notification-preferences")
 async def save_preferences(body: NotificationPreferences, rpc: Rpc) -> PreferencesView:
     """The inbox cannot be switched off; email and SMS wait out quiet hours unless urgent."""
-    return await rpc.call(SavePreferences(preferences=body), PreferencesView)
+    return await rpc.call(SavePreferences(preferences=body))

@@ -10,7 +10,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.gateway.access import ANYONE, table
 from services.gateway.deps import State
-from shared.contracts.rpc.common import SERVICES, PingRequest, Pong, ping_subject
+from shared.contracts.rpc.common import SERVICES, PingRequest, ping_subject
 from shared.infra.broker import RpcFailure, call
 
 access = table({"GET /healthz": ANYONE, "GET /readyz": ANYONE, "GET /metrics": ANYONE})
@@ -32,9 +32,7 @@ async def readyz(state: State) -> JSONResponse:
         if not connected:
             return "nats_unreachable"
         try:
-            await call(
-                state.broker, PingRequest(), Pong, timeout=2.0, subject=ping_subject(service)
-            )
+            await call(state.broker, PingRequest(), timeout=2.0, subject=ping_subject(service))
         except RpcFailure as failure:
             return failure.code.value
         return "ok"

@@ -130,7 +130,7 @@ def _with_code(doc: dict[str, Any]) -> dict[str, Any]:
     return {**doc, "code": doc["_id"]}
 
 
-@router.get("/wards", response_model=WardList)
+@router.get("/wards")
 async def list_wards(
     state: State,
     on: Annotated[
@@ -145,18 +145,18 @@ async def list_wards(
     return WardList(items=items, total=len(items), page=1, page_size=max(len(items), 1))
 
 
-@router.post("/wards", status_code=status.HTTP_201_CREATED, response_model=WardOut)
+@router.post("/wards", status_code=status.HTTP_201_CREATED)
 async def create_ward(body: WardIn, state: State) -> WardOut:
     return _ward(await state.reference.create(WARDS, body.model_dump()))
 
 
-@router.put("/wards/{code}", response_model=WardOut)
+@router.put("/wards/{code}")
 async def update_ward(code: CodePath, body: WardUpdate, state: State) -> WardOut:
     fields = body.model_dump(exclude={"version"})
     return _ward(await state.reference.update(WARDS, code, body.version, fields))
 
 
-@router.get("/schools", response_model=SchoolList)
+@router.get("/schools")
 async def list_schools(
     state: State,
     ward: Annotated[str | None, Query(max_length=48)] = None,
@@ -178,32 +178,32 @@ async def list_schools(
     )
 
 
-@router.post("/schools", status_code=status.HTTP_201_CREATED, response_model=SchoolOut)
+@router.post("/schools", status_code=status.HTTP_201_CREATED)
 async def create_school(body: SchoolIn, state: State) -> SchoolOut:
     doc = await state.reference.create(SCHOOLS, body.model_dump(mode="json"))
     return SchoolOut.model_validate(_with_code(doc))
 
 
-@router.put("/schools/{code}", response_model=SchoolOut)
+@router.put("/schools/{code}")
 async def update_school(code: CodePath, body: SchoolUpdate, state: State) -> SchoolOut:
     fields = body.model_dump(mode="json", exclude={"version"})
     doc = await state.reference.update(SCHOOLS, code, body.version, fields)
     return SchoolOut.model_validate(_with_code(doc))
 
 
-@router.get("/sectors", response_model=SectorList)
+@router.get("/sectors")
 async def list_sectors(state: State) -> SectorList:
     items = [SectorOut.model_validate(_with_code(d)) for d in await state.reference.sectors()]
     return SectorList(items=items, total=len(items), page=1, page_size=max(len(items), 1))
 
 
-@router.post("/sectors", status_code=status.HTTP_201_CREATED, response_model=SectorOut)
+@router.post("/sectors", status_code=status.HTTP_201_CREATED)
 async def create_sector(body: SectorIn, state: State) -> SectorOut:
     doc = await state.reference.create(SECTORS, body.model_dump())
     return SectorOut.model_validate(_with_code(doc))
 
 
-@router.put("/sectors/{code}", response_model=SectorOut)
+@router.put("/sectors/{code}")
 async def update_sector(code: CodePath, body: SectorUpdate, state: State) -> SectorOut:
     doc = await state.reference.update(
         SECTORS, code, body.version, body.model_dump(exclude={"version"})

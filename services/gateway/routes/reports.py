@@ -39,10 +39,6 @@ SOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
-class Figures(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
 class DistrictReport(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -67,9 +63,7 @@ class LockRequest(BaseModel):
 async def _figures(rpc: Rpc, service: str, start: datetime, end: datetime) -> dict[str, Any] | None:
     try:
         answer = await asyncio.wait_for(
-            rpc.call(
-                FiguresRequest(start=start, end=end), Figures, subject=figures_subject(service)
-            ),
+            rpc.call(FiguresRequest(start=start, end=end), subject=figures_subject(service)),
             timeout=FIGURES_TIMEOUT,
         )
     except (RpcFailure, TimeoutError):
@@ -181,7 +175,7 @@ async def district_report(
     return DistrictReport.model_validate(report)
 
 
-@router.post("/district/lock", status_code=status.HTTP_201_CREATED, response_model=DistrictReport)
+@router.post("/district/lock", status_code=status.HTTP_201_CREATED)
 async def lock_report(
     period: PeriodParam, actor: CurrentUser, rpc: Rpc, state: State, body: LockRequest | None = None
 ) -> DistrictReport:
@@ -227,7 +221,7 @@ class VersionList(BaseModel):
     items: list[dict[str, Any]]
 
 
-@router.get("/district/versions", response_model=VersionList)
+@router.get("/district/versions")
 async def report_versions(period: PeriodParam, state: State) -> VersionList:
     parsed = reports.parse_period(period)
     docs = await state.reports.all_versions(parsed.label)

@@ -61,13 +61,13 @@ class StatusRequest(StatusChange):
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=StartupView)
+@router.post("", status_code=status.HTTP_201_CREATED)
 async def register_startup(body: StartupFields, rpc: Rpc) -> StartupView:
     """Register an idea or startup; it waits for the Consultation Point to verify it."""
-    return await rpc.call(RegisterStartup(startup=body), StartupView)
+    return await rpc.call(RegisterStartup(startup=body))
 
 
-@router.get("", response_model=StartupPage)
+@router.get("")
 async def find_startups(
     rpc: Rpc,
     q: Annotated[str | None, Query(max_length=200, description="Accent-insensitive words")] = None,
@@ -93,42 +93,42 @@ async def find_startups(
         page=page,
         page_size=page_size,
     )
-    return await rpc.call(search, StartupPage)
+    return await rpc.call(search)
 
 
-@router.get("/{startup_id}", response_model=StartupView)
+@router.get("/{startup_id}")
 async def get_startup(startup_id: StartupId, rpc: Rpc) -> StartupView:
-    return await rpc.call(GetStartup(startup_id=startup_id), StartupView)
+    return await rpc.call(GetStartup(startup_id=startup_id))
 
 
-@router.patch("/{startup_id}", response_model=StartupView)
+@router.patch("/{startup_id}")
 async def edit_startup(startup_id: StartupId, body: StartupChanges, rpc: Rpc) -> StartupView:
     """Edit with the `version` you last saw; a stale one is 409 with the current version."""
-    return await rpc.call(UpdateStartup(startup_id=startup_id, changes=body), StartupView)
+    return await rpc.call(UpdateStartup(startup_id=startup_id, changes=body))
 
 
-@router.post("/{startup_id}/verify", response_model=StartupView)
+@router.post("/{startup_id}/verify")
 async def verify_startup(
     startup_id: StartupId, rpc: Rpc, body: StatusChange | None = None
 ) -> StartupView:
     change = body or StatusChange()
-    return await rpc.call(VerifyStartup(startup_id=startup_id, change=change), StartupView)
+    return await rpc.call(VerifyStartup(startup_id=startup_id, change=change))
 
 
-@router.post("/{startup_id}/reject", response_model=StartupView)
+@router.post("/{startup_id}/reject")
 async def reject_startup(startup_id: StartupId, body: Rejection, rpc: Rpc) -> StartupView:
     request = RejectStartup(startup_id=startup_id, reason=body.reason, version=body.version)
-    return await rpc.call(request, StartupView)
+    return await rpc.call(request)
 
 
-@router.post("/{startup_id}/status", response_model=StartupView)
+@router.post("/{startup_id}/status")
 async def change_status(startup_id: StartupId, body: StatusRequest, rpc: Rpc) -> StartupView:
     change = StatusChange(reason=body.reason, version=body.version)
     request = ChangeStartupStatus(startup_id=startup_id, to_status=body.to_status, change=change)
-    return await rpc.call(request, StartupView)
+    return await rpc.call(request)
 
 
-@router.get("/{startup_id}/history", response_model=StartupHistory)
+@router.get("/{startup_id}/history")
 async def startup_history(startup_id: StartupId, rpc: Rpc) -> StartupHistory:
     """Every event about the startup, oldest first, with who and when."""
-    return await rpc.call(GetStartupHistory(startup_id=startup_id), StartupHistory)
+    return await rpc.call(GetStartupHistory(startup_id=startup_id))

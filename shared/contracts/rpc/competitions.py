@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringConstraints
 
-from shared.contracts.base import RpcRequest
+from shared.contracts.base import Page, PageQuery, RpcRequest
 from shared.contracts.events.competitions import (
     ClubKind,
     CompetitionKind,
@@ -101,11 +101,7 @@ class CompetitionView(BaseModel):
     version: int
 
 
-class CompetitionPage(BaseModel):
-    items: list[CompetitionView]
-    total: int
-    page: int
-    page_size: int
+CompetitionPage = Page[CompetitionView]
 
 
 class Consent(BaseModel):
@@ -156,11 +152,7 @@ class EntryView(BaseModel):
     submitted_at: datetime
 
 
-class EntryPage(BaseModel):
-    items: list[EntryView]
-    total: int
-    page: int
-    page_size: int
+EntryPage = Page[EntryView]
 
 
 class JudgeAssignment(BaseModel):
@@ -221,11 +213,7 @@ class Assignment(BaseModel):
     school: str | None = None
 
 
-class AssignmentPage(BaseModel):
-    items: list[Assignment]
-    total: int
-    page: int
-    page_size: int
+AssignmentPage = Page[Assignment]
 
 
 class ResultRow(BaseModel):
@@ -246,19 +234,19 @@ class Results(BaseModel):
     rows: list[ResultRow]
 
 
-class CreateCompetition(RpcRequest):
+class CreateCompetition(RpcRequest[CompetitionView]):
     subject = "rpc.competitions.competition.create"
 
     competition: CompetitionFields
 
 
-class PublishCompetition(RpcRequest):
+class PublishCompetition(RpcRequest[CompetitionView]):
     subject = "rpc.competitions.competition.publish"
 
     competition_id: Id
 
 
-class ArchiveCompetition(RpcRequest):
+class ArchiveCompetition(RpcRequest[CompetitionView]):
     """Close a competition whose results are published; its results stay readable."""
 
     subject = "rpc.competitions.competition.archive"
@@ -266,77 +254,70 @@ class ArchiveCompetition(RpcRequest):
     competition_id: Id
 
 
-class GetCompetition(RpcRequest):
+class GetCompetition(RpcRequest[CompetitionView]):
     subject = "rpc.competitions.competition.get"
 
     competition_id: Id
 
 
-class ListCompetitions(RpcRequest):
+class ListCompetitions(RpcRequest[CompetitionPage], PageQuery):
     subject = "rpc.competitions.competition.list"
 
     status: CompetitionStatus | None = None
     kind: CompetitionKind | None = None
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
 
 
-class SubmitEntry(RpcRequest):
+class SubmitEntry(RpcRequest[EntryView]):
     subject = "rpc.competitions.entry.submit"
 
     competition_id: Id
     entry: EntryFields
 
 
-class ListEntries(RpcRequest):
+class ListEntries(RpcRequest[EntryPage], PageQuery):
     subject = "rpc.competitions.entry.list"
 
     competition_id: Id
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
 
 
-class AssignJudge(RpcRequest):
+class AssignJudge(RpcRequest[JudgingView]):
     subject = "rpc.competitions.judge.assign"
 
     competition_id: Id
     user_id: Id
 
 
-class GetJudging(RpcRequest):
+class GetJudging(RpcRequest[JudgingView]):
     subject = "rpc.competitions.judging.get"
 
     competition_id: Id
 
 
-class DeclareConflict(RpcRequest):
+class DeclareConflict(RpcRequest[ConflictView]):
     subject = "rpc.competitions.conflict.declare"
 
     entry_id: Id
     conflict: ConflictDeclaration
 
 
-class ListAssignments(RpcRequest):
+class ListAssignments(RpcRequest[AssignmentPage], PageQuery):
     subject = "rpc.competitions.assignment.list"
 
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
 
-
-class SubmitScores(RpcRequest):
+class SubmitScores(RpcRequest[ScoreView]):
     subject = "rpc.competitions.score.submit"
 
     entry_id: Id
     score: ScoreSet
 
 
-class PublishResults(RpcRequest):
+class PublishResults(RpcRequest[Results]):
     subject = "rpc.competitions.results.publish"
 
     competition_id: Id
 
 
-class GetResults(RpcRequest):
+class GetResults(RpcRequest[Results]):
     subject = "rpc.competitions.results.get"
 
     competition_id: Id
@@ -383,11 +364,7 @@ class ClubView(BaseModel):
     version: int
 
 
-class ClubPage(BaseModel):
-    items: list[ClubView]
-    total: int
-    page: int
-    page_size: int
+ClubPage = Page[ClubView]
 
 
 class CoverageFigure(BaseModel):
@@ -407,37 +384,35 @@ class Coverage(BaseModel):
     by_level: dict[str, CoverageFigure]
 
 
-class RegisterClub(RpcRequest):
+class RegisterClub(RpcRequest[ClubView]):
     subject = "rpc.competitions.club.register"
 
     club: ClubFields
 
 
-class LogActivity(RpcRequest):
+class LogActivity(RpcRequest[ClubView]):
     subject = "rpc.competitions.club.log_activity"
 
     club_id: Id
     activity: ActivityFields
 
 
-class ListClubs(RpcRequest):
+class ListClubs(RpcRequest[ClubPage], PageQuery):
     subject = "rpc.competitions.club.list"
 
     school: Code | None = None
     ward: Code | None = None
     kind: ClubKind | None = None
     active: bool | None = None
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
 
 
-class GetClub(RpcRequest):
+class GetClub(RpcRequest[ClubView]):
     subject = "rpc.competitions.club.get"
 
     club_id: Id
 
 
-class GetCoverage(RpcRequest):
+class GetCoverage(RpcRequest[Coverage]):
     subject = "rpc.competitions.coverage.get"
 
     on: date | None = None
@@ -538,48 +513,42 @@ class InitiativeView(BaseModel):
     version: int
 
 
-class InitiativePage(BaseModel):
-    items: list[InitiativeView]
-    total: int
-    page: int
-    page_size: int
+InitiativePage = Page[InitiativeView]
 
 
-class FileInitiative(RpcRequest):
+class FileInitiative(RpcRequest[InitiativeView]):
     subject = "rpc.competitions.initiative.file"
 
     initiative: InitiativeFields
 
 
-class GetInitiative(RpcRequest):
+class GetInitiative(RpcRequest[InitiativeView]):
     subject = "rpc.competitions.initiative.get"
 
     initiative_id: Id
 
 
-class ListInitiatives(RpcRequest):
+class ListInitiatives(RpcRequest[InitiativePage], PageQuery):
     subject = "rpc.competitions.initiative.list"
 
     status: Annotated[str, StringConstraints(max_length=20)] | None = None
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
 
 
-class AssignCouncil(RpcRequest):
+class AssignCouncil(RpcRequest[InitiativeView]):
     subject = "rpc.competitions.initiative.assign_council"
 
     initiative_id: Id
     council: CouncilFields
 
 
-class ReviewInitiative(RpcRequest):
+class ReviewInitiative(RpcRequest[InitiativeView]):
     subject = "rpc.competitions.initiative.review"
 
     initiative_id: Id
     review: ReviewFields
 
 
-class DecideInitiative(RpcRequest):
+class DecideInitiative(RpcRequest[InitiativeView]):
     subject = "rpc.competitions.initiative.decide"
 
     initiative_id: Id
@@ -587,15 +556,6 @@ class DecideInitiative(RpcRequest):
 
 
 # --- figures --------------------------------------------------------------------------------
-
-
-class CompetitionsFiguresRequest(RpcRequest):
-    """Figures for the district report over [start, end) (UTC instants)."""
-
-    subject = "rpc.competitions.figures.get"
-
-    start: datetime
-    end: datetime
 
 
 class CompetitionFigures(BaseModel):
@@ -631,3 +591,12 @@ class CompetitionsFigures(BaseModel):
     competitions: CompetitionFigures
     clubs: ClubFigures
     initiatives: InitiativeFigures
+
+
+class CompetitionsFiguresRequest(RpcRequest[CompetitionsFigures]):
+    """Figures for the district report over [start, end) (UTC instants)."""
+
+    subject = "rpc.competitions.figures.get"
+
+    start: datetime
+    end: datetime

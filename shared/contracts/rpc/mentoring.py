@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
 
-from shared.contracts.base import Locale, RpcRequest
+from shared.contracts.base import Locale, Page, PageQuery, RpcRequest
 from shared.contracts.events.mentoring import Mode, Referral
 from shared.contracts.events.registry import NEED_LABELS_VI, Need, Stage
 from shared.text import clean, fold
@@ -101,11 +101,7 @@ class MentorView(BaseModel):
     version: int
 
 
-class MentorPage(BaseModel):
-    items: list[MentorView]
-    total: int
-    page: int
-    page_size: int
+MentorPage = Page[MentorView]
 
 
 class ConsultationDraft(BaseModel):
@@ -136,11 +132,7 @@ class ConsultationView(BaseModel):
     version: int
 
 
-class ConsultationPage(BaseModel):
-    items: list[ConsultationView]
-    total: int
-    page: int
-    page_size: int
+ConsultationPage = Page[ConsultationView]
 
 
 class Suggestion(BaseModel):
@@ -214,95 +206,91 @@ class SessionView(BaseModel):
 # --- requests ------------------------------------------------------------------------------
 
 
-class SaveMentor(RpcRequest):
+class SaveMentor(RpcRequest[MentorView]):
     subject = "rpc.mentoring.mentor.save"
 
     profile: MentorProfile
 
 
-class UpdateMentor(RpcRequest):
+class UpdateMentor(RpcRequest[MentorView]):
     subject = "rpc.mentoring.mentor.update"
 
     mentor_id: Id
     changes: MentorChanges
 
 
-class SetAvailability(RpcRequest):
+class SetAvailability(RpcRequest[MentorView]):
     subject = "rpc.mentoring.availability.set"
 
     mentor_id: Id
     availability: Availability
 
 
-class ListMentors(RpcRequest):
+class ListMentors(RpcRequest[MentorPage], PageQuery):
     subject = "rpc.mentoring.mentor.list"
 
     topic: str | None = Field(None, max_length=40)
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
 
 
-class OpenConsultation(RpcRequest):
+class OpenConsultation(RpcRequest[ConsultationView]):
     subject = "rpc.mentoring.request.open"
 
     draft: ConsultationDraft
 
 
-class GetConsultation(RpcRequest):
+class GetConsultation(RpcRequest[ConsultationView]):
     subject = "rpc.mentoring.request.get"
 
     request_id: Id
 
 
-class ListConsultations(RpcRequest):
+class ListConsultations(RpcRequest[ConsultationPage], PageQuery):
     subject = "rpc.mentoring.request.list"
 
     status: str | None = Field(None, max_length=20)
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
 
 
-class SuggestMentors(RpcRequest):
+class SuggestMentors(RpcRequest[Suggestions]):
     subject = "rpc.mentoring.request.suggest"
 
     request_id: Id
     limit: int = Field(10, ge=1, le=50)
 
 
-class ProposeMatch(RpcRequest):
+class ProposeMatch(RpcRequest[MatchView]):
     subject = "rpc.mentoring.match.propose"
 
     request_id: Id
     mentor_id: Id
 
 
-class BatchMatch(RpcRequest):
+class BatchMatch(RpcRequest[BatchResult]):
     subject = "rpc.mentoring.match.batch"
 
     request_ids: list[Id] | None = Field(None, max_length=2000)
 
 
-class AnswerMatch(RpcRequest):
+class AnswerMatch(RpcRequest[MatchView]):
     subject = "rpc.mentoring.match.answer"
 
     match_id: Id
     accept: bool
 
 
-class ScheduleSession(RpcRequest):
+class ScheduleSession(RpcRequest[SessionView]):
     subject = "rpc.mentoring.session.schedule"
 
     draft: SessionDraft
 
 
-class CompleteSession(RpcRequest):
+class CompleteSession(RpcRequest[SessionView]):
     subject = "rpc.mentoring.session.complete"
 
     session_id: Id
     completion: Completion
 
 
-class RecordFeedback(RpcRequest):
+class RecordFeedback(RpcRequest[SessionView]):
     subject = "rpc.mentoring.session.feedback"
 
     session_id: Id
@@ -318,3 +306,13 @@ class MentoringFigures(BaseModel):
     by_topic: dict[str, int]
     by_ward: dict[str, int]
     by_referral: dict[str, int]
+
+
+class MentoringFiguresRequest(RpcRequest[MentoringFigures]):
+    """Figures for the district report over [start, end) (UTC instants); the gateway asks it
+    as `FiguresRequest` on `figures_subject("mentoring")`, the same subject."""
+
+    subject = "rpc.mentoring.figures.get"
+
+    start: datetime
+    end: datetime

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from shared.contracts.base import RpcRequest
+from shared.contracts.base import Page, PageQuery, RpcRequest
 
 
 class InboxItem(BaseModel):
@@ -19,26 +19,16 @@ class InboxItem(BaseModel):
     created_at: datetime
 
 
-class InboxPage(BaseModel):
-    items: list[InboxItem]
-    total: int
+class InboxPage(Page[InboxItem]):
+    """A page of the inbox, newest first, with how many items are unread in all."""
+
     unread: int
-    page: int
-    page_size: int
 
 
-class ListInbox(RpcRequest):
+class ListInbox(RpcRequest[InboxPage], PageQuery):
     subject = "rpc.notifications.inbox.list"
 
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
     unread_only: bool = False
-
-
-class MarkRead(RpcRequest):
-    subject = "rpc.notifications.inbox.mark_read"
-
-    notification_id: str = Field(min_length=1, max_length=64)
 
 
 class MarkedRead(BaseModel):
@@ -48,6 +38,12 @@ class MarkedRead(BaseModel):
 
 
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class MarkRead(RpcRequest[MarkedRead]):
+    subject = "rpc.notifications.inbox.mark_read"
+
+    notification_id: str = Field(min_length=1, max_length=64)
 
 
 class ChannelChoice(BaseModel):
@@ -80,11 +76,11 @@ class PreferencesView(NotificationPreferences):
     kinds: list[KindInfo] = Field(default_factory=list)
 
 
-class GetPreferences(RpcRequest):
+class GetPreferences(RpcRequest[PreferencesView]):
     subject = "rpc.notifications.preferences.get"
 
 
-class SavePreferences(RpcRequest):
+class SavePreferences(RpcRequest[PreferencesView]):
     subject = "rpc.notifications.preferences.save"
 
     preferences: NotificationPreferences

@@ -16,7 +16,7 @@ from pydantic import (
     field_validator,
 )
 
-from shared.contracts.base import RpcRequest
+from shared.contracts.base import Page, PageQuery, RpcRequest
 from shared.contracts.events.registry import Need, Stage, StartupStatus, Visibility
 from shared.text import clean
 
@@ -136,11 +136,7 @@ class StartupView(BaseModel):
     score: float | None = Field(None, description="Relevance, when a query was given")
 
 
-class StartupPage(BaseModel):
-    items: list[StartupView]
-    total: int
-    page: int
-    page_size: int
+StartupPage = Page[StartupView]
 
 
 class HistoryEntry(BaseModel):
@@ -159,26 +155,26 @@ class StartupHistory(BaseModel):
     items: list[HistoryEntry]
 
 
-class RegisterStartup(RpcRequest):
+class RegisterStartup(RpcRequest[StartupView]):
     subject = "rpc.registry.startup.register"
 
     startup: StartupFields
 
 
-class GetStartup(RpcRequest):
+class GetStartup(RpcRequest[StartupView]):
     subject = "rpc.registry.startup.get"
 
     startup_id: Id
 
 
-class UpdateStartup(RpcRequest):
+class UpdateStartup(RpcRequest[StartupView]):
     subject = "rpc.registry.startup.update"
 
     startup_id: Id
     changes: StartupChanges
 
 
-class SearchStartups(RpcRequest):
+class SearchStartups(RpcRequest[StartupPage], PageQuery):
     subject = "rpc.registry.startup.search"
 
     q: Annotated[str, StringConstraints(max_length=200)] | None = None
@@ -189,18 +185,16 @@ class SearchStartups(RpcRequest):
     women_led: bool | None = None
     youth_led: bool | None = None
     owner_id: Id | None = None
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
 
 
-class VerifyStartup(RpcRequest):
+class VerifyStartup(RpcRequest[StartupView]):
     subject = "rpc.registry.startup.verify"
 
     startup_id: Id
     change: StatusChange = Field(default_factory=StatusChange)
 
 
-class RejectStartup(RpcRequest):
+class RejectStartup(RpcRequest[StartupView]):
     subject = "rpc.registry.startup.reject"
 
     startup_id: Id
@@ -208,7 +202,7 @@ class RejectStartup(RpcRequest):
     version: int | None = Field(None, ge=1)
 
 
-class ChangeStartupStatus(RpcRequest):
+class ChangeStartupStatus(RpcRequest[StartupView]):
     """Resubmit after a rejection, activate, graduate or close."""
 
     subject = "rpc.registry.startup.change_status"
@@ -218,19 +212,10 @@ class ChangeStartupStatus(RpcRequest):
     change: StatusChange = Field(default_factory=StatusChange)
 
 
-class GetStartupHistory(RpcRequest):
+class GetStartupHistory(RpcRequest[StartupHistory]):
     subject = "rpc.registry.startup.history"
 
     startup_id: Id
-
-
-class RegistryFiguresRequest(RpcRequest):
-    """Figures for the district report over [start, end) (UTC instants)."""
-
-    subject = "rpc.registry.figures.get"
-
-    start: datetime
-    end: datetime
 
 
 class RegistryFigures(BaseModel):
@@ -242,3 +227,12 @@ class RegistryFigures(BaseModel):
     by_ward: dict[str, int]
     by_sector: dict[str, int]
     by_stage: dict[str, int]
+
+
+class RegistryFiguresRequest(RpcRequest[RegistryFigures]):
+    """Figures for the district report over [start, end) (UTC instants)."""
+
+    subject = "rpc.registry.figures.get"
+
+    start: datetime
+    end: datetime
