@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
+from fastapi.params import Depends as DependsParam
 from faststream.nats import NatsBroker
 from pydantic import BaseModel
 
@@ -13,7 +14,7 @@ from services.gateway.problems import Problem
 from services.gateway.reference import ReferenceData
 from services.gateway.repository import ReportStore
 from services.gateway.service import Identity
-from shared.contracts.base import Actor, RpcRequest
+from shared.contracts.base import Actor, PageQuery, RpcRequest
 from shared.infra.broker import call
 from shared.infra.settings import Settings
 
@@ -47,6 +48,24 @@ def _optional_actor(request: Request) -> Actor | None:
     return actor
 
 
+def page_query(default_size: int = 20) -> DependsParam:
+    """A dependency reading `?page=` (from 1, ≤ 10 000) and `?page_size=` (1–100, default
+    `default_size`) into a `PageQuery`; out of range is a 422 naming the query field
+    (DESIGN §9: lists take `page` and `page_size` ≤ 100)."""
+
+    def paging(
+        page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+        page_size: Annotated[int, Query(ge=1, le=100)] = default_size,
+    ) -> PageQuery:
+        return PageQuery(page=page, page_size=page_size)
+
+    return DependsParam(dependency=paging)
+
+
+#: The id in a path (`/startups/{startup_id}`): 1–64 characters, as the contracts bound it.
+Id = Annotated[str, Path(min_length=1, max_length=64)]
+#: Paging of a list route, 20 a page unless the client asks otherwise.
+Paging = Annotated[PageQuery, page_query()]
 State = Annotated[GatewayState, Depends(_state)]
 CurrentUser = Annotated[Actor, Depends(_actor)]
 OptionalUser = Annotated[Actor | None, Depends(_optional_actor)]

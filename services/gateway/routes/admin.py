@@ -9,12 +9,12 @@ from fastapi import APIRouter, Path, Query, Request, status
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from services.gateway.access import ADMIN, table
-from services.gateway.deps import State
+from services.gateway.deps import Paging, State
 from services.gateway.domain import STAFF_ROLES
 from services.gateway.problems import Problem
 from services.gateway.routes.auth import FullName, Password, UserOut, _user_out
 from services.gateway.service import NewAccount
-from shared.contracts.base import Locale, Role
+from shared.contracts.base import Locale, Page, Role
 from shared.infra.broker import dead_letters, replay_dead_letter
 
 access = table(
@@ -77,25 +77,12 @@ class DeletionRequestOut(BaseModel):
     status: str
 
 
-class DeletionRequestList(BaseModel):
-    items: list[DeletionRequestOut]
-    total: int
-    page: int
-    page_size: int
-
-
 @router.get("/deletion-requests")
-async def deletion_requests(
-    state: State,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> DeletionRequestList:
+async def deletion_requests(state: State, paging: Paging) -> Page[DeletionRequestOut]:
     """Personal-data deletion requests, newest first, with the date each is due by."""
-    docs, total = await state.identity.deletion_requests(
-        skip=(page - 1) * page_size, limit=page_size
-    )
+    docs, total = await state.identity.deletion_requests(skip=paging.skip, limit=paging.page_size)
     items = [DeletionRequestOut(user_id=d["_id"], **d["deletion"]) for d in docs]
-    return DeletionRequestList(items=items, total=total, page=page, page_size=page_size)
+    return Page(items=items, total=total, **paging.model_dump())
 
 
 class DeadLetter(BaseModel):
@@ -110,21 +97,14 @@ class DeadLetter(BaseModel):
     message: str
 
 
-class DeadLetterList(BaseModel):
-    items: list[DeadLetter]
-    total: int
-    page: int
-    page_size: int
-
-
 @router.get("/dead-letters")
 async def list_dead_letters(
     state: State, page_size: Annotated[int, Query(ge=1, le=100)] = 100
-) -> DeadLetterList:
+) -> Page[DeadLetter]:
     """Events a consumer failed on after every retry, oldest first, with the error."""
     letters = await dead_letters(state.broker, limit=page_size)
     items = [DeadLetter.model_validate(letter) for letter in letters]
-    return DeadLetterList(items=items, total=len(items), page=1, page_size=page_size)
+    return Page(items=items, total=len(items), page=1, page_size=page_size)
 
 
 @router.post("/dead-letters/{letter_id}/replay")

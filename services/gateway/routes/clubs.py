@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 
 from services.gateway.access import ANYONE, roles, table
-from services.gateway.deps import Rpc
+from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import ClubKind
 from shared.contracts.rpc.competitions import (
@@ -36,7 +36,6 @@ access = table(
 )
 router = APIRouter(prefix="/clubs", tags=["clubs"], dependencies=[access.dependency()])
 
-ClubId = Annotated[str, Path(min_length=1, max_length=64)]
 CodeFilter = Annotated[
     str | None, Query(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
 ]
@@ -51,16 +50,13 @@ async def register_club(body: ClubFields, rpc: Rpc) -> ClubView:
 @router.get("")
 async def list_clubs(
     rpc: Rpc,
+    paging: Paging,
     school: CodeFilter = None,
     ward: CodeFilter = None,
     kind: ClubKind | None = None,
     active: Annotated[bool | None, Query(description="An activity in the last 180 days")] = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ClubPage:
-    request = ListClubs(
-        school=school, ward=ward, kind=kind, active=active, page=page, page_size=page_size
-    )
+    request = ListClubs(school=school, ward=ward, kind=kind, active=active, **paging.model_dump())
     return await rpc.call(request)
 
 
@@ -77,10 +73,10 @@ async def coverage(
 
 
 @router.get("/{club_id}")
-async def get_club(club_id: ClubId, rpc: Rpc) -> ClubView:
+async def get_club(club_id: Id, rpc: Rpc) -> ClubView:
     return await rpc.call(GetClub(club_id=club_id))
 
 
 @router.post("/{club_id}/activities", status_code=status.HTTP_201_CREATED)
-async def log_activity(club_id: ClubId, body: ActivityFields, rpc: Rpc) -> ClubView:
+async def log_activity(club_id: Id, body: ActivityFields, rpc: Rpc) -> ClubView:
     return await rpc.call(LogActivity(club_id=club_id, activity=body))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, status
 
 from services.gateway.access import ANYONE, SIGNED_IN, roles, table
-from services.gateway.deps import Rpc
+from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import CompetitionKind, CompetitionStatus
 from shared.contracts.rpc.competitions import (
@@ -63,11 +61,6 @@ access = table(
 )
 router = APIRouter(tags=["competitions"], dependencies=[access.dependency()])
 
-CompetitionId = Annotated[str, Path(min_length=1, max_length=64)]
-EntryId = Annotated[str, Path(min_length=1, max_length=64)]
-PageParam = Annotated[int, Query(ge=1, le=10_000)]
-PageSizeParam = Annotated[int, Query(ge=1, le=100)]
-
 
 @router.post("/competitions", status_code=status.HTTP_201_CREATED)
 async def create_competition(body: CompetitionFields, rpc: Rpc) -> CompetitionView:
@@ -76,12 +69,12 @@ async def create_competition(body: CompetitionFields, rpc: Rpc) -> CompetitionVi
 
 
 @router.post("/competitions/{competition_id}/publish")
-async def publish_competition(competition_id: CompetitionId, rpc: Rpc) -> CompetitionView:
+async def publish_competition(competition_id: Id, rpc: Rpc) -> CompetitionView:
     return await rpc.call(PublishCompetition(competition_id=competition_id))
 
 
 @router.post("/competitions/{competition_id}/archive")
-async def archive_competition(competition_id: CompetitionId, rpc: Rpc) -> CompetitionView:
+async def archive_competition(competition_id: Id, rpc: Rpc) -> CompetitionView:
     """After the results: the competition leaves the active lists; results stay public."""
     return await rpc.call(ArchiveCompetition(competition_id=competition_id))
 
@@ -89,18 +82,17 @@ async def archive_competition(competition_id: CompetitionId, rpc: Rpc) -> Compet
 @router.get("/competitions")
 async def list_competitions(
     rpc: Rpc,
+    paging: Paging,
     status: CompetitionStatus | None = None,
     kind: CompetitionKind | None = None,
-    page: PageParam = 1,
-    page_size: PageSizeParam = 20,
 ) -> CompetitionPage:
     """Newest first; drafts only for their organizer."""
-    request = ListCompetitions(status=status, kind=kind, page=page, page_size=page_size)
+    request = ListCompetitions(status=status, kind=kind, **paging.model_dump())
     return await rpc.call(request)
 
 
 @router.get("/competitions/{competition_id}")
-async def get_competition(competition_id: CompetitionId, rpc: Rpc) -> CompetitionView:
+async def get_competition(competition_id: Id, rpc: Rpc) -> CompetitionView:
     return await rpc.call(GetCompetition(competition_id=competition_id))
 
 
@@ -108,62 +100,56 @@ async def get_competition(competition_id: CompetitionId, rpc: Rpc) -> Competitio
     "/competitions/{competition_id}/entries",
     status_code=status.HTTP_201_CREATED,
 )
-async def submit_entry(competition_id: CompetitionId, body: EntryFields, rpc: Rpc) -> EntryView:
+async def submit_entry(competition_id: Id, body: EntryFields, rpc: Rpc) -> EntryView:
     """A founder enters one of their startups; a school advisor a student team, each
     student with the recorded consent of the student and a parent or guardian."""
     return await rpc.call(SubmitEntry(competition_id=competition_id, entry=body))
 
 
 @router.get("/competitions/{competition_id}/entries")
-async def list_entries(
-    competition_id: CompetitionId, rpc: Rpc, page: PageParam = 1, page_size: PageSizeParam = 20
-) -> EntryPage:
+async def list_entries(competition_id: Id, rpc: Rpc, paging: Paging) -> EntryPage:
     """The organizer sees every entry; others their own. Students' names never appear
     publicly."""
-    request = ListEntries(competition_id=competition_id, page=page, page_size=page_size)
+    request = ListEntries(competition_id=competition_id, **paging.model_dump())
     return await rpc.call(request)
 
 
 @router.post("/competitions/{competition_id}/judges")
-async def assign_judge(
-    competition_id: CompetitionId, body: JudgeAssignment, rpc: Rpc
-) -> JudgingView:
+async def assign_judge(competition_id: Id, body: JudgeAssignment, rpc: Rpc) -> JudgingView:
     """Add a judge; during judging what is not yet scored is spread again."""
     request = AssignJudge(competition_id=competition_id, user_id=body.user_id)
     return await rpc.call(request)
 
 
 @router.get("/competitions/{competition_id}/judging")
-async def judging(competition_id: CompetitionId, rpc: Rpc) -> JudgingView:
+async def judging(competition_id: Id, rpc: Rpc) -> JudgingView:
     """Who reviews what, each judge's load, and the entries short of judges."""
     return await rpc.call(GetJudging(competition_id=competition_id))
 
 
 @router.post("/entries/{entry_id}/conflicts")
-async def declare_conflict(entry_id: EntryId, body: ConflictDeclaration, rpc: Rpc) -> ConflictView:
+async def declare_conflict(entry_id: Id, body: ConflictDeclaration, rpc: Rpc) -> ConflictView:
     return await rpc.call(DeclareConflict(entry_id=entry_id, conflict=body))
 
 
 @router.get("/judging/assignments")
-async def assignments(
-    rpc: Rpc, page: PageParam = 1, page_size: PageSizeParam = 20
-) -> AssignmentPage:
+async def assignments(rpc: Rpc, paging: Paging) -> AssignmentPage:
     """The judge's entries across competitions: content only when judging is blind."""
-    return await rpc.call(ListAssignments(page=page, page_size=page_size))
+    return await rpc.call(ListAssignments(**paging.model_dump()))
 
 
 @router.post("/entries/{entry_id}/scores")
-async def submit_scores(entry_id: EntryId, body: ScoreSet, rpc: Rpc) -> ScoreView:
+async def submit_scores(entry_id: Id, body: ScoreSet, rpc: Rpc) -> ScoreView:
     """One score set per judge and entry, revisable until the judging deadline."""
     return await rpc.call(SubmitScores(entry_id=entry_id, score=body))
 
 
 @router.post("/competitions/{competition_id}/results/publish")
-async def publish_results(competition_id: CompetitionId, rpc: Rpc) -> Results:
+async def publish_results(competition_id: Id, rpc: Rpc) -> Results:
     """Rank by the mean of per-judge z-scores, then raw mean, then earlier submission."""
     return await rpc.call(PublishResults(competition_id=competition_id))
 
 
 @router.get("/competitions/{competition_id}/results")
-async def results(competition_id: CompetitionId, rpc: Rpc) -> Results:
+async def results(competition_id: Id, rpc: Rpc) -> Results:
     return await rpc.call(GetResults(competition_id=competition_id))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 
 from services.gateway.access import SIGNED_IN, roles, table
-from services.gateway.deps import Rpc
+from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.base import Role
 from shared.contracts.rpc.competitions import (
     AssignCouncil,
@@ -37,8 +37,6 @@ access = table(
 )
 router = APIRouter(prefix="/initiatives", tags=["initiatives"], dependencies=[access.dependency()])
 
-InitiativeId = Annotated[str, Path(min_length=1, max_length=64)]
-
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 async def file_initiative(body: InitiativeFields, rpc: Rpc) -> InitiativeView:
@@ -49,41 +47,34 @@ async def file_initiative(body: InitiativeFields, rpc: Rpc) -> InitiativeView:
 @router.get("")
 async def list_initiatives(
     rpc: Rpc,
+    paging: Paging,
     status: Annotated[
         str | None, Query(pattern=r"^(filed|under_review|recognised|refused)$")
     ] = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> InitiativePage:
     """Organizers see all; others what they filed or sit on the council of."""
-    request = ListInitiatives(status=status, page=page, page_size=page_size)
+    request = ListInitiatives(status=status, **paging.model_dump())
     return await rpc.call(request)
 
 
 @router.get("/{initiative_id}")
-async def get_initiative(initiative_id: InitiativeId, rpc: Rpc) -> InitiativeView:
+async def get_initiative(initiative_id: Id, rpc: Rpc) -> InitiativeView:
     return await rpc.call(GetInitiative(initiative_id=initiative_id))
 
 
 @router.post("/{initiative_id}/council")
-async def assign_council(
-    initiative_id: InitiativeId, body: CouncilFields, rpc: Rpc
-) -> InitiativeView:
+async def assign_council(initiative_id: Id, body: CouncilFields, rpc: Rpc) -> InitiativeView:
     """Council members and scoring sheet; accepting the dossier starts the 3-month limit."""
     return await rpc.call(AssignCouncil(initiative_id=initiative_id, council=body))
 
 
 @router.post("/{initiative_id}/reviews")
-async def review_initiative(
-    initiative_id: InitiativeId, body: ReviewFields, rpc: Rpc
-) -> InitiativeView:
+async def review_initiative(initiative_id: Id, body: ReviewFields, rpc: Rpc) -> InitiativeView:
     """A council member's points on the sheet and vote; revisable until the decision."""
     return await rpc.call(ReviewInitiative(initiative_id=initiative_id, review=body))
 
 
 @router.post("/{initiative_id}/decision")
-async def decide_initiative(
-    initiative_id: InitiativeId, body: DecisionFields, rpc: Rpc
-) -> InitiativeView:
+async def decide_initiative(initiative_id: Id, body: DecisionFields, rpc: Rpc) -> InitiativeView:
     """Recognised with a scope (two thirds of the council in favour) or refused with reasons."""
     return await rpc.call(DecideInitiative(initiative_id=initiative_id, decision=body))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from services.gateway.access import roles, table
-from services.gateway.deps import Rpc
+from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.base import Role
 from shared.contracts.rpc.mentoring import (
     AnswerMatch,
@@ -66,7 +66,6 @@ access = table(
     }
 )
 router = APIRouter(tags=["mentoring"], dependencies=[access.dependency()])
-Id = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 class MatchChoice(BaseModel):
@@ -88,11 +87,10 @@ async def create_mentor(body: MentorProfile, rpc: Rpc) -> MentorView:
 @router.get("/mentors")
 async def list_mentors(
     rpc: Rpc,
+    paging: Paging,
     topic: Annotated[str | None, Query(max_length=40)] = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> MentorPage:
-    return await rpc.call(ListMentors(topic=topic, page=page, page_size=page_size))
+    return await rpc.call(ListMentors(topic=topic, **paging.model_dump()))
 
 
 @router.patch("/mentors/{mentor_id}")
@@ -116,11 +114,10 @@ async def open_consultation(body: ConsultationDraft, rpc: Rpc) -> ConsultationVi
 @router.get("/consultations")
 async def list_consultations(
     rpc: Rpc,
+    paging: Paging,
     status: Annotated[str | None, Query(pattern="^(open|proposed|matched)$")] = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ConsultationPage:
-    request = ListConsultations(status=status, page=page, page_size=page_size)
+    request = ListConsultations(status=status, **paging.model_dump())
     return await rpc.call(request)
 
 

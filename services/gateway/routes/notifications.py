@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter
 
 from services.gateway.access import SIGNED_IN, table
-from services.gateway.deps import Rpc
+from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.rpc.notifications import (
     GetPreferences,
     InboxPage,
@@ -33,18 +31,15 @@ router = APIRouter(tags=["notifications"], dependencies=[access.dependency()])
 @router.get("/notifications")
 async def inbox(
     rpc: Rpc,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+    paging: Paging,
     unread_only: bool = False,
 ) -> InboxPage:
     """Newest first, with the unread count."""
-    return await rpc.call(ListInbox(page=page, page_size=page_size, unread_only=unread_only))
+    return await rpc.call(ListInbox(unread_only=unread_only, **paging.model_dump()))
 
 
 @router.post("/notifications/{notification_id}/read")
-async def mark_read(
-    rpc: Rpc, notification_id: Annotated[str, Path(min_length=1, max_length=64)]
-) -> MarkedRead:
+async def mark_read(rpc: Rpc, notification_id: Id) -> MarkedRead:
     return await rpc.call(MarkRead(notification_id=notification_id))
 
 

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field, StringConstraints
 
 from services.gateway.access import ADMIN, ANYONE, table
-from services.gateway.deps import State
+from services.gateway.deps import State, page_query
 from services.gateway.repository import SCHOOLS, SECTORS, WARDS
+from shared.contracts.base import Page, PageQuery
 from shared.contracts.events.reference import SchoolLevel
 
 access = table(
@@ -62,13 +63,6 @@ class WardOut(WardIn):
     version: int
 
 
-class WardList(BaseModel):
-    items: list[WardOut]
-    total: int
-    page: int
-    page_size: int
-
-
 class SchoolFields(BaseModel):
     name: Name
     level: SchoolLevel
@@ -88,13 +82,6 @@ class SchoolOut(SchoolIn):
     version: int
 
 
-class SchoolList(BaseModel):
-    items: list[SchoolOut]
-    total: int
-    page: int
-    page_size: int
-
-
 class SectorFields(BaseModel):
     name_vi: Name
     name_en: Name
@@ -110,13 +97,6 @@ class SectorUpdate(SectorFields):
 
 class SectorOut(SectorIn):
     version: int
-
-
-class SectorList(BaseModel):
-    items: list[SectorOut]
-    total: int
-    page: int
-    page_size: int
 
 
 def _ward(doc: dict[str, Any]) -> WardOut:
@@ -138,11 +118,11 @@ async def list_wards(
     ] = None,
     current: Annotated[bool, Query(description="Only the wards valid today")] = False,
     ward_set: Annotated[str | None, Query(max_length=20)] = None,
-) -> WardList:
+) -> Page[WardOut]:
     """Every ward set with its validity dates and predecessors; `current=true` for today's."""
     day = today() if current else on
     items = [_ward(doc) for doc in await state.reference.wards(on=day, ward_set=ward_set)]
-    return WardList(items=items, total=len(items), page=1, page_size=max(len(items), 1))
+    return Page(items=items, total=len(items), page=1, page_size=max(len(items), 1))
 
 
 @router.post("/wards", status_code=status.HTTP_201_CREATED)
@@ -159,22 +139,20 @@ async def update_ward(code: CodePath, body: WardUpdate, state: State) -> WardOut
 @router.get("/schools")
 async def list_schools(
     state: State,
+    paging: Annotated[PageQuery, page_query(default_size=50)],
     ward: Annotated[str | None, Query(max_length=48)] = None,
     level: SchoolLevel | None = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> SchoolList:
+) -> Page[SchoolOut]:
     items, total = await state.reference.schools(
         ward=ward,
         level=level.value if level else None,
-        skip=(page - 1) * page_size,
-        limit=page_size,
+        skip=paging.skip,
+        limit=paging.page_size,
     )
-    return SchoolList(
+    return Page(
         items=[SchoolOut.model_validate(_with_code(d)) for d in items],
         total=total,
-        page=page,
-        page_size=page_size,
+        **paging.model_dump(),
     )
 
 
@@ -192,9 +170,9 @@ async def update_school(code: CodePath, body: SchoolUpdate, state: State) -> Sch
 
 
 @router.get("/sectors")
-async def list_sectors(state: State) -> SectorList:
+async def list_sectors(state: State) -> Page[SectorOut]:
     items = [SectorOut.model_validate(_with_code(d)) for d in await state.reference.sectors()]
-    return SectorList(items=items, total=len(items), page=1, page_size=max(len(items), 1))
+    return Page(items=items, total=len(items), page=1, page_size=max(len(items), 1))
 
 
 @router.post("/sectors", status_code=status.HTTP_201_CREATED)

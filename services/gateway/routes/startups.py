@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from services.gateway.access import ANYONE, STAFF, roles, table
-from services.gateway.deps import Rpc
+from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.base import Role
 from shared.contracts.events.registry import Stage, StartupStatus
 from shared.contracts.rpc.registry import (
@@ -44,7 +44,6 @@ access = table(
 )
 router = APIRouter(prefix="/startups", tags=["startups"], dependencies=[access.dependency()])
 
-StartupId = Annotated[str, Path(min_length=1, max_length=64)]
 CodeFilter = Annotated[
     str | None, Query(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
 ]
@@ -70,6 +69,7 @@ async def register_startup(body: StartupFields, rpc: Rpc) -> StartupView:
 @router.get("")
 async def find_startups(
     rpc: Rpc,
+    paging: Paging,
     q: Annotated[str | None, Query(max_length=200, description="Accent-insensitive words")] = None,
     ward: CodeFilter = None,
     sector: CodeFilter = None,
@@ -77,8 +77,6 @@ async def find_startups(
     status: StartupStatus | None = None,
     women_led: bool | None = None,
     youth_led: bool | None = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> StartupPage:
     """By relevance when `q` is given, else newest first. Anonymous callers and other
     founders see public, verified-or-later startups and their public fields only."""
@@ -90,45 +88,42 @@ async def find_startups(
         status=status,
         women_led=women_led,
         youth_led=youth_led,
-        page=page,
-        page_size=page_size,
+        **paging.model_dump(),
     )
     return await rpc.call(search)
 
 
 @router.get("/{startup_id}")
-async def get_startup(startup_id: StartupId, rpc: Rpc) -> StartupView:
+async def get_startup(startup_id: Id, rpc: Rpc) -> StartupView:
     return await rpc.call(GetStartup(startup_id=startup_id))
 
 
 @router.patch("/{startup_id}")
-async def edit_startup(startup_id: StartupId, body: StartupChanges, rpc: Rpc) -> StartupView:
+async def edit_startup(startup_id: Id, body: StartupChanges, rpc: Rpc) -> StartupView:
     """Edit with the `version` you last saw; a stale one is 409 with the current version."""
     return await rpc.call(UpdateStartup(startup_id=startup_id, changes=body))
 
 
 @router.post("/{startup_id}/verify")
-async def verify_startup(
-    startup_id: StartupId, rpc: Rpc, body: StatusChange | None = None
-) -> StartupView:
+async def verify_startup(startup_id: Id, rpc: Rpc, body: StatusChange | None = None) -> StartupView:
     change = body or StatusChange()
     return await rpc.call(VerifyStartup(startup_id=startup_id, change=change))
 
 
 @router.post("/{startup_id}/reject")
-async def reject_startup(startup_id: StartupId, body: Rejection, rpc: Rpc) -> StartupView:
+async def reject_startup(startup_id: Id, body: Rejection, rpc: Rpc) -> StartupView:
     request = RejectStartup(startup_id=startup_id, reason=body.reason, version=body.version)
     return await rpc.call(request)
 
 
 @router.post("/{startup_id}/status")
-async def change_status(startup_id: StartupId, body: StatusRequest, rpc: Rpc) -> StartupView:
+async def change_status(startup_id: Id, body: StatusRequest, rpc: Rpc) -> StartupView:
     change = StatusChange(reason=body.reason, version=body.version)
     request = ChangeStartupStatus(startup_id=startup_id, to_status=body.to_status, change=change)
     return await rpc.call(request)
 
 
 @router.get("/{startup_id}/history")
-async def startup_history(startup_id: StartupId, rpc: Rpc) -> StartupHistory:
+async def startup_history(startup_id: Id, rpc: Rpc) -> StartupHistory:
     """Every event about the startup, oldest first, with who and when."""
     return await rpc.call(GetStartupHistory(startup_id=startup_id))
