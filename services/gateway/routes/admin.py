@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, status
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
-from services.gateway.access import ADMIN, table
+from services.gateway.access import ADMIN
 from services.gateway.deps import Paging, State
 from services.gateway.domain import STAFF_ROLES
 from services.gateway.problems import Problem
@@ -17,15 +17,7 @@ from services.gateway.service import NewAccount
 from shared.contracts.base import Locale, Page, Role
 from shared.infra.broker import dead_letters, replay_dead_letter
 
-access = table(
-    {
-        "POST /admin/users": ADMIN,
-        "GET /admin/deletion-requests": ADMIN,
-        "GET /admin/dead-letters": ADMIN,
-        "POST /admin/dead-letters/{letter_id}/replay": ADMIN,
-    }
-)
-router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[access.dependency()])
+router = APIRouter(prefix="/admin", tags=["admin"])
 
 Organization = Annotated[
     str,
@@ -45,7 +37,7 @@ class StaffAccount(BaseModel):
     locale: Locale = Locale.VI
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED)
+@router.post("/users", dependencies=[ADMIN], status_code=status.HTTP_201_CREATED)
 async def create_user(body: StaffAccount, state: State, request: Request) -> UserOut:
     """Mentor, association staff, organizer, school advisor, judge or admin accounts."""
     if body.role not in STAFF_ROLES:
@@ -77,7 +69,7 @@ class DeletionRequestOut(BaseModel):
     status: str
 
 
-@router.get("/deletion-requests")
+@router.get("/deletion-requests", dependencies=[ADMIN])
 async def deletion_requests(state: State, paging: Paging) -> Page[DeletionRequestOut]:
     """Personal-data deletion requests, newest first, with the date each is due by."""
     docs, total = await state.identity.deletion_requests(skip=paging.skip, limit=paging.page_size)
@@ -97,7 +89,7 @@ class DeadLetter(BaseModel):
     message: str
 
 
-@router.get("/dead-letters")
+@router.get("/dead-letters", dependencies=[ADMIN])
 async def list_dead_letters(
     state: State, page_size: Annotated[int, Query(ge=1, le=100)] = 100
 ) -> Page[DeadLetter]:
@@ -107,7 +99,7 @@ async def list_dead_letters(
     return Page(items=items, total=len(items), page=1, page_size=page_size)
 
 
-@router.post("/dead-letters/{letter_id}/replay")
+@router.post("/dead-letters/{letter_id}/replay", dependencies=[ADMIN])
 async def replay(letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)], state: State) -> DeadLetter:
     """Publish the event again to its subject for the consumers; it leaves the DLQ."""
     letter = await replay_dead_letter(state.broker, letter_id)

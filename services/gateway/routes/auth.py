@@ -7,22 +7,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
-from services.gateway.access import ANYONE, SIGNED_IN, table
+from services.gateway.access import ANYONE, SIGNED_IN
 from services.gateway.deps import CurrentUser, State
 from services.gateway.domain import PRIVACY_NOTICE_VERSION
 from services.gateway.problems import Problem
 from services.gateway.service import AuthFailure, NewAccount, public_user
 from shared.contracts.base import Locale
 
-access = table(
-    {
-        "POST /auth/register": ANYONE,
-        "POST /auth/login": ANYONE,
-        "POST /auth/refresh": ANYONE,  # the refresh token is the credential
-        "POST /auth/logout": SIGNED_IN,
-    }
-)
-router = APIRouter(prefix="/auth", tags=["auth"], dependencies=[access.dependency()])
+router = APIRouter(prefix="/auth", tags=["auth"])
 
 Password = Annotated[str, Field(min_length=1, max_length=256)]
 FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
@@ -82,7 +74,7 @@ def _user_out(doc: dict[str, object]) -> UserOut:
     return UserOut.model_validate({**user, "created_at": user["created_at"].isoformat()})
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED)
+@router.post("/register", dependencies=[ANYONE], status_code=status.HTTP_201_CREATED)
 async def register(body: Registration, request: Request, state: State) -> UserOut:
     """A founder account. Consent to the privacy notice is required and recorded."""
     limiter = request.app.state.auth_limiter
@@ -115,7 +107,7 @@ async def register(body: Registration, request: Request, state: State) -> UserOu
     return _user_out(doc)
 
 
-@router.post("/login")
+@router.post("/login", dependencies=[ANYONE])
 async def login(body: Credentials, request: Request, state: State) -> TokenPair:
     limiter = request.app.state.auth_limiter
     limiter.check(f"ip:{client_ip(request)}", f"email:{body.email.lower()}")
@@ -126,7 +118,7 @@ async def login(body: Credentials, request: Request, state: State) -> TokenPair:
     return TokenPair(**tokens.__dict__)
 
 
-@router.post("/refresh")
+@router.post("/refresh", dependencies=[ANYONE])
 async def refresh(body: RefreshIn, state: State) -> TokenPair:
     """Rotate: the old refresh token stops working; reusing it revokes its whole family."""
     try:
@@ -136,7 +128,7 @@ async def refresh(body: RefreshIn, state: State) -> TokenPair:
     return TokenPair(**tokens.__dict__)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/logout", dependencies=[SIGNED_IN], status_code=status.HTTP_204_NO_CONTENT)
 async def logout(actor: CurrentUser, state: State, body: LogoutIn | None = None) -> None:
     """Revoke the given refresh token's family, or every session of the user."""
     try:

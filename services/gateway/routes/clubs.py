@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.gateway.access import ANYONE, roles, table
+from services.gateway.access import ANYONE, allow
 from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import ClubKind
@@ -24,30 +24,21 @@ from shared.contracts.rpc.competitions import (
     RegisterClub,
 )
 
-ADVISOR = roles(Role.SCHOOL_ADVISOR)
-access = table(
-    {
-        "POST /clubs": ADVISOR,
-        "GET /clubs": ANYONE,
-        "GET /clubs/coverage": ANYONE,
-        "GET /clubs/{club_id}": ANYONE,
-        "POST /clubs/{club_id}/activities": ADVISOR,
-    }
-)
-router = APIRouter(prefix="/clubs", tags=["clubs"], dependencies=[access.dependency()])
+ADVISOR = allow(Role.SCHOOL_ADVISOR)
+router = APIRouter(prefix="/clubs", tags=["clubs"])
 
 CodeFilter = Annotated[
     str | None, Query(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
 ]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", dependencies=[ADVISOR], status_code=status.HTTP_201_CREATED)
 async def register_club(body: ClubFields, rpc: Rpc) -> ClubView:
     """A school advisor registers their own school's club."""
     return await rpc.call(RegisterClub(club=body))
 
 
-@router.get("")
+@router.get("", dependencies=[ANYONE])
 async def list_clubs(
     rpc: Rpc,
     paging: Paging,
@@ -60,7 +51,7 @@ async def list_clubs(
     return await rpc.call(request)
 
 
-@router.get("/coverage")
+@router.get("/coverage", dependencies=[ANYONE])
 async def coverage(
     rpc: Rpc,
     on: Annotated[
@@ -72,11 +63,11 @@ async def coverage(
     return await rpc.call(GetCoverage(on=on))
 
 
-@router.get("/{club_id}")
+@router.get("/{club_id}", dependencies=[ANYONE])
 async def get_club(club_id: Id, rpc: Rpc) -> ClubView:
     return await rpc.call(GetClub(club_id=club_id))
 
 
-@router.post("/{club_id}/activities", status_code=status.HTTP_201_CREATED)
+@router.post("/{club_id}/activities", dependencies=[ADVISOR], status_code=status.HTTP_201_CREATED)
 async def log_activity(club_id: Id, body: ActivityFields, rpc: Rpc) -> ClubView:
     return await rpc.call(LogActivity(club_id=club_id, activity=body))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from services.gateway.access import ANYONE, SIGNED_IN, roles, table
+from services.gateway.access import ANYONE, JUDGE, ORGANIZER, SIGNED_IN, allow
 from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import CompetitionKind, CompetitionStatus
@@ -39,47 +39,27 @@ from shared.contracts.rpc.competitions import (
     SubmitScores,
 )
 
-ORGANIZER = roles(Role.ORGANIZER)
-JUDGE = roles(Role.JUDGE)
-access = table(
-    {
-        "POST /competitions": ORGANIZER,
-        "GET /competitions": ANYONE,
-        "GET /competitions/{competition_id}": ANYONE,
-        "POST /competitions/{competition_id}/publish": ORGANIZER,
-        "POST /competitions/{competition_id}/archive": ORGANIZER,
-        "POST /competitions/{competition_id}/entries": roles(Role.FOUNDER, Role.SCHOOL_ADVISOR),
-        "GET /competitions/{competition_id}/entries": SIGNED_IN,
-        "POST /competitions/{competition_id}/judges": ORGANIZER,
-        "GET /competitions/{competition_id}/judging": ORGANIZER,
-        "POST /competitions/{competition_id}/results/publish": ORGANIZER,
-        "GET /competitions/{competition_id}/results": ANYONE,
-        "POST /entries/{entry_id}/conflicts": JUDGE,
-        "POST /entries/{entry_id}/scores": JUDGE,
-        "GET /judging/assignments": JUDGE,
-    }
-)
-router = APIRouter(tags=["competitions"], dependencies=[access.dependency()])
+router = APIRouter(tags=["competitions"])
 
 
-@router.post("/competitions", status_code=status.HTTP_201_CREATED)
+@router.post("/competitions", dependencies=[ORGANIZER], status_code=status.HTTP_201_CREATED)
 async def create_competition(body: CompetitionFields, rpc: Rpc) -> CompetitionView:
     """A draft: rubric weights each > 0 and summing to 1 (within 1e-6), deadlines ahead."""
     return await rpc.call(CreateCompetition(competition=body))
 
 
-@router.post("/competitions/{competition_id}/publish")
+@router.post("/competitions/{competition_id}/publish", dependencies=[ORGANIZER])
 async def publish_competition(competition_id: Id, rpc: Rpc) -> CompetitionView:
     return await rpc.call(PublishCompetition(competition_id=competition_id))
 
 
-@router.post("/competitions/{competition_id}/archive")
+@router.post("/competitions/{competition_id}/archive", dependencies=[ORGANIZER])
 async def archive_competition(competition_id: Id, rpc: Rpc) -> CompetitionView:
     """After the results: the competition leaves the active lists; results stay public."""
     return await rpc.call(ArchiveCompetition(competition_id=competition_id))
 
 
-@router.get("/competitions")
+@router.get("/competitions", dependencies=[ANYONE])
 async def list_competitions(
     rpc: Rpc,
     paging: Paging,
@@ -91,13 +71,14 @@ async def list_competitions(
     return await rpc.call(request)
 
 
-@router.get("/competitions/{competition_id}")
+@router.get("/competitions/{competition_id}", dependencies=[ANYONE])
 async def get_competition(competition_id: Id, rpc: Rpc) -> CompetitionView:
     return await rpc.call(GetCompetition(competition_id=competition_id))
 
 
 @router.post(
     "/competitions/{competition_id}/entries",
+    dependencies=[allow(Role.FOUNDER, Role.SCHOOL_ADVISOR)],
     status_code=status.HTTP_201_CREATED,
 )
 async def submit_entry(competition_id: Id, body: EntryFields, rpc: Rpc) -> EntryView:
@@ -106,7 +87,7 @@ async def submit_entry(competition_id: Id, body: EntryFields, rpc: Rpc) -> Entry
     return await rpc.call(SubmitEntry(competition_id=competition_id, entry=body))
 
 
-@router.get("/competitions/{competition_id}/entries")
+@router.get("/competitions/{competition_id}/entries", dependencies=[SIGNED_IN])
 async def list_entries(competition_id: Id, rpc: Rpc, paging: Paging) -> EntryPage:
     """The organizer sees every entry; others their own. Students' names never appear
     publicly."""
@@ -114,42 +95,42 @@ async def list_entries(competition_id: Id, rpc: Rpc, paging: Paging) -> EntryPag
     return await rpc.call(request)
 
 
-@router.post("/competitions/{competition_id}/judges")
+@router.post("/competitions/{competition_id}/judges", dependencies=[ORGANIZER])
 async def assign_judge(competition_id: Id, body: JudgeAssignment, rpc: Rpc) -> JudgingView:
     """Add a judge; during judging what is not yet scored is spread again."""
     request = AssignJudge(competition_id=competition_id, user_id=body.user_id)
     return await rpc.call(request)
 
 
-@router.get("/competitions/{competition_id}/judging")
+@router.get("/competitions/{competition_id}/judging", dependencies=[ORGANIZER])
 async def judging(competition_id: Id, rpc: Rpc) -> JudgingView:
     """Who reviews what, each judge's load, and the entries short of judges."""
     return await rpc.call(GetJudging(competition_id=competition_id))
 
 
-@router.post("/entries/{entry_id}/conflicts")
+@router.post("/entries/{entry_id}/conflicts", dependencies=[JUDGE])
 async def declare_conflict(entry_id: Id, body: ConflictDeclaration, rpc: Rpc) -> ConflictView:
     return await rpc.call(DeclareConflict(entry_id=entry_id, conflict=body))
 
 
-@router.get("/judging/assignments")
+@router.get("/judging/assignments", dependencies=[JUDGE])
 async def assignments(rpc: Rpc, paging: Paging) -> AssignmentPage:
     """The judge's entries across competitions: content only when judging is blind."""
     return await rpc.call(ListAssignments(**paging.model_dump()))
 
 
-@router.post("/entries/{entry_id}/scores")
+@router.post("/entries/{entry_id}/scores", dependencies=[JUDGE])
 async def submit_scores(entry_id: Id, body: ScoreSet, rpc: Rpc) -> ScoreView:
     """One score set per judge and entry, revisable until the judging deadline."""
     return await rpc.call(SubmitScores(entry_id=entry_id, score=body))
 
 
-@router.post("/competitions/{competition_id}/results/publish")
+@router.post("/competitions/{competition_id}/results/publish", dependencies=[ORGANIZER])
 async def publish_results(competition_id: Id, rpc: Rpc) -> Results:
     """Rank by the mean of per-judge z-scores, then raw mean, then earlier submission."""
     return await rpc.call(PublishResults(competition_id=competition_id))
 
 
-@router.get("/competitions/{competition_id}/results")
+@router.get("/competitions/{competition_id}/results", dependencies=[ANYONE])
 async def results(competition_id: Id, rpc: Rpc) -> Results:
     return await rpc.call(GetResults(competition_id=competition_id))

@@ -6,9 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.gateway.access import SIGNED_IN, roles, table
+from services.gateway.access import JUDGE, ORGANIZER, SIGNED_IN
 from services.gateway.deps import Id, Paging, Rpc
-from shared.contracts.base import Role
 from shared.contracts.rpc.competitions import (
     AssignCouncil,
     CouncilFields,
@@ -24,27 +23,16 @@ from shared.contracts.rpc.competitions import (
     ReviewInitiative,
 )
 
-ORGANIZER = roles(Role.ORGANIZER)
-access = table(
-    {
-        "POST /initiatives": SIGNED_IN,
-        "GET /initiatives": SIGNED_IN,
-        "GET /initiatives/{initiative_id}": SIGNED_IN,
-        "POST /initiatives/{initiative_id}/council": ORGANIZER,
-        "POST /initiatives/{initiative_id}/reviews": roles(Role.JUDGE),
-        "POST /initiatives/{initiative_id}/decision": ORGANIZER,
-    }
-)
-router = APIRouter(prefix="/initiatives", tags=["initiatives"], dependencies=[access.dependency()])
+router = APIRouter(prefix="/initiatives", tags=["initiatives"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", dependencies=[SIGNED_IN], status_code=status.HTTP_201_CREATED)
 async def file_initiative(body: InitiativeFields, rpc: Rpc) -> InitiativeView:
     """File a dossier: authors' shares sum to 100%, already applied, not already IP."""
     return await rpc.call(FileInitiative(initiative=body))
 
 
-@router.get("")
+@router.get("", dependencies=[SIGNED_IN])
 async def list_initiatives(
     rpc: Rpc,
     paging: Paging,
@@ -57,24 +45,24 @@ async def list_initiatives(
     return await rpc.call(request)
 
 
-@router.get("/{initiative_id}")
+@router.get("/{initiative_id}", dependencies=[SIGNED_IN])
 async def get_initiative(initiative_id: Id, rpc: Rpc) -> InitiativeView:
     return await rpc.call(GetInitiative(initiative_id=initiative_id))
 
 
-@router.post("/{initiative_id}/council")
+@router.post("/{initiative_id}/council", dependencies=[ORGANIZER])
 async def assign_council(initiative_id: Id, body: CouncilFields, rpc: Rpc) -> InitiativeView:
     """Council members and scoring sheet; accepting the dossier starts the 3-month limit."""
     return await rpc.call(AssignCouncil(initiative_id=initiative_id, council=body))
 
 
-@router.post("/{initiative_id}/reviews")
+@router.post("/{initiative_id}/reviews", dependencies=[JUDGE])
 async def review_initiative(initiative_id: Id, body: ReviewFields, rpc: Rpc) -> InitiativeView:
     """A council member's points on the sheet and vote; revisable until the decision."""
     return await rpc.call(ReviewInitiative(initiative_id=initiative_id, review=body))
 
 
-@router.post("/{initiative_id}/decision")
+@router.post("/{initiative_id}/decision", dependencies=[ORGANIZER])
 async def decide_initiative(initiative_id: Id, body: DecisionFields, rpc: Rpc) -> InitiativeView:
     """Recognised with a scope (two thirds of the council in favour) or refused with reasons."""
     return await rpc.call(DecideInitiative(initiative_id=initiative_id, decision=body))

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field, StringConstraints
 
-from services.gateway.access import SIGNED_IN, table
+from services.gateway.access import SIGNED_IN
 from services.gateway.deps import CurrentUser, Rpc, State
 from services.gateway.routes.auth import FullName, Password, UserOut, _user_out
 from shared.contracts.base import Locale
@@ -20,16 +20,7 @@ from shared.contracts.rpc.common import (
 )
 from shared.infra.broker import RpcFailure
 
-access = table(
-    {
-        "GET /me": SIGNED_IN,
-        "PATCH /me": SIGNED_IN,
-        "POST /me/password": SIGNED_IN,
-        "GET /me/data": SIGNED_IN,
-        "DELETE /me": SIGNED_IN,
-    }
-)
-router = APIRouter(prefix="/me", tags=["me"], dependencies=[access.dependency()])
+router = APIRouter(prefix="/me", tags=["me"])
 
 
 class ProfileChange(BaseModel):
@@ -45,12 +36,12 @@ class PasswordChange(BaseModel):
     new_password: Password
 
 
-@router.get("")
+@router.get("", dependencies=[SIGNED_IN])
 async def me(actor: CurrentUser, state: State) -> UserOut:
     return _user_out(await state.identity.me(actor))
 
 
-@router.patch("")
+@router.patch("", dependencies=[SIGNED_IN])
 async def update_me(
     body: ProfileChange, actor: CurrentUser, state: State, request: Request
 ) -> UserOut:
@@ -64,7 +55,7 @@ async def update_me(
     return _user_out(doc)
 
 
-@router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/password", dependencies=[SIGNED_IN], status_code=status.HTTP_204_NO_CONTENT)
 async def change_password(body: PasswordChange, actor: CurrentUser, state: State) -> None:
     """Change the password; every refresh token of the user is revoked."""
     await state.identity.change_password(actor, body.current_password, body.new_password)
@@ -88,7 +79,7 @@ class DeletionReceipt(BaseModel):
     message: str
 
 
-@router.get("/data")
+@router.get("/data", dependencies=[SIGNED_IN])
 async def export_my_data(actor: CurrentUser, state: State, rpc: Rpc) -> PersonalDataExport:
     """Everything the platform holds about you, gathered from every service."""
 
@@ -112,7 +103,7 @@ async def export_my_data(actor: CurrentUser, state: State, rpc: Rpc) -> Personal
     )
 
 
-@router.delete("", status_code=status.HTTP_202_ACCEPTED)
+@router.delete("", dependencies=[SIGNED_IN], status_code=status.HTTP_202_ACCEPTED)
 async def delete_me(actor: CurrentUser, state: State, request: Request) -> DeletionReceipt:
     """Ask for your personal data to be erased; acknowledged at once, carried out by every
     service. Your sessions end now."""

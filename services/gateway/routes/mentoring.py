@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from services.gateway.access import roles, table
+from services.gateway.access import STAFF, allow
 from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.base import Role
 from shared.contracts.rpc.mentoring import (
@@ -42,30 +42,9 @@ from shared.contracts.rpc.mentoring import (
     UpdateMentor,
 )
 
-STAFF = roles(Role.ASSOCIATION_STAFF, Role.ADMIN)
-MENTOR_OR_STAFF = roles(Role.MENTOR, Role.ASSOCIATION_STAFF, Role.ADMIN)
-FOUNDER_OR_STAFF = roles(Role.FOUNDER, Role.ASSOCIATION_STAFF, Role.ADMIN)
-PARTIES = roles(Role.FOUNDER, Role.MENTOR, Role.ASSOCIATION_STAFF, Role.ADMIN)
-access = table(
-    {
-        "POST /mentors": MENTOR_OR_STAFF,
-        "GET /mentors": MENTOR_OR_STAFF,
-        "PATCH /mentors/{mentor_id}": MENTOR_OR_STAFF,
-        "PUT /mentors/{mentor_id}/availability": MENTOR_OR_STAFF,
-        "POST /consultations": roles(Role.FOUNDER),
-        "GET /consultations": PARTIES,
-        "GET /consultations/{request_id}": PARTIES,
-        "GET /consultations/{request_id}/suggestions": STAFF,
-        "POST /consultations/{request_id}/match": STAFF,
-        "POST /consultations/batch-match": STAFF,
-        "POST /matches/{match_id}/accept": roles(Role.MENTOR),
-        "POST /matches/{match_id}/decline": roles(Role.MENTOR),
-        "POST /sessions": PARTIES,
-        "POST /sessions/{session_id}/complete": MENTOR_OR_STAFF,
-        "POST /sessions/{session_id}/feedback": roles(Role.FOUNDER),
-    }
-)
-router = APIRouter(tags=["mentoring"], dependencies=[access.dependency()])
+MENTOR_OR_STAFF = allow(Role.MENTOR, Role.ASSOCIATION_STAFF, Role.ADMIN)
+PARTIES = allow(Role.FOUNDER, Role.MENTOR, Role.ASSOCIATION_STAFF, Role.ADMIN)
+router = APIRouter(tags=["mentoring"])
 
 
 class MatchChoice(BaseModel):
@@ -78,13 +57,13 @@ class BatchChoice(BaseModel):
     )
 
 
-@router.post("/mentors", status_code=status.HTTP_201_CREATED)
+@router.post("/mentors", dependencies=[MENTOR_OR_STAFF], status_code=status.HTTP_201_CREATED)
 async def create_mentor(body: MentorProfile, rpc: Rpc) -> MentorView:
     """A mentor's expertise profile (a mentor for themself; staff for a mentor account)."""
     return await rpc.call(SaveMentor(profile=body))
 
 
-@router.get("/mentors")
+@router.get("/mentors", dependencies=[MENTOR_OR_STAFF])
 async def list_mentors(
     rpc: Rpc,
     paging: Paging,
@@ -93,25 +72,27 @@ async def list_mentors(
     return await rpc.call(ListMentors(topic=topic, **paging.model_dump()))
 
 
-@router.patch("/mentors/{mentor_id}")
+@router.patch("/mentors/{mentor_id}", dependencies=[MENTOR_OR_STAFF])
 async def update_mentor(mentor_id: Id, body: MentorChanges, rpc: Rpc) -> MentorView:
     """Edit the profile, pause (no new suggestions, matches kept) or deactivate."""
     return await rpc.call(UpdateMentor(mentor_id=mentor_id, changes=body))
 
 
-@router.put("/mentors/{mentor_id}/availability")
+@router.put("/mentors/{mentor_id}/availability", dependencies=[MENTOR_OR_STAFF])
 async def set_availability(mentor_id: Id, body: Availability, rpc: Rpc) -> MentorView:
     """Weekly slots in Asia/Ho_Chi_Minh (weekday 0 = Monday)."""
     return await rpc.call(SetAvailability(mentor_id=mentor_id, availability=body))
 
 
-@router.post("/consultations", status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/consultations", dependencies=[allow(Role.FOUNDER)], status_code=status.HTTP_201_CREATED
+)
 async def open_consultation(body: ConsultationDraft, rpc: Rpc) -> ConsultationView:
     """A founder asks the Consultation Point for advice on one of their startups."""
     return await rpc.call(OpenConsultation(draft=body))
 
 
-@router.get("/consultations")
+@router.get("/consultations", dependencies=[PARTIES])
 async def list_consultations(
     rpc: Rpc,
     paging: Paging,
@@ -121,7 +102,7 @@ async def list_consultations(
     return await rpc.call(request)
 
 
-@router.post("/consultations/batch-match")
+@router.post("/consultations/batch-match", dependencies=[STAFF])
 async def batch_match(rpc: Rpc, body: BatchChoice | None = None) -> BatchResult:
     """Propose mentors for many open requests at once, maximising the total score within
     every mentor's remaining capacity."""
@@ -129,12 +110,12 @@ async def batch_match(rpc: Rpc, body: BatchChoice | None = None) -> BatchResult:
     return await rpc.call(BatchMatch(request_ids=ids))
 
 
-@router.get("/consultations/{request_id}")
+@router.get("/consultations/{request_id}", dependencies=[PARTIES])
 async def get_consultation(request_id: Id, rpc: Rpc) -> ConsultationView:
     return await rpc.call(GetConsultation(request_id=request_id))
 
 
-@router.get("/consultations/{request_id}/suggestions")
+@router.get("/consultations/{request_id}/suggestions", dependencies=[STAFF])
 async def suggestions(
     request_id: Id, rpc: Rpc, limit: Annotated[int, Query(ge=1, le=50)] = 10
 ) -> Suggestions:
@@ -144,35 +125,36 @@ async def suggestions(
 
 @router.post(
     "/consultations/{request_id}/match",
+    dependencies=[STAFF],
     status_code=status.HTTP_201_CREATED,
 )
 async def propose_match(request_id: Id, body: MatchChoice, rpc: Rpc) -> MatchView:
     return await rpc.call(ProposeMatch(request_id=request_id, mentor_id=body.mentor_id))
 
 
-@router.post("/matches/{match_id}/accept")
+@router.post("/matches/{match_id}/accept", dependencies=[allow(Role.MENTOR)])
 async def accept_match(match_id: Id, rpc: Rpc) -> MatchView:
     return await rpc.call(AnswerMatch(match_id=match_id, accept=True))
 
 
-@router.post("/matches/{match_id}/decline")
+@router.post("/matches/{match_id}/decline", dependencies=[allow(Role.MENTOR)])
 async def decline_match(match_id: Id, rpc: Rpc) -> MatchView:
     """Declining reopens the request; this mentor is not suggested for it again."""
     return await rpc.call(AnswerMatch(match_id=match_id, accept=False))
 
 
-@router.post("/sessions", status_code=status.HTTP_201_CREATED)
+@router.post("/sessions", dependencies=[PARTIES], status_code=status.HTTP_201_CREATED)
 async def schedule_session(body: SessionDraft, rpc: Rpc) -> SessionView:
     """Inside the mentor's availability; overlapping the mentor or the startup is 409."""
     return await rpc.call(ScheduleSession(draft=body))
 
 
-@router.post("/sessions/{session_id}/complete")
+@router.post("/sessions/{session_id}/complete", dependencies=[MENTOR_OR_STAFF])
 async def complete_session(session_id: Id, body: Completion, rpc: Rpc) -> SessionView:
     return await rpc.call(CompleteSession(session_id=session_id, completion=body))
 
 
-@router.post("/sessions/{session_id}/feedback")
+@router.post("/sessions/{session_id}/feedback", dependencies=[allow(Role.FOUNDER)])
 async def session_feedback(session_id: Id, body: FeedbackDraft, rpc: Rpc) -> SessionView:
     """The founder rates the session 1–5, once."""
     return await rpc.call(RecordFeedback(session_id=session_id, feedback=body))

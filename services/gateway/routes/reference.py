@@ -9,26 +9,13 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field, StringConstraints
 
-from services.gateway.access import ADMIN, ANYONE, table
+from services.gateway.access import ADMIN, ANYONE
 from services.gateway.deps import State, page_query
 from services.gateway.repository import SCHOOLS, SECTORS, WARDS
 from shared.contracts.base import Page, PageQuery
 from shared.contracts.events.reference import SchoolLevel
 
-access = table(
-    {
-        "GET /wards": ANYONE,
-        "POST /wards": ADMIN,
-        "PUT /wards/{code}": ADMIN,
-        "GET /schools": ANYONE,
-        "POST /schools": ADMIN,
-        "PUT /schools/{code}": ADMIN,
-        "GET /sectors": ANYONE,
-        "POST /sectors": ADMIN,
-        "PUT /sectors/{code}": ADMIN,
-    }
-)
-router = APIRouter(tags=["reference"], dependencies=[access.dependency()])
+router = APIRouter(tags=["reference"])
 
 HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
 Code = Annotated[
@@ -110,7 +97,7 @@ def _with_code(doc: dict[str, Any]) -> dict[str, Any]:
     return {**doc, "code": doc["_id"]}
 
 
-@router.get("/wards")
+@router.get("/wards", dependencies=[ANYONE])
 async def list_wards(
     state: State,
     on: Annotated[
@@ -125,18 +112,18 @@ async def list_wards(
     return Page(items=items, total=len(items), page=1, page_size=max(len(items), 1))
 
 
-@router.post("/wards", status_code=status.HTTP_201_CREATED)
+@router.post("/wards", dependencies=[ADMIN], status_code=status.HTTP_201_CREATED)
 async def create_ward(body: WardIn, state: State) -> WardOut:
     return _ward(await state.reference.create(WARDS, body.model_dump()))
 
 
-@router.put("/wards/{code}")
+@router.put("/wards/{code}", dependencies=[ADMIN])
 async def update_ward(code: CodePath, body: WardUpdate, state: State) -> WardOut:
     fields = body.model_dump(exclude={"version"})
     return _ward(await state.reference.update(WARDS, code, body.version, fields))
 
 
-@router.get("/schools")
+@router.get("/schools", dependencies=[ANYONE])
 async def list_schools(
     state: State,
     paging: Annotated[PageQuery, page_query(default_size=50)],
@@ -156,32 +143,32 @@ async def list_schools(
     )
 
 
-@router.post("/schools", status_code=status.HTTP_201_CREATED)
+@router.post("/schools", dependencies=[ADMIN], status_code=status.HTTP_201_CREATED)
 async def create_school(body: SchoolIn, state: State) -> SchoolOut:
     doc = await state.reference.create(SCHOOLS, body.model_dump(mode="json"))
     return SchoolOut.model_validate(_with_code(doc))
 
 
-@router.put("/schools/{code}")
+@router.put("/schools/{code}", dependencies=[ADMIN])
 async def update_school(code: CodePath, body: SchoolUpdate, state: State) -> SchoolOut:
     fields = body.model_dump(mode="json", exclude={"version"})
     doc = await state.reference.update(SCHOOLS, code, body.version, fields)
     return SchoolOut.model_validate(_with_code(doc))
 
 
-@router.get("/sectors")
+@router.get("/sectors", dependencies=[ANYONE])
 async def list_sectors(state: State) -> Page[SectorOut]:
     items = [SectorOut.model_validate(_with_code(d)) for d in await state.reference.sectors()]
     return Page(items=items, total=len(items), page=1, page_size=max(len(items), 1))
 
 
-@router.post("/sectors", status_code=status.HTTP_201_CREATED)
+@router.post("/sectors", dependencies=[ADMIN], status_code=status.HTTP_201_CREATED)
 async def create_sector(body: SectorIn, state: State) -> SectorOut:
     doc = await state.reference.create(SECTORS, body.model_dump())
     return SectorOut.model_validate(_with_code(doc))
 
 
-@router.put("/sectors/{code}")
+@router.put("/sectors/{code}", dependencies=[ADMIN])
 async def update_sector(code: CodePath, body: SectorUpdate, state: State) -> SectorOut:
     doc = await state.reference.update(
         SECTORS, code, body.version, body.model_dump(exclude={"version"})

@@ -11,21 +11,16 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway import reports
-from services.gateway.access import ADMIN, roles, table
+from services.gateway.access import ADMIN, allow
 from services.gateway.deps import CurrentUser, Rpc, State
 from services.gateway.problems import Problem, locale_of
 from shared.contracts.base import Role
 from shared.contracts.rpc.common import FiguresRequest, figures_subject
 from shared.infra.broker import RpcFailure
 
-access = table(
-    {
-        "GET /reports/district": roles(Role.ADMIN, Role.ORGANIZER),
-        "POST /reports/district/lock": ADMIN,
-        "GET /reports/district/versions": roles(Role.ADMIN, Role.ORGANIZER),
-    }
-)
-router = APIRouter(prefix="/reports", tags=["reports"], dependencies=[access.dependency()])
+#: The plan names the Economic Division (admin) and the organizers as the report's readers.
+REPORT_READERS = allow(Role.ADMIN, Role.ORGANIZER)
+router = APIRouter(prefix="/reports", tags=["reports"])
 
 PeriodParam = Annotated[
     str, Query(min_length=4, max_length=7, description="YYYY-MM, YYYY-H1, YYYY-H2 or YYYY")
@@ -139,6 +134,7 @@ def _render(report: dict[str, Any], format: str, locale: str) -> Response:
 
 @router.get(
     "/district",
+    dependencies=[REPORT_READERS],
     response_model=DistrictReport,
     responses={
         200: {
@@ -175,7 +171,7 @@ async def district_report(
     return DistrictReport.model_validate(report)
 
 
-@router.post("/district/lock", status_code=status.HTTP_201_CREATED)
+@router.post("/district/lock", dependencies=[ADMIN], status_code=status.HTTP_201_CREATED)
 async def lock_report(
     period: PeriodParam, actor: CurrentUser, rpc: Rpc, state: State, body: LockRequest | None = None
 ) -> DistrictReport:
@@ -221,7 +217,7 @@ class VersionList(BaseModel):
     items: list[dict[str, Any]]
 
 
-@router.get("/district/versions")
+@router.get("/district/versions", dependencies=[REPORT_READERS])
 async def report_versions(period: PeriodParam, state: State) -> VersionList:
     parsed = reports.parse_period(period)
     docs = await state.reports.all_versions(parsed.label)

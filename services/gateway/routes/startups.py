@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from services.gateway.access import ANYONE, STAFF, roles, table
+from services.gateway.access import ANYONE, STAFF, allow
 from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.base import Role
 from shared.contracts.events.registry import Stage, StartupStatus
@@ -29,20 +29,8 @@ from shared.contracts.rpc.registry import (
     VerifyStartup,
 )
 
-FOUNDER_OR_STAFF = roles(Role.FOUNDER, Role.ASSOCIATION_STAFF, Role.ADMIN)
-access = table(
-    {
-        "POST /startups": roles(Role.FOUNDER),
-        "GET /startups": ANYONE,
-        "GET /startups/{startup_id}": ANYONE,
-        "PATCH /startups/{startup_id}": FOUNDER_OR_STAFF,
-        "POST /startups/{startup_id}/verify": STAFF,
-        "POST /startups/{startup_id}/reject": STAFF,
-        "POST /startups/{startup_id}/status": FOUNDER_OR_STAFF,
-        "GET /startups/{startup_id}/history": FOUNDER_OR_STAFF,
-    }
-)
-router = APIRouter(prefix="/startups", tags=["startups"], dependencies=[access.dependency()])
+FOUNDER_OR_STAFF = allow(Role.FOUNDER, Role.ASSOCIATION_STAFF, Role.ADMIN)
+router = APIRouter(prefix="/startups", tags=["startups"])
 
 CodeFilter = Annotated[
     str | None, Query(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
@@ -60,13 +48,13 @@ class StatusRequest(StatusChange):
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
+@router.post("", dependencies=[allow(Role.FOUNDER)], status_code=status.HTTP_201_CREATED)
 async def register_startup(body: StartupFields, rpc: Rpc) -> StartupView:
     """Register an idea or startup; it waits for the Consultation Point to verify it."""
     return await rpc.call(RegisterStartup(startup=body))
 
 
-@router.get("")
+@router.get("", dependencies=[ANYONE])
 async def find_startups(
     rpc: Rpc,
     paging: Paging,
@@ -93,37 +81,37 @@ async def find_startups(
     return await rpc.call(search)
 
 
-@router.get("/{startup_id}")
+@router.get("/{startup_id}", dependencies=[ANYONE])
 async def get_startup(startup_id: Id, rpc: Rpc) -> StartupView:
     return await rpc.call(GetStartup(startup_id=startup_id))
 
 
-@router.patch("/{startup_id}")
+@router.patch("/{startup_id}", dependencies=[FOUNDER_OR_STAFF])
 async def edit_startup(startup_id: Id, body: StartupChanges, rpc: Rpc) -> StartupView:
     """Edit with the `version` you last saw; a stale one is 409 with the current version."""
     return await rpc.call(UpdateStartup(startup_id=startup_id, changes=body))
 
 
-@router.post("/{startup_id}/verify")
+@router.post("/{startup_id}/verify", dependencies=[STAFF])
 async def verify_startup(startup_id: Id, rpc: Rpc, body: StatusChange | None = None) -> StartupView:
     change = body or StatusChange()
     return await rpc.call(VerifyStartup(startup_id=startup_id, change=change))
 
 
-@router.post("/{startup_id}/reject")
+@router.post("/{startup_id}/reject", dependencies=[STAFF])
 async def reject_startup(startup_id: Id, body: Rejection, rpc: Rpc) -> StartupView:
     request = RejectStartup(startup_id=startup_id, reason=body.reason, version=body.version)
     return await rpc.call(request)
 
 
-@router.post("/{startup_id}/status")
+@router.post("/{startup_id}/status", dependencies=[FOUNDER_OR_STAFF])
 async def change_status(startup_id: Id, body: StatusRequest, rpc: Rpc) -> StartupView:
     change = StatusChange(reason=body.reason, version=body.version)
     request = ChangeStartupStatus(startup_id=startup_id, to_status=body.to_status, change=change)
     return await rpc.call(request)
 
 
-@router.get("/{startup_id}/history")
+@router.get("/{startup_id}/history", dependencies=[FOUNDER_OR_STAFF])
 async def startup_history(startup_id: Id, rpc: Rpc) -> StartupHistory:
     """Every event about the startup, oldest first, with who and when."""
     return await rpc.call(GetStartupHistory(startup_id=startup_id))
