@@ -24,10 +24,13 @@ def new_id() -> str:
 
 
 def utcnow() -> datetime:
+    """The current instant, timezone-aware in UTC."""
     return datetime.now(UTC)
 
 
 class Role(StrEnum):
+    """The seven roles of DESIGN §1; an account has exactly one."""
+
     FOUNDER = "founder"
     MENTOR = "mentor"
     ASSOCIATION_STAFF = "association_staff"
@@ -38,6 +41,8 @@ class Role(StrEnum):
 
 
 class Locale(StrEnum):
+    """The two locales (DESIGN §7): Vietnamese first, English second."""
+
     VI = "vi"
     EN = "en"
 
@@ -73,10 +78,12 @@ class Event(BaseModel):
 
     @classmethod
     def producing_service(cls) -> str:
+        """The service that publishes this event: the subject's first part."""
         return cls.subject.split(".", 1)[0]
 
     @classmethod
     def schema_version(cls) -> str:
+        """The contract version, `vN`: the subject's last part."""
         return cls.subject.rsplit(".", 1)[1]
 
 
@@ -108,6 +115,7 @@ class Envelope(BaseModel):
         correlation_id: str | None = None,
         event_id: str | None = None,
     ) -> Envelope:
+        """The envelope around `event`, with a new UUIDv7 id unless `event_id` is given."""
         return cls(
             id=event_id or new_id(),
             type=event.subject,
@@ -127,12 +135,15 @@ class Envelope(BaseModel):
         return model.model_validate(self.data)
 
     def payload(self, model: builtins.type[E]) -> E:
+        """The payload as `model`; raises `UnknownEventType` when the type differs."""
         if model.subject != self.type:
             raise UnknownEventType(self.type)
         return model.model_validate(self.data)
 
 
 class UnknownEventType(LookupError):
+    """An envelope whose `type` names no registered event contract (or another one)."""
+
     pass
 
 
@@ -149,6 +160,8 @@ class ErrorCode(StrEnum):
 
 
 class RpcError(BaseModel):
+    """The typed error a service replies with: `{code, message, details}` (DESIGN §4)."""
+
     code: ErrorCode
     message: str
     details: dict[str, Any] = Field(default_factory=dict)
@@ -169,22 +182,31 @@ class DomainError(Exception):
         self.details = details
 
     def to_error(self) -> RpcError:
+        """This error as the `RpcError` sent on the wire."""
         return RpcError(code=self.code, message=self.message, details=self.details)
 
 
 class NotFound(DomainError):
+    """`not_found` → 404: no such thing, or the caller may not know it exists."""
+
     code = ErrorCode.NOT_FOUND
 
 
 class Conflict(DomainError):
+    """`conflict` → 409: a stale version, a duplicate, or a state that forbids the move."""
+
     code = ErrorCode.CONFLICT
 
 
 class Forbidden(DomainError):
+    """`forbidden` → 403: the caller may not do this to this thing (ownership, DESIGN §6)."""
+
     code = ErrorCode.FORBIDDEN
 
 
 class Invalid(DomainError):
+    """`invalid` → 422: input that breaks a rule the contract's bounds cannot express."""
+
     code = ErrorCode.INVALID
 
 
@@ -261,4 +283,6 @@ class PageQuery(BaseModel):
 
 
 class Ok(BaseModel):
+    """`{ok: true}`, the reply of a request that has nothing else to say."""
+
     ok: bool = True
