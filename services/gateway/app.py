@@ -58,6 +58,12 @@ def api_route_modules() -> list[ModuleType]:
 
 
 def build_app(settings: Settings) -> FastAPI:
+    """The gateway as an ASGI app: the API under `/api/v1`, ops routes, problem
+    handlers and the edge middleware. The broker and the store open in its lifespan.
+
+    Raises `RuntimeError` when a route declares no access rule, or more than one.
+    """
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         broker = make_broker(settings)

@@ -23,6 +23,10 @@ ReplyT = TypeVar("ReplyT", bound=BaseModel)
 
 @dataclass
 class GatewayState:
+    """What the lifespan opens and the routes use: settings, broker, identity,
+    reference data and the report store.
+    """
+
     settings: Settings
     broker: NatsBroker
     identity: Identity

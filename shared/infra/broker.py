@@ -250,6 +250,7 @@ class RpcFailure(Exception):
 
     @property
     def code(self) -> ErrorCode:
+        """The error's code, which the gateway maps to an HTTP status (DESIGN §4)."""
         return self.error.code
 
 
@@ -259,9 +260,13 @@ class RequestClass(Protocol[RequestT_co, ReplyT_co]):
 
     subject: str
 
-    def model_validate(self, obj: Any) -> RequestT_co: ...
+    def model_validate(self, obj: Any) -> RequestT_co:
+        """The request parsed from its JSON body."""
+        ...
 
-    def reply_model(self) -> type[ReplyT_co]: ...
+    def reply_model(self) -> type[ReplyT_co]:
+        """The model the request's handler replies with."""
+        ...
 
 
 Responder = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]

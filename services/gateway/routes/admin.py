@@ -28,6 +28,8 @@ Organization = Annotated[
 
 
 class StaffAccount(BaseModel):
+    """An account an admin creates: any role but founder, in one organization."""
+
     email: EmailStr = Field(max_length=254)
     password: Password
     full_name: FullName
@@ -62,6 +64,8 @@ async def create_user(body: StaffAccount, state: State, request: Request) -> Use
 
 
 class DeletionRequestOut(BaseModel):
+    """A personal-data deletion request and the day it is due by (2 working days)."""
+
     user_id: str
     request_id: str
     requested_at: datetime
@@ -78,6 +82,8 @@ async def deletion_requests(state: State, paging: Paging) -> Page[DeletionReques
 
 
 class DeadLetter(BaseModel):
+    """An event a consumer failed on after every retry, with the error (DESIGN §4)."""
+
     id: str
     subject: str
     original_subject: str

@@ -23,6 +23,8 @@ Token = Annotated[str, Field(min_length=16, max_length=256)]
 
 
 class Registration(BaseModel):
+    """A founder's sign-up; `consent` must be true (Law 91/2025/QH15)."""
+
     email: EmailStr = Field(max_length=254)
     password: Password
     full_name: FullName
@@ -35,6 +37,8 @@ class Registration(BaseModel):
 
 
 class UserOut(BaseModel):
+    """An account as its owner and admins see it."""
+
     id: str
     email: str
     full_name: str
@@ -46,11 +50,15 @@ class UserOut(BaseModel):
 
 
 class Credentials(BaseModel):
+    """Email and password to sign in with."""
+
     email: EmailStr = Field(max_length=254)
     password: Password
 
 
 class TokenPair(BaseModel):
+    """A short-lived access token and a rotating refresh token (DESIGN §6)."""
+
     access_token: str
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"
@@ -58,14 +66,19 @@ class TokenPair(BaseModel):
 
 
 class RefreshIn(BaseModel):
+    """The refresh token to rotate."""
+
     refresh_token: Token
 
 
 class LogoutIn(BaseModel):
+    """The refresh token whose family to revoke; every session of the user if absent."""
+
     refresh_token: Token | None = None
 
 
 def client_ip(request: Request) -> str:
+    """The caller's address, the key the sign-in rate limit counts by."""
     return request.client.host if request.client else "unknown"
 
 
@@ -109,6 +122,9 @@ async def register(body: Registration, request: Request, state: State) -> UserOu
 
 @router.post("/login", dependencies=[ANYONE])
 async def login(body: Credentials, request: Request, state: State) -> TokenPair:
+    """Email and password → a token pair; 401 `invalid_credentials` on a mismatch,
+    429 when the rate limit is reached.
+    """
     limiter = request.app.state.auth_limiter
     limiter.check(f"ip:{client_ip(request)}", f"email:{body.email.lower()}")
     try:

@@ -47,6 +47,7 @@ async def list_clubs(
     kind: ClubKind | None = None,
     active: Annotated[bool | None, Query(description="An activity in the last 180 days")] = None,
 ) -> ClubPage:
+    """Clubs, newest first, optionally by school, ward, kind and recent activity."""
     request = ListClubs(school=school, ward=ward, kind=kind, active=active, **paging.model_dump())
     return await rpc.call(request)
 
@@ -65,9 +66,11 @@ async def coverage(
 
 @router.get("/{club_id}", dependencies=[ANYONE])
 async def get_club(club_id: Id, rpc: Rpc) -> ClubView:
+    """One club with its latest activities; 404 when unknown."""
     return await rpc.call(GetClub(club_id=club_id))
 
 
 @router.post("/{club_id}/activities", dependencies=[ADVISOR], status_code=status.HTTP_201_CREATED)
 async def log_activity(club_id: Id, body: ActivityFields, rpc: Rpc) -> ClubView:
+    """The club's advisor logs an activity; 403 for another school's club."""
     return await rpc.call(LogActivity(club_id=club_id, activity=body))

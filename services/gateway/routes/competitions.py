@@ -50,6 +50,7 @@ async def create_competition(body: CompetitionFields, rpc: Rpc) -> CompetitionVi
 
 @router.post("/competitions/{competition_id}/publish", dependencies=[ORGANIZER])
 async def publish_competition(competition_id: Id, rpc: Rpc) -> CompetitionView:
+    """Open a draft for entries; 409 when it is not a draft."""
     return await rpc.call(PublishCompetition(competition_id=competition_id))
 
 
@@ -73,6 +74,7 @@ async def list_competitions(
 
 @router.get("/competitions/{competition_id}", dependencies=[ANYONE])
 async def get_competition(competition_id: Id, rpc: Rpc) -> CompetitionView:
+    """One competition; a draft only for its organizer (404 for others)."""
     return await rpc.call(GetCompetition(competition_id=competition_id))
 
 
@@ -110,6 +112,7 @@ async def judging(competition_id: Id, rpc: Rpc) -> JudgingView:
 
 @router.post("/entries/{entry_id}/conflicts", dependencies=[JUDGE])
 async def declare_conflict(entry_id: Id, body: ConflictDeclaration, rpc: Rpc) -> ConflictView:
+    """A judge declares a conflict on an assigned entry, which goes to another judge."""
     return await rpc.call(DeclareConflict(entry_id=entry_id, conflict=body))
 
 
@@ -133,4 +136,5 @@ async def publish_results(competition_id: Id, rpc: Rpc) -> Results:
 
 @router.get("/competitions/{competition_id}/results", dependencies=[ANYONE])
 async def results(competition_id: Id, rpc: Rpc) -> Results:
+    """The published ranking; 404 until the results are published."""
     return await rpc.call(GetResults(competition_id=competition_id))

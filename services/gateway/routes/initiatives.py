@@ -47,6 +47,7 @@ async def list_initiatives(
 
 @router.get("/{initiative_id}", dependencies=[SIGNED_IN])
 async def get_initiative(initiative_id: Id, rpc: Rpc) -> InitiativeView:
+    """One dossier, for its authors, its council and organizers (404 for others)."""
     return await rpc.call(GetInitiative(initiative_id=initiative_id))
 
 

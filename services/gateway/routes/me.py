@@ -24,6 +24,8 @@ router = APIRouter(prefix="/me", tags=["me"])
 
 
 class ProfileChange(BaseModel):
+    """What a user may change about themself: locale, name, phone."""
+
     locale: Locale | None = None
     full_name: FullName | None = None
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = Field(
@@ -32,12 +34,15 @@ class ProfileChange(BaseModel):
 
 
 class PasswordChange(BaseModel):
+    """The current password and the new one."""
+
     current_password: Password
     new_password: Password
 
 
 @router.get("", dependencies=[SIGNED_IN])
 async def me(actor: CurrentUser, state: State) -> UserOut:
+    """The signed-in user, their role and organization."""
     return _user_out(await state.identity.me(actor))
 
 
@@ -45,6 +50,7 @@ async def me(actor: CurrentUser, state: State) -> UserOut:
 async def update_me(
     body: ProfileChange, actor: CurrentUser, state: State, request: Request
 ) -> UserOut:
+    """Change your locale, name or phone; an empty phone removes it."""
     doc = await state.identity.update_profile(
         actor,
         locale=body.locale,
@@ -62,6 +68,8 @@ async def change_password(body: PasswordChange, actor: CurrentUser, state: State
 
 
 class PersonalDataExport(BaseModel):
+    """Everything the platform holds about one person, by service (PDPL 91/2025)."""
+
     user_id: str
     exported_at: datetime
     gateway: dict[str, Any]
@@ -72,6 +80,8 @@ class PersonalDataExport(BaseModel):
 
 
 class DeletionReceipt(BaseModel):
+    """The acknowledgement of a deletion request and the day it is due by."""
+
     request_id: str
     requested_at: datetime
     due_by: str = Field(description="ISO date: acknowledged within 2 working days")

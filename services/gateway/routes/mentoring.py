@@ -48,10 +48,14 @@ router = APIRouter(tags=["mentoring"])
 
 
 class MatchChoice(BaseModel):
+    """The mentor to propose for a request."""
+
     mentor_id: str = Field(min_length=1, max_length=64)
 
 
 class BatchChoice(BaseModel):
+    """The open requests to match at once; all open ones if omitted."""
+
     request_ids: list[str] | None = Field(
         None, max_length=2000, description="Open requests to assign; all open ones if omitted"
     )
@@ -69,6 +73,7 @@ async def list_mentors(
     paging: Paging,
     topic: Annotated[str | None, Query(max_length=40)] = None,
 ) -> MentorPage:
+    """Mentors, optionally with one topic of expertise."""
     return await rpc.call(ListMentors(topic=topic, **paging.model_dump()))
 
 
@@ -98,6 +103,7 @@ async def list_consultations(
     paging: Paging,
     status: Annotated[str | None, Query(pattern="^(open|proposed|matched)$")] = None,
 ) -> ConsultationPage:
+    """The requests you may see: your own, those matched to you, or all for staff."""
     request = ListConsultations(status=status, **paging.model_dump())
     return await rpc.call(request)
 
@@ -112,6 +118,7 @@ async def batch_match(rpc: Rpc, body: BatchChoice | None = None) -> BatchResult:
 
 @router.get("/consultations/{request_id}", dependencies=[PARTIES])
 async def get_consultation(request_id: Id, rpc: Rpc) -> ConsultationView:
+    """One consultation request; 404 for anyone but its parties and staff."""
     return await rpc.call(GetConsultation(request_id=request_id))
 
 
@@ -129,11 +136,13 @@ async def suggestions(
     status_code=status.HTTP_201_CREATED,
 )
 async def propose_match(request_id: Id, body: MatchChoice, rpc: Rpc) -> MatchView:
+    """Propose a mentor for an open request; 409 when the request is not open."""
     return await rpc.call(ProposeMatch(request_id=request_id, mentor_id=body.mentor_id))
 
 
 @router.post("/matches/{match_id}/accept", dependencies=[allow(Role.MENTOR)])
 async def accept_match(match_id: Id, rpc: Rpc) -> MatchView:
+    """The proposed mentor accepts; the request is matched."""
     return await rpc.call(AnswerMatch(match_id=match_id, accept=True))
 
 
@@ -151,6 +160,7 @@ async def schedule_session(body: SessionDraft, rpc: Rpc) -> SessionView:
 
 @router.post("/sessions/{session_id}/complete", dependencies=[MENTOR_OR_STAFF])
 async def complete_session(session_id: Id, body: Completion, rpc: Rpc) -> SessionView:
+    """Log a session's outcome once it has started; 409 before it starts."""
     return await rpc.call(CompleteSession(session_id=session_id, completion=body))
 
 

@@ -32,6 +32,7 @@ async def inbox(
 
 @router.post("/notifications/{notification_id}/read", dependencies=[SIGNED_IN])
 async def mark_read(rpc: Rpc, notification_id: Id) -> MarkedRead:
+    """Mark one of your notifications read; answers the unread count."""
     return await rpc.call(MarkRead(notification_id=notification_id))
 
 

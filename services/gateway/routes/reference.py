@@ -26,10 +26,13 @@ CodePath = Annotated[str, Path(min_length=2, max_length=48, pattern=r"^[a-z0-9][
 
 
 def today() -> date:
+    """Today's date in Asia/Ho_Chi_Minh (DESIGN §7)."""
     return datetime.now(HCMC).date()
 
 
 class WardFields(BaseModel):
+    """A ward: name, validity dates, predecessors and the ward set it belongs to."""
+
     name: Name
     valid_from: date
     valid_to: date | None = None
@@ -38,19 +41,27 @@ class WardFields(BaseModel):
 
 
 class WardIn(WardFields):
+    """A new ward and its code."""
+
     code: Code
 
 
 class WardUpdate(WardFields):
+    """A ward's fields at the `version` last seen (409 when stale)."""
+
     version: int = Field(ge=1)
 
 
 class WardOut(WardIn):
+    """A ward, whether it is valid today, and its version."""
+
     current: bool
     version: int
 
 
 class SchoolFields(BaseModel):
+    """A school: name, level, ward, whether it is active."""
+
     name: Name
     level: SchoolLevel
     ward: Code
@@ -58,31 +69,45 @@ class SchoolFields(BaseModel):
 
 
 class SchoolIn(SchoolFields):
+    """A new school and its code."""
+
     code: Code
 
 
 class SchoolUpdate(SchoolFields):
+    """A school's fields at the `version` last seen (409 when stale)."""
+
     version: int = Field(ge=1)
 
 
 class SchoolOut(SchoolIn):
+    """A school and its version."""
+
     version: int
 
 
 class SectorFields(BaseModel):
+    """A sector's Vietnamese and English names."""
+
     name_vi: Name
     name_en: Name
 
 
 class SectorIn(SectorFields):
+    """A new sector and its code."""
+
     code: Code
 
 
 class SectorUpdate(SectorFields):
+    """A sector's names at the `version` last seen (409 when stale)."""
+
     version: int = Field(ge=1)
 
 
 class SectorOut(SectorIn):
+    """A sector and its version."""
+
     version: int
 
 
@@ -114,11 +139,13 @@ async def list_wards(
 
 @router.post("/wards", dependencies=[ADMIN], status_code=status.HTTP_201_CREATED)
 async def create_ward(body: WardIn, state: State) -> WardOut:
+    """Add a ward; 409 when the code exists."""
     return _ward(await state.reference.create(WARDS, body.model_dump()))
 
 
 @router.put("/wards/{code}", dependencies=[ADMIN])
 async def update_ward(code: CodePath, body: WardUpdate, state: State) -> WardOut:
+    """Edit a ward at the version last seen; 404 unknown, 409 stale."""
     fields = body.model_dump(exclude={"version"})
     return _ward(await state.reference.update(WARDS, code, body.version, fields))
 
@@ -130,6 +157,7 @@ async def list_schools(
     ward: Annotated[str | None, Query(max_length=48)] = None,
     level: SchoolLevel | None = None,
 ) -> Page[SchoolOut]:
+    """Schools, optionally by ward and level, 50 a page unless asked otherwise."""
     items, total = await state.reference.schools(
         ward=ward,
         level=level.value if level else None,
@@ -145,12 +173,14 @@ async def list_schools(
 
 @router.post("/schools", dependencies=[ADMIN], status_code=status.HTTP_201_CREATED)
 async def create_school(body: SchoolIn, state: State) -> SchoolOut:
+    """Add a school; 409 when the code exists."""
     doc = await state.reference.create(SCHOOLS, body.model_dump(mode="json"))
     return SchoolOut.model_validate(_with_code(doc))
 
 
 @router.put("/schools/{code}", dependencies=[ADMIN])
 async def update_school(code: CodePath, body: SchoolUpdate, state: State) -> SchoolOut:
+    """Edit a school at the version last seen; 404 unknown, 409 stale."""
     fields = body.model_dump(mode="json", exclude={"version"})
     doc = await state.reference.update(SCHOOLS, code, body.version, fields)
     return SchoolOut.model_validate(_with_code(doc))
@@ -158,18 +188,21 @@ async def update_school(code: CodePath, body: SchoolUpdate, state: State) -> Sch
 
 @router.get("/sectors", dependencies=[ANYONE])
 async def list_sectors(state: State) -> Page[SectorOut]:
+    """Every sector, in one page."""
     items = [SectorOut.model_validate(_with_code(d)) for d in await state.reference.sectors()]
     return Page(items=items, total=len(items), page=1, page_size=max(len(items), 1))
 
 
 @router.post("/sectors", dependencies=[ADMIN], status_code=status.HTTP_201_CREATED)
 async def create_sector(body: SectorIn, state: State) -> SectorOut:
+    """Add a sector; 409 when the code exists."""
     doc = await state.reference.create(SECTORS, body.model_dump())
     return SectorOut.model_validate(_with_code(doc))
 
 
 @router.put("/sectors/{code}", dependencies=[ADMIN])
 async def update_sector(code: CodePath, body: SectorUpdate, state: State) -> SectorOut:
+    """Edit a sector at the version last seen; 404 unknown, 409 stale."""
     doc = await state.reference.update(
         SECTORS, code, body.version, body.model_dump(exclude={"version"})
     )

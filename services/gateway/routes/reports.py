@@ -35,6 +35,10 @@ SOURCES: dict[str, tuple[str, ...]] = {
 
 
 class DistrictReport(BaseModel):
+    """The plan's district report for a period (DESIGN §8): each service's section
+    with year-to-date figures, the sections missing, and the locked version if any.
+    """
+
     model_config = ConfigDict(extra="allow")
 
     period: str
@@ -52,6 +56,8 @@ class DistrictReport(BaseModel):
 
 
 class LockRequest(BaseModel):
+    """Why a period is locked again; required from the second version on."""
+
     reason: str | None = Field(None, min_length=3, max_length=1000)
 
 
@@ -74,6 +80,10 @@ def _sections(service: str, figures: dict[str, Any]) -> dict[str, dict[str, Any]
 
 
 async def live_report(period: reports.Period, rpc: Rpc, state: State) -> dict[str, Any]:
+    """The report for `period` from every service's figures now, each with its
+    year-to-date figures; a service that does not answer in 3 s leaves its sections `None`
+    and named in `missing_sections`.
+    """
     year_start = datetime.combine(period.year_start, datetime.min.time(), tzinfo=reports.HCMC)
     calls = [
         _figures(rpc, service, start, period.end_utc)
@@ -213,12 +223,15 @@ async def lock_report(
 
 
 class VersionList(BaseModel):
+    """Every locked version of a period's report, oldest first."""
+
     period: str
     items: list[dict[str, Any]]
 
 
 @router.get("/district/versions", dependencies=[REPORT_READERS])
 async def report_versions(period: PeriodParam, state: State) -> VersionList:
+    """Every locked version of the period's report."""
     parsed = reports.parse_period(period)
     docs = await state.reports.all_versions(parsed.label)
     return VersionList(

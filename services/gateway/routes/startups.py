@@ -38,11 +38,15 @@ CodeFilter = Annotated[
 
 
 class Rejection(BaseModel):
+    """Why a startup is rejected, and the version last seen."""
+
     reason: Reason
     version: int | None = Field(None, ge=1)
 
 
 class StatusRequest(StatusChange):
+    """The status to move to, with an optional reason and the version last seen."""
+
     to_status: StartupStatus = Field(
         description="submitted (resubmit after a rejection), active, graduated or closed"
     )
@@ -83,6 +87,7 @@ async def find_startups(
 
 @router.get("/{startup_id}", dependencies=[ANYONE])
 async def get_startup(startup_id: Id, rpc: Rpc) -> StartupView:
+    """One startup; owners and staff see every field; 404 when hidden from you."""
     return await rpc.call(GetStartup(startup_id=startup_id))
 
 
@@ -94,18 +99,21 @@ async def edit_startup(startup_id: Id, body: StartupChanges, rpc: Rpc) -> Startu
 
 @router.post("/{startup_id}/verify", dependencies=[STAFF])
 async def verify_startup(startup_id: Id, rpc: Rpc, body: StatusChange | None = None) -> StartupView:
+    """The Consultation Point verifies a submitted startup; 409 on a stale version."""
     change = body or StatusChange()
     return await rpc.call(VerifyStartup(startup_id=startup_id, change=change))
 
 
 @router.post("/{startup_id}/reject", dependencies=[STAFF])
 async def reject_startup(startup_id: Id, body: Rejection, rpc: Rpc) -> StartupView:
+    """Reject with a reason; 409 on a stale version."""
     request = RejectStartup(startup_id=startup_id, reason=body.reason, version=body.version)
     return await rpc.call(request)
 
 
 @router.post("/{startup_id}/status", dependencies=[FOUNDER_OR_STAFF])
 async def change_status(startup_id: Id, body: StatusRequest, rpc: Rpc) -> StartupView:
+    """Resubmit after a rejection, activate, graduate or close."""
     change = StatusChange(reason=body.reason, version=body.version)
     request = ChangeStartupStatus(startup_id=startup_id, to_status=body.to_status, change=change)
     return await rpc.call(request)
