@@ -57,7 +57,8 @@ def page_query(default_size: int = 20) -> DependsParam:
     `default_size`) into a `PageQuery`; out of range is a 422 naming the query field
     (DESIGN §9: lists take `page` and `page_size` ≤ 100)."""
 
-    def paging(
+    # async: FastAPI would run a plain function in its thread pool, for nothing here.
+    async def paging(
         page: Annotated[int, Query(ge=1, le=10_000)] = 1,
         page_size: Annotated[int, Query(ge=1, le=100)] = default_size,
     ) -> PageQuery:
