@@ -118,7 +118,7 @@ async def batch_match(rpc: Rpc, body: BatchChoice | None = None) -> BatchResult:
 
 @router.get("/consultations/{request_id}", dependencies=[PARTIES])
 async def get_consultation(request_id: Id, rpc: Rpc) -> ConsultationView:
-    """One consultation request; 404 for anyone but its parties and staff."""
+    """One consultation request; 403 for anyone but its founder, its mentor and staff."""
     return await rpc.call(GetConsultation(request_id=request_id))
 
 
@@ -160,7 +160,7 @@ async def schedule_session(body: SessionDraft, rpc: Rpc) -> SessionView:
 
 @router.post("/sessions/{session_id}/complete", dependencies=[MENTOR_OR_STAFF])
 async def complete_session(session_id: Id, body: Completion, rpc: Rpc) -> SessionView:
-    """Log a session's outcome once it has started; 409 before it starts."""
+    """The session's mentor logs its outcome; 409 when it is no longer scheduled."""
     return await rpc.call(CompleteSession(session_id=session_id, completion=body))
 
 

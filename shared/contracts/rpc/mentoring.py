@@ -297,7 +297,7 @@ class OpenConsultation(RpcRequest[ConsultationView]):
 class GetConsultation(RpcRequest[ConsultationView]):
     """One consultation request → it, for its founder, its mentor and staff.
 
-    Errors: `not_found` for anyone else.
+    Errors: `not_found` (unknown), `forbidden` for anyone else.
     """
 
     subject = "rpc.mentoring.request.get"
@@ -370,9 +370,9 @@ class ScheduleSession(RpcRequest[SessionView]):
 
 
 class CompleteSession(RpcRequest[SessionView]):
-    """Log a session's outcome once it has started → the session, `completed`.
+    """The session's mentor (or staff) logs its outcome → the session, `completed`.
 
-    Errors: `not_found`, `forbidden`, `conflict` (not started or already completed).
+    Errors: `not_found`, `forbidden` (another mentor), `conflict` (no longer scheduled).
     """
 
     subject = "rpc.mentoring.session.complete"
