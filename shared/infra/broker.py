@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import nats.errors
 from faststream import AckPolicy
@@ -40,8 +40,10 @@ from shared.infra.settings import Settings
 log = get_logger(__name__)
 
 MSG_ID_HEADER = "Nats-Msg-Id"
-ResultT = TypeVar("ResultT", bound=BaseModel)
-RequestT = TypeVar("RequestT", bound=RpcRequest)
+ReplyT = TypeVar("ReplyT", bound=BaseModel)
+ReplyT_co = TypeVar("ReplyT_co", bound=BaseModel, covariant=True)
+RequestT = TypeVar("RequestT", bound=RpcRequest[Any])
+RequestT_co = TypeVar("RequestT_co", bound=RpcRequest[Any], covariant=True)
 
 
 # --- broker and streams -----------------------------------------------------------------
@@ -267,17 +269,39 @@ class RpcFailure(Exception):
 
     @property
     def code(self) -> ErrorCode:
+        """The error's code, which the gateway maps to an HTTP status (DESIGN §4)."""
         return self.error.code
 
 
-def rpc_responder(
-    request_model: type[RequestT],
-    use_case: Callable[[RequestT], Awaitable[BaseModel]],
-) -> Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]:
-    """Turn a typed use case into a request–reply handler that always answers.
+class RequestClass(Protocol[RequestT_co, ReplyT_co]):
+    """A request contract class as `rpc_responder` sees it: `VerifyStartup` is a
+    `RequestClass[VerifyStartup, StartupView]`, so mypy ties a use case to both."""
 
-    A domain error becomes `{error: {code, message, details}}`; a malformed request
-    becomes `invalid`; anything unexpected becomes `internal` with no internals.
+    subject: str
+
+    def model_validate(self, obj: Any) -> RequestT_co:
+        """The request parsed from its JSON body."""
+        ...
+
+    def reply_model(self) -> type[ReplyT_co]:
+        """The model the request's handler replies with."""
+        ...
+
+
+Responder = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+def rpc_responder(
+    request_model: RequestClass[RequestT, ReplyT],
+    use_case: Callable[[RequestT], Awaitable[ReplyT]],
+) -> Responder:
+    """Turn a typed use case into a request–reply handler that always answers (DESIGN §4).
+
+    `use_case` takes the request contract and returns the reply that contract names
+    (`RpcRequest[StartupView]` → `StartupView`); mypy refuses any other pairing.
+    The handler answers `{result: {...}}`, or `{error: {code, message, details}}`: a domain
+    error keeps its code, a malformed request is `invalid` with pydantic's errors, and
+    anything unexpected is `internal` with no internals (logged as `rpc.failed`).
     """
 
     async def respond(body: dict[str, Any]) -> dict[str, Any]:
@@ -300,7 +324,7 @@ def rpc_responder(
             return {"error": error.model_dump(mode="json")}
         return {"result": result.model_dump(mode="json")}
 
-    respond.__name__ = use_case.__name__
+    respond.__name__ = getattr(use_case, "__name__", "respond")
     respond.__doc__ = use_case.__doc__
     return respond
 
@@ -310,16 +334,37 @@ def rpc_subscriber_options(service: str) -> dict[str, Any]:
     return {"queue": service}
 
 
+def answer_rpc(
+    broker: NatsBroker,
+    service: str,
+    request_model: RequestClass[RequestT, ReplyT],
+    use_case: Callable[[RequestT], Awaitable[ReplyT]],
+    *,
+    subject: str | None = None,
+) -> None:
+    """Subscribe `use_case` to its contract's subject (or `subject`, for the requests every
+    service answers on its own subject) in the service's queue group, via `rpc_responder`."""
+    options = rpc_subscriber_options(service)
+    broker.subscriber(subject or request_model.subject, **options)(
+        rpc_responder(request_model, use_case)
+    )
+
+
 async def call(
     broker: NatsBroker,
-    request: RpcRequest,
-    result_model: type[ResultT],
+    request: RpcRequest[ReplyT],
     *,
     timeout: float,
     correlation_id: str | None = None,
     subject: str | None = None,
-) -> ResultT:
-    """Send a request and return the typed result, or raise `RpcFailure`."""
+) -> ReplyT:
+    """Send a request and return the reply its contract names (DESIGN §4).
+
+    `subject` overrides the contract's for requests every service answers
+    (`ping_subject(service)`). Raises `RpcFailure` with the service's typed error, with
+    `unavailable` when no copy answered within `timeout` seconds, or with `internal`
+    when the reply holds neither a result nor an error.
+    """
     subject = subject or request.subject
     try:
         response = await broker.request(
@@ -337,12 +382,13 @@ async def call(
                 details={"subject": subject, "reason": type(exc).__name__},
             )
         ) from exc
-    reply = RpcReply[result_model].model_validate_json(response.body)  # type: ignore[valid-type]
+    reply_model = type(request).reply_model()
+    reply = RpcReply[reply_model].model_validate_json(response.body)  # type: ignore[valid-type]
     if reply.error is not None:
         raise RpcFailure(reply.error)
     if reply.result is None:
         raise RpcFailure(RpcError(code=ErrorCode.INTERNAL, message="empty reply"))
-    result: ResultT = reply.result
+    result: ReplyT = reply.result
     return result
 
 
