@@ -70,7 +70,7 @@ def build_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         broker = make_broker(settings)
         await broker.connect()
-        await ensure_streams(broker, ALL_STREAMS)
+        await ensure_streams(broker, ALL_STREAMS, replicas=settings.stream_replicas)
         await broker.start()
         client = make_mongo_client(settings)
         db = client[settings.database_name("gateway")]

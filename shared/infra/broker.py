@@ -67,7 +67,9 @@ def make_broker(settings: Settings) -> NatsBroker:
     return broker
 
 
-def stream_config(spec: StreamSpec) -> js_api.StreamConfig:
+def stream_config(spec: StreamSpec, replicas: int = 1) -> js_api.StreamConfig:
+    """Our settings for a new stream: file storage, limits retention of a year, an explicit
+    duplicate window (DESIGN §4, §12), and `replicas` copies (3 on a cluster)."""
     return js_api.StreamConfig(
         name=spec.name,
         subjects=list(spec.subjects),
@@ -76,21 +78,40 @@ def stream_config(spec: StreamSpec) -> js_api.StreamConfig:
         max_age=spec.max_age_seconds,
         duplicate_window=spec.duplicate_window_seconds,
         discard=js_api.DiscardPolicy.OLD,
+        num_replicas=replicas,
     )
 
 
-async def ensure_streams(broker: NatsBroker, specs: tuple[StreamSpec, ...]) -> None:
-    """Create or update each stream with an explicit duplicate window and retention."""
+async def ensure_streams(
+    broker: NatsBroker, specs: tuple[StreamSpec, ...], *, replicas: int = 1
+) -> None:
+    """Create each stream that is missing, with `replicas` copies; add subjects a stream
+    lacks. An existing stream's other settings are left as they are: every process runs
+    this at start, and it must never set an R3 stream back to one replica or undo an
+    operator's edit (a longer retention, a bigger duplicate window)."""
     js = broker.connection.jetstream()
     for spec in specs:
-        config = stream_config(spec)
         try:
-            await js.stream_info(spec.name)
+            info = await js.stream_info(spec.name)
         except NotFoundError:
-            await js.add_stream(config)
-            log.info("stream.created", stream=spec.name)
-        else:
+            await js.add_stream(stream_config(spec, replicas))
+            log.info("stream.created", stream=spec.name, replicas=replicas)
+            continue
+        subjects = list(info.config.subjects or [])
+        missing = [subject for subject in spec.subjects if subject not in subjects]
+        if missing:
+            # A wildcard we add takes in the narrower subjects it covers (NATS refuses
+            # overlapping subjects on one stream).
+            kept = [s for s in subjects if not any(_covers(m, s) for m in missing)]
+            config = info.config
+            config.subjects = [*kept, *missing]
             await js.update_stream(config)
+            log.info("stream.subjects_added", stream=spec.name, subjects=missing)
+
+
+def _covers(pattern: str, subject: str) -> bool:
+    """Whether the NATS subject `pattern` (a `>` tail wildcard) matches all of `subject`."""
+    return pattern.endswith(".>") and subject.startswith(pattern[:-1])
 
 
 async def reset_consumers(broker: NatsBroker, service: str) -> list[str]:
