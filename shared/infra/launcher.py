@@ -1,7 +1,8 @@
 """`make run`: start the servers, every service and the gateway; keep them running.
 
 The database server (SecantusDB, unless `MONGODB_URL` is set) and nats-server (unless
-`NATS_URL` is set) start first, then every service, then the gateway. The launcher then
+`NATS_URL` is set) start first, then every service (`INNOHUB_REPLICAS` copies of each, in one
+queue group and sharing their durable consumers), then the gateway. The launcher then
 supervises (DESIGN §3): a child that exits is restarted with backoff (1, 2, 4 … 30 s) while
 the rest keep serving; a child that dies 5 times within 2 minutes stops the whole stack and
 the launcher exits non-zero with the reason. Each child runs in its own session so the stop
@@ -144,11 +145,18 @@ class Stack:
                 wait_for_port("127.0.0.1", self.settings.nats_port, 15)
             env["NATS_URL"] = self.settings.effective_nats_url
             for service in SERVICES:
-                port = free_port()
-                self.metrics_ports[service] = port
-                service_env = {**env, "INNOHUB_METRICS_PORT": str(port)}
-                argv = [sys.executable, "-m", f"services.{service}"]
-                self._spawn(Child(service, argv, service_env))
+                for copy in range(1, self.settings.replicas + 1):
+                    # One copy keeps the plain name; copies of a scaled stack are numbered.
+                    name = service if self.settings.replicas == 1 else f"{service}-{copy}"
+                    port = free_port()
+                    self.metrics_ports[name] = port
+                    service_env = {
+                        **env,
+                        "INNOHUB_METRICS_PORT": str(port),
+                        "INNOHUB_INSTANCE": name,
+                    }
+                    argv = [sys.executable, "-m", f"services.{service}"]
+                    self._spawn(Child(name, argv, service_env))
             env["INNOHUB_GATEWAY_PORT"] = str(self.settings.gateway_port)
             self._spawn(Child(GATEWAY, [sys.executable, "-m", "services.gateway"], env))
             self.wait_ready(ready_timeout)

@@ -260,7 +260,10 @@ async def rebuild_read_models(
         await db.drop_collection(name)
     await processed.forget_all()
     removed = await reset_consumers(broker, service)
-    log.warning("read_models.rebuilding", collections=list(read_models), consumers=removed)
+    # A first start is routine; consumers removed mean a database was lost or rebuilt.
+    (log.warning if removed else log.info)(
+        "read_models.rebuilding", collections=list(read_models), consumers=removed
+    )
 
 
 def run_service(service: str, build_app: Callable[[Settings], FastStream]) -> None:

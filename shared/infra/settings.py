@@ -28,6 +28,8 @@ class Settings(BaseSettings):
         None, validation_alias=AliasChoices("MONGODB_URL", "INNOHUB_MONGODB_URL")
     )
     database_prefix: str = "innohub"
+    # Copies of every service the launcher starts (the gateway stays one process).
+    replicas: int = Field(1, ge=1, le=8)
 
     # Each service serves Prometheus text on this port when set (the gateway uses /metrics).
     metrics_host: str = "127.0.0.1"

@@ -92,8 +92,9 @@ class LaunchedStack:
         return int(self.process.returncode)
 
 
-def launch(data_dir: Path) -> LaunchedStack:
-    """Start the launcher the way `make run` does; return once the gateway is ready."""
+def launch(data_dir: Path, **settings: str) -> LaunchedStack:
+    """Start the launcher the way `make run` does (plus `INNOHUB_<NAME>` settings given as
+    keywords); return once the gateway is ready."""
     port = free_port()
     env = {
         key: value
@@ -110,6 +111,7 @@ def launch(data_dir: Path) -> LaunchedStack:
         INNOHUB_AUTH_RATE_LIMIT_PER_MINUTE="100000",
         INNOHUB_EVENT_ACK_WAIT_SECONDS="5",
     )
+    env.update({f"INNOHUB_{name.upper()}": value for name, value in settings.items()})
     log_path = data_dir / "launcher.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -11,13 +11,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import httpx
 import nats
 import pytest
 
-from tests.chaos.conftest import LaunchedStack, poll, report
+from tests.chaos.conftest import LaunchedStack, launch, poll, report
 
 pytestmark = pytest.mark.chaos
 
@@ -297,3 +298,38 @@ async def test_nats_server_killed_and_restarted(stack: LaunchedStack) -> None:
         time_to_resume_s=round(resumed, 1),
     )
     assert not any(lagging.values()), lagging
+
+
+async def test_two_copies_of_every_service_share_the_work_once(tmp_path: Path) -> None:
+    """`INNOHUB_REPLICAS=2`: two copies of each service; one copy of notifications is
+    killed mid-burst and each person still gets exactly one welcome."""
+    scaled = launch(tmp_path, replicas="2")
+    try:
+        pids = scaled.state()["pids"]
+        assert {"notifications-1", "notifications-2", "registry-1", "registry-2"} <= set(pids)
+        killed: list[int] = []
+        async with httpx.AsyncClient(base_url=scaled.base_url, timeout=30) as http:
+            registered = await register_many(
+                http,
+                40,
+                "doi",
+                kill_after=15,
+                kill=lambda: killed.append(scaled.kill("notifications-1")),
+            )
+        inbox = scaled.database("notifications").notifications
+
+        def welcomes() -> Counter[str]:
+            found = inbox.find({"kind": "welcome"}, {"recipient_id": 1})
+            return Counter(doc["recipient_id"] for doc in found)
+
+        counted = poll(welcomes, until=lambda c: set(registered.values()) <= set(c), timeout=90)
+        doubled = [uid for uid, n in counted.items() if n > 1]
+        report(
+            "two copies, one notifications copy killed",
+            registered=len(registered),
+            duplicated=len(doubled),
+        )
+        assert doubled == []
+        scaled.wait_restarted("notifications-1", killed[0])
+    finally:
+        assert scaled.stop() == 0
