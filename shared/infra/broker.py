@@ -21,6 +21,7 @@ from faststream._internal.middlewares import BaseMiddleware
 from faststream.exceptions import AckMessage, HandlerException, NackMessage
 from faststream.message import StreamMessage
 from faststream.nats import ConsumerConfig, JStream, NatsBroker, PullSub
+from faststream.nats.security import NatsUserPassword
 from nats.js import api as js_api
 from nats.js.errors import NotFoundError
 from pydantic import BaseModel, ValidationError
@@ -52,8 +53,15 @@ RequestT_co = TypeVar("RequestT_co", bound=RpcRequest[Any], covariant=True)
 def make_broker(settings: Settings) -> NatsBroker:
     """A broker for one process: our logger, correlation ids bound, DLQ hand-off."""
     policy = RedeliveryPolicy(settings.event_max_deliver, settings.event_backoff_seconds)
+    secret = settings.nats_secret()
+    security = (
+        NatsUserPassword(settings.nats_user, secret)
+        if settings.nats_user and secret is not None
+        else None
+    )
     broker = NatsBroker(
-        settings.effective_nats_url,
+        settings.nats_servers,
+        security=security,
         name=f"{settings.service}{'-' + settings.instance if settings.instance else ''}",
         logger=logging.getLogger("faststream"),
         # One line per message at INFO would drown the log in readiness pings.

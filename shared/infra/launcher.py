@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -28,15 +29,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shared.contracts.rpc.common import SERVICES
+from shared.contracts.streams import EVENT_STREAMS
 from shared.infra.logging import configure_logging, get_logger
 from shared.infra.servers import (
+    NatsUser,
     ServerError,
     database_argv,
     database_url,
     free_port,
     nats_argv,
     port_is_free,
+    service_permissions,
     wait_for_database,
+    wait_for_jetstream,
     wait_for_port,
 )
 from shared.infra.settings import Settings
@@ -54,6 +59,7 @@ MAX_BACKOFF_SECONDS = 30.0
 DATABASE = "database"
 NATS = "nats-server"
 GATEWAY = "gateway"
+OPERATOR = "operator"
 
 
 class LaunchError(RuntimeError):
@@ -91,6 +97,10 @@ class Stack:
     children: dict[str, Child] = field(default_factory=dict)
     metrics_ports: dict[str, int] = field(default_factory=dict)
     database_port: int | None = None
+    nats_url: str = ""
+
+    def __post_init__(self) -> None:
+        self.nats_url = self.settings.effective_nats_url
 
     @property
     def base_url(self) -> str:
@@ -139,11 +149,10 @@ class Stack:
                 self._spawn(Child(DATABASE, argv, env))
                 wait_for_database(self.mongodb_url, 60)
             env["MONGODB_URL"] = self.mongodb_url
+            secrets: dict[str, Path] = {}
             if not self.settings.nats_url:
-                argv = nats_argv(self.settings.nats_port, data_dir)
-                self._spawn(Child(NATS, argv, env))
-                wait_for_port("127.0.0.1", self.settings.nats_port, 15)
-            env["NATS_URL"] = self.settings.effective_nats_url
+                secrets = self._start_nats(env)
+            env["NATS_URL"] = self.nats_url
             for service in SERVICES:
                 for copy in range(1, self.settings.replicas + 1):
                     # One copy keeps the plain name; copies of a scaled stack are numbered.
@@ -154,11 +163,13 @@ class Stack:
                         **env,
                         "INNOHUB_METRICS_PORT": str(port),
                         "INNOHUB_INSTANCE": name,
+                        **self._nats_login(service, secrets),
                     }
                     argv = [sys.executable, "-m", f"services.{service}"]
                     self._spawn(Child(name, argv, service_env))
             env["INNOHUB_GATEWAY_PORT"] = str(self.settings.gateway_port)
-            self._spawn(Child(GATEWAY, [sys.executable, "-m", "services.gateway"], env))
+            gateway_env = {**env, **self._nats_login(GATEWAY, secrets)}
+            self._spawn(Child(GATEWAY, [sys.executable, "-m", "services.gateway"], gateway_env))
             self.wait_ready(ready_timeout)
         except ServerError as error:
             self.stop()
@@ -166,6 +177,61 @@ class Stack:
         except BaseException:
             self.stop()
             raise
+
+    def _start_nats(self, env: dict[str, str]) -> dict[str, Path]:
+        """Start nats-server, or a cluster of `settings.nats_cluster` nodes, with a user per
+        service whose password is generated for this run; the password files by user."""
+        users, secrets = self._nats_users()
+        count = self.settings.nats_cluster
+        client_ports = [self.settings.nats_port, *(free_port() for _ in range(count - 1))]
+        cluster_ports = [free_port() for _ in range(count)] if count > 1 else []
+        monitor_ports = [free_port() for _ in range(count)]
+        for node in range(count):
+            name = NATS if count == 1 else f"nats-{node + 1}"
+            options: dict[str, object] = {"users": users, "monitor_port": monitor_ports[node]}
+            if count > 1:
+                others = tuple(p for i, p in enumerate(cluster_ports) if i != node)
+                options.update(server_name=name, cluster_port=cluster_ports[node], routes=others)
+            folder = self.data_dir if count == 1 else self.data_dir / name
+            argv = nats_argv(client_ports[node], folder, **options)
+            self._spawn(Child(name, argv, env))
+        self.nats_url = ",".join(f"nats://127.0.0.1:{port}" for port in client_ports)
+        for port in client_ports:
+            wait_for_port("127.0.0.1", port, 15)
+        for port in monitor_ports:
+            wait_for_jetstream(port, 60)
+        env["INNOHUB_STREAM_REPLICAS"] = str(min(count, 3))
+        return secrets
+
+    def _nats_users(self) -> tuple[tuple[NatsUser, ...], dict[str, Path]]:
+        """A user per service, the gateway and `operator` (every subject: for an operator's
+        tools and the tests that read consumer state); passwords in 0600 files."""
+        folder = self.data_dir / "secrets"
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o700)
+        all_events = tuple(s for spec in EVENT_STREAMS.values() for s in spec.subjects)
+        users: list[NatsUser] = []
+        files: dict[str, Path] = {}
+        for name in (*SERVICES, GATEWAY, OPERATOR):
+            password = secrets.token_urlsafe(24)
+            path = folder / f"nats-{name}"
+            path.write_text(password)
+            path.chmod(0o600)
+            files[name] = path
+            if name == OPERATOR:
+                users.append(NatsUser(name, password, (">",), (">",)))
+                continue
+            stream = EVENT_STREAMS.get("identity" if name == GATEWAY else name)
+            own = stream.subjects if stream else ()
+            publish, subscribe = service_permissions(name, own, all_events)
+            users.append(NatsUser(name, password, publish, subscribe))
+        return tuple(users), files
+
+    @staticmethod
+    def _nats_login(user: str, secrets: Mapping[str, Path]) -> dict[str, str]:
+        if user not in secrets:
+            return {}
+        return {"INNOHUB_NATS_USER": user, "INNOHUB_NATS_PASSWORD_FILE": str(secrets[user])}
 
     def _spawn(self, child: Child) -> None:
         child.process = subprocess.Popen(
@@ -183,7 +249,8 @@ class Stack:
     def _write_state(self) -> None:
         state = {
             "gateway_url": self.base_url,
-            "nats_url": self.settings.effective_nats_url,
+            "nats_url": self.nats_url,
+            "nats_operator_password_file": str(self.data_dir / "secrets" / f"nats-{OPERATOR}"),
             "mongodb_url": self.mongodb_url,
             "pids": {name: proc.pid for name, proc in self.processes.items()},
             "restarts": {name: child.restarts for name, child in self.children.items()},
@@ -193,6 +260,14 @@ class Stack:
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(state, indent=2))
         temporary.replace(path)
+
+    def operator_login(self) -> dict[str, str]:
+        """`nats.connect` keywords for the operator user (every subject), or none when the
+        stack uses a NATS it did not start."""
+        path = self.data_dir / "secrets" / f"nats-{OPERATOR}"
+        if not path.exists():
+            return {}
+        return {"user": OPERATOR, "password": path.read_text()}
 
     def dead(self) -> list[str]:
         """Children whose process has exited and not yet been restarted."""
@@ -250,10 +325,12 @@ class Stack:
     def stop(self) -> None:
         """Gateway and services first, then nats-server, the database last; SIGKILL whatever
         outlives the limit."""
-        servers = [name for name in (NATS, DATABASE) if name in self.children]
+        servers = [name for name in self.children if name.startswith("nats-") or name == DATABASE]
         others = [name for name in self.children if name not in servers]
         deadline = time.monotonic() + STOP_SECONDS
-        for group in (others, *([name] for name in servers)):
+        nats = [name for name in servers if name != DATABASE]
+        database = [name for name in servers if name == DATABASE]
+        for group in (others, nats, database):
             for name in group:
                 proc = self.children[name].process
                 if proc and proc.poll() is None:

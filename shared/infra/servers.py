@@ -13,11 +13,16 @@ benches, on loopback ports with their files in a folder of the caller's:
 from __future__ import annotations
 
 import importlib.util
+import json
 import shutil
 import socket
 import sys
 import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pymongo import MongoClient
 from pymongo.errors import PyMongoError
@@ -74,21 +79,113 @@ def nats_server_binary() -> str:
     return found
 
 
-def nats_config(port: int, store_dir: Path) -> str:
-    """A single-node JetStream config on loopback that fsyncs every write: lazy fsync lost
-    acknowledged writes under crashes (DESIGN §12)."""
+@dataclass(frozen=True)
+class NatsUser:
+    """A NATS user and the subjects it may publish and subscribe to."""
+
+    name: str
+    password: str
+    publish: tuple[str, ...]
+    subscribe: tuple[str, ...]
+
+
+# Every connection needs these: replies to requests come back on `_INBOX.…`, JetStream is
+# driven through its `$JS.API` and messages are acknowledged on `$JS.ACK`.
+_PLUMBING = ("_INBOX.>", "$JS.API.>", "$JS.ACK.>")
+
+
+def service_permissions(
+    service: str, event_subjects: tuple[str, ...], all_events: tuple[str, ...]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(publish, subscribe) subjects of one service's NATS user (DESIGN §6, issue 20).
+
+    A service publishes only its own events, dead letters and replies; it subscribes only
+    to its own `rpc.<service>.>` and its inbox (its pull consumers fetch through the
+    JetStream API). The gateway alone publishes `rpc.>`; it publishes `identity.>` as the
+    owner of identity and reference data, and every event subject to replay dead letters.
+    """
+    if service == "gateway":
+        return (("rpc.>", "dlq.>", *all_events, *_PLUMBING), ("_INBOX.>",))
     return (
-        f"listen: 127.0.0.1:{port}\n"
-        f"jetstream {{\n  store_dir: {str(store_dir)!r}\n  sync_interval: always\n}}\n"
-        "max_payload: 1MB\n"
-    ).replace("'", '"')
+        (*event_subjects, "dlq.>", *_PLUMBING),
+        (f"rpc.{service}.>", "_INBOX.>"),
+    )
 
 
-def nats_argv(port: int, folder: Path) -> list[str]:
-    """Write the config into `folder` and return the command that runs nats-server on it."""
+def nats_config(
+    port: int,
+    store_dir: Path,
+    *,
+    server_name: str | None = None,
+    cluster_port: int | None = None,
+    routes: tuple[int, ...] = (),
+    users: tuple[NatsUser, ...] = (),
+    monitor_port: int | None = None,
+) -> str:
+    """A JetStream config on loopback that fsyncs every write: lazy fsync lost acknowledged
+    writes under crashes (DESIGN §12). With `cluster_port` and `routes` the node joins a
+    cluster named `innohub`; with `users` every connection must authenticate and may use
+    only its subjects."""
+    lines = [f"listen: 127.0.0.1:{port}"]
+    if server_name:
+        lines.append(f"server_name: {json.dumps(server_name)}")
+    if monitor_port:
+        lines.append(f"http: 127.0.0.1:{monitor_port}")
+    lines += [
+        "jetstream {",
+        f"  store_dir: {json.dumps(str(store_dir))}",
+        "  sync_interval: always",
+        "}",
+        "max_payload: 1MB",
+    ]
+    if cluster_port is not None:
+        lines += [
+            "cluster {",
+            '  name: "innohub"',
+            f"  listen: 127.0.0.1:{cluster_port}",
+            "  routes: ["
+            + ", ".join(json.dumps(f"nats-route://127.0.0.1:{r}") for r in routes)
+            + "]",
+            "}",
+        ]
+    if users:
+        lines.append("authorization {\n  users: [")
+        for user in users:
+            permissions = {
+                "publish": {"allow": list(user.publish)},
+                "subscribe": {"allow": list(user.subscribe)},
+            }
+            lines.append(
+                f"    {{user: {json.dumps(user.name)}, password: {json.dumps(user.password)}, "
+                f"permissions: {json.dumps(permissions)}}}"
+            )
+        lines.append("  ]\n}")
+    return "\n".join(lines) + "\n"
+
+
+def wait_for_jetstream(monitor_port: int, timeout: float) -> None:
+    """Return once the node's `/healthz` says JetStream is ready (on a cluster: a meta
+    leader is known); `ServerError` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    url = f"http://127.0.0.1:{monitor_port}/healthz"
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.1)
+    raise ServerError(f"JetStream at monitor port {monitor_port} not ready after {timeout:.0f} s")
+
+
+def nats_argv(port: int, folder: Path, **options: Any) -> list[str]:
+    """Write the config (see `nats_config` for `options`) into `folder` and return the
+    command that runs nats-server on it."""
     folder.mkdir(parents=True, exist_ok=True)
     config = folder / "nats-server.conf"
-    config.write_text(nats_config(port, folder / "jetstream"))
+    config.write_text(nats_config(port, folder / "jetstream", **options))
+    config.chmod(0o600)  # it may hold passwords
     return [nats_server_binary(), "-c", str(config)]
 
 

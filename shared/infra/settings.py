@@ -24,6 +24,13 @@ class Settings(BaseSettings):
     nats_url: str | None = Field(
         None, validation_alias=AliasChoices("NATS_URL", "INNOHUB_NATS_URL")
     )
+    # This process's NATS user (DESIGN §6: each service its own, allowed only its subjects).
+    # The password comes from the environment or, in deployment, a mounted secret file.
+    nats_user: str | None = None
+    nats_password: str | None = None
+    nats_password_file: Path | None = None
+    # nats-server processes the launcher starts: 1, or 3 for a JetStream cluster.
+    nats_cluster: int = Field(1, ge=1, le=5)
     mongodb_url: str | None = Field(
         None, validation_alias=AliasChoices("MONGODB_URL", "INNOHUB_MONGODB_URL")
     )
@@ -79,7 +86,19 @@ class Settings(BaseSettings):
 
     @property
     def effective_nats_url(self) -> str:
+        """The server URL, or several separated by commas (a cluster)."""
         return self.nats_url or f"nats://127.0.0.1:{self.nats_port}"
+
+    @property
+    def nats_servers(self) -> list[str]:
+        """Every server URL this process may connect to."""
+        return [url.strip() for url in self.effective_nats_url.split(",") if url.strip()]
+
+    def nats_secret(self) -> str | None:
+        """The NATS password, read from `nats_password_file` when that is set."""
+        if self.nats_password_file is not None:
+            return self.nats_password_file.read_text(encoding="utf-8").strip()
+        return self.nats_password
 
     def database_name(self, service: str | None = None) -> str:
         return f"{self.database_prefix}_{service or self.service}"

@@ -76,6 +76,12 @@ class LaunchedStack:
         except httpx.HTTPError:
             return False
 
+    def nats_login(self) -> dict[str, Any]:
+        """`nats.connect` arguments for the stack's operator user (every subject)."""
+        state = self.state()
+        password = Path(state["nats_operator_password_file"]).read_text()
+        return {"servers": state["nats_url"].split(","), "user": "operator", "password": password}
+
     def database(self, service: str) -> Any:
         """The service's database on the stack's database server (read-only use)."""
         client: MongoClient[dict[str, Any]] = MongoClient(self.state()["mongodb_url"])

@@ -237,9 +237,9 @@ async def test_database_server_killed_under_load(stack: LaunchedStack) -> None:
     assert lost == set()
 
 
-async def consumers_caught_up(url: str) -> dict[str, int]:
+async def consumers_caught_up(login: dict[str, Any]) -> dict[str, int]:
     """Messages each durable consumer has not yet had acknowledged, by `STREAM/consumer`."""
-    client = await nats.connect(url)
+    client = await nats.connect(**login)
     try:
         js = client.jetstream()
         behind = {}
@@ -255,7 +255,7 @@ async def consumers_caught_up(url: str) -> dict[str, int]:
 
 
 async def test_nats_server_killed_and_restarted(stack: LaunchedStack) -> None:
-    url = stack.state()["nats_url"]
+    login = stack.nats_login()
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
         before = await register_many(http, 20, "truoc", kill_after=10**6, kill=lambda: None)
         old = stack.kill("nats-server")
@@ -283,7 +283,7 @@ async def test_nats_server_killed_and_restarted(stack: LaunchedStack) -> None:
         poll(welcomed, until=lambda n: n == len(registered), timeout=60)
 
         async def behind() -> dict[str, int]:
-            return await consumers_caught_up(url)
+            return await consumers_caught_up(login)
 
         deadline = time.monotonic() + 60
         lagging = await behind()

@@ -25,7 +25,7 @@ def consumers(stack: Stack) -> str:
     """The notifications consumers' state on the server, to explain a missed message."""
 
     async def read() -> str:
-        client = await nats.connect(stack.settings.effective_nats_url)
+        client = await nats.connect(stack.nats_url.split(","), **stack.operator_login())
         js = client.jetstream()
         found = []
         for stream in ("IDENTITY", "REGISTRY"):
