@@ -20,6 +20,7 @@ from typing import TypeVar
 from pymongo import MongoClient
 
 from shared.infra.servers import (
+    NatsUser,
     database_argv,
     database_url,
     free_port,
@@ -38,20 +39,27 @@ class NatsServer:
     port: int
     store: Path
     process: subprocess.Popen[bytes] | None = None
+    users: tuple[NatsUser, ...] = ()
 
     @property
     def url(self) -> str:
         return f"nats://127.0.0.1:{self.port}"
 
     @classmethod
-    def start(cls, store: Path | None = None, port: int | None = None) -> NatsServer:
-        server = cls(port=port or free_port(), store=store or Path(tempfile.mkdtemp("-nats")))
+    def start(
+        cls, store: Path | None = None, port: int | None = None, users: tuple[NatsUser, ...] = ()
+    ) -> NatsServer:
+        server = cls(
+            port=port or free_port(), store=store or Path(tempfile.mkdtemp("-nats")), users=users
+        )
         server.launch()
         return server
 
     def launch(self) -> None:
         self.process = subprocess.Popen(
-            nats_argv(self.port, self.store), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            nats_argv(self.port, self.store, users=self.users),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_for_port("127.0.0.1", self.port, 15)
 

@@ -1,0 +1,123 @@
+"""Each service connects as its own NATS user and the server refuses what it may not do
+(DESIGN §6, issue 20): only the gateway publishes `rpc.>`, a service publishes only its own
+events."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import nats
+import pytest
+from nats.aio.client import Client
+
+from shared.contracts.streams import EVENT_STREAMS
+from shared.infra.servers import NatsUser, service_permissions
+from shared.infra.testing import NatsServer, eventually
+
+ALL_EVENTS = tuple(subject for spec in EVENT_STREAMS.values() for subject in spec.subjects)
+
+
+def user(name: str) -> NatsUser:
+    own = EVENT_STREAMS["identity" if name == "gateway" else name].subjects
+    publish, subscribe = service_permissions(name, own, ALL_EVENTS)
+    return NatsUser(name, f"secret-of-{name}", publish, subscribe)
+
+
+@pytest.fixture(scope="module")
+def guarded() -> Iterator[NatsServer]:
+    users = (user("registry"), user("mentoring"), user("gateway"))
+    server = NatsServer.start(store=Path(tempfile.mkdtemp("-nats")), users=users)
+    yield server
+    server.stop()
+
+
+async def connect_as(server: NatsServer, name: str, errors: list[str]) -> Client:
+    async def on_error(error: Exception) -> None:
+        errors.append(str(error))
+
+    return await nats.connect(
+        server.url,
+        user=name,
+        password=f"secret-of-{name}",
+        error_cb=on_error,
+        allow_reconnect=False,
+    )
+
+
+async def refused(client: Client, errors: list[str], subject: str) -> None:
+    await client.publish(subject, b"{}")
+    await client.flush()
+    await eventually(
+        lambda: _async(errors), until=lambda found: any(subject in e for e in found), timeout=5
+    )
+
+
+async def _async(errors: list[str]) -> list[str]:
+    return list(errors)
+
+
+async def test_the_registry_may_not_call_rpcs_nor_publish_others_events(
+    guarded: NatsServer,
+) -> None:
+    errors: list[str] = []
+    registry = await connect_as(guarded, "registry", errors)
+    try:
+        await refused(registry, errors, "rpc.mentoring.consultation.open")
+        await refused(registry, errors, "competitions.competition.published.v1")
+        await refused(registry, errors, "identity.user.registered.v1")
+        assert all("permissions violation" in e.lower() for e in errors), errors
+        before = len(errors)
+        await registry.publish("registry.startup.registered.v1", b"{}")
+        await registry.flush()
+        assert len(errors) == before  # its own events go through
+    finally:
+        await registry.close()
+
+
+async def test_a_service_may_not_listen_to_another_services_requests(
+    guarded: NatsServer,
+) -> None:
+    errors: list[str] = []
+    registry = await connect_as(guarded, "registry", errors)
+    try:
+        await registry.subscribe("rpc.mentoring.>")
+        await registry.flush()
+        await eventually(
+            lambda: _async(errors),
+            until=lambda found: any("subscription" in e and "rpc.mentoring" in e for e in found),
+            timeout=5,
+        )
+    finally:
+        await registry.close()
+
+
+async def test_the_gateway_calls_services(guarded: NatsServer) -> None:
+    errors: list[str] = []
+    mentoring = await connect_as(guarded, "mentoring", errors)
+    gateway = await connect_as(guarded, "gateway", errors)
+    try:
+
+        async def answer(msg: object) -> None:
+            await msg.respond(b"pong")  # type: ignore[attr-defined]
+
+        await mentoring.subscribe("rpc.mentoring.health.ping", cb=answer)
+        await mentoring.flush()
+        reply = await gateway.request("rpc.mentoring.health.ping", b"", timeout=5)
+        assert reply.data == b"pong"
+        assert errors == []
+    finally:
+        await gateway.close()
+        await mentoring.close()
+
+
+async def test_a_wrong_password_is_refused(guarded: NatsServer) -> None:
+    with pytest.raises(nats.errors.Error):
+        await nats.connect(
+            guarded.url,
+            user="registry",
+            password="doan-mo",
+            allow_reconnect=False,
+            max_reconnect_attempts=0,
+        )
