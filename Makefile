@@ -34,7 +34,14 @@ pytest: $(STAMP)
 
 test: lint typecheck pytest
 
+# wrk, the load generator of bench/gateway.py, from Debian's package.
+WRK := $(shell command -v wrk)
+
 bench: $(STAMP)
+	@if [ -z "$(WRK)" ]; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \
+		else echo "bench needs wrk: sudo apt-get install wrk"; exit 1; fi; fi
+	$(BIN)/python bench/gateway.py
 	$(BIN)/python bench/events.py
 	$(BIN)/python bench/registry_search.py
 	$(BIN)/python bench/matching.py
