@@ -31,6 +31,7 @@ from services.gateway.repository import (
     IdempotencyStore,
     ReferenceStore,
     ReportStore,
+    StoreHealth,
     UserStore,
 )
 from services.gateway.routes import ops
@@ -102,6 +103,7 @@ def build_app(settings: Settings) -> FastAPI:
         )
         app.state.access_tokens = access
         app.state.idempotency = IdempotencyStore(db)
+        app.state.store_health = StoreHealth(db)
         stop = asyncio.Event()
         sweeper = asyncio.create_task(outbox.run_sweeper(settings.outbox_sweep_seconds, stop))
         log.info("gateway.started", port=settings.gateway_port)

@@ -260,3 +260,18 @@ class IdempotencyStore:
     async def release(self, key: str) -> None:
         """Forget a claim whose request failed on our side, so a retry acts again."""
         await self.keys.delete_one({"_id": key, "state": "in_progress"})
+
+
+class StoreHealth:
+    """Whether the gateway's database answers, for readiness."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def ping(self) -> str:
+        """`ok`, or `unreachable` when the server does not answer within its timeout."""
+        try:
+            await self.db.command("ping")
+        except STORE_UNAVAILABLE:
+            return "unreachable"
+        return "ok"

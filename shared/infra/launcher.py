@@ -307,20 +307,21 @@ class Stack:
                 log.warning("process.restarted", process=child.name, restarts=child.restarts)
 
     def wait_ready(self, timeout: float) -> None:
-        """Poll the gateway's `/readyz` until 200; `LaunchError` if a child dies meanwhile or
-        the timeout passes."""
+        """Poll the gateway's `/api/v1/status` until the gateway and every service are ok;
+        `LaunchError` if a child dies meanwhile or the timeout passes."""
         deadline = time.monotonic() + timeout
+        url = f"{self.base_url}/api/v1/status"
         while time.monotonic() < deadline:
             if dead := self.dead():
                 raise LaunchError(f"stopped during start-up: {', '.join(dead)}")
             try:
-                with urllib.request.urlopen(f"{self.base_url}/readyz", timeout=3) as response:  # noqa: S310
-                    if response.status == 200:
+                with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
+                    if response.status == 200 and json.load(response).get("all_ok"):
                         return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
                 pass
             time.sleep(0.2)
-        raise LaunchError(f"not ready after {timeout:.0f} s (see {self.base_url}/readyz)")
+        raise LaunchError(f"not ready after {timeout:.0f} s (see {url})")
 
     def stop(self) -> None:
         """Gateway and services first, then nats-server, the database last; SIGKILL whatever
@@ -376,7 +377,8 @@ def main() -> None:
         "\nGò Vấp InnoHub đang chạy / is running:\n"
         f"  Web:      {base}/\n"
         f"  API docs: {base}/docs\n"
-        f"  Ready:    {base}/readyz\n"
+        f"  Status:   {base}/api/v1/status\n"
+        f"  AsyncAPI: {base}/asyncapi\n"
         f"  Metrics:  {base}/metrics (gateway); "
         + ", ".join(f"{name} :{port}" for name, port in stack.metrics_ports.items())
         + "\n"

@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from faststream import FastStream
 from faststream.nats import NatsBroker
 from faststream.nats.prometheus import NatsPrometheusMiddleware
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 from pymongo import AsyncMongoClient, IndexModel
 
 from shared.contracts.base import Envelope, Event, Forbidden, Role, UnknownEventType
@@ -32,6 +32,7 @@ from shared.contracts.rpc.common import (
     ping_subject,
 )
 from shared.contracts.streams import ALL_STREAMS
+from shared.infra.asyncapi import asyncapi_document, serve_metrics_and_asyncapi
 from shared.infra.broker import (
     ensure_streams,
     reset_consumers,
@@ -209,8 +210,16 @@ def build_service_app(
     async def started() -> None:
         context: ServiceContext = state["context"]
         if settings.metrics_port:
-            server, thread = start_http_server(
-                settings.metrics_port, addr=settings.metrics_host, registry=registry
+            server, thread = serve_metrics_and_asyncapi(
+                settings.metrics_host,
+                settings.metrics_port,
+                registry,
+                lambda: asyncapi_document(
+                    f"InnoHub {settings.service}",
+                    servers=settings.nats_servers,
+                    publishers={settings.service},
+                    responders={settings.service},
+                ),
             )
             state["metrics"] = (server, thread)
             log.info("metrics.serving", port=settings.metrics_port)

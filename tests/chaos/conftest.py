@@ -71,10 +71,12 @@ class LaunchedStack:
         )
 
     def ready(self) -> bool:
+        """The gateway and every service answer (the launcher's own test)."""
         try:
-            return httpx.get(f"{self.base_url}/readyz", timeout=2).status_code == 200
+            status = httpx.get(f"{self.base_url}/api/v1/status", timeout=5)
         except httpx.HTTPError:
             return False
+        return status.status_code == 200 and bool(status.json().get("all_ok"))
 
     def nats_login(self) -> dict[str, Any]:
         """`nats.connect` arguments for the stack's operator user (every subject)."""

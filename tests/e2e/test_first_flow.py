@@ -208,3 +208,27 @@ def test_startup_verified_reaches_the_founder_across_processes(stack: Stack) -> 
             poll(told)
         except AssertionError:
             raise AssertionError(f"founder's inbox holds {seen}; {consumers(stack)}") from None
+
+
+def test_every_service_and_the_gateway_serve_their_asyncapi(stack: Stack) -> None:
+    """Integrators read the events and requests from AsyncAPI documents generated from the
+    contracts (DESIGN §4): each service documents its own, the gateway all of them."""
+    with httpx.Client(timeout=10) as http:
+        everything = http.get(f"{stack.base_url}/asyncapi").json()
+        assert everything["asyncapi"].startswith("3.")
+        assert {
+            "identity.user.registered.v1",
+            "registry.startup.registered.v1",
+            "rpc.mentoring.request.open",
+        } <= set(everything["channels"])
+        for service, port in stack.metrics_ports.items():
+            own = http.get(f"http://127.0.0.1:{port}/asyncapi").json()
+            channels = set(own["channels"])
+            assert channels, service
+            assert all(c.startswith((f"{service}.", f"rpc.{service}.")) for c in channels), (
+                service,
+                channels,
+            )
+            metrics = http.get(f"http://127.0.0.1:{port}/metrics")
+            assert metrics.status_code == 200
+            assert "faststream" in metrics.text or "python" in metrics.text

@@ -31,6 +31,8 @@ WHO: dict[str, frozenset[Role] | None] = {
     "GET /healthz": ANYONE,
     "GET /readyz": ANYONE,
     "GET /metrics": ANYONE,
+    "GET /api/v1/status": ANYONE,
+    "GET /asyncapi": ANYONE,
     # auth
     "POST /api/v1/auth/register": ANYONE,
     "POST /api/v1/auth/login": ANYONE,
