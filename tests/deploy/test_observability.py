@@ -16,8 +16,8 @@ import yaml
 from tests.deploy.rules import DEPLOY, REPO
 
 OBSERVABILITY = DEPLOY / "observability"
-# From prometheus-nats-exporter (the NATS chart's promExporter, -jsz=all).
-NATS_EXPORTER = frozenset({"jetstream_consumer_num_pending", "jetstream_stream_total_messages"})
+# From prometheus-nats-exporter as the NATS chart runs it (-jsz=all -prefix=nats).
+NATS_EXPORTER = frozenset({"nats_consumer_num_pending", "nats_stream_total_messages"})
 # Not exported by the code today; deploy/README.md says so.
 ASSUMED = frozenset({"innohub_outbox_pending"})
 HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
@@ -76,8 +76,8 @@ def test_the_dashboard_plots_the_key_figures() -> None:
     assert {
         "innohub_http_requests_total",  # request rate
         "innohub_http_request_duration_seconds",  # latency
-        "jetstream_consumer_num_pending",  # consumer lag
-        "jetstream_stream_total_messages",  # DLQ size
+        "nats_consumer_num_pending",  # consumer lag
+        "nats_stream_total_messages",  # DLQ size
         "innohub_outbox_pending",  # outbox backlog
     } <= used
 
