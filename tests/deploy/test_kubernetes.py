@@ -28,7 +28,12 @@ PROCESSES = (*SERVICES, "gateway")
 # The oldest Kubernetes we support and the newest whose schemas the validator bundles.
 KUBERNETES_VERSIONS = ("1.30.0", "1.37.0")
 TARGETS = {
-    "nats": {"app.kubernetes.io/name": "nats", "app.kubernetes.io/instance": "nats"},
+    # The NATS chart's labels of its server pods (nats-box has component=nats-box).
+    "nats": {
+        "app.kubernetes.io/name": "nats",
+        "app.kubernetes.io/instance": "nats",
+        "app.kubernetes.io/component": "nats",
+    },
     "mongodb": {"app.kubernetes.io/name": "innohub-mongodb"},
 }
 
