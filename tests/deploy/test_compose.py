@@ -98,3 +98,26 @@ def test_every_required_variable_is_listed_in_env_example_without_a_value(
     assert {k for k in nats_env if k.startswith("NATS_PASSWORD_")} == {
         f"NATS_PASSWORD_{p.upper()}" for p in (*PROCESSES, "operator")
     }
+
+
+SECRET_ASSIGNMENT = re.compile(
+    r"(?i)(password|secret|token)[\"']?[ \t]*[:=][ \t]*[\"']?(?![$<{…])([A-Za-z0-9+/_=-]{12,})"
+)
+
+
+def committed_secrets(text: str) -> list[str]:
+    """Literal values assigned to a password, secret or token (references such as
+    `$NATS_PASSWORD_X`, `<< $X >>`, `${X}` and `$(openssl …)` are fine), and private keys."""
+    found = [m.group(0) for m in SECRET_ASSIGNMENT.finditer(text)]
+    if "-----BEGIN" in text and "PRIVATE KEY" in text:
+        found.append("a private key")
+    return found
+
+
+def test_no_secret_value_is_committed_under_deploy() -> None:
+    files = [p for p in DEPLOY.rglob("*") if p.is_file()]
+    leaks = {str(p): committed_secrets(p.read_text()) for p in files}
+    assert {p: v for p, v in leaks.items() if v} == {}
+    assert committed_secrets("password: hunter2hunter2hunter2")
+    assert committed_secrets('INNOHUB_JWT_SECRET="c2VjcmV0LXNlY3JldC1zZWNyZXQ"')
+    assert not committed_secrets("password: $NATS_PASSWORD_REGISTRY")
