@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from fastapi import Request
+from fastapi import Request, Security
 from fastapi.dependencies.models import Dependant
 from fastapi.params import Depends
 from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.routing import BaseRoute
 
 from services.gateway.problems import Problem
@@ -52,11 +53,33 @@ class AccessRule:
         return actor
 
 
+#: The bearer scheme in the OpenAPI document, so `/docs` has an Authorize button. The
+#: token itself is checked once per request by the app's `resolve_actor`.
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    bearerFormat="JWT",
+    description="Access token from POST /api/v1/auth/login",
+)
+
+
+class SignedInRule(AccessRule):
+    """A rule for signed-in roles; its route declares the bearer scheme in OpenAPI."""
+
+    async def __call__(
+        self,
+        request: Request,
+        _credentials: HTTPAuthorizationCredentials | None = Security(BEARER),
+    ) -> Actor | None:
+        """The actor, after refusing a caller the rule leaves out (401 or 403)."""
+        return await super().__call__(request)
+
+
 def allow(*roles: Role) -> Depends:
     """The rule letting exactly `roles` call a route, for `dependencies=[...]`."""
     if not roles:
         raise ValueError("allow() needs at least one role; use ANYONE for a public route")
-    return Depends(dependency=AccessRule(frozenset(roles)))
+    return Depends(dependency=SignedInRule(frozenset(roles)))
 
 
 #: Public: anyone, signed in or not (a bad token is still a 401, see `resolve_actor`).
