@@ -307,13 +307,15 @@ class Stack:
                 log.warning("process.restarted", process=child.name, restarts=child.restarts)
 
     def wait_ready(self, timeout: float) -> None:
-        """Poll the gateway's `/api/v1/status` until the gateway and every service are ok;
-        `LaunchError` if a child dies meanwhile or the timeout passes."""
+        """Poll the gateway's `/api/v1/status` until the gateway and every service are ok,
+        restarting children that die meanwhile; `LaunchError` on a crash loop or when the
+        timeout passes."""
         deadline = time.monotonic() + timeout
         url = f"{self.base_url}/api/v1/status"
         while time.monotonic() < deadline:
-            if dead := self.dead():
-                raise LaunchError(f"stopped during start-up: {', '.join(dead)}")
+            # A child that dies while the others start (a NATS cluster still electing its
+            # leader, say) is restarted like any other; only a crash loop stops the start.
+            self.supervise()
             try:
                 with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310
                     if response.status == 200 and json.load(response).get("all_ok"):

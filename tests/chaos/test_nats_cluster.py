@@ -15,8 +15,14 @@ import httpx
 import nats
 import pytest
 
-from tests.chaos.conftest import launch, poll, report
-from tests.chaos.test_kill_and_restart import consumers_caught_up, register_many
+from tests.chaos.conftest import ADMIN, LaunchedStack, launch, poll, report
+from tests.chaos.test_kill_and_restart import (
+    consumers_caught_up,
+    person,
+    register_many,
+    startup_body,
+)
+from tests.integration.test_competitions import competition
 
 pytestmark = pytest.mark.chaos
 
@@ -38,6 +44,121 @@ async def probe_publishing(login: dict[str, Any], stop: asyncio.Event) -> list[f
     finally:
         await client.close()
     return acked
+
+
+API = "/api/v1"
+FOUNDERS = 3
+
+
+async def login(http: httpx.AsyncClient, email: str, password: str) -> dict[str, str]:
+    answer = await http.post(f"{API}/auth/login", json={"email": email, "password": password})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+async def prepare_a_day(http: httpx.AsyncClient, stack: LaunchedStack) -> dict[str, Any]:
+    """Accounts for the day: founders, a Consultation Point officer, an organizer with a
+    published startup contest open for a while."""
+    admin = await login(http, *ADMIN)
+    people: dict[str, Any] = {"founders": []}
+    for email, role, organization in (
+        ("canbo@hdn.govap.vn", "association_staff", "business_association"),
+        ("btc@quandoan.govap.vn", "organizer", "youth_union"),
+    ):
+        body = {
+            "email": email,
+            "password": "mat-khau-can-bo-2026",
+            "full_name": "Lê Văn Tâm",
+            "role": role,
+            "organization": organization,
+        }
+        created = await http.post(f"{API}/admin/users", json=body, headers=admin)
+        assert created.status_code == 201, created.text
+        people[role] = await login(http, email, "mat-khau-can-bo-2026")
+    for n in range(FOUNDERS):
+        body = person(n, "sanglapcum")
+        assert (await http.post(f"{API}/auth/register", json=body)).status_code == 201
+        people["founders"].append(await login(http, body["email"], body["password"]))
+    contest = {
+        **competition(seconds=900),
+        "kind": "youth_startup",
+        "title": "Cuộc thi Khởi nghiệp Thanh niên Gò Vấp",
+        "eligibility": {"entrants": "startup"},
+    }
+    made = await http.post(f"{API}/competitions", json=contest, headers=people["organizer"])
+    assert made.status_code == 201, made.text
+    cid = made.json()["id"]
+    published = await http.post(f"{API}/competitions/{cid}/publish", headers=people["organizer"])
+    assert published.status_code == 200, published.text
+    people["competition"] = cid
+    poll(
+        lambda: stack.database("registry").contacts.count_documents({}),
+        until=lambda n: n >= FOUNDERS,
+        timeout=60,
+    )
+    return people
+
+
+async def until_final(send: Any) -> httpx.Response:
+    """Send until the answer is final: a service still learning a record (404/422 from a
+    read model behind), a 5xx or a broken connection are retried with the same key."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            answer: httpx.Response | None = await send()
+        except httpx.TransportError:
+            answer = None
+        if answer is not None and answer.status_code < 300:
+            return answer
+        if time.monotonic() > deadline:
+            raise AssertionError(answer.text if answer is not None else "no answer")
+        await asyncio.sleep(0.25)  # a client's retry backoff, not a wait for a condition
+
+
+async def a_day_of_work(http: httpx.AsyncClient, day: dict[str, Any]) -> dict[str, int]:
+    """Each founder registers a startup, staff verify it, the founder asks for advice and
+    enters the contest: every POST with an Idempotency-Key, retried until final."""
+    done = {"startups": 0, "consultations": 0, "entries": 0}
+    for n, founder in enumerate(day["founders"]):
+        body = startup_body(f"Dự Án Cụm Máy Số {n}")
+
+        def post(path: str, json: dict[str, Any], key: str, who: dict[str, str]) -> Any:
+            return lambda: http.post(path, json=json, headers={**who, "Idempotency-Key": key})
+
+        made = await until_final(post(f"{API}/startups", body, f"s-{n}", founder))
+        startup_id = made.json()["id"]
+        done["startups"] += 1
+        await until_final(
+            post(f"{API}/startups/{startup_id}/verify", {}, f"v-{n}", day["association_staff"])
+        )
+        advice = {"startup_id": startup_id, "topics": ["legal"], "message": "Xin tư vấn pháp lý."}
+        await until_final(post(f"{API}/consultations", advice, f"c-{n}", founder))
+        done["consultations"] += 1
+        entry = {
+            "startup_id": startup_id,
+            "title": "Bếp sạch cho trường học",
+            "description": "Kết nối nông trại sạch với bếp ăn trường học.",
+        }
+        await until_final(
+            post(f"{API}/competitions/{day['competition']}/entries", entry, f"e-{n}", founder)
+        )
+        done["entries"] += 1
+    return done
+
+
+async def what_is_kept(http: httpx.AsyncClient, day: dict[str, Any]) -> dict[str, int]:
+    """What the services hold after the node came back, counted through the API."""
+    staff = day["association_staff"]
+    startups = await http.get(f"{API}/startups", params={"page_size": 100}, headers=staff)
+    consultations = await http.get(f"{API}/consultations", params={"page_size": 100}, headers=staff)
+    entries = await http.get(
+        f"{API}/competitions/{day['competition']}/entries", headers=day["organizer"]
+    )
+    return {
+        "startups": startups.json()["total"],
+        "consultations": consultations.json()["total"],
+        "entries": entries.json()["total"],
+    }
 
 
 async def stream_leader(login: dict[str, Any], stream: str) -> str:
@@ -78,14 +199,19 @@ async def test_a_nats_node_lost_and_back_under_load(tmp_path: Path) -> None:
         leader = await stream_leader(login, "DLQ")
         killed: list[int] = []
         async with httpx.AsyncClient(base_url=stack.base_url, timeout=60) as http:
-            registered = await register_many(
-                http,
-                60,
-                "cum",
-                kill_after=20,
-                kill=lambda: killed.append(stack.kill(leader)),
+            day = await prepare_a_day(http, stack)
+            registered, work = await asyncio.gather(
+                register_many(
+                    http,
+                    60,
+                    "cum",
+                    kill_after=20,
+                    kill=lambda: killed.append(stack.kill(leader)),
+                ),
+                a_day_of_work(http, day),
             )
-        stack.wait_restarted(leader, killed[0])
+            stack.wait_restarted(leader, killed[0])
+            kept = await what_is_kept(http, day)
         stop.set()
         acked = await probe
         stall = max(later - earlier for earlier, later in itertools.pairwise(acked))
@@ -114,9 +240,15 @@ async def test_a_nats_node_lost_and_back_under_load(tmp_path: Path) -> None:
             publish_stall_s=round(stall, 2),
             probes_acked=len(acked),
             streams_behind=len(behind),
+            startups=work["startups"],
+            consultations=work["consultations"],
+            entries=work["entries"],
             killed=leader,
         )
         assert doubled == []
+        assert kept == work, (kept, work)
+        verified = Counter(doc["recipient_id"] for doc in inbox.find({"kind": "startup_verified"}))
+        assert sum(verified.values()) == work["startups"], verified
         assert not any(lagging.values()), lagging
         assert behind == []
     finally:
