@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Any, Protocol
 
 from services.registry import domain
-from services.registry.repository import STARTUPS, DuplicateStartup, StartupStore
+from services.registry.repository import STARTUPS, Audience
 from shared.contracts.base import (
     Actor,
     Conflict,
@@ -40,10 +39,10 @@ from shared.contracts.rpc.registry import (
     StartupView,
 )
 from shared.infra.logging import current_correlation_id, get_logger
-from shared.infra.mongo import Document, OutboxRelay
+from shared.infra.mongo import AlreadyExists, Document, Outbox
+from shared.localtime import local_date, local_day, valid_on
 
 log = get_logger(__name__)
-HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
 PUBLIC_FIELDS = (
     "name", "summary", "sector", "stage", "ward", "status", "visibility", "women_led",
     "youth_led", "needs", "founding_date", "website", "registered_at", "updated_at", "version",
@@ -63,11 +62,75 @@ def view(doc: Document, actor: Actor | None, score: float | None = None) -> Star
     return StartupView.model_validate({**data, "id": doc["_id"], "score": score})
 
 
+class StartupRepository(Protocol):
+    """What the registry's use cases need of storage; `repository.StartupStore` is the
+    MongoDB one, the unit tests' fake keeps dicts. Documents are plain dicts keyed `_id`."""
+
+    async def insert(self, doc: Document, events: list[Envelope]) -> None: ...
+
+    async def update(
+        self,
+        startup_id: str,
+        version: int,
+        changes: Document,
+        unset: list[str],
+        history: Document,
+        events: list[Envelope],
+    ) -> Document | None: ...
+
+    async def get(self, startup_id: str) -> Document | None: ...
+
+    async def find_duplicate(
+        self, owner_id: str, name_key: str, tax_code: str | None, exclude_id: str | None = None
+    ) -> Document | None: ...
+
+    async def search(
+        self,
+        filters: Mapping[str, object],
+        audience: Audience,
+        *,
+        words: Sequence[str] | None,
+        skip: int,
+        limit: int | None,
+    ) -> tuple[list[Document], int]: ...
+
+    async def history(self, startup_id: str) -> Document | None: ...
+
+    async def owned_by(self, owner_id: str) -> list[Document]: ...
+
+    async def erase_founder(self, owner_id: str, email: str | None) -> int: ...
+
+    async def add_to_day(self, day: str, increments: dict[str, int]) -> None: ...
+
+    async def days(self, first: str | None, before: str) -> list[Document]: ...
+
+    async def save_reference(
+        self, kind: str, code: str, version: int, fields: Document
+    ) -> None: ...
+
+    async def ward(self, code: str) -> Document | None: ...
+
+    async def sector(self, code: str) -> Document | None: ...
+
+    async def save_contact(self, user_id: str, fields: Document) -> None: ...
+
+    async def contact(self, user_id: str) -> Document | None: ...
+
+    async def erase_contact(self, user_id: str) -> Document | None: ...
+
+
 class Registry:
+    """The registry's use cases (DESIGN §2, §9): each takes the acting user and a command,
+    loads the startup, applies `domain`'s rules and saves it with its events in one write.
+
+    Errors raised are the contract's: `NotFound`, `Forbidden`, `Invalid`, `Conflict` (a
+    duplicate name or tax code, or a stale `version`). `clock` gives aware UTC moments.
+    """
+
     def __init__(
         self,
-        store: StartupStore,
-        outbox: OutboxRelay,
+        store: StartupRepository,
+        outbox: Outbox,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
@@ -75,7 +138,7 @@ class Registry:
         self.clock = clock
 
     def _today(self) -> date:
-        return self.clock().astimezone(HCMC).date()
+        return local_date(self.clock())
 
     # --- commands ------------------------------------------------------------------------
 
@@ -108,7 +171,7 @@ class Registry:
         doc["history"] = [self._history(envelope, actor, now, to_status=StartupStatus.SUBMITTED)]
         try:
             await self.store.insert(doc, [envelope])
-        except DuplicateStartup:
+        except AlreadyExists:
             await self._check_duplicate(actor.id, name_key, data.get("tax_code"), None)
             raise
         await self.outbox.flush(STARTUPS, startup_id)
@@ -207,7 +270,7 @@ class Registry:
             saved = await self.store.update(
                 doc["_id"], doc["version"], changes, unset, entry, [envelope]
             )
-        except DuplicateStartup:
+        except AlreadyExists:
             raise Conflict("tên hoặc mã số thuế trùng với một dự án khác") from None
         if saved is None:
             raise _stale(await self._get(doc["_id"]))
@@ -227,18 +290,17 @@ class Registry:
             value = getattr(request, key)
             if value is not None:
                 filters[key] = value.value if hasattr(value, "value") else value
-        visible = _visible_to(actor)
-        query = {"$and": [filters, visible]} if filters and visible else {**filters, **visible}
+        audience = _audience(actor)
         skip = (request.page - 1) * request.page_size
         parsed = domain.Query.parse(request.q)
         if parsed is None:
             docs, total = await self.store.search(
-                query, words=None, skip=skip, limit=request.page_size
+                filters, audience, words=None, skip=skip, limit=request.page_size
             )
             items = [view(doc, actor) for doc in docs]
         else:
             matches, total = await self.store.search(
-                query, words=list(parsed.folded), skip=0, limit=None
+                filters, audience, words=list(parsed.folded), skip=0, limit=None
             )
             ranked = domain.rank(parsed, matches)[skip : skip + request.page_size]
             items = [view(doc, actor, score) for score, doc in ranked]
@@ -264,15 +326,15 @@ class Registry:
         at = (
             event.startup.registered_at if isinstance(event, StartupRegisteredV1) else envelope.time
         )
-        await self.store.add_to_day(_local_day(at), increments)
+        await self.store.add_to_day(local_day(at), increments)
 
     async def figures(self, start: datetime, end: datetime) -> RegistryFigures:
         """Summed from daily buckets, so a year costs 365 small reads whatever the number
         of startups. Periods are whole local days; `active` is the running total at `end`."""
         # the local days the interval touches: day-aligned periods map exactly
-        first = _local_day(start)
+        first = local_day(start)
         before = (
-            date.fromisoformat(_local_day(end - timedelta(microseconds=1))) + timedelta(days=1)
+            date.fromisoformat(local_day(end - timedelta(microseconds=1))) + timedelta(days=1)
         ).isoformat()
         in_period = await self.store.days(first, before)
         totals = domain.sum_days(in_period)
@@ -327,13 +389,7 @@ class Registry:
     async def _check_reference(self, data: Document) -> None:
         if "ward" in data:
             ward = await self.store.ward(data["ward"])
-            today = self._today().isoformat()
-            current = (
-                ward is not None
-                and ward["valid_from"] <= today
-                and (ward.get("valid_to") is None or today <= ward["valid_to"])
-            )
-            if not current:
+            if not valid_on(ward, self._today().isoformat()):
                 raise Invalid(
                     "phường không hợp lệ: chọn một phường hiện hành",
                     field="ward",
@@ -399,27 +455,19 @@ class Registry:
         }
 
 
-def _visible_to(actor: Actor | None) -> Document:
+def _audience(actor: Actor | None) -> Audience:
+    """Staff see every startup; others the public, listed ones and their own (DESIGN §9)."""
     if domain.is_staff(actor):
-        return {}
-    listed: Document = {
-        "visibility": Visibility.PUBLIC.value,
-        "status": {"$in": [s.value for s in domain.LISTED]},
-    }
-    if actor is None:
-        return listed
-    return {"$or": [listed, {"owner_id": actor.id}]}
+        return Audience(everything=True)
+    return Audience(
+        everything=False,
+        listed_statuses=tuple(s.value for s in domain.LISTED),
+        public_visibility=Visibility.PUBLIC.value,
+        viewer_id=actor.id if actor else None,
+    )
 
 
 def _stale(doc: Document) -> Conflict:
     return Conflict(
         "dự án đã được người khác sửa; hãy tải lại rồi thử lại", current_version=doc["version"]
     )
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _local_day(moment: datetime) -> str:
-    return _utc(moment).astimezone(HCMC).date().isoformat()
