@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from services.competitions import clubs
 from services.competitions.repository import CLUBS, SCHOOLS, CompetitionStore, Duplicate
-from services.competitions.views import envelope, stale, utc
+from services.competitions.views import envelope, stale
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role, new_id
 from shared.contracts.events.competitions import ClubActivityLoggedV1, ClubRegisteredV1
 from shared.contracts.rpc.competitions import (
@@ -22,9 +21,8 @@ from shared.contracts.rpc.competitions import (
     ListClubs,
 )
 from shared.infra.mongo import Document, OutboxRelay
+from shared.localtime import HCMC, utc
 from shared.text import fold
-
-HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class Clubs:

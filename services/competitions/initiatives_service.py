@@ -7,11 +7,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from services.competitions import initiatives as rules
 from services.competitions.repository import INITIATIVES, PEOPLE, CompetitionStore
-from services.competitions.views import envelope, stale, utc
+from services.competitions.views import envelope, stale
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role, new_id
 from shared.contracts.events.competitions import (
     InitiativeDecidedV1,
@@ -28,8 +27,8 @@ from shared.contracts.rpc.competitions import (
     ReviewFields,
 )
 from shared.infra.mongo import Document, OutboxRelay
+from shared.localtime import HCMC, utc
 
-HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
 MANAGERS = (Role.ORGANIZER, Role.ADMIN)
 Status = rules.Status
 

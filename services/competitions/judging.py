@@ -29,7 +29,6 @@ from services.competitions.views import (
     score_id,
     score_view,
     stale,
-    utc,
 )
 from shared.contracts.base import (
     Actor,
@@ -55,6 +54,7 @@ from shared.contracts.rpc.competitions import (
 )
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document
+from shared.localtime import utc
 
 log = get_logger(__name__)
 S = CompetitionStatus

@@ -22,7 +22,6 @@ from services.competitions.views import (
     envelope,
     orgs,
     score_view,
-    utc,
 )
 from shared.contracts.base import (
     Actor,
@@ -48,6 +47,7 @@ from shared.contracts.rpc.competitions import (
 )
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document
+from shared.localtime import utc
 from shared.text import fold
 
 log = get_logger(__name__)

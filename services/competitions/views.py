@@ -39,10 +39,6 @@ log = get_logger(__name__)
 S = CompetitionStatus
 
 
-def utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def envelope(event: Event, aggregate_id: str) -> Envelope:
     return Envelope.wrap(event, aggregate_id=aggregate_id, correlation_id=current_correlation_id())
 

@@ -19,10 +19,6 @@ def staff_only(actor: Actor) -> None:
         raise Forbidden("chỉ cán bộ Điểm tư vấn khởi nghiệp được làm việc này")
 
 
-def utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 class Aggregates:
     def __init__(
         self,

@@ -12,7 +12,6 @@ from services.mentoring.aggregates import (
     mentor_view,
     request_view,
     staff_only,
-    utc,
 )
 from services.mentoring.matching import (
     MentorFacts,
@@ -56,6 +55,7 @@ from shared.contracts.rpc.mentoring import (
     Suggestions,
 )
 from shared.infra.mongo import Document
+from shared.localtime import utc
 
 CLOSED_STARTUP = {"rejected", "closed"}
 

@@ -21,6 +21,7 @@ from shared.contracts.rpc.mentoring import (
     SessionDraft,
     SessionView,
 )
+from shared.localtime import local_day
 
 
 class Sessions(Aggregates):
@@ -123,7 +124,7 @@ class Sessions(Aggregates):
         event = envelope.event()
         increments, names, at = domain.figure_increments(event, envelope.time)
         if increments:
-            await self.store.add_to_day(domain.local_day(at), increments, names)
+            await self.store.add_to_day(local_day(at), increments, names)
 
     async def figures(self, start: datetime, end: datetime) -> MentoringFigures:
         """Summed from daily buckets: a year is 365 small reads however many sessions."""

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from services.notifications import domain
+from services.notifications import domain, messages
 from services.notifications.delivery import Message, Sender
 from services.notifications.domain import Channel, Contact, Kind
 from services.notifications.repository import NotificationStore
@@ -102,7 +102,7 @@ class Notifications:
         """Inbox at once; outbound deliveries planned by preferences and quiet hours.
         Exactly one per (event, recipient, channel), however often the event arrives."""
         now = self.clock()
-        notification = domain.compose(kind, contact, event_id=event_id, at=now, **data)
+        notification = messages.compose(kind, contact, event_id=event_id, at=now, **data)
         created = await self.store.add(notification)
         preferences = await self._preferences(contact.user_id)
         for delivery in domain.deliveries(notification, contact, preferences, now):
