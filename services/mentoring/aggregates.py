@@ -3,7 +3,7 @@ one document write (the outbox), optimistic versions, and the views answered to 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from services.mentoring import domain
@@ -47,13 +47,14 @@ class Aggregates:
         changes: Document,
         event: Event | None = None,
         *,
-        extra: Document | None = None,
+        inc: Mapping[str, int] | None = None,
+        add_to_set: Document | None = None,
     ) -> Document:
-        """`changes` are set; `extra` holds other operators (`$inc`, `$addToSet`); the
-        version must still be the one read, else `Conflict`."""
+        """`changes` are set, `inc` added to counters, `add_to_set` added to sets; the
+        version must still be the one read, else `Conflict` (DESIGN §5)."""
         events = [self._envelope(event, doc["_id"])] if event else []
         updated = await self.store.update(
-            kind, doc["_id"], doc["version"], changes, events, extra=extra
+            kind, doc["_id"], doc["version"], changes, events, inc=inc, add_to_set=add_to_set
         )
         if updated is None:
             raise Conflict("dữ liệu vừa được người khác sửa; hãy thử lại")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.mentoring.aggregates import Aggregates, mentor_view, request_view, session_view
-from services.mentoring.repository import MENTORS, REQUESTS, SECTORS, SESSIONS, STARTUPS
+from services.mentoring.repository import MENTORS, SECTORS, STARTUPS
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
     UserRegisteredV1,
@@ -44,10 +44,8 @@ class ReadModels(Aggregates):
 
     async def personal_data(self, user_id: str) -> dict[str, Any]:
         mentor = await self.store.get(MENTORS, user_id)
-        requests = await self.store.all(REQUESTS, {"founder_id": user_id})
-        sessions = await self.store.all(
-            SESSIONS, {"$or": [{"founder_id": user_id}, {"mentor_id": user_id}]}
-        )
+        requests = await self.store.requests_of(user_id)
+        sessions = await self.store.sessions_of(user_id)
         return {
             "mentor_profile": mentor_view(mentor).model_dump(mode="json") if mentor else None,
             "consultation_requests": [request_view(r).model_dump(mode="json") for r in requests],

@@ -26,10 +26,8 @@ from services.mentoring.repository import (
     MATCHES,
     MENTORS,
     REQUESTS,
-    SESSIONS,
     STARTUPS,
     USERS,
-    Exists,
 )
 from services.mentoring.sessions import Sessions
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role, new_id
@@ -54,7 +52,7 @@ from shared.contracts.rpc.mentoring import (
     Suggestion,
     Suggestions,
 )
-from shared.infra.mongo import Document
+from shared.infra.mongo import AlreadyExists, Document
 from shared.localtime import utc
 
 CLOSED_STARTUP = {"rejected", "closed"}
@@ -103,7 +101,7 @@ class Mentoring(Sessions, ReadModels):
         )
         try:
             created = await self._create(MENTORS, doc, event)
-        except Exists:
+        except AlreadyExists:
             raise Conflict(
                 "chuyên gia này đã có hồ sơ; hãy sửa hồ sơ hiện có", mentor_id=mentor_id
             ) from None
@@ -133,11 +131,8 @@ class Mentoring(Sessions, ReadModels):
     async def list_mentors(
         self, actor: Actor, topic: str | None, page: int, page_size: int
     ) -> MentorPage:
-        query: Document = {"active": True}
-        if topic:
-            query["expertise_keys"] = topic_key(topic)
-        docs, total = await self.store.find(
-            MENTORS, query, skip=(page - 1) * page_size, limit=page_size
+        docs, total = await self.store.page_mentors(
+            topic_key(topic) if topic else None, skip=(page - 1) * page_size, limit=page_size
         )
         return MentorPage(
             items=[mentor_view(d) for d in docs], total=total, page=page, page_size=page_size
@@ -199,8 +194,8 @@ class Mentoring(Sessions, ReadModels):
         )
         if status:
             query["status"] = status
-        docs, total = await self.store.find(
-            REQUESTS, query, sort="opened_at", skip=(page - 1) * page_size, limit=page_size
+        docs, total = await self.store.page_requests(
+            query, skip=(page - 1) * page_size, limit=page_size
         )
         return ConsultationPage(
             items=[request_view(d) for d in docs], total=total, page=page, page_size=page_size
@@ -211,28 +206,17 @@ class Mentoring(Sessions, ReadModels):
     async def mentor_table(self) -> MentorTable:
         now = self.clock()
         month_start, month_end = domain.month_bounds(now)
-        mentors = await self.store.all(MENTORS, {"active": True})
-        busy = await self.store.all(
-            SESSIONS,
-            {
-                "status": {"$in": ["scheduled", "completed"]},
-                "starts_at": {
-                    "$gte": month_start,
-                    "$lt": now + domain.LOOKAHEAD + (month_end - month_start),
-                },
-            },
+        mentors = await self.store.active_mentors()
+        busy = await self.store.sessions_booked(
+            month_start, now + domain.LOOKAHEAD + (month_end - month_start)
         )
         # A seat is used by a session this month, and held by a proposal or by an accepted
         # match whose first session is not booked yet.
-        pending = await self.store.all(MATCHES, {"status": "proposed"})
-        accepted = await self.store.all(
-            MATCHES, {"status": "accepted", "answered_at": {"$gte": month_start}}
-        )
+        pending = await self.store.proposed_matches()
+        accepted = await self.store.matches_accepted_since(month_start)
         with_session = {
             s["match_id"]
-            for s in await self.store.all(
-                SESSIONS, {"match_id": {"$in": [m["_id"] for m in accepted]}}
-            )
+            for s in await self.store.sessions_of_matches([m["_id"] for m in accepted])
         }
         used: Counter[str] = Counter(
             s["mentor_id"] for s in busy if month_start <= utc(s["starts_at"]) < month_end
@@ -336,10 +320,7 @@ class Mentoring(Sessions, ReadModels):
 
     async def batch(self, actor: Actor, request_ids: list[str] | None) -> BatchResult:
         staff_only(actor)
-        query: Document = {"status": "open"}
-        if request_ids:
-            query["_id"] = {"$in": request_ids}
-        requests = await self.store.all(REQUESTS, query)
+        requests = await self.store.open_requests(request_ids)
         table = await self.mentor_table()
         assignments = assign(table, [self._facts(r) for r in requests])
         proposed = [
@@ -385,7 +366,7 @@ class Mentoring(Sessions, ReadModels):
                 REQUESTS,
                 request,
                 {"status": "open", "mentor_id": None, "match_id": None},
-                extra={"$addToSet": {"declined_mentors": match["mentor_id"]}},
+                add_to_set={"declined_mentors": match["mentor_id"]},
             )
         return match_view(updated)
 

@@ -113,8 +113,8 @@ class Sessions(Aggregates):
         changes = {"rating": feedback.rating, "comment": feedback.comment, "rated_at": self.clock()}
         updated = await self._change(SESSIONS, session, changes, event)
         mentor = await self._get(MENTORS, session["mentor_id"])
-        rating = {"$inc": {"rating_sum": feedback.rating, "rating_count": 1}}
-        await self._change(MENTORS, mentor, {"last_rated_at": self.clock()}, extra=rating)
+        rating = {"rating_sum": feedback.rating, "rating_count": 1}
+        await self._change(MENTORS, mentor, {"last_rated_at": self.clock()}, inc=rating)
         return session_view(updated)
 
     # --- figures, read models, personal data ------------------------------------------------
