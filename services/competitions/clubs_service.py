@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from services.competitions import clubs
-from services.competitions.repository import CLUBS, SCHOOLS, CompetitionStore, Duplicate
+from services.competitions.repository import CLUBS, SCHOOLS, CompetitionStore
 from services.competitions.views import envelope, stale
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role, new_id
 from shared.contracts.events.competitions import ClubActivityLoggedV1, ClubRegisteredV1
@@ -20,7 +20,7 @@ from shared.contracts.rpc.competitions import (
     CoverageFigure,
     ListClubs,
 )
-from shared.infra.mongo import Document, OutboxRelay
+from shared.infra.mongo import AlreadyExists, Document, OutboxRelay
 from shared.localtime import HCMC, utc
 from shared.text import fold
 
@@ -81,7 +81,7 @@ class Clubs:
         )
         try:
             await self.store.insert(CLUBS, doc, [envelope(event, doc["_id"])])
-        except Duplicate:
+        except AlreadyExists:
             raise Conflict("trường đã có câu lạc bộ cùng tên") from None
         await self.outbox.flush(CLUBS, doc["_id"])
         return self.view(doc)
@@ -135,19 +135,16 @@ class Clubs:
                 query[key] = value
         if request.kind is not None:
             query["kind"] = request.kind.value
-        if request.active is not None:
-            since = (self.today() - clubs.ACTIVE_WINDOW).isoformat()
-            if request.active:
-                query["last_activity"] = {"$gte": since}
-            else:
-                query["$or"] = [{"last_activity": None}, {"last_activity": {"$lt": since}}]
-        skip = (request.page - 1) * request.page_size
-        docs = await self.store.find(
-            CLUBS, query, sort=[("registered_at", -1)], skip=skip, limit=request.page_size
+        docs, total = await self.store.page_clubs(
+            query,
+            active=request.active,
+            active_since=(self.today() - clubs.ACTIVE_WINDOW).isoformat(),
+            skip=(request.page - 1) * request.page_size,
+            limit=request.page_size,
         )
         return ClubPage(
             items=[self.view(d) for d in docs],
-            total=await self.store.count(CLUBS, query),
+            total=total,
             page=request.page,
             page_size=request.page_size,
         )

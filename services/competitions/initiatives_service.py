@@ -87,22 +87,15 @@ class Initiatives:
     async def list_initiatives(
         self, actor: Actor, status: str | None, page: int, page_size: int
     ) -> InitiativePage:
-        clauses: list[Document] = []
-        if status is not None:
-            clauses.append({"status": status})
-        if actor.role not in MANAGERS:
-            clauses.append({"$or": [{"filed_by": actor.id}, {"council": actor.id}]})
-        query: Document = {"$and": clauses} if clauses else {}
-        docs = await self.store.find(
-            INITIATIVES,
-            query,
-            sort=[("filed_at", -1)],
+        docs, total = await self.store.page_initiatives(
+            status,
+            involving=None if actor.role in MANAGERS else actor.id,
             skip=(page - 1) * page_size,
             limit=page_size,
         )
         return InitiativePage(
             items=[self.view(d, actor) for d in docs],
-            total=await self.store.count(INITIATIVES, query),
+            total=total,
             page=page,
             page_size=page_size,
         )

@@ -124,11 +124,7 @@ class Judging(CompetitionBase):
 
     async def assignments(self, actor: Actor, page: int, page_size: int) -> AssignmentPage:
         await self.start_due()
-        competitions = await self.store.find(
-            COMPETITIONS,
-            {"judges.id": actor.id, "status": {"$in": [S.JUDGING.value]}},
-            sort=[("judging_deadline", 1)],
-        )
+        competitions = await self.store.judging_competitions_of(actor.id)
         pairs = [
             (c, item["entry_id"])
             for c in competitions

@@ -66,6 +66,6 @@ class ReadModels:
                     {**a, "name": ERASED_AUTHOR} if a["name"] == name else a
                     for a in doc.get("authors") or []
                 ]
-                await self.store.replace_in_arrays(INITIATIVES, doc, {"authors": authors})
+                await self.store.replace_authors(doc["_id"], authors)
         await self.store.replace_person(event.user_id, alias)
         log.info("person.erased", user_id=event.user_id)

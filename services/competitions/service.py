@@ -15,7 +15,7 @@ from services.competitions.repository import (
     SCHOOLS,
     SCORES,
     STARTUPS,
-    Duplicate,
+    Drafts,
 )
 from services.competitions.views import (
     entry_view,
@@ -46,7 +46,7 @@ from shared.contracts.rpc.competitions import (
     EntryView,
 )
 from shared.infra.logging import get_logger
-from shared.infra.mongo import Document
+from shared.infra.mongo import AlreadyExists, Document
 from shared.localtime import utc
 from shared.text import fold
 
@@ -129,26 +129,25 @@ class Competitions(Judging):
         page_size: int,
     ) -> CompetitionPage:
         await self.start_due()
-        clauses: list[Document] = []
+        equal_to: Document = {}
         if status is not None:
-            clauses.append({"status": status.value})
+            equal_to["status"] = status.value
         if kind is not None:
-            clauses.append({"kind": kind})
+            equal_to["kind"] = kind
+        # Drafts are the organizer's own (admins see them all), DESIGN §9.
         if actor is None or actor.role not in (Role.ORGANIZER, Role.ADMIN):
-            clauses.append({"status": {"$ne": S.DRAFT.value}})
+            drafts = Drafts.NONE
         elif actor.role == Role.ORGANIZER:
-            clauses.append(
-                {"$or": [{"status": {"$ne": S.DRAFT.value}}, {"organizer_id": actor.id}]}
-            )
-        query: Document = {"$and": clauses} if clauses else {}
-        docs = await self.store.find(
-            COMPETITIONS,
-            query,
-            sort=[("created_at", -1)],
+            drafts = Drafts.OWN
+        else:
+            drafts = Drafts.ALL
+        docs, total = await self.store.page_competitions(
+            equal_to,
+            drafts=drafts,
+            viewer_id=actor.id if actor else None,
             skip=(page - 1) * page_size,
             limit=page_size,
         )
-        total = await self.store.count(COMPETITIONS, query)
         items = [await self._view(doc, actor) for doc in docs]
         return CompetitionPage(items=items, total=total, page=page, page_size=page_size)
 
@@ -222,7 +221,7 @@ class Competitions(Judging):
         )
         try:
             await self.store.insert(ENTRIES, entry, [envelope(event, entry["_id"])])
-        except Duplicate:
+        except AlreadyExists:
             raise Conflict("dự án hoặc đội này đã đăng ký cuộc thi") from None
         await self.outbox.flush(ENTRIES, entry["_id"])
         log.info("entry.submitted", competition_id=competition_id, entry_id=entry["_id"])
@@ -254,7 +253,7 @@ class Competitions(Judging):
         """Held: published competitions whose entry deadline falls in the period. Entries and
         participants: submitted in the period. Winners: the top places of results published
         in the period, by the ward of the startup or school."""
-        competitions = await self.store.find(COMPETITIONS, {"status": {"$ne": S.DRAFT.value}})
+        competitions = await self.store.competitions_past_draft()
         held = sum(1 for c in competitions if start <= utc(c["entry_deadline"]) < end)
         entries = [
             e for e in await self.store.find(ENTRIES, {}) if start <= utc(e["submitted_at"]) < end
