@@ -283,7 +283,7 @@ class Notifications:
             return 0
         batch = [delivery]
         if delivery.get("digest"):
-            batch = await self.store.claim_digest_items(contact.user_id, at, self.instance)
+            batch = await self.store.pending_digest_items(contact.user_id, at)
             batch = batch or [delivery]
         message = await self._message(contact, batch)
         try:

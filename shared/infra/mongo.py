@@ -233,13 +233,15 @@ class AggregateCollection:
         """The collection's name, as the outbox relay knows it."""
         return self.collection.name
 
-    async def insert(self, doc: Document, events: Sequence[Envelope] = ()) -> None:
-        """Insert `doc` with `events` queued in its outbox, in one write.
+    async def insert(self, doc: Document, events: Sequence[Envelope] | None = ()) -> None:
+        """Insert `doc` with `events` queued in its outbox, in one write; `events` None for
+        a collection that publishes nothing (it gets no `_outbox` field).
 
         Raises `AlreadyExists` when the `_id` or a unique index is already taken.
         """
+        stored = doc if events is None else {**doc, OUTBOX_FIELD: outbox_entries(events)}
         try:
-            await self.collection.insert_one({**doc, OUTBOX_FIELD: outbox_entries(events)})
+            await self.collection.insert_one(stored)
         except DuplicateKeyError:
             raise AlreadyExists(doc.get("_id")) from None
 
