@@ -17,17 +17,17 @@ from services.competitions.rpc import register_rpc
 from services.competitions.service import Competitions
 from shared.infra.broker import make_broker
 from shared.infra.mongo import ProcessedEvents
-from shared.infra.runtime import Late, ServiceContext, build_service_app
+from shared.infra.runtime import MadeAtStartup, ServiceContext, build_service_app
 from shared.infra.settings import Settings
 
 
 def build_app(settings: Settings) -> FastStream:
     broker = make_broker(settings)
-    competitions: Late[Competitions] = Late("competitions")
-    clubs: Late[Clubs] = Late("clubs")
-    initiatives: Late[Initiatives] = Late("initiatives")
-    models: Late[ReadModels] = Late("read models")
-    processed: Late[ProcessedEvents] = Late("processed events")
+    competitions: MadeAtStartup[Competitions] = MadeAtStartup("competitions")
+    clubs: MadeAtStartup[Clubs] = MadeAtStartup("clubs")
+    initiatives: MadeAtStartup[Initiatives] = MadeAtStartup("initiatives")
+    models: MadeAtStartup[ReadModels] = MadeAtStartup("read models")
+    processed: MadeAtStartup[ProcessedEvents] = MadeAtStartup("processed events")
     register_handlers(broker, settings, models, processed)
     register_rpc(broker, competitions, clubs, initiatives)
 

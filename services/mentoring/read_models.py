@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.mentoring.aggregates import Aggregates, mentor_view, request_view, session_view
+from services.mentoring.ports import MentoringRepository
 from services.mentoring.repository import MENTORS, SECTORS, STARTUPS
+from services.mentoring.views import mentor_view, request_view, session_view
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
     UserRegisteredV1,
@@ -16,7 +17,12 @@ from shared.contracts.events.reference import SectorSavedV1
 from shared.contracts.events.registry import StartupSnapshot
 
 
-class ReadModels(Aggregates):
+class ReadModels:
+    """Mentoring's copies of other services' data, and a person's export and erasure."""
+
+    def __init__(self, store: MentoringRepository) -> None:
+        self.store = store
+
     async def startup_seen(self, startup: StartupSnapshot) -> None:
         fields = startup.model_dump(
             mode="json", include={"owner_id", "name", "sector", "stage", "ward", "status", "needs"}

@@ -7,12 +7,6 @@ from collections import Counter, defaultdict
 from datetime import datetime
 
 from services.mentoring import domain
-from services.mentoring.aggregates import (
-    match_view,
-    mentor_view,
-    request_view,
-    staff_only,
-)
 from services.mentoring.matching import (
     MentorFacts,
     MentorTable,
@@ -21,7 +15,7 @@ from services.mentoring.matching import (
     reasons,
     topic_key,
 )
-from services.mentoring.read_models import ReadModels
+from services.mentoring.records import Records, staff_only
 from services.mentoring.repository import (
     MATCHES,
     MENTORS,
@@ -30,6 +24,7 @@ from services.mentoring.repository import (
     USERS,
 )
 from services.mentoring.sessions import Sessions
+from services.mentoring.views import match_view, mentor_view, request_view
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role, new_id
 from shared.contracts.events.mentoring import (
     MatchAcceptedV1,
@@ -41,14 +36,19 @@ from shared.contracts.events.mentoring import (
 from shared.contracts.rpc.mentoring import (
     Availability,
     BatchResult,
+    Completion,
     ConsultationDraft,
     ConsultationPage,
     ConsultationView,
+    FeedbackDraft,
     MatchView,
     MentorChanges,
+    MentoringFigures,
     MentorPage,
     MentorProfile,
     MentorView,
+    SessionDraft,
+    SessionView,
     Suggestion,
     Suggestions,
 )
@@ -58,9 +58,36 @@ from shared.localtime import utc
 CLOSED_STARTUP = {"rejected", "closed"}
 
 
-class Mentoring(Sessions, ReadModels):
-    """Mentor profiles, consultation requests and matching; sessions come from `Sessions`,
-    read models and personal data from `ReadModels`."""
+class Mentoring:
+    """Mentor profiles, consultation requests and matching (DESIGN §2). Sessions are their
+    own use case (`Sessions`), composed here so the gateway's RPCs reach one object.
+
+    Errors raised are the contract's: `NotFound`, `Forbidden`, `Invalid`, `Conflict`.
+    """
+
+    def __init__(self, records: Records, sessions: Sessions) -> None:
+        self.records = records
+        self.sessions = sessions
+        self.store = records.store
+        self.clock = records.clock
+
+    # --- sessions (their own use case) -------------------------------------------------------
+
+    async def schedule(self, actor: Actor, draft: SessionDraft) -> SessionView:
+        """See `Sessions.schedule`."""
+        return await self.sessions.schedule(actor, draft)
+
+    async def complete(self, actor: Actor, session_id: str, completion: Completion) -> SessionView:
+        """See `Sessions.complete`."""
+        return await self.sessions.complete(actor, session_id, completion)
+
+    async def feedback(self, actor: Actor, session_id: str, feedback: FeedbackDraft) -> SessionView:
+        """See `Sessions.feedback`."""
+        return await self.sessions.feedback(actor, session_id, feedback)
+
+    async def figures(self, start: datetime, end: datetime) -> MentoringFigures:
+        """See `Sessions.figures`."""
+        return await self.sessions.figures(start, end)
 
     # --- mentors ---------------------------------------------------------------------------
 
@@ -100,7 +127,7 @@ class Mentoring(Sessions, ReadModels):
             organization=doc["organization"],
         )
         try:
-            created = await self._create(MENTORS, doc, event)
+            created = await self.records.create(MENTORS, doc, event)
         except AlreadyExists:
             raise Conflict(
                 "chuyên gia này đã có hồ sơ; hãy sửa hồ sơ hiện có", mentor_id=mentor_id
@@ -111,22 +138,22 @@ class Mentoring(Sessions, ReadModels):
         self, actor: Actor, mentor_id: str, changes: MentorChanges
     ) -> MentorView:
         domain.check_mentor_edit(actor, mentor_id)
-        doc = await self._get(MENTORS, mentor_id)
+        doc = await self.records.get(MENTORS, mentor_id)
         data = changes.model_dump(mode="json", exclude_unset=True)
         if data.pop("version") != doc["version"]:
             raise Conflict("hồ sơ đã được sửa; hãy tải lại", current_version=doc["version"])
         changed = {k: v for k, v in data.items() if v is not None}
         if "expertise" in changed:
             changed.update(expertise_fields(changed["expertise"]))
-        return mentor_view(await self._change(MENTORS, doc, changed))
+        return mentor_view(await self.records.change(MENTORS, doc, changed))
 
     async def set_availability(
         self, actor: Actor, mentor_id: str, availability: Availability
     ) -> MentorView:
         domain.check_mentor_edit(actor, mentor_id)
-        doc = await self._get(MENTORS, mentor_id)
+        doc = await self.records.get(MENTORS, mentor_id)
         slots = availability.model_dump(mode="json")["slots"]
-        return mentor_view(await self._change(MENTORS, doc, {"slots": slots}))
+        return mentor_view(await self.records.change(MENTORS, doc, {"slots": slots}))
 
     async def list_mentors(
         self, actor: Actor, topic: str | None, page: int, page_size: int
@@ -174,10 +201,10 @@ class Mentoring(Sessions, ReadModels):
             startup_name=startup["name"],
             opened_at=now,
         )
-        return request_view(await self._create(REQUESTS, doc, event))
+        return request_view(await self.records.create(REQUESTS, doc, event))
 
     async def get_request(self, actor: Actor, request_id: str) -> ConsultationView:
-        doc = await self._get(REQUESTS, request_id)
+        doc = await self.records.get(REQUESTS, request_id)
         if not (domain.is_staff(actor) or actor.id in (doc["founder_id"], doc.get("mentor_id"))):
             raise Forbidden("bạn không xem được yêu cầu này")
         return request_view(doc)
@@ -261,7 +288,7 @@ class Mentoring(Sessions, ReadModels):
 
     async def suggest(self, actor: Actor, request_id: str, limit: int) -> Suggestions:
         staff_only(actor)
-        request = await self._get(REQUESTS, request_id)
+        request = await self.records.get(REQUESTS, request_id)
         facts = self._facts(request)
         table = await self.mentor_table()
         labels = await self.store.sector_labels()
@@ -275,7 +302,7 @@ class Mentoring(Sessions, ReadModels):
         self, actor: Actor, request_id: str, mentor_id: str, score: float | None = None
     ) -> MatchView:
         staff_only(actor)
-        request = await self._get(REQUESTS, request_id)
+        request = await self.records.get(REQUESTS, request_id)
         domain.check_open(request)
         if mentor_id in request.get("declined_mentors", []):
             raise Conflict("chuyên gia này đã từ chối yêu cầu", mentor_id=mentor_id)
@@ -290,7 +317,7 @@ class Mentoring(Sessions, ReadModels):
                 )
         match_id = new_id()
         now = self.clock()
-        await self._change(
+        await self.records.change(
             REQUESTS, request, {"status": "proposed", "mentor_id": mentor_id, "match_id": match_id}
         )
         match = {
@@ -316,7 +343,7 @@ class Mentoring(Sessions, ReadModels):
             score=match["score"],
             proposed_by=actor.id,
         )
-        return match_view(await self._create(MATCHES, match, event))
+        return match_view(await self.records.create(MATCHES, match, event))
 
     async def batch(self, actor: Actor, request_ids: list[str] | None) -> BatchResult:
         staff_only(actor)
@@ -334,12 +361,12 @@ class Mentoring(Sessions, ReadModels):
         )
 
     async def answer(self, actor: Actor, match_id: str, accept: bool) -> MatchView:
-        match = await self._get(MATCHES, match_id)
+        match = await self.records.get(MATCHES, match_id)
         if actor.id != match["mentor_id"]:
             raise Forbidden("chỉ chuyên gia được đề xuất mới trả lời")
         if match["status"] != "proposed":
             raise Conflict("đề xuất này đã được trả lời", status=match["status"])
-        request = await self._get(REQUESTS, match["request_id"])
+        request = await self.records.get(REQUESTS, match["request_id"])
         common = {
             "match_id": match_id,
             "request_id": match["request_id"],
@@ -348,21 +375,21 @@ class Mentoring(Sessions, ReadModels):
             "startup_name": match.get("startup_name", ""),
         }
         if accept:
-            updated = await self._change(
+            updated = await self.records.change(
                 MATCHES,
                 match,
                 {"status": "accepted", "answered_at": self.clock()},
                 MatchAcceptedV1(**common),
             )
-            await self._change(REQUESTS, request, {"status": "matched"})
+            await self.records.change(REQUESTS, request, {"status": "matched"})
         else:
-            updated = await self._change(
+            updated = await self.records.change(
                 MATCHES,
                 match,
                 {"status": "declined", "answered_at": self.clock()},
                 MatchDeclinedV1(**common),
             )
-            await self._change(
+            await self.records.change(
                 REQUESTS,
                 request,
                 {"status": "open", "mentor_id": None, "match_id": None},

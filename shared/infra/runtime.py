@@ -2,7 +2,7 @@
 
 `build_service_app` wires a FastStream app: connect, provision streams, open the store,
 create indexes, answer the readiness ping, run the outbox sweeper; the service's own
-`setup` builds its use cases and hands them to its handlers through `Late` values.
+`setup` builds its use cases and hands them to its handlers through `MadeAtStartup` values.
 """
 
 from __future__ import annotations
@@ -62,9 +62,10 @@ Setup = Callable[[ServiceContext], Awaitable[object]]
 T = TypeVar("T")
 
 
-class Late(Generic[T]):
-    """A value made at start-up (clients are never made at import or build time) that
-    handlers registered earlier reach by calling it."""
+class MadeAtStartup(Generic[T]):
+    """A value made at start-up (clients are never made at import or build time, DESIGN
+    §10) that handlers registered earlier reach by calling it. Calling it before `set`
+    raises `RuntimeError`."""
 
     def __init__(self, name: str) -> None:
         self.name = name
