@@ -6,8 +6,9 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from services.competitions import clubs
-from services.competitions.repository import CLUBS, SCHOOLS, CompetitionStore
-from services.competitions.views import envelope, stale
+from services.competitions.ports import CompetitionRepository
+from services.competitions.records import envelope, stale
+from services.competitions.repository import CLUBS, SCHOOLS
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role, new_id
 from shared.contracts.events.competitions import ClubActivityLoggedV1, ClubRegisteredV1
 from shared.contracts.rpc.competitions import (
@@ -20,7 +21,7 @@ from shared.contracts.rpc.competitions import (
     CoverageFigure,
     ListClubs,
 )
-from shared.infra.mongo import AlreadyExists, Document, OutboxRelay
+from shared.infra.mongo import AlreadyExists, Document, Outbox
 from shared.localtime import HCMC, utc
 from shared.text import fold
 
@@ -28,8 +29,8 @@ from shared.text import fold
 class Clubs:
     def __init__(
         self,
-        store: CompetitionStore,
-        outbox: OutboxRelay,
+        store: CompetitionRepository,
+        outbox: Outbox,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store

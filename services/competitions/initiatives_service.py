@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.competitions import initiatives as rules
-from services.competitions.repository import INITIATIVES, PEOPLE, CompetitionStore
-from services.competitions.views import envelope, stale
+from services.competitions.ports import CompetitionRepository
+from services.competitions.records import envelope, stale
+from services.competitions.repository import INITIATIVES, PEOPLE
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role, new_id
 from shared.contracts.events.competitions import (
     InitiativeDecidedV1,
@@ -26,7 +27,7 @@ from shared.contracts.rpc.competitions import (
     InitiativeView,
     ReviewFields,
 )
-from shared.infra.mongo import Document, OutboxRelay
+from shared.infra.mongo import Document, Outbox
 from shared.localtime import HCMC, utc
 
 MANAGERS = (Role.ORGANIZER, Role.ADMIN)
@@ -36,8 +37,8 @@ Status = rules.Status
 class Initiatives:
     def __init__(
         self,
-        store: CompetitionStore,
-        outbox: OutboxRelay,
+        store: CompetitionRepository,
+        outbox: Outbox,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         scopes: Sequence[str] = rules.SCOPES,
     ) -> None:

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 
 from services.competitions import domain
+from services.competitions.records import CompetitionRecords, envelope, stale
 from services.competitions.repository import (
     COMPETITIONS,
     ENTRIES,
@@ -19,16 +20,13 @@ from services.competitions.repository import (
     SCORES,
 )
 from services.competitions.views import (
-    CompetitionBase,
     assigned_to,
     assignment_view,
-    envelope,
     judging_view,
     plan_fields,
     results_view,
     score_id,
     score_view,
-    stale,
 )
 from shared.contracts.base import (
     Actor,
@@ -60,11 +58,19 @@ log = get_logger(__name__)
 S = CompetitionStatus
 
 
-class Judging(CompetitionBase):
+class Judging:
+    """Judges and conflicts, assignments, scores and results of competitions."""
+
+    def __init__(self, records: CompetitionRecords) -> None:
+        self.records = records
+        self.store = records.store
+        self.outbox = records.outbox
+        self.clock = records.clock
+
     # --- judging ----------------------------------------------------------------------------
 
     async def assign_judge(self, actor: Actor, competition_id: str, user_id: str) -> JudgingView:
-        doc = await self._competition(competition_id, actor)
+        doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
         doc = await self.start_if_due(doc)
         domain.check_status(doc, S.DRAFT, S.PUBLISHED, S.JUDGING)
@@ -79,7 +85,7 @@ class Judging(CompetitionBase):
         changes: Document = {"judges": judges}
         plan = None
         if doc["status"] == S.JUDGING.value:
-            plan = await self.plan({**doc, "judges": judges})
+            plan = await self.records.plan({**doc, "judges": judges})
             changes.update(plan_fields(plan))
         entry_ids = (
             tuple(e for e, ids in plan.assignments.items() if user_id in ids) if plan else ()
@@ -90,18 +96,18 @@ class Judging(CompetitionBase):
             entry_ids=entry_ids,
             short_entries=tuple(plan.short_entries if plan else ()),
         )
-        saved = await self._save(doc, changes, [envelope(event, competition_id)])
+        saved = await self.records.save(doc, changes, [envelope(event, competition_id)])
         log.info("judge.assigned", competition_id=competition_id, judge_id=user_id)
         return judging_view(saved)
 
     async def judging(self, actor: Actor, competition_id: str) -> JudgingView:
-        doc = await self._competition(competition_id, actor)
+        doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
         return judging_view(await self.start_if_due(doc))
 
     async def declare_conflict(self, actor: Actor, entry_id: str, reason: str) -> ConflictView:
-        entry = await self._entry(entry_id)
-        doc = await self.start_if_due(await self._competition(entry["competition_id"]))
+        entry = await self.records.entry(entry_id)
+        doc = await self.start_if_due(await self.records.competition(entry["competition_id"]))
         if not any(j["id"] == actor.id for j in doc["judges"]):
             raise Forbidden("bạn không thuộc ban giám khảo của cuộc thi này")
         domain.check_status(doc, S.DRAFT, S.PUBLISHED, S.JUDGING)
@@ -116,8 +122,8 @@ class Judging(CompetitionBase):
         )
         changes: Document = {"conflicts": conflicts}
         if doc["status"] == S.JUDGING.value:
-            changes.update(plan_fields(await self.plan({**doc, "conflicts": conflicts})))
-        await self._save(doc, changes, [])
+            changes.update(plan_fields(await self.records.plan({**doc, "conflicts": conflicts})))
+        await self.records.save(doc, changes, [])
         return ConflictView(
             entry_id=entry_id, judge_id=actor.id, reason=reason, reassigned=was_assigned
         )
@@ -145,8 +151,8 @@ class Judging(CompetitionBase):
     async def submit_scores(
         self, actor: Actor, entry_id: str, scores: dict[str, float]
     ) -> ScoreView:
-        entry = await self._entry(entry_id)
-        doc = await self.start_if_due(await self._competition(entry["competition_id"]))
+        entry = await self.records.entry(entry_id)
+        doc = await self.start_if_due(await self.records.competition(entry["competition_id"]))
         if doc["status"] in (S.DRAFT.value, S.PUBLISHED.value):
             raise Conflict("cuộc thi chưa đến giai đoạn chấm")
         domain.check_status(doc, S.JUDGING)
@@ -188,7 +194,7 @@ class Judging(CompetitionBase):
     # --- results ----------------------------------------------------------------------------
 
     async def publish_results(self, actor: Actor, competition_id: str) -> Results:
-        doc = await self._competition(competition_id, actor)
+        doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
         doc = await self.start_if_due(doc)
         domain.check_status(doc, S.JUDGING)
@@ -232,12 +238,12 @@ class Judging(CompetitionBase):
             "results": rows,
             "results_published_at": now,
         }
-        saved = await self._save(doc, changes, [envelope(event, competition_id)])
+        saved = await self.records.save(doc, changes, [envelope(event, competition_id)])
         log.info("results.published", competition_id=competition_id, ranked=len(rows))
         return results_view(saved)
 
     async def results(self, actor: Actor | None, competition_id: str) -> Results:
-        doc = await self._competition(competition_id, actor)
+        doc = await self.records.competition(competition_id, actor)
         if doc["status"] not in (S.RESULTS_PUBLISHED.value, S.ARCHIVED.value):
             raise NotFound("kết quả cuộc thi chưa được công bố", competition_id=competition_id)
         return results_view(doc)
@@ -257,7 +263,7 @@ class Judging(CompetitionBase):
         over its judges. The update matches the version read, so one claimant wins."""
         if doc["status"] != S.PUBLISHED.value or utc(doc["entry_deadline"]) > self.clock():
             return doc
-        plan = await self.plan(doc)
+        plan = await self.records.plan(doc)
         changes = {
             "status": S.JUDGING.value,
             "judging_started_at": self.clock(),
@@ -277,7 +283,7 @@ class Judging(CompetitionBase):
         ]
         saved = await self.store.update(COMPETITIONS, doc["_id"], doc["version"], changes, events)
         if saved is None:  # another copy claimed it first
-            return await self._competition(doc["_id"])
+            return await self.records.competition(doc["_id"])
         await self.outbox.flush(COMPETITIONS, doc["_id"])
         log.info(
             "judging.started",

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import hashlib
 
+from services.competitions.ports import CompetitionRepository
 from services.competitions.repository import (
     INITIATIVES,
     PEOPLE,
     SCHOOLS,
     STARTUPS,
-    CompetitionStore,
 )
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
@@ -30,7 +30,7 @@ def pseudonym(user_id: str) -> str:
 
 
 class ReadModels:
-    def __init__(self, store: CompetitionStore) -> None:
+    def __init__(self, store: CompetitionRepository) -> None:
         self.store = store
 
     async def user_saved(self, event: UserRegisteredV1 | UserUpdatedV1) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from services.competitions import domain
 from services.competitions.judging import Judging
+from services.competitions.records import CompetitionRecords, envelope
 from services.competitions.repository import (
     COMPETITIONS,
     ENTRIES,
@@ -17,12 +18,7 @@ from services.competitions.repository import (
     STARTUPS,
     Drafts,
 )
-from services.competitions.views import (
-    entry_view,
-    envelope,
-    orgs,
-    score_view,
-)
+from services.competitions.views import entry_view, orgs, score_view
 from shared.contracts.base import (
     Actor,
     Conflict,
@@ -37,13 +33,18 @@ from shared.contracts.events.competitions import (
     EntrySubmittedV1,
 )
 from shared.contracts.rpc.competitions import (
+    AssignmentPage,
     CompetitionFields,
     CompetitionFigures,
     CompetitionPage,
     CompetitionView,
+    ConflictView,
     EntryFields,
     EntryPage,
     EntryView,
+    JudgingView,
+    Results,
+    ScoreView,
 )
 from shared.infra.logging import get_logger
 from shared.infra.mongo import AlreadyExists, Document
@@ -54,7 +55,53 @@ log = get_logger(__name__)
 S = CompetitionStatus
 
 
-class Competitions(Judging):
+class Competitions:
+    """Competitions: create and publish, entries, figures, personal data (DESIGN §2).
+    Judging is its own use case (`Judging`), composed here so the gateway's RPCs reach
+    one object; every listing first starts the competitions whose deadline passed.
+
+    Errors raised are the contract's: `NotFound`, `Forbidden`, `Invalid`, `Conflict`.
+    """
+
+    def __init__(self, records: CompetitionRecords, judging: Judging) -> None:
+        self.records = records
+        self.judging_cases = judging
+        self.store = records.store
+        self.outbox = records.outbox
+        self.clock = records.clock
+
+    # --- judging (its own use case) -----------------------------------------------------------
+
+    async def assign_judge(self, actor: Actor, competition_id: str, user_id: str) -> JudgingView:
+        """See `Judging.assign_judge`."""
+        return await self.judging_cases.assign_judge(actor, competition_id, user_id)
+
+    async def judging(self, actor: Actor, competition_id: str) -> JudgingView:
+        """See `Judging.judging`."""
+        return await self.judging_cases.judging(actor, competition_id)
+
+    async def declare_conflict(self, actor: Actor, entry_id: str, reason: str) -> ConflictView:
+        """See `Judging.declare_conflict`."""
+        return await self.judging_cases.declare_conflict(actor, entry_id, reason)
+
+    async def assignments(self, actor: Actor, page: int, page_size: int) -> AssignmentPage:
+        """See `Judging.assignments`."""
+        return await self.judging_cases.assignments(actor, page, page_size)
+
+    async def submit_scores(
+        self, actor: Actor, entry_id: str, scores: dict[str, float]
+    ) -> ScoreView:
+        """See `Judging.submit_scores`."""
+        return await self.judging_cases.submit_scores(actor, entry_id, scores)
+
+    async def publish_results(self, actor: Actor, competition_id: str) -> Results:
+        """See `Judging.publish_results`."""
+        return await self.judging_cases.publish_results(actor, competition_id)
+
+    async def results(self, actor: Actor | None, competition_id: str) -> Results:
+        """See `Judging.results`."""
+        return await self.judging_cases.results(actor, competition_id)
+
     # --- competitions ---------------------------------------------------------------------
 
     async def create(self, actor: Actor, fields: CompetitionFields) -> CompetitionView:
@@ -84,10 +131,10 @@ class Competitions(Judging):
         }
         await self.store.insert(COMPETITIONS, doc, [])
         log.info("competition.created", competition_id=competition_id)
-        return await self._view(await self._competition(competition_id, actor), actor)
+        return await self.records.view(await self.records.competition(competition_id, actor), actor)
 
     async def publish(self, actor: Actor, competition_id: str) -> CompetitionView:
-        doc = await self._competition(competition_id, actor)
+        doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
         domain.check_status(doc, S.DRAFT)
         now = self.clock()
@@ -104,20 +151,20 @@ class Competitions(Judging):
             judges_per_entry=doc["judges_per_entry"],
         )
         changes = {"status": S.PUBLISHED.value, "published_at": now}
-        saved = await self._save(doc, changes, [envelope(event, competition_id)])
-        return await self._view(saved, actor)
+        saved = await self.records.save(doc, changes, [envelope(event, competition_id)])
+        return await self.records.view(saved, actor)
 
     async def archive(self, actor: Actor, competition_id: str) -> CompetitionView:
-        doc = await self._competition(competition_id, actor)
+        doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
         domain.check_status(doc, S.RESULTS_PUBLISHED)
         changes = {"status": S.ARCHIVED.value, "archived_at": self.clock()}
-        return await self._view(await self._save(doc, changes, []), actor)
+        return await self.records.view(await self.records.save(doc, changes, []), actor)
 
     async def get(self, actor: Actor | None, competition_id: str) -> CompetitionView:
-        doc = await self._competition(competition_id, actor)
-        doc = await self.start_if_due(doc)
-        return await self._view(doc, actor)
+        doc = await self.records.competition(competition_id, actor)
+        doc = await self.judging_cases.start_if_due(doc)
+        return await self.records.view(doc, actor)
 
     async def list_competitions(
         self,
@@ -128,7 +175,7 @@ class Competitions(Judging):
         page: int,
         page_size: int,
     ) -> CompetitionPage:
-        await self.start_due()
+        await self.judging_cases.start_due()
         equal_to: Document = {}
         if status is not None:
             equal_to["status"] = status.value
@@ -148,7 +195,7 @@ class Competitions(Judging):
             skip=(page - 1) * page_size,
             limit=page_size,
         )
-        items = [await self._view(doc, actor) for doc in docs]
+        items = [await self.records.view(doc, actor) for doc in docs]
         return CompetitionPage(items=items, total=total, page=page, page_size=page_size)
 
     # --- entries ----------------------------------------------------------------------------
@@ -156,7 +203,7 @@ class Competitions(Judging):
     async def submit_entry(
         self, actor: Actor, competition_id: str, fields: EntryFields
     ) -> EntryView:
-        doc = await self._competition(competition_id, actor)
+        doc = await self.records.competition(competition_id, actor)
         if doc["status"] == S.PUBLISHED.value and utc(doc["entry_deadline"]) <= self.clock():
             raise Conflict("đã hết hạn nộp bài dự thi", entry_deadline=doc["entry_deadline"])
         domain.check_status(doc, S.PUBLISHED)
@@ -231,7 +278,7 @@ class Competitions(Judging):
         self, actor: Actor, competition_id: str, page: int, page_size: int
     ) -> EntryPage:
         """The organizer sees every entry (never students' names); others their own."""
-        doc = await self._competition(competition_id, actor)
+        doc = await self.records.competition(competition_id, actor)
         query: Document = {"competition_id": competition_id}
         manager = domain.is_manager(actor, doc)
         if not manager:

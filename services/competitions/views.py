@@ -1,115 +1,28 @@
-"""Shared pieces of the competition use cases: time and envelope helpers, the base with
-loading and saving, and the views each caller may see."""
+"""What competitions answer to callers (the views each caller may see), and the small
+helpers those views and the use cases share."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, datetime
-
 from services.competitions import domain
-from services.competitions.repository import (
-    COMPETITIONS,
-    ENTRIES,
-    SCORES,
-    CompetitionStore,
-)
 from shared.contracts.base import (
     Actor,
-    Conflict,
-    Envelope,
-    Event,
-    NotFound,
 )
 from shared.contracts.events.competitions import (
     CompetitionStatus,
 )
 from shared.contracts.rpc.competitions import (
     Assignment,
-    CompetitionView,
     EntryView,
     JudgingView,
     ResultRow,
     Results,
     ScoreView,
 )
-from shared.infra.logging import current_correlation_id, get_logger
-from shared.infra.mongo import Document, OutboxRelay
+from shared.infra.logging import get_logger
+from shared.infra.mongo import Document
 
 log = get_logger(__name__)
 S = CompetitionStatus
-
-
-def envelope(event: Event, aggregate_id: str) -> Envelope:
-    return Envelope.wrap(event, aggregate_id=aggregate_id, correlation_id=current_correlation_id())
-
-
-def stale() -> Conflict:
-    return Conflict("dữ liệu vừa được người khác thay đổi; hãy tải lại rồi thử lại")
-
-
-class CompetitionBase:
-    def __init__(
-        self,
-        store: CompetitionStore,
-        outbox: OutboxRelay,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-    ) -> None:
-        self.store = store
-        self.outbox = outbox
-        self.clock = clock
-
-    async def plan(self, doc: Document) -> domain.Plan:
-        entries = await self.store.find(ENTRIES, {"competition_id": doc["_id"]})
-        scores = await self.store.find(SCORES, {"competition_id": doc["_id"]})
-        scored: dict[str, list[str]] = {}
-        for s in scores:
-            scored.setdefault(s["entry_id"], []).append(s["judge_id"])
-        return domain.assign(
-            [
-                domain.EntryRef(
-                    e["_id"], e.get("entrant_id"), frozenset(e.get("organizations") or [])
-                )
-                for e in sorted(entries, key=lambda e: e["_id"])
-            ],
-            [domain.JudgeRef(j["id"], j.get("organization")) for j in doc["judges"]],
-            doc["judges_per_entry"],
-            conflicts=[(c["judge_id"], c["entry_id"]) for c in doc["conflicts"]],
-            scored=scored,
-            previous={a["entry_id"]: a["judge_ids"] for a in doc.get("assignments") or []},
-        )
-
-    async def _save(self, doc: Document, changes: Document, events: list[Envelope]) -> Document:
-        saved = await self.store.update(COMPETITIONS, doc["_id"], doc["version"], changes, events)
-        if saved is None:
-            raise stale()
-        if events:
-            await self.outbox.flush(COMPETITIONS, doc["_id"])
-        return saved
-
-    async def _competition(self, competition_id: str, actor: Actor | None = None) -> Document:
-        doc = await self.store.get(COMPETITIONS, competition_id)
-        if doc is None or (doc["status"] == S.DRAFT.value and not domain.is_manager(actor, doc)):
-            raise NotFound("không tìm thấy cuộc thi", competition_id=competition_id)
-        return doc
-
-    async def _entry(self, entry_id: str) -> Document:
-        entry = await self.store.get(ENTRIES, entry_id)
-        if entry is None:
-            raise NotFound("không tìm thấy bài dự thi", entry_id=entry_id)
-        return entry
-
-    async def _view(self, doc: Document, actor: Actor | None) -> CompetitionView:
-        entries = await self.store.count(ENTRIES, {"competition_id": doc["_id"]})
-        manager = domain.is_manager(actor, doc)
-        return CompetitionView.model_validate(
-            {
-                **doc,
-                "id": doc["_id"],
-                "entries": entries,
-                "judges": [j["id"] for j in doc["judges"]] if manager else None,
-                "short_entries": doc.get("short_entries") if manager else None,
-            }
-        )
 
 
 def orgs(actor: Actor) -> set[str]:
