@@ -10,7 +10,7 @@ from typing import Any
 from services.notifications import domain, messages
 from services.notifications.delivery import Message, Sender
 from services.notifications.domain import Channel, Contact, Kind
-from services.notifications.repository import NotificationStore
+from services.notifications.ports import NotificationRepository
 from shared.contracts.base import Actor, Forbidden, Invalid, NotFound, Role
 from shared.contracts.events.competitions import (
     CompetitionPublishedV1,
@@ -82,9 +82,15 @@ def _contact(event: UserRegisteredV1 | UserUpdatedV1) -> Contact:
 
 
 class Notifications:
+    """Who hears what (DESIGN §2: notifications consume every service's events): an event
+    becomes one inbox item per recipient at once, and outward deliveries (email, SMS, Zalo)
+    planned by preferences and quiet hours, sent by `deliver_due`. Redelivered events write
+    nothing new. `senders` by channel; `instance` names this copy in claims; `clock` gives
+    aware UTC moments. Raises `Forbidden`, `NotFound`, `Invalid` to RPC callers."""
+
     def __init__(
         self,
-        store: NotificationStore,
+        store: NotificationRepository,
         senders: dict[Channel, Sender],
         *,
         instance: str,
