@@ -50,6 +50,7 @@ from shared.contracts.rpc.notifications import (
     QuietHoursSetting,
 )
 from shared.infra.logging import get_logger
+from shared.localtime import local_date
 
 log = get_logger(__name__)
 LEASE = timedelta(minutes=2)
@@ -326,7 +327,7 @@ class Notifications:
 
     async def plan_report_reminders(self, now: datetime | None = None) -> int:
         """Keep a reminder job for every report deadline of the coming year (idempotent)."""
-        today = (now or self.clock()).astimezone(domain.HCMC).date()
+        today = local_date(now or self.clock())
         planned = 0
         for deadline in domain.report_deadlines(today, today + timedelta(days=370)):
             due_at = domain.reminder_time(deadline)

@@ -14,7 +14,7 @@ import re
 import string
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import HealthCheck, given, reject, settings
@@ -26,6 +26,7 @@ import shared.contracts.rpc
 from shared.contracts.base import Event, RpcRequest
 
 Schema = dict[str, Any]
+M = TypeVar("M", bound=BaseModel)
 
 
 def _import_all(package: Any) -> None:
@@ -37,7 +38,7 @@ _import_all(shared.contracts.events)
 _import_all(shared.contracts.rpc)
 
 
-def _subclasses(base: type) -> Iterator[type]:
+def _subclasses(base: type[M]) -> Iterator[type[M]]:
     for sub in base.__subclasses__():
         yield sub
         yield from _subclasses(sub)
@@ -158,7 +159,7 @@ def _string(schema: Schema) -> st.SearchStrategy[str]:
     if fmt == "duration":
         return st.just("PT30M")
     if "pattern" in schema:
-        return st.from_regex(schema["pattern"], fullmatch=True).filter(
+        return st.from_regex(str(schema["pattern"]), fullmatch=True).filter(
             lambda s: low <= len(s) <= high
         )
     return st.text(WORDS, min_size=low, max_size=min(high, low + 20))
