@@ -22,11 +22,16 @@ from shared.contracts.rpc.competitions import (
     ListClubs,
 )
 from shared.infra.mongo import AlreadyExists, Document, Outbox
-from shared.localtime import HCMC, utc
+from shared.localtime import HCMC, local_date, utc
 from shared.text import fold
 
 
 class Clubs:
+    """School clubs (câu lạc bộ): registration by a school advisor, activities, coverage against
+    the plan's target (`clubs.TARGET` of schools with an active club), figures. Raises the
+    contract's errors.
+    """
+
     def __init__(
         self,
         store: CompetitionRepository,
@@ -38,9 +43,14 @@ class Clubs:
         self.clock = clock
 
     def today(self) -> date:
-        return self.clock().astimezone(HCMC).date()
+        """Today in Gò Vấp."""
+        return local_date(self.clock())
 
     async def register(self, actor: Actor, fields: ClubFields) -> ClubView:
+        """A school advisor registers a club of their own school (in the reference data). Emits
+        `ClubRegisteredV1`. Raises `Forbidden`, `Invalid` (no or unknown school, founding
+        date), `Conflict` (same name at that school).
+        """
         if actor.role != Role.SCHOOL_ADVISOR:
             raise Forbidden("chỉ giáo viên phụ trách đăng ký câu lạc bộ của trường")
         code = fields.school or actor.organization
@@ -88,6 +98,10 @@ class Clubs:
         return self.view(doc)
 
     async def log_activity(self, actor: Actor, club_id: str, fields: ActivityFields) -> ClubView:
+        """Record a club activity (a date not in the future nor before the founding). Emits
+        `ClubActivityLoggedV1`. Raises `NotFound`, `Forbidden` (another school), `Invalid`,
+        `Conflict`.
+        """
         doc = await self._club(club_id)
         if actor.role != Role.SCHOOL_ADVISOR or (
             actor.organization != doc["school"] and actor.id != doc["advisor_id"]
@@ -126,9 +140,13 @@ class Clubs:
         return self.view(saved)
 
     async def get(self, club_id: str) -> ClubView:
+        """The club. Raises `NotFound`."""
         return self.view(await self._club(club_id))
 
     async def list_clubs(self, request: ListClubs) -> ClubPage:
+        """One page of clubs, newest first, filtered by school, ward, kind, and whether active
+        (an activity in the last `clubs.ACTIVE_WINDOW`).
+        """
         query: Document = {}
         for key in ("school", "ward"):
             value = getattr(request, key)
@@ -151,6 +169,9 @@ class Clubs:
         )
 
     async def coverage(self, on: date | None = None) -> Coverage:
+        """Share of schools with an active club on `on` (default today), overall and by level
+        and ward, against the target.
+        """
         day = on or self.today()
         result = await self._coverage(day, None)
         return Coverage(
@@ -203,6 +224,7 @@ class Clubs:
         return doc
 
     def view(self, doc: Document) -> ClubView:
+        """The club as the contract's view."""
         today = self.today()
         activities = sorted(doc.get("activities") or [], key=lambda a: a["date"], reverse=True)
         return ClubView.model_validate(

@@ -70,6 +70,10 @@ class Judging:
     # --- judging ----------------------------------------------------------------------------
 
     async def assign_judge(self, actor: Actor, competition_id: str, user_id: str) -> JudgingView:
+        """Put a judge account on the panel (a draft, published or judging competition); during
+        judging the entries are spread again. Emits `JudgeAssignedV1` with the entries now
+        theirs. Raises `NotFound` (competition or account), `Forbidden`, `Invalid` (not a judge account), `Conflict` (results already out, or a concurrent edit).
+        """
         doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
         doc = await self.start_if_due(doc)
@@ -101,11 +105,17 @@ class Judging:
         return judging_view(saved)
 
     async def judging(self, actor: Actor, competition_id: str) -> JudgingView:
+        """The panel, conflicts and assignments, for the competition's managers. Raises
+        `NotFound`, `Forbidden`.
+        """
         doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
         return judging_view(await self.start_if_due(doc))
 
     async def declare_conflict(self, actor: Actor, entry_id: str, reason: str) -> ConflictView:
+        """A judge declares a conflict of interest with an entry; it is given to another judge
+        if it was theirs. Raises `NotFound`, `Forbidden` (not on the panel), `Conflict` (already scored it).
+        """
         entry = await self.records.entry(entry_id)
         doc = await self.start_if_due(await self.records.competition(entry["competition_id"]))
         if not any(j["id"] == actor.id for j in doc["judges"]):
@@ -129,6 +139,9 @@ class Judging:
         )
 
     async def assignments(self, actor: Actor, page: int, page_size: int) -> AssignmentPage:
+        """One page of the entries the judge is to score, across competitions in judging,
+        soonest deadline first, with their score so far.
+        """
         await self.start_due()
         competitions = await self.store.judging_competitions_of(actor.id)
         pairs = [
@@ -151,6 +164,13 @@ class Judging:
     async def submit_scores(
         self, actor: Actor, entry_id: str, scores: dict[str, float]
     ) -> ScoreView:
+        """A judge scores an entry assigned to them, per rubric criterion within [min_score,
+        max_score]; the weighted total is kept. A later submission replaces the earlier one
+        (revision + 1). Emits `ScoreSubmittedV1`.
+
+        Raises `NotFound`, `Forbidden` (not assigned), `Invalid` (criteria or range), `Conflict`
+        (not judging yet, the judging deadline passed, or a concurrent revision).
+        """
         entry = await self.records.entry(entry_id)
         doc = await self.start_if_due(await self.records.competition(entry["competition_id"]))
         if doc["status"] in (S.DRAFT.value, S.PUBLISHED.value):
@@ -194,6 +214,9 @@ class Judging:
     # --- results ----------------------------------------------------------------------------
 
     async def publish_results(self, actor: Actor, competition_id: str) -> Results:
+        """Rank the entries (judges' scores standardised per judge, ties by earlier submission)
+        and publish the results. Emits `ResultsPublishedV1`. Raises `NotFound`, `Forbidden`, `Conflict` (not judging, or a concurrent edit).
+        """
         doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
         doc = await self.start_if_due(doc)
@@ -243,6 +266,7 @@ class Judging:
         return results_view(saved)
 
     async def results(self, actor: Actor | None, competition_id: str) -> Results:
+        """The published results. Raises `NotFound` (unknown, or not yet published)."""
         doc = await self.records.competition(competition_id, actor)
         if doc["status"] not in (S.RESULTS_PUBLISHED.value, S.ARCHIVED.value):
             raise NotFound("kết quả cuộc thi chưa được công bố", competition_id=competition_id)
@@ -251,6 +275,9 @@ class Judging:
     # --- judging begins by itself ---------------------------------------------------------------
 
     async def start_due(self) -> int:
+        """Start judging every published competition whose entry deadline passed; how many this
+        call started.
+        """
         started = 0
         for competition_id in await self.store.due_competitions(self.clock()):
             doc = await self.store.get(COMPETITIONS, competition_id)
@@ -294,6 +321,9 @@ class Judging:
         return saved
 
     async def run(self, interval: float, stop: asyncio.Event) -> None:
+        """Run `start_due` every `interval` seconds until `stop` is set; a failed tick is logged
+        and the next one tries again.
+        """
         while not stop.is_set():
             try:
                 await self.start_due()

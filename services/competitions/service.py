@@ -105,6 +105,10 @@ class Competitions:
     # --- competitions ---------------------------------------------------------------------
 
     async def create(self, actor: Actor, fields: CompetitionFields) -> CompetitionView:
+        """An organizer creates a draft competition: rubric weights each > 0 and summing to 1,
+        the entry deadline in the future and before the judging deadline. A draft announces
+        nothing. Raises `Forbidden` (not an organizer), `Invalid` (rubric, deadlines).
+        """
         if actor.role != Role.ORGANIZER:
             raise Forbidden("chỉ đơn vị tổ chức tạo được cuộc thi")
         rubric = fields.rubric
@@ -134,6 +138,7 @@ class Competitions:
         return await self.records.view(await self.records.competition(competition_id, actor), actor)
 
     async def publish(self, actor: Actor, competition_id: str) -> CompetitionView:
+        """Open a draft to entries. Emits `CompetitionPublishedV1`. Raises `NotFound`, `Forbidden` (not its manager), `Conflict` (not a draft, the entry deadline has passed, or a concurrent edit)."""
         doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
         domain.check_status(doc, S.DRAFT)
@@ -155,6 +160,7 @@ class Competitions:
         return await self.records.view(saved, actor)
 
     async def archive(self, actor: Actor, competition_id: str) -> CompetitionView:
+        """Archive a competition whose results are published; the results stay public. Raises `NotFound`, `Forbidden`, `Conflict` (results not published, or a concurrent edit)."""
         doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
         domain.check_status(doc, S.RESULTS_PUBLISHED)
@@ -162,6 +168,9 @@ class Competitions:
         return await self.records.view(await self.records.save(doc, changes, []), actor)
 
     async def get(self, actor: Actor | None, competition_id: str) -> CompetitionView:
+        """The competition as `actor` may see it (a draft only for its managers), judging
+        started first if its deadline passed. Raises `NotFound`.
+        """
         doc = await self.records.competition(competition_id, actor)
         doc = await self.judging_cases.start_if_due(doc)
         return await self.records.view(doc, actor)
@@ -175,6 +184,9 @@ class Competitions:
         page: int,
         page_size: int,
     ) -> CompetitionPage:
+        """One page of competitions, newest first, of that `status` and `kind` when given.
+        Drafts: an organizer sees their own, an admin all, others none (DESIGN §9).
+        """
         await self.judging_cases.start_due()
         equal_to: Document = {}
         if status is not None:
@@ -203,6 +215,14 @@ class Competitions:
     async def submit_entry(
         self, actor: Actor, competition_id: str, fields: EntryFields
     ) -> EntryView:
+        """Enter a published competition before its entry deadline: a founder with their own
+        eligible startup, or a school advisor with a team of consenting students
+        (`domain.check_consent`). One entry per startup or team. Emits `EntrySubmittedV1`.
+
+        Raises `NotFound`, `Forbidden` (wrong role, someone else's startup, another school),
+        `Invalid` (eligibility, consent, both or neither of startup and team), `Conflict` (the
+        deadline passed, or already entered).
+        """
         doc = await self.records.competition(competition_id, actor)
         if doc["status"] == S.PUBLISHED.value and utc(doc["entry_deadline"]) <= self.clock():
             raise Conflict("đã hết hạn nộp bài dự thi", entry_deadline=doc["entry_deadline"])
@@ -325,6 +345,9 @@ class Competitions:
     # --- personal data --------------------------------------------------------------------------
 
     async def personal_data(self, user_id: str) -> dict[str, Any]:
+        """What competitions hold about the person as entrant or judge (PDPL 91/2025 access
+        request), as JSON-ready dicts.
+        """
         entries = await self.store.find(ENTRIES, {"entrant_id": user_id})
         scores = await self.store.find(SCORES, {"judge_id": user_id})
         return {

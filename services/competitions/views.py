@@ -26,14 +26,17 @@ S = CompetitionStatus
 
 
 def orgs(actor: Actor) -> set[str]:
+    """The organizations the actor belongs to (for conflicts of interest)."""
     return {actor.organization} if actor.organization else set()
 
 
 def score_id(entry_id: str, judge_id: str) -> str:
+    """The id of one judge's score set for one entry."""
     return f"{entry_id}:{judge_id}"
 
 
 def assigned_to(doc: Document, entry_id: str) -> list[str]:
+    """The judges an entry is assigned to in the competition's current plan."""
     for item in doc.get("assignments") or []:
         if item["entry_id"] == entry_id:
             return list(item["judge_ids"])
@@ -41,6 +44,7 @@ def assigned_to(doc: Document, entry_id: str) -> list[str]:
 
 
 def plan_fields(plan: domain.Plan) -> Document:
+    """The competition fields that store a judging plan."""
     return {
         "assignments": [
             {"entry_id": entry_id, "judge_ids": ids} for entry_id, ids in plan.assignments.items()
@@ -50,6 +54,7 @@ def plan_fields(plan: domain.Plan) -> Document:
 
 
 def judging_view(doc: Document) -> JudgingView:
+    """The panel, conflicts and assignments as the contract's view."""
     assignments = {a["entry_id"]: a["judge_ids"] for a in doc.get("assignments") or []}
     load = {j["id"]: 0 for j in doc["judges"]}
     for ids in assignments.values():
@@ -67,6 +72,7 @@ def judging_view(doc: Document) -> JudgingView:
 
 
 def entry_view(doc: Document, *, owner: bool) -> EntryView:
+    """An entry as the contract's view; students' names only for its `owner`."""
     team = doc.get("team") or {}
     return EntryView(
         id=doc["_id"],
@@ -85,6 +91,7 @@ def entry_view(doc: Document, *, owner: bool) -> EntryView:
 
 
 def assignment_view(competition: Document, entry: Document, score: Document | None) -> Assignment:
+    """One entry to score, as a judge sees it (blind when the competition is)."""
     named = not competition.get("blind", True)
     return Assignment(
         entry_id=entry["_id"],
@@ -103,10 +110,12 @@ def assignment_view(competition: Document, entry: Document, score: Document | No
 
 
 def score_view(doc: Document) -> ScoreView:
+    """A score set as the contract's view."""
     return ScoreView.model_validate(doc)
 
 
 def results_view(doc: Document) -> Results:
+    """The published ranking as the contract's view."""
     return Results(
         competition_id=doc["_id"],
         title=doc["title"],

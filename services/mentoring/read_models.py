@@ -24,17 +24,20 @@ class ReadModels:
         self.store = store
 
     async def startup_seen(self, startup: StartupSnapshot) -> None:
+        """Keep the startup's snapshot from a registry event, unless a newer version is kept."""
         fields = startup.model_dump(
             mode="json", include={"owner_id", "name", "sector", "stage", "ward", "status", "needs"}
         )
         await self.store.save_read_model(STARTUPS, startup.startup_id, startup.version, fields)
 
     async def sector_seen(self, event: SectorSavedV1) -> None:
+        """Keep the sector's Vietnamese name, unless a newer version is kept."""
         await self.store.save_read_model(
             SECTORS, event.code, event.version, {"name_vi": event.name_vi}
         )
 
     async def user_seen(self, event: UserRegisteredV1 | UserUpdatedV1) -> None:
+        """Keep the account's name, role and organization (the latest identity event wins)."""
         fields = {
             "full_name": event.full_name,
             "role": event.role.value,
@@ -49,6 +52,9 @@ class ReadModels:
         await self.store.erase_person(event.user_id)
 
     async def personal_data(self, user_id: str) -> dict[str, Any]:
+        """What mentoring holds about the person (PDPL 91/2025 access request): their mentor
+        profile, requests and sessions, as JSON-ready dicts.
+        """
         mentor = await self.store.get(MENTORS, user_id)
         requests = await self.store.requests_of(user_id)
         sessions = await self.store.sessions_of(user_id)

@@ -35,11 +35,17 @@ class Records:
         self.clock = clock
 
     def envelope(self, event: Event, aggregate_id: str) -> Envelope:
+        """The event in its CloudEvents envelope for aggregate `aggregate_id`, with the current
+        correlation id.
+        """
         return Envelope.wrap(
             event, aggregate_id=aggregate_id, correlation_id=current_correlation_id()
         )
 
     async def create(self, kind: str, doc: Document, event: Event) -> Document:
+        """Insert a new aggregate of `kind` with `event` in its outbox, publish it, and return
+        the stored document. Raises `AlreadyExists` when the id is taken.
+        """
         await self.store.insert(kind, doc, [self.envelope(event, doc["_id"])])
         await self.outbox.flush(kind, doc["_id"])
         return await self.get(kind, doc["_id"])
@@ -67,6 +73,7 @@ class Records:
         return updated
 
     async def get(self, kind: str, doc_id: str) -> Document:
+        """The aggregate of `kind` with this id. Raises `NotFound`."""
         doc = await self.store.get(kind, doc_id)
         if doc is None:
             raise NotFound("không tìm thấy", kind=kind, id=doc_id)

@@ -92,6 +92,10 @@ class Mentoring:
     # --- mentors ---------------------------------------------------------------------------
 
     async def save_mentor(self, actor: Actor, profile: MentorProfile) -> MentorView:
+        """Create a mentor profile: a mentor for themselves, or staff for a mentor account
+        (`profile.user_id`). Emits `MentorRegisteredV1`. Raises `Forbidden`, `Invalid` (no
+        mentor account), `Conflict` (the profile exists).
+        """
         if domain.is_staff(actor):
             if not profile.user_id:
                 raise Invalid("cần chọn tài khoản chuyên gia (user_id)", field="user_id")
@@ -137,6 +141,9 @@ class Mentoring:
     async def update_mentor(
         self, actor: Actor, mentor_id: str, changes: MentorChanges
     ) -> MentorView:
+        """Apply a partial edit made from version `changes.version`. Raises `NotFound`,
+        `Forbidden` (not the mentor or staff), `Conflict` (a stale version).
+        """
         domain.check_mentor_edit(actor, mentor_id)
         doc = await self.records.get(MENTORS, mentor_id)
         data = changes.model_dump(mode="json", exclude_unset=True)
@@ -150,6 +157,9 @@ class Mentoring:
     async def set_availability(
         self, actor: Actor, mentor_id: str, availability: Availability
     ) -> MentorView:
+        """Replace the mentor's weekly slots (local time, Monday = 0). Raises `NotFound`,
+        `Forbidden`, `Conflict` (a concurrent edit).
+        """
         domain.check_mentor_edit(actor, mentor_id)
         doc = await self.records.get(MENTORS, mentor_id)
         slots = availability.model_dump(mode="json")["slots"]
@@ -158,6 +168,7 @@ class Mentoring:
     async def list_mentors(
         self, actor: Actor, topic: str | None, page: int, page_size: int
     ) -> MentorPage:
+        """One page of active mentors (with that topic, diacritics optional), by id."""
         docs, total = await self.store.page_mentors(
             topic_key(topic) if topic else None, skip=(page - 1) * page_size, limit=page_size
         )
@@ -168,6 +179,10 @@ class Mentoring:
     # --- requests ---------------------------------------------------------------------------
 
     async def open_request(self, actor: Actor, draft: ConsultationDraft) -> ConsultationView:
+        """A founder asks for a consultation for their own startup (not rejected or closed); it
+        opens with status `open`. Emits `RequestOpenedV1`. Raises `NotFound` (unknown
+        startup), `Forbidden` (not its founder), `Invalid` (rejected or closed).
+        """
         startup = await self.store.get(STARTUPS, draft.startup_id)
         if startup is None:
             raise NotFound("không tìm thấy dự án", startup_id=draft.startup_id)
@@ -204,6 +219,7 @@ class Mentoring:
         return request_view(await self.records.create(REQUESTS, doc, event))
 
     async def get_request(self, actor: Actor, request_id: str) -> ConsultationView:
+        """The request, for its founder, its mentor or staff. Raises `NotFound`, `Forbidden`."""
         doc = await self.records.get(REQUESTS, request_id)
         if not (domain.is_staff(actor) or actor.id in (doc["founder_id"], doc.get("mentor_id"))):
             raise Forbidden("bạn không xem được yêu cầu này")
@@ -212,6 +228,9 @@ class Mentoring:
     async def list_requests(
         self, actor: Actor, status: str | None, page: int, page_size: int
     ) -> ConsultationPage:
+        """One page of requests, oldest first: staff see all, a mentor theirs, a founder their
+        own; optionally of one `status`.
+        """
         query: Document = (
             {}
             if domain.is_staff(actor)
@@ -231,6 +250,10 @@ class Mentoring:
     # --- matching ---------------------------------------------------------------------------
 
     async def mentor_table(self) -> MentorTable:
+        """Every active mentor's facts for matching now: topics, sectors, stages, languages,
+        capacity used this local month (sessions, proposals, accepted matches not yet booked)
+        and free hours in the next 14 days.
+        """
         now = self.clock()
         month_start, month_end = domain.month_bounds(now)
         mentors = await self.store.active_mentors()
@@ -287,6 +310,9 @@ class Mentoring:
         )
 
     async def suggest(self, actor: Actor, request_id: str, limit: int) -> Suggestions:
+        """The best `limit` mentors for the request with their scores and the reasons, for
+        staff. Raises `Forbidden`, `NotFound`.
+        """
         staff_only(actor)
         request = await self.records.get(REQUESTS, request_id)
         facts = self._facts(request)
@@ -301,6 +327,11 @@ class Mentoring:
     async def propose(
         self, actor: Actor, request_id: str, mentor_id: str, score: float | None = None
     ) -> MatchView:
+        """Staff propose a mentor for an open request (`score` given by `batch`, else computed;
+        a paused or full mentor scores below 0). Emits `MatchProposedV1`. Raises `Forbidden`,
+        `NotFound`, `Conflict` (the request is not open, the mentor declined it before, or is
+        paused or full).
+        """
         staff_only(actor)
         request = await self.records.get(REQUESTS, request_id)
         domain.check_open(request)
@@ -346,6 +377,10 @@ class Mentoring:
         return match_view(await self.records.create(MATCHES, match, event))
 
     async def batch(self, actor: Actor, request_ids: list[str] | None) -> BatchResult:
+        """Staff match the open requests (those in `request_ids`, or all) at once by the optimal
+        assignment of `matching.assign`; what no mentor fits stays unmatched. Raises
+        `Forbidden`.
+        """
         staff_only(actor)
         requests = await self.store.open_requests(request_ids)
         table = await self.mentor_table()
@@ -361,6 +396,10 @@ class Mentoring:
         )
 
     async def answer(self, actor: Actor, match_id: str, accept: bool) -> MatchView:
+        """The proposed mentor accepts (request `matched`, `MatchAcceptedV1`) or declines
+        (request open again, the mentor never proposed for it again, `MatchDeclinedV1`).
+        Raises `NotFound`, `Forbidden` (not that mentor), `Conflict` (already answered).
+        """
         match = await self.records.get(MATCHES, match_id)
         if actor.id != match["mentor_id"]:
             raise Forbidden("chỉ chuyên gia được đề xuất mới trả lời")

@@ -35,6 +35,15 @@ class Sessions:
         self.clock = records.clock
 
     async def schedule(self, actor: Actor, draft: SessionDraft) -> SessionView:
+        """Book a session for an accepted match inside the mentor's weekly slots (local time,
+        `domain.within_slots`), at most 8 hours long and within 180 days. The time is held
+        first and then checked, so of two bookings racing for it exactly one wins
+        (`domain.blocking`). Emits `SessionScheduledV1`.
+
+        Raises `NotFound`, `Forbidden` (not the match's mentor, founder or staff), `Invalid`
+        (times, slots), `Conflict` (the match is not accepted, or the mentor or the startup is
+        already booked then).
+        """
         match = await self.records.get(MATCHES, draft.match_id)
         if match["status"] != "accepted":
             raise Conflict("chỉ đặt lịch cho cặp tư vấn đã được chấp nhận", status=match["status"])
@@ -85,6 +94,10 @@ class Sessions:
         return session_view(confirmed)
 
     async def complete(self, actor: Actor, session_id: str, completion: Completion) -> SessionView:
+        """Record that a scheduled session took place (minutes and notes). Emits
+        `SessionCompletedV1`. Raises `NotFound`, `Forbidden` (not its mentor or staff),
+        `Conflict` (already recorded).
+        """
         session = await self.records.get(SESSIONS, session_id)
         if not (domain.is_staff(actor) or actor.id == session["mentor_id"]):
             raise Forbidden("chỉ chuyên gia của buổi tư vấn ghi kết quả")
@@ -107,6 +120,10 @@ class Sessions:
         return session_view(await self.records.change(SESSIONS, session, changes, event))
 
     async def feedback(self, actor: Actor, session_id: str, feedback: FeedbackDraft) -> SessionView:
+        """The founder's 1–5 rating of a completed session, once; added to the mentor's rating.
+        Emits `FeedbackRecordedV1`. Raises `NotFound`, `Forbidden` (not its founder),
+        `Conflict` (not completed, or already rated).
+        """
         session = await self.records.get(SESSIONS, session_id)
         domain.check_founder_of(actor, session["founder_id"])
         if session["status"] != "completed":

@@ -16,12 +16,15 @@ def mentor_view(doc: Document) -> MentorView:
 
 
 def request_view(doc: Document) -> ConsultationView:
+    """A consultation request as the contract's view."""
     return ConsultationView.model_validate({**doc, "id": doc["_id"]})
 
 
 def match_view(doc: Document) -> MatchView:
+    """A match (a proposal and its answer) as the contract's view."""
     return MatchView.model_validate({**doc, "id": doc["_id"]})
 
 
 def session_view(doc: Document) -> SessionView:
+    """A session as the contract's view."""
     return SessionView.model_validate({**doc, "id": doc["_id"]})

@@ -20,6 +20,9 @@ from shared.infra.settings import Settings
 
 
 def build_app(settings: Settings) -> FastStream:
+    """The notifications process: its consumers, its RPCs, the delivery and reminder loop, and
+    its use cases made at start-up.
+    """
     broker = make_broker(settings)
     notifications: MadeAtStartup[Notifications] = MadeAtStartup("notifications")
     processed: MadeAtStartup[ProcessedEvents] = MadeAtStartup("processed events")

@@ -52,14 +52,17 @@ class NotificationStore:
     # --- contacts and labels ---------------------------------------------------------------
 
     async def save_contact(self, contact: Contact) -> None:
+        """Keep the contact (the latest identity event wins)."""
         fields = {**asdict(contact), "locale": contact.locale.value, "updated_at": now()}
         await self.contacts.upsert(contact.user_id, fields)
 
     async def contact(self, user_id: str) -> Contact | None:
+        """The contact, or None."""
         doc = await self.contacts.get(user_id)
         return _contact(doc) if doc else None
 
     async def contacts_with_roles(self, roles: list[str]) -> list[Contact]:
+        """Every contact whose role is one of `roles`."""
         return [_contact(doc) for doc in await self.contacts.find({"role": {"$in": roles}})]
 
     async def save_label(self, key: str, name: str) -> None:
@@ -67,6 +70,7 @@ class NotificationStore:
         await self.labels.upsert(key, {"name": name})
 
     async def label(self, key: str) -> str | None:
+        """A display name kept by `save_label`, or None."""
         doc = await self.labels.get(key)
         return str(doc["name"]) if doc else None
 
@@ -121,6 +125,7 @@ class NotificationStore:
         )
 
     async def delivered(self, delivery_ids: list[str], at: datetime) -> None:
+        """Mark the deliveries sent at `at` and release their claims."""
         await self.deliveries.collection.update_many(
             {"_id": {"$in": delivery_ids}},
             {
@@ -146,9 +151,11 @@ class NotificationStore:
         await self.deliveries.collection.update_one({"_id": delivery_id}, update)
 
     async def delivery(self, delivery_id: str) -> Document | None:
+        """The delivery, or None."""
         return await self.deliveries.get(delivery_id)
 
     async def deliveries_of(self, notification_id: str) -> list[Document]:
+        """Every outward delivery of one inbox item."""
         return await self.deliveries.find({"notification_id": notification_id})
 
     async def inbox(
@@ -165,9 +172,11 @@ class NotificationStore:
         return items, total, unread
 
     async def find(self, notification_id: str) -> Document | None:
+        """The inbox item, or None."""
         return await self.notifications.get(notification_id)
 
     async def mark_read(self, notification_id: str) -> None:
+        """Mark the inbox item read now."""
         await self.notifications.collection.update_one(
             {"_id": notification_id}, {"$set": {"read": True, "read_at": now()}}
         )
@@ -175,9 +184,11 @@ class NotificationStore:
     # --- preferences ---------------------------------------------------------------------
 
     async def preferences(self, user_id: str) -> Document | None:
+        """The person's stored preferences, or None (the defaults apply)."""
         return await self.choices.get(user_id)
 
     async def save_preferences(self, user_id: str, fields: Document) -> None:
+        """Keep the person's preferences."""
         await self.choices.upsert(user_id, fields)
 
     # --- schedules -----------------------------------------------------------------------
@@ -207,11 +218,13 @@ class NotificationStore:
         )
 
     async def job_done(self, job_id: str, at: datetime) -> None:
+        """Mark a claimed job fired at `at`."""
         await self.schedules.collection.update_one(
             {"_id": job_id}, {"$set": {"status": "fired", "fired_at": at, "claimed_until": None}}
         )
 
     async def jobs(self, kind: str) -> list[Document]:
+        """Every scheduled job of `kind`."""
         return await self.schedules.find({"kind": kind})
 
     # --- personal data ---------------------------------------------------------------------

@@ -18,6 +18,7 @@ from shared.infra.settings import Settings
 
 
 def build_app(settings: Settings) -> FastStream:
+    """The registry process: its consumers, its RPCs, and its use cases made at start-up."""
     broker = make_broker(settings)
     registry: MadeAtStartup[Registry] = MadeAtStartup("registry")
     processed: MadeAtStartup[ProcessedEvents] = MadeAtStartup("processed events")

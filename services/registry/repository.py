@@ -52,6 +52,7 @@ class Audience:
     viewer_id: str | None = None
 
     def query(self) -> Document:
+        """The MongoDB filter that keeps only what this audience may see."""
         if self.everything:
             return {}
         listed: Document = {
@@ -94,6 +95,7 @@ class StartupStore:
         )
 
     async def get(self, startup_id: str) -> Document | None:
+        """The startup (internal search fields hidden), or None."""
         return await self.startups.get(startup_id)
 
     async def find_duplicate(
@@ -148,6 +150,7 @@ class StartupStore:
         return found[0] if found else None
 
     async def owned_by(self, owner_id: str) -> list[Document]:
+        """Every startup `owner_id` owns."""
         return await self.startups.find({"owner_id": owner_id})
 
     async def erase_founder(self, owner_id: str, email: str | None) -> int:
@@ -164,6 +167,7 @@ class StartupStore:
         return result.modified_count
 
     async def count(self) -> int:
+        """How many startups there are."""
         return await self.startups.count()
 
     # --- daily figures (a read model of the registry's own events) ------------------------
@@ -187,9 +191,11 @@ class StartupStore:
         await collection.upsert_if_newer(code, fields, version)
 
     async def ward(self, code: str) -> Document | None:
+        """The ward's snapshot (`valid_from`, `valid_to`, names), or None."""
         return await self.wards.get(code)
 
     async def sector(self, code: str) -> Document | None:
+        """The sector's snapshot, or None."""
         return await self.sectors.get(code)
 
     async def save_contact(self, user_id: str, fields: Document) -> None:
@@ -197,6 +203,7 @@ class StartupStore:
         await self.contacts.upsert(user_id, fields)
 
     async def contact(self, user_id: str) -> Document | None:
+        """The account's name, email and role, or None."""
         return await self.contacts.get(user_id)
 
     async def erase_contact(self, user_id: str) -> Document | None:

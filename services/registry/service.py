@@ -51,12 +51,18 @@ OWNER_FIELDS = ("owner_id", "team", "tax_code", "founder_birth_year", "rejection
 
 
 def snapshot(doc: Document) -> StartupSnapshot:
+    """The startup document as the event contract's `StartupSnapshot` (team size counted, not
+    listed).
+    """
     return StartupSnapshot.model_validate(
         {**doc, "startup_id": doc["_id"], "team_size": len(doc.get("team") or [])}
     )
 
 
 def view(doc: Document, actor: Actor | None, score: float | None = None) -> StartupView:
+    """The startup as `actor` may see it: owners and staff get every field, others the public
+    ones (DESIGN §9). `score` is the search relevance, when ranked.
+    """
     fields = PUBLIC_FIELDS + (OWNER_FIELDS if domain.sees_everything(actor, doc) else ())
     data = {key: doc.get(key) for key in fields}
     return StartupView.model_validate({**data, "id": doc["_id"], "score": score})
@@ -143,6 +149,13 @@ class Registry:
     # --- commands ------------------------------------------------------------------------
 
     async def register(self, actor: Actor, fields: StartupFields) -> StartupView:
+        """Register a startup for `actor` (a founder): status `submitted`, version 1, the
+        founder added to the team, `youth_led` derived from the birth year when given
+        (`domain.youth_led`). Emits `StartupRegisteredV1`.
+
+        Raises `Forbidden` (not a founder), `Invalid` (a ward not in force today or an unknown
+        sector), `Conflict` (same owner and name, or a tax code already registered).
+        """
         if actor.role.value != "founder":
             raise Forbidden("chỉ tài khoản nhà sáng lập đăng ký dự án")
         data = fields.model_dump(mode="json", exclude_none=True)
@@ -179,6 +192,12 @@ class Registry:
         return view(await self._get(startup_id), actor)
 
     async def update(self, actor: Actor, startup_id: str, changes: StartupChanges) -> StartupView:
+        """Apply a partial edit made from version `changes.version`; fields set to None are
+        removed. Emits `StartupUpdatedV1` naming the changed fields; no change, no event.
+
+        Raises `NotFound`, `Forbidden` (neither owner nor staff), `Invalid` (ward, sector),
+        `Conflict` (a stale version, or a duplicate name or tax code).
+        """
         doc = await self._get(startup_id)
         domain.check_can_edit(actor, doc)
         requested = changes.model_dump(mode="json", exclude_unset=True)
@@ -226,6 +245,13 @@ class Registry:
         reason: str | None = None,
         version: int | None = None,
     ) -> StartupView:
+        """Move the startup to `to_status` along the lifecycle in `domain.TRANSITIONS` (verify
+        and reject: staff; reopen, activate, close: the owner). A rejection needs a `reason`;
+        leaving `rejected` clears it. Emits `StartupStatusChangedV1`.
+
+        Raises `NotFound`, `Forbidden`, `Invalid` (a transition not allowed, a rejection without
+        reason), `Conflict` (a stale `version`).
+        """
         doc = await self._get(startup_id)
         if not domain.can_see(actor, doc):
             raise NotFound("không tìm thấy dự án", startup_id=startup_id)
@@ -279,12 +305,19 @@ class Registry:
     # --- queries -------------------------------------------------------------------------
 
     async def get(self, actor: Actor | None, startup_id: str) -> StartupView:
+        """The startup as `actor` may see it. Raises `NotFound` also when it is not visible to
+        them (no existence leak).
+        """
         doc = await self._get(startup_id)
         if not domain.can_see(actor, doc):
             raise NotFound("không tìm thấy dự án", startup_id=startup_id)
         return view(doc, actor)
 
     async def search(self, actor: Actor | None, request: SearchStartups) -> StartupPage:
+        """One page of the startups `actor` may see, filtered by the request's fields; with `q`
+        every word must match (diacritics optional) and results are ranked by relevance, else
+        newest first.
+        """
         filters: Document = {}
         for key in ("ward", "sector", "stage", "status", "women_led", "youth_led", "owner_id"):
             value = getattr(request, key)
@@ -307,6 +340,9 @@ class Registry:
         return StartupPage(items=items, total=total, page=request.page, page_size=request.page_size)
 
     async def history(self, actor: Actor, startup_id: str) -> StartupHistory:
+        """Every recorded change of the startup, oldest first. Raises `NotFound`, `Forbidden`
+        (neither the owner nor staff).
+        """
         doc = await self.store.history(startup_id)
         if doc is None:
             raise NotFound("không tìm thấy dự án", startup_id=startup_id)
@@ -351,6 +387,9 @@ class Registry:
         )
 
     async def personal_data(self, user_id: str) -> dict[str, Any]:
+        """What the registry holds about the person (PDPL 91/2025 access request): their contact
+        and the startups they own, as JSON-ready dicts.
+        """
         owner = Actor(id=user_id, role="founder")
         startups = [
             view(doc, owner).model_dump(mode="json") for doc in await self.store.owned_by(user_id)
@@ -361,17 +400,25 @@ class Registry:
     # --- read models -----------------------------------------------------------------------
 
     async def ward_saved(self, event: WardSavedV1) -> None:
+        """Keep the ward's snapshot (read model from the gateway's reference data), unless a
+        newer version is kept.
+        """
         fields = event.model_dump(mode="json", exclude={"code", "version"})
         await self.store.save_reference("wards", event.code, event.version, fields)
 
     async def sector_saved(self, event: SectorSavedV1) -> None:
+        """Keep the sector's snapshot, unless a newer version is kept."""
         fields = event.model_dump(mode="json", exclude={"code", "version"})
         await self.store.save_reference("sectors", event.code, event.version, fields)
 
     async def contact_saved(self, user_id: str, fields: Document) -> None:
+        """Keep the account's name, email and role (the latest identity event wins)."""
         await self.store.save_contact(user_id, fields)
 
     async def erase_person(self, event: UserDeletionRequestedV1) -> None:
+        """Erase the person's data (PDPL 91/2025): their contact, their birth year and team
+        entries; the startups themselves stay, so the district's figures do not change.
+        """
         contact = await self.store.erase_contact(event.user_id)
         erased = await self.store.erase_founder(
             event.user_id, contact.get("email") if contact else None

@@ -72,6 +72,7 @@ class MadeAtStartup(Generic[T]):
         self.value: T | None = None
 
     def set(self, value: T) -> T:
+        """Keep the value made at start-up and return it."""
         self.value = value
         return value
 
@@ -114,6 +115,7 @@ def event_handler(
 
 
 def instance_name() -> str:
+    """This process's name in claims and logs: `<host>-<pid>`."""
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
