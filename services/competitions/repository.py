@@ -10,15 +10,14 @@ from datetime import datetime
 from enum import StrEnum
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
-from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.base import Envelope
 from shared.infra.mongo import (
     OUTBOX_FIELD,
     AggregateCollection,
+    AlreadyExists,
     Database,
     Document,
-    outbox_entries,
     with_outbox,
 )
 
@@ -212,16 +211,19 @@ class CompetitionStore:
     ) -> bool:
         """Insert the first score set, or replace a revision nobody else replaced; False
         when another write got there first. Scores are versioned by `revision`."""
-        scores = self.db[SCORES]
+        scores = self._of(SCORES)
         if previous_revision is None:
             try:
-                await scores.insert_one({**doc, OUTBOX_FIELD: outbox_entries(events)})
-            except DuplicateKeyError:
+                await scores.insert(doc, events)
+            except AlreadyExists:
                 return False
             return True
+        # Score sets count `revision`, not `version`: the one place that matches on it.
         fields = {k: v for k, v in doc.items() if k != "_id"}
-        update = with_outbox({"$set": fields}, events)
-        result = await scores.update_one({"_id": doc["_id"], "revision": previous_revision}, update)
+        result = await scores.collection.update_one(
+            {"_id": doc["_id"], "revision": previous_revision},
+            with_outbox({"$set": fields}, events),
+        )
         return result.modified_count == 1
 
     # --- personal data -------------------------------------------------------------------------
