@@ -15,10 +15,12 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 
-from pymongo_async_mock import AsyncMongoMockClient
+from pymongo import AsyncMongoClient
 
 from services.registry import domain
-from services.registry.repository import StartupStore
+from services.registry.repository import INDEXES, StartupStore
+from shared.infra.mongo import ensure_indexes
+from shared.infra.testing import temporary_database_server
 
 WORDS = [
     "đổi",
@@ -81,18 +83,21 @@ def bench_ranking() -> None:
         print(f"rank {matches:>6} matches: {elapsed:8.1f} ms")
 
 
-async def bench_embedded(size: int) -> None:
-    db = AsyncMongoMockClient()["bench"]
+async def bench_embedded(url: str, size: int) -> None:
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(url, journal=True)
+    db = client["bench_registry_search"]
     await db.startups.insert_many([startup(n) for n in range(size)])
-    store = StartupStore(db)
+    store = StartupStore(db)  # type: ignore[arg-type]
+    await ensure_indexes(db, INDEXES)  # type: ignore[arg-type]
     query = domain.Query.parse("doi moi nong")
     assert query is not None
     started = time.perf_counter()
     matches, total = await store.search({}, words=list(query.folded), skip=0, limit=None)
     page = domain.rank(query, matches)[:20]
     elapsed = (time.perf_counter() - started) * 1000
+    await client.close()
     print(
-        f"embedded store, {size} startups, 3-word query: {total} matches, {elapsed:.0f} ms, page {len(page)}"
+        f"database server, {size} startups, 3-word query: {total} matches, {elapsed:.0f} ms, page {len(page)}"
     )
 
 
@@ -102,7 +107,8 @@ def main() -> None:
     args = parser.parse_args()
     random.seed(7)
     bench_ranking()
-    asyncio.run(bench_embedded(args.embedded_size))
+    with temporary_database_server() as server:
+        asyncio.run(bench_embedded(server.url, args.embedded_size))
 
 
 if __name__ == "__main__":

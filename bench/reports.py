@@ -3,7 +3,7 @@
 Registry and mentoring keep daily buckets of their own events; a report sums the
 buckets of its period. This builds a year of buckets from 100,000 startup registrations
 and 50,000 completed, rated sessions with the services' own increment rules, then times
-each service's figures use case on the embedded store."""
+each service's figures use case on the real database server (SecantusDB)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ import random
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from pymongo_async_mock import AsyncMongoMockClient
+from pymongo import AsyncMongoClient
 
 from services.mentoring import domain as mentoring_rules
 from services.mentoring.repository import MentoringStore
@@ -29,6 +30,7 @@ from shared.contracts.events.registry import (
     StartupStatus,
     Visibility,
 )
+from shared.infra.testing import temporary_database_server
 
 YEAR = datetime(2026, 1, 1, tzinfo=UTC)
 WARDS = ["hanh-thong", "an-nhon", "go-vap", "an-hoi-dong", "thong-tay-hoi", "an-hoi-tay"]
@@ -72,7 +74,7 @@ async def registry_year(count: int) -> float:
         event = StartupRegisteredV1(startup=snapshot, actor_id="o")
         for key, value in registry_rules.figure_increments(event).items():
             days[at.date().isoformat()][key] += value
-    db = AsyncMongoMockClient()["bench_registry"]
+    db = CLIENT["bench_registry"]
     await db.daily_figures.insert_many([{"_id": day, **nested(v)} for day, v in days.items()])
     registry = Registry(StartupStore(db), outbox=None)  # type: ignore[arg-type]
     started = time.perf_counter()
@@ -99,7 +101,7 @@ async def mentoring_year(count: int) -> float:
             increments, _, when = mentoring_rules.figure_increments(event, at)
             for key, value in increments.items():
                 days[mentoring_rules.local_day(when)][key] += value
-    db = AsyncMongoMockClient()["bench_mentoring"]
+    db = CLIENT["bench_mentoring"]
     await db.daily_figures.insert_many([{"_id": day, **nested(v)} for day, v in days.items()])
     mentoring = Mentoring(MentoringStore(db), outbox=None)  # type: ignore[arg-type]
     started = time.perf_counter()
@@ -109,7 +111,12 @@ async def mentoring_year(count: int) -> float:
     return elapsed
 
 
-async def main() -> None:
+CLIENT: AsyncMongoClient[dict[str, Any]]
+
+
+async def main(url: str) -> None:
+    global CLIENT
+    CLIENT = AsyncMongoClient(url, journal=True)
     random.seed(5)
     registry = await registry_year(100_000)
     mentoring = await mentoring_year(50_000)
@@ -119,4 +126,5 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    with temporary_database_server() as server:
+        asyncio.run(main(server.url))

@@ -14,7 +14,14 @@ from services.competitions.initiatives_service import Initiatives
 from services.competitions.judging import Judging
 from services.competitions.read_models import ReadModels
 from services.competitions.records import CompetitionRecords
-from services.competitions.repository import INDEXES, OUTBOXED, CompetitionStore
+from services.competitions.repository import (
+    INDEXES,
+    OUTBOXED,
+    PEOPLE,
+    SCHOOLS,
+    STARTUPS,
+    CompetitionStore,
+)
 from services.competitions.rpc import register_rpc
 from services.competitions.service import Competitions
 from shared.infra.broker import make_broker
@@ -59,6 +66,7 @@ def build_app(settings: Settings) -> FastStream:
         broker,
         setup=setup,
         indexes=INDEXES,
+        read_models=[PEOPLE, SCHOOLS, STARTUPS],
         outbox_collections=OUTBOXED,
         personal_data=lambda: personal_data,
     )

@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry
 from services.gateway import auth, problems, routes
 from services.gateway.deps import GatewayState
 from services.gateway.edge import EdgeMiddleware, HttpMetrics
+from services.gateway.idempotency import IdempotencyMiddleware
 from services.gateway.problems import Problem
 from services.gateway.ratelimit import SlidingWindow
 from services.gateway.reference import ReferenceData
@@ -26,6 +27,7 @@ from services.gateway.repository import (
     INDEXES,
     REFERENCE_COLLECTIONS,
     USERS,
+    IdempotencyStore,
     ReferenceStore,
     ReportStore,
     UserStore,
@@ -91,6 +93,7 @@ def build_app(settings: Settings) -> FastAPI:
             reports=ReportStore(db),
         )
         app.state.access_tokens = access
+        app.state.idempotency = IdempotencyStore(db)
         stop = asyncio.Event()
         sweeper = asyncio.create_task(outbox.run_sweeper(settings.outbox_sweep_seconds, stop))
         log.info("gateway.started", port=settings.gateway_port)
@@ -139,6 +142,8 @@ def build_app(settings: Settings) -> FastAPI:
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "Accept-Language", "X-Request-ID"],
         )
+    # Inside the edge middleware, so a body over the limit is refused before it is read here.
+    app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(
         EdgeMiddleware, max_body_bytes=settings.max_body_bytes, metrics=HttpMetrics(registry)
     )

@@ -59,12 +59,15 @@ class Services:
         self.state = _state(request)
         self.actor: Actor | None = request.state.actor
         self.correlation_id: str | None = getattr(request.state, "correlation_id", None)
+        self.request_key: str | None = getattr(request.state, "request_key", None)
 
     async def call(
         self, rpc: RpcRequest, result: type[ResultT], *, subject: str | None = None
     ) -> ResultT:
         if rpc.actor is None and self.actor is not None:
             rpc = rpc.model_copy(update={"actor": self.actor})
+        if rpc.request_key is None and self.request_key is not None:
+            rpc = rpc.model_copy(update={"request_key": self.request_key})
         return await call(
             self.state.broker,
             rpc,

@@ -41,6 +41,21 @@ CATALOG: dict[str, tuple[int, str, str]] = {
     "method_not_allowed": (405, "Phương thức không được hỗ trợ", "Method not allowed"),
     "conflict": (409, "Xung đột dữ liệu", "Conflict"),
     "email_taken": (409, "Email đã được đăng ký", "This email is already registered"),
+    "idempotency_key_invalid": (
+        400,
+        "Khóa Idempotency-Key không hợp lệ (1–255 ký tự ASCII nhìn thấy được)",
+        "Invalid Idempotency-Key (1–255 visible ASCII characters)",
+    ),
+    "idempotency_key_reused": (
+        422,
+        "Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác",
+        "This Idempotency-Key was already used for a different request",
+    ),
+    "idempotency_key_in_progress": (
+        409,
+        "Yêu cầu đầu tiên với khóa này vẫn đang được xử lý; vui lòng thử lại sau giây lát",
+        "The first request with this key is still being processed; retry shortly",
+    ),
     "payload_too_large": (413, "Nội dung yêu cầu quá lớn", "Request body too large"),
     "unsupported_media_type": (
         415,

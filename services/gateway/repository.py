@@ -194,3 +194,65 @@ class ReportStore:
         except DuplicateKeyError:
             return False
         return True
+
+
+IDEMPOTENCY_KEYS = "idempotency_keys"
+INDEXES[IDEMPOTENCY_KEYS] = [
+    IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="idempotency_ttl")
+]
+
+
+class IdempotencyStore:
+    """Responses kept per (caller, Idempotency-Key) for 24 h, so a retried POST replays the
+    first answer instead of acting twice (IETF draft "The Idempotency-Key HTTP Header
+    Field"). A record is `in_progress` while its first request runs, then `done` with the
+    response's status, content type and body."""
+
+    def __init__(self, db: Database) -> None:
+        self.keys = db[IDEMPOTENCY_KEYS]
+
+    async def claim(
+        self, key: str, fingerprint: str, now: datetime, expires_at: datetime
+    ) -> Document | None:
+        """Claim `key` for a request; None when claimed, else the record already there."""
+        try:
+            await self.keys.insert_one(
+                {
+                    "_id": key,
+                    "fingerprint": fingerprint,
+                    "state": "in_progress",
+                    "claimed_at": now,
+                    "expires_at": expires_at,
+                }
+            )
+        except DuplicateKeyError:
+            return await self.keys.find_one({"_id": key})
+        return None
+
+    async def take_over(self, key: str, claimed_at: datetime, now: datetime) -> bool:
+        """Take a claim whose request died with its gateway (claimed at `claimed_at`)."""
+        result = await self.keys.update_one(
+            {"_id": key, "state": "in_progress", "claimed_at": claimed_at},
+            {"$set": {"claimed_at": now}},
+        )
+        return result.modified_count == 1
+
+    async def complete(
+        self, key: str, status: int, content_type: str | None, body: bytes, location: str | None
+    ) -> None:
+        await self.keys.update_one(
+            {"_id": key},
+            {
+                "$set": {
+                    "state": "done",
+                    "status": status,
+                    "content_type": content_type,
+                    "location": location,
+                    "body": body,
+                }
+            },
+        )
+
+    async def release(self, key: str) -> None:
+        """Forget a claim whose request failed on our side, so a retry acts again."""
+        await self.keys.delete_one({"_id": key, "state": "in_progress"})

@@ -7,7 +7,15 @@ from faststream import FastStream
 from services.mentoring.handlers import register_handlers
 from services.mentoring.read_models import ReadModels
 from services.mentoring.records import Records
-from services.mentoring.repository import AGGREGATES, INDEXES, MentoringStore
+from services.mentoring.repository import (
+    AGGREGATES,
+    DAILY_FIGURES,
+    INDEXES,
+    SECTORS,
+    STARTUPS,
+    USERS,
+    MentoringStore,
+)
 from services.mentoring.rpc import register_rpc
 from services.mentoring.service import Mentoring
 from services.mentoring.sessions import Sessions
@@ -40,6 +48,7 @@ def build_app(settings: Settings) -> FastStream:
         broker,
         setup=setup,
         indexes=INDEXES,
+        read_models=[STARTUPS, USERS, SECTORS, DAILY_FIGURES],
         outbox_collections=AGGREGATES,
         personal_data=lambda: read_models().personal_data,
     )

@@ -10,7 +10,7 @@ from faststream import FastStream
 
 from services.notifications.delivery import senders
 from services.notifications.handlers import register_handlers
-from services.notifications.repository import INDEXES, NotificationStore
+from services.notifications.repository import CONTACTS, INDEXES, LABELS, NotificationStore
 from services.notifications.rpc import register_rpc
 from services.notifications.service import Notifications
 from shared.infra.broker import make_broker
@@ -49,5 +49,6 @@ def build_app(settings: Settings) -> FastStream:
         broker,
         setup=setup,
         indexes=INDEXES,
+        read_models=[CONTACTS, LABELS],
         personal_data=lambda: notifications().export_personal_data,
     )

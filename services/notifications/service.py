@@ -50,6 +50,7 @@ from shared.contracts.rpc.notifications import (
     QuietHoursSetting,
 )
 from shared.infra.logging import get_logger
+from shared.infra.runtime import replaying_history
 from shared.localtime import local_date
 
 log = get_logger(__name__)
@@ -107,7 +108,10 @@ class Notifications:
 
     async def notify(self, kind: Kind, contact: Contact, *, event_id: str, **data: object) -> bool:
         """Inbox at once; outbound deliveries planned by preferences and quiet hours.
-        Exactly one per (event, recipient, channel), however often the event arrives."""
+        Exactly one per (event, recipient, channel), however often the event arrives.
+        Nothing for history replayed into a rebuilt database: people heard at the time."""
+        if replaying_history():
+            return False
         now = self.clock()
         notification = messages.compose(kind, contact, event_id=event_id, at=now, **data)
         created = await self.store.add(notification)

@@ -8,7 +8,15 @@ from typing import Any
 from faststream import FastStream
 
 from services.registry.handlers import register_handlers
-from services.registry.repository import INDEXES, STARTUPS, StartupStore
+from services.registry.repository import (
+    CONTACTS,
+    DAILY_FIGURES,
+    INDEXES,
+    SECTORS,
+    STARTUPS,
+    WARDS,
+    StartupStore,
+)
 from services.registry.rpc import register_rpc
 from services.registry.service import Registry
 from shared.infra.broker import make_broker
@@ -35,6 +43,7 @@ def build_app(settings: Settings) -> FastStream:
         broker,
         setup=setup,
         indexes=INDEXES,
+        read_models=[WARDS, SECTORS, CONTACTS, DAILY_FIGURES],
         outbox_collections=[STARTUPS],
         personal_data=lambda: registry().personal_data,
     )

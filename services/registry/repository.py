@@ -23,6 +23,10 @@ INDEXES = {
             [("owner_id", ASCENDING), ("name_key", ASCENDING)], unique=True, name="owner_name"
         ),
         IndexModel([("tax_code", ASCENDING)], unique=True, sparse=True, name="tax_code_unique"),
+        # The caller's scoped Idempotency-Key: a retried registration finds what it made.
+        IndexModel(
+            [("request_key", ASCENDING)], unique=True, sparse=True, name="request_key_unique"
+        ),
         IndexModel([("search_words", ASCENDING)], name="search_words"),
         IndexModel(
             [("status", ASCENDING), ("visibility", ASCENDING), ("registered_at", DESCENDING)],
@@ -93,6 +97,11 @@ class StartupStore:
         return await self.startups.update(
             startup_id, version, events, set_=changes, unset=unset, push={"history": history}
         )
+
+    async def made_by_request(self, request_key: str) -> Document | None:
+        """The startup a command with this scoped Idempotency-Key registered, if any."""
+        found = await self.startups.find({"request_key": request_key}, limit=1)
+        return found[0] if found else None
 
     async def get(self, startup_id: str) -> Document | None:
         """The startup (internal search fields hidden), or None."""

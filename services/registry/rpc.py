@@ -37,7 +37,9 @@ def register_rpc(broker: NatsBroker, registry: Callable[[], Registry]) -> None:
     options = rpc_subscriber_options("registry")
 
     async def register(request: RegisterStartup) -> StartupView:
-        return await registry().register(_actor(request.actor), request.startup)
+        return await registry().register(
+            _actor(request.actor), request.startup, request.request_key
+        )
 
     async def get(request: GetStartup) -> StartupView:
         return await registry().get(request.actor, request.startup_id)

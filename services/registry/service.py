@@ -84,6 +84,8 @@ class StartupRepository(Protocol):
         events: list[Envelope],
     ) -> Document | None: ...
 
+    async def made_by_request(self, request_key: str) -> Document | None: ...
+
     async def get(self, startup_id: str) -> Document | None: ...
 
     async def find_duplicate(
@@ -148,16 +150,22 @@ class Registry:
 
     # --- commands ------------------------------------------------------------------------
 
-    async def register(self, actor: Actor, fields: StartupFields) -> StartupView:
+    async def register(
+        self, actor: Actor, fields: StartupFields, request_key: str | None = None
+    ) -> StartupView:
         """Register a startup for `actor` (a founder): status `submitted`, version 1, the
         founder added to the team, `youth_led` derived from the birth year when given
-        (`domain.youth_led`). Emits `StartupRegisteredV1`.
+        (`domain.youth_led`). Emits `StartupRegisteredV1`. A retry with the same
+        `request_key` (the caller's scoped Idempotency-Key) returns the startup the first
+        attempt made.
 
         Raises `Forbidden` (not a founder), `Invalid` (a ward not in force today or an unknown
         sector), `Conflict` (same owner and name, or a tax code already registered).
         """
         if actor.role.value != "founder":
             raise Forbidden("chỉ tài khoản nhà sáng lập đăng ký dự án")
+        if request_key and (made := await self.store.made_by_request(request_key)):
+            return view(made, actor)
         data = fields.model_dump(mode="json", exclude_none=True)
         await self._check_reference(data)
         name_key = domain.name_key(fields.name)
@@ -178,6 +186,7 @@ class Registry:
             "registered_at": now,
             "updated_at": now,
             "version": 1,
+            **({"request_key": request_key} if request_key else {}),
         }
         event = StartupRegisteredV1(startup=snapshot(doc), actor_id=actor.id)
         envelope = self._envelope(event, startup_id)
@@ -185,6 +194,9 @@ class Registry:
         try:
             await self.store.insert(doc, [envelope])
         except AlreadyExists:
+            # A concurrent retry of the same command won the insert: answer with its startup.
+            if request_key and (made := await self.store.made_by_request(request_key)):
+                return view(made, actor)
             await self._check_duplicate(actor.id, name_key, data.get("tax_code"), None)
             raise
         await self.outbox.flush(STARTUPS, startup_id)

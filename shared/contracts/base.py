@@ -195,6 +195,9 @@ class RpcRequest(BaseModel):
 
     subject: ClassVar[str]
     actor: Actor | None = None
+    # The caller's Idempotency-Key, scoped to the caller by the gateway: a service that
+    # creates a record keeps it, so a retried command returns what it made the first time.
+    request_key: str | None = Field(None, max_length=128)
 
 
 ResultT = TypeVar("ResultT", bound=BaseModel)

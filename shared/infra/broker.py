@@ -8,6 +8,7 @@ published with its envelope id as `Nats-Msg-Id`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -88,6 +89,24 @@ async def ensure_streams(broker: NatsBroker, specs: tuple[StreamSpec, ...]) -> N
             log.info("stream.created", stream=spec.name)
         else:
             await js.update_stream(config)
+
+
+async def reset_consumers(broker: NatsBroker, service: str) -> list[str]:
+    """Delete the durable consumers named `<service>-…` on every stream; they are created
+    again, from the start of their streams, when the service's subscribers start."""
+    js = broker.connection.jetstream()
+    removed: list[str] = []
+    for stream in await js.streams_info():
+        stream_name = stream.config.name
+        if not stream_name:
+            continue
+        for consumer in await js.consumers_info(stream_name):
+            name = consumer.config.durable_name or consumer.name
+            if name and name.startswith(f"{service}-"):
+                with contextlib.suppress(NotFoundError):
+                    await js.delete_consumer(stream_name, name)
+                    removed.append(f"{stream_name}/{name}")
+    return removed
 
 
 # --- events: publish and consume --------------------------------------------------------

@@ -17,6 +17,29 @@ from structlog.types import EventDict, Processor, WrappedLogger
 _FOREIGN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "faststream", "pymongo", "nats")
 
 
+class IdleFetchTimeout(logging.Filter):
+    """Quiets FastStream's report of an idle pull fetch that timed out.
+
+    nats-py can raise a plain `asyncio.TimeoutError` at a fetch's deadline edge, which
+    FastStream's pull loop does not suppress: its task supervisor logs an ERROR with a
+    traceback and restarts the loop. Nothing failed (no message was waiting), so the line
+    becomes DEBUG, shown only when the log level is DEBUG; real errors stay errors."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if not isinstance(exc, TimeoutError) or "raised an exception" not in str(record.msg):
+            return True
+        if self.level > logging.DEBUG:
+            return False
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
 def _add_service(service: str) -> Processor:
     def processor(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
         event_dict.setdefault("service", service)
@@ -54,6 +77,7 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool | None = 
     )
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter)
+    handler.addFilter(IdleFetchTimeout(logging.getLevelName(level.upper())))
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())

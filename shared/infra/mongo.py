@@ -1,17 +1,17 @@
 """MongoDB through PyMongo's async API: client factory, indexes, outbox relay, idempotency.
 
-Without `MONGODB_URL` the process uses the embedded in-memory store (pymongo-async-mock),
-which has the same API; code never branches on which one it has.
+Every process talks to a real server over the wire: a MongoDB replica set in production,
+the embedded SecantusDB server that the launcher and the tests start otherwise (DESIGN §3).
+Code never branches on which one it has.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 from faststream.nats import NatsBroker
 from pymongo import ASCENDING, AsyncMongoClient, IndexModel
@@ -34,23 +34,29 @@ OUTBOX_FIELD = "_outbox"
 
 
 def make_mongo_client(settings: Settings) -> AsyncMongoClient[Document]:
-    if settings.mongodb_url:
-        return AsyncMongoClient(settings.mongodb_url, tz_aware=True, uuidRepresentation="standard")
-    from pymongo_async_mock import AsyncMongoMockClient
+    """A client whose writes are acknowledged only once journaled (`j: true`) and, on a
+    replica set, by a majority: a 201 survives a kill -9 of any process (DESIGN §3).
 
-    log.warning(
-        "mongodb.embedded_store",
-        detail="MONGODB_URL is not set: using the embedded in-memory store; "
-        "data will not survive a restart",
+    Raises `RuntimeError` when `MONGODB_URL` is unset: the launcher or the test fixture
+    starts a server and sets it, so a process never silently runs without storage."""
+    if not settings.mongodb_url:
+        raise RuntimeError(
+            "MONGODB_URL is not set: start the stack with `make run` (it starts the "
+            "embedded database server) or point MONGODB_URL at a MongoDB replica set"
+        )
+    return AsyncMongoClient(
+        settings.mongodb_url,
+        tz_aware=True,
+        uuidRepresentation="standard",
+        w="majority",
+        journal=True,
+        appname=settings.service,
     )
-    return cast("AsyncMongoClient[Document]", AsyncMongoMockClient(tz_aware=True))
 
 
 async def close_mongo_client(client: AsyncMongoClient[Document]) -> None:
-    # The embedded store's close() is synchronous; PyMongo's is a coroutine.
-    closing = client.close()
-    if inspect.isawaitable(closing):
-        await closing
+    """Close the client's pools; pending operations fail rather than hang."""
+    await client.close()
 
 
 async def ensure_indexes(db: Database, indexes: Mapping[str, Sequence[IndexModel]]) -> None:
@@ -98,10 +104,26 @@ class OutboxRelay:
         return [IndexModel([(f"{OUTBOX_FIELD}.id", ASCENDING)], sparse=True, name="outbox_pending")]
 
     async def flush(self, collection: str, doc_id: str) -> int:
-        doc = await self.db[collection].find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
-        if not doc:
+        """Publish what `doc_id` has pending; the number published.
+
+        Never raises for a broker or database fault: the write that queued the events has
+        committed, so its caller must answer success (a 500 would lie); the events stay in
+        `_outbox` and the sweep publishes them once NATS is back (issue 11)."""
+        try:
+            doc = await self.db[collection].find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
+            if not doc:
+                return 0
+            return await self._publish_pending(
+                self.db[collection], doc_id, doc.get(OUTBOX_FIELD) or []
+            )
+        except Exception as error:
+            log.warning(
+                "outbox.publish_deferred",
+                collection=collection,
+                doc_id=doc_id,
+                error=f"{type(error).__name__}: {error}",
+            )
             return 0
-        return await self._publish_pending(self.db[collection], doc_id, doc.get(OUTBOX_FIELD) or [])
 
     async def _publish_pending(
         self, collection: Collection, doc_id: str, pending: list[Document]
@@ -143,14 +165,46 @@ class OutboxRelay:
 # --- idempotent consumers -------------------------------------------------------------------
 
 
+META = "meta"
+
+
+async def database_birth(db: Database) -> tuple[datetime, bool]:
+    """When this service's database was first opened, and whether that is now.
+
+    The first process to open an empty database (a new deployment, a new copy, a lost
+    volume) writes the marker atomically and gets `True`: it rebuilds the read models from
+    the streams. Events older than the birth are history being replayed (issue 11)."""
+    born = now()
+    try:
+        await db[META].insert_one({"_id": "database", "born_at": born})
+    except DuplicateKeyError:
+        marker = await db[META].find_one({"_id": "database"})
+        return (marker or {}).get("born_at", born), False
+    return born, True
+
+
 class ProcessedEvents:
-    """Ids of events a consumer has handled (unique id, TTL), so a redelivery is skipped."""
+    """Ids of events a consumer has handled (unique id, TTL), so a redelivery is skipped.
+
+    `history_before` is the database's birth: an event older than it is history replayed
+    to rebuild read models, not news (see `shared.infra.runtime.replaying_history`)."""
 
     collection_name = "processed_events"
 
-    def __init__(self, db: Database, ttl_seconds: int) -> None:
+    def __init__(
+        self, db: Database, ttl_seconds: int, history_before: datetime | None = None
+    ) -> None:
         self.collection = db[self.collection_name]
         self.ttl_seconds = ttl_seconds
+        self.history_before = history_before
+
+    def is_history(self, envelope: Envelope) -> bool:
+        """Whether the event happened before this database existed."""
+        return self.history_before is not None and envelope.time < self.history_before
+
+    async def forget_all(self) -> None:
+        """Forget every handled id, so a replay from the stream applies each event again."""
+        await self.collection.delete_many({})
 
     def indexes(self) -> list[IndexModel]:
         return [

@@ -8,8 +8,10 @@ create indexes, answer the readiness ping, run the outbox sweeper; the service's
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import socket
+import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -30,7 +32,12 @@ from shared.contracts.rpc.common import (
     ping_subject,
 )
 from shared.contracts.streams import ALL_STREAMS
-from shared.infra.broker import ensure_streams, rpc_responder, rpc_subscriber_options
+from shared.infra.broker import (
+    ensure_streams,
+    reset_consumers,
+    rpc_responder,
+    rpc_subscriber_options,
+)
 from shared.infra.logging import configure_logging, get_logger
 from shared.infra.mongo import (
     Database,
@@ -38,6 +45,7 @@ from shared.infra.mongo import (
     OutboxRelay,
     ProcessedEvents,
     close_mongo_client,
+    database_birth,
     ensure_indexes,
     make_mongo_client,
 )
@@ -88,6 +96,19 @@ PersonalDataExport = Callable[[str], Awaitable[dict[str, Any]]]
 Reaction = Callable[[Envelope, Any], Awaitable[object]]
 
 
+# True while a handler runs for an event older than the service's database: history being
+# replayed into a new (or lost and recreated) database to rebuild its read models.
+_REPLAYING = contextvars.ContextVar("replaying_history", default=False)
+
+
+def replaying_history() -> bool:
+    """Whether the event being handled is history replayed into a rebuilt database.
+
+    Read models apply it like any event; effects aimed at people (an inbox item, an email)
+    are skipped, because those people were told when it happened (issue 11)."""
+    return _REPLAYING.get()
+
+
 def event_handler(
     durable: str,
     reactions: Mapping[type[Event], Reaction],
@@ -108,7 +129,12 @@ def event_handler(
         async def effect() -> None:
             await react(envelope, event)
 
-        await processed().once(durable, envelope, effect)
+        store = processed()
+        token = _REPLAYING.set(store.is_history(envelope))
+        try:
+            await store.once(durable, envelope, effect)
+        finally:
+            _REPLAYING.reset(token)
 
     on_event.__name__ = f"on_{durable.replace('-', '_')}"
     return on_event
@@ -126,10 +152,16 @@ def build_service_app(
     setup: Setup,
     indexes: Mapping[str, Sequence[IndexModel]] | None = None,
     outbox_collections: Sequence[str] = (),
+    read_models: Sequence[str] = (),
     personal_data: Callable[[], PersonalDataExport] | None = None,
 ) -> FastStream:
     """`personal_data` returns (once started) the export of what this service holds about
-    a user; a service that keeps nothing about people leaves it out and answers `{}`."""
+    a user; a service that keeps nothing about people leaves it out and answers `{}`.
+
+    `read_models` names the collections built only from events. A service whose database
+    is new (a new copy, a lost volume) replays every stream it follows from the beginning,
+    so those rebuild by themselves; `settings.rebuild_read_models` (the command
+    `python -m services.<name> rebuild-read-models`) drops them first and replays too."""
     app = FastStream(broker, logger=None)
     # Handler counts, errors and latencies, per subject, from FastStream's own middleware.
     registry = CollectorRegistry()
@@ -163,7 +195,10 @@ def build_service_app(
         client: AsyncMongoClient[Document] = make_mongo_client(settings)
         db = client[settings.database_name()]
         outbox = OutboxRelay(db, broker, outbox_collections)
-        processed = ProcessedEvents(db, settings.processed_events_ttl_seconds)
+        born, fresh = await database_birth(db)
+        processed = ProcessedEvents(db, settings.processed_events_ttl_seconds, history_before=born)
+        if fresh or settings.rebuild_read_models:
+            await rebuild_read_models(db, broker, settings.service, read_models, processed)
         all_indexes: dict[str, Sequence[IndexModel]] = dict(indexes or {})
         all_indexes[processed.collection_name] = processed.indexes()
         for name in outbox_collections:
@@ -198,6 +233,12 @@ def build_service_app(
             for task in context.tasks:
                 task.cancel()
             await asyncio.gather(*context.tasks, return_exceptions=True)
+
+    @app.after_shutdown
+    async def close() -> None:
+        # After the broker has drained its handlers: closing the store before would fail
+        # the messages still being handled.
+        if "client" in state:
             await close_mongo_client(state["client"])
         if "metrics" in state:
             server, thread = state["metrics"]
@@ -208,8 +249,29 @@ def build_service_app(
     return app
 
 
+async def rebuild_read_models(
+    db: Database,
+    broker: NatsBroker,
+    service: str,
+    read_models: Sequence[str],
+    processed: ProcessedEvents,
+) -> None:
+    """Drop the read-model collections and what the consumers remember having handled, and
+    delete this service's durable consumers, so they are created anew from the start of
+    their streams (which keep a year, DESIGN §4) and every read model is rebuilt."""
+    for name in read_models:
+        await db.drop_collection(name)
+    await processed.forget_all()
+    removed = await reset_consumers(broker, service)
+    log.warning("read_models.rebuilding", collections=list(read_models), consumers=removed)
+
+
 def run_service(service: str, build_app: Callable[[Settings], FastStream]) -> None:
-    """Entry point body of `python -m services.<name>`."""
-    settings = Settings(service=service)
+    """Entry point body of `python -m services.<name> [rebuild-read-models]`."""
+    command = sys.argv[1:]
+    if command not in ([], ["rebuild-read-models"]):
+        sys.stderr.write(f"usage: python -m services.{service} [rebuild-read-models]\n")
+        sys.exit(2)
+    settings = Settings(service=service, rebuild_read_models=bool(command))
     configure_logging(service, level=settings.log_level, json=settings.log_json)
     asyncio.run(build_app(settings).run())

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     )
     event_ack_wait_seconds: float = Field(60.0, gt=0)
     outbox_sweep_seconds: float = Field(5.0, gt=0)
+    # Drop the read models and replay the streams at start (rebuild-read-models command).
+    rebuild_read_models: bool = False
     # Must outlast ack wait × max deliver plus the outbox retry window (DESIGN §12).
     processed_events_ttl_seconds: int = Field(14 * 24 * 3600, ge=3600)
 

@@ -1,4 +1,5 @@
-"""Test helpers: a real nats-server on a free port with a temporary store, and polling.
+"""Test helpers: a real nats-server and a real database server on free ports with temporary
+stores, and polling.
 
 Tests never sleep to wait: they poll a condition until a deadline.
 """
@@ -6,15 +7,26 @@ Tests never sleep to wait: they poll a condition until a deadline.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from shared.infra.launcher import free_port, nats_config, nats_server_binary, wait_for_port
+from pymongo import MongoClient
+
+from shared.infra.servers import (
+    database_argv,
+    database_url,
+    free_port,
+    nats_argv,
+    wait_for_database,
+    wait_for_port,
+)
 
 T = TypeVar("T")
 
@@ -38,12 +50,8 @@ class NatsServer:
         return server
 
     def launch(self) -> None:
-        config = self.store / "nats-server.conf"
-        config.write_text(nats_config(self.port, self.store / "jetstream"))
         self.process = subprocess.Popen(
-            [nats_server_binary(), "-c", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            nats_argv(self.port, self.store), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         wait_for_port("127.0.0.1", self.port, 15)
 
@@ -62,6 +70,55 @@ class NatsServer:
         self.launch()
 
 
+@dataclass
+class DatabaseServer:
+    """The embedded database server (SecantusDB) on a free loopback port, as its own
+    process; one per test session, each test in databases of its own prefix."""
+
+    port: int
+    storage: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return database_url(self.port)
+
+    @classmethod
+    def start(cls, storage: Path | None = None, port: int | None = None) -> DatabaseServer:
+        server = cls(port=port or free_port(), storage=storage or Path(tempfile.mkdtemp("-mongo")))
+        server.launch()
+        return server
+
+    def launch(self) -> None:
+        self.process = subprocess.Popen(
+            database_argv(self.port, self.storage),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_database(self.url, 60)
+
+    def drop_databases(self, prefix: str) -> None:
+        """Drop every database whose name starts with `prefix_`, so the session's server
+        does not fill up with finished tests' data."""
+        client: MongoClient[dict[str, object]] = MongoClient(self.url)
+        try:
+            for name in client.list_database_names():
+                if name.startswith(f"{prefix}_"):
+                    client.drop_database(name)
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
 async def eventually(
     probe: Callable[[], Awaitable[T]],
     *,
@@ -78,3 +135,16 @@ async def eventually(
         await asyncio.sleep(interval)
         result = await probe()
     return result
+
+
+@contextlib.contextmanager
+def temporary_database_server() -> Iterator[DatabaseServer]:
+    """A database server with a throw-away store for a bench or a script; stopped and its
+    files removed on exit."""
+    storage = Path(tempfile.mkdtemp("-mongo"))
+    server = DatabaseServer.start(storage=storage)
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(storage, ignore_errors=True)

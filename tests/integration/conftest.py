@@ -9,11 +9,15 @@ import pytest
 from faststream import FastStream, TestApp
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
+from pymongo import AsyncMongoClient
 
+from services.gateway import seed
 from services.gateway.app import build_app as build_gateway
 from services.notifications.app import build_app as build_notifications
+from services.registry.app import build_app as build_registry
+from shared.infra.mongo import Document, make_mongo_client
 from shared.infra.settings import Settings
-from shared.infra.testing import NatsServer
+from shared.infra.testing import NatsServer, eventually
 
 
 @pytest.fixture
@@ -92,3 +96,32 @@ async def login(
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def registry_api(
+    settings: Settings, api: httpx.AsyncClient
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_service(build_registry, settings, "registry"):
+        await registry_knows_reference_data(settings)
+        yield api
+
+
+async def registry_knows_reference_data(settings: Settings) -> None:
+    """Wait until every seeded ward and sector has reached the registry's read model from
+    the gateway's reference events; before that a valid ward is refused as unknown."""
+    client: AsyncMongoClient[Document] = make_mongo_client(settings)
+    db = client[settings.database_name("registry")]
+    wards = {str(ward["code"]) for ward in seed.wards()}
+    sectors = {str(sector["code"]) for sector in seed.SECTORS}
+
+    async def known() -> tuple[set[str], set[str]]:
+        return (
+            {doc["_id"] async for doc in db.wards.find({}, {"_id": 1})},
+            {doc["_id"] async for doc in db.sectors.find({}, {"_id": 1})},
+        )
+
+    try:
+        await eventually(known, until=lambda found: found == (wards, sectors), timeout=30)
+    finally:
+        await client.close()

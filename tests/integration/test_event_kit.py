@@ -10,13 +10,13 @@ import pytest
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 from nats.js import api as js_api
-from pymongo_async_mock import AsyncMongoMockClient
+from pymongo import AsyncMongoClient
 
 from shared.contracts.base import Envelope, Role
 from shared.contracts.events.identity import UserRegisteredV1
 from shared.contracts.streams import ALL_STREAMS, DLQ, IDENTITY
 from shared.infra.broker import consumer_options, ensure_streams, make_broker, publish_event
-from shared.infra.mongo import OutboxRelay, ProcessedEvents, with_outbox
+from shared.infra.mongo import Document, OutboxRelay, ProcessedEvents, with_outbox
 from shared.infra.settings import Settings
 from shared.infra.testing import eventually
 
@@ -144,9 +144,9 @@ async def test_handler_that_fails_once_succeeds_on_redelivery(
 
 
 async def test_same_event_delivered_twice_has_one_effect(
-    broker: NatsBroker, settings: Settings, js: JetStreamContext
+    mongo: AsyncMongoClient[Document], broker: NatsBroker, settings: Settings, js: JetStreamContext
 ) -> None:
-    db = AsyncMongoMockClient()["idempotency"]
+    db = mongo[settings.database_name("idempotency")]
     processed = ProcessedEvents(db, ttl_seconds=3600)
     effects: list[str] = []
     deliveries: list[str] = []
@@ -176,9 +176,9 @@ async def test_same_event_delivered_twice_has_one_effect(
 
 
 async def test_outbox_event_written_but_never_relayed_is_recovered_by_the_sweep(
-    broker: NatsBroker, settings: Settings, js: JetStreamContext
+    mongo: AsyncMongoClient[Document], broker: NatsBroker, settings: Settings, js: JetStreamContext
 ) -> None:
-    db = AsyncMongoMockClient()["outbox_crash"]
+    db = mongo[settings.database_name("outbox_crash")]
     received: list[str] = []
 
     async def record(envelope: Envelope) -> None:
@@ -205,9 +205,9 @@ async def test_outbox_event_written_but_never_relayed_is_recovered_by_the_sweep(
 
 
 async def test_relay_that_dies_after_publishing_causes_no_second_delivery(
-    broker: NatsBroker, settings: Settings, js: JetStreamContext
+    mongo: AsyncMongoClient[Document], broker: NatsBroker, settings: Settings, js: JetStreamContext
 ) -> None:
-    db = AsyncMongoMockClient()["outbox_republish"]
+    db = mongo[settings.database_name("outbox_republish")]
     received: list[str] = []
 
     async def record(envelope: Envelope) -> None:
@@ -235,9 +235,9 @@ async def test_relay_that_dies_after_publishing_causes_no_second_delivery(
 
 
 async def test_flush_publishes_right_after_the_write(
-    broker: NatsBroker, js: JetStreamContext
+    mongo: AsyncMongoClient[Document], settings: Settings, broker: NatsBroker, js: JetStreamContext
 ) -> None:
-    db = AsyncMongoMockClient()["outbox_flush"]
+    db = mongo[settings.database_name("outbox_flush")]
     envelopes = [registered("f1"), registered("f2")]
     await db.users.insert_one(
         {"_id": "f", "_outbox": [e.model_dump(mode="json") for e in envelopes]}

@@ -512,13 +512,24 @@ async def test_personal_data_export_and_erasure_keep_the_counts(point: Point) ->
     async def erased() -> dict[str, Any]:
         return await point.export(mentor.id)
 
-    data = await eventually(erased, until=lambda d: d["mentor_profile"]["bio"] == "")
+    # Erasure is several writes (profile, then each session): wait for the last of them,
+    # not the first, before asserting what the person can still be found by.
+    data = await eventually(
+        erased,
+        until=lambda d: (
+            d["mentor_profile"]["bio"] == ""
+            and all(session["notes"] == "" for session in d["sessions"])
+        ),
+    )
     assert data["mentor_profile"]["full_name"] is None
     assert data["mentor_profile"]["active"] is False
     assert data["sessions"][0]["notes"] == ""
     founder_data = await eventually(
         lambda: point.export(owner.id),
-        until=lambda d: d["consultation_requests"][0]["message"] == "",
+        until=lambda d: (
+            d["consultation_requests"][0]["message"] == ""
+            and all(session["comment"] == "" for session in d["sessions"])
+        ),
     )
     assert founder_data["sessions"][0]["comment"] == ""
     listed = (await api.get(f"{API}/mentors", headers=staff.headers)).json()

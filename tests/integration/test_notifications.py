@@ -15,7 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 from nats.js import JetStreamContext
-from pymongo_async_mock import AsyncMongoMockClient
+from pymongo import AsyncMongoClient
 
 from services.notifications.delivery import senders
 from services.notifications.domain import HCMC, Kind
@@ -25,6 +25,7 @@ from services.registry.app import build_app as build_registry
 from shared.contracts.base import Envelope, Locale, Role
 from shared.contracts.events.identity import UserRegisteredV1
 from shared.infra.launcher import free_port
+from shared.infra.mongo import Document
 from shared.infra.settings import Settings
 from shared.infra.testing import eventually
 from tests.integration.conftest import bearer, login, register, running_service
@@ -109,10 +110,10 @@ async def welcome(service: Notifications, user_id: str = "u1", locale: Locale = 
 
 
 async def test_email_goes_out_over_smtp_with_a_utf8_vietnamese_subject(
-    settings: Settings, smtp: SmtpServer
+    mongo: AsyncMongoClient[Document], settings: Settings, smtp: SmtpServer
 ) -> None:
     clock = Clock(datetime(2026, 11, 28, 9, 0, tzinfo=HCMC))
-    service = use_cases(settings, smtp.port, clock, AsyncMongoMockClient()["n1"], "a")
+    service = use_cases(settings, smtp.port, clock, mongo[settings.database_name("n1")], "a")
     await welcome(service)
     assert await service.deliver_due() == 1
     [message] = smtp.mailbox.messages
@@ -122,19 +123,21 @@ async def test_email_goes_out_over_smtp_with_a_utf8_vietnamese_subject(
     assert await service.deliver_due() == 0  # sent once
 
 
-async def test_english_users_get_english(settings: Settings, smtp: SmtpServer) -> None:
+async def test_english_users_get_english(
+    mongo: AsyncMongoClient[Document], settings: Settings, smtp: SmtpServer
+) -> None:
     clock = Clock(datetime(2026, 11, 28, 9, 0, tzinfo=HCMC))
-    service = use_cases(settings, smtp.port, clock, AsyncMongoMockClient()["n2"], "a")
+    service = use_cases(settings, smtp.port, clock, mongo[settings.database_name("n2")], "a")
     await welcome(service, "en-user", Locale.EN)
     await service.deliver_due()
     assert subject(smtp.mailbox.messages[0]) == "Welcome to Gò Vấp InnoHub, Nguyễn Thị Lan"
 
 
 async def test_smtp_down_then_up_is_delivered_after_retry(
-    settings: Settings, smtp_port: int
+    mongo: AsyncMongoClient[Document], settings: Settings, smtp_port: int
 ) -> None:
     clock = Clock(datetime(2026, 11, 28, 9, 0, tzinfo=HCMC))
-    db = AsyncMongoMockClient()["n3"]
+    db = mongo[settings.database_name("n3")]
     service = use_cases(settings, smtp_port, clock, db, "a")
     await welcome(service)
     inbox = await service.store.inbox("u1", skip=0, limit=10, unread_only=False)
@@ -160,9 +163,11 @@ async def test_smtp_down_then_up_is_delivered_after_retry(
     assert [entry["result"] for entry in delivery["log"]] == ["error", "sent"]
 
 
-async def test_a_failing_email_is_finally_marked_failed(settings: Settings, smtp_port: int) -> None:
+async def test_a_failing_email_is_finally_marked_failed(
+    mongo: AsyncMongoClient[Document], settings: Settings, smtp_port: int
+) -> None:
     clock = Clock(datetime(2026, 11, 28, 9, 0, tzinfo=HCMC))
-    db = AsyncMongoMockClient()["n4"]
+    db = mongo[settings.database_name("n4")]
     service = use_cases(settings, smtp_port, clock, db, "a")
     await welcome(service)
     for _ in range(8):
@@ -173,9 +178,11 @@ async def test_a_failing_email_is_finally_marked_failed(settings: Settings, smtp
     assert delivery["attempts"] == 5
 
 
-async def test_quiet_hours_and_preferences(settings: Settings, smtp: SmtpServer) -> None:
+async def test_quiet_hours_and_preferences(
+    mongo: AsyncMongoClient[Document], settings: Settings, smtp: SmtpServer
+) -> None:
     clock = Clock(datetime(2026, 11, 28, 23, 0, tzinfo=HCMC))
-    service = use_cases(settings, smtp.port, clock, AsyncMongoMockClient()["n5"], "a")
+    service = use_cases(settings, smtp.port, clock, mongo[settings.database_name("n5")], "a")
     await welcome(service)
     assert await service.deliver_due() == 0  # 23:00: the email waits
     clock.now = datetime(2026, 11, 29, 7, 0, tzinfo=HCMC)
@@ -194,12 +201,14 @@ async def test_quiet_hours_and_preferences(settings: Settings, smtp: SmtpServer)
     assert page[1] == 1  # still in the inbox
 
 
-async def test_daily_digest_sends_one_email(settings: Settings, smtp: SmtpServer) -> None:
+async def test_daily_digest_sends_one_email(
+    mongo: AsyncMongoClient[Document], settings: Settings, smtp: SmtpServer
+) -> None:
     from shared.contracts.base import Actor
     from shared.contracts.rpc.notifications import NotificationPreferences
 
     clock = Clock(datetime(2026, 11, 28, 9, 0, tzinfo=HCMC))
-    service = use_cases(settings, smtp.port, clock, AsyncMongoMockClient()["n6"], "a")
+    service = use_cases(settings, smtp.port, clock, mongo[settings.database_name("n6")], "a")
     await welcome(service)
     await service.save_preferences(
         Actor(id="u1", role=Role.FOUNDER), NotificationPreferences(digest=True)
@@ -221,9 +230,9 @@ async def test_daily_digest_sends_one_email(settings: Settings, smtp: SmtpServer
 
 
 async def test_report_reminder_fires_once_with_two_copies_at_the_right_time(
-    settings: Settings, smtp: SmtpServer
+    mongo: AsyncMongoClient[Document], settings: Settings, smtp: SmtpServer
 ) -> None:
-    db = AsyncMongoMockClient()["n7"]
+    db = mongo[settings.database_name("n7")]
     clock = Clock(datetime(2026, 11, 28, 9, 0, tzinfo=HCMC))
     first = use_cases(settings, smtp.port, clock, db, "copy-1")
     second = use_cases(settings, smtp.port, clock, db, "copy-2")
@@ -374,11 +383,11 @@ def _startup() -> dict[str, object]:
 
 
 async def test_session_reminder_fires_24_hours_before_once(
-    settings: Settings, smtp: SmtpServer
+    mongo: AsyncMongoClient[Document], settings: Settings, smtp: SmtpServer
 ) -> None:
     from shared.contracts.events.mentoring import Mode, SessionScheduledV1
 
-    db = AsyncMongoMockClient()["n8"]
+    db = mongo[settings.database_name("n8")]
     clock = Clock(datetime(2026, 12, 1, 9, 0, tzinfo=HCMC))
     first = use_cases(settings, smtp.port, clock, db, "copy-1")
     second = use_cases(settings, smtp.port, clock, db, "copy-2")
@@ -417,7 +426,7 @@ async def test_session_reminder_fires_24_hours_before_once(
 
 
 async def test_judges_entrants_and_initiative_filers_hear_of_their_events(
-    settings: Settings, smtp: SmtpServer
+    mongo: AsyncMongoClient[Document], settings: Settings, smtp: SmtpServer
 ) -> None:
     from shared.contracts.events.competitions import (
         CompetitionKind,
@@ -430,7 +439,7 @@ async def test_judges_entrants_and_initiative_filers_hear_of_their_events(
     )
 
     clock = Clock(datetime(2026, 12, 1, 9, 0, tzinfo=HCMC))
-    service = use_cases(settings, smtp.port, clock, AsyncMongoMockClient()["n9"], "a")
+    service = use_cases(settings, smtp.port, clock, mongo[settings.database_name("n9")], "a")
     for user_id, role in (("judge", Role.JUDGE), ("team", Role.FOUNDER), ("author", Role.FOUNDER)):
         await service.user_updated(
             UserRegisteredV1(user_id=user_id, email=f"{user_id}@x.vn", full_name="Thảo", role=role)  # type: ignore[arg-type]

@@ -4,37 +4,21 @@ history and figures, against a real nats-server."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from faststream.nats import NatsBroker
 from nats.js import JetStreamContext
 
-from services.registry.app import build_app as build_registry
 from shared.contracts.rpc.registry import RegistryFigures, RegistryFiguresRequest
 from shared.infra.broker import call, make_broker
 from shared.infra.settings import Settings
 from shared.infra.testing import eventually
-from tests.integration.conftest import bearer, login, register, running_service
+from tests.integration.conftest import bearer, login, register
 
 API = "/api/v1"
 ADMIN = ("admin@govap.gov.vn", "quan-tri-vien-2026")
-
-
-@pytest.fixture
-async def registry_api(
-    settings: Settings, api: httpx.AsyncClient
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_service(build_registry, settings, "registry"):
-        # the registry learns wards and sectors from the gateway's reference events
-        async def ready() -> int:
-            return (await api.get(f"{API}/startups")).status_code
-
-        await eventually(ready, until=lambda s: s == 200)
-        yield api
 
 
 async def founder(api: httpx.AsyncClient, email: str) -> dict[str, str]:

