@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
 
 from faststream.nats import NatsBroker
-from pydantic import BaseModel
 
 from services.competitions.clubs_service import Clubs
 from services.competitions.initiatives_service import Initiatives
 from services.competitions.service import Competitions
-from shared.contracts.base import Actor, Forbidden, RpcRequest
+from shared.contracts.base import Actor, Forbidden
 from shared.contracts.rpc import competitions as c
-from shared.infra.broker import rpc_responder, rpc_subscriber_options
+from shared.infra.broker import answer_rpc
 
 
 def _actor(actor: Actor | None) -> Actor:
+    """The signed-in actor; raises `Forbidden` for an anonymous request."""
     if actor is None:
         raise Forbidden("cần đăng nhập")
     return actor
@@ -28,7 +27,8 @@ def register_rpc(
     clubs: Callable[[], Clubs],
     initiatives: Callable[[], Initiatives],
 ) -> None:
-    options = rpc_subscriber_options("competitions")
+    """Answer every competitions, clubs and initiatives request contract in the
+    `competitions` queue group; the factories give the use cases once started."""
 
     async def create(r: c.CreateCompetition) -> c.CompetitionView:
         return await competitions().create(_actor(r.actor), r.competition)
@@ -120,33 +120,29 @@ def register_rpc(
             initiatives=await initiatives().figures(r.start, r.end),
         )
 
-    handlers: list[tuple[type[RpcRequest], Callable[[Any], Awaitable[BaseModel]]]] = [
-        (c.CreateCompetition, create),
-        (c.PublishCompetition, publish),
-        (c.ArchiveCompetition, archive),
-        (c.GetCompetition, get),
-        (c.ListCompetitions, list_competitions),
-        (c.SubmitEntry, submit_entry),
-        (c.ListEntries, list_entries),
-        (c.AssignJudge, assign_judge),
-        (c.GetJudging, judging),
-        (c.DeclareConflict, declare_conflict),
-        (c.ListAssignments, assignments),
-        (c.SubmitScores, submit_scores),
-        (c.PublishResults, publish_results),
-        (c.GetResults, results),
-        (c.RegisterClub, register_club),
-        (c.LogActivity, log_activity),
-        (c.ListClubs, list_clubs),
-        (c.GetClub, get_club),
-        (c.GetCoverage, coverage),
-        (c.FileInitiative, file_initiative),
-        (c.GetInitiative, get_initiative),
-        (c.ListInitiatives, list_initiatives),
-        (c.AssignCouncil, assign_council),
-        (c.ReviewInitiative, review),
-        (c.DecideInitiative, decide),
-        (c.CompetitionsFiguresRequest, figures),
-    ]
-    for model, use_case in handlers:
-        broker.subscriber(model.subject, **options)(rpc_responder(model, use_case))
+    answer_rpc(broker, "competitions", c.CreateCompetition, create)
+    answer_rpc(broker, "competitions", c.PublishCompetition, publish)
+    answer_rpc(broker, "competitions", c.ArchiveCompetition, archive)
+    answer_rpc(broker, "competitions", c.GetCompetition, get)
+    answer_rpc(broker, "competitions", c.ListCompetitions, list_competitions)
+    answer_rpc(broker, "competitions", c.SubmitEntry, submit_entry)
+    answer_rpc(broker, "competitions", c.ListEntries, list_entries)
+    answer_rpc(broker, "competitions", c.AssignJudge, assign_judge)
+    answer_rpc(broker, "competitions", c.GetJudging, judging)
+    answer_rpc(broker, "competitions", c.DeclareConflict, declare_conflict)
+    answer_rpc(broker, "competitions", c.ListAssignments, assignments)
+    answer_rpc(broker, "competitions", c.SubmitScores, submit_scores)
+    answer_rpc(broker, "competitions", c.PublishResults, publish_results)
+    answer_rpc(broker, "competitions", c.GetResults, results)
+    answer_rpc(broker, "competitions", c.RegisterClub, register_club)
+    answer_rpc(broker, "competitions", c.LogActivity, log_activity)
+    answer_rpc(broker, "competitions", c.ListClubs, list_clubs)
+    answer_rpc(broker, "competitions", c.GetClub, get_club)
+    answer_rpc(broker, "competitions", c.GetCoverage, coverage)
+    answer_rpc(broker, "competitions", c.FileInitiative, file_initiative)
+    answer_rpc(broker, "competitions", c.GetInitiative, get_initiative)
+    answer_rpc(broker, "competitions", c.ListInitiatives, list_initiatives)
+    answer_rpc(broker, "competitions", c.AssignCouncil, assign_council)
+    answer_rpc(broker, "competitions", c.ReviewInitiative, review)
+    answer_rpc(broker, "competitions", c.DecideInitiative, decide)
+    answer_rpc(broker, "competitions", c.CompetitionsFiguresRequest, figures)

@@ -1,64 +1,100 @@
-"""Who may call what: one table per router, enforced by one dependency.
+"""Who may call what, declared on each route (DESIGN §6: every endpoint declares the
+roles that may call it; ownership is checked in the service).
 
-A route with no rule in its router's table is refused (fail closed), and the
-authorisation-matrix test is generated from these tables.
+A route states its rule once, beside its path::
+
+    @router.post("/{startup_id}/verify", dependencies=[STAFF])
+
+`build_app` refuses to start when a route carries no rule or more than one
+(`check_every_route_has_one_rule`), so an endpoint cannot ship open by mistake.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 
-from fastapi import Depends, Request
-from fastapi.params import Depends as DependsParam
+from fastapi import Request
+from fastapi.dependencies.models import Dependant
+from fastapi.params import Depends
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.routing import BaseRoute
 
 from services.gateway.problems import Problem
 from shared.contracts.base import Actor, Role
 
-API_PREFIX = "/api/v1"
 
-ANYONE: frozenset[Role] | None = None
-SIGNED_IN: frozenset[Role] = frozenset(Role)
-ADMIN = frozenset({Role.ADMIN})
-STAFF = frozenset({Role.ASSOCIATION_STAFF, Role.ADMIN})
+class AccessRule:
+    """The dependency behind a route's rule: `roles` that may call it, or `None` for anyone.
 
+    Called by FastAPI before the route's parameters are read, it returns the actor (or
+    `None` for an anonymous caller of a public route). Raises `Problem("unauthorized")`
+    (401 with `WWW-Authenticate: Bearer`) when nobody is signed in on a protected route,
+    and `Problem("forbidden")` (403, no detail) when the caller's role is not allowed.
+    """
 
-def roles(*allowed: Role) -> frozenset[Role]:
-    return frozenset(allowed)
+    def __init__(self, roles: frozenset[Role] | None) -> None:
+        self.roles = roles
 
+    def __repr__(self) -> str:
+        if self.roles is None:
+            return "AccessRule(anyone)"
+        return f"AccessRule({', '.join(sorted(self.roles))})"
 
-@dataclass(frozen=True)
-class AccessTable:
-    """`{"POST /auth/register": ANYONE, "GET /me": SIGNED_IN, ...}` for one router."""
-
-    rules: Mapping[str, frozenset[Role] | None]
-
-    def rule_for(self, method: str, path: str) -> frozenset[Role] | None:
-        key = f"{method} {path.removeprefix(API_PREFIX)}"
-        if key not in self.rules:
-            raise Problem("forbidden", "no access rule is declared for this endpoint")
-        return self.rules[key]
-
-    def dependency(self) -> DependsParam:
-        async def enforce(request: Request) -> None:
-            route = request.scope.get("route")
-            path = getattr(route, "path", request.url.path)
-            allowed = self.rule_for(request.method, path)
-            actor: Actor | None = request.state.actor
-            if allowed is ANYONE:
-                return
-            if actor is None:
-                raise Problem("unauthorized", headers={"WWW-Authenticate": "Bearer"})
-            if actor.role not in allowed:
-                raise Problem("forbidden")
-
-        return Depends(enforce)
+    async def __call__(self, request: Request) -> Actor | None:
+        """The actor, after refusing a caller the rule leaves out (401 or 403)."""
+        actor: Actor | None = request.state.actor
+        if self.roles is None:
+            return actor
+        if actor is None:
+            raise Problem("unauthorized", headers={"WWW-Authenticate": "Bearer"})
+        if actor.role not in self.roles:
+            raise Problem("forbidden")
+        return actor
 
 
-ALL_TABLES: list[AccessTable] = []
+def allow(*roles: Role) -> Depends:
+    """The rule letting exactly `roles` call a route, for `dependencies=[...]`."""
+    if not roles:
+        raise ValueError("allow() needs at least one role; use ANYONE for a public route")
+    return Depends(dependency=AccessRule(frozenset(roles)))
 
 
-def table(rules: Mapping[str, frozenset[Role] | None]) -> AccessTable:
-    access = AccessTable(rules)
-    ALL_TABLES.append(access)
-    return access
+#: Public: anyone, signed in or not (a bad token is still a 401, see `resolve_actor`).
+ANYONE = Depends(dependency=AccessRule(None))
+#: Every signed-in account, whatever its role.
+SIGNED_IN = allow(*Role)
+ADMIN = allow(Role.ADMIN)
+#: The Consultation Point's staff (association_staff) and admin.
+STAFF = allow(Role.ASSOCIATION_STAFF, Role.ADMIN)
+ORGANIZER = allow(Role.ORGANIZER)
+JUDGE = allow(Role.JUDGE)
+
+
+def _rules(dependant: Dependant) -> Iterable[AccessRule]:
+    for sub in dependant.dependencies:
+        if isinstance(sub.call, AccessRule):
+            yield sub.call
+        yield from _rules(sub)
+
+
+def declared_rules(routes: Sequence[BaseRoute]) -> dict[str, AccessRule | None]:
+    """`{"METHOD /full/path": rule}` for every API route of an app (`app.routes`), prefixes
+    included; the rule is `None` when a route declares none, or more than one."""
+    declared: dict[str, AccessRule | None] = {}
+    # FastAPI includes routers lazily; its route contexts carry the full path and the
+    # dependant with every router's dependencies merged in.
+    for context in iter_route_contexts(routes):
+        if not isinstance(context.original_route, APIRoute):
+            continue
+        rules = list(_rules(context.dependant))
+        for method in sorted(context.methods or ()):
+            declared[f"{method} {context.path}"] = rules[0] if len(rules) == 1 else None
+    return declared
+
+
+def check_every_route_has_one_rule(routes: Sequence[BaseRoute]) -> None:
+    """Fail closed at start-up: raises `RuntimeError` naming each route without exactly
+    one access rule."""
+    missing = [endpoint for endpoint, rule in declared_rules(routes).items() if rule is None]
+    if missing:
+        raise RuntimeError(f"routes without exactly one access rule: {', '.join(missing)}")

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse
 from prometheus_client import CollectorRegistry
 
 from services.gateway import auth, problems, routes
+from services.gateway.access import ANYONE, check_every_route_has_one_rule
 from services.gateway.deps import GatewayState
 from services.gateway.edge import EdgeMiddleware, HttpMetrics
 from services.gateway.idempotency import IdempotencyMiddleware
@@ -52,17 +53,24 @@ API = "/api/v1"
 
 
 def api_route_modules() -> list[ModuleType]:
-    """Every module of `routes/` but ops: each carries a `router` and its access table."""
+    """Every module of `routes/` but ops: each carries a `router` whose routes declare
+    their access rules (`services.gateway.access`)."""
     names = sorted(m.name for m in pkgutil.iter_modules(routes.__path__) if m.name != "ops")
     return [importlib.import_module(f"{routes.__name__}.{name}") for name in names]
 
 
 def build_app(settings: Settings) -> FastAPI:
+    """The gateway as an ASGI app: the API under `/api/v1`, ops routes, problem
+    handlers and the edge middleware. The broker and the store open in its lifespan.
+
+    Raises `RuntimeError` when a route declares no access rule, or more than one.
+    """
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         broker = make_broker(settings)
         await broker.connect()
-        await ensure_streams(broker, ALL_STREAMS)
+        await ensure_streams(broker, ALL_STREAMS, replicas=settings.stream_replicas)
         await broker.start()
         client = make_mongo_client(settings)
         db = client[settings.database_name("gateway")]
@@ -152,8 +160,10 @@ def build_app(settings: Settings) -> FastAPI:
     for module in api_route_modules():
         app.include_router(module.router, prefix=API)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False, dependencies=[ANYONE])
     async def web_root() -> HTMLResponse:
         return HTMLResponse((WEB / "index.html").read_text(encoding="utf-8"))
 
+    # Fail closed: a route without exactly one access rule stops the gateway from starting.
+    check_every_route_has_one_rule(app.routes)
     return app

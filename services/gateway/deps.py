@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
+from fastapi.params import Depends as DependsParam
 from faststream.nats import NatsBroker
 from pydantic import BaseModel
 
@@ -13,15 +14,19 @@ from services.gateway.problems import Problem
 from services.gateway.reference import ReferenceData
 from services.gateway.repository import ReportStore
 from services.gateway.service import Identity
-from shared.contracts.base import Actor, RpcRequest
+from shared.contracts.base import Actor, PageQuery, RpcRequest
 from shared.infra.broker import call
 from shared.infra.settings import Settings
 
-ResultT = TypeVar("ResultT", bound=BaseModel)
+ReplyT = TypeVar("ReplyT", bound=BaseModel)
 
 
 @dataclass
 class GatewayState:
+    """What the lifespan opens and the routes use: settings, broker, identity,
+    reference data and the report store.
+    """
+
     settings: Settings
     broker: NatsBroker
     identity: Identity
@@ -47,6 +52,25 @@ def _optional_actor(request: Request) -> Actor | None:
     return actor
 
 
+def page_query(default_size: int = 20) -> DependsParam:
+    """A dependency reading `?page=` (from 1, ≤ 10 000) and `?page_size=` (1–100, default
+    `default_size`) into a `PageQuery`; out of range is a 422 naming the query field
+    (DESIGN §9: lists take `page` and `page_size` ≤ 100)."""
+
+    # async: FastAPI would run a plain function in its thread pool, for nothing here.
+    async def paging(
+        page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+        page_size: Annotated[int, Query(ge=1, le=100)] = default_size,
+    ) -> PageQuery:
+        return PageQuery(page=page, page_size=page_size)
+
+    return DependsParam(dependency=paging)
+
+
+#: The id in a path (`/startups/{startup_id}`): 1–64 characters, as the contracts bound it.
+Id = Annotated[str, Path(min_length=1, max_length=64)]
+#: Paging of a list route, 20 a page unless the client asks otherwise.
+Paging = Annotated[PageQuery, page_query()]
 State = Annotated[GatewayState, Depends(_state)]
 CurrentUser = Annotated[Actor, Depends(_actor)]
 OptionalUser = Annotated[Actor | None, Depends(_optional_actor)]
@@ -61,9 +85,13 @@ class Services:
         self.correlation_id: str | None = getattr(request.state, "correlation_id", None)
         self.request_key: str | None = getattr(request.state, "request_key", None)
 
-    async def call(
-        self, rpc: RpcRequest, result: type[ResultT], *, subject: str | None = None
-    ) -> ResultT:
+    async def call(self, rpc: RpcRequest[ReplyT], *, subject: str | None = None) -> ReplyT:
+        """Send `rpc` as the request's actor and return the reply its contract names.
+
+        `subject` overrides the contract's for the requests every service answers. Raises
+        `RpcFailure` (the service's typed error, or `unavailable` after the RPC timeout),
+        which the problem handlers map to HTTP (DESIGN §4).
+        """
         if rpc.actor is None and self.actor is not None:
             rpc = rpc.model_copy(update={"actor": self.actor})
         if rpc.request_key is None and self.request_key is not None:
@@ -71,7 +99,6 @@ class Services:
         return await call(
             self.state.broker,
             rpc,
-            result,
             timeout=self.state.settings.rpc_timeout_seconds,
             correlation_id=self.correlation_id,
             subject=subject,

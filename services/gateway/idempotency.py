@@ -23,15 +23,16 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway.problems import Problem, problem_response
-from services.gateway.repository import IdempotencyStore
+from services.gateway.repository import STORE_UNAVAILABLE, IdempotencyStore
 from shared.infra.logging import get_logger
 
 log = get_logger(__name__)
 
 HEADER = b"idempotency-key"
 KEEP_FOR = timedelta(hours=24)
-# A claim older than this belongs to a request whose gateway died; RPCs time out long before.
-STALE_CLAIM = timedelta(seconds=60)
+# A claim older than this belongs to a request that died with its gateway or lost its
+# store: RPCs time out after seconds and a store call gives up after 10 s.
+STALE_CLAIM = timedelta(seconds=30)
 MAX_KEY_LENGTH = 255
 
 
@@ -91,7 +92,11 @@ class IdempotencyMiddleware:
         ).hexdigest()
         store: IdempotencyStore = scope["app"].state.idempotency
         now = datetime.now(UTC)
-        existing = await store.claim(scoped, request_print, now, now + KEEP_FOR)
+        try:
+            existing = await store.claim(scoped, request_print, now, now + KEEP_FOR)
+        except STORE_UNAVAILABLE:
+            await self._problem(scope, receive, send, Problem("unavailable"))
+            return
         if existing is not None:
             if existing["fingerprint"] != request_print:
                 await self._problem(scope, receive, send, Problem("idempotency_key_reused"))
@@ -144,21 +149,33 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, replay_body, keep)
         except BaseException:
-            await store.release(key)
+            await self._forget(store, key)
             raise
         if response["status"] >= 500:
-            await store.release(key)
+            await self._forget(store, key)
             return
         found = dict(response["headers"])
         content_type = found.get(b"content-type")
         location = found.get(b"location")
-        await store.complete(
-            key,
-            response["status"],
-            content_type.decode("latin-1") if content_type else None,
-            b"".join(response["body"]),
-            location.decode("latin-1") if location else None,
-        )
+        try:
+            await store.complete(
+                key,
+                response["status"],
+                content_type.decode("latin-1") if content_type else None,
+                b"".join(response["body"]),
+                location.decode("latin-1") if location else None,
+            )
+        except STORE_UNAVAILABLE as error:
+            # The answer is sent; a retry finds the claim stale and acts again, which the
+            # services absorb through the forwarded request key.
+            log.warning("idempotency.not_kept", error=f"{type(error).__name__}: {error}")
+
+    @staticmethod
+    async def _forget(store: IdempotencyStore, key: str) -> None:
+        try:
+            await store.release(key)
+        except STORE_UNAVAILABLE as error:
+            log.warning("idempotency.not_released", error=f"{type(error).__name__}: {error}")
 
     @staticmethod
     async def _replay(record: dict[str, Any], send: Send) -> None:

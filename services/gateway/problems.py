@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.gateway.repository import STORE_UNAVAILABLE
 from shared.contracts.base import DomainError, ErrorCode
 from shared.infra.broker import RpcFailure
 from shared.infra.logging import get_logger
@@ -172,6 +173,13 @@ def install(app: FastAPI) -> None:
         if exc.code in (ErrorCode.INTERNAL, ErrorCode.UNAVAILABLE):
             log.warning("rpc.failure", code=exc.code, message=exc.error.message)
         return problem_response(request, from_rpc(exc))
+
+    async def on_store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("store.unavailable", error=f"{type(exc).__name__}: {exc}")
+        return problem_response(request, Problem("unavailable", headers={"Retry-After": "2"}))
+
+    for unavailable in STORE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, on_store_unavailable)
 
     @app.exception_handler(DomainError)
     async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:

@@ -6,10 +6,14 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
 from shared.contracts.base import Envelope
 from shared.infra.mongo import OUTBOX_FIELD, Database, Document, outbox_entries, with_outbox
+
+# What a store call raises when the database server cannot be reached (it is down or
+# restarting): the gateway answers 503 `unavailable`, never 500.
+STORE_UNAVAILABLE: tuple[type[Exception], ...] = (ConnectionFailure,)
 
 USERS = "users"
 REFRESH_TOKENS = "refresh_tokens"

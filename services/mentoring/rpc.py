@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from faststream.nats import NatsBroker
-from pydantic import BaseModel
 
 from services.mentoring.service import Mentoring
-from shared.contracts.base import Actor, Forbidden, RpcRequest
-from shared.contracts.rpc.common import FiguresRequest, figures_subject
+from shared.contracts.base import Actor, Forbidden
 from shared.contracts.rpc.mentoring import (
     AnswerMatch,
     BatchMatch,
@@ -18,6 +15,7 @@ from shared.contracts.rpc.mentoring import (
     GetConsultation,
     ListConsultations,
     ListMentors,
+    MentoringFiguresRequest,
     OpenConsultation,
     ProposeMatch,
     RecordFeedback,
@@ -27,44 +25,45 @@ from shared.contracts.rpc.mentoring import (
     SuggestMentors,
     UpdateMentor,
 )
-from shared.infra.broker import rpc_responder, rpc_subscriber_options
-
-UseCase = Callable[[Any], Awaitable[BaseModel]]
+from shared.infra.broker import ReplyT, RequestClass, RequestT, answer_rpc
 
 
 def _actor(actor: Actor | None) -> Actor:
+    """The signed-in actor; raises `Forbidden` for an anonymous request."""
     if actor is None:
         raise Forbidden("cần đăng nhập")
     return actor
 
 
 def register_rpc(broker: NatsBroker, mentoring: Callable[[], Mentoring]) -> None:
+    """Answer every mentoring request contract in the `mentoring` queue group; `mentoring`
+    gives the use cases once the service has started."""
     m = mentoring
-    handlers: list[tuple[type[RpcRequest], UseCase]] = [
-        (SaveMentor, lambda r: m().save_mentor(_actor(r.actor), r.profile)),
-        (UpdateMentor, lambda r: m().update_mentor(_actor(r.actor), r.mentor_id, r.changes)),
-        (
-            SetAvailability,
-            lambda r: m().set_availability(_actor(r.actor), r.mentor_id, r.availability),
-        ),
-        (ListMentors, lambda r: m().list_mentors(_actor(r.actor), r.topic, r.page, r.page_size)),
-        (OpenConsultation, lambda r: m().open_request(_actor(r.actor), r.draft)),
-        (GetConsultation, lambda r: m().get_request(_actor(r.actor), r.request_id)),
-        (
-            ListConsultations,
-            lambda r: m().list_requests(_actor(r.actor), r.status, r.page, r.page_size),
-        ),
-        (SuggestMentors, lambda r: m().suggest(_actor(r.actor), r.request_id, r.limit)),
-        (ProposeMatch, lambda r: m().propose(_actor(r.actor), r.request_id, r.mentor_id)),
-        (BatchMatch, lambda r: m().batch(_actor(r.actor), r.request_ids)),
-        (AnswerMatch, lambda r: m().answer(_actor(r.actor), r.match_id, r.accept)),
-        (ScheduleSession, lambda r: m().schedule(_actor(r.actor), r.draft)),
-        (CompleteSession, lambda r: m().complete(_actor(r.actor), r.session_id, r.completion)),
-        (RecordFeedback, lambda r: m().feedback(_actor(r.actor), r.session_id, r.feedback)),
-    ]
-    options = rpc_subscriber_options("mentoring")
-    for model, use_case in handlers:
-        broker.subscriber(model.subject, **options)(rpc_responder(model, use_case))
-    broker.subscriber(figures_subject("mentoring"), **options)(
-        rpc_responder(FiguresRequest, lambda r: m().figures(r.start, r.end))
+
+    def answer(
+        request_model: RequestClass[RequestT, ReplyT],
+        use_case: Callable[[RequestT], Awaitable[ReplyT]],
+    ) -> None:
+        answer_rpc(broker, "mentoring", request_model, use_case)
+
+    answer(SaveMentor, lambda r: m().save_mentor(_actor(r.actor), r.profile))
+    answer(UpdateMentor, lambda r: m().update_mentor(_actor(r.actor), r.mentor_id, r.changes))
+    answer(
+        SetAvailability,
+        lambda r: m().set_availability(_actor(r.actor), r.mentor_id, r.availability),
     )
+    answer(ListMentors, lambda r: m().list_mentors(_actor(r.actor), r.topic, r.page, r.page_size))
+    answer(OpenConsultation, lambda r: m().open_request(_actor(r.actor), r.draft))
+    answer(GetConsultation, lambda r: m().get_request(_actor(r.actor), r.request_id))
+    answer(
+        ListConsultations,
+        lambda r: m().list_requests(_actor(r.actor), r.status, r.page, r.page_size),
+    )
+    answer(SuggestMentors, lambda r: m().suggest(_actor(r.actor), r.request_id, r.limit))
+    answer(ProposeMatch, lambda r: m().propose(_actor(r.actor), r.request_id, r.mentor_id))
+    answer(BatchMatch, lambda r: m().batch(_actor(r.actor), r.request_ids))
+    answer(AnswerMatch, lambda r: m().answer(_actor(r.actor), r.match_id, r.accept))
+    answer(ScheduleSession, lambda r: m().schedule(_actor(r.actor), r.draft))
+    answer(CompleteSession, lambda r: m().complete(_actor(r.actor), r.session_id, r.completion))
+    answer(RecordFeedback, lambda r: m().feedback(_actor(r.actor), r.session_id, r.feedback))
+    answer(MentoringFiguresRequest, lambda r: m().figures(r.start, r.end))

@@ -16,11 +16,12 @@ from shared.contracts.rpc.notifications import (
     PreferencesView,
     SavePreferences,
 )
-from shared.infra.broker import rpc_responder, rpc_subscriber_options
+from shared.infra.broker import answer_rpc
 
 
 def register_rpc(broker: NatsBroker, notifications: Callable[[], Notifications]) -> None:
-    options = rpc_subscriber_options("notifications")
+    """Answer the inbox and preference requests in the `notifications` queue group;
+    `notifications` gives the use cases once the service has started."""
 
     async def list_inbox(request: ListInbox) -> InboxPage:
         return await notifications().list_inbox(request)
@@ -34,11 +35,7 @@ def register_rpc(broker: NatsBroker, notifications: Callable[[], Notifications])
     async def save_preferences(request: SavePreferences) -> PreferencesView:
         return await notifications().save_preferences(request.actor, request.preferences)
 
-    broker.subscriber(ListInbox.subject, **options)(rpc_responder(ListInbox, list_inbox))
-    broker.subscriber(MarkRead.subject, **options)(rpc_responder(MarkRead, mark_read))
-    broker.subscriber(GetPreferences.subject, **options)(
-        rpc_responder(GetPreferences, get_preferences)
-    )
-    broker.subscriber(SavePreferences.subject, **options)(
-        rpc_responder(SavePreferences, save_preferences)
-    )
+    answer_rpc(broker, "notifications", ListInbox, list_inbox)
+    answer_rpc(broker, "notifications", MarkRead, mark_read)
+    answer_rpc(broker, "notifications", GetPreferences, get_preferences)
+    answer_rpc(broker, "notifications", SavePreferences, save_preferences)

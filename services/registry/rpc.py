@@ -24,17 +24,19 @@ from shared.contracts.rpc.registry import (
     UpdateStartup,
     VerifyStartup,
 )
-from shared.infra.broker import rpc_responder, rpc_subscriber_options
+from shared.infra.broker import answer_rpc
 
 
 def _actor(actor: Actor | None) -> Actor:
+    """The signed-in actor; raises `Forbidden` for an anonymous request."""
     if actor is None:
         raise Forbidden("cần đăng nhập")
     return actor
 
 
 def register_rpc(broker: NatsBroker, registry: Callable[[], Registry]) -> None:
-    options = rpc_subscriber_options("registry")
+    """Answer every registry request contract in the `registry` queue group; `registry`
+    gives the use cases once the service has started."""
 
     async def register(request: RegisterStartup) -> StartupView:
         return await registry().register(
@@ -83,15 +85,12 @@ def register_rpc(broker: NatsBroker, registry: Callable[[], Registry]) -> None:
     async def figures(request: RegistryFiguresRequest) -> RegistryFigures:
         return await registry().figures(request.start, request.end)
 
-    for model, use_case in (
-        (RegisterStartup, register),
-        (GetStartup, get),
-        (UpdateStartup, update),
-        (SearchStartups, search),
-        (VerifyStartup, verify),
-        (RejectStartup, reject),
-        (ChangeStartupStatus, change_status),
-        (GetStartupHistory, history),
-        (RegistryFiguresRequest, figures),
-    ):
-        broker.subscriber(model.subject, **options)(rpc_responder(model, use_case))  # type: ignore[arg-type]
+    answer_rpc(broker, "registry", RegisterStartup, register)
+    answer_rpc(broker, "registry", GetStartup, get)
+    answer_rpc(broker, "registry", UpdateStartup, update)
+    answer_rpc(broker, "registry", SearchStartups, search)
+    answer_rpc(broker, "registry", VerifyStartup, verify)
+    answer_rpc(broker, "registry", RejectStartup, reject)
+    answer_rpc(broker, "registry", ChangeStartupStatus, change_status)
+    answer_rpc(broker, "registry", GetStartupHistory, history)
+    answer_rpc(broker, "registry", RegistryFiguresRequest, figures)

@@ -10,7 +10,7 @@ import builtins
 import re
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict, Field
 from uuid6 import uuid7
@@ -24,10 +24,13 @@ def new_id() -> str:
 
 
 def utcnow() -> datetime:
+    """The current instant, timezone-aware in UTC."""
     return datetime.now(UTC)
 
 
 class Role(StrEnum):
+    """The seven roles of DESIGN §1; an account has exactly one."""
+
     FOUNDER = "founder"
     MENTOR = "mentor"
     ASSOCIATION_STAFF = "association_staff"
@@ -38,6 +41,8 @@ class Role(StrEnum):
 
 
 class Locale(StrEnum):
+    """The two locales (DESIGN §7): Vietnamese first, English second."""
+
     VI = "vi"
     EN = "en"
 
@@ -73,10 +78,12 @@ class Event(BaseModel):
 
     @classmethod
     def producing_service(cls) -> str:
+        """The service that publishes this event: the subject's first part."""
         return cls.subject.split(".", 1)[0]
 
     @classmethod
     def schema_version(cls) -> str:
+        """The contract version, `vN`: the subject's last part."""
         return cls.subject.rsplit(".", 1)[1]
 
 
@@ -108,6 +115,7 @@ class Envelope(BaseModel):
         correlation_id: str | None = None,
         event_id: str | None = None,
     ) -> Envelope:
+        """The envelope around `event`, with a new UUIDv7 id unless `event_id` is given."""
         return cls(
             id=event_id or new_id(),
             type=event.subject,
@@ -127,12 +135,15 @@ class Envelope(BaseModel):
         return model.model_validate(self.data)
 
     def payload(self, model: builtins.type[E]) -> E:
+        """The payload as `model`; raises `UnknownEventType` when the type differs."""
         if model.subject != self.type:
             raise UnknownEventType(self.type)
         return model.model_validate(self.data)
 
 
 class UnknownEventType(LookupError):
+    """An envelope whose `type` names no registered event contract (or another one)."""
+
     pass
 
 
@@ -149,6 +160,8 @@ class ErrorCode(StrEnum):
 
 
 class RpcError(BaseModel):
+    """The typed error a service replies with: `{code, message, details}` (DESIGN §4)."""
+
     code: ErrorCode
     message: str
     details: dict[str, Any] = Field(default_factory=dict)
@@ -169,35 +182,75 @@ class DomainError(Exception):
         self.details = details
 
     def to_error(self) -> RpcError:
+        """This error as the `RpcError` sent on the wire."""
         return RpcError(code=self.code, message=self.message, details=self.details)
 
 
 class NotFound(DomainError):
+    """`not_found` → 404: no such thing, or the caller may not know it exists."""
+
     code = ErrorCode.NOT_FOUND
 
 
 class Conflict(DomainError):
+    """`conflict` → 409: a stale version, a duplicate, or a state that forbids the move."""
+
     code = ErrorCode.CONFLICT
 
 
 class Forbidden(DomainError):
+    """`forbidden` → 403: the caller may not do this to this thing (ownership, DESIGN §6)."""
+
     code = ErrorCode.FORBIDDEN
 
 
 class Invalid(DomainError):
+    """`invalid` → 422: input that breaks a rule the contract's bounds cannot express."""
+
     code = ErrorCode.INVALID
 
 
-class RpcRequest(BaseModel):
-    """Base of every RPC request. Subclasses set `subject` (`rpc.<service>.<noun>.<verb>`)."""
+ReplyT = TypeVar("ReplyT", bound=BaseModel)
+
+
+class RpcRequest(BaseModel, Generic[ReplyT]):
+    """Base of every RPC request, generic in the model its handler replies with (DESIGN §4).
+
+    A contract states its subject (`rpc.<service>.<noun>.<verb>`) and its reply once:
+    `class VerifyStartup(RpcRequest[StartupView])`. `call(broker, request)` returns that
+    reply type and `rpc_responder` refuses (under mypy) a use case that returns another.
+    Raises `TypeError` at class creation when a subclass with a subject names no reply.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     subject: ClassVar[str]
+    # Read from the type argument when the subclass is created; see `reply_model`.
+    _reply_model: ClassVar[builtins.type[BaseModel] | None] = None
     actor: Actor | None = None
     # The caller's Idempotency-Key, scoped to the caller by the gateway: a service that
     # creates a record keeps it, so a retried command returns what it made the first time.
     request_key: str | None = Field(None, max_length=128)
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        for base in cls.__mro__:
+            metadata = getattr(base, "__pydantic_generic_metadata__", None) or {}
+            args = metadata.get("args") or ()
+            if metadata.get("origin") is RpcRequest and args and isinstance(args[0], type):
+                cls._reply_model = args[0]
+                break
+        if "subject" in cls.__dict__ and cls._reply_model is None:
+            raise TypeError(f"{cls.__name__} names no reply: subclass RpcRequest[ReplyModel]")
+
+    @classmethod
+    def reply_model(cls) -> builtins.type[ReplyT]:
+        """The pydantic model a handler of this request replies with."""
+        if cls._reply_model is None:
+            raise TypeError(f"{cls.__name__} names no reply type")
+        # The stored class is the type argument itself, which is what ReplyT stands for.
+        return cast("builtins.type[ReplyT]", cls._reply_model)
 
 
 ResultT = TypeVar("ResultT", bound=BaseModel)
@@ -211,6 +264,9 @@ class RpcReply(BaseModel, Generic[ResultT]):
 
 
 class Page(BaseModel, Generic[ResultT]):
+    """One page of a list, as every list on the API answers it (DESIGN §9):
+    `{items, total, page, page_size}`, `page` counted from 1."""
+
     items: list[ResultT]
     total: int
     page: int
@@ -218,13 +274,18 @@ class Page(BaseModel, Generic[ResultT]):
 
 
 class PageQuery(BaseModel):
+    """`page` (from 1, ≤ 10 000) and `page_size` (1–100, default 20) of a list (DESIGN §9)."""
+
     page: int = Field(1, ge=1, le=10_000)
     page_size: int = Field(20, ge=1, le=100)
 
     @property
     def skip(self) -> int:
+        """How many items come before this page."""
         return (self.page - 1) * self.page_size
 
 
 class Ok(BaseModel):
+    """`{ok: true}`, the reply of a request that has nothing else to say."""
+
     ok: bool = True

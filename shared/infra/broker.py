@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import nats.errors
 from faststream import AckPolicy
@@ -40,8 +40,10 @@ from shared.infra.settings import Settings
 log = get_logger(__name__)
 
 MSG_ID_HEADER = "Nats-Msg-Id"
-ResultT = TypeVar("ResultT", bound=BaseModel)
-RequestT = TypeVar("RequestT", bound=RpcRequest)
+ReplyT = TypeVar("ReplyT", bound=BaseModel)
+ReplyT_co = TypeVar("ReplyT_co", bound=BaseModel, covariant=True)
+RequestT = TypeVar("RequestT", bound=RpcRequest[Any])
+RequestT_co = TypeVar("RequestT_co", bound=RpcRequest[Any], covariant=True)
 
 
 # --- broker and streams -----------------------------------------------------------------
@@ -65,7 +67,9 @@ def make_broker(settings: Settings) -> NatsBroker:
     return broker
 
 
-def stream_config(spec: StreamSpec) -> js_api.StreamConfig:
+def stream_config(spec: StreamSpec, replicas: int = 1) -> js_api.StreamConfig:
+    """Our settings for a new stream: file storage, limits retention of a year, an explicit
+    duplicate window (DESIGN §4, §12), and `replicas` copies (3 on a cluster)."""
     return js_api.StreamConfig(
         name=spec.name,
         subjects=list(spec.subjects),
@@ -74,21 +78,40 @@ def stream_config(spec: StreamSpec) -> js_api.StreamConfig:
         max_age=spec.max_age_seconds,
         duplicate_window=spec.duplicate_window_seconds,
         discard=js_api.DiscardPolicy.OLD,
+        num_replicas=replicas,
     )
 
 
-async def ensure_streams(broker: NatsBroker, specs: tuple[StreamSpec, ...]) -> None:
-    """Create or update each stream with an explicit duplicate window and retention."""
+async def ensure_streams(
+    broker: NatsBroker, specs: tuple[StreamSpec, ...], *, replicas: int = 1
+) -> None:
+    """Create each stream that is missing, with `replicas` copies; add subjects a stream
+    lacks. An existing stream's other settings are left as they are: every process runs
+    this at start, and it must never set an R3 stream back to one replica or undo an
+    operator's edit (a longer retention, a bigger duplicate window)."""
     js = broker.connection.jetstream()
     for spec in specs:
-        config = stream_config(spec)
         try:
-            await js.stream_info(spec.name)
+            info = await js.stream_info(spec.name)
         except NotFoundError:
-            await js.add_stream(config)
-            log.info("stream.created", stream=spec.name)
-        else:
+            await js.add_stream(stream_config(spec, replicas))
+            log.info("stream.created", stream=spec.name, replicas=replicas)
+            continue
+        subjects = list(info.config.subjects or [])
+        missing = [subject for subject in spec.subjects if subject not in subjects]
+        if missing:
+            # A wildcard we add takes in the narrower subjects it covers (NATS refuses
+            # overlapping subjects on one stream).
+            kept = [s for s in subjects if not any(_covers(m, s) for m in missing)]
+            config = info.config
+            config.subjects = [*kept, *missing]
             await js.update_stream(config)
+            log.info("stream.subjects_added", stream=spec.name, subjects=missing)
+
+
+def _covers(pattern: str, subject: str) -> bool:
+    """Whether the NATS subject `pattern` (a `>` tail wildcard) matches all of `subject`."""
+    return pattern.endswith(".>") and subject.startswith(pattern[:-1])
 
 
 async def reset_consumers(broker: NatsBroker, service: str) -> list[str]:
@@ -267,17 +290,39 @@ class RpcFailure(Exception):
 
     @property
     def code(self) -> ErrorCode:
+        """The error's code, which the gateway maps to an HTTP status (DESIGN §4)."""
         return self.error.code
 
 
-def rpc_responder(
-    request_model: type[RequestT],
-    use_case: Callable[[RequestT], Awaitable[BaseModel]],
-) -> Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]:
-    """Turn a typed use case into a request–reply handler that always answers.
+class RequestClass(Protocol[RequestT_co, ReplyT_co]):
+    """A request contract class as `rpc_responder` sees it: `VerifyStartup` is a
+    `RequestClass[VerifyStartup, StartupView]`, so mypy ties a use case to both."""
 
-    A domain error becomes `{error: {code, message, details}}`; a malformed request
-    becomes `invalid`; anything unexpected becomes `internal` with no internals.
+    subject: str
+
+    def model_validate(self, obj: Any) -> RequestT_co:
+        """The request parsed from its JSON body."""
+        ...
+
+    def reply_model(self) -> type[ReplyT_co]:
+        """The model the request's handler replies with."""
+        ...
+
+
+Responder = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+def rpc_responder(
+    request_model: RequestClass[RequestT, ReplyT],
+    use_case: Callable[[RequestT], Awaitable[ReplyT]],
+) -> Responder:
+    """Turn a typed use case into a request–reply handler that always answers (DESIGN §4).
+
+    `use_case` takes the request contract and returns the reply that contract names
+    (`RpcRequest[StartupView]` → `StartupView`); mypy refuses any other pairing.
+    The handler answers `{result: {...}}`, or `{error: {code, message, details}}`: a domain
+    error keeps its code, a malformed request is `invalid` with pydantic's errors, and
+    anything unexpected is `internal` with no internals (logged as `rpc.failed`).
     """
 
     async def respond(body: dict[str, Any]) -> dict[str, Any]:
@@ -300,7 +345,7 @@ def rpc_responder(
             return {"error": error.model_dump(mode="json")}
         return {"result": result.model_dump(mode="json")}
 
-    respond.__name__ = use_case.__name__
+    respond.__name__ = getattr(use_case, "__name__", "respond")
     respond.__doc__ = use_case.__doc__
     return respond
 
@@ -310,16 +355,37 @@ def rpc_subscriber_options(service: str) -> dict[str, Any]:
     return {"queue": service}
 
 
+def answer_rpc(
+    broker: NatsBroker,
+    service: str,
+    request_model: RequestClass[RequestT, ReplyT],
+    use_case: Callable[[RequestT], Awaitable[ReplyT]],
+    *,
+    subject: str | None = None,
+) -> None:
+    """Subscribe `use_case` to its contract's subject (or `subject`, for the requests every
+    service answers on its own subject) in the service's queue group, via `rpc_responder`."""
+    options = rpc_subscriber_options(service)
+    broker.subscriber(subject or request_model.subject, **options)(
+        rpc_responder(request_model, use_case)
+    )
+
+
 async def call(
     broker: NatsBroker,
-    request: RpcRequest,
-    result_model: type[ResultT],
+    request: RpcRequest[ReplyT],
     *,
     timeout: float,
     correlation_id: str | None = None,
     subject: str | None = None,
-) -> ResultT:
-    """Send a request and return the typed result, or raise `RpcFailure`."""
+) -> ReplyT:
+    """Send a request and return the reply its contract names (DESIGN §4).
+
+    `subject` overrides the contract's for requests every service answers
+    (`ping_subject(service)`). Raises `RpcFailure` with the service's typed error, with
+    `unavailable` when no copy answered within `timeout` seconds, or with `internal`
+    when the reply holds neither a result nor an error.
+    """
     subject = subject or request.subject
     try:
         response = await broker.request(
@@ -337,12 +403,13 @@ async def call(
                 details={"subject": subject, "reason": type(exc).__name__},
             )
         ) from exc
-    reply = RpcReply[result_model].model_validate_json(response.body)  # type: ignore[valid-type]
+    reply_model = type(request).reply_model()
+    reply = RpcReply[reply_model].model_validate_json(response.body)  # type: ignore[valid-type]
     if reply.error is not None:
         raise RpcFailure(reply.error)
     if reply.result is None:
         raise RpcFailure(RpcError(code=ErrorCode.INTERNAL, message="empty reply"))
-    result: ResultT = reply.result
+    result: ReplyT = reply.result
     return result
 
 

@@ -51,6 +51,9 @@ def make_mongo_client(settings: Settings) -> AsyncMongoClient[Document]:
         w="majority",
         journal=True,
         appname=settings.service,
+        # A request waits at most this long for a server that is down or restarting, then
+        # fails (the gateway answers 503); pymongo's 30 s default would hold every caller.
+        serverSelectionTimeoutMS=10_000,
     )
 
 

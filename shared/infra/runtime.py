@@ -191,7 +191,7 @@ def build_service_app(
     async def connect() -> None:
         await broker.connect()
         # Every process provisions the streams idempotently, so start order never matters.
-        await ensure_streams(broker, ALL_STREAMS)
+        await ensure_streams(broker, ALL_STREAMS, replicas=settings.stream_replicas)
         client: AsyncMongoClient[Document] = make_mongo_client(settings)
         db = client[settings.database_name()]
         outbox = OutboxRelay(db, broker, outbox_collections)

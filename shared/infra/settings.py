@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     metrics_host: str = "127.0.0.1"
     metrics_port: int | None = Field(None, ge=1, le=65535)
 
+    # Copies of each JetStream stream when this process creates it: 3 on a NATS cluster.
+    stream_replicas: int = Field(1, ge=1, le=5)
+
     rpc_timeout_seconds: float = Field(5.0, gt=0, le=60)
     # Redelivery: a handler that raises is redelivered after these delays; after the last
     # delivery the message goes to the DLQ stream.

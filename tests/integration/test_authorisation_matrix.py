@@ -1,6 +1,8 @@
-"""Every endpoint × every role (and anonymous), generated from the declared access tables.
+"""Every endpoint × every role and anonymous, checked against DESIGN §9's "who" column
+written out as data (`access_matrix.WHO`), not against the rules the routes declare.
 
-A route without a rule fails here, so a new endpoint cannot ship without one.
+A role wrong on a route, a route the table does not list, or a route without exactly one
+access rule fails here.
 """
 
 from __future__ import annotations
@@ -8,21 +10,65 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
+from fastapi import APIRouter, FastAPI
 
-from services.gateway.access import ALL_TABLES, ANYONE
+from services.gateway.access import (
+    ANYONE,
+    check_every_route_has_one_rule,
+    declared_rules,
+)
+from services.gateway.app import build_app
 from shared.contracts.base import Role
+from shared.infra.settings import Settings
+from tests.integration.access_matrix import WHO
 from tests.integration.conftest import bearer, login, register
 
 API = "/api/v1"
 PASSWORD = "mat-khau-ma-tran-2026"
 
 
-def declared_rule(method: str, path: str) -> tuple[bool, frozenset[Role] | None]:
-    key = f"{method} {path.removeprefix(API)}"
-    for access in ALL_TABLES:
-        if key in access.rules:
-            return True, access.rules[key]
-    return False, None
+def served(app: FastAPI) -> list[str]:
+    """`METHOD /path` of every documented endpoint; deleting one's own account goes last,
+    since it ends that account's sessions."""
+    found = [
+        f"{method.upper()} {path}"
+        for path, operations in app.openapi()["paths"].items()
+        for method in operations
+    ]
+    return sorted(found, key=lambda endpoint: (endpoint == f"DELETE {API}/me", endpoint))
+
+
+def test_the_fixture_lists_exactly_the_endpoints_the_gateway_serves() -> None:
+    app = build_app(Settings(service="gateway"))
+    endpoints = served(app)
+    assert len(endpoints) > 20
+    assert sorted(set(endpoints) - set(WHO)) == [], "served but missing from access_matrix.WHO"
+    assert sorted(set(WHO) - set(endpoints)) == [], "in access_matrix.WHO but not served"
+
+
+def test_every_route_declares_exactly_one_access_rule() -> None:
+    app = build_app(Settings(service="gateway"))
+    declared = declared_rules(app.routes)
+    assert [endpoint for endpoint, rule in declared.items() if rule is None] == []
+    assert set(served(app)) <= set(declared)
+
+
+def test_a_route_without_an_access_rule_stops_the_gateway_from_starting() -> None:
+    router = APIRouter()
+
+    @router.get("/forgotten")
+    async def forgotten() -> dict[str, str]:
+        return {}
+
+    @router.get("/twice", dependencies=[ANYONE, ANYONE])
+    async def twice() -> dict[str, str]:
+        return {}
+
+    app = FastAPI()
+    app.include_router(router, prefix=API)
+    with pytest.raises(RuntimeError, match="GET /api/v1/forgotten, GET /api/v1/twice"):
+        check_every_route_has_one_rule(app.routes)
 
 
 async def tokens_by_role(api: httpx.AsyncClient) -> dict[Role, str]:
@@ -50,50 +96,44 @@ async def tokens_by_role(api: httpx.AsyncClient) -> dict[Role, str]:
     return tokens
 
 
-def routes(api: httpx.AsyncClient) -> list[tuple[str, str]]:
-    schema = api.app.openapi()  # type: ignore[attr-defined]
-    found = [
-        (method.upper(), path)
-        for path, operations in schema["paths"].items()
-        for method in operations
-    ]
-    assert len(found) > 20
-    # Deleting one's own account goes last: it ends that account's sessions.
-    return sorted(found, key=lambda r: (r == ("DELETE", f"{API}/me"), r))
+def _refused_as_anonymous(response: httpx.Response) -> bool:
+    return (
+        response.status_code == 401
+        and response.headers.get("www-authenticate") == "Bearer"
+        and response.headers["content-type"].startswith("application/problem+json")
+    )
 
 
-async def test_every_endpoint_has_a_rule_and_the_rule_holds_for_every_role(
+def _refused_for_role(response: httpx.Response) -> bool:
+    return response.status_code == 403 and response.headers["content-type"].startswith(
+        "application/problem+json"
+    )
+
+
+async def test_every_endpoint_refuses_exactly_the_callers_the_design_leaves_out(
     api: httpx.AsyncClient,
 ) -> None:
     tokens = await tokens_by_role(api)
-    undeclared = [f"{m} {p}" for m, p in routes(api) if not declared_rule(m, p)[0]]
-    assert undeclared == []
-
+    endpoints = served(api.app)  # type: ignore[attr-defined]
     mismatches = []
     checked = 0
-    for method, path in routes(api):
-        _, allowed = declared_rule(method, path)
+    for endpoint in endpoints:
+        method, path = endpoint.split(" ", 1)
+        allowed = WHO[endpoint]
         url = re.sub(r"\{[^}]+\}", "no-such-id", path)
-        callers: list[tuple[str, dict[str, str]]] = [("anonymous", {})]
-        callers += [(role.value, bearer(token)) for role, token in tokens.items()]
-        for who, headers in callers:
+        callers: list[tuple[Role | None, dict[str, str]]] = [(None, {})]
+        callers += [(role, bearer(token)) for role, token in tokens.items()]
+        for role, headers in callers:
             response = await api.request(method, url, json={}, headers=headers)
-            status = response.status_code
-            if allowed is ANYONE:
-                ok = status not in (401, 403)
-            elif who == "anonymous":
-                ok = status == 401
-            elif Role(who) in allowed:
-                ok = status not in (401, 403) or (status == 403 and _ownership(response))
+            if allowed is not None and role not in allowed:
+                ok = (
+                    _refused_as_anonymous(response) if role is None else _refused_for_role(response)
+                )
             else:
-                ok = status == 403
+                ok = response.status_code not in (401, 403)
             checked += 1
             if not ok:
-                mismatches.append(f"{method} {path} as {who}: {status}")
+                who = "anonymous" if role is None else role.value
+                mismatches.append(f"{endpoint} as {who}: {response.status_code}")
     assert mismatches == []
-    assert checked == (1 + len(Role)) * len(routes(api))
-
-
-def _ownership(response: httpx.Response) -> bool:
-    """A 403 that is about owning the thing (checked in the service), not about the role."""
-    return bool(response.json().get("detail"))
+    assert checked == (1 + len(Role)) * len(WHO)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from faststream.nats import NatsBroker
 
-from shared.contracts.rpc.competitions import CompetitionsFigures, CompetitionsFiguresRequest
+from shared.contracts.rpc.competitions import CompetitionsFiguresRequest
 from shared.infra.broker import call
 from tests.integration.test_competitions import API, broker, capi, staff  # noqa: F401
 
@@ -92,7 +92,6 @@ async def test_clubs_activities_and_coverage(capi: httpx.AsyncClient, broker: Na
     figures = await call(
         broker,
         CompetitionsFiguresRequest(start=started, end=datetime.now(UTC) + timedelta(minutes=1)),
-        CompetitionsFigures,
         timeout=2,
     )
     assert figures.clubs.registered == 3  # the STEM club and the two of Kim Đồng

@@ -19,7 +19,7 @@ from nats.js import JetStreamContext
 from services.competitions.app import build_app as build_competitions
 from shared.contracts.base import Envelope, new_id
 from shared.contracts.events.registry import StartupRegisteredV1, StartupSnapshot
-from shared.contracts.rpc.competitions import CompetitionsFigures, CompetitionsFiguresRequest
+from shared.contracts.rpc.competitions import CompetitionsFiguresRequest
 from shared.contracts.streams import ALL_STREAMS
 from shared.infra.broker import call, ensure_streams, make_broker, publish_event
 from shared.infra.settings import Settings
@@ -486,7 +486,6 @@ async def test_startup_eligibility_short_entries_and_figures(
     figures = await call(
         broker,
         CompetitionsFiguresRequest(start=started, end=datetime.now(UTC) + timedelta(minutes=1)),
-        CompetitionsFigures,
         timeout=2,
     )
     assert figures.competitions.held == 1

@@ -247,3 +247,25 @@ async def test_flush_publishes_right_after_the_write(
     assert await stream_count(js, "IDENTITY") == 2
     assert (await db.users.find_one({"_id": "f"}) or {})["_outbox"] == []
     assert await relay.sweep() == 0
+
+
+async def test_provisioning_again_keeps_an_operators_edit_and_adds_what_is_missing(
+    broker: NatsBroker, js: JetStreamContext
+) -> None:
+    """Every process provisions the streams at start: that must never undo an edit (here a
+    longer duplicate window and retention) nor lower replicas, yet a missing stream or
+    subject is added."""
+    edited = (await js.stream_info(IDENTITY.name)).config
+    edited.duplicate_window = 600
+    edited.max_age = 800 * 24 * 3600
+    edited.subjects = ["identity.user.>"]  # an older version of the stream, one subject
+    await js.update_stream(edited)
+    await js.delete_stream(DLQ.name)
+
+    await ensure_streams(broker, ALL_STREAMS, replicas=1)
+
+    kept = (await js.stream_info(IDENTITY.name)).config
+    assert kept.duplicate_window == 600
+    assert kept.max_age == 800 * 24 * 3600
+    assert set(IDENTITY.subjects) <= set(kept.subjects or [])
+    assert (await js.stream_info(DLQ.name)).config.num_replicas == 1

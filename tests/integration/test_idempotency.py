@@ -112,7 +112,7 @@ async def test_a_command_repeated_after_a_lost_reply_returns_what_it_made(
             request = RegisterStartup(actor=actor, startup=fields, request_key="k" * 64)
 
             async def send() -> StartupView:
-                return await call(broker, request, StartupView, timeout=5)
+                return await call(broker, request, timeout=5)
 
             first = await send()
             second = await eventually(send)

@@ -11,7 +11,7 @@ from faststream.nats import NatsBroker
 
 from shared.contracts.base import Envelope, new_id
 from shared.contracts.events.identity import UserDeletionRequestedV1
-from shared.contracts.rpc.competitions import CompetitionsFigures, CompetitionsFiguresRequest
+from shared.contracts.rpc.competitions import CompetitionsFiguresRequest
 from shared.infra.broker import call, publish_event
 from shared.infra.testing import eventually
 from tests.integration.test_competitions import API, broker, capi, founder, staff  # noqa: F401
@@ -153,7 +153,6 @@ async def test_initiative_from_filing_to_recognition(
     figures = await call(
         broker,
         CompetitionsFiguresRequest(start=started, end=datetime.now(UTC) + timedelta(minutes=1)),
-        CompetitionsFigures,
         timeout=2,
     )
     assert figures.initiatives.filed == 2

@@ -26,12 +26,9 @@ from shared.contracts.events.registry import (
 )
 from shared.contracts.rpc.common import (
     ExportPersonalData,
-    FiguresRequest,
-    PersonalData,
-    figures_subject,
     personal_data_subject,
 )
-from shared.contracts.rpc.mentoring import MentoringFigures
+from shared.contracts.rpc.mentoring import MentoringFigures, MentoringFiguresRequest
 from shared.infra.broker import call, make_broker, publish_event
 from shared.infra.settings import Settings
 from shared.infra.testing import eventually
@@ -145,10 +142,8 @@ class Point:
         now = datetime.now(UTC)
         return await call(
             self.broker,
-            FiguresRequest(start=now - timedelta(hours=1), end=now + timedelta(hours=1)),
-            MentoringFigures,
+            MentoringFiguresRequest(start=now - timedelta(hours=1), end=now + timedelta(hours=1)),
             timeout=5,
-            subject=figures_subject("mentoring"),
         )
 
     async def export(self, user_id: str) -> dict[str, Any]:
@@ -156,7 +151,6 @@ class Point:
         answer = await call(
             self.broker,
             ExportPersonalData(user_id=user_id, actor=admin),
-            PersonalData,
             timeout=5,
             subject=personal_data_subject("mentoring"),
         )

@@ -1,1 +1,1 @@
-"""HTTP routes, one module per area; each router carries its access table."""
+"""HTTP routes, one module per area; every route declares its access rule beside its path."""

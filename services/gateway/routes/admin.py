@@ -8,24 +8,16 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, status
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
-from services.gateway.access import ADMIN, table
-from services.gateway.deps import State
+from services.gateway.access import ADMIN
+from services.gateway.deps import Paging, State
 from services.gateway.domain import STAFF_ROLES
 from services.gateway.problems import Problem
 from services.gateway.routes.auth import FullName, Password, UserOut, _user_out
 from services.gateway.service import NewAccount
-from shared.contracts.base import Locale, Role
+from shared.contracts.base import Locale, Page, Role
 from shared.infra.broker import dead_letters, replay_dead_letter
 
-access = table(
-    {
-        "POST /admin/users": ADMIN,
-        "GET /admin/deletion-requests": ADMIN,
-        "GET /admin/dead-letters": ADMIN,
-        "POST /admin/dead-letters/{letter_id}/replay": ADMIN,
-    }
-)
-router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[access.dependency()])
+router = APIRouter(prefix="/admin", tags=["admin"])
 
 Organization = Annotated[
     str,
@@ -36,6 +28,8 @@ Organization = Annotated[
 
 
 class StaffAccount(BaseModel):
+    """An account an admin creates: any role but founder, in one organization."""
+
     email: EmailStr = Field(max_length=254)
     password: Password
     full_name: FullName
@@ -45,7 +39,7 @@ class StaffAccount(BaseModel):
     locale: Locale = Locale.VI
 
 
-@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+@router.post("/users", dependencies=[ADMIN], status_code=status.HTTP_201_CREATED)
 async def create_user(body: StaffAccount, state: State, request: Request) -> UserOut:
     """Mentor, association staff, organizer, school advisor, judge or admin accounts."""
     if body.role not in STAFF_ROLES:
@@ -70,6 +64,8 @@ async def create_user(body: StaffAccount, state: State, request: Request) -> Use
 
 
 class DeletionRequestOut(BaseModel):
+    """A personal-data deletion request and the day it is due by (2 working days)."""
+
     user_id: str
     request_id: str
     requested_at: datetime
@@ -77,28 +73,17 @@ class DeletionRequestOut(BaseModel):
     status: str
 
 
-class DeletionRequestList(BaseModel):
-    items: list[DeletionRequestOut]
-    total: int
-    page: int
-    page_size: int
-
-
-@router.get("/deletion-requests", response_model=DeletionRequestList)
-async def deletion_requests(
-    state: State,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> DeletionRequestList:
+@router.get("/deletion-requests", dependencies=[ADMIN])
+async def deletion_requests(state: State, paging: Paging) -> Page[DeletionRequestOut]:
     """Personal-data deletion requests, newest first, with the date each is due by."""
-    docs, total = await state.identity.deletion_requests(
-        skip=(page - 1) * page_size, limit=page_size
-    )
+    docs, total = await state.identity.deletion_requests(skip=paging.skip, limit=paging.page_size)
     items = [DeletionRequestOut(user_id=d["_id"], **d["deletion"]) for d in docs]
-    return DeletionRequestList(items=items, total=total, page=page, page_size=page_size)
+    return Page(items=items, total=total, **paging.model_dump())
 
 
 class DeadLetter(BaseModel):
+    """An event a consumer failed on after every retry, with the error (DESIGN §4)."""
+
     id: str
     subject: str
     original_subject: str
@@ -110,24 +95,17 @@ class DeadLetter(BaseModel):
     message: str
 
 
-class DeadLetterList(BaseModel):
-    items: list[DeadLetter]
-    total: int
-    page: int
-    page_size: int
-
-
-@router.get("/dead-letters", response_model=DeadLetterList)
+@router.get("/dead-letters", dependencies=[ADMIN])
 async def list_dead_letters(
     state: State, page_size: Annotated[int, Query(ge=1, le=100)] = 100
-) -> DeadLetterList:
+) -> Page[DeadLetter]:
     """Events a consumer failed on after every retry, oldest first, with the error."""
     letters = await dead_letters(state.broker, limit=page_size)
     items = [DeadLetter.model_validate(letter) for letter in letters]
-    return DeadLetterList(items=items, total=len(items), page=1, page_size=page_size)
+    return Page(items=items, total=len(items), page=1, page_size=page_size)
 
 
-@router.post("/dead-letters/{letter_id}/replay", response_model=DeadLetter)
+@router.post("/dead-letters/{letter_id}/replay", dependencies=[ADMIN])
 async def replay(letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)], state: State) -> DeadLetter:
     """Publish the event again to its subject for the consumers; it leaves the DLQ."""
     letter = await replay_dead_letter(state.broker, letter_id)

@@ -7,22 +7,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
-from services.gateway.access import ANYONE, SIGNED_IN, table
+from services.gateway.access import ANYONE, SIGNED_IN
 from services.gateway.deps import CurrentUser, State
 from services.gateway.domain import PRIVACY_NOTICE_VERSION
 from services.gateway.problems import Problem
 from services.gateway.service import AuthFailure, NewAccount, public_user
 from shared.contracts.base import Locale
 
-access = table(
-    {
-        "POST /auth/register": ANYONE,
-        "POST /auth/login": ANYONE,
-        "POST /auth/refresh": ANYONE,  # the refresh token is the credential
-        "POST /auth/logout": SIGNED_IN,
-    }
-)
-router = APIRouter(prefix="/auth", tags=["auth"], dependencies=[access.dependency()])
+router = APIRouter(prefix="/auth", tags=["auth"])
 
 Password = Annotated[str, Field(min_length=1, max_length=256)]
 FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
@@ -31,6 +23,8 @@ Token = Annotated[str, Field(min_length=16, max_length=256)]
 
 
 class Registration(BaseModel):
+    """A founder's sign-up; `consent` must be true (Law 91/2025/QH15)."""
+
     email: EmailStr = Field(max_length=254)
     password: Password
     full_name: FullName
@@ -43,6 +37,8 @@ class Registration(BaseModel):
 
 
 class UserOut(BaseModel):
+    """An account as its owner and admins see it."""
+
     id: str
     email: str
     full_name: str
@@ -54,11 +50,15 @@ class UserOut(BaseModel):
 
 
 class Credentials(BaseModel):
+    """Email and password to sign in with."""
+
     email: EmailStr = Field(max_length=254)
     password: Password
 
 
 class TokenPair(BaseModel):
+    """A short-lived access token and a rotating refresh token (DESIGN §6)."""
+
     access_token: str
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"
@@ -66,14 +66,19 @@ class TokenPair(BaseModel):
 
 
 class RefreshIn(BaseModel):
+    """The refresh token to rotate."""
+
     refresh_token: Token
 
 
 class LogoutIn(BaseModel):
+    """The refresh token whose family to revoke; every session of the user if absent."""
+
     refresh_token: Token | None = None
 
 
 def client_ip(request: Request) -> str:
+    """The caller's address, the key the sign-in rate limit counts by."""
     return request.client.host if request.client else "unknown"
 
 
@@ -82,7 +87,7 @@ def _user_out(doc: dict[str, object]) -> UserOut:
     return UserOut.model_validate({**user, "created_at": user["created_at"].isoformat()})
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+@router.post("/register", dependencies=[ANYONE], status_code=status.HTTP_201_CREATED)
 async def register(body: Registration, request: Request, state: State) -> UserOut:
     """A founder account. Consent to the privacy notice is required and recorded."""
     limiter = request.app.state.auth_limiter
@@ -115,8 +120,11 @@ async def register(body: Registration, request: Request, state: State) -> UserOu
     return _user_out(doc)
 
 
-@router.post("/login", response_model=TokenPair)
+@router.post("/login", dependencies=[ANYONE])
 async def login(body: Credentials, request: Request, state: State) -> TokenPair:
+    """Email and password → a token pair; 401 `invalid_credentials` on a mismatch,
+    429 when the rate limit is reached.
+    """
     limiter = request.app.state.auth_limiter
     limiter.check(f"ip:{client_ip(request)}", f"email:{body.email.lower()}")
     try:
@@ -126,7 +134,7 @@ async def login(body: Credentials, request: Request, state: State) -> TokenPair:
     return TokenPair(**tokens.__dict__)
 
 
-@router.post("/refresh", response_model=TokenPair)
+@router.post("/refresh", dependencies=[ANYONE])
 async def refresh(body: RefreshIn, state: State) -> TokenPair:
     """Rotate: the old refresh token stops working; reusing it revokes its whole family."""
     try:
@@ -136,7 +144,7 @@ async def refresh(body: RefreshIn, state: State) -> TokenPair:
     return TokenPair(**tokens.__dict__)
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/logout", dependencies=[SIGNED_IN], status_code=status.HTTP_204_NO_CONTENT)
 async def logout(actor: CurrentUser, state: State, body: LogoutIn | None = None) -> None:
     """Revoke the given refresh token's family, or every session of the user."""
     try:

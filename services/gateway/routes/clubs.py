@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 
-from services.gateway.access import ANYONE, roles, table
-from services.gateway.deps import Rpc
+from services.gateway.access import ANYONE, allow
+from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import ClubKind
 from shared.contracts.rpc.competitions import (
@@ -24,47 +24,35 @@ from shared.contracts.rpc.competitions import (
     RegisterClub,
 )
 
-ADVISOR = roles(Role.SCHOOL_ADVISOR)
-access = table(
-    {
-        "POST /clubs": ADVISOR,
-        "GET /clubs": ANYONE,
-        "GET /clubs/coverage": ANYONE,
-        "GET /clubs/{club_id}": ANYONE,
-        "POST /clubs/{club_id}/activities": ADVISOR,
-    }
-)
-router = APIRouter(prefix="/clubs", tags=["clubs"], dependencies=[access.dependency()])
+ADVISOR = allow(Role.SCHOOL_ADVISOR)
+router = APIRouter(prefix="/clubs", tags=["clubs"])
 
-ClubId = Annotated[str, Path(min_length=1, max_length=64)]
 CodeFilter = Annotated[
     str | None, Query(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
 ]
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ClubView)
+@router.post("", dependencies=[ADVISOR], status_code=status.HTTP_201_CREATED)
 async def register_club(body: ClubFields, rpc: Rpc) -> ClubView:
     """A school advisor registers their own school's club."""
-    return await rpc.call(RegisterClub(club=body), ClubView)
+    return await rpc.call(RegisterClub(club=body))
 
 
-@router.get("", response_model=ClubPage)
+@router.get("", dependencies=[ANYONE])
 async def list_clubs(
     rpc: Rpc,
+    paging: Paging,
     school: CodeFilter = None,
     ward: CodeFilter = None,
     kind: ClubKind | None = None,
     active: Annotated[bool | None, Query(description="An activity in the last 180 days")] = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ClubPage:
-    request = ListClubs(
-        school=school, ward=ward, kind=kind, active=active, page=page, page_size=page_size
-    )
-    return await rpc.call(request, ClubPage)
+    """Clubs, newest first, optionally by school, ward, kind and recent activity."""
+    request = ListClubs(school=school, ward=ward, kind=kind, active=active, **paging.model_dump())
+    return await rpc.call(request)
 
 
-@router.get("/coverage", response_model=Coverage)
+@router.get("/coverage", dependencies=[ANYONE])
 async def coverage(
     rpc: Rpc,
     on: Annotated[
@@ -73,14 +61,16 @@ async def coverage(
 ) -> Coverage:
     """Schools with at least one active club ÷ all schools, overall, by ward and by level,
     against the plan's 50% target."""
-    return await rpc.call(GetCoverage(on=on), Coverage)
+    return await rpc.call(GetCoverage(on=on))
 
 
-@router.get("/{club_id}", response_model=ClubView)
-async def get_club(club_id: ClubId, rpc: Rpc) -> ClubView:
-    return await rpc.call(GetClub(club_id=club_id), ClubView)
+@router.get("/{club_id}", dependencies=[ANYONE])
+async def get_club(club_id: Id, rpc: Rpc) -> ClubView:
+    """One club with its latest activities; 404 when unknown."""
+    return await rpc.call(GetClub(club_id=club_id))
 
 
-@router.post("/{club_id}/activities", status_code=status.HTTP_201_CREATED, response_model=ClubView)
-async def log_activity(club_id: ClubId, body: ActivityFields, rpc: Rpc) -> ClubView:
-    return await rpc.call(LogActivity(club_id=club_id, activity=body), ClubView)
+@router.post("/{club_id}/activities", dependencies=[ADVISOR], status_code=status.HTTP_201_CREATED)
+async def log_activity(club_id: Id, body: ActivityFields, rpc: Rpc) -> ClubView:
+    """The club's advisor logs an activity; 403 for another school's club."""
+    return await rpc.call(LogActivity(club_id=club_id, activity=body))

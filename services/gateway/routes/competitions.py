@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, status
 
-from fastapi import APIRouter, Path, Query, status
-
-from services.gateway.access import ANYONE, SIGNED_IN, roles, table
-from services.gateway.deps import Rpc
+from services.gateway.access import ANYONE, JUDGE, ORGANIZER, SIGNED_IN, allow
+from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import CompetitionKind, CompetitionStatus
 from shared.contracts.rpc.competitions import (
@@ -41,130 +39,102 @@ from shared.contracts.rpc.competitions import (
     SubmitScores,
 )
 
-ORGANIZER = roles(Role.ORGANIZER)
-JUDGE = roles(Role.JUDGE)
-access = table(
-    {
-        "POST /competitions": ORGANIZER,
-        "GET /competitions": ANYONE,
-        "GET /competitions/{competition_id}": ANYONE,
-        "POST /competitions/{competition_id}/publish": ORGANIZER,
-        "POST /competitions/{competition_id}/archive": ORGANIZER,
-        "POST /competitions/{competition_id}/entries": roles(Role.FOUNDER, Role.SCHOOL_ADVISOR),
-        "GET /competitions/{competition_id}/entries": SIGNED_IN,
-        "POST /competitions/{competition_id}/judges": ORGANIZER,
-        "GET /competitions/{competition_id}/judging": ORGANIZER,
-        "POST /competitions/{competition_id}/results/publish": ORGANIZER,
-        "GET /competitions/{competition_id}/results": ANYONE,
-        "POST /entries/{entry_id}/conflicts": JUDGE,
-        "POST /entries/{entry_id}/scores": JUDGE,
-        "GET /judging/assignments": JUDGE,
-    }
-)
-router = APIRouter(tags=["competitions"], dependencies=[access.dependency()])
-
-CompetitionId = Annotated[str, Path(min_length=1, max_length=64)]
-EntryId = Annotated[str, Path(min_length=1, max_length=64)]
-PageParam = Annotated[int, Query(ge=1, le=10_000)]
-PageSizeParam = Annotated[int, Query(ge=1, le=100)]
+router = APIRouter(tags=["competitions"])
 
 
-@router.post("/competitions", status_code=status.HTTP_201_CREATED, response_model=CompetitionView)
+@router.post("/competitions", dependencies=[ORGANIZER], status_code=status.HTTP_201_CREATED)
 async def create_competition(body: CompetitionFields, rpc: Rpc) -> CompetitionView:
     """A draft: rubric weights each > 0 and summing to 1 (within 1e-6), deadlines ahead."""
-    return await rpc.call(CreateCompetition(competition=body), CompetitionView)
+    return await rpc.call(CreateCompetition(competition=body))
 
 
-@router.post("/competitions/{competition_id}/publish", response_model=CompetitionView)
-async def publish_competition(competition_id: CompetitionId, rpc: Rpc) -> CompetitionView:
-    return await rpc.call(PublishCompetition(competition_id=competition_id), CompetitionView)
+@router.post("/competitions/{competition_id}/publish", dependencies=[ORGANIZER])
+async def publish_competition(competition_id: Id, rpc: Rpc) -> CompetitionView:
+    """Open a draft for entries; 409 when it is not a draft."""
+    return await rpc.call(PublishCompetition(competition_id=competition_id))
 
 
-@router.post("/competitions/{competition_id}/archive", response_model=CompetitionView)
-async def archive_competition(competition_id: CompetitionId, rpc: Rpc) -> CompetitionView:
+@router.post("/competitions/{competition_id}/archive", dependencies=[ORGANIZER])
+async def archive_competition(competition_id: Id, rpc: Rpc) -> CompetitionView:
     """After the results: the competition leaves the active lists; results stay public."""
-    return await rpc.call(ArchiveCompetition(competition_id=competition_id), CompetitionView)
+    return await rpc.call(ArchiveCompetition(competition_id=competition_id))
 
 
-@router.get("/competitions", response_model=CompetitionPage)
+@router.get("/competitions", dependencies=[ANYONE])
 async def list_competitions(
     rpc: Rpc,
+    paging: Paging,
     status: CompetitionStatus | None = None,
     kind: CompetitionKind | None = None,
-    page: PageParam = 1,
-    page_size: PageSizeParam = 20,
 ) -> CompetitionPage:
     """Newest first; drafts only for their organizer."""
-    request = ListCompetitions(status=status, kind=kind, page=page, page_size=page_size)
-    return await rpc.call(request, CompetitionPage)
+    request = ListCompetitions(status=status, kind=kind, **paging.model_dump())
+    return await rpc.call(request)
 
 
-@router.get("/competitions/{competition_id}", response_model=CompetitionView)
-async def get_competition(competition_id: CompetitionId, rpc: Rpc) -> CompetitionView:
-    return await rpc.call(GetCompetition(competition_id=competition_id), CompetitionView)
+@router.get("/competitions/{competition_id}", dependencies=[ANYONE])
+async def get_competition(competition_id: Id, rpc: Rpc) -> CompetitionView:
+    """One competition; a draft only for its organizer (404 for others)."""
+    return await rpc.call(GetCompetition(competition_id=competition_id))
 
 
 @router.post(
     "/competitions/{competition_id}/entries",
+    dependencies=[allow(Role.FOUNDER, Role.SCHOOL_ADVISOR)],
     status_code=status.HTTP_201_CREATED,
-    response_model=EntryView,
 )
-async def submit_entry(competition_id: CompetitionId, body: EntryFields, rpc: Rpc) -> EntryView:
+async def submit_entry(competition_id: Id, body: EntryFields, rpc: Rpc) -> EntryView:
     """A founder enters one of their startups; a school advisor a student team, each
     student with the recorded consent of the student and a parent or guardian."""
-    return await rpc.call(SubmitEntry(competition_id=competition_id, entry=body), EntryView)
+    return await rpc.call(SubmitEntry(competition_id=competition_id, entry=body))
 
 
-@router.get("/competitions/{competition_id}/entries", response_model=EntryPage)
-async def list_entries(
-    competition_id: CompetitionId, rpc: Rpc, page: PageParam = 1, page_size: PageSizeParam = 20
-) -> EntryPage:
+@router.get("/competitions/{competition_id}/entries", dependencies=[SIGNED_IN])
+async def list_entries(competition_id: Id, rpc: Rpc, paging: Paging) -> EntryPage:
     """The organizer sees every entry; others their own. Students' names never appear
     publicly."""
-    request = ListEntries(competition_id=competition_id, page=page, page_size=page_size)
-    return await rpc.call(request, EntryPage)
+    request = ListEntries(competition_id=competition_id, **paging.model_dump())
+    return await rpc.call(request)
 
 
-@router.post("/competitions/{competition_id}/judges", response_model=JudgingView)
-async def assign_judge(
-    competition_id: CompetitionId, body: JudgeAssignment, rpc: Rpc
-) -> JudgingView:
+@router.post("/competitions/{competition_id}/judges", dependencies=[ORGANIZER])
+async def assign_judge(competition_id: Id, body: JudgeAssignment, rpc: Rpc) -> JudgingView:
     """Add a judge; during judging what is not yet scored is spread again."""
     request = AssignJudge(competition_id=competition_id, user_id=body.user_id)
-    return await rpc.call(request, JudgingView)
+    return await rpc.call(request)
 
 
-@router.get("/competitions/{competition_id}/judging", response_model=JudgingView)
-async def judging(competition_id: CompetitionId, rpc: Rpc) -> JudgingView:
+@router.get("/competitions/{competition_id}/judging", dependencies=[ORGANIZER])
+async def judging(competition_id: Id, rpc: Rpc) -> JudgingView:
     """Who reviews what, each judge's load, and the entries short of judges."""
-    return await rpc.call(GetJudging(competition_id=competition_id), JudgingView)
+    return await rpc.call(GetJudging(competition_id=competition_id))
 
 
-@router.post("/entries/{entry_id}/conflicts", response_model=ConflictView)
-async def declare_conflict(entry_id: EntryId, body: ConflictDeclaration, rpc: Rpc) -> ConflictView:
-    return await rpc.call(DeclareConflict(entry_id=entry_id, conflict=body), ConflictView)
+@router.post("/entries/{entry_id}/conflicts", dependencies=[JUDGE])
+async def declare_conflict(entry_id: Id, body: ConflictDeclaration, rpc: Rpc) -> ConflictView:
+    """A judge declares a conflict on an assigned entry, which goes to another judge."""
+    return await rpc.call(DeclareConflict(entry_id=entry_id, conflict=body))
 
 
-@router.get("/judging/assignments", response_model=AssignmentPage)
-async def assignments(
-    rpc: Rpc, page: PageParam = 1, page_size: PageSizeParam = 20
-) -> AssignmentPage:
+@router.get("/judging/assignments", dependencies=[JUDGE])
+async def assignments(rpc: Rpc, paging: Paging) -> AssignmentPage:
     """The judge's entries across competitions: content only when judging is blind."""
-    return await rpc.call(ListAssignments(page=page, page_size=page_size), AssignmentPage)
+    return await rpc.call(ListAssignments(**paging.model_dump()))
 
 
-@router.post("/entries/{entry_id}/scores", response_model=ScoreView)
-async def submit_scores(entry_id: EntryId, body: ScoreSet, rpc: Rpc) -> ScoreView:
+@router.post("/entries/{entry_id}/scores", dependencies=[JUDGE])
+async def submit_scores(entry_id: Id, body: ScoreSet, rpc: Rpc) -> ScoreView:
     """One score set per judge and entry, revisable until the judging deadline."""
-    return await rpc.call(SubmitScores(entry_id=entry_id, score=body), ScoreView)
+    return await rpc.call(SubmitScores(entry_id=entry_id, score=body))
 
 
-@router.post("/competitions/{competition_id}/results/publish", response_model=Results)
-async def publish_results(competition_id: CompetitionId, rpc: Rpc) -> Results:
+@router.post("/competitions/{competition_id}/results/publish", dependencies=[ORGANIZER])
+async def publish_results(competition_id: Id, rpc: Rpc) -> Results:
     """Rank by the mean of per-judge z-scores, then raw mean, then earlier submission."""
-    return await rpc.call(PublishResults(competition_id=competition_id), Results)
+    return await rpc.call(PublishResults(competition_id=competition_id))
 
 
-@router.get("/competitions/{competition_id}/results", response_model=Results)
-async def results(competition_id: CompetitionId, rpc: Rpc) -> Results:
-    return await rpc.call(GetResults(competition_id=competition_id), Results)
+@router.get("/competitions/{competition_id}/results", dependencies=[ANYONE])
+async def results(competition_id: Id, rpc: Rpc) -> Results:
+    """The published ranking; 404 until the results are published."""
+    return await rpc.call(GetResults(competition_id=competition_id))

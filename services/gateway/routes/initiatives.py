@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 
-from services.gateway.access import SIGNED_IN, roles, table
-from services.gateway.deps import Rpc
-from shared.contracts.base import Role
+from services.gateway.access import JUDGE, ORGANIZER, SIGNED_IN
+from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.rpc.competitions import (
     AssignCouncil,
     CouncilFields,
@@ -24,70 +23,47 @@ from shared.contracts.rpc.competitions import (
     ReviewInitiative,
 )
 
-ORGANIZER = roles(Role.ORGANIZER)
-access = table(
-    {
-        "POST /initiatives": SIGNED_IN,
-        "GET /initiatives": SIGNED_IN,
-        "GET /initiatives/{initiative_id}": SIGNED_IN,
-        "POST /initiatives/{initiative_id}/council": ORGANIZER,
-        "POST /initiatives/{initiative_id}/reviews": roles(Role.JUDGE),
-        "POST /initiatives/{initiative_id}/decision": ORGANIZER,
-    }
-)
-router = APIRouter(prefix="/initiatives", tags=["initiatives"], dependencies=[access.dependency()])
-
-InitiativeId = Annotated[str, Path(min_length=1, max_length=64)]
+router = APIRouter(prefix="/initiatives", tags=["initiatives"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=InitiativeView)
+@router.post("", dependencies=[SIGNED_IN], status_code=status.HTTP_201_CREATED)
 async def file_initiative(body: InitiativeFields, rpc: Rpc) -> InitiativeView:
     """File a dossier: authors' shares sum to 100%, already applied, not already IP."""
-    return await rpc.call(FileInitiative(initiative=body), InitiativeView)
+    return await rpc.call(FileInitiative(initiative=body))
 
 
-@router.get("", response_model=InitiativePage)
+@router.get("", dependencies=[SIGNED_IN])
 async def list_initiatives(
     rpc: Rpc,
+    paging: Paging,
     status: Annotated[
         str | None, Query(pattern=r"^(filed|under_review|recognised|refused)$")
     ] = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> InitiativePage:
     """Organizers see all; others what they filed or sit on the council of."""
-    request = ListInitiatives(status=status, page=page, page_size=page_size)
-    return await rpc.call(request, InitiativePage)
+    request = ListInitiatives(status=status, **paging.model_dump())
+    return await rpc.call(request)
 
 
-@router.get("/{initiative_id}", response_model=InitiativeView)
-async def get_initiative(initiative_id: InitiativeId, rpc: Rpc) -> InitiativeView:
-    return await rpc.call(GetInitiative(initiative_id=initiative_id), InitiativeView)
+@router.get("/{initiative_id}", dependencies=[SIGNED_IN])
+async def get_initiative(initiative_id: Id, rpc: Rpc) -> InitiativeView:
+    """One dossier, for its authors, its council and organizers (404 for others)."""
+    return await rpc.call(GetInitiative(initiative_id=initiative_id))
 
 
-@router.post("/{initiative_id}/council", response_model=InitiativeView)
-async def assign_council(
-    initiative_id: InitiativeId, body: CouncilFields, rpc: Rpc
-) -> InitiativeView:
+@router.post("/{initiative_id}/council", dependencies=[ORGANIZER])
+async def assign_council(initiative_id: Id, body: CouncilFields, rpc: Rpc) -> InitiativeView:
     """Council members and scoring sheet; accepting the dossier starts the 3-month limit."""
-    return await rpc.call(AssignCouncil(initiative_id=initiative_id, council=body), InitiativeView)
+    return await rpc.call(AssignCouncil(initiative_id=initiative_id, council=body))
 
 
-@router.post("/{initiative_id}/reviews", response_model=InitiativeView)
-async def review_initiative(
-    initiative_id: InitiativeId, body: ReviewFields, rpc: Rpc
-) -> InitiativeView:
+@router.post("/{initiative_id}/reviews", dependencies=[JUDGE])
+async def review_initiative(initiative_id: Id, body: ReviewFields, rpc: Rpc) -> InitiativeView:
     """A council member's points on the sheet and vote; revisable until the decision."""
-    return await rpc.call(
-        ReviewInitiative(initiative_id=initiative_id, review=body), InitiativeView
-    )
+    return await rpc.call(ReviewInitiative(initiative_id=initiative_id, review=body))
 
 
-@router.post("/{initiative_id}/decision", response_model=InitiativeView)
-async def decide_initiative(
-    initiative_id: InitiativeId, body: DecisionFields, rpc: Rpc
-) -> InitiativeView:
+@router.post("/{initiative_id}/decision", dependencies=[ORGANIZER])
+async def decide_initiative(initiative_id: Id, body: DecisionFields, rpc: Rpc) -> InitiativeView:
     """Recognised with a scope (two thirds of the council in favour) or refused with reasons."""
-    return await rpc.call(
-        DecideInitiative(initiative_id=initiative_id, decision=body), InitiativeView
-    )
+    return await rpc.call(DecideInitiative(initiative_id=initiative_id, decision=body))

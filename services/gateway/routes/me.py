@@ -9,31 +9,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field, StringConstraints
 
-from services.gateway.access import SIGNED_IN, table
+from services.gateway.access import SIGNED_IN
 from services.gateway.deps import CurrentUser, Rpc, State
 from services.gateway.routes.auth import FullName, Password, UserOut, _user_out
 from shared.contracts.base import Locale
 from shared.contracts.rpc.common import (
     SERVICES,
     ExportPersonalData,
-    PersonalData,
     personal_data_subject,
 )
 from shared.infra.broker import RpcFailure
 
-access = table(
-    {
-        "GET /me": SIGNED_IN,
-        "PATCH /me": SIGNED_IN,
-        "POST /me/password": SIGNED_IN,
-        "GET /me/data": SIGNED_IN,
-        "DELETE /me": SIGNED_IN,
-    }
-)
-router = APIRouter(prefix="/me", tags=["me"], dependencies=[access.dependency()])
+router = APIRouter(prefix="/me", tags=["me"])
 
 
 class ProfileChange(BaseModel):
+    """What a user may change about themself: locale, name, phone."""
+
     locale: Locale | None = None
     full_name: FullName | None = None
     phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = Field(
@@ -42,19 +34,23 @@ class ProfileChange(BaseModel):
 
 
 class PasswordChange(BaseModel):
+    """The current password and the new one."""
+
     current_password: Password
     new_password: Password
 
 
-@router.get("", response_model=UserOut)
+@router.get("", dependencies=[SIGNED_IN])
 async def me(actor: CurrentUser, state: State) -> UserOut:
+    """The signed-in user, their role and organization."""
     return _user_out(await state.identity.me(actor))
 
 
-@router.patch("", response_model=UserOut)
+@router.patch("", dependencies=[SIGNED_IN])
 async def update_me(
     body: ProfileChange, actor: CurrentUser, state: State, request: Request
 ) -> UserOut:
+    """Change your locale, name or phone; an empty phone removes it."""
     doc = await state.identity.update_profile(
         actor,
         locale=body.locale,
@@ -65,13 +61,15 @@ async def update_me(
     return _user_out(doc)
 
 
-@router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/password", dependencies=[SIGNED_IN], status_code=status.HTTP_204_NO_CONTENT)
 async def change_password(body: PasswordChange, actor: CurrentUser, state: State) -> None:
     """Change the password; every refresh token of the user is revoked."""
     await state.identity.change_password(actor, body.current_password, body.new_password)
 
 
 class PersonalDataExport(BaseModel):
+    """Everything the platform holds about one person, by service (PDPL 91/2025)."""
+
     user_id: str
     exported_at: datetime
     gateway: dict[str, Any]
@@ -82,6 +80,8 @@ class PersonalDataExport(BaseModel):
 
 
 class DeletionReceipt(BaseModel):
+    """The acknowledgement of a deletion request and the day it is due by."""
+
     request_id: str
     requested_at: datetime
     due_by: str = Field(description="ISO date: acknowledged within 2 working days")
@@ -89,7 +89,7 @@ class DeletionReceipt(BaseModel):
     message: str
 
 
-@router.get("/data", response_model=PersonalDataExport)
+@router.get("/data", dependencies=[SIGNED_IN])
 async def export_my_data(actor: CurrentUser, state: State, rpc: Rpc) -> PersonalDataExport:
     """Everything the platform holds about you, gathered from every service."""
 
@@ -97,7 +97,6 @@ async def export_my_data(actor: CurrentUser, state: State, rpc: Rpc) -> Personal
         try:
             answer = await rpc.call(
                 ExportPersonalData(user_id=actor.id),
-                PersonalData,
                 subject=personal_data_subject(service),
             )
         except RpcFailure:
@@ -114,7 +113,7 @@ async def export_my_data(actor: CurrentUser, state: State, rpc: Rpc) -> Personal
     )
 
 
-@router.delete("", status_code=status.HTTP_202_ACCEPTED, response_model=DeletionReceipt)
+@router.delete("", dependencies=[SIGNED_IN], status_code=status.HTTP_202_ACCEPTED)
 async def delete_me(actor: CurrentUser, state: State, request: Request) -> DeletionReceipt:
     """Ask for your personal data to be erased; acknowledged at once, carried out by every
     service. Your sessions end now."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from services.gateway.access import roles, table
-from services.gateway.deps import Rpc
+from services.gateway.access import STAFF, allow
+from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.base import Role
 from shared.contracts.rpc.mentoring import (
     AnswerMatch,
@@ -42,141 +42,129 @@ from shared.contracts.rpc.mentoring import (
     UpdateMentor,
 )
 
-STAFF = roles(Role.ASSOCIATION_STAFF, Role.ADMIN)
-MENTOR_OR_STAFF = roles(Role.MENTOR, Role.ASSOCIATION_STAFF, Role.ADMIN)
-FOUNDER_OR_STAFF = roles(Role.FOUNDER, Role.ASSOCIATION_STAFF, Role.ADMIN)
-PARTIES = roles(Role.FOUNDER, Role.MENTOR, Role.ASSOCIATION_STAFF, Role.ADMIN)
-access = table(
-    {
-        "POST /mentors": MENTOR_OR_STAFF,
-        "GET /mentors": MENTOR_OR_STAFF,
-        "PATCH /mentors/{mentor_id}": MENTOR_OR_STAFF,
-        "PUT /mentors/{mentor_id}/availability": MENTOR_OR_STAFF,
-        "POST /consultations": roles(Role.FOUNDER),
-        "GET /consultations": PARTIES,
-        "GET /consultations/{request_id}": PARTIES,
-        "GET /consultations/{request_id}/suggestions": STAFF,
-        "POST /consultations/{request_id}/match": STAFF,
-        "POST /consultations/batch-match": STAFF,
-        "POST /matches/{match_id}/accept": roles(Role.MENTOR),
-        "POST /matches/{match_id}/decline": roles(Role.MENTOR),
-        "POST /sessions": PARTIES,
-        "POST /sessions/{session_id}/complete": MENTOR_OR_STAFF,
-        "POST /sessions/{session_id}/feedback": roles(Role.FOUNDER),
-    }
-)
-router = APIRouter(tags=["mentoring"], dependencies=[access.dependency()])
-Id = Annotated[str, Path(min_length=1, max_length=64)]
+MENTOR_OR_STAFF = allow(Role.MENTOR, Role.ASSOCIATION_STAFF, Role.ADMIN)
+PARTIES = allow(Role.FOUNDER, Role.MENTOR, Role.ASSOCIATION_STAFF, Role.ADMIN)
+router = APIRouter(tags=["mentoring"])
 
 
 class MatchChoice(BaseModel):
+    """The mentor to propose for a request."""
+
     mentor_id: str = Field(min_length=1, max_length=64)
 
 
 class BatchChoice(BaseModel):
+    """The open requests to match at once; all open ones if omitted."""
+
     request_ids: list[str] | None = Field(
         None, max_length=2000, description="Open requests to assign; all open ones if omitted"
     )
 
 
-@router.post("/mentors", status_code=status.HTTP_201_CREATED, response_model=MentorView)
+@router.post("/mentors", dependencies=[MENTOR_OR_STAFF], status_code=status.HTTP_201_CREATED)
 async def create_mentor(body: MentorProfile, rpc: Rpc) -> MentorView:
     """A mentor's expertise profile (a mentor for themself; staff for a mentor account)."""
-    return await rpc.call(SaveMentor(profile=body), MentorView)
+    return await rpc.call(SaveMentor(profile=body))
 
 
-@router.get("/mentors", response_model=MentorPage)
+@router.get("/mentors", dependencies=[MENTOR_OR_STAFF])
 async def list_mentors(
     rpc: Rpc,
+    paging: Paging,
     topic: Annotated[str | None, Query(max_length=40)] = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> MentorPage:
-    return await rpc.call(ListMentors(topic=topic, page=page, page_size=page_size), MentorPage)
+    """Mentors, optionally with one topic of expertise."""
+    return await rpc.call(ListMentors(topic=topic, **paging.model_dump()))
 
 
-@router.patch("/mentors/{mentor_id}", response_model=MentorView)
+@router.patch("/mentors/{mentor_id}", dependencies=[MENTOR_OR_STAFF])
 async def update_mentor(mentor_id: Id, body: MentorChanges, rpc: Rpc) -> MentorView:
     """Edit the profile, pause (no new suggestions, matches kept) or deactivate."""
-    return await rpc.call(UpdateMentor(mentor_id=mentor_id, changes=body), MentorView)
+    return await rpc.call(UpdateMentor(mentor_id=mentor_id, changes=body))
 
 
-@router.put("/mentors/{mentor_id}/availability", response_model=MentorView)
+@router.put("/mentors/{mentor_id}/availability", dependencies=[MENTOR_OR_STAFF])
 async def set_availability(mentor_id: Id, body: Availability, rpc: Rpc) -> MentorView:
     """Weekly slots in Asia/Ho_Chi_Minh (weekday 0 = Monday)."""
-    return await rpc.call(SetAvailability(mentor_id=mentor_id, availability=body), MentorView)
+    return await rpc.call(SetAvailability(mentor_id=mentor_id, availability=body))
 
 
-@router.post("/consultations", status_code=status.HTTP_201_CREATED, response_model=ConsultationView)
+@router.post(
+    "/consultations", dependencies=[allow(Role.FOUNDER)], status_code=status.HTTP_201_CREATED
+)
 async def open_consultation(body: ConsultationDraft, rpc: Rpc) -> ConsultationView:
     """A founder asks the Consultation Point for advice on one of their startups."""
-    return await rpc.call(OpenConsultation(draft=body), ConsultationView)
+    return await rpc.call(OpenConsultation(draft=body))
 
 
-@router.get("/consultations", response_model=ConsultationPage)
+@router.get("/consultations", dependencies=[PARTIES])
 async def list_consultations(
     rpc: Rpc,
+    paging: Paging,
     status: Annotated[str | None, Query(pattern="^(open|proposed|matched)$")] = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> ConsultationPage:
-    request = ListConsultations(status=status, page=page, page_size=page_size)
-    return await rpc.call(request, ConsultationPage)
+    """The requests you may see: your own, those matched to you, or all for staff."""
+    request = ListConsultations(status=status, **paging.model_dump())
+    return await rpc.call(request)
 
 
-@router.post("/consultations/batch-match", response_model=BatchResult)
+@router.post("/consultations/batch-match", dependencies=[STAFF])
 async def batch_match(rpc: Rpc, body: BatchChoice | None = None) -> BatchResult:
     """Propose mentors for many open requests at once, maximising the total score within
     every mentor's remaining capacity."""
     ids = body.request_ids if body else None
-    return await rpc.call(BatchMatch(request_ids=ids), BatchResult)
+    return await rpc.call(BatchMatch(request_ids=ids))
 
 
-@router.get("/consultations/{request_id}", response_model=ConsultationView)
+@router.get("/consultations/{request_id}", dependencies=[PARTIES])
 async def get_consultation(request_id: Id, rpc: Rpc) -> ConsultationView:
-    return await rpc.call(GetConsultation(request_id=request_id), ConsultationView)
+    """One consultation request; 403 for anyone but its founder, its mentor and staff."""
+    return await rpc.call(GetConsultation(request_id=request_id))
 
 
-@router.get("/consultations/{request_id}/suggestions", response_model=Suggestions)
+@router.get("/consultations/{request_id}/suggestions", dependencies=[STAFF])
 async def suggestions(
     request_id: Id, rpc: Rpc, limit: Annotated[int, Query(ge=1, le=50)] = 10
 ) -> Suggestions:
     """Mentors ranked by a score in [0, 1], each with the reasons behind it."""
-    return await rpc.call(SuggestMentors(request_id=request_id, limit=limit), Suggestions)
+    return await rpc.call(SuggestMentors(request_id=request_id, limit=limit))
 
 
 @router.post(
     "/consultations/{request_id}/match",
+    dependencies=[STAFF],
     status_code=status.HTTP_201_CREATED,
-    response_model=MatchView,
 )
 async def propose_match(request_id: Id, body: MatchChoice, rpc: Rpc) -> MatchView:
-    return await rpc.call(ProposeMatch(request_id=request_id, mentor_id=body.mentor_id), MatchView)
+    """Propose a mentor for an open request; 409 when the request is not open."""
+    return await rpc.call(ProposeMatch(request_id=request_id, mentor_id=body.mentor_id))
 
 
-@router.post("/matches/{match_id}/accept", response_model=MatchView)
+@router.post("/matches/{match_id}/accept", dependencies=[allow(Role.MENTOR)])
 async def accept_match(match_id: Id, rpc: Rpc) -> MatchView:
-    return await rpc.call(AnswerMatch(match_id=match_id, accept=True), MatchView)
+    """The proposed mentor accepts; the request is matched."""
+    return await rpc.call(AnswerMatch(match_id=match_id, accept=True))
 
 
-@router.post("/matches/{match_id}/decline", response_model=MatchView)
+@router.post("/matches/{match_id}/decline", dependencies=[allow(Role.MENTOR)])
 async def decline_match(match_id: Id, rpc: Rpc) -> MatchView:
     """Declining reopens the request; this mentor is not suggested for it again."""
-    return await rpc.call(AnswerMatch(match_id=match_id, accept=False), MatchView)
+    return await rpc.call(AnswerMatch(match_id=match_id, accept=False))
 
 
-@router.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionView)
+@router.post("/sessions", dependencies=[PARTIES], status_code=status.HTTP_201_CREATED)
 async def schedule_session(body: SessionDraft, rpc: Rpc) -> SessionView:
     """Inside the mentor's availability; overlapping the mentor or the startup is 409."""
-    return await rpc.call(ScheduleSession(draft=body), SessionView)
+    return await rpc.call(ScheduleSession(draft=body))
 
 
-@router.post("/sessions/{session_id}/complete", response_model=SessionView)
+@router.post("/sessions/{session_id}/complete", dependencies=[MENTOR_OR_STAFF])
 async def complete_session(session_id: Id, body: Completion, rpc: Rpc) -> SessionView:
-    return await rpc.call(CompleteSession(session_id=session_id, completion=body), SessionView)
+    """The session's mentor logs its outcome; 409 when it is no longer scheduled."""
+    return await rpc.call(CompleteSession(session_id=session_id, completion=body))
 
 
-@router.post("/sessions/{session_id}/feedback", response_model=SessionView)
+@router.post("/sessions/{session_id}/feedback", dependencies=[allow(Role.FOUNDER)])
 async def session_feedback(session_id: Id, body: FeedbackDraft, rpc: Rpc) -> SessionView:
     """The founder rates the session 1–5, once."""
-    return await rpc.call(RecordFeedback(session_id=session_id, feedback=body), SessionView)
+    return await rpc.call(RecordFeedback(session_id=session_id, feedback=body))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Path, Query
-
-from services.gateway.access import SIGNED_IN, table
-from services.gateway.deps import Rpc
+from services.gateway.access import SIGNED_IN
+from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.rpc.notifications import (
     GetPreferences,
     InboxPage,
@@ -19,44 +17,32 @@ from shared.contracts.rpc.notifications import (
     SavePreferences,
 )
 
-access = table(
-    {
-        "GET /notifications": SIGNED_IN,
-        "POST /notifications/{notification_id}/read": SIGNED_IN,
-        "GET /notification-preferences": SIGNED_IN,
-        "PUT /notification-preferences": SIGNED_IN,
-    }
-)
-router = APIRouter(tags=["notifications"], dependencies=[access.dependency()])
+router = APIRouter(tags=["notifications"])
 
 
-@router.get("/notifications", response_model=InboxPage)
+@router.get("/notifications", dependencies=[SIGNED_IN])
 async def inbox(
     rpc: Rpc,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+    paging: Paging,
     unread_only: bool = False,
 ) -> InboxPage:
     """Newest first, with the unread count."""
-    return await rpc.call(
-        ListInbox(page=page, page_size=page_size, unread_only=unread_only), InboxPage
-    )
+    return await rpc.call(ListInbox(unread_only=unread_only, **paging.model_dump()))
 
 
-@router.post("/notifications/{notification_id}/read", response_model=MarkedRead)
-async def mark_read(
-    rpc: Rpc, notification_id: Annotated[str, Path(min_length=1, max_length=64)]
-) -> MarkedRead:
-    return await rpc.call(MarkRead(notification_id=notification_id), MarkedRead)
+@router.post("/notifications/{notification_id}/read", dependencies=[SIGNED_IN])
+async def mark_read(rpc: Rpc, notification_id: Id) -> MarkedRead:
+    """Mark one of your notifications read; answers the unread count."""
+    return await rpc.call(MarkRead(notification_id=notification_id))
 
 
-@router.get("/notification-preferences", response_model=PreferencesView)
+@router.get("/notification-preferences", dependencies=[SIGNED_IN])
 async def preferences(rpc: Rpc) -> PreferencesView:
     """Channels per kind, daily digest and quiet hours; `kinds` lists every kind."""
-    return await rpc.call(GetPreferences(), PreferencesView)
+    return await rpc.call(GetPreferences())
 
 
-@router.put("/notification-preferences", response_model=PreferencesView)
+@router.put("/notification-preferences", dependencies=[SIGNED_IN])
 async def save_preferences(body: NotificationPreferences, rpc: Rpc) -> PreferencesView:
     """The inbox cannot be switched off; email and SMS wait out quiet hours unless urgent."""
-    return await rpc.call(SavePreferences(preferences=body), PreferencesView)
+    return await rpc.call(SavePreferences(preferences=body))

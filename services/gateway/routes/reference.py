@@ -9,25 +9,13 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field, StringConstraints
 
-from services.gateway.access import ADMIN, ANYONE, table
-from services.gateway.deps import State
+from services.gateway.access import ADMIN, ANYONE
+from services.gateway.deps import State, page_query
 from services.gateway.repository import SCHOOLS, SECTORS, WARDS
+from shared.contracts.base import Page, PageQuery
 from shared.contracts.events.reference import SchoolLevel
 
-access = table(
-    {
-        "GET /wards": ANYONE,
-        "POST /wards": ADMIN,
-        "PUT /wards/{code}": ADMIN,
-        "GET /schools": ANYONE,
-        "POST /schools": ADMIN,
-        "PUT /schools/{code}": ADMIN,
-        "GET /sectors": ANYONE,
-        "POST /sectors": ADMIN,
-        "PUT /sectors/{code}": ADMIN,
-    }
-)
-router = APIRouter(tags=["reference"], dependencies=[access.dependency()])
+router = APIRouter(tags=["reference"])
 
 HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
 Code = Annotated[
@@ -38,10 +26,13 @@ CodePath = Annotated[str, Path(min_length=2, max_length=48, pattern=r"^[a-z0-9][
 
 
 def today() -> date:
+    """Today's date in Asia/Ho_Chi_Minh (DESIGN §7)."""
     return datetime.now(HCMC).date()
 
 
 class WardFields(BaseModel):
+    """A ward: name, validity dates, predecessors and the ward set it belongs to."""
+
     name: Name
     valid_from: date
     valid_to: date | None = None
@@ -50,26 +41,27 @@ class WardFields(BaseModel):
 
 
 class WardIn(WardFields):
+    """A new ward and its code."""
+
     code: Code
 
 
 class WardUpdate(WardFields):
+    """A ward's fields at the `version` last seen (409 when stale)."""
+
     version: int = Field(ge=1)
 
 
 class WardOut(WardIn):
+    """A ward, whether it is valid today, and its version."""
+
     current: bool
     version: int
 
 
-class WardList(BaseModel):
-    items: list[WardOut]
-    total: int
-    page: int
-    page_size: int
-
-
 class SchoolFields(BaseModel):
+    """A school: name, level, ward, whether it is active."""
+
     name: Name
     level: SchoolLevel
     ward: Code
@@ -77,46 +69,46 @@ class SchoolFields(BaseModel):
 
 
 class SchoolIn(SchoolFields):
+    """A new school and its code."""
+
     code: Code
 
 
 class SchoolUpdate(SchoolFields):
+    """A school's fields at the `version` last seen (409 when stale)."""
+
     version: int = Field(ge=1)
 
 
 class SchoolOut(SchoolIn):
+    """A school and its version."""
+
     version: int
 
 
-class SchoolList(BaseModel):
-    items: list[SchoolOut]
-    total: int
-    page: int
-    page_size: int
-
-
 class SectorFields(BaseModel):
+    """A sector's Vietnamese and English names."""
+
     name_vi: Name
     name_en: Name
 
 
 class SectorIn(SectorFields):
+    """A new sector and its code."""
+
     code: Code
 
 
 class SectorUpdate(SectorFields):
+    """A sector's names at the `version` last seen (409 when stale)."""
+
     version: int = Field(ge=1)
 
 
 class SectorOut(SectorIn):
+    """A sector and its version."""
+
     version: int
-
-
-class SectorList(BaseModel):
-    items: list[SectorOut]
-    total: int
-    page: int
-    page_size: int
 
 
 def _ward(doc: dict[str, Any]) -> WardOut:
@@ -130,7 +122,7 @@ def _with_code(doc: dict[str, Any]) -> dict[str, Any]:
     return {**doc, "code": doc["_id"]}
 
 
-@router.get("/wards", response_model=WardList)
+@router.get("/wards", dependencies=[ANYONE])
 async def list_wards(
     state: State,
     on: Annotated[
@@ -138,73 +130,79 @@ async def list_wards(
     ] = None,
     current: Annotated[bool, Query(description="Only the wards valid today")] = False,
     ward_set: Annotated[str | None, Query(max_length=20)] = None,
-) -> WardList:
+) -> Page[WardOut]:
     """Every ward set with its validity dates and predecessors; `current=true` for today's."""
     day = today() if current else on
     items = [_ward(doc) for doc in await state.reference.wards(on=day, ward_set=ward_set)]
-    return WardList(items=items, total=len(items), page=1, page_size=max(len(items), 1))
+    return Page(items=items, total=len(items), page=1, page_size=max(len(items), 1))
 
 
-@router.post("/wards", status_code=status.HTTP_201_CREATED, response_model=WardOut)
+@router.post("/wards", dependencies=[ADMIN], status_code=status.HTTP_201_CREATED)
 async def create_ward(body: WardIn, state: State) -> WardOut:
+    """Add a ward; 409 when the code exists."""
     return _ward(await state.reference.create(WARDS, body.model_dump()))
 
 
-@router.put("/wards/{code}", response_model=WardOut)
+@router.put("/wards/{code}", dependencies=[ADMIN])
 async def update_ward(code: CodePath, body: WardUpdate, state: State) -> WardOut:
+    """Edit a ward at the version last seen; 404 unknown, 409 stale."""
     fields = body.model_dump(exclude={"version"})
     return _ward(await state.reference.update(WARDS, code, body.version, fields))
 
 
-@router.get("/schools", response_model=SchoolList)
+@router.get("/schools", dependencies=[ANYONE])
 async def list_schools(
     state: State,
+    paging: Annotated[PageQuery, page_query(default_size=50)],
     ward: Annotated[str | None, Query(max_length=48)] = None,
     level: SchoolLevel | None = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> SchoolList:
+) -> Page[SchoolOut]:
+    """Schools, optionally by ward and level, 50 a page unless asked otherwise."""
     items, total = await state.reference.schools(
         ward=ward,
         level=level.value if level else None,
-        skip=(page - 1) * page_size,
-        limit=page_size,
+        skip=paging.skip,
+        limit=paging.page_size,
     )
-    return SchoolList(
+    return Page(
         items=[SchoolOut.model_validate(_with_code(d)) for d in items],
         total=total,
-        page=page,
-        page_size=page_size,
+        **paging.model_dump(),
     )
 
 
-@router.post("/schools", status_code=status.HTTP_201_CREATED, response_model=SchoolOut)
+@router.post("/schools", dependencies=[ADMIN], status_code=status.HTTP_201_CREATED)
 async def create_school(body: SchoolIn, state: State) -> SchoolOut:
+    """Add a school; 409 when the code exists."""
     doc = await state.reference.create(SCHOOLS, body.model_dump(mode="json"))
     return SchoolOut.model_validate(_with_code(doc))
 
 
-@router.put("/schools/{code}", response_model=SchoolOut)
+@router.put("/schools/{code}", dependencies=[ADMIN])
 async def update_school(code: CodePath, body: SchoolUpdate, state: State) -> SchoolOut:
+    """Edit a school at the version last seen; 404 unknown, 409 stale."""
     fields = body.model_dump(mode="json", exclude={"version"})
     doc = await state.reference.update(SCHOOLS, code, body.version, fields)
     return SchoolOut.model_validate(_with_code(doc))
 
 
-@router.get("/sectors", response_model=SectorList)
-async def list_sectors(state: State) -> SectorList:
+@router.get("/sectors", dependencies=[ANYONE])
+async def list_sectors(state: State) -> Page[SectorOut]:
+    """Every sector, in one page."""
     items = [SectorOut.model_validate(_with_code(d)) for d in await state.reference.sectors()]
-    return SectorList(items=items, total=len(items), page=1, page_size=max(len(items), 1))
+    return Page(items=items, total=len(items), page=1, page_size=max(len(items), 1))
 
 
-@router.post("/sectors", status_code=status.HTTP_201_CREATED, response_model=SectorOut)
+@router.post("/sectors", dependencies=[ADMIN], status_code=status.HTTP_201_CREATED)
 async def create_sector(body: SectorIn, state: State) -> SectorOut:
+    """Add a sector; 409 when the code exists."""
     doc = await state.reference.create(SECTORS, body.model_dump())
     return SectorOut.model_validate(_with_code(doc))
 
 
-@router.put("/sectors/{code}", response_model=SectorOut)
+@router.put("/sectors/{code}", dependencies=[ADMIN])
 async def update_sector(code: CodePath, body: SectorUpdate, state: State) -> SectorOut:
+    """Edit a sector at the version last seen; 404 unknown, 409 stale."""
     doc = await state.reference.update(
         SECTORS, code, body.version, body.model_dump(exclude={"version"})
     )

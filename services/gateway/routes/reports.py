@@ -11,21 +11,16 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.gateway import reports
-from services.gateway.access import ADMIN, roles, table
+from services.gateway.access import ADMIN, allow
 from services.gateway.deps import CurrentUser, Rpc, State
 from services.gateway.problems import Problem, locale_of
 from shared.contracts.base import Role
 from shared.contracts.rpc.common import FiguresRequest, figures_subject
 from shared.infra.broker import RpcFailure
 
-access = table(
-    {
-        "GET /reports/district": roles(Role.ADMIN, Role.ORGANIZER),
-        "POST /reports/district/lock": ADMIN,
-        "GET /reports/district/versions": roles(Role.ADMIN, Role.ORGANIZER),
-    }
-)
-router = APIRouter(prefix="/reports", tags=["reports"], dependencies=[access.dependency()])
+#: The plan names the Economic Division (admin) and the organizers as the report's readers.
+REPORT_READERS = allow(Role.ADMIN, Role.ORGANIZER)
+router = APIRouter(prefix="/reports", tags=["reports"])
 
 PeriodParam = Annotated[
     str, Query(min_length=4, max_length=7, description="YYYY-MM, YYYY-H1, YYYY-H2 or YYYY")
@@ -39,11 +34,11 @@ SOURCES: dict[str, tuple[str, ...]] = {
 }
 
 
-class Figures(BaseModel):
-    model_config = ConfigDict(extra="allow")
-
-
 class DistrictReport(BaseModel):
+    """The plan's district report for a period (DESIGN §8): each service's section
+    with year-to-date figures, the sections missing, and the locked version if any.
+    """
+
     model_config = ConfigDict(extra="allow")
 
     period: str
@@ -61,15 +56,15 @@ class DistrictReport(BaseModel):
 
 
 class LockRequest(BaseModel):
+    """Why a period is locked again; required from the second version on."""
+
     reason: str | None = Field(None, min_length=3, max_length=1000)
 
 
 async def _figures(rpc: Rpc, service: str, start: datetime, end: datetime) -> dict[str, Any] | None:
     try:
         answer = await asyncio.wait_for(
-            rpc.call(
-                FiguresRequest(start=start, end=end), Figures, subject=figures_subject(service)
-            ),
+            rpc.call(FiguresRequest(start=start, end=end), subject=figures_subject(service)),
             timeout=FIGURES_TIMEOUT,
         )
     except (RpcFailure, TimeoutError):
@@ -85,6 +80,10 @@ def _sections(service: str, figures: dict[str, Any]) -> dict[str, dict[str, Any]
 
 
 async def live_report(period: reports.Period, rpc: Rpc, state: State) -> dict[str, Any]:
+    """The report for `period` from every service's figures now, each with its
+    year-to-date figures; a service that does not answer in 3 s leaves its sections `None`
+    and named in `missing_sections`.
+    """
     year_start = datetime.combine(period.year_start, datetime.min.time(), tzinfo=reports.HCMC)
     calls = [
         _figures(rpc, service, start, period.end_utc)
@@ -145,6 +144,7 @@ def _render(report: dict[str, Any], format: str, locale: str) -> Response:
 
 @router.get(
     "/district",
+    dependencies=[REPORT_READERS],
     response_model=DistrictReport,
     responses={
         200: {
@@ -181,7 +181,7 @@ async def district_report(
     return DistrictReport.model_validate(report)
 
 
-@router.post("/district/lock", status_code=status.HTTP_201_CREATED, response_model=DistrictReport)
+@router.post("/district/lock", dependencies=[ADMIN], status_code=status.HTTP_201_CREATED)
 async def lock_report(
     period: PeriodParam, actor: CurrentUser, rpc: Rpc, state: State, body: LockRequest | None = None
 ) -> DistrictReport:
@@ -223,12 +223,15 @@ async def lock_report(
 
 
 class VersionList(BaseModel):
+    """Every locked version of a period's report, oldest first."""
+
     period: str
     items: list[dict[str, Any]]
 
 
-@router.get("/district/versions", response_model=VersionList)
+@router.get("/district/versions", dependencies=[REPORT_READERS])
 async def report_versions(period: PeriodParam, state: State) -> VersionList:
+    """Every locked version of the period's report."""
     parsed = reports.parse_period(period)
     docs = await state.reports.all_versions(parsed.label)
     return VersionList(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from services.gateway.access import ANYONE, STAFF, roles, table
-from services.gateway.deps import Rpc
+from services.gateway.access import ANYONE, STAFF, allow
+from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.base import Role
 from shared.contracts.events.registry import Stage, StartupStatus
 from shared.contracts.rpc.registry import (
@@ -29,47 +29,39 @@ from shared.contracts.rpc.registry import (
     VerifyStartup,
 )
 
-FOUNDER_OR_STAFF = roles(Role.FOUNDER, Role.ASSOCIATION_STAFF, Role.ADMIN)
-access = table(
-    {
-        "POST /startups": roles(Role.FOUNDER),
-        "GET /startups": ANYONE,
-        "GET /startups/{startup_id}": ANYONE,
-        "PATCH /startups/{startup_id}": FOUNDER_OR_STAFF,
-        "POST /startups/{startup_id}/verify": STAFF,
-        "POST /startups/{startup_id}/reject": STAFF,
-        "POST /startups/{startup_id}/status": FOUNDER_OR_STAFF,
-        "GET /startups/{startup_id}/history": FOUNDER_OR_STAFF,
-    }
-)
-router = APIRouter(prefix="/startups", tags=["startups"], dependencies=[access.dependency()])
+FOUNDER_OR_STAFF = allow(Role.FOUNDER, Role.ASSOCIATION_STAFF, Role.ADMIN)
+router = APIRouter(prefix="/startups", tags=["startups"])
 
-StartupId = Annotated[str, Path(min_length=1, max_length=64)]
 CodeFilter = Annotated[
     str | None, Query(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
 ]
 
 
 class Rejection(BaseModel):
+    """Why a startup is rejected, and the version last seen."""
+
     reason: Reason
     version: int | None = Field(None, ge=1)
 
 
 class StatusRequest(StatusChange):
+    """The status to move to, with an optional reason and the version last seen."""
+
     to_status: StartupStatus = Field(
         description="submitted (resubmit after a rejection), active, graduated or closed"
     )
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=StartupView)
+@router.post("", dependencies=[allow(Role.FOUNDER)], status_code=status.HTTP_201_CREATED)
 async def register_startup(body: StartupFields, rpc: Rpc) -> StartupView:
     """Register an idea or startup; it waits for the Consultation Point to verify it."""
-    return await rpc.call(RegisterStartup(startup=body), StartupView)
+    return await rpc.call(RegisterStartup(startup=body))
 
 
-@router.get("", response_model=StartupPage)
+@router.get("", dependencies=[ANYONE])
 async def find_startups(
     rpc: Rpc,
+    paging: Paging,
     q: Annotated[str | None, Query(max_length=200, description="Accent-insensitive words")] = None,
     ward: CodeFilter = None,
     sector: CodeFilter = None,
@@ -77,8 +69,6 @@ async def find_startups(
     status: StartupStatus | None = None,
     women_led: bool | None = None,
     youth_led: bool | None = None,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> StartupPage:
     """By relevance when `q` is given, else newest first. Anonymous callers and other
     founders see public, verified-or-later startups and their public fields only."""
@@ -90,45 +80,46 @@ async def find_startups(
         status=status,
         women_led=women_led,
         youth_led=youth_led,
-        page=page,
-        page_size=page_size,
+        **paging.model_dump(),
     )
-    return await rpc.call(search, StartupPage)
+    return await rpc.call(search)
 
 
-@router.get("/{startup_id}", response_model=StartupView)
-async def get_startup(startup_id: StartupId, rpc: Rpc) -> StartupView:
-    return await rpc.call(GetStartup(startup_id=startup_id), StartupView)
+@router.get("/{startup_id}", dependencies=[ANYONE])
+async def get_startup(startup_id: Id, rpc: Rpc) -> StartupView:
+    """One startup; owners and staff see every field; 404 when hidden from you."""
+    return await rpc.call(GetStartup(startup_id=startup_id))
 
 
-@router.patch("/{startup_id}", response_model=StartupView)
-async def edit_startup(startup_id: StartupId, body: StartupChanges, rpc: Rpc) -> StartupView:
+@router.patch("/{startup_id}", dependencies=[FOUNDER_OR_STAFF])
+async def edit_startup(startup_id: Id, body: StartupChanges, rpc: Rpc) -> StartupView:
     """Edit with the `version` you last saw; a stale one is 409 with the current version."""
-    return await rpc.call(UpdateStartup(startup_id=startup_id, changes=body), StartupView)
+    return await rpc.call(UpdateStartup(startup_id=startup_id, changes=body))
 
 
-@router.post("/{startup_id}/verify", response_model=StartupView)
-async def verify_startup(
-    startup_id: StartupId, rpc: Rpc, body: StatusChange | None = None
-) -> StartupView:
+@router.post("/{startup_id}/verify", dependencies=[STAFF])
+async def verify_startup(startup_id: Id, rpc: Rpc, body: StatusChange | None = None) -> StartupView:
+    """The Consultation Point verifies a submitted startup; 409 on a stale version."""
     change = body or StatusChange()
-    return await rpc.call(VerifyStartup(startup_id=startup_id, change=change), StartupView)
+    return await rpc.call(VerifyStartup(startup_id=startup_id, change=change))
 
 
-@router.post("/{startup_id}/reject", response_model=StartupView)
-async def reject_startup(startup_id: StartupId, body: Rejection, rpc: Rpc) -> StartupView:
+@router.post("/{startup_id}/reject", dependencies=[STAFF])
+async def reject_startup(startup_id: Id, body: Rejection, rpc: Rpc) -> StartupView:
+    """Reject with a reason; 409 on a stale version."""
     request = RejectStartup(startup_id=startup_id, reason=body.reason, version=body.version)
-    return await rpc.call(request, StartupView)
+    return await rpc.call(request)
 
 
-@router.post("/{startup_id}/status", response_model=StartupView)
-async def change_status(startup_id: StartupId, body: StatusRequest, rpc: Rpc) -> StartupView:
+@router.post("/{startup_id}/status", dependencies=[FOUNDER_OR_STAFF])
+async def change_status(startup_id: Id, body: StatusRequest, rpc: Rpc) -> StartupView:
+    """Resubmit after a rejection, activate, graduate or close."""
     change = StatusChange(reason=body.reason, version=body.version)
     request = ChangeStartupStatus(startup_id=startup_id, to_status=body.to_status, change=change)
-    return await rpc.call(request, StartupView)
+    return await rpc.call(request)
 
 
-@router.get("/{startup_id}/history", response_model=StartupHistory)
-async def startup_history(startup_id: StartupId, rpc: Rpc) -> StartupHistory:
+@router.get("/{startup_id}/history", dependencies=[FOUNDER_OR_STAFF])
+async def startup_history(startup_id: Id, rpc: Rpc) -> StartupHistory:
     """Every event about the startup, oldest first, with who and when."""
-    return await rpc.call(GetStartupHistory(startup_id=startup_id), StartupHistory)
+    return await rpc.call(GetStartupHistory(startup_id=startup_id))

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringConstraints
 
-from shared.contracts.base import RpcRequest
+from shared.contracts.base import Page, PageQuery, RpcRequest
 from shared.contracts.events.competitions import (
     ClubKind,
     CompetitionKind,
@@ -39,6 +39,8 @@ Score = Annotated[float, Field(ge=-1000, le=1000, allow_inf_nan=False)]
 
 
 class Criterion(BaseModel):
+    """One rubric criterion: its name and weight (> 0)."""
+
     name: CriterionName
     weight: float = Field(gt=0, le=1, allow_inf_nan=False)
 
@@ -64,6 +66,10 @@ class Eligibility(BaseModel):
 
 
 class CompetitionFields(BaseModel):
+    """What an organizer fills in for a competition: kind, rubric, rounds' deadlines,
+    eligibility and how many judges review each entry.
+    """
+
     title: Title
     kind: CompetitionKind
     description: LongText
@@ -77,6 +83,8 @@ class CompetitionFields(BaseModel):
 
 
 class CompetitionView(BaseModel):
+    """A competition as the caller may see it; drafts only for their organizer."""
+
     id: str
     title: str
     kind: CompetitionKind
@@ -101,11 +109,7 @@ class CompetitionView(BaseModel):
     version: int
 
 
-class CompetitionPage(BaseModel):
-    items: list[CompetitionView]
-    total: int
-    page: int
-    page_size: int
+CompetitionPage = Page[CompetitionView]
 
 
 class Consent(BaseModel):
@@ -119,12 +123,16 @@ class Consent(BaseModel):
 
 
 class Student(BaseModel):
+    """A student of a school team, with the recorded consent that lets them take part."""
+
     full_name: PersonName
     grade: int = Field(ge=1, le=12)
     consent: Consent = Field(default_factory=Consent)
 
 
 class Team(BaseModel):
+    """A school team entered by its advisor: a name and its students."""
+
     name: Annotated[Text, StringConstraints(min_length=2, max_length=120)]
     school: Code
     students: list[Student] = Field(min_length=1, max_length=20)
@@ -140,6 +148,8 @@ class EntryFields(BaseModel):
 
 
 class EntryView(BaseModel):
+    """An entry; students' names only for the advisor who entered them."""
+
     id: str
     competition_id: str
     title: str
@@ -156,22 +166,24 @@ class EntryView(BaseModel):
     submitted_at: datetime
 
 
-class EntryPage(BaseModel):
-    items: list[EntryView]
-    total: int
-    page: int
-    page_size: int
+EntryPage = Page[EntryView]
 
 
 class JudgeAssignment(BaseModel):
+    """The judge account to add to a competition."""
+
     user_id: Id
 
 
 class ConflictDeclaration(BaseModel):
+    """A judge's reason for not scoring an entry."""
+
     reason: Annotated[Text, StringConstraints(min_length=3, max_length=1000)]
 
 
 class ScoreSet(BaseModel):
+    """A judge's score per rubric criterion for one entry."""
+
     scores: dict[CriterionName, Score] = Field(min_length=1, max_length=20)
 
 
@@ -188,6 +200,8 @@ class JudgingView(BaseModel):
 
 
 class ConflictView(BaseModel):
+    """A declared conflict: which judge, which entry, why, when."""
+
     entry_id: str
     judge_id: str
     reason: str
@@ -195,6 +209,8 @@ class ConflictView(BaseModel):
 
 
 class ScoreView(BaseModel):
+    """A judge's score set for an entry and its weighted total."""
+
     entry_id: str
     judge_id: str
     scores: dict[str, float]
@@ -221,14 +237,12 @@ class Assignment(BaseModel):
     school: str | None = None
 
 
-class AssignmentPage(BaseModel):
-    items: list[Assignment]
-    total: int
-    page: int
-    page_size: int
+AssignmentPage = Page[Assignment]
 
 
 class ResultRow(BaseModel):
+    """One ranked entry: rank, weighted score and the per-judge normalised score."""
+
     rank: int
     entry_id: str
     title: str
@@ -239,6 +253,8 @@ class ResultRow(BaseModel):
 
 
 class Results(BaseModel):
+    """The ranking of a competition once published, best first."""
+
     competition_id: str
     title: str
     published_at: datetime
@@ -246,19 +262,29 @@ class Results(BaseModel):
     rows: list[ResultRow]
 
 
-class CreateCompetition(RpcRequest):
+class CreateCompetition(RpcRequest[CompetitionView]):
+    """An organizer drafts a competition → it, `draft`.
+
+    Errors: `forbidden` for other roles; `invalid` (weights not summing to 1, deadlines past).
+    """
+
     subject = "rpc.competitions.competition.create"
 
     competition: CompetitionFields
 
 
-class PublishCompetition(RpcRequest):
+class PublishCompetition(RpcRequest[CompetitionView]):
+    """The organizer opens a draft for entries → the competition, `open`.
+
+    Errors: `not_found`, `forbidden` (another organizer's), `conflict` (not a draft).
+    """
+
     subject = "rpc.competitions.competition.publish"
 
     competition_id: Id
 
 
-class ArchiveCompetition(RpcRequest):
+class ArchiveCompetition(RpcRequest[CompetitionView]):
     """Close a competition whose results are published; its results stay readable."""
 
     subject = "rpc.competitions.competition.archive"
@@ -266,77 +292,117 @@ class ArchiveCompetition(RpcRequest):
     competition_id: Id
 
 
-class GetCompetition(RpcRequest):
+class GetCompetition(RpcRequest[CompetitionView]):
+    """One competition → it; a draft only for its organizer.
+
+    Errors: `not_found`.
+    """
+
     subject = "rpc.competitions.competition.get"
 
     competition_id: Id
 
 
-class ListCompetitions(RpcRequest):
+class ListCompetitions(RpcRequest[CompetitionPage], PageQuery):
+    """Competitions, newest first, optionally by status and kind → a page of them."""
+
     subject = "rpc.competitions.competition.list"
 
     status: CompetitionStatus | None = None
     kind: CompetitionKind | None = None
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
 
 
-class SubmitEntry(RpcRequest):
+class SubmitEntry(RpcRequest[EntryView]):
+    """Enter a founder's startup or an advisor's school team before the deadline →
+    the entry. Errors: `not_found`, `forbidden` (not the owner, not eligible), `conflict`
+    (entries closed, or already entered), `invalid` (missing consent).
+    """
+
     subject = "rpc.competitions.entry.submit"
 
     competition_id: Id
     entry: EntryFields
 
 
-class ListEntries(RpcRequest):
+class ListEntries(RpcRequest[EntryPage], PageQuery):
+    """A competition's entries: all for its organizer, one's own for others → a page.
+
+    Errors: `not_found`.
+    """
+
     subject = "rpc.competitions.entry.list"
 
     competition_id: Id
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
 
 
-class AssignJudge(RpcRequest):
+class AssignJudge(RpcRequest[JudgingView]):
+    """The organizer adds a judge; unscored entries are spread again → the judging.
+
+    Errors: `not_found`, `forbidden`, `invalid` (not a judge account).
+    """
+
     subject = "rpc.competitions.judge.assign"
 
     competition_id: Id
     user_id: Id
 
 
-class GetJudging(RpcRequest):
+class GetJudging(RpcRequest[JudgingView]):
+    """Who reviews what in a competition → the judging (its organizer).
+
+    Errors: `not_found`, `forbidden`.
+    """
+
     subject = "rpc.competitions.judging.get"
 
     competition_id: Id
 
 
-class DeclareConflict(RpcRequest):
+class DeclareConflict(RpcRequest[ConflictView]):
+    """A judge declares a conflict on an assigned entry → the conflict; the entry
+    goes to another judge. Errors: `not_found`, `forbidden` (not assigned).
+    """
+
     subject = "rpc.competitions.conflict.declare"
 
     entry_id: Id
     conflict: ConflictDeclaration
 
 
-class ListAssignments(RpcRequest):
+class ListAssignments(RpcRequest[AssignmentPage], PageQuery):
+    """The calling judge's entries across competitions → a page of them."""
+
     subject = "rpc.competitions.assignment.list"
 
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
 
+class SubmitScores(RpcRequest[ScoreView]):
+    """A judge scores an assigned entry, revisable until the judging deadline → the
+    scores. Errors: `not_found`, `forbidden` (not assigned, or conflicted), `conflict`
+    (judging closed), `invalid` (a criterion missing or out of range).
+    """
 
-class SubmitScores(RpcRequest):
     subject = "rpc.competitions.score.submit"
 
     entry_id: Id
     score: ScoreSet
 
 
-class PublishResults(RpcRequest):
+class PublishResults(RpcRequest[Results]):
+    """The organizer ranks the entries by mean per-judge z-score and publishes →
+    the results. Errors: `not_found`, `forbidden`, `conflict` (no score yet).
+    """
+
     subject = "rpc.competitions.results.publish"
 
     competition_id: Id
 
 
-class GetResults(RpcRequest):
+class GetResults(RpcRequest[Results]):
+    """A competition's published results → them.
+
+    Errors: `not_found` (unknown, or not published yet).
+    """
+
     subject = "rpc.competitions.results.get"
 
     competition_id: Id
@@ -346,6 +412,8 @@ class GetResults(RpcRequest):
 
 
 class ClubFields(BaseModel):
+    """A school's innovation or STEM club: school, kind, name."""
+
     kind: ClubKind
     name: Annotated[Text, StringConstraints(min_length=2, max_length=160)]
     members_count: int = Field(ge=1, le=5000)
@@ -354,12 +422,16 @@ class ClubFields(BaseModel):
 
 
 class ActivityFields(BaseModel):
+    """One club activity: when, what, how many took part."""
+
     date: dt.date
     title: Title
     participants: int = Field(ge=1, le=5000)
 
 
 class ActivityView(BaseModel):
+    """A logged club activity."""
+
     id: str
     date: dt.date
     title: str
@@ -367,6 +439,8 @@ class ActivityView(BaseModel):
 
 
 class ClubView(BaseModel):
+    """A club with its school, ward and latest activities."""
+
     id: str
     school: str
     school_name: str | None = None
@@ -383,14 +457,12 @@ class ClubView(BaseModel):
     version: int
 
 
-class ClubPage(BaseModel):
-    items: list[ClubView]
-    total: int
-    page: int
-    page_size: int
+ClubPage = Page[ClubView]
 
 
 class CoverageFigure(BaseModel):
+    """Schools with an active club ÷ schools, for one group (overall, a ward or a level)."""
+
     schools: int
     covered: int
     share: float = Field(description="covered ÷ schools, 0 when there are no schools")
@@ -407,37 +479,54 @@ class Coverage(BaseModel):
     by_level: dict[str, CoverageFigure]
 
 
-class RegisterClub(RpcRequest):
+class RegisterClub(RpcRequest[ClubView]):
+    """A school advisor registers their own school's club → the club.
+
+    Errors: `forbidden` (not this school's advisor), `invalid` (unknown school, or an
+    account tied to no school).
+    """
+
     subject = "rpc.competitions.club.register"
 
     club: ClubFields
 
 
-class LogActivity(RpcRequest):
+class LogActivity(RpcRequest[ClubView]):
+    """The club's advisor logs an activity → the club.
+
+    Errors: `not_found`, `forbidden` (another school's club).
+    """
+
     subject = "rpc.competitions.club.log_activity"
 
     club_id: Id
     activity: ActivityFields
 
 
-class ListClubs(RpcRequest):
+class ListClubs(RpcRequest[ClubPage], PageQuery):
+    """Clubs, optionally by school, ward, kind and activity → a page of them."""
+
     subject = "rpc.competitions.club.list"
 
     school: Code | None = None
     ward: Code | None = None
     kind: ClubKind | None = None
     active: bool | None = None
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
 
 
-class GetClub(RpcRequest):
+class GetClub(RpcRequest[ClubView]):
+    """One club → it. Errors: `not_found`."""
+
     subject = "rpc.competitions.club.get"
 
     club_id: Id
 
 
-class GetCoverage(RpcRequest):
+class GetCoverage(RpcRequest[Coverage]):
+    """Club coverage as of a day (today if absent) against the plan's 50% target
+    (DESIGN §8) → the coverage overall, by ward and by level.
+    """
+
     subject = "rpc.competitions.coverage.get"
 
     on: date | None = None
@@ -447,6 +536,8 @@ class GetCoverage(RpcRequest):
 
 
 class Author(BaseModel):
+    """One author of an initiative and their share of it (percent)."""
+
     name: PersonName
     share: float = Field(gt=0, le=100, allow_inf_nan=False, description="Percent of contribution")
 
@@ -470,11 +561,15 @@ class InitiativeFields(BaseModel):
 
 
 class SheetCriterion(BaseModel):
+    """One criterion of an initiative council's scoring sheet and its maximum points."""
+
     name: CriterionName
     max_points: float = Field(gt=0, le=1000, allow_inf_nan=False)
 
 
 class ScoringSheet(BaseModel):
+    """The criteria the council scores an initiative on."""
+
     criteria: list[SheetCriterion] = Field(min_length=1, max_length=20)
     pass_mark: float = Field(ge=0, le=1000, allow_inf_nan=False)
 
@@ -487,18 +582,24 @@ class CouncilFields(BaseModel):
 
 
 class ReviewFields(BaseModel):
+    """A council member's points per criterion and vote."""
+
     points: dict[CriterionName, Score] = Field(min_length=1, max_length=20)
     in_favour: bool
     comment: Annotated[Text, StringConstraints(max_length=2000)] | None = None
 
 
 class DecisionFields(BaseModel):
+    """Recognised with a scope, or refused with reasons."""
+
     recognised: bool
     scope: Annotated[str, StringConstraints(min_length=2, max_length=40)] | None = None
     reasons: Annotated[Text, StringConstraints(min_length=3, max_length=2000)] | None = None
 
 
 class ReviewView(BaseModel):
+    """One council member's review of an initiative."""
+
     member_id: str
     points: dict[str, float]
     total: float
@@ -509,6 +610,8 @@ class ReviewView(BaseModel):
 
 
 class InitiativeView(BaseModel):
+    """An initiative dossier, its council, reviews and decision."""
+
     id: str
     title: str
     authors: list[Author]
@@ -538,48 +641,70 @@ class InitiativeView(BaseModel):
     version: int
 
 
-class InitiativePage(BaseModel):
-    items: list[InitiativeView]
-    total: int
-    page: int
-    page_size: int
+InitiativePage = Page[InitiativeView]
 
 
-class FileInitiative(RpcRequest):
+class FileInitiative(RpcRequest[InitiativeView]):
+    """Any signed-in user files an initiative dossier → it, `filed`.
+
+    Errors: `invalid` (shares not summing to 100%, not applied, already IP).
+    """
+
     subject = "rpc.competitions.initiative.file"
 
     initiative: InitiativeFields
 
 
-class GetInitiative(RpcRequest):
+class GetInitiative(RpcRequest[InitiativeView]):
+    """One initiative → it, for its authors, its council and organizers.
+
+    Errors: `not_found` for anyone else.
+    """
+
     subject = "rpc.competitions.initiative.get"
 
     initiative_id: Id
 
 
-class ListInitiatives(RpcRequest):
+class ListInitiatives(RpcRequest[InitiativePage], PageQuery):
+    """Initiatives the caller may see, optionally by status → a page: all for
+    organizers, otherwise what they filed or sit on the council of.
+    """
+
     subject = "rpc.competitions.initiative.list"
 
     status: Annotated[str, StringConstraints(max_length=20)] | None = None
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
 
 
-class AssignCouncil(RpcRequest):
+class AssignCouncil(RpcRequest[InitiativeView]):
+    """An organizer names the council and scoring sheet; the 3-month limit starts →
+    the initiative. Errors: `not_found`, `forbidden`, `conflict` (already decided).
+    """
+
     subject = "rpc.competitions.initiative.assign_council"
 
     initiative_id: Id
     council: CouncilFields
 
 
-class ReviewInitiative(RpcRequest):
+class ReviewInitiative(RpcRequest[InitiativeView]):
+    """A council member scores and votes, revisable until the decision → the
+    initiative. Errors: `not_found`, `forbidden` (not on the council), `conflict` (decided).
+    """
+
     subject = "rpc.competitions.initiative.review"
 
     initiative_id: Id
     review: ReviewFields
 
 
-class DecideInitiative(RpcRequest):
+class DecideInitiative(RpcRequest[InitiativeView]):
+    """An organizer records recognition (two thirds of the council in favour) with
+    its scope, or refusal with reasons → the initiative.
+
+    Errors: `not_found`, `forbidden` (not an organizer), `conflict` (already decided).
+    """
+
     subject = "rpc.competitions.initiative.decide"
 
     initiative_id: Id
@@ -589,16 +714,11 @@ class DecideInitiative(RpcRequest):
 # --- figures --------------------------------------------------------------------------------
 
 
-class CompetitionsFiguresRequest(RpcRequest):
-    """Figures for the district report over [start, end) (UTC instants)."""
-
-    subject = "rpc.competitions.figures.get"
-
-    start: datetime
-    end: datetime
-
-
 class CompetitionFigures(BaseModel):
+    """Competitions' section of the district report: held, entries, participants,
+    winners (DESIGN §8).
+    """
+
     held: int
     entries: int
     participants: int
@@ -607,6 +727,10 @@ class CompetitionFigures(BaseModel):
 
 
 class ClubFigures(BaseModel):
+    """Clubs' section of the district report: clubs registered and active, schools
+    covered against the 50% target (DESIGN §8).
+    """
+
     registered: int
     clubs: int
     active: int
@@ -621,6 +745,10 @@ class ClubFigures(BaseModel):
 
 
 class InitiativeFigures(BaseModel):
+    """Initiatives' section of the district report: filed, decided, recognised by
+    scope (DESIGN §8).
+    """
+
     filed: int
     decided: int
     recognised: int
@@ -628,6 +756,17 @@ class InitiativeFigures(BaseModel):
 
 
 class CompetitionsFigures(BaseModel):
+    """The competitions service's three sections of the district report."""
+
     competitions: CompetitionFigures
     clubs: ClubFigures
     initiatives: InitiativeFigures
+
+
+class CompetitionsFiguresRequest(RpcRequest[CompetitionsFigures]):
+    """Figures for the district report over [start, end) (UTC instants)."""
+
+    subject = "rpc.competitions.figures.get"
+
+    start: datetime
+    end: datetime

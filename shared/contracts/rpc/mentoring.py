@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
 
-from shared.contracts.base import Locale, RpcRequest
+from shared.contracts.base import Locale, Page, PageQuery, RpcRequest
 from shared.contracts.events.mentoring import Mode, Referral
 from shared.contracts.events.registry import NEED_LABELS_VI, Need, Stage
 from shared.text import clean, fold
@@ -44,6 +44,8 @@ Text = Annotated[str, AfterValidator(clean)]
 
 
 class Slot(BaseModel):
+    """A weekly availability slot in Asia/Ho_Chi_Minh: weekday (Monday = 0), HH:MM start < end."""
+
     weekday: int = Field(ge=0, le=6, description="Monday = 0")
     start: str = Field(pattern=HHMM)
     end: str = Field(pattern=HHMM)
@@ -58,6 +60,10 @@ class Slot(BaseModel):
 
 
 class MentorProfile(BaseModel):
+    """A mentor's expertise profile: topics, sectors, stages, languages and how many
+    consultations a month they take (1–100).
+    """
+
     expertise: list[Topic] = Field(min_length=1, max_length=20)
     sectors: list[Code] = Field(default_factory=list, max_length=20)
     stages: list[Stage] = Field(default_factory=list, max_length=5)
@@ -68,6 +74,8 @@ class MentorProfile(BaseModel):
 
 
 class MentorChanges(BaseModel):
+    """A partial edit of a profile at the `version` last seen; `paused` keeps matches."""
+
     version: int = Field(ge=1)
     expertise: list[Topic] | None = Field(None, min_length=1, max_length=20)
     sectors: list[Code] | None = Field(None, max_length=20)
@@ -80,10 +88,14 @@ class MentorChanges(BaseModel):
 
 
 class Availability(BaseModel):
+    """A mentor's weekly slots (at most 50); replaces the previous ones."""
+
     slots: list[Slot] = Field(max_length=50)
 
 
 class MentorView(BaseModel):
+    """A mentor as the Consultation Point sees them, with their slots and rating."""
+
     id: str
     full_name: str | None = None
     organization: str | None = None
@@ -101,14 +113,12 @@ class MentorView(BaseModel):
     version: int
 
 
-class MentorPage(BaseModel):
-    items: list[MentorView]
-    total: int
-    page: int
-    page_size: int
+MentorPage = Page[MentorView]
 
 
 class ConsultationDraft(BaseModel):
+    """A founder's request for advice on one of their startups: topics and a message."""
+
     startup_id: Id
     topics: list[Topic] = Field(min_length=1, max_length=10)
     message: Annotated[Text, StringConstraints(min_length=10, max_length=2000)]
@@ -119,6 +129,8 @@ class ConsultationDraft(BaseModel):
 
 
 class ConsultationView(BaseModel):
+    """A consultation request: `open`, `proposed` (a match offered) or `matched`."""
+
     id: str
     startup_id: str
     startup_name: str | None = None
@@ -136,25 +148,27 @@ class ConsultationView(BaseModel):
     version: int
 
 
-class ConsultationPage(BaseModel):
-    items: list[ConsultationView]
-    total: int
-    page: int
-    page_size: int
+ConsultationPage = Page[ConsultationView]
 
 
 class Suggestion(BaseModel):
+    """One ranked mentor: a score in [0, 1] and the human-readable reasons behind it."""
+
     mentor_id: str
     score: float = Field(ge=0, le=1)
     reasons: list[str]
 
 
 class Suggestions(BaseModel):
+    """Mentors ranked for one request, best first."""
+
     request_id: str
     items: list[Suggestion]
 
 
 class MatchView(BaseModel):
+    """A mentor proposed for a request: `proposed`, `accepted` or `declined`."""
+
     id: str
     request_id: str
     mentor_id: str
@@ -166,12 +180,16 @@ class MatchView(BaseModel):
 
 
 class BatchResult(BaseModel):
+    """Matches proposed at once, the requests left unmatched, and the total score."""
+
     proposed: list[MatchView]
     unmatched: list[str]
     total_score: float
 
 
 class SessionDraft(BaseModel):
+    """A consultation session to schedule for a match; times carry their offset."""
+
     match_id: Id
     starts_at: datetime
     ends_at: datetime
@@ -186,16 +204,22 @@ class SessionDraft(BaseModel):
 
 
 class Completion(BaseModel):
+    """The outcome of a held session: notes and its length in minutes (5–600)."""
+
     notes: Annotated[Text, StringConstraints(min_length=3, max_length=5000)]
     duration_minutes: int = Field(ge=5, le=600)
 
 
 class FeedbackDraft(BaseModel):
+    """The founder's rating of a session, 1–5, with an optional comment."""
+
     rating: int = Field(ge=1, le=5)
     comment: Annotated[Text, StringConstraints(max_length=2000)] = ""
 
 
 class SessionView(BaseModel):
+    """A consultation session and, once held, its outcome and rating."""
+
     id: str
     match_id: str
     mentor_id: str
@@ -214,95 +238,155 @@ class SessionView(BaseModel):
 # --- requests ------------------------------------------------------------------------------
 
 
-class SaveMentor(RpcRequest):
+class SaveMentor(RpcRequest[MentorView]):
+    """Create a mentor profile (the mentor's own; staff name `user_id`) → the mentor.
+
+    Errors: `forbidden` for other roles; `invalid` (no or a non-mentor `user_id`);
+    `conflict` when the mentor already has a profile.
+    """
+
     subject = "rpc.mentoring.mentor.save"
 
     profile: MentorProfile
 
 
-class UpdateMentor(RpcRequest):
+class UpdateMentor(RpcRequest[MentorView]):
+    """Edit, pause or deactivate a mentor at the `version` last seen → the mentor.
+
+    Errors: `not_found`, `forbidden` (another mentor's profile), `conflict` (stale version).
+    """
+
     subject = "rpc.mentoring.mentor.update"
 
     mentor_id: Id
     changes: MentorChanges
 
 
-class SetAvailability(RpcRequest):
+class SetAvailability(RpcRequest[MentorView]):
+    """Replace a mentor's weekly slots → the mentor.
+
+    Errors: `not_found`, `forbidden` (another mentor's profile).
+    """
+
     subject = "rpc.mentoring.availability.set"
 
     mentor_id: Id
     availability: Availability
 
 
-class ListMentors(RpcRequest):
+class ListMentors(RpcRequest[MentorPage], PageQuery):
+    """Mentors, optionally with one topic → a page of them (mentors and staff)."""
+
     subject = "rpc.mentoring.mentor.list"
 
     topic: str | None = Field(None, max_length=40)
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
 
 
-class OpenConsultation(RpcRequest):
+class OpenConsultation(RpcRequest[ConsultationView]):
+    """A founder asks for advice on their own startup → the request, `open`.
+
+    Errors: `not_found` (unknown startup), `forbidden` (not the owner), `invalid` (the
+    startup is rejected or closed).
+    """
+
     subject = "rpc.mentoring.request.open"
 
     draft: ConsultationDraft
 
 
-class GetConsultation(RpcRequest):
+class GetConsultation(RpcRequest[ConsultationView]):
+    """One consultation request → it, for its founder, its mentor and staff.
+
+    Errors: `not_found` (unknown), `forbidden` for anyone else.
+    """
+
     subject = "rpc.mentoring.request.get"
 
     request_id: Id
 
 
-class ListConsultations(RpcRequest):
+class ListConsultations(RpcRequest[ConsultationPage], PageQuery):
+    """Consultation requests the caller may see, optionally by status → a page."""
+
     subject = "rpc.mentoring.request.list"
 
     status: str | None = Field(None, max_length=20)
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
 
 
-class SuggestMentors(RpcRequest):
+class SuggestMentors(RpcRequest[Suggestions]):
+    """Mentors ranked for an open request, at most `limit` → the suggestions (staff).
+
+    Errors: `not_found`, `forbidden`.
+    """
+
     subject = "rpc.mentoring.request.suggest"
 
     request_id: Id
     limit: int = Field(10, ge=1, le=50)
 
 
-class ProposeMatch(RpcRequest):
+class ProposeMatch(RpcRequest[MatchView]):
+    """Staff propose a mentor for a request → the match, `proposed`.
+
+    Errors: `not_found`, `forbidden`, `conflict` (request not open, mentor full or declined).
+    """
+
     subject = "rpc.mentoring.match.propose"
 
     request_id: Id
     mentor_id: Id
 
 
-class BatchMatch(RpcRequest):
+class BatchMatch(RpcRequest[BatchResult]):
+    """Propose mentors for many open requests, maximising the total score within each
+    mentor's remaining capacity → what was proposed and what was not (staff).
+    """
+
     subject = "rpc.mentoring.match.batch"
 
     request_ids: list[Id] | None = Field(None, max_length=2000)
 
 
-class AnswerMatch(RpcRequest):
+class AnswerMatch(RpcRequest[MatchView]):
+    """The proposed mentor accepts or declines → the match; declining reopens the
+    request. Errors: `not_found`, `forbidden` (another mentor), `conflict` (already answered).
+    """
+
     subject = "rpc.mentoring.match.answer"
 
     match_id: Id
     accept: bool
 
 
-class ScheduleSession(RpcRequest):
+class ScheduleSession(RpcRequest[SessionView]):
+    """Schedule a session for an accepted match inside the mentor's availability →
+    the session. Errors: `not_found`, `forbidden`, `conflict` (overlapping the mentor or the
+    startup), `invalid` (outside availability).
+    """
+
     subject = "rpc.mentoring.session.schedule"
 
     draft: SessionDraft
 
 
-class CompleteSession(RpcRequest):
+class CompleteSession(RpcRequest[SessionView]):
+    """The session's mentor (or staff) logs its outcome → the session, `completed`.
+
+    Errors: `not_found`, `forbidden` (another mentor), `conflict` (no longer scheduled).
+    """
+
     subject = "rpc.mentoring.session.complete"
 
     session_id: Id
     completion: Completion
 
 
-class RecordFeedback(RpcRequest):
+class RecordFeedback(RpcRequest[SessionView]):
+    """The founder rates a completed session once → the session.
+
+    Errors: `not_found`, `forbidden`, `conflict` (not completed or already rated).
+    """
+
     subject = "rpc.mentoring.session.feedback"
 
     session_id: Id
@@ -310,6 +394,10 @@ class RecordFeedback(RpcRequest):
 
 
 class MentoringFigures(BaseModel):
+    """Mentoring's section of the district report (DESIGN §8): requests, matches,
+    sessions held, hours and rating, by topic, ward and referral.
+    """
+
     requests: int
     matched: int
     sessions_held: int
@@ -318,3 +406,13 @@ class MentoringFigures(BaseModel):
     by_topic: dict[str, int]
     by_ward: dict[str, int]
     by_referral: dict[str, int]
+
+
+class MentoringFiguresRequest(RpcRequest[MentoringFigures]):
+    """Figures for the district report over [start, end) (UTC instants); the gateway asks it
+    as `FiguresRequest` on `figures_subject("mentoring")`, the same subject."""
+
+    subject = "rpc.mentoring.figures.get"
+
+    start: datetime
+    end: datetime

@@ -6,10 +6,12 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from shared.contracts.base import RpcRequest
+from shared.contracts.base import Page, PageQuery, RpcRequest
 
 
 class InboxItem(BaseModel):
+    """One notification in a user's inbox; `urgent` ones ignore quiet hours."""
+
     id: str
     kind: str
     title: str
@@ -19,35 +21,40 @@ class InboxItem(BaseModel):
     created_at: datetime
 
 
-class InboxPage(BaseModel):
-    items: list[InboxItem]
-    total: int
+class InboxPage(Page[InboxItem]):
+    """A page of the inbox, newest first, with how many items are unread in all."""
+
     unread: int
-    page: int
-    page_size: int
 
 
-class ListInbox(RpcRequest):
+class ListInbox(RpcRequest[InboxPage], PageQuery):
+    """The caller's inbox, newest first → a page of it with the unread count."""
+
     subject = "rpc.notifications.inbox.list"
 
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
     unread_only: bool = False
 
 
-class MarkRead(RpcRequest):
-    subject = "rpc.notifications.inbox.mark_read"
-
-    notification_id: str = Field(min_length=1, max_length=64)
-
-
 class MarkedRead(BaseModel):
+    """A notification now read, and how many remain unread."""
+
     id: str
     read: bool
     unread: int
 
 
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class MarkRead(RpcRequest[MarkedRead]):
+    """Mark one of the caller's notifications read → the mark and the unread count.
+
+    Errors: `not_found` when it is not the caller's.
+    """
+
+    subject = "rpc.notifications.inbox.mark_read"
+
+    notification_id: str = Field(min_length=1, max_length=64)
 
 
 class ChannelChoice(BaseModel):
@@ -60,31 +67,43 @@ class ChannelChoice(BaseModel):
 
 
 class QuietHoursSetting(BaseModel):
+    """Local times (HH:MM, Asia/Ho_Chi_Minh) between which email and SMS wait."""
+
     start: str = Field("22:00", pattern=HHMM)
     end: str = Field("07:00", pattern=HHMM)
 
 
 class NotificationPreferences(BaseModel):
+    """Channels per kind, a daily digest, and quiet hours."""
+
     channels: dict[str, ChannelChoice] = Field(default_factory=dict, max_length=50)
     digest: bool = Field(False, description="One daily email with the day's non-urgent items")
     quiet_hours: QuietHoursSetting = Field(default_factory=QuietHoursSetting)
 
 
 class KindInfo(BaseModel):
+    """A notification kind, whether it is urgent, and the channels it may use."""
+
     kind: str
     urgent: bool
     channels: list[str]
 
 
 class PreferencesView(NotificationPreferences):
+    """The caller's preferences with every kind listed."""
+
     kinds: list[KindInfo] = Field(default_factory=list)
 
 
-class GetPreferences(RpcRequest):
+class GetPreferences(RpcRequest[PreferencesView]):
+    """The caller's notification preferences → them, with every kind listed."""
+
     subject = "rpc.notifications.preferences.get"
 
 
-class SavePreferences(RpcRequest):
+class SavePreferences(RpcRequest[PreferencesView]):
+    """Replace the caller's preferences → them as saved; the inbox stays on."""
+
     subject = "rpc.notifications.preferences.save"
 
     preferences: NotificationPreferences

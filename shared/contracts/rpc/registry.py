@@ -16,7 +16,7 @@ from pydantic import (
     field_validator,
 )
 
-from shared.contracts.base import RpcRequest
+from shared.contracts.base import Page, PageQuery, RpcRequest
 from shared.contracts.events.registry import Need, Stage, StartupStatus, Visibility
 from shared.text import clean
 
@@ -44,6 +44,8 @@ TaxCode = Annotated[str, StringConstraints(max_length=20), AfterValidator(_tax_c
 
 
 class TeamMember(BaseModel):
+    """One member of a startup's team: name, role, optional email and birth year."""
+
     name: Annotated[Text, StringConstraints(min_length=2, max_length=120)]
     role: Annotated[Text, StringConstraints(min_length=2, max_length=80)]
     email: EmailStr | None = Field(None, max_length=254)
@@ -105,6 +107,8 @@ class StartupChanges(BaseModel):
 
 
 class StatusChange(BaseModel):
+    """An optional reason and the `version` the staff member last saw (409 when stale)."""
+
     reason: Reason | None = None
     version: int | None = Field(None, ge=1)
 
@@ -136,14 +140,14 @@ class StartupView(BaseModel):
     score: float | None = Field(None, description="Relevance, when a query was given")
 
 
-class StartupPage(BaseModel):
-    items: list[StartupView]
-    total: int
-    page: int
-    page_size: int
+StartupPage = Page[StartupView]
 
 
 class HistoryEntry(BaseModel):
+    """One event about a startup: its type, time and actor, a status move or the
+    fields an edit changed.
+    """
+
     event_id: str
     type: str
     at: datetime
@@ -155,30 +159,54 @@ class HistoryEntry(BaseModel):
 
 
 class StartupHistory(BaseModel):
+    """Every event about one startup, oldest first."""
+
     startup_id: str
     items: list[HistoryEntry]
 
 
-class RegisterStartup(RpcRequest):
+class RegisterStartup(RpcRequest[StartupView]):
+    """A founder registers an idea or startup → the startup, status `submitted`.
+
+    Errors: `forbidden` for a non-founder; `invalid` for an unknown ward or sector; `conflict`
+    when the name or tax code is another startup's.
+    """
+
     subject = "rpc.registry.startup.register"
 
     startup: StartupFields
 
 
-class GetStartup(RpcRequest):
+class GetStartup(RpcRequest[StartupView]):
+    """One startup as the caller may see it → the startup.
+
+    Errors: `not_found` when it does not exist or the caller may not see it.
+    """
+
     subject = "rpc.registry.startup.get"
 
     startup_id: Id
 
 
-class UpdateStartup(RpcRequest):
+class UpdateStartup(RpcRequest[StartupView]):
+    """A partial edit by the owner or staff, at the `version` last seen → the startup.
+
+    Errors: `not_found`, `forbidden` (not the owner), `conflict` (stale version, or a name or
+    tax code already taken), `invalid` (unknown ward or sector).
+    """
+
     subject = "rpc.registry.startup.update"
 
     startup_id: Id
     changes: StartupChanges
 
 
-class SearchStartups(RpcRequest):
+class SearchStartups(RpcRequest[StartupPage], PageQuery):
+    """Accent-insensitive search with filters, by relevance when `q` is given, else
+    newest first → a page of startups (DESIGN §7, §9). Anonymous callers and other founders
+    see public, verified-or-later startups only.
+    """
+
     subject = "rpc.registry.startup.search"
 
     q: Annotated[str, StringConstraints(max_length=200)] | None = None
@@ -189,18 +217,27 @@ class SearchStartups(RpcRequest):
     women_led: bool | None = None
     youth_led: bool | None = None
     owner_id: Id | None = None
-    page: int = Field(1, ge=1, le=10_000)
-    page_size: int = Field(20, ge=1, le=100)
 
 
-class VerifyStartup(RpcRequest):
+class VerifyStartup(RpcRequest[StartupView]):
+    """The Consultation Point verifies a submitted startup → the startup, `verified`.
+
+    Errors: `not_found`, `forbidden` (not staff), `conflict` (stale version or a status that
+    cannot move to verified).
+    """
+
     subject = "rpc.registry.startup.verify"
 
     startup_id: Id
     change: StatusChange = Field(default_factory=StatusChange)
 
 
-class RejectStartup(RpcRequest):
+class RejectStartup(RpcRequest[StartupView]):
+    """Staff reject a startup with a reason → the startup, `rejected`.
+
+    Errors: `not_found`, `forbidden`, `conflict` (stale version or status), `invalid` (no reason).
+    """
+
     subject = "rpc.registry.startup.reject"
 
     startup_id: Id
@@ -208,7 +245,7 @@ class RejectStartup(RpcRequest):
     version: int | None = Field(None, ge=1)
 
 
-class ChangeStartupStatus(RpcRequest):
+class ChangeStartupStatus(RpcRequest[StartupView]):
     """Resubmit after a rejection, activate, graduate or close."""
 
     subject = "rpc.registry.startup.change_status"
@@ -218,22 +255,22 @@ class ChangeStartupStatus(RpcRequest):
     change: StatusChange = Field(default_factory=StatusChange)
 
 
-class GetStartupHistory(RpcRequest):
+class GetStartupHistory(RpcRequest[StartupHistory]):
+    """Every event about a startup, oldest first → its history (owner, staff, admin).
+
+    Errors: `not_found`, `forbidden` for anyone else.
+    """
+
     subject = "rpc.registry.startup.history"
 
     startup_id: Id
 
 
-class RegistryFiguresRequest(RpcRequest):
-    """Figures for the district report over [start, end) (UTC instants)."""
-
-    subject = "rpc.registry.figures.get"
-
-    start: datetime
-    end: datetime
-
-
 class RegistryFigures(BaseModel):
+    """The registry's section of the district report (DESIGN §8): counts over the
+    period and by ward, sector and stage.
+    """
+
     registered: int
     verified: int
     active: int
@@ -242,3 +279,12 @@ class RegistryFigures(BaseModel):
     by_ward: dict[str, int]
     by_sector: dict[str, int]
     by_stage: dict[str, int]
+
+
+class RegistryFiguresRequest(RpcRequest[RegistryFigures]):
+    """Figures for the district report over [start, end) (UTC instants)."""
+
+    subject = "rpc.registry.figures.get"
+
+    start: datetime
+    end: datetime
