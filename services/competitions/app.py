@@ -11,7 +11,9 @@ from faststream import FastStream
 from services.competitions.clubs_service import Clubs
 from services.competitions.handlers import register_handlers
 from services.competitions.initiatives_service import Initiatives
+from services.competitions.judging import Judging
 from services.competitions.read_models import ReadModels
+from services.competitions.records import CompetitionRecords
 from services.competitions.repository import (
     INDEXES,
     OUTBOXED,
@@ -24,32 +26,33 @@ from services.competitions.rpc import register_rpc
 from services.competitions.service import Competitions
 from shared.infra.broker import make_broker
 from shared.infra.mongo import ProcessedEvents
-from shared.infra.runtime import Late, ServiceContext, build_service_app
+from shared.infra.runtime import MadeAtStartup, ServiceContext, build_service_app
 from shared.infra.settings import Settings
 
 
 def build_app(settings: Settings) -> FastStream:
+    """The competitions process: consumers, RPCs, the judging tick, use cases made at start-up."""
     broker = make_broker(settings)
-    competitions: Late[Competitions] = Late("competitions")
-    clubs: Late[Clubs] = Late("clubs")
-    initiatives: Late[Initiatives] = Late("initiatives")
-    models: Late[ReadModels] = Late("read models")
-    processed: Late[ProcessedEvents] = Late("processed events")
+    competitions: MadeAtStartup[Competitions] = MadeAtStartup("competitions")
+    clubs: MadeAtStartup[Clubs] = MadeAtStartup("clubs")
+    initiatives: MadeAtStartup[Initiatives] = MadeAtStartup("initiatives")
+    models: MadeAtStartup[ReadModels] = MadeAtStartup("read models")
+    processed: MadeAtStartup[ProcessedEvents] = MadeAtStartup("processed events")
     register_handlers(broker, settings, models, processed)
     register_rpc(broker, competitions, clubs, initiatives)
 
     async def setup(context: ServiceContext) -> Mapping[str, Any]:
+        # One store and one outbox; each use case is its own object, composed here.
         store = CompetitionStore(context.db)
-        use_cases = competitions.set(Competitions(store, context.outbox))
+        judging = Judging(CompetitionRecords(store, context.outbox))
+        competitions.set(Competitions(judging.records, judging))
         clubs.set(Clubs(store, context.outbox))
         initiatives.set(Initiatives(store, context.outbox, scopes=settings.initiative_scopes))
         models.set(ReadModels(store))
         processed.set(context.processed)
         # Judging begins by itself at each entry deadline, found again after a restart.
         stop = asyncio.Event()
-        context.tasks.append(
-            asyncio.create_task(use_cases.run(settings.judging_tick_seconds, stop))
-        )
+        context.tasks.append(asyncio.create_task(judging.run(settings.judging_tick_seconds, stop)))
         return {}
 
     async def personal_data(user_id: str) -> dict[str, Any]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from services.competitions import clubs
-from services.competitions.repository import CLUBS, SCHOOLS, CompetitionStore, Duplicate
-from services.competitions.views import envelope, stale, utc
+from services.competitions.ports import CompetitionRepository
+from services.competitions.records import envelope, stale
+from services.competitions.repository import CLUBS, SCHOOLS
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role, new_id
 from shared.contracts.events.competitions import ClubActivityLoggedV1, ClubRegisteredV1
 from shared.contracts.rpc.competitions import (
@@ -21,17 +21,21 @@ from shared.contracts.rpc.competitions import (
     CoverageFigure,
     ListClubs,
 )
-from shared.infra.mongo import Document, OutboxRelay
+from shared.infra.mongo import AlreadyExists, Document, Outbox
+from shared.localtime import HCMC, local_date, utc
 from shared.text import fold
-
-HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 class Clubs:
+    """School clubs (câu lạc bộ): registration by a school advisor, activities, coverage against
+    the plan's target (`clubs.TARGET` of schools with an active club), figures. Raises the
+    contract's errors.
+    """
+
     def __init__(
         self,
-        store: CompetitionStore,
-        outbox: OutboxRelay,
+        store: CompetitionRepository,
+        outbox: Outbox,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
@@ -39,9 +43,14 @@ class Clubs:
         self.clock = clock
 
     def today(self) -> date:
-        return self.clock().astimezone(HCMC).date()
+        """Today in Gò Vấp."""
+        return local_date(self.clock())
 
     async def register(self, actor: Actor, fields: ClubFields) -> ClubView:
+        """A school advisor registers a club of their own school (in the reference data). Emits
+        `ClubRegisteredV1`. Raises `Forbidden`, `Invalid` (no or unknown school, founding
+        date), `Conflict` (same name at that school).
+        """
         if actor.role != Role.SCHOOL_ADVISOR:
             raise Forbidden("chỉ giáo viên phụ trách đăng ký câu lạc bộ của trường")
         code = fields.school or actor.organization
@@ -83,12 +92,16 @@ class Clubs:
         )
         try:
             await self.store.insert(CLUBS, doc, [envelope(event, doc["_id"])])
-        except Duplicate:
+        except AlreadyExists:
             raise Conflict("trường đã có câu lạc bộ cùng tên") from None
         await self.outbox.flush(CLUBS, doc["_id"])
         return self.view(doc)
 
     async def log_activity(self, actor: Actor, club_id: str, fields: ActivityFields) -> ClubView:
+        """Record a club activity (a date not in the future nor before the founding). Emits
+        `ClubActivityLoggedV1`. Raises `NotFound`, `Forbidden` (another school), `Invalid`,
+        `Conflict`.
+        """
         doc = await self._club(club_id)
         if actor.role != Role.SCHOOL_ADVISOR or (
             actor.organization != doc["school"] and actor.id != doc["advisor_id"]
@@ -127,9 +140,13 @@ class Clubs:
         return self.view(saved)
 
     async def get(self, club_id: str) -> ClubView:
+        """The club. Raises `NotFound`."""
         return self.view(await self._club(club_id))
 
     async def list_clubs(self, request: ListClubs) -> ClubPage:
+        """One page of clubs, newest first, filtered by school, ward, kind, and whether active
+        (an activity in the last `clubs.ACTIVE_WINDOW`).
+        """
         query: Document = {}
         for key in ("school", "ward"):
             value = getattr(request, key)
@@ -137,24 +154,24 @@ class Clubs:
                 query[key] = value
         if request.kind is not None:
             query["kind"] = request.kind.value
-        if request.active is not None:
-            since = (self.today() - clubs.ACTIVE_WINDOW).isoformat()
-            if request.active:
-                query["last_activity"] = {"$gte": since}
-            else:
-                query["$or"] = [{"last_activity": None}, {"last_activity": {"$lt": since}}]
-        skip = (request.page - 1) * request.page_size
-        docs = await self.store.find(
-            CLUBS, query, sort=[("registered_at", -1)], skip=skip, limit=request.page_size
+        docs, total = await self.store.page_clubs(
+            query,
+            active=request.active,
+            active_since=(self.today() - clubs.ACTIVE_WINDOW).isoformat(),
+            skip=(request.page - 1) * request.page_size,
+            limit=request.page_size,
         )
         return ClubPage(
             items=[self.view(d) for d in docs],
-            total=await self.store.count(CLUBS, query),
+            total=total,
             page=request.page,
             page_size=request.page_size,
         )
 
     async def coverage(self, on: date | None = None) -> Coverage:
+        """Share of schools with an active club on `on` (default today), overall and by level
+        and ward, against the target.
+        """
         day = on or self.today()
         result = await self._coverage(day, None)
         return Coverage(
@@ -207,6 +224,7 @@ class Clubs:
         return doc
 
     def view(self, doc: Document) -> ClubView:
+        """The club as the contract's view."""
         today = self.today()
         activities = sorted(doc.get("activities") or [], key=lambda a: a["date"], reverse=True)
         return ClubView.model_validate(

@@ -30,6 +30,7 @@ REGISTRY_CONSUMER = "competitions-registry"
 
 
 def reactions(models: Callable[[], ReadModels]) -> dict[type[Event], Reaction]:
+    """What each identity, reference-data and registry event does to competitions' read models."""
     return {
         UserRegisteredV1: lambda env, e: models().user_saved(e),
         UserUpdatedV1: lambda env, e: models().user_saved(e),
@@ -47,6 +48,7 @@ def register_handlers(
     models: Callable[[], ReadModels],
     processed: Callable[[], ProcessedEvents],
 ) -> None:
+    """Subscribe competitions' durable consumers; the read models exist once started."""
     reacting = reactions(models)
     for stream, durable in ((IDENTITY, IDENTITY_CONSUMER), (REGISTRY, REGISTRY_CONSUMER)):
         broker.subscriber(

@@ -7,11 +7,11 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from services.competitions import initiatives as rules
-from services.competitions.repository import INITIATIVES, PEOPLE, CompetitionStore
-from services.competitions.views import envelope, stale, utc
+from services.competitions.ports import CompetitionRepository
+from services.competitions.records import envelope, stale
+from services.competitions.repository import INITIATIVES, PEOPLE
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role, new_id
 from shared.contracts.events.competitions import (
     InitiativeDecidedV1,
@@ -27,18 +27,23 @@ from shared.contracts.rpc.competitions import (
     InitiativeView,
     ReviewFields,
 )
-from shared.infra.mongo import Document, OutboxRelay
+from shared.infra.mongo import Document, Outbox
+from shared.localtime import HCMC, local_date, utc
 
-HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
 MANAGERS = (Role.ORGANIZER, Role.ADMIN)
 Status = rules.Status
 
 
 class Initiatives:
+    """Initiatives (sáng kiến) under Decree 13/2012/NĐ-CP: filing, a council that scores and
+    votes (two thirds), and the organizer's decision within 3 months of acceptance. `scopes`
+    are the recognition levels this deployment records. Raises the contract's errors.
+    """
+
     def __init__(
         self,
-        store: CompetitionStore,
-        outbox: OutboxRelay,
+        store: CompetitionRepository,
+        outbox: Outbox,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         scopes: Sequence[str] = rules.SCOPES,
     ) -> None:
@@ -48,9 +53,13 @@ class Initiatives:
         self.scopes = tuple(scopes)
 
     def today(self) -> Any:
-        return self.clock().astimezone(HCMC).date()
+        """Today in Gò Vấp."""
+        return local_date(self.clock())
 
     async def file(self, actor: Actor, fields: InitiativeFields) -> InitiativeView:
+        """File an initiative with its dossier (`initiatives.check_dossier`). Emits
+        `InitiativeFiledV1`. Raises `Invalid` (author shares, application date, protection).
+        """
         rules.check_dossier(
             [a.share for a in fields.authors],
             fields.applied_since,
@@ -83,27 +92,24 @@ class Initiatives:
         return self.view(doc, actor)
 
     async def get(self, actor: Actor, initiative_id: str) -> InitiativeView:
+        """The initiative, for its filer, its council and organizers. Raises `NotFound` (also when it is not theirs to see)."""
         return self.view(await self._visible(actor, initiative_id), actor)
 
     async def list_initiatives(
         self, actor: Actor, status: str | None, page: int, page_size: int
     ) -> InitiativePage:
-        clauses: list[Document] = []
-        if status is not None:
-            clauses.append({"status": status})
-        if actor.role not in MANAGERS:
-            clauses.append({"$or": [{"filed_by": actor.id}, {"council": actor.id}]})
-        query: Document = {"$and": clauses} if clauses else {}
-        docs = await self.store.find(
-            INITIATIVES,
-            query,
-            sort=[("filed_at", -1)],
+        """One page of initiatives, newest first (of that `status`): organizers see all, others
+        those they filed or sit on the council of.
+        """
+        docs, total = await self.store.page_initiatives(
+            status,
+            involving=None if actor.role in MANAGERS else actor.id,
             skip=(page - 1) * page_size,
             limit=page_size,
         )
         return InitiativePage(
             items=[self.view(d, actor) for d in docs],
-            total=await self.store.count(INITIATIVES, query),
+            total=total,
             page=page,
             page_size=page_size,
         )
@@ -111,6 +117,9 @@ class Initiatives:
     async def assign_council(
         self, actor: Actor, initiative_id: str, council: CouncilFields
     ) -> InitiativeView:
+        """An organizer names the council (judge accounts). Raises `Forbidden`, `Invalid`,
+        `Conflict` (already decided).
+        """
         if actor.role not in MANAGERS:
             raise Forbidden("chỉ đơn vị tổ chức thành lập hội đồng")
         doc = await self._get(initiative_id)
@@ -142,6 +151,10 @@ class Initiatives:
     async def review(
         self, actor: Actor, initiative_id: str, review: ReviewFields
     ) -> InitiativeView:
+        """A council member scores the initiative on the sheet and votes. Emits
+        `InitiativeReviewedV1`. Raises `Forbidden` (not on the council), `Invalid`,
+        `Conflict` (not under review).
+        """
         doc = await self._get(initiative_id)
         if actor.id not in doc["council"]:
             raise Forbidden("bạn không thuộc hội đồng xét sáng kiến này")
@@ -170,6 +183,7 @@ class Initiatives:
     async def decide(
         self, actor: Actor, initiative_id: str, decision: DecisionFields
     ) -> InitiativeView:
+        """An organizer records the decision (recognised at a scope, or refused) once a council exists; recognition needs two thirds of the council in favour (`initiatives.two_thirds`). Emits `InitiativeDecidedV1`. Raises `Forbidden`, `Invalid` (scope, missing reasons), `Conflict` (already decided, no council, too few votes)."""
         if actor.role not in MANAGERS:
             raise Forbidden("chỉ đơn vị tổ chức ghi nhận quyết định")
         doc = await self._get(initiative_id)
@@ -206,6 +220,7 @@ class Initiatives:
         return self.view(await self._save(doc, changes, [envelope(event, initiative_id)]), actor)
 
     async def figures(self, start: datetime, end: datetime) -> InitiativeFigures:
+        """The district report's initiative figures for [start, end)."""
         docs = await self.store.all(INITIATIVES)
         decided = [d for d in docs if d.get("decided_at") and start <= utc(d["decided_at"]) < end]
         recognised = [d for d in decided if d.get("recognised")]
@@ -217,6 +232,7 @@ class Initiatives:
         )
 
     async def personal_data(self, user_id: str) -> list[dict[str, Any]]:
+        """The initiatives the person filed (PDPL 91/2025 access request), as JSON-ready dicts."""
         me = Actor(id=user_id, role=Role.FOUNDER)
         docs = await self.store.find(INITIATIVES, {"filed_by": user_id})
         return [self.view(d, me).model_dump(mode="json") for d in docs]
@@ -244,6 +260,7 @@ class Initiatives:
         return saved
 
     def view(self, doc: Document, actor: Actor) -> InitiativeView:
+        """The initiative as `actor` may see it."""
         accepted = doc.get("accepted_at")
         accepted_on = utc(accepted).astimezone(HCMC).date() if accepted else None
         decided = doc["status"] in (Status.RECOGNISED, Status.REFUSED)

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 
 from services.competitions import domain
+from services.competitions.records import CompetitionRecords, envelope, stale
 from services.competitions.repository import (
     COMPETITIONS,
     ENTRIES,
@@ -19,17 +20,13 @@ from services.competitions.repository import (
     SCORES,
 )
 from services.competitions.views import (
-    CompetitionBase,
     assigned_to,
     assignment_view,
-    envelope,
     judging_view,
     plan_fields,
     results_view,
     score_id,
     score_view,
-    stale,
-    utc,
 )
 from shared.contracts.base import (
     Actor,
@@ -55,16 +52,29 @@ from shared.contracts.rpc.competitions import (
 )
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document
+from shared.localtime import utc
 
 log = get_logger(__name__)
 S = CompetitionStatus
 
 
-class Judging(CompetitionBase):
+class Judging:
+    """Judges and conflicts, assignments, scores and results of competitions."""
+
+    def __init__(self, records: CompetitionRecords) -> None:
+        self.records = records
+        self.store = records.store
+        self.outbox = records.outbox
+        self.clock = records.clock
+
     # --- judging ----------------------------------------------------------------------------
 
     async def assign_judge(self, actor: Actor, competition_id: str, user_id: str) -> JudgingView:
-        doc = await self._competition(competition_id, actor)
+        """Put a judge account on the panel (a draft, published or judging competition); during
+        judging the entries are spread again. Emits `JudgeAssignedV1` with the entries now
+        theirs. Raises `NotFound` (competition or account), `Forbidden`, `Invalid` (not a judge account), `Conflict` (results already out, or a concurrent edit).
+        """
+        doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
         doc = await self.start_if_due(doc)
         domain.check_status(doc, S.DRAFT, S.PUBLISHED, S.JUDGING)
@@ -79,7 +89,7 @@ class Judging(CompetitionBase):
         changes: Document = {"judges": judges}
         plan = None
         if doc["status"] == S.JUDGING.value:
-            plan = await self.plan({**doc, "judges": judges})
+            plan = await self.records.plan({**doc, "judges": judges})
             changes.update(plan_fields(plan))
         entry_ids = (
             tuple(e for e, ids in plan.assignments.items() if user_id in ids) if plan else ()
@@ -90,18 +100,24 @@ class Judging(CompetitionBase):
             entry_ids=entry_ids,
             short_entries=tuple(plan.short_entries if plan else ()),
         )
-        saved = await self._save(doc, changes, [envelope(event, competition_id)])
+        saved = await self.records.save(doc, changes, [envelope(event, competition_id)])
         log.info("judge.assigned", competition_id=competition_id, judge_id=user_id)
         return judging_view(saved)
 
     async def judging(self, actor: Actor, competition_id: str) -> JudgingView:
-        doc = await self._competition(competition_id, actor)
+        """The panel, conflicts and assignments, for the competition's managers. Raises
+        `NotFound`, `Forbidden`.
+        """
+        doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
         return judging_view(await self.start_if_due(doc))
 
     async def declare_conflict(self, actor: Actor, entry_id: str, reason: str) -> ConflictView:
-        entry = await self._entry(entry_id)
-        doc = await self.start_if_due(await self._competition(entry["competition_id"]))
+        """A judge declares a conflict of interest with an entry; it is given to another judge
+        if it was theirs. Raises `NotFound`, `Forbidden` (not on the panel), `Conflict` (already scored it).
+        """
+        entry = await self.records.entry(entry_id)
+        doc = await self.start_if_due(await self.records.competition(entry["competition_id"]))
         if not any(j["id"] == actor.id for j in doc["judges"]):
             raise Forbidden("bạn không thuộc ban giám khảo của cuộc thi này")
         domain.check_status(doc, S.DRAFT, S.PUBLISHED, S.JUDGING)
@@ -116,19 +132,18 @@ class Judging(CompetitionBase):
         )
         changes: Document = {"conflicts": conflicts}
         if doc["status"] == S.JUDGING.value:
-            changes.update(plan_fields(await self.plan({**doc, "conflicts": conflicts})))
-        await self._save(doc, changes, [])
+            changes.update(plan_fields(await self.records.plan({**doc, "conflicts": conflicts})))
+        await self.records.save(doc, changes, [])
         return ConflictView(
             entry_id=entry_id, judge_id=actor.id, reason=reason, reassigned=was_assigned
         )
 
     async def assignments(self, actor: Actor, page: int, page_size: int) -> AssignmentPage:
+        """One page of the entries the judge is to score, across competitions in judging,
+        soonest deadline first, with their score so far.
+        """
         await self.start_due()
-        competitions = await self.store.find(
-            COMPETITIONS,
-            {"judges.id": actor.id, "status": {"$in": [S.JUDGING.value]}},
-            sort=[("judging_deadline", 1)],
-        )
+        competitions = await self.store.judging_competitions_of(actor.id)
         pairs = [
             (c, item["entry_id"])
             for c in competitions
@@ -149,8 +164,15 @@ class Judging(CompetitionBase):
     async def submit_scores(
         self, actor: Actor, entry_id: str, scores: dict[str, float]
     ) -> ScoreView:
-        entry = await self._entry(entry_id)
-        doc = await self.start_if_due(await self._competition(entry["competition_id"]))
+        """A judge scores an entry assigned to them, per rubric criterion within [min_score,
+        max_score]; the weighted total is kept. A later submission replaces the earlier one
+        (revision + 1). Emits `ScoreSubmittedV1`.
+
+        Raises `NotFound`, `Forbidden` (not assigned), `Invalid` (criteria or range), `Conflict`
+        (not judging yet, the judging deadline passed, or a concurrent revision).
+        """
+        entry = await self.records.entry(entry_id)
+        doc = await self.start_if_due(await self.records.competition(entry["competition_id"]))
         if doc["status"] in (S.DRAFT.value, S.PUBLISHED.value):
             raise Conflict("cuộc thi chưa đến giai đoạn chấm")
         domain.check_status(doc, S.JUDGING)
@@ -192,7 +214,10 @@ class Judging(CompetitionBase):
     # --- results ----------------------------------------------------------------------------
 
     async def publish_results(self, actor: Actor, competition_id: str) -> Results:
-        doc = await self._competition(competition_id, actor)
+        """Rank the entries (judges' scores standardised per judge, ties by earlier submission)
+        and publish the results. Emits `ResultsPublishedV1`. Raises `NotFound`, `Forbidden`, `Conflict` (not judging, or a concurrent edit).
+        """
+        doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
         doc = await self.start_if_due(doc)
         domain.check_status(doc, S.JUDGING)
@@ -236,12 +261,13 @@ class Judging(CompetitionBase):
             "results": rows,
             "results_published_at": now,
         }
-        saved = await self._save(doc, changes, [envelope(event, competition_id)])
+        saved = await self.records.save(doc, changes, [envelope(event, competition_id)])
         log.info("results.published", competition_id=competition_id, ranked=len(rows))
         return results_view(saved)
 
     async def results(self, actor: Actor | None, competition_id: str) -> Results:
-        doc = await self._competition(competition_id, actor)
+        """The published results. Raises `NotFound` (unknown, or not yet published)."""
+        doc = await self.records.competition(competition_id, actor)
         if doc["status"] not in (S.RESULTS_PUBLISHED.value, S.ARCHIVED.value):
             raise NotFound("kết quả cuộc thi chưa được công bố", competition_id=competition_id)
         return results_view(doc)
@@ -249,6 +275,9 @@ class Judging(CompetitionBase):
     # --- judging begins by itself ---------------------------------------------------------------
 
     async def start_due(self) -> int:
+        """Start judging every published competition whose entry deadline passed; how many this
+        call started.
+        """
         started = 0
         for competition_id in await self.store.due_competitions(self.clock()):
             doc = await self.store.get(COMPETITIONS, competition_id)
@@ -261,7 +290,7 @@ class Judging(CompetitionBase):
         over its judges. The update matches the version read, so one claimant wins."""
         if doc["status"] != S.PUBLISHED.value or utc(doc["entry_deadline"]) > self.clock():
             return doc
-        plan = await self.plan(doc)
+        plan = await self.records.plan(doc)
         changes = {
             "status": S.JUDGING.value,
             "judging_started_at": self.clock(),
@@ -281,7 +310,7 @@ class Judging(CompetitionBase):
         ]
         saved = await self.store.update(COMPETITIONS, doc["_id"], doc["version"], changes, events)
         if saved is None:  # another copy claimed it first
-            return await self._competition(doc["_id"])
+            return await self.records.competition(doc["_id"])
         await self.outbox.flush(COMPETITIONS, doc["_id"])
         log.info(
             "judging.started",
@@ -292,6 +321,9 @@ class Judging(CompetitionBase):
         return saved
 
     async def run(self, interval: float, stop: asyncio.Event) -> None:
+        """Run `start_due` every `interval` seconds until `stop` is set; a failed tick is logged
+        and the next one tries again.
+        """
         while not stop.is_set():
             try:
                 await self.start_due()

@@ -1,16 +1,25 @@
 """The only competitions module that talks to MongoDB: competitions, entries, scores, clubs,
 initiatives (each with its `_outbox`), and the read models kept from events (people,
-schools, startups). Filters are built by the service from validated values only."""
+schools, startups). Use cases pass equality filters built from validated values; every
+other condition is a named method here."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from enum import StrEnum
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from shared.contracts.base import Envelope
-from shared.infra.mongo import OUTBOX_FIELD, Database, Document, outbox_entries, with_outbox
+from shared.infra.mongo import (
+    OUTBOX_FIELD,
+    AggregateCollection,
+    AlreadyExists,
+    Database,
+    Document,
+    with_outbox,
+)
 
 COMPETITIONS = "competitions"
 ENTRIES = "entries"
@@ -59,21 +68,35 @@ INDEXES = {
 HIDDEN = {OUTBOX_FIELD: 0}
 
 
-class Duplicate(Exception):
-    pass
+class Drafts(StrEnum):
+    """Which draft competitions a listing shows (DESIGN §9: drafts are the organizer's)."""
+
+    ALL = "all"
+    NONE = "none"
+    OWN = "own"
 
 
 class CompetitionStore:
+    """Competitions, entries, scores, clubs and initiatives (aggregates with an outbox)
+    and the read models; documents are dicts keyed by string ids, `collection` one of the
+    names above."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.collections = {
+            name: AggregateCollection(db[name], HIDDEN)
+            for name in (*OUTBOXED, PEOPLE, SCHOOLS, STARTUPS)
+        }
+
+    def _of(self, collection: str) -> AggregateCollection:
+        return self.collections[collection]
 
     # --- aggregates with an outbox ----------------------------------------------------------
 
     async def insert(self, collection: str, doc: Document, events: list[Envelope]) -> None:
-        try:
-            await self.db[collection].insert_one({**doc, OUTBOX_FIELD: outbox_entries(events)})
-        except DuplicateKeyError:
-            raise Duplicate from None
+        """Store a new aggregate with its events. Raises `AlreadyExists` (same id, or one
+        entry per entrant, or one club name per school)."""
+        await self._of(collection).insert(doc, events)
 
     async def update(
         self,
@@ -87,61 +110,120 @@ class CompetitionStore:
     ) -> Document | None:
         """State and its events in one write, if the stored version is still `version`;
         None when someone else won the race."""
-        update: Document = {"$set": changes, "$inc": {"version": 1}}
-        if push:
-            update["$push"] = dict(push)
-        update = with_outbox(update, events)
-        return await self.db[collection].find_one_and_update(
-            {"_id": doc_id, "version": version},
-            update,
-            projection=HIDDEN,
-            return_document=ReturnDocument.AFTER,
-        )
+        return await self._of(collection).update(doc_id, version, events, set_=changes, push=push)
 
     async def get(self, collection: str, doc_id: str) -> Document | None:
-        return await self.db[collection].find_one({"_id": doc_id}, HIDDEN)
+        return await self._of(collection).get(doc_id)
 
     async def find(
         self,
         collection: str,
-        query: Document,
+        equal_to: Document,
         *,
         sort: list[tuple[str, int]] | None = None,
         skip: int = 0,
         limit: int = 0,
     ) -> list[Document]:
-        cursor = self.db[collection].find(query, HIDDEN)
-        if sort:
-            cursor = cursor.sort(sort)
-        if skip:
-            cursor = cursor.skip(skip)
-        if limit:
-            cursor = cursor.limit(limit)
-        return [doc async for doc in cursor]
+        """Documents whose fields equal `equal_to`, in `sort` order (`limit` 0 = all)."""
+        return await self._of(collection).find(equal_to, sort=sort or (), skip=skip, limit=limit)
 
-    async def count(self, collection: str, query: Document) -> int:
-        return await self.db[collection].count_documents(query)
+    async def count(self, collection: str, equal_to: Document) -> int:
+        return await self._of(collection).count(equal_to)
+
+    # --- named queries --------------------------------------------------------------------------
+
+    async def page_competitions(
+        self,
+        equal_to: Mapping[str, object],
+        *,
+        drafts: Drafts,
+        viewer_id: str | None,
+        skip: int,
+        limit: int,
+    ) -> tuple[list[Document], int]:
+        """Competitions equal to `equal_to`, newest first, with the drafts `drafts` allows
+        (`OWN`: those `viewer_id` organizes), and how many."""
+        clauses: list[Document] = [{key: value} for key, value in equal_to.items()]
+        if drafts == Drafts.NONE:
+            clauses.append({"status": {"$ne": "draft"}})
+        elif drafts == Drafts.OWN:
+            clauses.append({"$or": [{"status": {"$ne": "draft"}}, {"organizer_id": viewer_id}]})
+        query: Document = {"$and": clauses} if clauses else {}
+        return await self._of(COMPETITIONS).page(
+            query, sort=[("created_at", DESCENDING)], skip=skip, limit=limit
+        )
+
+    async def competitions_past_draft(self) -> list[Document]:
+        """Every competition that has been published (whatever came after)."""
+        return await self._of(COMPETITIONS).find({"status": {"$ne": "draft"}})
+
+    async def judging_competitions_of(self, judge_id: str) -> list[Document]:
+        """Competitions in judging where `judge_id` is on the panel, soonest deadline first."""
+        return await self._of(COMPETITIONS).find(
+            {"judges.id": judge_id, "status": {"$in": ["judging"]}},
+            sort=[("judging_deadline", ASCENDING)],
+        )
 
     async def due_competitions(self, now: datetime) -> list[str]:
-        cursor = self.db[COMPETITIONS].find(
-            {"status": "published", "entry_deadline": {"$lte": now}}, {"_id": 1}
+        """Ids of published competitions whose entry deadline has passed at `now`."""
+        found = await self._of(COMPETITIONS).find(
+            {"status": "published", "entry_deadline": {"$lte": now}}, projection={"_id": 1}
         )
-        return [doc["_id"] async for doc in cursor]
+        return [doc["_id"] for doc in found]
+
+    async def page_clubs(
+        self,
+        equal_to: Mapping[str, object],
+        *,
+        active: bool | None,
+        active_since: str,
+        skip: int,
+        limit: int,
+    ) -> tuple[list[Document], int]:
+        """Clubs equal to `equal_to`, newest first, and how many. `active` True keeps clubs
+        with an activity on or after `active_since` (ISO date), False those without."""
+        query: Document = dict(equal_to)
+        if active is True:
+            query["last_activity"] = {"$gte": active_since}
+        elif active is False:
+            query["$or"] = [{"last_activity": None}, {"last_activity": {"$lt": active_since}}]
+        return await self._of(CLUBS).page(
+            query, sort=[("registered_at", DESCENDING)], skip=skip, limit=limit
+        )
+
+    async def page_initiatives(
+        self, status: str | None, *, involving: str | None, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        """Initiatives (in `status`, when given), newest first, and how many; with
+        `involving`, only those the person filed or sits on the council of."""
+        clauses: list[Document] = []
+        if status is not None:
+            clauses.append({"status": status})
+        if involving is not None:
+            clauses.append({"$or": [{"filed_by": involving}, {"council": involving}]})
+        query: Document = {"$and": clauses} if clauses else {}
+        return await self._of(INITIATIVES).page(
+            query, sort=[("filed_at", DESCENDING)], skip=skip, limit=limit
+        )
 
     async def save_score(
         self, doc: Document, previous_revision: int | None, events: list[Envelope]
     ) -> bool:
-        """Insert the first score set, or replace a revision nobody else replaced."""
-        scores = self.db[SCORES]
+        """Insert the first score set, or replace a revision nobody else replaced; False
+        when another write got there first. Scores are versioned by `revision`."""
+        scores = self._of(SCORES)
         if previous_revision is None:
             try:
-                await scores.insert_one({**doc, OUTBOX_FIELD: outbox_entries(events)})
-            except DuplicateKeyError:
+                await scores.insert(doc, events)
+            except AlreadyExists:
                 return False
             return True
+        # Score sets count `revision`, not `version`: the one place that matches on it.
         fields = {k: v for k, v in doc.items() if k != "_id"}
-        update = with_outbox({"$set": fields}, events)
-        result = await scores.update_one({"_id": doc["_id"], "revision": previous_revision}, update)
+        result = await scores.collection.update_one(
+            {"_id": doc["_id"], "revision": previous_revision},
+            with_outbox({"$set": fields}, events),
+        )
         return result.modified_count == 1
 
     # --- personal data -------------------------------------------------------------------------
@@ -161,24 +243,27 @@ class CompetitionStore:
             {"filed_by": user_id}, {"$set": {"filed_by": pseudonym}}
         )
 
-    async def replace_in_arrays(self, collection: str, doc: Document, changes: Document) -> None:
-        await self.db[collection].update_one({"_id": doc["_id"]}, {"$set": changes})
+    async def replace_authors(self, initiative_id: str, authors: Sequence[Document]) -> None:
+        """Erasure: overwrite an initiative's author list (no new version, no event: the
+        record itself did not change, a person's name left it)."""
+        await self.db[INITIATIVES].update_one(
+            {"_id": initiative_id}, {"$set": {"authors": list(authors)}}
+        )
 
     # --- read models ---------------------------------------------------------------------------
 
     async def save_read_model(
         self, collection: str, key: str, version: int | None, fields: Document
     ) -> None:
-        """Upsert unless a newer version is already kept."""
-        if version is not None:
-            current = await self.db[collection].find_one({"_id": key}, {"version": 1})
-            if current and current.get("version", 0) > version:
-                return
-            fields = {**fields, "version": version}
-        await self.db[collection].update_one({"_id": key}, {"$set": fields}, upsert=True)
+        """Keep the snapshot unless a newer version is already kept (the same version is
+        written again); without a version the latest delivered wins."""
+        if version is None:
+            await self._of(collection).upsert(key, fields)
+        else:
+            await self._of(collection).upsert_if_newer(key, fields, version, or_equal=True)
 
     async def read_model(self, collection: str, key: str) -> Document | None:
         return await self.db[collection].find_one({"_id": key})
 
-    async def all(self, collection: str, query: Document | None = None) -> list[Document]:
-        return [doc async for doc in self.db[collection].find(query or {}, HIDDEN)]
+    async def all(self, collection: str) -> list[Document]:
+        return await self._of(collection).find({})

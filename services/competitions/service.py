@@ -9,21 +9,16 @@ from typing import Any
 
 from services.competitions import domain
 from services.competitions.judging import Judging
+from services.competitions.records import CompetitionRecords, envelope
 from services.competitions.repository import (
     COMPETITIONS,
     ENTRIES,
     SCHOOLS,
     SCORES,
     STARTUPS,
-    Duplicate,
+    Drafts,
 )
-from services.competitions.views import (
-    entry_view,
-    envelope,
-    orgs,
-    score_view,
-    utc,
-)
+from services.competitions.views import entry_view, orgs, score_view
 from shared.contracts.base import (
     Actor,
     Conflict,
@@ -38,26 +33,82 @@ from shared.contracts.events.competitions import (
     EntrySubmittedV1,
 )
 from shared.contracts.rpc.competitions import (
+    AssignmentPage,
     CompetitionFields,
     CompetitionFigures,
     CompetitionPage,
     CompetitionView,
+    ConflictView,
     EntryFields,
     EntryPage,
     EntryView,
+    JudgingView,
+    Results,
+    ScoreView,
 )
 from shared.infra.logging import get_logger
-from shared.infra.mongo import Document
+from shared.infra.mongo import AlreadyExists, Document
+from shared.localtime import utc
 from shared.text import fold
 
 log = get_logger(__name__)
 S = CompetitionStatus
 
 
-class Competitions(Judging):
+class Competitions:
+    """Competitions: create and publish, entries, figures, personal data (DESIGN §2).
+    Judging is its own use case (`Judging`), composed here so the gateway's RPCs reach
+    one object; every listing first starts the competitions whose deadline passed.
+
+    Errors raised are the contract's: `NotFound`, `Forbidden`, `Invalid`, `Conflict`.
+    """
+
+    def __init__(self, records: CompetitionRecords, judging: Judging) -> None:
+        self.records = records
+        self.judging_cases = judging
+        self.store = records.store
+        self.outbox = records.outbox
+        self.clock = records.clock
+
+    # --- judging (its own use case) -----------------------------------------------------------
+
+    async def assign_judge(self, actor: Actor, competition_id: str, user_id: str) -> JudgingView:
+        """See `Judging.assign_judge`."""
+        return await self.judging_cases.assign_judge(actor, competition_id, user_id)
+
+    async def judging(self, actor: Actor, competition_id: str) -> JudgingView:
+        """See `Judging.judging`."""
+        return await self.judging_cases.judging(actor, competition_id)
+
+    async def declare_conflict(self, actor: Actor, entry_id: str, reason: str) -> ConflictView:
+        """See `Judging.declare_conflict`."""
+        return await self.judging_cases.declare_conflict(actor, entry_id, reason)
+
+    async def assignments(self, actor: Actor, page: int, page_size: int) -> AssignmentPage:
+        """See `Judging.assignments`."""
+        return await self.judging_cases.assignments(actor, page, page_size)
+
+    async def submit_scores(
+        self, actor: Actor, entry_id: str, scores: dict[str, float]
+    ) -> ScoreView:
+        """See `Judging.submit_scores`."""
+        return await self.judging_cases.submit_scores(actor, entry_id, scores)
+
+    async def publish_results(self, actor: Actor, competition_id: str) -> Results:
+        """See `Judging.publish_results`."""
+        return await self.judging_cases.publish_results(actor, competition_id)
+
+    async def results(self, actor: Actor | None, competition_id: str) -> Results:
+        """See `Judging.results`."""
+        return await self.judging_cases.results(actor, competition_id)
+
     # --- competitions ---------------------------------------------------------------------
 
     async def create(self, actor: Actor, fields: CompetitionFields) -> CompetitionView:
+        """An organizer creates a draft competition: rubric weights each > 0 and summing to 1,
+        the entry deadline in the future and before the judging deadline. A draft announces
+        nothing. Raises `Forbidden` (not an organizer), `Invalid` (rubric, deadlines).
+        """
         if actor.role != Role.ORGANIZER:
             raise Forbidden("chỉ đơn vị tổ chức tạo được cuộc thi")
         rubric = fields.rubric
@@ -84,10 +135,11 @@ class Competitions(Judging):
         }
         await self.store.insert(COMPETITIONS, doc, [])
         log.info("competition.created", competition_id=competition_id)
-        return await self._view(await self._competition(competition_id, actor), actor)
+        return await self.records.view(await self.records.competition(competition_id, actor), actor)
 
     async def publish(self, actor: Actor, competition_id: str) -> CompetitionView:
-        doc = await self._competition(competition_id, actor)
+        """Open a draft to entries. Emits `CompetitionPublishedV1`. Raises `NotFound`, `Forbidden` (not its manager), `Conflict` (not a draft, the entry deadline has passed, or a concurrent edit)."""
+        doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
         domain.check_status(doc, S.DRAFT)
         now = self.clock()
@@ -104,20 +156,24 @@ class Competitions(Judging):
             judges_per_entry=doc["judges_per_entry"],
         )
         changes = {"status": S.PUBLISHED.value, "published_at": now}
-        saved = await self._save(doc, changes, [envelope(event, competition_id)])
-        return await self._view(saved, actor)
+        saved = await self.records.save(doc, changes, [envelope(event, competition_id)])
+        return await self.records.view(saved, actor)
 
     async def archive(self, actor: Actor, competition_id: str) -> CompetitionView:
-        doc = await self._competition(competition_id, actor)
+        """Archive a competition whose results are published; the results stay public. Raises `NotFound`, `Forbidden`, `Conflict` (results not published, or a concurrent edit)."""
+        doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
         domain.check_status(doc, S.RESULTS_PUBLISHED)
         changes = {"status": S.ARCHIVED.value, "archived_at": self.clock()}
-        return await self._view(await self._save(doc, changes, []), actor)
+        return await self.records.view(await self.records.save(doc, changes, []), actor)
 
     async def get(self, actor: Actor | None, competition_id: str) -> CompetitionView:
-        doc = await self._competition(competition_id, actor)
-        doc = await self.start_if_due(doc)
-        return await self._view(doc, actor)
+        """The competition as `actor` may see it (a draft only for its managers), judging
+        started first if its deadline passed. Raises `NotFound`.
+        """
+        doc = await self.records.competition(competition_id, actor)
+        doc = await self.judging_cases.start_if_due(doc)
+        return await self.records.view(doc, actor)
 
     async def list_competitions(
         self,
@@ -128,28 +184,30 @@ class Competitions(Judging):
         page: int,
         page_size: int,
     ) -> CompetitionPage:
-        await self.start_due()
-        clauses: list[Document] = []
+        """One page of competitions, newest first, of that `status` and `kind` when given.
+        Drafts: an organizer sees their own, an admin all, others none (DESIGN §9).
+        """
+        await self.judging_cases.start_due()
+        equal_to: Document = {}
         if status is not None:
-            clauses.append({"status": status.value})
+            equal_to["status"] = status.value
         if kind is not None:
-            clauses.append({"kind": kind})
+            equal_to["kind"] = kind
+        # Drafts are the organizer's own (admins see them all), DESIGN §9.
         if actor is None or actor.role not in (Role.ORGANIZER, Role.ADMIN):
-            clauses.append({"status": {"$ne": S.DRAFT.value}})
+            drafts = Drafts.NONE
         elif actor.role == Role.ORGANIZER:
-            clauses.append(
-                {"$or": [{"status": {"$ne": S.DRAFT.value}}, {"organizer_id": actor.id}]}
-            )
-        query: Document = {"$and": clauses} if clauses else {}
-        docs = await self.store.find(
-            COMPETITIONS,
-            query,
-            sort=[("created_at", -1)],
+            drafts = Drafts.OWN
+        else:
+            drafts = Drafts.ALL
+        docs, total = await self.store.page_competitions(
+            equal_to,
+            drafts=drafts,
+            viewer_id=actor.id if actor else None,
             skip=(page - 1) * page_size,
             limit=page_size,
         )
-        total = await self.store.count(COMPETITIONS, query)
-        items = [await self._view(doc, actor) for doc in docs]
+        items = [await self.records.view(doc, actor) for doc in docs]
         return CompetitionPage(items=items, total=total, page=page, page_size=page_size)
 
     # --- entries ----------------------------------------------------------------------------
@@ -157,7 +215,15 @@ class Competitions(Judging):
     async def submit_entry(
         self, actor: Actor, competition_id: str, fields: EntryFields
     ) -> EntryView:
-        doc = await self._competition(competition_id, actor)
+        """Enter a published competition before its entry deadline: a founder with their own
+        eligible startup, or a school advisor with a team of consenting students
+        (`domain.check_consent`). One entry per startup or team. Emits `EntrySubmittedV1`.
+
+        Raises `NotFound`, `Forbidden` (wrong role, someone else's startup, another school),
+        `Invalid` (eligibility, consent, both or neither of startup and team), `Conflict` (the
+        deadline passed, or already entered).
+        """
+        doc = await self.records.competition(competition_id, actor)
         if doc["status"] == S.PUBLISHED.value and utc(doc["entry_deadline"]) <= self.clock():
             raise Conflict("đã hết hạn nộp bài dự thi", entry_deadline=doc["entry_deadline"])
         domain.check_status(doc, S.PUBLISHED)
@@ -222,7 +288,7 @@ class Competitions(Judging):
         )
         try:
             await self.store.insert(ENTRIES, entry, [envelope(event, entry["_id"])])
-        except Duplicate:
+        except AlreadyExists:
             raise Conflict("dự án hoặc đội này đã đăng ký cuộc thi") from None
         await self.outbox.flush(ENTRIES, entry["_id"])
         log.info("entry.submitted", competition_id=competition_id, entry_id=entry["_id"])
@@ -232,7 +298,7 @@ class Competitions(Judging):
         self, actor: Actor, competition_id: str, page: int, page_size: int
     ) -> EntryPage:
         """The organizer sees every entry (never students' names); others their own."""
-        doc = await self._competition(competition_id, actor)
+        doc = await self.records.competition(competition_id, actor)
         query: Document = {"competition_id": competition_id}
         manager = domain.is_manager(actor, doc)
         if not manager:
@@ -254,7 +320,7 @@ class Competitions(Judging):
         """Held: published competitions whose entry deadline falls in the period. Entries and
         participants: submitted in the period. Winners: the top places of results published
         in the period, by the ward of the startup or school."""
-        competitions = await self.store.find(COMPETITIONS, {"status": {"$ne": S.DRAFT.value}})
+        competitions = await self.store.competitions_past_draft()
         held = sum(1 for c in competitions if start <= utc(c["entry_deadline"]) < end)
         entries = [
             e for e in await self.store.find(ENTRIES, {}) if start <= utc(e["submitted_at"]) < end
@@ -279,6 +345,9 @@ class Competitions(Judging):
     # --- personal data --------------------------------------------------------------------------
 
     async def personal_data(self, user_id: str) -> dict[str, Any]:
+        """What competitions hold about the person as entrant or judge (PDPL 91/2025 access
+        request), as JSON-ready dicts.
+        """
         entries = await self.store.find(ENTRIES, {"entrant_id": user_id})
         scores = await self.store.find(SCORES, {"judge_id": user_id})
         return {

@@ -5,6 +5,8 @@ from __future__ import annotations
 from faststream import FastStream
 
 from services.mentoring.handlers import register_handlers
+from services.mentoring.read_models import ReadModels
+from services.mentoring.records import Records
 from services.mentoring.repository import (
     AGGREGATES,
     DAILY_FIGURES,
@@ -16,21 +18,29 @@ from services.mentoring.repository import (
 )
 from services.mentoring.rpc import register_rpc
 from services.mentoring.service import Mentoring
+from services.mentoring.sessions import Sessions
 from shared.infra.broker import make_broker
 from shared.infra.mongo import ProcessedEvents
-from shared.infra.runtime import Late, ServiceContext, build_service_app
+from shared.infra.runtime import MadeAtStartup, ServiceContext, build_service_app
 from shared.infra.settings import Settings
 
 
 def build_app(settings: Settings) -> FastStream:
+    """The mentoring process: its consumers, its RPCs, and its use cases made at start-up."""
     broker = make_broker(settings)
-    mentoring: Late[Mentoring] = Late("mentoring")
-    processed: Late[ProcessedEvents] = Late("processed events")
-    register_handlers(broker, settings, mentoring, processed)
+    mentoring: MadeAtStartup[Mentoring] = MadeAtStartup("mentoring")
+    sessions: MadeAtStartup[Sessions] = MadeAtStartup("sessions")
+    read_models: MadeAtStartup[ReadModels] = MadeAtStartup("read models")
+    processed: MadeAtStartup[ProcessedEvents] = MadeAtStartup("processed events")
+    register_handlers(broker, settings, read_models, sessions, processed)
     register_rpc(broker, mentoring)
 
     async def setup(context: ServiceContext) -> None:
-        mentoring.set(Mentoring(MentoringStore(context.db), context.outbox))
+        # One store and one outbox; each use case is its own object, composed here.
+        store = MentoringStore(context.db)
+        records = Records(store, context.outbox)
+        mentoring.set(Mentoring(records, sessions.set(Sessions(records))))
+        read_models.set(ReadModels(store))
         processed.set(context.processed)
 
     return build_service_app(
@@ -40,5 +50,5 @@ def build_app(settings: Settings) -> FastStream:
         indexes=INDEXES,
         read_models=[STARTUPS, USERS, SECTORS, DAILY_FIGURES],
         outbox_collections=AGGREGATES,
-        personal_data=lambda: mentoring().personal_data,
+        personal_data=lambda: read_models().personal_data,
     )

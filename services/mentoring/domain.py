@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from services.mentoring.matching import topic_key
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, Role
@@ -15,8 +14,8 @@ from shared.contracts.events.mentoring import (
     RequestOpenedV1,
     SessionCompletedV1,
 )
+from shared.localtime import HCMC, local_day, utc
 
-HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
 STAFF = frozenset({Role.ASSOCIATION_STAFF, Role.ADMIN})
 LOOKAHEAD = timedelta(days=14)
 MAX_SESSION = timedelta(hours=8)
@@ -110,8 +109,7 @@ def blocking(own_id: str, others: Iterable[dict[str, Any]], now: datetime) -> di
             continue
         if other["status"] != "held":
             return other
-        held_at = other["held_at"]
-        held_at = held_at if held_at.tzinfo else held_at.replace(tzinfo=UTC)
+        held_at = utc(other["held_at"])
         if other["_id"] < own_id and now - held_at < HOLD:
             return other
     return None
@@ -133,11 +131,6 @@ def check_open(request: dict[str, Any]) -> None:
 
 
 # --- figures for the district report ---------------------------------------------------
-
-
-def local_day(moment: datetime) -> str:
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(HCMC).date().isoformat()
 
 
 def local_days(start: datetime, end: datetime) -> tuple[str, str]:

@@ -7,7 +7,8 @@ from collections.abc import Awaitable, Callable
 
 from faststream.nats import NatsBroker
 
-from services.mentoring.service import Mentoring
+from services.mentoring.read_models import ReadModels
+from services.mentoring.sessions import Sessions
 from shared.contracts.base import Envelope, Event
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
@@ -36,7 +37,8 @@ CONSUMERS = ((REGISTRY, "mentoring-registry"), (IDENTITY, "mentoring-identity"))
 FIGURES_CONSUMER = "mentoring-figures"
 
 
-def reactions(m: Callable[[], Mentoring]) -> dict[type[Event], Reaction]:
+def reactions(m: Callable[[], ReadModels]) -> dict[type[Event], Reaction]:
+    """What each event from other services does to mentoring's read models."""
     """One line per event kind mentoring learns from; anything else is skipped."""
     return {
         StartupRegisteredV1: lambda env, e: m().startup_seen(e.startup),
@@ -52,10 +54,12 @@ def reactions(m: Callable[[], Mentoring]) -> dict[type[Event], Reaction]:
 def register_handlers(
     broker: NatsBroker,
     settings: Settings,
-    mentoring: Callable[[], Mentoring],
+    read_models: Callable[[], ReadModels],
+    sessions: Callable[[], Sessions],
     processed: Callable[[], ProcessedEvents],
 ) -> None:
-    reacting = reactions(mentoring)
+    """Subscribe mentoring's durable consumers; the use cases exist once started."""
+    reacting = reactions(read_models)
     for stream, durable in CONSUMERS:
         broker.subscriber(
             stream.subjects[0], **consumer_options(settings, stream=stream, durable=durable)
@@ -63,7 +67,7 @@ def register_handlers(
 
     # Mentoring's own events, summed into daily figures for the district report.
     def count(envelope: Envelope, _: object) -> Awaitable[None]:
-        return mentoring().count_event(envelope)
+        return sessions().count_event(envelope)
 
     counted: dict[type[Event], Reaction] = {
         kind: count

@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import linear_sum_assignment
+
+# scipy ships no type hints (scipy-stubs is not among the dev dependencies).
+from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped]
 
 from shared.contracts.events.registry import NEED_LABELS_VI, Need
 from shared.text import fold

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.mentoring.aggregates import Aggregates, mentor_view, request_view, session_view
-from services.mentoring.repository import MENTORS, REQUESTS, SECTORS, SESSIONS, STARTUPS
+from services.mentoring.ports import MentoringRepository
+from services.mentoring.repository import MENTORS, SECTORS, STARTUPS
+from services.mentoring.views import mentor_view, request_view, session_view
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
     UserRegisteredV1,
@@ -16,19 +17,27 @@ from shared.contracts.events.reference import SectorSavedV1
 from shared.contracts.events.registry import StartupSnapshot
 
 
-class ReadModels(Aggregates):
+class ReadModels:
+    """Mentoring's copies of other services' data, and a person's export and erasure."""
+
+    def __init__(self, store: MentoringRepository) -> None:
+        self.store = store
+
     async def startup_seen(self, startup: StartupSnapshot) -> None:
+        """Keep the startup's snapshot from a registry event, unless a newer version is kept."""
         fields = startup.model_dump(
             mode="json", include={"owner_id", "name", "sector", "stage", "ward", "status", "needs"}
         )
         await self.store.save_read_model(STARTUPS, startup.startup_id, startup.version, fields)
 
     async def sector_seen(self, event: SectorSavedV1) -> None:
+        """Keep the sector's Vietnamese name, unless a newer version is kept."""
         await self.store.save_read_model(
             SECTORS, event.code, event.version, {"name_vi": event.name_vi}
         )
 
     async def user_seen(self, event: UserRegisteredV1 | UserUpdatedV1) -> None:
+        """Keep the account's name, role and organization (the latest identity event wins)."""
         fields = {
             "full_name": event.full_name,
             "role": event.role.value,
@@ -43,11 +52,12 @@ class ReadModels(Aggregates):
         await self.store.erase_person(event.user_id)
 
     async def personal_data(self, user_id: str) -> dict[str, Any]:
+        """What mentoring holds about the person (PDPL 91/2025 access request): their mentor
+        profile, requests and sessions, as JSON-ready dicts.
+        """
         mentor = await self.store.get(MENTORS, user_id)
-        requests = await self.store.all(REQUESTS, {"founder_id": user_id})
-        sessions = await self.store.all(
-            SESSIONS, {"$or": [{"founder_id": user_id}, {"mentor_id": user_id}]}
-        )
+        requests = await self.store.requests_of(user_id)
+        sessions = await self.store.sessions_of(user_id)
         return {
             "mentor_profile": mentor_view(mentor).model_dump(mode="json") if mentor else None,
             "consultation_requests": [request_view(r).model_dump(mode="json") for r in requests],

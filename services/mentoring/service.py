@@ -7,13 +7,6 @@ from collections import Counter, defaultdict
 from datetime import datetime
 
 from services.mentoring import domain
-from services.mentoring.aggregates import (
-    match_view,
-    mentor_view,
-    request_view,
-    staff_only,
-    utc,
-)
 from services.mentoring.matching import (
     MentorFacts,
     MentorTable,
@@ -22,17 +15,16 @@ from services.mentoring.matching import (
     reasons,
     topic_key,
 )
-from services.mentoring.read_models import ReadModels
+from services.mentoring.records import Records, staff_only
 from services.mentoring.repository import (
     MATCHES,
     MENTORS,
     REQUESTS,
-    SESSIONS,
     STARTUPS,
     USERS,
-    Exists,
 )
 from services.mentoring.sessions import Sessions
+from services.mentoring.views import match_view, mentor_view, request_view
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role, new_id
 from shared.contracts.events.mentoring import (
     MatchAcceptedV1,
@@ -44,29 +36,66 @@ from shared.contracts.events.mentoring import (
 from shared.contracts.rpc.mentoring import (
     Availability,
     BatchResult,
+    Completion,
     ConsultationDraft,
     ConsultationPage,
     ConsultationView,
+    FeedbackDraft,
     MatchView,
     MentorChanges,
+    MentoringFigures,
     MentorPage,
     MentorProfile,
     MentorView,
+    SessionDraft,
+    SessionView,
     Suggestion,
     Suggestions,
 )
-from shared.infra.mongo import Document
+from shared.infra.mongo import AlreadyExists, Document
+from shared.localtime import utc
 
 CLOSED_STARTUP = {"rejected", "closed"}
 
 
-class Mentoring(Sessions, ReadModels):
-    """Mentor profiles, consultation requests and matching; sessions come from `Sessions`,
-    read models and personal data from `ReadModels`."""
+class Mentoring:
+    """Mentor profiles, consultation requests and matching (DESIGN §2). Sessions are their
+    own use case (`Sessions`), composed here so the gateway's RPCs reach one object.
+
+    Errors raised are the contract's: `NotFound`, `Forbidden`, `Invalid`, `Conflict`.
+    """
+
+    def __init__(self, records: Records, sessions: Sessions) -> None:
+        self.records = records
+        self.sessions = sessions
+        self.store = records.store
+        self.clock = records.clock
+
+    # --- sessions (their own use case) -------------------------------------------------------
+
+    async def schedule(self, actor: Actor, draft: SessionDraft) -> SessionView:
+        """See `Sessions.schedule`."""
+        return await self.sessions.schedule(actor, draft)
+
+    async def complete(self, actor: Actor, session_id: str, completion: Completion) -> SessionView:
+        """See `Sessions.complete`."""
+        return await self.sessions.complete(actor, session_id, completion)
+
+    async def feedback(self, actor: Actor, session_id: str, feedback: FeedbackDraft) -> SessionView:
+        """See `Sessions.feedback`."""
+        return await self.sessions.feedback(actor, session_id, feedback)
+
+    async def figures(self, start: datetime, end: datetime) -> MentoringFigures:
+        """See `Sessions.figures`."""
+        return await self.sessions.figures(start, end)
 
     # --- mentors ---------------------------------------------------------------------------
 
     async def save_mentor(self, actor: Actor, profile: MentorProfile) -> MentorView:
+        """Create a mentor profile: a mentor for themselves, or staff for a mentor account
+        (`profile.user_id`). Emits `MentorRegisteredV1`. Raises `Forbidden`, `Invalid` (no
+        mentor account), `Conflict` (the profile exists).
+        """
         if domain.is_staff(actor):
             if not profile.user_id:
                 raise Invalid("cần chọn tài khoản chuyên gia (user_id)", field="user_id")
@@ -102,8 +131,8 @@ class Mentoring(Sessions, ReadModels):
             organization=doc["organization"],
         )
         try:
-            created = await self._create(MENTORS, doc, event)
-        except Exists:
+            created = await self.records.create(MENTORS, doc, event)
+        except AlreadyExists:
             raise Conflict(
                 "chuyên gia này đã có hồ sơ; hãy sửa hồ sơ hiện có", mentor_id=mentor_id
             ) from None
@@ -112,32 +141,36 @@ class Mentoring(Sessions, ReadModels):
     async def update_mentor(
         self, actor: Actor, mentor_id: str, changes: MentorChanges
     ) -> MentorView:
+        """Apply a partial edit made from version `changes.version`. Raises `NotFound`,
+        `Forbidden` (not the mentor or staff), `Conflict` (a stale version).
+        """
         domain.check_mentor_edit(actor, mentor_id)
-        doc = await self._get(MENTORS, mentor_id)
+        doc = await self.records.get(MENTORS, mentor_id)
         data = changes.model_dump(mode="json", exclude_unset=True)
         if data.pop("version") != doc["version"]:
             raise Conflict("hồ sơ đã được sửa; hãy tải lại", current_version=doc["version"])
         changed = {k: v for k, v in data.items() if v is not None}
         if "expertise" in changed:
             changed.update(expertise_fields(changed["expertise"]))
-        return mentor_view(await self._change(MENTORS, doc, changed))
+        return mentor_view(await self.records.change(MENTORS, doc, changed))
 
     async def set_availability(
         self, actor: Actor, mentor_id: str, availability: Availability
     ) -> MentorView:
+        """Replace the mentor's weekly slots (local time, Monday = 0). Raises `NotFound`,
+        `Forbidden`, `Conflict` (a concurrent edit).
+        """
         domain.check_mentor_edit(actor, mentor_id)
-        doc = await self._get(MENTORS, mentor_id)
+        doc = await self.records.get(MENTORS, mentor_id)
         slots = availability.model_dump(mode="json")["slots"]
-        return mentor_view(await self._change(MENTORS, doc, {"slots": slots}))
+        return mentor_view(await self.records.change(MENTORS, doc, {"slots": slots}))
 
     async def list_mentors(
         self, actor: Actor, topic: str | None, page: int, page_size: int
     ) -> MentorPage:
-        query: Document = {"active": True}
-        if topic:
-            query["expertise_keys"] = topic_key(topic)
-        docs, total = await self.store.find(
-            MENTORS, query, skip=(page - 1) * page_size, limit=page_size
+        """One page of active mentors (with that topic, diacritics optional), by id."""
+        docs, total = await self.store.page_mentors(
+            topic_key(topic) if topic else None, skip=(page - 1) * page_size, limit=page_size
         )
         return MentorPage(
             items=[mentor_view(d) for d in docs], total=total, page=page, page_size=page_size
@@ -146,6 +179,10 @@ class Mentoring(Sessions, ReadModels):
     # --- requests ---------------------------------------------------------------------------
 
     async def open_request(self, actor: Actor, draft: ConsultationDraft) -> ConsultationView:
+        """A founder asks for a consultation for their own startup (not rejected or closed); it
+        opens with status `open`. Emits `RequestOpenedV1`. Raises `NotFound` (unknown
+        startup), `Forbidden` (not its founder), `Invalid` (rejected or closed).
+        """
         startup = await self.store.get(STARTUPS, draft.startup_id)
         if startup is None:
             raise NotFound("không tìm thấy dự án", startup_id=draft.startup_id)
@@ -179,10 +216,11 @@ class Mentoring(Sessions, ReadModels):
             startup_name=startup["name"],
             opened_at=now,
         )
-        return request_view(await self._create(REQUESTS, doc, event))
+        return request_view(await self.records.create(REQUESTS, doc, event))
 
     async def get_request(self, actor: Actor, request_id: str) -> ConsultationView:
-        doc = await self._get(REQUESTS, request_id)
+        """The request, for its founder, its mentor or staff. Raises `NotFound`, `Forbidden`."""
+        doc = await self.records.get(REQUESTS, request_id)
         if not (domain.is_staff(actor) or actor.id in (doc["founder_id"], doc.get("mentor_id"))):
             raise Forbidden("bạn không xem được yêu cầu này")
         return request_view(doc)
@@ -190,6 +228,9 @@ class Mentoring(Sessions, ReadModels):
     async def list_requests(
         self, actor: Actor, status: str | None, page: int, page_size: int
     ) -> ConsultationPage:
+        """One page of requests, oldest first: staff see all, a mentor theirs, a founder their
+        own; optionally of one `status`.
+        """
         query: Document = (
             {}
             if domain.is_staff(actor)
@@ -199,8 +240,8 @@ class Mentoring(Sessions, ReadModels):
         )
         if status:
             query["status"] = status
-        docs, total = await self.store.find(
-            REQUESTS, query, sort="opened_at", skip=(page - 1) * page_size, limit=page_size
+        docs, total = await self.store.page_requests(
+            query, skip=(page - 1) * page_size, limit=page_size
         )
         return ConsultationPage(
             items=[request_view(d) for d in docs], total=total, page=page, page_size=page_size
@@ -209,30 +250,23 @@ class Mentoring(Sessions, ReadModels):
     # --- matching ---------------------------------------------------------------------------
 
     async def mentor_table(self) -> MentorTable:
+        """Every active mentor's facts for matching now: topics, sectors, stages, languages,
+        capacity used this local month (sessions, proposals, accepted matches not yet booked)
+        and free hours in the next 14 days.
+        """
         now = self.clock()
         month_start, month_end = domain.month_bounds(now)
-        mentors = await self.store.all(MENTORS, {"active": True})
-        busy = await self.store.all(
-            SESSIONS,
-            {
-                "status": {"$in": ["scheduled", "completed"]},
-                "starts_at": {
-                    "$gte": month_start,
-                    "$lt": now + domain.LOOKAHEAD + (month_end - month_start),
-                },
-            },
+        mentors = await self.store.active_mentors()
+        busy = await self.store.sessions_booked(
+            month_start, now + domain.LOOKAHEAD + (month_end - month_start)
         )
         # A seat is used by a session this month, and held by a proposal or by an accepted
         # match whose first session is not booked yet.
-        pending = await self.store.all(MATCHES, {"status": "proposed"})
-        accepted = await self.store.all(
-            MATCHES, {"status": "accepted", "answered_at": {"$gte": month_start}}
-        )
+        pending = await self.store.proposed_matches()
+        accepted = await self.store.matches_accepted_since(month_start)
         with_session = {
             s["match_id"]
-            for s in await self.store.all(
-                SESSIONS, {"match_id": {"$in": [m["_id"] for m in accepted]}}
-            )
+            for s in await self.store.sessions_of_matches([m["_id"] for m in accepted])
         }
         used: Counter[str] = Counter(
             s["mentor_id"] for s in busy if month_start <= utc(s["starts_at"]) < month_end
@@ -276,8 +310,11 @@ class Mentoring(Sessions, ReadModels):
         )
 
     async def suggest(self, actor: Actor, request_id: str, limit: int) -> Suggestions:
+        """The best `limit` mentors for the request with their scores and the reasons, for
+        staff. Raises `Forbidden`, `NotFound`.
+        """
         staff_only(actor)
-        request = await self._get(REQUESTS, request_id)
+        request = await self.records.get(REQUESTS, request_id)
         facts = self._facts(request)
         table = await self.mentor_table()
         labels = await self.store.sector_labels()
@@ -290,8 +327,13 @@ class Mentoring(Sessions, ReadModels):
     async def propose(
         self, actor: Actor, request_id: str, mentor_id: str, score: float | None = None
     ) -> MatchView:
+        """Staff propose a mentor for an open request (`score` given by `batch`, else computed;
+        a paused or full mentor scores below 0). Emits `MatchProposedV1`. Raises `Forbidden`,
+        `NotFound`, `Conflict` (the request is not open, the mentor declined it before, or is
+        paused or full).
+        """
         staff_only(actor)
-        request = await self._get(REQUESTS, request_id)
+        request = await self.records.get(REQUESTS, request_id)
         domain.check_open(request)
         if mentor_id in request.get("declined_mentors", []):
             raise Conflict("chuyên gia này đã từ chối yêu cầu", mentor_id=mentor_id)
@@ -306,7 +348,7 @@ class Mentoring(Sessions, ReadModels):
                 )
         match_id = new_id()
         now = self.clock()
-        await self._change(
+        await self.records.change(
             REQUESTS, request, {"status": "proposed", "mentor_id": mentor_id, "match_id": match_id}
         )
         match = {
@@ -332,14 +374,15 @@ class Mentoring(Sessions, ReadModels):
             score=match["score"],
             proposed_by=actor.id,
         )
-        return match_view(await self._create(MATCHES, match, event))
+        return match_view(await self.records.create(MATCHES, match, event))
 
     async def batch(self, actor: Actor, request_ids: list[str] | None) -> BatchResult:
+        """Staff match the open requests (those in `request_ids`, or all) at once by the optimal
+        assignment of `matching.assign`; what no mentor fits stays unmatched. Raises
+        `Forbidden`.
+        """
         staff_only(actor)
-        query: Document = {"status": "open"}
-        if request_ids:
-            query["_id"] = {"$in": request_ids}
-        requests = await self.store.all(REQUESTS, query)
+        requests = await self.store.open_requests(request_ids)
         table = await self.mentor_table()
         assignments = assign(table, [self._facts(r) for r in requests])
         proposed = [
@@ -353,12 +396,16 @@ class Mentoring(Sessions, ReadModels):
         )
 
     async def answer(self, actor: Actor, match_id: str, accept: bool) -> MatchView:
-        match = await self._get(MATCHES, match_id)
+        """The proposed mentor accepts (request `matched`, `MatchAcceptedV1`) or declines
+        (request open again, the mentor never proposed for it again, `MatchDeclinedV1`).
+        Raises `NotFound`, `Forbidden` (not that mentor), `Conflict` (already answered).
+        """
+        match = await self.records.get(MATCHES, match_id)
         if actor.id != match["mentor_id"]:
             raise Forbidden("chỉ chuyên gia được đề xuất mới trả lời")
         if match["status"] != "proposed":
             raise Conflict("đề xuất này đã được trả lời", status=match["status"])
-        request = await self._get(REQUESTS, match["request_id"])
+        request = await self.records.get(REQUESTS, match["request_id"])
         common = {
             "match_id": match_id,
             "request_id": match["request_id"],
@@ -367,25 +414,25 @@ class Mentoring(Sessions, ReadModels):
             "startup_name": match.get("startup_name", ""),
         }
         if accept:
-            updated = await self._change(
+            updated = await self.records.change(
                 MATCHES,
                 match,
                 {"status": "accepted", "answered_at": self.clock()},
                 MatchAcceptedV1(**common),
             )
-            await self._change(REQUESTS, request, {"status": "matched"})
+            await self.records.change(REQUESTS, request, {"status": "matched"})
         else:
-            updated = await self._change(
+            updated = await self.records.change(
                 MATCHES,
                 match,
                 {"status": "declined", "answered_at": self.clock()},
                 MatchDeclinedV1(**common),
             )
-            await self._change(
+            await self.records.change(
                 REQUESTS,
                 request,
                 {"status": "open", "mentor_id": None, "match_id": None},
-                extra={"$addToSet": {"declined_mentors": match["mentor_id"]}},
+                add_to_set={"declined_mentors": match["mentor_id"]},
             )
         return match_view(updated)
 

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.mentoring import domain
-from services.mentoring.aggregates import Aggregates, session_view
+from services.mentoring.records import Records
 from services.mentoring.repository import MATCHES, MENTORS, SESSIONS
+from services.mentoring.views import session_view
 from shared.contracts.base import Actor, Conflict, Envelope, Forbidden, Invalid, new_id
 from shared.contracts.events.mentoring import (
     FeedbackRecordedV1,
@@ -21,18 +22,36 @@ from shared.contracts.rpc.mentoring import (
     SessionDraft,
     SessionView,
 )
+from shared.localtime import local_day
 
 
-class Sessions(Aggregates):
+class Sessions:
+    """Consultation sessions: scheduling without double booking, outcome, feedback, and
+    the figures summed from mentoring's own events."""
+
+    def __init__(self, records: Records) -> None:
+        self.records = records
+        self.store = records.store
+        self.clock = records.clock
+
     async def schedule(self, actor: Actor, draft: SessionDraft) -> SessionView:
-        match = await self._get(MATCHES, draft.match_id)
+        """Book a session for an accepted match inside the mentor's weekly slots (local time,
+        `domain.within_slots`), at most 8 hours long and within 180 days. The time is held
+        first and then checked, so of two bookings racing for it exactly one wins
+        (`domain.blocking`). Emits `SessionScheduledV1`.
+
+        Raises `NotFound`, `Forbidden` (not the match's mentor, founder or staff), `Invalid`
+        (times, slots), `Conflict` (the match is not accepted, or the mentor or the startup is
+        already booked then).
+        """
+        match = await self.records.get(MATCHES, draft.match_id)
         if match["status"] != "accepted":
             raise Conflict("chỉ đặt lịch cho cặp tư vấn đã được chấp nhận", status=match["status"])
         if not (domain.is_staff(actor) or actor.id in (match["mentor_id"], match["founder_id"])):
             raise Forbidden("chỉ chuyên gia hoặc nhà sáng lập của cặp tư vấn được đặt lịch")
         now = self.clock()
         domain.check_session_times(draft.starts_at, draft.ends_at, now)
-        mentor = await self._get(MENTORS, match["mentor_id"])
+        mentor = await self.records.get(MENTORS, match["mentor_id"])
         if not domain.within_slots(mentor.get("slots", []), draft.starts_at, draft.ends_at):
             raise Invalid("ngoài lịch rảnh của chuyên gia", slots=mentor.get("slots", []))
         session_id = new_id()
@@ -71,11 +90,15 @@ class Sessions(Aggregates):
             ends_at=draft.ends_at,
             mode=draft.mode,
         )
-        confirmed = await self._change(SESSIONS, doc, {"status": "scheduled"}, event)
+        confirmed = await self.records.change(SESSIONS, doc, {"status": "scheduled"}, event)
         return session_view(confirmed)
 
     async def complete(self, actor: Actor, session_id: str, completion: Completion) -> SessionView:
-        session = await self._get(SESSIONS, session_id)
+        """Record that a scheduled session took place (minutes and notes). Emits
+        `SessionCompletedV1`. Raises `NotFound`, `Forbidden` (not its mentor or staff),
+        `Conflict` (already recorded).
+        """
+        session = await self.records.get(SESSIONS, session_id)
         if not (domain.is_staff(actor) or actor.id == session["mentor_id"]):
             raise Forbidden("chỉ chuyên gia của buổi tư vấn ghi kết quả")
         if session["status"] != "scheduled":
@@ -94,10 +117,14 @@ class Sessions(Aggregates):
             duration_minutes=completion.duration_minutes,
             completed_at=now,
         )
-        return session_view(await self._change(SESSIONS, session, changes, event))
+        return session_view(await self.records.change(SESSIONS, session, changes, event))
 
     async def feedback(self, actor: Actor, session_id: str, feedback: FeedbackDraft) -> SessionView:
-        session = await self._get(SESSIONS, session_id)
+        """The founder's 1–5 rating of a completed session, once; added to the mentor's rating.
+        Emits `FeedbackRecordedV1`. Raises `NotFound`, `Forbidden` (not its founder),
+        `Conflict` (not completed, or already rated).
+        """
+        session = await self.records.get(SESSIONS, session_id)
         domain.check_founder_of(actor, session["founder_id"])
         if session["status"] != "completed":
             raise Conflict("chỉ đánh giá buổi tư vấn đã diễn ra", status=session["status"])
@@ -110,10 +137,10 @@ class Sessions(Aggregates):
             rating=feedback.rating,
         )
         changes = {"rating": feedback.rating, "comment": feedback.comment, "rated_at": self.clock()}
-        updated = await self._change(SESSIONS, session, changes, event)
-        mentor = await self._get(MENTORS, session["mentor_id"])
-        rating = {"$inc": {"rating_sum": feedback.rating, "rating_count": 1}}
-        await self._change(MENTORS, mentor, {"last_rated_at": self.clock()}, extra=rating)
+        updated = await self.records.change(SESSIONS, session, changes, event)
+        mentor = await self.records.get(MENTORS, session["mentor_id"])
+        rating = {"rating_sum": feedback.rating, "rating_count": 1}
+        await self.records.change(MENTORS, mentor, {"last_rated_at": self.clock()}, inc=rating)
         return session_view(updated)
 
     # --- figures, read models, personal data ------------------------------------------------
@@ -123,7 +150,7 @@ class Sessions(Aggregates):
         event = envelope.event()
         increments, names, at = domain.figure_increments(event, envelope.time)
         if increments:
-            await self.store.add_to_day(domain.local_day(at), increments, names)
+            await self.store.add_to_day(local_day(at), increments, names)
 
     async def figures(self, start: datetime, end: datetime) -> MentoringFigures:
         """Summed from daily buckets: a year is 365 small reads however many sessions."""

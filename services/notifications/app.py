@@ -15,14 +15,17 @@ from services.notifications.rpc import register_rpc
 from services.notifications.service import Notifications
 from shared.infra.broker import make_broker
 from shared.infra.mongo import ProcessedEvents
-from shared.infra.runtime import Late, ServiceContext, build_service_app, instance_name
+from shared.infra.runtime import MadeAtStartup, ServiceContext, build_service_app, instance_name
 from shared.infra.settings import Settings
 
 
 def build_app(settings: Settings) -> FastStream:
+    """The notifications process: its consumers, its RPCs, the delivery and reminder loop, and
+    its use cases made at start-up.
+    """
     broker = make_broker(settings)
-    notifications: Late[Notifications] = Late("notifications")
-    processed: Late[ProcessedEvents] = Late("processed events")
+    notifications: MadeAtStartup[Notifications] = MadeAtStartup("notifications")
+    processed: MadeAtStartup[ProcessedEvents] = MadeAtStartup("processed events")
     register_handlers(broker, settings, notifications, processed)
     register_rpc(broker, notifications)
 

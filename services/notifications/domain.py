@@ -11,13 +11,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
-
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from shared.contracts.base import Locale
-
-HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
+from shared.localtime import HCMC
 
 
 class Channel(StrEnum):
@@ -156,17 +152,6 @@ def notification_id(event_id: str, recipient_id: str, channel: Channel) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{event_id}:{recipient_id}:{channel.value}"))
 
 
-_templates = Environment(
-    loader=PackageLoader("services.notifications", "templates"),
-    autoescape=select_autoescape(default_for_string=False, default=False),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_templates.filters["date_vn"] = lambda value: format_date(value)
-_templates.filters["time_vn"] = lambda value: format_time(value)
-
-
 def format_date(value: date | datetime | str) -> str:
     """dd/mm/yyyy in Asia/Ho_Chi_Minh."""
     if isinstance(value, str):
@@ -180,29 +165,6 @@ def format_time(value: datetime | str) -> str:
     """HH:MM dd/mm/yyyy in Asia/Ho_Chi_Minh."""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.astimezone(HCMC).strftime("%H:%M %d/%m/%Y")
-
-
-def render(kind: Kind, locale: Locale, **data: object) -> tuple[str, str]:
-    """Title and body of a kind in the recipient's locale; the first line is the title."""
-    text = _templates.get_template(f"{kind.value}.{locale.value}.txt").render(**data).strip()
-    title, _, body = text.partition("\n")
-    return title.strip(), body.strip()
-
-
-def compose(
-    kind: Kind, contact: Contact, *, event_id: str, at: datetime, **data: object
-) -> Notification:
-    title, body = render(kind, contact.locale, **{"name": contact.full_name, "when": at, **data})
-    return Notification(
-        id=notification_id(event_id, contact.user_id, Channel.INBOX),
-        recipient_id=contact.user_id,
-        kind=kind,
-        title=title,
-        body=body,
-        event_id=event_id,
-        created_at=at,
-        urgent=RULES[kind].urgent,
-    )
 
 
 def next_local(moment: datetime, at: time) -> datetime:

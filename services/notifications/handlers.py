@@ -67,6 +67,8 @@ def register_handlers(
     notifications: Callable[[], Notifications],
     processed: Callable[[], ProcessedEvents],
 ) -> None:
+    """Subscribe one durable consumer per stream (`notifications-<stream>`); each event is
+    reacted to once per id (`ProcessedEvents`), and inbox ids derive from the event id."""
     reacting = reactions(notifications)
     for stream in STREAMS:
         durable = f"notifications-{stream.name.lower()}"

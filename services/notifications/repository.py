@@ -1,4 +1,6 @@
-"""The only module of this service that talks to MongoDB."""
+"""The only module of this service that talks to MongoDB: the contact directory, labels,
+inbox items, deliveries, preferences and scheduled jobs. Nothing here publishes events, so
+no collection keeps an `_outbox`."""
 
 from __future__ import annotations
 
@@ -7,11 +9,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
-from pymongo.errors import DuplicateKeyError
 
 from services.notifications.domain import Contact, Delivery, Notification
 from shared.contracts.base import Locale
-from shared.infra.mongo import Database, Document, now
+from shared.infra.mongo import AggregateCollection, AlreadyExists, Database, Document, now
 
 CONTACTS = "contacts"
 NOTIFICATIONS = "notifications"
@@ -36,33 +37,41 @@ INDEXES = {
 
 
 class NotificationStore:
+    """Each read and write the notification use cases need, by name. Ids are strings:
+    inbox and delivery ids derive from (event, recipient, channel), so a redelivered event
+    writes nothing new."""
+
     def __init__(self, db: Database) -> None:
-        self.contacts = db[CONTACTS]
-        self.notifications = db[NOTIFICATIONS]
-        self.deliveries = db[DELIVERIES]
-        self.choices = db[PREFERENCES]
-        self.schedules = db[SCHEDULES]
-        self.labels = db[LABELS]
+        self.contacts = AggregateCollection(db[CONTACTS], {})
+        self.notifications = AggregateCollection(db[NOTIFICATIONS], {})
+        self.deliveries = AggregateCollection(db[DELIVERIES], {})
+        self.choices = AggregateCollection(db[PREFERENCES], {})
+        self.schedules = AggregateCollection(db[SCHEDULES], {})
+        self.labels = AggregateCollection(db[LABELS], {})
 
     # --- contacts and labels ---------------------------------------------------------------
 
     async def save_contact(self, contact: Contact) -> None:
+        """Keep the contact (the latest identity event wins)."""
         fields = {**asdict(contact), "locale": contact.locale.value, "updated_at": now()}
-        await self.contacts.update_one({"_id": contact.user_id}, {"$set": fields}, upsert=True)
+        await self.contacts.upsert(contact.user_id, fields)
 
     async def contact(self, user_id: str) -> Contact | None:
-        doc = await self.contacts.find_one({"_id": user_id})
+        """The contact, or None."""
+        doc = await self.contacts.get(user_id)
         return _contact(doc) if doc else None
 
     async def contacts_with_roles(self, roles: list[str]) -> list[Contact]:
-        cursor = self.contacts.find({"role": {"$in": roles}})
-        return [_contact(doc) async for doc in cursor]
+        """Every contact whose role is one of `roles`."""
+        return [_contact(doc) for doc in await self.contacts.find({"role": {"$in": roles}})]
 
     async def save_label(self, key: str, name: str) -> None:
-        await self.labels.update_one({"_id": key}, {"$set": {"name": name}}, upsert=True)
+        """A ward's or sector's display name, by `kind:code` key."""
+        await self.labels.upsert(key, {"name": name})
 
     async def label(self, key: str) -> str | None:
-        doc = await self.labels.find_one({"_id": key})
+        """A display name kept by `save_label`, or None."""
+        doc = await self.labels.get(key)
         return str(doc["name"]) if doc else None
 
     # --- notifications and deliveries ----------------------------------------------------
@@ -73,17 +82,18 @@ class NotificationStore:
         doc["_id"] = doc.pop("id")
         doc["channel"] = "inbox"
         try:
-            await self.notifications.insert_one(doc)
-        except DuplicateKeyError:
+            await self.notifications.insert(doc, None)
+        except AlreadyExists:
             return False
         return True
 
     async def add_delivery(self, delivery: Delivery) -> bool:
+        """Queue an outward delivery once; False when it is already queued."""
         doc: dict[str, Any] = asdict(delivery)
         doc.update(_id=doc.pop("id"), status="pending", attempts=0, log=[])
         try:
-            await self.deliveries.insert_one(doc)
-        except DuplicateKeyError:
+            await self.deliveries.insert(doc, None)
+        except AlreadyExists:
             return False
         return True
 
@@ -91,7 +101,7 @@ class NotificationStore:
         self, at: datetime, claimant: str, lease: timedelta
     ) -> Document | None:
         """Atomically take one due delivery: two copies of the service never both send it."""
-        return await self.deliveries.find_one_and_update(
+        return await self.deliveries.collection.find_one_and_update(
             {
                 "status": "pending",
                 "due_at": {"$lte": at},
@@ -102,10 +112,10 @@ class NotificationStore:
             return_document=ReturnDocument.AFTER,
         )
 
-    async def claim_digest_items(
-        self, recipient_id: str, at: datetime, claimant: str
-    ) -> list[Document]:
-        cursor = self.deliveries.find(
+    async def pending_digest_items(self, recipient_id: str, at: datetime) -> list[Document]:
+        """The recipient's digest deliveries due by `at` and not yet sent. Only reads: the
+        delivery that triggered the digest is the one claimed."""
+        return await self.deliveries.find(
             {
                 "recipient_id": recipient_id,
                 "digest": True,
@@ -113,10 +123,10 @@ class NotificationStore:
                 "due_at": {"$lte": at},
             }
         )
-        return [doc async for doc in cursor]
 
     async def delivered(self, delivery_ids: list[str], at: datetime) -> None:
-        await self.deliveries.update_many(
+        """Mark the deliveries sent at `at` and release their claims."""
+        await self.deliveries.collection.update_many(
             {"_id": {"$in": delivery_ids}},
             {
                 "$set": {"status": "sent", "sent_at": at, "claimed_until": None},
@@ -128,6 +138,7 @@ class NotificationStore:
     async def failed(
         self, delivery_id: str, at: datetime, error: str, retry_at: datetime | None
     ) -> None:
+        """Log a failed attempt; retry at `retry_at`, or give up (status `failed`) on None."""
         update: Document = {
             "$inc": {"attempts": 1},
             "$push": {"log": {"at": at, "result": "error", "error": error[:500]}},
@@ -137,68 +148,63 @@ class NotificationStore:
             update["$set"]["status"] = "failed"
         else:
             update["$set"]["due_at"] = retry_at
-        await self.deliveries.update_one({"_id": delivery_id}, update)
+        await self.deliveries.collection.update_one({"_id": delivery_id}, update)
 
     async def delivery(self, delivery_id: str) -> Document | None:
-        return await self.deliveries.find_one({"_id": delivery_id})
+        """The delivery, or None."""
+        return await self.deliveries.get(delivery_id)
 
     async def deliveries_of(self, notification_id: str) -> list[Document]:
-        cursor = self.deliveries.find({"notification_id": notification_id})
-        return [doc async for doc in cursor]
+        """Every outward delivery of one inbox item."""
+        return await self.deliveries.find({"notification_id": notification_id})
 
     async def inbox(
         self, recipient_id: str, *, skip: int, limit: int, unread_only: bool
     ) -> tuple[list[Document], int, int]:
+        """A page of the recipient's inbox, newest first: items, total, unread count."""
         query: dict[str, Any] = {"recipient_id": recipient_id}
         if unread_only:
             query["read"] = False
-        cursor = (
-            self.notifications.find(query).sort("created_at", DESCENDING).skip(skip).limit(limit)
+        items, total = await self.notifications.page(
+            query, sort=[("created_at", DESCENDING)], skip=skip, limit=limit
         )
-        items = await cursor.to_list(length=limit)
-        total = await self.notifications.count_documents(query)
-        unread = await self.notifications.count_documents(
-            {"recipient_id": recipient_id, "read": False}
-        )
+        unread = await self.notifications.count({"recipient_id": recipient_id, "read": False})
         return items, total, unread
 
     async def find(self, notification_id: str) -> Document | None:
-        return await self.notifications.find_one({"_id": notification_id})
+        """The inbox item, or None."""
+        return await self.notifications.get(notification_id)
 
     async def mark_read(self, notification_id: str) -> None:
-        await self.notifications.update_one(
+        """Mark the inbox item read now."""
+        await self.notifications.collection.update_one(
             {"_id": notification_id}, {"$set": {"read": True, "read_at": now()}}
         )
 
     # --- preferences ---------------------------------------------------------------------
 
     async def preferences(self, user_id: str) -> Document | None:
-        return await self.choices.find_one({"_id": user_id})
+        """The person's stored preferences, or None (the defaults apply)."""
+        return await self.choices.get(user_id)
 
     async def save_preferences(self, user_id: str, fields: Document) -> None:
-        await self.choices.update_one({"_id": user_id}, {"$set": fields}, upsert=True)
+        """Keep the person's preferences."""
+        await self.choices.upsert(user_id, fields)
 
     # --- schedules -----------------------------------------------------------------------
 
     async def schedule(self, job_id: str, kind: str, due_at: datetime, payload: Document) -> bool:
         """Create the job once; an existing one (pending or fired) is left as it is."""
+        job = {"_id": job_id, "kind": kind, "due_at": due_at, "payload": payload}
         try:
-            await self.schedules.insert_one(
-                {
-                    "_id": job_id,
-                    "kind": kind,
-                    "due_at": due_at,
-                    "payload": payload,
-                    "status": "pending",
-                }
-            )
-        except DuplicateKeyError:
+            await self.schedules.insert({**job, "status": "pending"}, None)
+        except AlreadyExists:
             return False
         return True
 
     async def claim_due_job(self, at: datetime, claimant: str, lease: timedelta) -> Document | None:
         """Atomically take one due job; a claim whose holder died is taken over after the lease."""
-        return await self.schedules.find_one_and_update(
+        return await self.schedules.collection.find_one_and_update(
             {
                 "due_at": {"$lte": at},
                 "$or": [
@@ -212,31 +218,35 @@ class NotificationStore:
         )
 
     async def job_done(self, job_id: str, at: datetime) -> None:
-        await self.schedules.update_one(
+        """Mark a claimed job fired at `at`."""
+        await self.schedules.collection.update_one(
             {"_id": job_id}, {"$set": {"status": "fired", "fired_at": at, "claimed_until": None}}
         )
 
     async def jobs(self, kind: str) -> list[Document]:
-        cursor = self.schedules.find({"kind": kind})
-        return [doc async for doc in cursor]
+        """Every scheduled job of `kind`."""
+        return await self.schedules.find({"kind": kind})
 
     # --- personal data ---------------------------------------------------------------------
 
     async def personal_data(self, user_id: str) -> dict[str, Any]:
-        contact = await self.contacts.find_one({"_id": user_id}, {"_id": 0})
-        cursor = self.notifications.find({"recipient_id": user_id}).sort("created_at", DESCENDING)
+        """What the service holds about the person (PDPL 91/2025 access request)."""
+        contact = await self.contacts.collection.find_one({"_id": user_id}, {"_id": 0})
+        found = await self.notifications.find(
+            {"recipient_id": user_id}, sort=[("created_at", DESCENDING)]
+        )
         notifications = [
-            {**{k: v for k, v in doc.items() if k != "_id"}, "id": doc["_id"]}
-            async for doc in cursor
+            {**{k: v for k, v in doc.items() if k != "_id"}, "id": doc["_id"]} for doc in found
         ]
-        preferences = await self.choices.find_one({"_id": user_id}, {"_id": 0})
+        preferences = await self.choices.collection.find_one({"_id": user_id}, {"_id": 0})
         return {"contact": contact, "notifications": notifications, "preferences": preferences}
 
     async def erase(self, user_id: str) -> int:
-        await self.contacts.delete_one({"_id": user_id})
-        await self.choices.delete_one({"_id": user_id})
-        await self.deliveries.delete_many({"recipient_id": user_id})
-        result = await self.notifications.delete_many({"recipient_id": user_id})
+        """Delete everything about the person; how many inbox items went."""
+        await self.contacts.collection.delete_one({"_id": user_id})
+        await self.choices.collection.delete_one({"_id": user_id})
+        await self.deliveries.collection.delete_many({"recipient_id": user_id})
+        result = await self.notifications.collection.delete_many({"recipient_id": user_id})
         return result.deleted_count
 
 

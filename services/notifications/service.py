@@ -7,10 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from services.notifications import domain
+from services.notifications import domain, messages
 from services.notifications.delivery import Message, Sender
 from services.notifications.domain import Channel, Contact, Kind
-from services.notifications.repository import NotificationStore
+from services.notifications.ports import NotificationRepository
 from shared.contracts.base import Actor, Forbidden, Invalid, NotFound, Role
 from shared.contracts.events.competitions import (
     CompetitionPublishedV1,
@@ -51,6 +51,7 @@ from shared.contracts.rpc.notifications import (
 )
 from shared.infra.logging import get_logger
 from shared.infra.runtime import replaying_history
+from shared.localtime import local_date
 
 log = get_logger(__name__)
 LEASE = timedelta(minutes=2)
@@ -83,9 +84,15 @@ def _contact(event: UserRegisteredV1 | UserUpdatedV1) -> Contact:
 
 
 class Notifications:
+    """Who hears what (DESIGN §2: notifications consume every service's events): an event
+    becomes one inbox item per recipient at once, and outward deliveries (email, SMS, Zalo)
+    planned by preferences and quiet hours, sent by `deliver_due`. Redelivered events write
+    nothing new. `senders` by channel; `instance` names this copy in claims; `clock` gives
+    aware UTC moments. Raises `Forbidden`, `NotFound`, `Invalid` to RPC callers."""
+
     def __init__(
         self,
-        store: NotificationStore,
+        store: NotificationRepository,
         senders: dict[Channel, Sender],
         *,
         instance: str,
@@ -106,7 +113,7 @@ class Notifications:
         if replaying_history():
             return False
         now = self.clock()
-        notification = domain.compose(kind, contact, event_id=event_id, at=now, **data)
+        notification = messages.compose(kind, contact, event_id=event_id, at=now, **data)
         created = await self.store.add(notification)
         preferences = await self._preferences(contact.user_id)
         for delivery in domain.deliveries(notification, contact, preferences, now):
@@ -118,20 +125,26 @@ class Notifications:
         return created
 
     async def user_registered(self, event_id: str, event: UserRegisteredV1) -> None:
+        """Keep the new account's contact and welcome them."""
         contact = _contact(event)
         await self.store.save_contact(contact)
         await self.notify(Kind.WELCOME, contact, event_id=event_id)
 
     async def user_updated(self, event: UserUpdatedV1) -> None:
+        """Keep the account's changed contact details."""
         await self.store.save_contact(_contact(event))
 
     async def label_saved(self, event: WardSavedV1 | SectorSavedV1) -> None:
+        """Keep a ward's or sector's display name, to write it in messages."""
         if isinstance(event, WardSavedV1):
             await self.store.save_label(f"ward:{event.code}", event.name)
         else:
             await self.store.save_label(f"sector:{event.code}", event.name_vi)
 
     async def startup_registered(self, event_id: str, event: StartupRegisteredV1) -> None:
+        """Tell the founder their startup was received, and every Consultation Point staff
+        member that one awaits verification.
+        """
         startup = event.startup
         data = {
             "startup": startup.name,
@@ -146,6 +159,9 @@ class Notifications:
             await self.notify(Kind.STARTUP_AWAITS_VERIFICATION, staff, event_id=event_id, **data)
 
     async def startup_status_changed(self, event_id: str, event: StartupStatusChangedV1) -> None:
+        """Tell the founder their startup was verified or rejected (with the reason); other
+        changes say nothing.
+        """
         kinds = {
             StartupStatus.VERIFIED: Kind.STARTUP_VERIFIED,
             StartupStatus.REJECTED: Kind.STARTUP_REJECTED,
@@ -176,17 +192,20 @@ class Notifications:
         return contact.full_name if contact else ""
 
     async def request_opened(self, event_id: str, event: RequestOpenedV1) -> None:
+        """Tell staff a consultation was requested, with the startup and topics."""
         topics = ", ".join(event.topics)
         startup = event.startup_name or ""
         await self._to_staff(Kind.CONSULTATION_REQUESTED, event_id, startup=startup, topics=topics)
 
     async def match_proposed(self, event_id: str, event: MatchProposedV1) -> None:
+        """Tell the founder and the proposed mentor about the proposal."""
         mentor = await self._name(event.mentor_id)
         data = {"startup": event.startup_name, "mentor": mentor}
         await self._to(event.founder_id, Kind.MATCH_PROPOSED, event_id, **data)
         await self._to(event.mentor_id, Kind.MATCH_PROPOSED_TO_MENTOR, event_id, **data)
 
     async def match_answered(self, event_id: str, event: MatchAcceptedV1 | MatchDeclinedV1) -> None:
+        """An accepted match is told to the founder; a declined one to staff, who propose again."""
         data = {"startup": event.startup_name, "mentor": await self._name(event.mentor_id)}
         if isinstance(event, MatchAcceptedV1):
             await self._to(event.founder_id, Kind.MATCH_ACCEPTED, event_id, **data)
@@ -194,6 +213,9 @@ class Notifications:
             await self._to_staff(Kind.MATCH_DECLINED, event_id, **data)
 
     async def session_scheduled(self, event_id: str, event: SessionScheduledV1) -> None:
+        """Tell the founder and the mentor, and schedule a reminder before the session (when
+        still ahead).
+        """
         data = {
             "startup": event.startup_name,
             "starts_at": event.starts_at.isoformat(),
@@ -219,6 +241,7 @@ class Notifications:
             await self.store.save_label(f"entrant:{event.entry_id}", event.entrant_id)
 
     async def judge_assigned(self, event_id: str, event: JudgeAssignedV1) -> None:
+        """Tell the judge which competition and how many entries are theirs."""
         if not event.entry_ids:
             return
         title = await self.store.label(f"competition:{event.competition_id}") or ""
@@ -231,6 +254,7 @@ class Notifications:
         )
 
     async def results_published(self, event_id: str, event: ResultsPublishedV1) -> None:
+        """Tell each entrant their entry's rank."""
         total = len(event.ranking)
         for row in event.ranking:
             entrant = await self.store.label(f"entrant:{row.entry_id}")
@@ -247,6 +271,7 @@ class Notifications:
             )
 
     async def initiative_decided(self, event_id: str, event: InitiativeDecidedV1) -> None:
+        """Tell whoever filed the initiative the decision."""
         if event.filed_by is None:
             return
         await self._to(
@@ -262,10 +287,16 @@ class Notifications:
         )
 
     async def erase_person(self, event: UserDeletionRequestedV1) -> None:
+        """Delete everything held about the person (PDPL 91/2025): contact, preferences, inbox
+        and deliveries.
+        """
         erased = await self.store.erase(event.user_id)
         log.info("person.erased", user_id=event.user_id, notifications=erased)
 
     async def export_personal_data(self, user_id: str) -> dict[str, Any]:
+        """What notifications hold about the person (PDPL 91/2025 access request): contact,
+        inbox and preferences.
+        """
         return await self.store.personal_data(user_id)
 
     # --- delivery --------------------------------------------------------------------------
@@ -287,7 +318,7 @@ class Notifications:
             return 0
         batch = [delivery]
         if delivery.get("digest"):
-            batch = await self.store.claim_digest_items(contact.user_id, at, self.instance)
+            batch = await self.store.pending_digest_items(contact.user_id, at)
             batch = batch or [delivery]
         message = await self._message(contact, batch)
         try:
@@ -324,7 +355,7 @@ class Notifications:
 
     async def plan_report_reminders(self, now: datetime | None = None) -> int:
         """Keep a reminder job for every report deadline of the coming year (idempotent)."""
-        today = (now or self.clock()).astimezone(domain.HCMC).date()
+        today = local_date(now or self.clock())
         planned = 0
         for deadline in domain.report_deadlines(today, today + timedelta(days=370)):
             due_at = domain.reminder_time(deadline)
@@ -368,6 +399,7 @@ class Notifications:
             )
 
     async def tick(self, now: datetime | None = None) -> None:
+        """Fire due jobs, then send due deliveries, as of `now` (default: the clock)."""
         at = now or self.clock()
         await self.run_due_jobs(at)
         await self.deliver_due(at)
@@ -396,6 +428,9 @@ class Notifications:
     # --- inbox and preferences ---------------------------------------------------------------
 
     async def list_inbox(self, request: ListInbox) -> InboxPage:
+        """One page of the caller's inbox, newest first, with the unread count. Raises
+        `Forbidden` without an actor.
+        """
         actor = _require_actor(request.actor)
         skip = (request.page - 1) * request.page_size
         docs, total, unread = await self.store.inbox(
@@ -410,6 +445,9 @@ class Notifications:
         )
 
     async def mark_read(self, request: MarkRead) -> MarkedRead:
+        """Mark one of the caller's items read; returns the unread count after. Raises
+        `Forbidden` (no actor, or someone else's item), `NotFound`.
+        """
         actor = _require_actor(request.actor)
         doc = await self.store.find(request.notification_id)
         if doc is None:
@@ -421,6 +459,9 @@ class Notifications:
         return MarkedRead(id=request.notification_id, read=True, unread=unread)
 
     async def preferences(self, actor: Actor | None) -> PreferencesView:
+        """The caller's channel choices, digest and quiet hours, and every kind's defaults.
+        Raises `Forbidden` without an actor.
+        """
         user_id = _require_actor(actor)
         stored = await self.store.preferences(user_id) or {}
         return PreferencesView(
@@ -436,6 +477,9 @@ class Notifications:
     async def save_preferences(
         self, actor: Actor | None, preferences: NotificationPreferences
     ) -> PreferencesView:
+        """Replace the caller's preferences; the in-app inbox cannot be turned off. Raises
+        `Forbidden`, `Invalid` (an unknown kind, or the inbox off).
+        """
         user_id = _require_actor(actor)
         unknown = sorted(set(preferences.channels) - {k.value for k in Kind})
         if unknown:

@@ -21,14 +21,15 @@ from services.registry.rpc import register_rpc
 from services.registry.service import Registry
 from shared.infra.broker import make_broker
 from shared.infra.mongo import ProcessedEvents
-from shared.infra.runtime import Late, ServiceContext, build_service_app
+from shared.infra.runtime import MadeAtStartup, ServiceContext, build_service_app
 from shared.infra.settings import Settings
 
 
 def build_app(settings: Settings) -> FastStream:
+    """The registry process: its consumers, its RPCs, and its use cases made at start-up."""
     broker = make_broker(settings)
-    registry: Late[Registry] = Late("registry")
-    processed: Late[ProcessedEvents] = Late("processed events")
+    registry: MadeAtStartup[Registry] = MadeAtStartup("registry")
+    processed: MadeAtStartup[ProcessedEvents] = MadeAtStartup("processed events")
     register_handlers(broker, settings, registry, processed)
     register_rpc(broker, registry)
 

@@ -31,6 +31,7 @@ def _contact(event: UserRegisteredV1 | UserUpdatedV1) -> dict[str, str]:
 
 
 def reactions(r: Callable[[], Registry]) -> dict[type[Event], Reaction]:
+    """What each identity and reference-data event does to the registry's read models."""
     return {
         WardSavedV1: lambda env, e: r().ward_saved(e),
         SectorSavedV1: lambda env, e: r().sector_saved(e),
@@ -46,6 +47,9 @@ def register_handlers(
     registry: Callable[[], Registry],
     processed: Callable[[], ProcessedEvents],
 ) -> None:
+    """Subscribe the registry's durable consumers: identity and reference data into read models,
+    and its own events into daily figures. The use cases exist once started.
+    """
     broker.subscriber(
         "identity.>", **consumer_options(settings, stream=IDENTITY, durable=IDENTITY_CONSUMER)
     )(event_handler(IDENTITY_CONSUMER, reactions(registry), processed))

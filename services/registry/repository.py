@@ -3,11 +3,13 @@ from identity events (wards, sectors, contacts)."""
 
 from __future__ import annotations
 
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
-from pymongo.errors import DuplicateKeyError
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
 
 from shared.contracts.base import Envelope
-from shared.infra.mongo import OUTBOX_FIELD, Database, Document, outbox_entries, with_outbox
+from shared.infra.mongo import OUTBOX_FIELD, AggregateCollection, Database, Document
 
 STARTUPS = "startups"
 DAILY_FIGURES = "daily_figures"
@@ -43,23 +45,43 @@ HIDDEN = {OUTBOX_FIELD: 0, "search_tones": 0, "search_name": 0, "search_words": 
 RANKING_FIELDS = ("search_tones", "search_name")
 
 
-class DuplicateStartup(Exception):
-    pass
+@dataclass(frozen=True)
+class Audience:
+    """Who is looking at the listing: staff see every startup; anyone else sees the public
+    startups in a listed status, and a signed-in founder also sees their own."""
+
+    everything: bool
+    listed_statuses: tuple[str, ...] = ()
+    public_visibility: str = "public"
+    viewer_id: str | None = None
+
+    def query(self) -> Document:
+        """The MongoDB filter that keeps only what this audience may see."""
+        if self.everything:
+            return {}
+        listed: Document = {
+            "visibility": self.public_visibility,
+            "status": {"$in": list(self.listed_statuses)},
+        }
+        if self.viewer_id is None:
+            return listed
+        return {"$or": [listed, {"owner_id": self.viewer_id}]}
 
 
 class StartupStore:
+    """Startups (aggregates with an outbox), their daily figures, and the read models of
+    wards, sectors and contacts. Documents are dicts keyed by the startup's string id."""
+
     def __init__(self, db: Database) -> None:
-        self.startups = db[STARTUPS]
-        self.wards = db[WARDS]
-        self.sectors = db[SECTORS]
-        self.contacts = db[CONTACTS]
-        self.db_figures = db[DAILY_FIGURES]
+        self.startups = AggregateCollection(db[STARTUPS], HIDDEN)
+        self.wards = AggregateCollection(db[WARDS], {})
+        self.sectors = AggregateCollection(db[SECTORS], {})
+        self.contacts = AggregateCollection(db[CONTACTS], {})
+        self.figures = AggregateCollection(db[DAILY_FIGURES], {})
 
     async def insert(self, doc: Document, events: list[Envelope]) -> None:
-        try:
-            await self.startups.insert_one({**doc, OUTBOX_FIELD: outbox_entries(events)})
-        except DuplicateKeyError:
-            raise DuplicateStartup from None
+        """Store a new startup with its events. Raises `AlreadyExists` (same owner and name, or same tax code)."""
+        await self.startups.insert(doc, events)
 
     async def update(
         self,
@@ -70,119 +92,129 @@ class StartupStore:
         history: Document,
         events: list[Envelope],
     ) -> Document | None:
-        """Apply if the stored version is still `version`; None when someone else won."""
-        update: Document = {
-            "$set": changes,
-            "$inc": {"version": 1},
-            "$push": {"history": history},
-        }
-        if unset:
-            update["$unset"] = dict.fromkeys(unset, "")
-        update = with_outbox(update, events)
-        try:
-            return await self.startups.find_one_and_update(
-                {"_id": startup_id, "version": version},
-                update,
-                projection=HIDDEN,
-                return_document=ReturnDocument.AFTER,
-            )
-        except DuplicateKeyError:
-            raise DuplicateStartup from None
+        """Apply if the stored version is still `version`; None when someone else won.
+        Raises `AlreadyExists` when the new name or tax code is taken."""
+        return await self.startups.update(
+            startup_id, version, events, set_=changes, unset=unset, push={"history": history}
+        )
 
     async def made_by_request(self, request_key: str) -> Document | None:
         """The startup a command with this scoped Idempotency-Key registered, if any."""
-        return await self.startups.find_one({"request_key": request_key}, HIDDEN)
+        found = await self.startups.find({"request_key": request_key}, limit=1)
+        return found[0] if found else None
 
     async def get(self, startup_id: str) -> Document | None:
-        return await self.startups.find_one({"_id": startup_id}, HIDDEN)
+        """The startup (internal search fields hidden), or None."""
+        return await self.startups.get(startup_id)
 
     async def find_duplicate(
         self, owner_id: str, name_key: str, tax_code: str | None, exclude_id: str | None = None
     ) -> Document | None:
+        """A startup (id, name, owner, tax code) of the same owner and name, or with the same
+        tax code, other than `exclude_id`; None when there is none."""
         clauses: list[Document] = [{"owner_id": owner_id, "name_key": name_key}]
         if tax_code:
             clauses.append({"tax_code": tax_code})
         query: Document = {"$or": clauses}
         if exclude_id:
             query["_id"] = {"$ne": exclude_id}
-        return await self.startups.find_one(
-            query, {"_id": 1, "name": 1, "owner_id": 1, "tax_code": 1}
+        found = await self.startups.find(
+            query, limit=1, projection={"_id": 1, "name": 1, "owner_id": 1, "tax_code": 1}
         )
+        return found[0] if found else None
 
     async def search(
-        self, query: Document, *, words: list[str] | None, skip: int, limit: int | None
+        self,
+        filters: Mapping[str, object],
+        audience: Audience,
+        *,
+        words: Sequence[str] | None,
+        skip: int,
+        limit: int | None,
     ) -> tuple[list[Document], int]:
-        """Filtered, newest first. With `words` every word must match (index on search_words);
-        the caller ranks, so then all matches come back with what ranking needs."""
+        """Startups equal to `filters` that `audience` may see, newest first, and how many.
+        With `words` every word must match (index on search_words) and the caller ranks,
+        so then all matches come back with what ranking needs."""
+        visible = audience.query()
+        query: Document = (
+            {"$and": [dict(filters), visible]} if filters and visible else {**filters, **visible}
+        )
         projection = HIDDEN
         if words:
-            query = {**query, "search_words": {"$all": words}}
+            query = {**query, "search_words": {"$all": list(words)}}
             projection = {k: v for k, v in HIDDEN.items() if k not in RANKING_FIELDS}
-        cursor = self.startups.find(query, projection).sort("registered_at", DESCENDING)
-        if skip:
-            cursor = cursor.skip(skip)
-        if limit:
-            cursor = cursor.limit(limit)
-        items: list[Document] = await cursor.to_list(length=limit)
-        return items, await self.startups.count_documents(query)
+        return await self.startups.page(
+            query,
+            sort=[("registered_at", DESCENDING)],
+            skip=skip,
+            limit=limit or 0,
+            projection=projection,
+        )
 
     async def history(self, startup_id: str) -> Document | None:
-        return await self.startups.find_one({"_id": startup_id}, {"history": 1, "owner_id": 1})
+        """The startup's `history` entries and `owner_id`, or None."""
+        found = await self.startups.find(
+            {"_id": startup_id}, limit=1, projection={"history": 1, "owner_id": 1}
+        )
+        return found[0] if found else None
 
     async def owned_by(self, owner_id: str) -> list[Document]:
-        cursor = self.startups.find({"owner_id": owner_id}, HIDDEN)
-        return [doc async for doc in cursor]
+        """Every startup `owner_id` owns."""
+        return await self.startups.find({"owner_id": owner_id})
 
     async def erase_founder(self, owner_id: str, email: str | None) -> int:
-        """Remove the person's own data from their startups; the business record stays."""
-        result = await self.startups.update_many(
+        """Remove the person's own data from their startups; the business record stays.
+        Returns how many of their startups changed."""
+        result = await self.startups.collection.update_many(
             {"owner_id": owner_id},
             {"$unset": {"founder_birth_year": ""}, "$pull": {"team": {"is_founder": True}}},
         )
         if email:
-            await self.startups.update_many(
+            await self.startups.collection.update_many(
                 {"team.email": email}, {"$pull": {"team": {"email": email}}}
             )
         return result.modified_count
 
+    async def count(self) -> int:
+        """How many startups there are."""
+        return await self.startups.count()
+
     # --- daily figures (a read model of the registry's own events) ------------------------
 
     async def add_to_day(self, day: str, increments: dict[str, int]) -> None:
-        await self.db_figures.update_one({"_id": day}, {"$inc": increments}, upsert=True)
+        """Add `increments` to the counters of `day` (ISO local date)."""
+        await self.figures.collection.update_one({"_id": day}, {"$inc": increments}, upsert=True)
 
     async def days(self, first: str | None, before: str) -> list[Document]:
         """Buckets with first <= day < before (ISO dates sort as text)."""
         bounds: Document = {"$lt": before}
         if first is not None:
             bounds["$gte"] = first
-        return [doc async for doc in self.db_figures.find({"_id": bounds})]
+        return await self.figures.find({"_id": bounds})
 
     # --- read models from identity events -------------------------------------------------
 
     async def save_reference(self, kind: str, code: str, version: int, fields: Document) -> None:
-        """Upsert unless a newer version is already kept."""
+        """Keep a ward's or sector's snapshot unless a newer version is already kept."""
         collection = self.wards if kind == WARDS else self.sectors
-        current = await collection.find_one({"_id": code}, {"version": 1})
-        if current and current.get("version", 0) >= version:
-            return
-        await collection.update_one(
-            {"_id": code}, {"$set": {**fields, "version": version}}, upsert=True
-        )
+        await collection.upsert_if_newer(code, fields, version)
 
     async def ward(self, code: str) -> Document | None:
-        return await self.wards.find_one({"_id": code})
+        """The ward's snapshot (`valid_from`, `valid_to`, names), or None."""
+        return await self.wards.get(code)
 
     async def sector(self, code: str) -> Document | None:
-        return await self.sectors.find_one({"_id": code})
+        """The sector's snapshot, or None."""
+        return await self.sectors.get(code)
 
     async def save_contact(self, user_id: str, fields: Document) -> None:
-        await self.contacts.update_one({"_id": user_id}, {"$set": fields}, upsert=True)
+        """Identity events carry no version: the latest delivered wins."""
+        await self.contacts.upsert(user_id, fields)
 
     async def contact(self, user_id: str) -> Document | None:
-        return await self.contacts.find_one({"_id": user_id})
+        """The account's name, email and role, or None."""
+        return await self.contacts.get(user_id)
 
     async def erase_contact(self, user_id: str) -> Document | None:
-        return await self.contacts.find_one_and_delete({"_id": user_id})
-
-    async def count(self) -> int:
-        return await self.startups.count_documents({})
+        """Delete the contact; returns what it held, or None."""
+        return await self.contacts.collection.find_one_and_delete({"_id": user_id})

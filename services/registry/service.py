@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import Any, Protocol
 
 from services.registry import domain
-from services.registry.repository import STARTUPS, DuplicateStartup, StartupStore
+from services.registry.repository import STARTUPS, Audience
 from shared.contracts.base import (
     Actor,
     Conflict,
@@ -40,10 +39,10 @@ from shared.contracts.rpc.registry import (
     StartupView,
 )
 from shared.infra.logging import current_correlation_id, get_logger
-from shared.infra.mongo import Document, OutboxRelay
+from shared.infra.mongo import AlreadyExists, Document, Outbox
+from shared.localtime import local_date, local_day, valid_on
 
 log = get_logger(__name__)
-HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
 PUBLIC_FIELDS = (
     "name", "summary", "sector", "stage", "ward", "status", "visibility", "women_led",
     "youth_led", "needs", "founding_date", "website", "registered_at", "updated_at", "version",
@@ -52,22 +51,94 @@ OWNER_FIELDS = ("owner_id", "team", "tax_code", "founder_birth_year", "rejection
 
 
 def snapshot(doc: Document) -> StartupSnapshot:
+    """The startup document as the event contract's `StartupSnapshot` (team size counted, not
+    listed).
+    """
     return StartupSnapshot.model_validate(
         {**doc, "startup_id": doc["_id"], "team_size": len(doc.get("team") or [])}
     )
 
 
 def view(doc: Document, actor: Actor | None, score: float | None = None) -> StartupView:
+    """The startup as `actor` may see it: owners and staff get every field, others the public
+    ones (DESIGN §9). `score` is the search relevance, when ranked.
+    """
     fields = PUBLIC_FIELDS + (OWNER_FIELDS if domain.sees_everything(actor, doc) else ())
     data = {key: doc.get(key) for key in fields}
     return StartupView.model_validate({**data, "id": doc["_id"], "score": score})
 
 
+class StartupRepository(Protocol):
+    """What the registry's use cases need of storage; `repository.StartupStore` is the
+    MongoDB one, the unit tests' fake keeps dicts. Documents are plain dicts keyed `_id`."""
+
+    async def insert(self, doc: Document, events: list[Envelope]) -> None: ...
+
+    async def update(
+        self,
+        startup_id: str,
+        version: int,
+        changes: Document,
+        unset: list[str],
+        history: Document,
+        events: list[Envelope],
+    ) -> Document | None: ...
+
+    async def made_by_request(self, request_key: str) -> Document | None: ...
+
+    async def get(self, startup_id: str) -> Document | None: ...
+
+    async def find_duplicate(
+        self, owner_id: str, name_key: str, tax_code: str | None, exclude_id: str | None = None
+    ) -> Document | None: ...
+
+    async def search(
+        self,
+        filters: Mapping[str, object],
+        audience: Audience,
+        *,
+        words: Sequence[str] | None,
+        skip: int,
+        limit: int | None,
+    ) -> tuple[list[Document], int]: ...
+
+    async def history(self, startup_id: str) -> Document | None: ...
+
+    async def owned_by(self, owner_id: str) -> list[Document]: ...
+
+    async def erase_founder(self, owner_id: str, email: str | None) -> int: ...
+
+    async def add_to_day(self, day: str, increments: dict[str, int]) -> None: ...
+
+    async def days(self, first: str | None, before: str) -> list[Document]: ...
+
+    async def save_reference(
+        self, kind: str, code: str, version: int, fields: Document
+    ) -> None: ...
+
+    async def ward(self, code: str) -> Document | None: ...
+
+    async def sector(self, code: str) -> Document | None: ...
+
+    async def save_contact(self, user_id: str, fields: Document) -> None: ...
+
+    async def contact(self, user_id: str) -> Document | None: ...
+
+    async def erase_contact(self, user_id: str) -> Document | None: ...
+
+
 class Registry:
+    """The registry's use cases (DESIGN §2, §9): each takes the acting user and a command,
+    loads the startup, applies `domain`'s rules and saves it with its events in one write.
+
+    Errors raised are the contract's: `NotFound`, `Forbidden`, `Invalid`, `Conflict` (a
+    duplicate name or tax code, or a stale `version`). `clock` gives aware UTC moments.
+    """
+
     def __init__(
         self,
-        store: StartupStore,
-        outbox: OutboxRelay,
+        store: StartupRepository,
+        outbox: Outbox,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
@@ -75,18 +146,22 @@ class Registry:
         self.clock = clock
 
     def _today(self) -> date:
-        return self.clock().astimezone(HCMC).date()
+        return local_date(self.clock())
 
     # --- commands ------------------------------------------------------------------------
 
     async def register(
         self, actor: Actor, fields: StartupFields, request_key: str | None = None
     ) -> StartupView:
-        """Register a startup as `submitted`; a retry with the same `request_key` (the
-        caller's scoped Idempotency-Key) returns the startup the first attempt made.
+        """Register a startup for `actor` (a founder): status `submitted`, version 1, the
+        founder added to the team, `youth_led` derived from the birth year when given
+        (`domain.youth_led`). Emits `StartupRegisteredV1`. A retry with the same
+        `request_key` (the caller's scoped Idempotency-Key) returns the startup the first
+        attempt made.
 
-        Raises `Forbidden` for a non-founder, `Invalid` for unknown reference codes,
-        `Conflict` for a duplicate name of the same founder or a known tax code."""
+        Raises `Forbidden` (not a founder), `Invalid` (a ward not in force today or an unknown
+        sector), `Conflict` (same owner and name, or a tax code already registered).
+        """
         if actor.role.value != "founder":
             raise Forbidden("chỉ tài khoản nhà sáng lập đăng ký dự án")
         if request_key and (made := await self.store.made_by_request(request_key)):
@@ -118,7 +193,7 @@ class Registry:
         doc["history"] = [self._history(envelope, actor, now, to_status=StartupStatus.SUBMITTED)]
         try:
             await self.store.insert(doc, [envelope])
-        except DuplicateStartup:
+        except AlreadyExists:
             # A concurrent retry of the same command won the insert: answer with its startup.
             if request_key and (made := await self.store.made_by_request(request_key)):
                 return view(made, actor)
@@ -129,6 +204,12 @@ class Registry:
         return view(await self._get(startup_id), actor)
 
     async def update(self, actor: Actor, startup_id: str, changes: StartupChanges) -> StartupView:
+        """Apply a partial edit made from version `changes.version`; fields set to None are
+        removed. Emits `StartupUpdatedV1` naming the changed fields; no change, no event.
+
+        Raises `NotFound`, `Forbidden` (neither owner nor staff), `Invalid` (ward, sector),
+        `Conflict` (a stale version, or a duplicate name or tax code).
+        """
         doc = await self._get(startup_id)
         domain.check_can_edit(actor, doc)
         requested = changes.model_dump(mode="json", exclude_unset=True)
@@ -176,6 +257,13 @@ class Registry:
         reason: str | None = None,
         version: int | None = None,
     ) -> StartupView:
+        """Move the startup to `to_status` along the lifecycle in `domain.TRANSITIONS` (verify
+        and reject: staff; reopen, activate, close: the owner). A rejection needs a `reason`;
+        leaving `rejected` clears it. Emits `StartupStatusChangedV1`.
+
+        Raises `NotFound`, `Forbidden`, `Invalid` (a transition not allowed, a rejection without
+        reason), `Conflict` (a stale `version`).
+        """
         doc = await self._get(startup_id)
         if not domain.can_see(actor, doc):
             raise NotFound("không tìm thấy dự án", startup_id=startup_id)
@@ -220,7 +308,7 @@ class Registry:
             saved = await self.store.update(
                 doc["_id"], doc["version"], changes, unset, entry, [envelope]
             )
-        except DuplicateStartup:
+        except AlreadyExists:
             raise Conflict("tên hoặc mã số thuế trùng với một dự án khác") from None
         if saved is None:
             raise _stale(await self._get(doc["_id"]))
@@ -229,35 +317,44 @@ class Registry:
     # --- queries -------------------------------------------------------------------------
 
     async def get(self, actor: Actor | None, startup_id: str) -> StartupView:
+        """The startup as `actor` may see it. Raises `NotFound` also when it is not visible to
+        them (no existence leak).
+        """
         doc = await self._get(startup_id)
         if not domain.can_see(actor, doc):
             raise NotFound("không tìm thấy dự án", startup_id=startup_id)
         return view(doc, actor)
 
     async def search(self, actor: Actor | None, request: SearchStartups) -> StartupPage:
+        """One page of the startups `actor` may see, filtered by the request's fields; with `q`
+        every word must match (diacritics optional) and results are ranked by relevance, else
+        newest first.
+        """
         filters: Document = {}
         for key in ("ward", "sector", "stage", "status", "women_led", "youth_led", "owner_id"):
             value = getattr(request, key)
             if value is not None:
                 filters[key] = value.value if hasattr(value, "value") else value
-        visible = _visible_to(actor)
-        query = {"$and": [filters, visible]} if filters and visible else {**filters, **visible}
+        audience = _audience(actor)
         skip = (request.page - 1) * request.page_size
         parsed = domain.Query.parse(request.q)
         if parsed is None:
             docs, total = await self.store.search(
-                query, words=None, skip=skip, limit=request.page_size
+                filters, audience, words=None, skip=skip, limit=request.page_size
             )
             items = [view(doc, actor) for doc in docs]
         else:
             matches, total = await self.store.search(
-                query, words=list(parsed.folded), skip=0, limit=None
+                filters, audience, words=list(parsed.folded), skip=0, limit=None
             )
             ranked = domain.rank(parsed, matches)[skip : skip + request.page_size]
             items = [view(doc, actor, score) for score, doc in ranked]
         return StartupPage(items=items, total=total, page=request.page, page_size=request.page_size)
 
     async def history(self, actor: Actor, startup_id: str) -> StartupHistory:
+        """Every recorded change of the startup, oldest first. Raises `NotFound`, `Forbidden`
+        (neither the owner nor staff).
+        """
         doc = await self.store.history(startup_id)
         if doc is None:
             raise NotFound("không tìm thấy dự án", startup_id=startup_id)
@@ -277,15 +374,15 @@ class Registry:
         at = (
             event.startup.registered_at if isinstance(event, StartupRegisteredV1) else envelope.time
         )
-        await self.store.add_to_day(_local_day(at), increments)
+        await self.store.add_to_day(local_day(at), increments)
 
     async def figures(self, start: datetime, end: datetime) -> RegistryFigures:
         """Summed from daily buckets, so a year costs 365 small reads whatever the number
         of startups. Periods are whole local days; `active` is the running total at `end`."""
         # the local days the interval touches: day-aligned periods map exactly
-        first = _local_day(start)
+        first = local_day(start)
         before = (
-            date.fromisoformat(_local_day(end - timedelta(microseconds=1))) + timedelta(days=1)
+            date.fromisoformat(local_day(end - timedelta(microseconds=1))) + timedelta(days=1)
         ).isoformat()
         in_period = await self.store.days(first, before)
         totals = domain.sum_days(in_period)
@@ -302,6 +399,9 @@ class Registry:
         )
 
     async def personal_data(self, user_id: str) -> dict[str, Any]:
+        """What the registry holds about the person (PDPL 91/2025 access request): their contact
+        and the startups they own, as JSON-ready dicts.
+        """
         owner = Actor(id=user_id, role="founder")
         startups = [
             view(doc, owner).model_dump(mode="json") for doc in await self.store.owned_by(user_id)
@@ -312,17 +412,25 @@ class Registry:
     # --- read models -----------------------------------------------------------------------
 
     async def ward_saved(self, event: WardSavedV1) -> None:
+        """Keep the ward's snapshot (read model from the gateway's reference data), unless a
+        newer version is kept.
+        """
         fields = event.model_dump(mode="json", exclude={"code", "version"})
         await self.store.save_reference("wards", event.code, event.version, fields)
 
     async def sector_saved(self, event: SectorSavedV1) -> None:
+        """Keep the sector's snapshot, unless a newer version is kept."""
         fields = event.model_dump(mode="json", exclude={"code", "version"})
         await self.store.save_reference("sectors", event.code, event.version, fields)
 
     async def contact_saved(self, user_id: str, fields: Document) -> None:
+        """Keep the account's name, email and role (the latest identity event wins)."""
         await self.store.save_contact(user_id, fields)
 
     async def erase_person(self, event: UserDeletionRequestedV1) -> None:
+        """Erase the person's data (PDPL 91/2025): their contact, their birth year and team
+        entries; the startups themselves stay, so the district's figures do not change.
+        """
         contact = await self.store.erase_contact(event.user_id)
         erased = await self.store.erase_founder(
             event.user_id, contact.get("email") if contact else None
@@ -340,13 +448,7 @@ class Registry:
     async def _check_reference(self, data: Document) -> None:
         if "ward" in data:
             ward = await self.store.ward(data["ward"])
-            today = self._today().isoformat()
-            current = (
-                ward is not None
-                and ward["valid_from"] <= today
-                and (ward.get("valid_to") is None or today <= ward["valid_to"])
-            )
-            if not current:
+            if not valid_on(ward, self._today().isoformat()):
                 raise Invalid(
                     "phường không hợp lệ: chọn một phường hiện hành",
                     field="ward",
@@ -412,27 +514,19 @@ class Registry:
         }
 
 
-def _visible_to(actor: Actor | None) -> Document:
+def _audience(actor: Actor | None) -> Audience:
+    """Staff see every startup; others the public, listed ones and their own (DESIGN §9)."""
     if domain.is_staff(actor):
-        return {}
-    listed: Document = {
-        "visibility": Visibility.PUBLIC.value,
-        "status": {"$in": [s.value for s in domain.LISTED]},
-    }
-    if actor is None:
-        return listed
-    return {"$or": [listed, {"owner_id": actor.id}]}
+        return Audience(everything=True)
+    return Audience(
+        everything=False,
+        listed_statuses=tuple(s.value for s in domain.LISTED),
+        public_visibility=Visibility.PUBLIC.value,
+        viewer_id=actor.id if actor else None,
+    )
 
 
 def _stale(doc: Document) -> Conflict:
     return Conflict(
         "dự án đã được người khác sửa; hãy tải lại rồi thử lại", current_version=doc["version"]
     )
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _local_day(moment: datetime) -> str:
-    return _utc(moment).astimezone(HCMC).date().isoformat()

@@ -2,7 +2,7 @@
 
 `build_service_app` wires a FastStream app: connect, provision streams, open the store,
 create indexes, answer the readiness ping, run the outbox sweeper; the service's own
-`setup` builds its use cases and hands them to its handlers through `Late` values.
+`setup` builds its use cases and hands them to its handlers through `MadeAtStartup` values.
 """
 
 from __future__ import annotations
@@ -71,15 +71,17 @@ Setup = Callable[[ServiceContext], Awaitable[object]]
 T = TypeVar("T")
 
 
-class Late(Generic[T]):
-    """A value made at start-up (clients are never made at import or build time) that
-    handlers registered earlier reach by calling it."""
+class MadeAtStartup(Generic[T]):
+    """A value made at start-up (clients are never made at import or build time, DESIGN
+    §10) that handlers registered earlier reach by calling it. Calling it before `set`
+    raises `RuntimeError`."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.value: T | None = None
 
     def set(self, value: T) -> T:
+        """Keep the value made at start-up and return it."""
         self.value = value
         return value
 
@@ -140,6 +142,7 @@ def event_handler(
 
 
 def instance_name() -> str:
+    """This process's name in claims and logs: `<host>-<pid>`."""
     return f"{socket.gethostname()}-{os.getpid()}"
 
 

@@ -91,3 +91,27 @@ def test_nothing_uses_motor() -> None:
     for folder in ("shared", "services"):
         for path in python_files(ROOT / folder):
             assert not any(m.split(".")[0] == "motor" for m in imports_of(path)), path
+
+
+# What a `domain.py` may not reach for (DESIGN §10: "entities and rules; pure"): drivers,
+# the bus, templates read from disk, the network, files and processes.
+DOMAIN_FORBIDDEN = IO_MODULES | {"jinja2", "aiofiles", "shutil", "os", "pathlib", "smtplib"}
+
+
+def test_every_service_has_a_pure_domain() -> None:
+    breaches = []
+    for service in SERVICES:
+        path = ROOT / "services" / service / "domain.py"
+        assert path.exists(), f"{service} has no domain.py"
+        for module in imports_of(path):
+            root = module.split(".")[0]
+            if root in DOMAIN_FORBIDDEN or module.startswith("shared.infra"):
+                breaches.append(f"{path.relative_to(ROOT)} imports {module}")
+            if module.startswith(f"services.{service}.") and module.rsplit(".", 1)[-1] in {
+                "repository",
+                "rpc",
+                "handlers",
+                "app",
+            }:
+                breaches.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert breaches == []

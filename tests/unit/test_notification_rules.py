@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from services.notifications import domain
+from services.notifications import domain, messages
 from services.notifications.domain import Channel, Contact, Kind, Preferences, QuietHours
 from shared.contracts.base import Locale
 
@@ -34,7 +34,7 @@ def test_quiet_hours_hold_email_until_morning_unless_urgent() -> None:
 
 
 def test_deliveries_follow_preferences_and_the_inbox_cannot_be_turned_off() -> None:
-    note = domain.compose(Kind.WELCOME, contact(), event_id="e1", at=local(2026, 11, 28, 9, 0))
+    note = messages.compose(Kind.WELCOME, contact(), event_id="e1", at=local(2026, 11, 28, 9, 0))
     default = domain.deliveries(note, contact(), Preferences(), local(2026, 11, 28, 9, 0))
     assert [d.channel for d in default] == [Channel.EMAIL]
     off = Preferences(choices={"welcome": {"email": False, "sms": True}})
@@ -45,7 +45,7 @@ def test_deliveries_follow_preferences_and_the_inbox_cannot_be_turned_off() -> N
 
 
 def test_digest_gathers_non_urgent_email_for_the_evening() -> None:
-    note = domain.compose(
+    note = messages.compose(
         Kind.STARTUP_VERIFIED, contact(), event_id="e", at=local(2026, 11, 28, 9, 0), startup="A"
     )
     [planned] = domain.deliveries(
@@ -72,12 +72,12 @@ def test_retries_back_off_then_give_up() -> None:
 
 def test_templates_in_vietnamese_and_english_with_dates_dd_mm_yyyy() -> None:
     at = datetime(2026, 11, 28, 20, 30, tzinfo=UTC)  # 29/11 in Ho Chi Minh City
-    vi = domain.compose(
+    vi = messages.compose(
         Kind.STARTUP_VERIFIED, contact(), event_id="e", at=at, startup="Đổi Mới Xanh"
     )
     assert vi.title == "Dự án “Đổi Mới Xanh” đã được xác minh"
     assert "29/11/2026" in vi.body
-    en = domain.compose(
+    en = messages.compose(
         Kind.STARTUP_VERIFIED, contact(Locale.EN), event_id="e", at=at, startup="Đổi Mới Xanh"
     )
     assert en.title == "“Đổi Mới Xanh” has been verified"
@@ -99,7 +99,7 @@ def test_the_plans_reporting_calendar() -> None:
 
 def test_competition_templates_read_well_in_both_outcomes() -> None:
     at = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-    recognised = domain.compose(
+    recognised = messages.compose(
         Kind.INITIATIVE_DECIDED,
         contact(),
         event_id="e",
@@ -113,7 +113,7 @@ def test_competition_templates_read_well_in_both_outcomes() -> None:
     )
     assert recognised.title == "Sáng kiến “Sổ tay số” được công nhận"
     assert "phạm vi ảnh hưởng cấp cơ sở (5/7 phiếu tán thành)" in recognised.body
-    refused = domain.compose(
+    refused = messages.compose(
         Kind.INITIATIVE_DECIDED,
         contact(),
         event_id="e",
@@ -127,7 +127,7 @@ def test_competition_templates_read_well_in_both_outcomes() -> None:
     )
     assert refused.title == "Sáng kiến “Sổ tay số” chưa được công nhận"
     assert refused.body.endswith("Lý do: chưa áp dụng thực tế.")
-    results = domain.compose(
+    results = messages.compose(
         Kind.RESULTS_PUBLISHED,
         contact(),
         event_id="e",

@@ -1,0 +1,159 @@
+"""A fake of mentoring's `MentoringRepository` port."""
+
+from __future__ import annotations
+
+import copy
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from services.mentoring.repository import MATCHES, MENTORS, REQUESTS, SECTORS, SESSIONS, USERS
+from shared.contracts.base import Envelope
+from shared.infra.mongo import AlreadyExists, Document
+from shared.localtime import utc
+from tests.unit.fakes.outbox import RecordingOutbox
+
+
+class FakeMentoringStore:
+    """Every collection a dict of dicts; versioned updates and unique ids as the real one."""
+
+    def __init__(self, outbox: RecordingOutbox) -> None:
+        self.outbox = outbox
+        self.kinds: defaultdict[str, dict[str, Document]] = defaultdict(dict)
+        self.figures: dict[str, Document] = {}
+
+    def _all(self, kind: str) -> list[Document]:
+        return [copy.deepcopy(doc) for doc in self.kinds[kind].values()]
+
+    async def insert(self, kind: str, doc: Document, events: list[Envelope]) -> None:
+        if doc["_id"] in self.kinds[kind]:
+            raise AlreadyExists(doc["_id"])
+        self.kinds[kind][doc["_id"]] = copy.deepcopy(doc)
+        self.outbox.queue(kind, doc["_id"], events)
+
+    async def update(
+        self,
+        kind: str,
+        doc_id: str,
+        version: int,
+        changes: Document,
+        events: list[Envelope],
+        *,
+        inc: Mapping[str, int] | None = None,
+        add_to_set: Document | None = None,
+    ) -> Document | None:
+        current = self.kinds[kind].get(doc_id)
+        if current is None or current["version"] != version:
+            return None
+        current.update(copy.deepcopy(changes))
+        for key, value in (inc or {}).items():
+            current[key] = current.get(key, 0) + value
+        for key, value in (add_to_set or {}).items():
+            if value not in current.setdefault(key, []):
+                current[key].append(value)
+        current["version"] = version + 1
+        self.outbox.queue(kind, doc_id, events)
+        return copy.deepcopy(current)
+
+    async def get(self, kind: str, doc_id: str) -> Document | None:
+        doc = self.kinds[kind].get(doc_id)
+        return copy.deepcopy(doc) if doc else None
+
+    async def delete(self, kind: str, doc_id: str) -> None:
+        self.kinds[kind].pop(doc_id, None)
+
+    async def page_mentors(
+        self, topic_key: str | None, *, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        found = sorted(
+            (
+                m
+                for m in self._all(MENTORS)
+                if m["active"] and (topic_key is None or topic_key in m["expertise_keys"])
+            ),
+            key=lambda m: m["_id"],
+        )
+        return found[skip : skip + limit], len(found)
+
+    async def active_mentors(self) -> list[Document]:
+        return [m for m in self._all(MENTORS) if m["active"]]
+
+    async def page_requests(
+        self, equal_to: Mapping[str, object], *, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        found = sorted(
+            (r for r in self._all(REQUESTS) if all(r.get(k) == v for k, v in equal_to.items())),
+            key=lambda r: r["opened_at"],
+        )
+        return found[skip : skip + limit], len(found)
+
+    async def open_requests(self, request_ids: Sequence[str] | None = None) -> list[Document]:
+        return [
+            r
+            for r in self._all(REQUESTS)
+            if r["status"] == "open" and (not request_ids or r["_id"] in request_ids)
+        ]
+
+    async def requests_of(self, founder_id: str) -> list[Document]:
+        return [r for r in self._all(REQUESTS) if r["founder_id"] == founder_id]
+
+    async def proposed_matches(self) -> list[Document]:
+        return [m for m in self._all(MATCHES) if m["status"] == "proposed"]
+
+    async def matches_accepted_since(self, since: datetime) -> list[Document]:
+        return [
+            m
+            for m in self._all(MATCHES)
+            if m["status"] == "accepted" and utc(m["answered_at"]) >= since
+        ]
+
+    async def sessions_booked(self, start: datetime, before: datetime) -> list[Document]:
+        return [
+            s
+            for s in self._all(SESSIONS)
+            if s["status"] in ("scheduled", "completed") and start <= s["starts_at"] < before
+        ]
+
+    async def sessions_of_matches(self, match_ids: Sequence[str]) -> list[Document]:
+        return [s for s in self._all(SESSIONS) if s["match_id"] in match_ids]
+
+    async def sessions_of(self, user_id: str) -> list[Document]:
+        return [s for s in self._all(SESSIONS) if user_id in (s["founder_id"], s["mentor_id"])]
+
+    async def sessions_between(
+        self, field: str, value: str, start: datetime, end: datetime
+    ) -> list[Document]:
+        return [
+            s
+            for s in self._all(SESSIONS)
+            if s[field] == value
+            and s["status"] != "cancelled"
+            and s["starts_at"] < end
+            and s["ends_at"] > start
+        ]
+
+    async def add_to_day(self, day: str, increments: Document, names: Document) -> None:
+        bucket = self.figures.setdefault(day, {"_id": day})
+        for key, value in increments.items():
+            bucket[key] = bucket.get(key, 0) + value
+        bucket.update(names)
+
+    async def days(self, first: str, before: str) -> list[Document]:
+        return [copy.deepcopy(d) for day, d in self.figures.items() if first <= day < before]
+
+    async def save_read_model(self, kind: str, doc_id: str, version: int, fields: Document) -> None:
+        kept = self.kinds[kind].get(doc_id)
+        if kept is None or kept.get("version", 0) < version:
+            self.kinds[kind][doc_id] = {"_id": doc_id, **fields, "version": version}
+
+    async def sector_labels(self) -> dict[str, str]:
+        return {code: doc["name_vi"] for code, doc in self.kinds[SECTORS].items()}
+
+    async def save_user(self, user_id: str, fields: Document) -> None:
+        self.kinds[USERS][user_id] = {"_id": user_id, **fields}
+        mentor = self.kinds[MENTORS].get(user_id)
+        if mentor and not mentor.get("erased"):
+            mentor["full_name"] = fields.get("full_name")
+
+    async def erase_person(self, user_id: str) -> None:
+        self.kinds[USERS].pop(user_id, None)

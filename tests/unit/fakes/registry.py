@@ -1,0 +1,169 @@
+"""A fake of the registry's `StartupRepository` port."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+
+from services.registry.repository import STARTUPS, Audience
+from shared.contracts.base import Envelope
+from shared.infra.mongo import AlreadyExists, Document
+from tests.unit.fakes.outbox import RecordingOutbox
+
+
+class FakeStartups:
+    """Startups in a dict, with the real store's unique keys (owner + name, tax code) and
+    optimistic versions; events go to a `RecordingOutbox`."""
+
+    def __init__(self, outbox: RecordingOutbox) -> None:
+        self.outbox = outbox
+        self.startups: dict[str, Document] = {}
+        self.wards: dict[str, Document] = {}
+        self.sectors: dict[str, Document] = {}
+        self.contacts: dict[str, Document] = {}
+        self.figures: dict[str, dict[str, int]] = {}
+
+    def _check_unique(self, doc: Document) -> None:
+        for other in self.startups.values():
+            if other["_id"] == doc["_id"]:
+                continue
+            same_name = (other["owner_id"], other["name_key"]) == (doc["owner_id"], doc["name_key"])
+            same_tax = bool(doc.get("tax_code")) and other.get("tax_code") == doc.get("tax_code")
+            same_request = bool(doc.get("request_key")) and (
+                other.get("request_key") == doc.get("request_key")
+            )
+            if same_name or same_tax or same_request:
+                raise AlreadyExists(doc["_id"])
+
+    async def insert(self, doc: Document, events: list[Envelope]) -> None:
+        if doc["_id"] in self.startups:
+            raise AlreadyExists(doc["_id"])
+        self._check_unique(doc)
+        self.startups[doc["_id"]] = copy.deepcopy(doc)
+        self.outbox.queue(STARTUPS, doc["_id"], events)
+
+    async def update(
+        self,
+        startup_id: str,
+        version: int,
+        changes: Document,
+        unset: list[str],
+        history: Document,
+        events: list[Envelope],
+    ) -> Document | None:
+        current = self.startups.get(startup_id)
+        if current is None or current["version"] != version:
+            return None
+        updated = {**copy.deepcopy(current), **copy.deepcopy(changes)}
+        for key in unset:
+            updated.pop(key, None)
+        updated["history"] = [*current.get("history", []), history]
+        updated["version"] = version + 1
+        self._check_unique(updated)
+        self.startups[startup_id] = updated
+        self.outbox.queue(STARTUPS, startup_id, events)
+        return copy.deepcopy(updated)
+
+    async def made_by_request(self, request_key: str) -> Document | None:
+        for doc in self.startups.values():
+            if doc.get("request_key") == request_key:
+                return copy.deepcopy(doc)
+        return None
+
+    async def get(self, startup_id: str) -> Document | None:
+        doc = self.startups.get(startup_id)
+        return copy.deepcopy(doc) if doc else None
+
+    async def find_duplicate(
+        self, owner_id: str, name_key: str, tax_code: str | None, exclude_id: str | None = None
+    ) -> Document | None:
+        for doc in self.startups.values():
+            if doc["_id"] == exclude_id:
+                continue
+            if (doc["owner_id"], doc["name_key"]) == (owner_id, name_key) or (
+                tax_code and doc.get("tax_code") == tax_code
+            ):
+                return {k: doc.get(k) for k in ("_id", "name", "owner_id", "tax_code")}
+        return None
+
+    async def search(
+        self,
+        filters: Mapping[str, object],
+        audience: Audience,
+        *,
+        words: Sequence[str] | None,
+        skip: int,
+        limit: int | None,
+    ) -> tuple[list[Document], int]:
+        def visible(doc: Document) -> bool:
+            if audience.everything or doc["owner_id"] == audience.viewer_id:
+                return True
+            return (
+                doc["visibility"] == audience.public_visibility
+                and doc["status"] in audience.listed_statuses
+            )
+
+        matches = [
+            copy.deepcopy(doc)
+            for doc in self.startups.values()
+            if visible(doc)
+            and all(doc.get(key) == value for key, value in filters.items())
+            and all(word in doc.get("search_words", []) for word in words or ())
+        ]
+        matches.sort(key=lambda doc: doc["registered_at"], reverse=True)
+        end = skip + limit if limit else None
+        return matches[skip:end], len(matches)
+
+    async def history(self, startup_id: str) -> Document | None:
+        doc = self.startups.get(startup_id)
+        return (
+            {"_id": startup_id, "history": doc["history"], "owner_id": doc["owner_id"]}
+            if doc
+            else None
+        )
+
+    async def owned_by(self, owner_id: str) -> list[Document]:
+        return [copy.deepcopy(d) for d in self.startups.values() if d["owner_id"] == owner_id]
+
+    async def erase_founder(self, owner_id: str, email: str | None) -> int:
+        changed = 0
+        for doc in self.startups.values():
+            if doc["owner_id"] == owner_id:
+                doc.pop("founder_birth_year", None)
+                doc["team"] = [m for m in doc.get("team", []) if not m.get("is_founder")]
+                changed += 1
+            if email:
+                doc["team"] = [m for m in doc.get("team", []) if m.get("email") != email]
+        return changed
+
+    async def add_to_day(self, day: str, increments: dict[str, int]) -> None:
+        bucket = self.figures.setdefault(day, {})
+        for key, value in increments.items():
+            bucket[key] = bucket.get(key, 0) + value
+
+    async def days(self, first: str | None, before: str) -> list[Document]:
+        return [
+            {"_id": day, **counts}
+            for day, counts in self.figures.items()
+            if day < before and (first is None or first <= day)
+        ]
+
+    async def save_reference(self, kind: str, code: str, version: int, fields: Document) -> None:
+        kept = self.wards if kind == "wards" else self.sectors
+        if code not in kept or kept[code].get("version", 0) < version:
+            kept[code] = {"_id": code, **fields, "version": version}
+
+    async def ward(self, code: str) -> Document | None:
+        return self.wards.get(code)
+
+    async def sector(self, code: str) -> Document | None:
+        return self.sectors.get(code)
+
+    async def save_contact(self, user_id: str, fields: Document) -> None:
+        self.contacts[user_id] = {"_id": user_id, **self.contacts.get(user_id, {}), **fields}
+
+    async def contact(self, user_id: str) -> Document | None:
+        return self.contacts.get(user_id)
+
+    async def erase_contact(self, user_id: str) -> Document | None:
+        return self.contacts.pop(user_id, None)

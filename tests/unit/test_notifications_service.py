@@ -1,0 +1,138 @@
+"""Notification use cases against a fake repository and a recording sender (no NATS, no
+database, no mail server): an event becomes one inbox item per recipient, a redelivery
+adds nothing, outward deliveries go out once and are retried on failure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.notifications.domain import Channel
+from services.notifications.service import Notifications
+from shared.contracts.base import Actor, Forbidden, Role, new_id
+from shared.contracts.events.identity import UserRegisteredV1
+from shared.contracts.events.registry import StartupRegisteredV1, StartupSnapshot
+from shared.contracts.rpc.notifications import ListInbox, MarkRead
+from tests.unit.fakes.notifications import FakeNotificationStore, RecordingSender
+
+NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # 10:00 in Gò Vấp, outside quiet hours
+
+
+class World:
+    def __init__(self) -> None:
+        self.now = NOW
+        self.store = FakeNotificationStore()
+        self.email = RecordingSender(Channel.EMAIL)
+        self.notifications = Notifications(
+            self.store, {Channel.EMAIL: self.email}, instance="test-1", clock=lambda: self.now
+        )
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+def registered(user_id: str, role: Role = Role.FOUNDER) -> UserRegisteredV1:
+    return UserRegisteredV1(
+        user_id=user_id, email=f"{user_id}@example.vn", full_name="Nguyễn Thị Lan", role=role
+    )
+
+
+async def test_an_event_becomes_one_inbox_item_and_a_redelivery_adds_none(world: World) -> None:
+    event_id = new_id()
+    await world.notifications.user_registered(event_id, registered("u1"))
+    await world.notifications.user_registered(event_id, registered("u1"))  # redelivered
+
+    page = await world.notifications.list_inbox(ListInbox(actor=Actor(id="u1", role="founder")))
+    assert page.total == 1
+    assert page.unread == 1
+    assert page.items[0].kind == "welcome"
+    assert "Nguyễn Thị Lan" in page.items[0].title + page.items[0].body
+    assert len(world.store.deliveries) == 1  # one email planned, not two
+
+
+async def test_another_event_is_another_item(world: World) -> None:
+    await world.notifications.user_registered(new_id(), registered("u1"))
+    await world.notifications.user_registered(new_id(), registered("u1"))
+    assert len(world.store.notifications) == 2
+
+
+async def test_a_registered_startup_reaches_its_founder_and_every_staff_member(
+    world: World,
+) -> None:
+    await world.notifications.user_registered(new_id(), registered("founder"))
+    await world.notifications.user_registered(new_id(), registered("s1", Role.ASSOCIATION_STAFF))
+    await world.notifications.user_registered(new_id(), registered("s2", Role.ASSOCIATION_STAFF))
+    snapshot = StartupSnapshot.model_validate(
+        {
+            "startup_id": "st1",
+            "owner_id": "founder",
+            "name": "Rau Sạch",
+            "summary": "Giao rau sạch tới bếp",
+            "sector": "agritech",
+            "stage": "idea",
+            "ward": "hanh-thong",
+            "status": "submitted",
+            "visibility": "public",
+            "women_led": True,
+            "youth_led": False,
+            "registered_at": NOW,
+            "updated_at": NOW,
+            "version": 1,
+        }
+    )
+    event = StartupRegisteredV1(startup=snapshot, actor_id="founder")
+    event_id = new_id()
+
+    await world.notifications.startup_registered(event_id, event)
+    await world.notifications.startup_registered(event_id, event)
+
+    about = [n for n in world.store.notifications.values() if n["event_id"] == event_id]
+    assert sorted((n["recipient_id"], n["kind"]) for n in about) == [
+        ("founder", "startup_received"),
+        ("s1", "startup_awaits_verification"),
+        ("s2", "startup_awaits_verification"),
+    ]
+
+
+async def test_a_due_email_goes_out_once(world: World) -> None:
+    await world.notifications.user_registered(new_id(), registered("u1"))
+
+    assert await world.notifications.deliver_due(NOW) == 1
+    assert await world.notifications.deliver_due(NOW) == 0
+
+    assert [contact.user_id for contact, _ in world.email.sent] == ["u1"]
+    (delivery,) = world.store.deliveries.values()
+    assert delivery["status"] == "sent"
+
+
+async def test_a_failed_email_is_retried_later(world: World) -> None:
+    await world.notifications.user_registered(new_id(), registered("u1"))
+    world.email.failing = True
+
+    assert await world.notifications.deliver_due(NOW) == 0
+    (delivery,) = world.store.deliveries.values()
+    assert delivery["status"] == "pending"
+    assert delivery["attempts"] == 1
+    assert delivery["due_at"] > NOW
+
+    world.email.failing = False
+    assert await world.notifications.deliver_due(delivery["due_at"] + timedelta(seconds=1)) == 1
+    assert len(world.email.sent) == 1
+
+
+async def test_only_the_recipient_marks_an_item_read(world: World) -> None:
+    await world.notifications.user_registered(new_id(), registered("u1"))
+    (item_id,) = world.store.notifications
+
+    with pytest.raises(Forbidden):
+        await world.notifications.mark_read(
+            MarkRead(actor=Actor(id="u2", role="founder"), notification_id=item_id)
+        )
+    marked = await world.notifications.mark_read(
+        MarkRead(actor=Actor(id="u1", role="founder"), notification_id=item_id)
+    )
+    assert marked.read is True
+    assert marked.unread == 0
