@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy shared
+	$(BIN)/mypy shared services bench
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -58,7 +58,7 @@ async def kit_run(settings: Settings, count: int) -> tuple[float, float]:
     await ensure_streams(broker, ALL_STREAMS)
     seen = [0]
 
-    @broker.subscriber(
+    @broker.subscriber(  # type: ignore[untyped-decorator]
         "identity.>",
         **consumer_options(settings, stream=IDENTITY, durable="bench-kit", batch_size=256),
     )

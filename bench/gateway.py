@@ -107,7 +107,7 @@ def seed(base: str) -> dict[str, Any]:
             "organization": "business_association",
         }
         http.post("/admin/users", json=staff, headers=admin).raise_for_status()
-        founder = {
+        founder: dict[str, Any] = {
             "email": "lan@example.vn",
             "password": "mat-khau-cua-lan",
             "full_name": "Nguyễn Thị Lan",

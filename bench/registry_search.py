@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pymongo import AsyncMongoClient
 
 from services.registry import domain
-from services.registry.repository import INDEXES, StartupStore
+from services.registry.repository import INDEXES, Audience, StartupStore
 from shared.infra.mongo import ensure_indexes
 from shared.infra.testing import temporary_database_server
 
@@ -63,7 +63,9 @@ def startup(number: int) -> dict[str, object]:
     summary = " ".join(random.choices(WORDS, k=12))
     return {
         "_id": f"s{number}",
+        "owner_id": f"o{number}",
         "name": name,
+        "name_key": f"{number}",
         "summary": summary,
         "status": "verified",
         "visibility": "public",
@@ -87,12 +89,13 @@ async def bench_embedded(url: str, size: int) -> None:
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(url, journal=True)
     db = client["bench_registry_search"]
     await db.startups.insert_many([startup(n) for n in range(size)])
-    store = StartupStore(db)  # type: ignore[arg-type]
-    await ensure_indexes(db, INDEXES)  # type: ignore[arg-type]
+    store = StartupStore(db)
+    await ensure_indexes(db, INDEXES)
     query = domain.Query.parse("doi moi nong")
     assert query is not None
     started = time.perf_counter()
-    matches, total = await store.search({}, words=list(query.folded), skip=0, limit=None)
+    everyone = Audience(everything=True)
+    matches, total = await store.search({}, everyone, words=list(query.folded), skip=0, limit=None)
     page = domain.rank(query, matches)[:20]
     elapsed = (time.perf_counter() - started) * 1000
     await client.close()

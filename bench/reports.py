@@ -17,8 +17,9 @@ from typing import Any
 from pymongo import AsyncMongoClient
 
 from services.mentoring import domain as mentoring_rules
+from services.mentoring.records import Records
 from services.mentoring.repository import MentoringStore
-from services.mentoring.service import Mentoring
+from services.mentoring.sessions import Sessions
 from services.registry import domain as registry_rules
 from services.registry.repository import StartupStore
 from services.registry.service import Registry
@@ -31,6 +32,7 @@ from shared.contracts.events.registry import (
     Visibility,
 )
 from shared.infra.testing import temporary_database_server
+from shared.localtime import local_day
 
 YEAR = datetime(2026, 1, 1, tzinfo=UTC)
 WARDS = ["hanh-thong", "an-nhon", "go-vap", "an-hoi-dong", "thong-tay-hoi", "an-hoi-tay"]
@@ -100,10 +102,11 @@ async def mentoring_year(count: int) -> float:
         ):
             increments, _, when = mentoring_rules.figure_increments(event, at)
             for key, value in increments.items():
-                days[mentoring_rules.local_day(when)][key] += value
+                days[local_day(when)][key] += value
     db = CLIENT["bench_mentoring"]
     await db.daily_figures.insert_many([{"_id": day, **nested(v)} for day, v in days.items()])
-    mentoring = Mentoring(MentoringStore(db), outbox=None)  # type: ignore[arg-type]
+    records = Records(MentoringStore(db), outbox=None)  # type: ignore[arg-type]
+    mentoring = Sessions(records)
     started = time.perf_counter()
     figures = await mentoring.figures(YEAR, YEAR.replace(year=2027))
     elapsed = time.perf_counter() - started
