@@ -49,7 +49,7 @@ class WardIn(WardFields):
 class WardUpdate(WardFields):
     """A ward's fields at the `version` last seen (409 when stale)."""
 
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=2_147_483_647)
 
 
 class WardOut(WardIn):
@@ -77,7 +77,7 @@ class SchoolIn(SchoolFields):
 class SchoolUpdate(SchoolFields):
     """A school's fields at the `version` last seen (409 when stale)."""
 
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=2_147_483_647)
 
 
 class SchoolOut(SchoolIn):
@@ -102,7 +102,7 @@ class SectorIn(SectorFields):
 class SectorUpdate(SectorFields):
     """A sector's names at the `version` last seen (409 when stale)."""
 
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=2_147_483_647)
 
 
 class SectorOut(SectorIn):

@@ -41,7 +41,7 @@ class Rejection(BaseModel):
     """Why a startup is rejected, and the version last seen."""
 
     reason: Reason
-    version: int | None = Field(None, ge=1)
+    version: int | None = Field(None, ge=1, le=2_147_483_647)
 
 
 class StatusRequest(StatusChange):

@@ -76,7 +76,7 @@ class MentorProfile(BaseModel):
 class MentorChanges(BaseModel):
     """A partial edit of a profile at the `version` last seen; `paused` keeps matches."""
 
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=2_147_483_647)
     expertise: list[Topic] | None = Field(None, min_length=1, max_length=20)
     sectors: list[Code] | None = Field(None, max_length=20)
     stages: list[Stage] | None = Field(None, max_length=5)

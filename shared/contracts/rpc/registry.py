@@ -89,7 +89,7 @@ class StartupFields(BaseModel):
 class StartupChanges(BaseModel):
     """A partial edit; `version` is the one the editor last saw."""
 
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=2_147_483_647)
     name: Name | None = None
     summary: Annotated[Text, StringConstraints(min_length=10, max_length=2000)] | None = None
     sector: Code | None = None
@@ -110,7 +110,7 @@ class StatusChange(BaseModel):
     """An optional reason and the `version` the staff member last saw (409 when stale)."""
 
     reason: Reason | None = None
-    version: int | None = Field(None, ge=1)
+    version: int | None = Field(None, ge=1, le=2_147_483_647)
 
 
 class StartupView(BaseModel):
@@ -242,7 +242,7 @@ class RejectStartup(RpcRequest[StartupView]):
 
     startup_id: Id
     reason: Reason
-    version: int | None = Field(None, ge=1)
+    version: int | None = Field(None, ge=1, le=2_147_483_647)
 
 
 class ChangeStartupStatus(RpcRequest[StartupView]):
