@@ -10,7 +10,13 @@ from faststream import FastStream
 
 from services.notifications.delivery import senders
 from services.notifications.handlers import register_handlers
-from services.notifications.repository import CONTACTS, INDEXES, LABELS, NotificationStore
+from services.notifications.repository import (
+    CONTACTS,
+    ERASED,
+    INDEXES,
+    LABELS,
+    NotificationStore,
+)
 from services.notifications.rpc import register_rpc
 from services.notifications.service import Notifications
 from shared.infra.broker import make_broker
@@ -49,6 +55,6 @@ def build_app(settings: Settings) -> FastStream:
         broker,
         setup=setup,
         indexes=INDEXES,
-        read_models=[CONTACTS, LABELS],
+        read_models=[CONTACTS, LABELS, ERASED],
         personal_data=lambda: notifications().export_personal_data,
     )

@@ -20,6 +20,9 @@ DELIVERIES = "deliveries"
 PREFERENCES = "preferences"
 SCHEDULES = "schedules"
 LABELS = "labels"
+# People who asked for erasure: a late identity event must not bring them back, and an
+# event about them is not waited on (issue 13; PDPL 91/2025).
+ERASED = "erased_people"
 
 INDEXES = {
     CONTACTS: [IndexModel([("role", ASCENDING)], name="contact_role")],
@@ -48,13 +51,20 @@ class NotificationStore:
         self.choices = AggregateCollection(db[PREFERENCES], {})
         self.schedules = AggregateCollection(db[SCHEDULES], {})
         self.labels = AggregateCollection(db[LABELS], {})
+        self.erased = AggregateCollection(db[ERASED], {})
 
     # --- contacts and labels ---------------------------------------------------------------
 
     async def save_contact(self, contact: Contact) -> None:
-        """Keep the contact (the latest identity event wins)."""
+        """Keep the contact (the latest identity event wins), unless the person was erased."""
+        if await self.is_erased(contact.user_id):
+            return
         fields = {**asdict(contact), "locale": contact.locale.value, "updated_at": now()}
         await self.contacts.upsert(contact.user_id, fields)
+
+    async def is_erased(self, user_id: str) -> bool:
+        """Whether the person asked for erasure (a tombstone without personal data)."""
+        return await self.erased.get(user_id) is not None
 
     async def contact(self, user_id: str) -> Contact | None:
         """The contact, or None."""
@@ -242,7 +252,9 @@ class NotificationStore:
         return {"contact": contact, "notifications": notifications, "preferences": preferences}
 
     async def erase(self, user_id: str) -> int:
-        """Delete everything about the person; how many inbox items went."""
+        """Delete everything about the person and keep only a tombstone of their id; how many
+        inbox items went."""
+        await self.erased.upsert(user_id, {"erased_at": now()})
         await self.contacts.collection.delete_one({"_id": user_id})
         await self.choices.collection.delete_one({"_id": user_id})
         await self.deliveries.collection.delete_many({"recipient_id": user_id})

@@ -71,6 +71,15 @@ REPORT_LABELS = {
 }
 
 
+class RecipientNotYetKnown(LookupError):
+    """An event names someone the contact directory does not know yet; raised so the event
+    is redelivered later (DESIGN §4 redelivery with backoff, issue 13)."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(f"recipient {user_id} is not in the contact directory yet")
+        self.user_id = user_id
+
+
 def _contact(event: UserRegisteredV1 | UserUpdatedV1) -> Contact:
     return Contact(
         user_id=event.user_id,
@@ -152,7 +161,7 @@ class Notifications:
             "sector": await self.store.label(f"sector:{startup.sector}") or startup.sector,
             "when": startup.registered_at,
         }
-        founder = await self.store.contact(startup.owner_id)
+        founder = await self._recipient(startup.owner_id)
         if founder:
             await self.notify(Kind.STARTUP_RECEIVED, founder, event_id=event_id, **data)
         for staff in await self.store.contacts_with_roles([Role.ASSOCIATION_STAFF.value]):
@@ -167,8 +176,10 @@ class Notifications:
             StartupStatus.REJECTED: Kind.STARTUP_REJECTED,
         }
         kind = kinds.get(event.to_status)
-        founder = await self.store.contact(event.startup.owner_id)
-        if kind is None or founder is None:
+        if kind is None:
+            return
+        founder = await self._recipient(event.startup.owner_id)
+        if founder is None:
             return
         await self.notify(
             kind,
@@ -182,8 +193,17 @@ class Notifications:
         for staff in await self.store.contacts_with_roles([Role.ASSOCIATION_STAFF.value]):
             await self.notify(kind, staff, event_id=event_id, **data)
 
-    async def _to(self, user_id: str, kind: Kind, event_id: str, **data: object) -> None:
+    async def _recipient(self, user_id: str) -> Contact | None:
+        """The person's contact; None for someone erased. Raises `RecipientNotYetKnown`
+        when their identity event has not arrived yet (it travels on another stream): the
+        event is redelivered after a backoff and the notice waits, never dropped."""
         contact = await self.store.contact(user_id)
+        if contact is not None or await self.store.is_erased(user_id):
+            return contact
+        raise RecipientNotYetKnown(user_id)
+
+    async def _to(self, user_id: str, kind: Kind, event_id: str, **data: object) -> None:
+        contact = await self._recipient(user_id)
         if contact is not None:
             await self.notify(kind, contact, event_id=event_id, **data)
 

@@ -9,9 +9,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.notifications.domain import Channel
-from services.notifications.service import Notifications
+from services.notifications.service import Notifications, RecipientNotYetKnown
 from shared.contracts.base import Actor, Forbidden, Role, new_id
-from shared.contracts.events.identity import UserRegisteredV1
+from shared.contracts.events.identity import (
+    UserDeletionRequestedV1,
+    UserRegisteredV1,
+    UserUpdatedV1,
+)
 from shared.contracts.events.registry import StartupRegisteredV1, StartupSnapshot
 from shared.contracts.rpc.notifications import ListInbox, MarkRead
 from tests.unit.fakes.notifications import FakeNotificationStore, RecordingSender
@@ -136,3 +140,54 @@ async def test_only_the_recipient_marks_an_item_read(world: World) -> None:
     )
     assert marked.read is True
     assert marked.unread == 0
+
+
+def startup_of(owner_id: str) -> StartupRegisteredV1:
+    snapshot = StartupSnapshot.model_validate(
+        {
+            "startup_id": "st2",
+            "owner_id": owner_id,
+            "name": "Cà Phê Muối",
+            "summary": "Cà phê muối từ nông sản địa phương",
+            "sector": "food",
+            "stage": "idea",
+            "ward": "go-vap",
+            "status": "submitted",
+            "visibility": "public",
+            "women_led": False,
+            "youth_led": True,
+            "registered_at": NOW,
+            "updated_at": NOW,
+            "version": 1,
+        }
+    )
+    return StartupRegisteredV1(startup=snapshot, actor_id=owner_id)
+
+
+async def test_a_notice_for_someone_not_yet_known_waits_instead_of_being_dropped(
+    world: World,
+) -> None:
+    """The startup's event can arrive before its founder's account event (two streams):
+    the handler refuses it for now, so it is redelivered, and the founder is told."""
+    event_id = new_id()
+    with pytest.raises(RecipientNotYetKnown):
+        await world.notifications.startup_registered(event_id, startup_of("late"))
+    await world.notifications.user_registered(new_id(), registered("late"))
+    await world.notifications.startup_registered(event_id, startup_of("late"))  # redelivered
+    kinds = [n["kind"] for n in world.store.notifications.values() if n["recipient_id"] == "late"]
+    assert sorted(kinds) == ["startup_received", "welcome"]
+
+
+async def test_an_erased_person_is_not_waited_for_nor_brought_back(world: World) -> None:
+    await world.notifications.user_registered(new_id(), registered("gone"))
+    await world.notifications.erase_person(
+        UserDeletionRequestedV1(user_id="gone", request_id="r1", requested_at=NOW)
+    )
+    await world.notifications.user_updated(
+        UserUpdatedV1(
+            user_id="gone", email="gone@example.vn", full_name="Lại Là Tôi", role=Role.FOUNDER
+        )
+    )
+    await world.notifications.startup_registered(new_id(), startup_of("gone"))
+    assert await world.store.contact("gone") is None
+    assert [n for n in world.store.notifications.values() if n["recipient_id"] == "gone"] == []

@@ -21,9 +21,14 @@ class FakeNotificationStore:
         self.deliveries: dict[str, Document] = {}
         self.choices: dict[str, Document] = {}
         self.schedules: dict[str, Document] = {}
+        self.erased: set[str] = set()
 
     async def save_contact(self, contact: Contact) -> None:
-        self.contacts[contact.user_id] = contact
+        if contact.user_id not in self.erased:
+            self.contacts[contact.user_id] = contact
+
+    async def is_erased(self, user_id: str) -> bool:
+        return user_id in self.erased
 
     async def contact(self, user_id: str) -> Contact | None:
         return self.contacts.get(user_id)
@@ -157,6 +162,7 @@ class FakeNotificationStore:
         }
 
     async def erase(self, user_id: str) -> int:
+        self.erased.add(user_id)
         self.contacts.pop(user_id, None)
         self.choices.pop(user_id, None)
         self.deliveries = {k: d for k, d in self.deliveries.items() if d["recipient_id"] != user_id}
