@@ -17,6 +17,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def nfc(text: str) -> str:
+    """`text` in Unicode NFC, the one form stored and compared (DESIGN §7)."""
     return unicodedata.normalize("NFC", text)
 
 
@@ -41,12 +42,15 @@ def tone_key(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
+    """The words (runs of letters, digits, `_`) of `text` after NFC normalisation."""
     return _WORD.findall(nfc(text))
 
 
 def folded_words(text: str) -> list[str]:
+    """The words of `text`, each folded (lower case, no diacritics, đ → d)."""
     return [fold(word) for word in words(text)]
 
 
 def tone_keys(text: str) -> list[str]:
+    """The words of `text`, each as its `tone_key` (tone-placement insensitive)."""
     return [tone_key(word) for word in words(text)]

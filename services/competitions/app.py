@@ -42,6 +42,8 @@ def build_app(settings: Settings) -> FastStream:
     register_rpc(broker, competitions, clubs, initiatives)
 
     async def setup(context: ServiceContext) -> Mapping[str, Any]:
+        """Compose the competition, club and initiative use cases over the started context
+        and start the loop that begins judging at each entry deadline."""
         # One store and one outbox; each use case is its own object, composed here.
         store = CompetitionStore(context.db)
         judging = Judging(CompetitionRecords(store, context.outbox))
@@ -56,6 +58,8 @@ def build_app(settings: Settings) -> FastStream:
         return {}
 
     async def personal_data(user_id: str) -> dict[str, Any]:
+        """What competitions and initiatives hold about the person, for the PDPL
+        91/2025/QH15 export."""
         return {
             **await competitions().personal_data(user_id),
             "initiatives": await initiatives().personal_data(user_id),

@@ -14,6 +14,8 @@ TARGET = 0.5
 
 @dataclass(frozen=True)
 class School:
+    """A school from the reference data: its code, ward and level (None when unknown)."""
+
     code: str
     ward: str | None
     level: str | None
@@ -21,19 +23,25 @@ class School:
 
 @dataclass(frozen=True)
 class Share:
+    """`covered` schools with an active club out of `schools`."""
+
     schools: int
     covered: int
 
     @property
     def share(self) -> float:
+        """covered ÷ schools rounded to 4 places, in [0, 1]; 0.0 when there are no schools."""
         return round(self.covered / self.schools, 4) if self.schools else 0.0
 
     def meets(self, target: float = TARGET) -> bool:
+        """Whether the share reaches `target` (the plan's 50% of schools, DESIGN §8)."""
         return self.schools > 0 and self.covered / self.schools >= target
 
 
 @dataclass(frozen=True)
 class CoverageResult:
+    """Club coverage overall, by ward code and by school level."""
+
     overall: Share
     by_ward: dict[str, Share]
     by_level: dict[str, Share]
@@ -45,6 +53,8 @@ def is_active(activity_dates: Iterable[date], on: date) -> bool:
 
 
 def check_activity_date(day: date, today: date, founded: date | None) -> None:
+    """Raise `Invalid` when an activity's date is after `today` or before the
+    club was founded."""
     if day > today:
         raise Invalid("ngày hoạt động không được ở tương lai", field="date")
     if founded is not None and day < founded:
@@ -52,6 +62,7 @@ def check_activity_date(day: date, today: date, founded: date | None) -> None:
 
 
 def check_founded(founded: date | None, today: date) -> None:
+    """Raise `Invalid` when the founding date is after `today` or before 1950."""
     if founded is not None and (founded > today or founded.year < 1950):
         raise Invalid("ngày thành lập không hợp lệ", field="founded")
 
@@ -72,6 +83,7 @@ def coverage(
     }
 
     def share(group: Iterable[School]) -> Share:
+        """The share of `group`'s schools that have an active club."""
         members = list(group)
         return Share(len(members), sum(1 for s in members if s.code in covered))
 

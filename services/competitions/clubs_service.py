@@ -238,12 +238,14 @@ class Clubs:
 
 
 def activity_dates(doc: Document, until: date) -> list[date]:
+    """The club document's activity dates up to and including `until`."""
     return [
         day for a in doc.get("activities") or [] if (day := date.fromisoformat(a["date"])) <= until
     ]
 
 
 def figure(share: clubs.Share) -> CoverageFigure:
+    """A coverage share as its reply contract, with whether it meets the 50% target."""
     return CoverageFigure(
         schools=share.schools,
         covered=share.covered,

@@ -21,12 +21,16 @@ WEIGHT_TOLERANCE = 1e-6
 
 @dataclass(frozen=True)
 class Rubric:
+    """A competition's scoring rubric: criterion name → weight (summing to 1), and the
+    range [min_score, max_score] every criterion's score must fall in."""
+
     weights: Mapping[str, float]
     min_score: float
     max_score: float
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, object]) -> Rubric:
+        """The rubric of a stored competition document (`criteria`, `min_score`, `max_score`)."""
         criteria = doc["criteria"]
         assert isinstance(criteria, list)
         return cls(
@@ -85,6 +89,8 @@ def _num(value: float) -> str:
 
 
 def check_deadlines(entry_deadline: datetime, judging_deadline: datetime, now: datetime) -> None:
+    """Raise `Invalid` unless the entry deadline is after `now` and the judging deadline
+    after the entry deadline (aware datetimes)."""
     if entry_deadline <= now:
         raise Invalid("hạn nộp bài phải ở tương lai", field="entry_deadline")
     if judging_deadline <= entry_deadline:
@@ -109,11 +115,14 @@ def is_manager(actor: Actor | None, competition: Mapping[str, object]) -> bool:
 
 
 def check_manager(actor: Actor, competition: Mapping[str, object]) -> None:
+    """Raise `Forbidden` unless `is_manager(actor, competition)`."""
     if not is_manager(actor, competition):
         raise Forbidden("chỉ đơn vị tổ chức cuộc thi được thực hiện thao tác này")
 
 
 def check_status(competition: Mapping[str, object], *allowed: CompetitionStatus) -> None:
+    """Raise `Conflict` (with the current `status`) unless the competition is in one of
+    `allowed`."""
     status = CompetitionStatus(str(competition["status"]))
     if status not in allowed:
         raise Conflict(
@@ -212,6 +221,9 @@ def _consented(consent: object) -> bool:
 
 @dataclass(frozen=True)
 class EntryRef:
+    """What judge eligibility needs of an entry: its id, its entrant's id (None when unknown)
+    and the organizations or schools it belongs to."""
+
     entry_id: str
     owner_id: str | None
     organizations: frozenset[str]
@@ -219,12 +231,17 @@ class EntryRef:
 
 @dataclass(frozen=True)
 class JudgeRef:
+    """What judge eligibility needs of a judge: their id and organization."""
+
     judge_id: str
     organization: str | None
 
 
 @dataclass
 class Plan:
+    """The result of `assign`: entry id → judge ids, the entries left with fewer than `k`
+    judges, and judge id → number of entries."""
+
     assignments: dict[str, list[str]]
     short_entries: list[str]
     load: dict[str, int] = field(default_factory=dict)
@@ -293,6 +310,8 @@ def assign(
 
 @dataclass(frozen=True)
 class JudgeScore:
+    """One judge's score set for one entry: its weighted `total` and per-criterion scores."""
+
     judge_id: str
     entry_id: str
     total: float
@@ -301,6 +320,9 @@ class JudgeScore:
 
 @dataclass(frozen=True)
 class Ranked:
+    """One entry's place in the results: `final_score` is its mean z-score, `raw_mean`
+    the mean weighted total, `judges` how many scored it."""
+
     rank: int
     entry_id: str
     final_score: float

@@ -31,6 +31,9 @@ WARN_BEFORE = timedelta(days=14)
 
 
 class Status:
+    """The statuses of an initiative dossier (Decree 13/2012/NĐ-CP): filed, under review,
+    then recognised or refused."""
+
     FILED = "filed"
     UNDER_REVIEW = "under_review"
     RECOGNISED = "recognised"
@@ -56,6 +59,8 @@ def check_dossier(
 
 
 def check_sheet(criteria: Sequence[tuple[str, float]], pass_mark: float) -> None:
+    """Raise `Invalid` when criteria names repeat (case-insensitively) or the pass mark
+    exceeds the sheet's total points."""
     names = [name.casefold() for name, _ in criteria]
     if len(set(names)) != len(names):
         raise Invalid("tên các tiêu chí không được trùng nhau", field="sheet.criteria")
@@ -64,6 +69,8 @@ def check_sheet(criteria: Sequence[tuple[str, float]], pass_mark: float) -> None
 
 
 def sheet_total(sheet: Mapping[str, object], points: Mapping[str, float]) -> float:
+    """The sum of `points` after checking them against the sheet: every criterion, nothing
+    else, each in [0, max_points]; raises `Invalid` otherwise."""
     criteria = sheet["criteria"]
     assert isinstance(criteria, list)
     maxima = {c["name"]: float(c["max_points"]) for c in criteria}
@@ -85,6 +92,7 @@ def two_thirds(votes_for: int, council_size: int) -> bool:
 
 
 def add_months(day: date, months: int) -> date:
+    """`day` plus `months` calendar months, clamped to the last day of a shorter month."""
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
@@ -110,6 +118,9 @@ def check_decision(
     council_size: int,
     scopes: Sequence[str] = SCOPES,
 ) -> None:
+    """Check a council decision (Decree 13/2012/NĐ-CP). `Conflict` without a council, or
+    when recognising without two thirds of the whole council in favour; `Invalid` when
+    recognising without a valid scope or refusing without reasons."""
     if council_size == 0:
         raise Conflict("cần thành lập hội đồng trước khi quyết định")
     if recognised:

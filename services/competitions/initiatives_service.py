@@ -278,5 +278,6 @@ class Initiatives:
 
 
 def votes(doc: Document) -> int:
+    """How many current council members reviewed the initiative in favour."""
     council = set(doc.get("council") or [])
     return sum(1 for r in doc.get("reviews") or [] if r["in_favour"] and r["member_id"] in council)

@@ -18,7 +18,9 @@ class CompetitionRepository(Protocol):
     """`insert` raises `shared.infra.mongo.AlreadyExists` on a taken id or unique key;
     `update` returns None when the stored version moved on (DESIGN §5)."""
 
-    async def insert(self, collection: str, doc: Document, events: list[Envelope]) -> None: ...
+    async def insert(self, collection: str, doc: Document, events: list[Envelope]) -> None:
+        """Store a new aggregate with its events; raise `AlreadyExists` on a duplicate."""
+        ...
 
     async def update(
         self,
@@ -29,9 +31,13 @@ class CompetitionRepository(Protocol):
         events: list[Envelope],
         *,
         push: Document | None = None,
-    ) -> Document | None: ...
+    ) -> Document | None:
+        """Apply the changes if the stored version is `version`; the document after, or None."""
+        ...
 
-    async def get(self, collection: str, doc_id: str) -> Document | None: ...
+    async def get(self, collection: str, doc_id: str) -> Document | None:
+        """The document with that id in `collection`, or None."""
+        ...
 
     async def find(
         self,
@@ -41,9 +47,13 @@ class CompetitionRepository(Protocol):
         sort: list[tuple[str, int]] | None = None,
         skip: int = 0,
         limit: int = 0,
-    ) -> list[Document]: ...
+    ) -> list[Document]:
+        """Documents whose fields equal `equal_to`, in `sort` order (`limit` 0 = all)."""
+        ...
 
-    async def count(self, collection: str, equal_to: Document) -> int: ...
+    async def count(self, collection: str, equal_to: Document) -> int:
+        """How many documents in `collection` have fields equal to `equal_to`."""
+        ...
 
     async def page_competitions(
         self,
@@ -53,13 +63,21 @@ class CompetitionRepository(Protocol):
         viewer_id: str | None,
         skip: int,
         limit: int,
-    ) -> tuple[list[Document], int]: ...
+    ) -> tuple[list[Document], int]:
+        """A page of competitions the viewer may see, newest first, and how many."""
+        ...
 
-    async def competitions_past_draft(self) -> list[Document]: ...
+    async def competitions_past_draft(self) -> list[Document]:
+        """Every competition that has been published (whatever came after)."""
+        ...
 
-    async def judging_competitions_of(self, judge_id: str) -> list[Document]: ...
+    async def judging_competitions_of(self, judge_id: str) -> list[Document]:
+        """Competitions in judging where the judge is on the panel, soonest deadline first."""
+        ...
 
-    async def due_competitions(self, now: datetime) -> list[str]: ...
+    async def due_competitions(self, now: datetime) -> list[str]:
+        """Ids of published competitions whose entry deadline has passed at `now`."""
+        ...
 
     async def page_clubs(
         self,
@@ -69,24 +87,40 @@ class CompetitionRepository(Protocol):
         active_since: str,
         skip: int,
         limit: int,
-    ) -> tuple[list[Document], int]: ...
+    ) -> tuple[list[Document], int]:
+        """A page of clubs (optionally only active, or inactive, since an ISO date) and how many."""
+        ...
 
     async def page_initiatives(
         self, status: str | None, *, involving: str | None, skip: int, limit: int
-    ) -> tuple[list[Document], int]: ...
+    ) -> tuple[list[Document], int]:
+        """A page of initiatives, newest first, and how many."""
+        ...
 
     async def save_score(
         self, doc: Document, previous_revision: int | None, events: list[Envelope]
-    ) -> bool: ...
+    ) -> bool:
+        """Insert or replace a judge's score set by revision; False when another write won."""
+        ...
 
-    async def replace_person(self, user_id: str, pseudonym: str) -> None: ...
+    async def replace_person(self, user_id: str, pseudonym: str) -> None:
+        """Erasure: replace the person's id by `pseudonym` wherever it is kept."""
+        ...
 
-    async def replace_authors(self, initiative_id: str, authors: Sequence[Document]) -> None: ...
+    async def replace_authors(self, initiative_id: str, authors: Sequence[Document]) -> None:
+        """Erasure: overwrite an initiative's author list (no new version, no event)."""
+        ...
 
     async def save_read_model(
         self, collection: str, key: str, version: int | None, fields: Document
-    ) -> None: ...
+    ) -> None:
+        """Keep the snapshot unless a newer version is kept; unversioned: latest wins."""
+        ...
 
-    async def read_model(self, collection: str, key: str) -> Document | None: ...
+    async def read_model(self, collection: str, key: str) -> Document | None:
+        """The read model document under `key`, or None."""
+        ...
 
-    async def all(self, collection: str) -> list[Document]: ...
+    async def all(self, collection: str) -> list[Document]:
+        """Every document in `collection`."""
+        ...

@@ -113,6 +113,7 @@ class CompetitionStore:
         return await self._of(collection).update(doc_id, version, events, set_=changes, push=push)
 
     async def get(self, collection: str, doc_id: str) -> Document | None:
+        """The document with that id in `collection`, or None."""
         return await self._of(collection).get(doc_id)
 
     async def find(
@@ -128,6 +129,7 @@ class CompetitionStore:
         return await self._of(collection).find(equal_to, sort=sort or (), skip=skip, limit=limit)
 
     async def count(self, collection: str, equal_to: Document) -> int:
+        """How many documents in `collection` have fields equal to `equal_to`."""
         return await self._of(collection).count(equal_to)
 
     # --- named queries --------------------------------------------------------------------------
@@ -263,7 +265,9 @@ class CompetitionStore:
             await self._of(collection).upsert_if_newer(key, fields, version, or_equal=True)
 
     async def read_model(self, collection: str, key: str) -> Document | None:
+        """The read model document under `key`, or None."""
         return await self.db[collection].find_one({"_id": key})
 
     async def all(self, collection: str) -> list[Document]:
+        """Every document in `collection`."""
         return await self._of(collection).find({})

@@ -31,18 +31,23 @@ def register_rpc(
     `competitions` queue group; the factories give the use cases once started."""
 
     async def create(r: c.CreateCompetition) -> c.CompetitionView:
+        """`rpc.competitions.competition.create`: create a draft → `CompetitionView`."""
         return await competitions().create(_actor(r.actor), r.competition)
 
     async def publish(r: c.PublishCompetition) -> c.CompetitionView:
+        """`rpc.competitions.competition.publish`: open a draft to entries → `CompetitionView`."""
         return await competitions().publish(_actor(r.actor), r.competition_id)
 
     async def archive(r: c.ArchiveCompetition) -> c.CompetitionView:
+        """`rpc.competitions.competition.archive`: archive a competition → `CompetitionView`."""
         return await competitions().archive(_actor(r.actor), r.competition_id)
 
     async def get(r: c.GetCompetition) -> c.CompetitionView:
+        """`rpc.competitions.competition.get`: one competition → `CompetitionView`."""
         return await competitions().get(r.actor, r.competition_id)
 
     async def list_competitions(r: c.ListCompetitions) -> c.CompetitionPage:
+        """`rpc.competitions.competition.list`: a page of competitions → `CompetitionPage`."""
         return await competitions().list_competitions(
             r.actor,
             status=r.status,
@@ -52,68 +57,89 @@ def register_rpc(
         )
 
     async def submit_entry(r: c.SubmitEntry) -> c.EntryView:
+        """`rpc.competitions.entry.submit`: enter a startup or school team → `EntryView`."""
         return await competitions().submit_entry(_actor(r.actor), r.competition_id, r.entry)
 
     async def list_entries(r: c.ListEntries) -> c.EntryPage:
+        """`rpc.competitions.entry.list`: a page of a competition's entries → `EntryPage`."""
         return await competitions().list_entries(
             _actor(r.actor), r.competition_id, r.page, r.page_size
         )
 
     async def assign_judge(r: c.AssignJudge) -> c.JudgingView:
+        """`rpc.competitions.judge.assign`: add a judge to the panel → `JudgingView`."""
         return await competitions().assign_judge(_actor(r.actor), r.competition_id, r.user_id)
 
     async def judging(r: c.GetJudging) -> c.JudgingView:
+        """`rpc.competitions.judging.get`: the panel and its assignments → `JudgingView`."""
         return await competitions().judging(_actor(r.actor), r.competition_id)
 
     async def declare_conflict(r: c.DeclareConflict) -> c.ConflictView:
+        """`rpc.competitions.conflict.declare`: declare a conflict → `ConflictView`."""
         return await competitions().declare_conflict(_actor(r.actor), r.entry_id, r.conflict.reason)
 
     async def assignments(r: c.ListAssignments) -> c.AssignmentPage:
+        """`rpc.competitions.assignment.list`: what the judge must score → `AssignmentPage`."""
         return await competitions().assignments(_actor(r.actor), r.page, r.page_size)
 
     async def submit_scores(r: c.SubmitScores) -> c.ScoreView:
+        """`rpc.competitions.score.submit`: a judge's scores for one entry → `ScoreView`."""
         return await competitions().submit_scores(_actor(r.actor), r.entry_id, r.score.scores)
 
     async def publish_results(r: c.PublishResults) -> c.Results:
+        """`rpc.competitions.results.publish`: rank and publish the results → `Results`."""
         return await competitions().publish_results(_actor(r.actor), r.competition_id)
 
     async def results(r: c.GetResults) -> c.Results:
+        """`rpc.competitions.results.get`: a competition's results → `Results`."""
         return await competitions().results(r.actor, r.competition_id)
 
     async def register_club(r: c.RegisterClub) -> c.ClubView:
+        """`rpc.competitions.club.register`: register a school innovation club → `ClubView`."""
         return await clubs().register(_actor(r.actor), r.club)
 
     async def log_activity(r: c.LogActivity) -> c.ClubView:
+        """`rpc.competitions.club.log_activity`: record a club activity → `ClubView`."""
         return await clubs().log_activity(_actor(r.actor), r.club_id, r.activity)
 
     async def list_clubs(r: c.ListClubs) -> c.ClubPage:
+        """`rpc.competitions.club.list`: a filtered page of clubs → `ClubPage`."""
         return await clubs().list_clubs(r)
 
     async def get_club(r: c.GetClub) -> c.ClubView:
+        """`rpc.competitions.club.get`: one club → `ClubView`."""
         return await clubs().get(r.club_id)
 
     async def coverage(r: c.GetCoverage) -> c.Coverage:
+        """`rpc.competitions.coverage.get`: club coverage of schools → `Coverage`."""
         return await clubs().coverage(r.on)
 
     async def file_initiative(r: c.FileInitiative) -> c.InitiativeView:
+        """`rpc.competitions.initiative.file`: file an initiative dossier → `InitiativeView`."""
         return await initiatives().file(_actor(r.actor), r.initiative)
 
     async def get_initiative(r: c.GetInitiative) -> c.InitiativeView:
+        """`rpc.competitions.initiative.get`: one initiative → `InitiativeView`."""
         return await initiatives().get(_actor(r.actor), r.initiative_id)
 
     async def list_initiatives(r: c.ListInitiatives) -> c.InitiativePage:
+        """`rpc.competitions.initiative.list`: a page of initiatives → `InitiativePage`."""
         return await initiatives().list_initiatives(_actor(r.actor), r.status, r.page, r.page_size)
 
     async def assign_council(r: c.AssignCouncil) -> c.InitiativeView:
+        """`rpc.competitions.initiative.assign_council`: name the council → `InitiativeView`."""
         return await initiatives().assign_council(_actor(r.actor), r.initiative_id, r.council)
 
     async def review(r: c.ReviewInitiative) -> c.InitiativeView:
+        """`rpc.competitions.initiative.review`: a council member's review → `InitiativeView`."""
         return await initiatives().review(_actor(r.actor), r.initiative_id, r.review)
 
     async def decide(r: c.DecideInitiative) -> c.InitiativeView:
+        """`rpc.competitions.initiative.decide`: recognise or refuse → `InitiativeView`."""
         return await initiatives().decide(_actor(r.actor), r.initiative_id, r.decision)
 
     async def figures(r: c.CompetitionsFiguresRequest) -> c.CompetitionsFigures:
+        """`rpc.competitions.figures.get`: counts for reports → `CompetitionsFigures`."""
         return c.CompetitionsFigures(
             competitions=await competitions().figures(r.start, r.end),
             clubs=await clubs().figures(r.start, r.end),

@@ -36,6 +36,7 @@ def build_app(settings: Settings) -> FastStream:
     register_rpc(broker, mentoring)
 
     async def setup(context: ServiceContext) -> None:
+        """Compose the mentoring use cases and read models over the started context."""
         # One store and one outbox; each use case is its own object, composed here.
         store = MentoringStore(context.db)
         records = Records(store, context.outbox)

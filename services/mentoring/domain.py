@@ -23,6 +23,7 @@ MAX_BOOKING_AHEAD = timedelta(days=180)
 
 
 def is_staff(actor: Actor) -> bool:
+    """Whether the actor is Consultation Point staff (association staff or an admin)."""
     return actor.role in STAFF
 
 
@@ -80,6 +81,8 @@ def free_hours(
 
 
 def check_session_times(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
+    """Raise `Invalid` unless the session ends after it starts, lasts at most 8 hours and
+    starts between 5 minutes ago and 180 days from `now` (aware datetimes)."""
     if ends_at <= starts_at:
         raise Invalid("giờ kết thúc phải sau giờ bắt đầu", field="ends_at")
     if ends_at - starts_at > MAX_SESSION:
@@ -91,6 +94,7 @@ def check_session_times(starts_at: datetime, ends_at: datetime, now: datetime) -
 def overlaps(
     starts_at: datetime, ends_at: datetime, others: Iterable[tuple[datetime, datetime]]
 ) -> bool:
+    """Whether [starts_at, ends_at) overlaps any of the half-open intervals `others`."""
     return any(start < ends_at and starts_at < end for start, end in others)
 
 
@@ -116,16 +120,19 @@ def blocking(own_id: str, others: Iterable[dict[str, Any]], now: datetime) -> di
 
 
 def check_mentor_edit(actor: Actor, mentor_id: str) -> None:
+    """Raise `Forbidden` unless the actor is the mentor or staff."""
     if not (is_staff(actor) or actor.id == mentor_id):
         raise Forbidden("chỉ chuyên gia hoặc cán bộ Điểm tư vấn được sửa hồ sơ này")
 
 
 def check_founder_of(actor: Actor, founder_id: str) -> None:
+    """Raise `Forbidden` unless the actor is the founder `founder_id`."""
     if actor.id != founder_id:
         raise Forbidden("chỉ nhà sáng lập của dự án được làm việc này")
 
 
 def check_open(request: dict[str, Any]) -> None:
+    """Raise `Conflict` (with the current `status`) unless the request is still open."""
     if request["status"] != "open":
         raise Conflict("yêu cầu tư vấn không còn mở", status=request["status"])
 

@@ -67,6 +67,7 @@ def register_handlers(
 
     # Mentoring's own events, summed into daily figures for the district report.
     def count(envelope: Envelope, _: object) -> Awaitable[None]:
+        """Add one of mentoring's own events to its local day's figures."""
         return sessions().count_event(envelope)
 
     counted: dict[type[Event], Reaction] = {

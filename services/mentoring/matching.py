@@ -55,6 +55,9 @@ _NEED_BY_VALUE = {need.value: need for need in Need}
 
 @dataclass(frozen=True)
 class MentorFacts:
+    """What scoring needs of one mentor; `capacity` is the mentor's monthly capacity and
+    `used_this_month` how much of it this month's matches already take."""
+
     mentor_id: str
     topics: frozenset[str]
     sectors: frozenset[str]
@@ -70,11 +73,15 @@ class MentorFacts:
 
     @property
     def remaining(self) -> int:
+        """Capacity still free this month (never negative)."""
         return max(self.capacity - self.used_this_month, 0)
 
 
 @dataclass(frozen=True)
 class RequestFacts:
+    """What scoring needs of one consultation request; `declined` holds the mentor ids
+    that already declined it."""
+
     request_id: str
     topics: frozenset[str]
     sector: str | None
@@ -135,6 +142,8 @@ class MentorTable:
         return np.where(allowed, np.round(total, 4), -1.0)
 
     def suggest(self, request: RequestFacts, limit: int) -> list[tuple[MentorFacts, float]]:
+        """The `limit` best eligible mentors for the request with their scores in [0, 1],
+        best first (stable on ties)."""
         scores = self.scores(request)
         if scores.size == 0:
             return []
@@ -178,6 +187,8 @@ def _topic_label(key: str, labels: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True)
 class Assignment:
+    """One request given to one mentor by `assign`, with its score in [0, 1]."""
+
     request_id: str
     mentor_id: str
     score: float

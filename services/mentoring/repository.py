@@ -77,9 +77,11 @@ class MentoringStore:
         )
 
     async def get(self, kind: str, doc_id: str) -> Document | None:
+        """The document of `kind` with that id, or None."""
         return await self._of(kind).get(doc_id)
 
     async def delete(self, kind: str, doc_id: str) -> None:
+        """Delete the document of `kind` with that id (no error if absent)."""
         await self._of(kind).collection.delete_one({"_id": doc_id})
 
     # --- mentors ----------------------------------------------------------------------------
@@ -96,6 +98,7 @@ class MentoringStore:
         )
 
     async def active_mentors(self) -> list[Document]:
+        """Every active mentor."""
         return await self._of(MENTORS).find({"active": True})
 
     # --- requests and matches -----------------------------------------------------------------
@@ -116,12 +119,15 @@ class MentoringStore:
         return await self._of(REQUESTS).find(query)
 
     async def requests_of(self, founder_id: str) -> list[Document]:
+        """Every request the founder made."""
         return await self._of(REQUESTS).find({"founder_id": founder_id})
 
     async def proposed_matches(self) -> list[Document]:
+        """Every match still proposed (not yet answered by the mentor)."""
         return await self._of(MATCHES).find({"status": "proposed"})
 
     async def matches_accepted_since(self, since: datetime) -> list[Document]:
+        """Matches accepted at or after `since` (by `answered_at`)."""
         return await self._of(MATCHES).find({"status": "accepted", "answered_at": {"$gte": since}})
 
     # --- sessions ---------------------------------------------------------------------------
@@ -136,6 +142,7 @@ class MentoringStore:
         )
 
     async def sessions_of_matches(self, match_ids: Sequence[str]) -> list[Document]:
+        """The sessions of those matches."""
         return await self._of(SESSIONS).find({"match_id": {"$in": list(match_ids)}})
 
     async def sessions_of(self, user_id: str) -> list[Document]:

@@ -44,6 +44,7 @@ def register_rpc(broker: NatsBroker, mentoring: Callable[[], Mentoring]) -> None
         request_model: RequestClass[RequestT, ReplyT],
         use_case: Callable[[RequestT], Awaitable[ReplyT]],
     ) -> None:
+        """Answer `request_model`'s subject (`rpc.mentoring.…`) with `use_case`."""
         answer_rpc(broker, "mentoring", request_model, use_case)
 
     answer(SaveMentor, lambda r: m().save_mentor(_actor(r.actor), r.profile))

@@ -36,6 +36,8 @@ def build_app(settings: Settings) -> FastStream:
     register_rpc(broker, notifications)
 
     async def setup(context: ServiceContext) -> Mapping[str, Any]:
+        """Build the use cases over the started context and start the delivery and job loop
+        (one tick every `notification_tick_seconds`)."""
         use_cases = notifications.set(
             Notifications(
                 NotificationStore(context.db),

@@ -19,11 +19,15 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class Message:
+    """A rendered notification: its title (the email subject) and plain-text body."""
+
     title: str
     body: str
 
 
 class Sender(Protocol):
+    """An outward channel: email, SMS or Zalo."""
+
     channel: Channel
 
     async def send(self, contact: Contact, message: Message) -> None:
@@ -31,12 +35,16 @@ class Sender(Protocol):
 
 
 class EmailSender:
+    """Email over SMTP (`INNOHUB_SMTP_*` settings); used only when a host is set."""
+
     channel = Channel.EMAIL
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
     async def send(self, contact: Contact, message: Message) -> None:
+        """Send one plain-text UTF-8 email; SMTP errors and the timeout
+        (`smtp_timeout_seconds`) propagate so the caller retries."""
         assert self.settings.smtp_host
         email = EmailMessage()
         email["From"] = self.settings.smtp_from
@@ -64,12 +72,14 @@ class LoggedSender:
         self.channel = channel
 
     async def send(self, contact: Contact, message: Message) -> None:
+        """Log that the message would go out; never raises."""
         log.info(
             f"{self.channel.value}.would_send", recipient_id=contact.user_id, title=message.title
         )
 
 
 def senders(settings: Settings) -> dict[Channel, Sender]:
+    """The outward senders by channel: SMS and Zalo log, email only when an SMTP host is set."""
     available: dict[Channel, Sender] = {
         Channel.SMS: LoggedSender(Channel.SMS),
         Channel.ZALO: LoggedSender(Channel.ZALO),

@@ -17,6 +17,8 @@ from shared.localtime import HCMC
 
 
 class Channel(StrEnum):
+    """Where a notification goes: the in-app inbox, or outward by email, SMS or Zalo."""
+
     INBOX = "inbox"
     EMAIL = "email"
     SMS = "sms"
@@ -27,6 +29,8 @@ OUTBOUND = (Channel.EMAIL, Channel.SMS, Channel.ZALO)
 
 
 class Kind(StrEnum):
+    """A kind of notification; each has a template per locale and a `KindRule`."""
+
     WELCOME = "welcome"
     STARTUP_RECEIVED = "startup_received"
     STARTUP_AWAITS_VERIFICATION = "startup_awaits_verification"
@@ -47,6 +51,9 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True)
 class KindRule:
+    """How a kind goes out: `urgent` ignores quiet hours and the digest; `channels` are
+    the default ones when the recipient has made no choice."""
+
     urgent: bool = False
     channels: tuple[Channel, ...] = (Channel.INBOX, Channel.EMAIL)
 
@@ -85,6 +92,8 @@ DIGEST_TIME = time(18, 0)
 
 @dataclass(frozen=True)
 class Contact:
+    """What the service keeps of an account to reach it, from identity events."""
+
     user_id: str
     email: str
     full_name: str
@@ -96,10 +105,14 @@ class Contact:
 
 @dataclass(frozen=True)
 class QuietHours:
+    """A daily span of Asia/Ho_Chi_Minh wall-clock time, [start, end), that may wrap
+    past midnight; 22:00–07:00 by default."""
+
     start: time = time(22, 0)
     end: time = time(7, 0)
 
     def contains(self, moment: time) -> bool:
+        """Whether the local wall-clock time `moment` falls in the quiet span."""
         if self.start <= self.end:
             return self.start <= moment < self.end
         return moment >= self.start or moment < self.end
@@ -115,6 +128,8 @@ class Preferences:
     digest: bool = False
 
     def wants(self, kind: Kind, channel: Channel) -> bool:
+        """Whether the person gets `kind` on `channel`: the inbox always, others as chosen
+        or, unset, the kind's default channels."""
         if channel == Channel.INBOX:
             return True
         default = channel in RULES[kind].channels
@@ -123,6 +138,8 @@ class Preferences:
 
 @dataclass(frozen=True)
 class Notification:
+    """An inbox item: one per (event, recipient); `created_at` is aware UTC."""
+
     id: str
     recipient_id: str
     kind: Kind
@@ -136,6 +153,9 @@ class Notification:
 
 @dataclass(frozen=True)
 class Delivery:
+    """A queued outward send of one notification on one channel, due at `due_at`
+    (aware UTC); `digest` deliveries are batched into one message."""
+
     id: str
     notification_id: str
     recipient_id: str
@@ -230,6 +250,9 @@ REMINDER_TIME = time(8, 0)
 
 @dataclass(frozen=True)
 class ReportDeadline:
+    """One reporting deadline of the plan's calendar (DESIGN §8): its due date, the
+    period reported on and the report's kind."""
+
     due: date
     period: str  # "2026-11", "2026-H1", "2026"
     kind: str  # "monthly" | "half_year" | "annual"
@@ -253,4 +276,5 @@ def report_deadlines(start: date, end: date) -> list[ReportDeadline]:
 
 
 def reminder_time(deadline: ReportDeadline) -> datetime:
+    """The reminder's moment: 08:00 Asia/Ho_Chi_Minh, 3 days before the due date."""
     return datetime.combine(deadline.due - REMINDER_LEAD, REMINDER_TIME, tzinfo=HCMC)

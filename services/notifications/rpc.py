@@ -24,15 +24,19 @@ def register_rpc(broker: NatsBroker, notifications: Callable[[], Notifications])
     `notifications` gives the use cases once the service has started."""
 
     async def list_inbox(request: ListInbox) -> InboxPage:
+        """`rpc.notifications.inbox.list`: a page of the actor's inbox → `InboxPage`."""
         return await notifications().list_inbox(request)
 
     async def mark_read(request: MarkRead) -> MarkedRead:
+        """`rpc.notifications.inbox.mark_read`: mark an inbox item read → `MarkedRead`."""
         return await notifications().mark_read(request)
 
     async def get_preferences(request: GetPreferences) -> PreferencesView:
+        """`rpc.notifications.preferences.get`: the actor's preferences → `PreferencesView`."""
         return await notifications().preferences(request.actor)
 
     async def save_preferences(request: SavePreferences) -> PreferencesView:
+        """`rpc.notifications.preferences.save`: keep the actor's choices → `PreferencesView`."""
         return await notifications().save_preferences(request.actor, request.preferences)
 
     answer_rpc(broker, "notifications", ListInbox, list_inbox)

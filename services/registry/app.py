@@ -34,6 +34,7 @@ def build_app(settings: Settings) -> FastStream:
     register_rpc(broker, registry)
 
     async def setup(context: ServiceContext) -> Mapping[str, Any]:
+        """Build the registry use cases over the started context; no personal-data extras."""
         registry.set(Registry(StartupStore(context.db), context.outbox))
         processed.set(context.processed)
         return {}

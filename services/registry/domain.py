@@ -42,14 +42,20 @@ STATUS_VI = {
 
 
 def is_staff(actor: Actor | None) -> bool:
+    """Whether the actor is association staff or an admin."""
     return actor is not None and actor.role in STAFF
 
 
 def is_owner(actor: Actor | None, doc: dict[str, Any]) -> bool:
+    """Whether the actor is the founder who registered the startup `doc`."""
     return actor is not None and actor.id == doc["owner_id"]
 
 
 def check_transition(actor: Actor, doc: dict[str, Any], to_status: S) -> None:
+    """Check `actor` may move `doc` to `to_status` under `TRANSITIONS`.
+
+    Raises `Invalid` when the lifecycle has no such move, `Forbidden` unless the actor
+    is staff, or the owner for a move the owner may make."""
     current = S(doc["status"])
     rule = TRANSITIONS.get((current, to_status))
     if rule is None:
@@ -66,11 +72,14 @@ def check_transition(actor: Actor, doc: dict[str, Any], to_status: S) -> None:
 
 
 def check_can_edit(actor: Actor, doc: dict[str, Any]) -> None:
+    """Raise `Forbidden` unless the actor is staff or the startup's founder."""
     if not (is_staff(actor) or is_owner(actor, doc)):
         raise Forbidden("chỉ nhà sáng lập của dự án hoặc cán bộ Điểm tư vấn được sửa")
 
 
 def can_see(actor: Actor | None, doc: dict[str, Any]) -> bool:
+    """Staff and the owner see every startup; anyone else only public ones that are
+    verified, active or graduated."""
     if is_staff(actor) or is_owner(actor, doc):
         return True
     return doc["visibility"] == Visibility.PUBLIC.value and doc["status"] in LISTED
@@ -105,11 +114,14 @@ def search_fields(name: str, summary: str) -> dict[str, list[str]]:
 
 @dataclass(frozen=True)
 class Query:
+    """A search query as its distinct folded words and tone keys (at most 12 each)."""
+
     folded: tuple[str, ...]
     tones: tuple[str, ...]
 
     @classmethod
     def parse(cls, q: str | None) -> Query | None:
+        """The query of `q`, or None when `q` holds no word."""
         if not q or not q.strip():
             return None
         folded = tuple(dict.fromkeys(folded_words(q)))[:MAX_QUERY_WORDS]
@@ -119,6 +131,7 @@ class Query:
 
     @property
     def has_diacritics(self) -> bool:
+        """Whether the user typed any diacritic (then exact-diacritic matches rank first)."""
         return any(fold(t) != t for t in self.tones)
 
 
@@ -132,6 +145,7 @@ def relevance(query: Query, doc: dict[str, Any]) -> float:
 
 
 def rank(query: Query, docs: Iterable[dict[str, Any]]) -> list[tuple[float, dict[str, Any]]]:
+    """`(relevance, doc)` pairs, most relevant first, newest `registered_at` first on ties."""
     scored = [(relevance(query, doc), doc) for doc in docs]
     newest_first = sorted(scored, key=lambda pair: pair[1]["registered_at"], reverse=True)
     return sorted(newest_first, key=lambda pair: pair[0], reverse=True)
@@ -166,6 +180,8 @@ def figure_increments(event: object) -> dict[str, int]:
 
 
 def sum_days(days: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Sum daily figure buckets: top-level counters add up, nested `{name: count}` maps
+    add up per name; `_id` (the day) is skipped."""
     totals: dict[str, Any] = {}
     for day in days:
         for key, value in day.items():
@@ -181,4 +197,5 @@ def sum_days(days: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 def breakdown(totals: dict[str, Any], key: str) -> dict[str, int]:
+    """The `{name: count}` map under `key` in summed totals, without zero counts."""
     return {name: count for name, count in (totals.get(key) or {}).items() if count}

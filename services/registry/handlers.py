@@ -56,6 +56,7 @@ def register_handlers(
 
     # The registry's own events, summed into daily figures for the district report.
     def count(envelope: Envelope, _: object) -> Awaitable[None]:
+        """Add one of the registry's own events to its local day's figures."""
         return registry().count_event(envelope)
 
     counted: dict[type[Event], Reaction] = {

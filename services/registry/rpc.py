@@ -39,20 +39,25 @@ def register_rpc(broker: NatsBroker, registry: Callable[[], Registry]) -> None:
     gives the use cases once the service has started."""
 
     async def register(request: RegisterStartup) -> StartupView:
+        """`rpc.registry.startup.register`: register a startup for its founder → `StartupView`."""
         return await registry().register(
             _actor(request.actor), request.startup, request.request_key
         )
 
     async def get(request: GetStartup) -> StartupView:
+        """`rpc.registry.startup.get`: one startup as the actor may see it → `StartupView`."""
         return await registry().get(request.actor, request.startup_id)
 
     async def update(request: UpdateStartup) -> StartupView:
+        """`rpc.registry.startup.update`: edit a startup (owner or staff) → `StartupView`."""
         return await registry().update(_actor(request.actor), request.startup_id, request.changes)
 
     async def search(request: SearchStartups) -> StartupPage:
+        """`rpc.registry.startup.search`: a filtered, ranked page of startups → `StartupPage`."""
         return await registry().search(request.actor, request)
 
     async def verify(request: VerifyStartup) -> StartupView:
+        """`rpc.registry.startup.verify`: staff verify a submitted startup → `StartupView`."""
         return await registry().change_status(
             _actor(request.actor),
             request.startup_id,
@@ -62,6 +67,7 @@ def register_rpc(broker: NatsBroker, registry: Callable[[], Registry]) -> None:
         )
 
     async def reject(request: RejectStartup) -> StartupView:
+        """`rpc.registry.startup.reject`: staff reject a startup with a reason → `StartupView`."""
         return await registry().change_status(
             _actor(request.actor),
             request.startup_id,
@@ -71,6 +77,7 @@ def register_rpc(broker: NatsBroker, registry: Callable[[], Registry]) -> None:
         )
 
     async def change_status(request: ChangeStartupStatus) -> StartupView:
+        """`rpc.registry.startup.change_status`: any allowed lifecycle move → `StartupView`."""
         return await registry().change_status(
             _actor(request.actor),
             request.startup_id,
@@ -80,9 +87,11 @@ def register_rpc(broker: NatsBroker, registry: Callable[[], Registry]) -> None:
         )
 
     async def history(request: GetStartupHistory) -> StartupHistory:
+        """`rpc.registry.startup.history`: a startup's status history → `StartupHistory`."""
         return await registry().history(_actor(request.actor), request.startup_id)
 
     async def figures(request: RegistryFiguresRequest) -> RegistryFigures:
+        """`rpc.registry.figures.get`: counts over whole local days → `RegistryFigures`."""
         return await registry().figures(request.start, request.end)
 
     answer_rpc(broker, "registry", RegisterStartup, register)

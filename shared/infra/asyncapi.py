@@ -74,6 +74,7 @@ def asyncapi_document(
         reply = request.reply_model()
 
         async def handler(body: Any) -> Any:  # documented only, never subscribed
+            """Placeholder subscriber that only puts the event's channel in the document."""
             return body
 
         handler.__annotations__ = {"body": request, "return": reply}
@@ -109,6 +110,7 @@ def serve_metrics_and_asyncapi(
     cached: list[bytes] = []
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """WSGI app: the AsyncAPI JSON on `/asyncapi`, Prometheus metrics on any other path."""
         if environ.get("PATH_INFO") == "/asyncapi":
             if not cached:
                 cached.append(json.dumps(document(), ensure_ascii=False).encode())

@@ -144,6 +144,7 @@ async def reset_consumers(broker: NatsBroker, service: str) -> list[str]:
 
 
 def encode_envelope(envelope: Envelope) -> bytes:
+    """The envelope as UTF-8 JSON bytes, the body published on the event's subject."""
     return envelope.model_dump_json().encode()
 
 
@@ -202,6 +203,7 @@ class CorrelationMiddleware(BaseMiddleware):
     async def consume_scope(
         self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
     ) -> Any:
+        """Bind the message's correlation id to the log context while it is handled."""
         bind_correlation(msg.correlation_id)
         try:
             return await call_next(msg)
@@ -218,6 +220,8 @@ class RedeliveryPolicy:
         self.broker: NatsBroker | None = None
 
     def delay_after(self, delivered: int) -> float:
+        """Seconds to wait before the next delivery after `delivered` (1-based) attempts;
+        the last configured backoff repeats once the list runs out."""
         return self.backoff_seconds[min(delivered, len(self.backoff_seconds)) - 1]
 
     def __call__(self, msg: Any, /, *, context: Any) -> BaseMiddleware:
@@ -226,6 +230,8 @@ class RedeliveryPolicy:
     async def dead_letter(
         self, msg: StreamMessage[Any], metadata: Any, error: BaseException
     ) -> None:
+        """Publish the failed message, its stream position, headers and error to the DLQ
+        stream, on `dead_letter_subject(stream, consumer)`, deduplicated by stream sequence."""
         assert self.broker is not None
         raw = msg.raw_message
         stream, consumer = metadata.stream, metadata.consumer
@@ -263,6 +269,8 @@ class _RedeliveryMiddleware(BaseMiddleware):
     async def consume_scope(
         self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
     ) -> Any:
+        """Run a JetStream handler; on failure nak with backoff, or dead-letter and ack
+        on the last allowed delivery. Core NATS requests pass through untouched."""
         metadata = _js_metadata(msg)
         if metadata is None:  # core NATS (request–reply): nothing to redeliver
             return await call_next(msg)
@@ -334,6 +342,7 @@ def rpc_responder(
     """
 
     async def respond(body: dict[str, Any]) -> dict[str, Any]:
+        """Validate the request body, run the use case and answer `{result}` or `{error}`."""
         try:
             request = request_model.model_validate(body)
         except ValidationError as exc:

@@ -104,10 +104,12 @@ class Stack:
 
     @property
     def base_url(self) -> str:
+        """The gateway's base URL, `http://<gateway_host>:<gateway_port>`."""
         return f"http://{self.settings.gateway_host}:{self.settings.gateway_port}"
 
     @property
     def data_dir(self) -> Path:
+        """The absolute directory holding the stack's data (database and NATS store)."""
         return Path(self.settings.data_dir).resolve()
 
     @property
@@ -117,6 +119,7 @@ class Stack:
 
     @property
     def mongodb_url(self) -> str:
+        """The configured database URL, or that of the database server this stack runs."""
         return self.settings.mongodb_url or database_url(self.database_port or 0)
 
     def check_ports(self) -> None:
@@ -359,6 +362,7 @@ def main() -> None:
     stopping = False
 
     def on_signal(signum: int, _: object) -> None:
+        """SIGINT/SIGTERM: ask the supervision loop to stop the stack."""
         nonlocal stopping
         stopping = True
 

@@ -30,6 +30,8 @@ class IdleFetchTimeout(logging.Filter):
         self.level = level
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Drop (or demote to DEBUG when DEBUG is on) the `TimeoutError` a pull
+        consumer logs when a fetch finds no message; keep every other record."""
         exc = record.exc_info[1] if record.exc_info else None
         if not isinstance(exc, TimeoutError) or "raised an exception" not in str(record.msg):
             return True
@@ -42,6 +44,7 @@ class IdleFetchTimeout(logging.Filter):
 
 def _add_service(service: str) -> Processor:
     def processor(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
+        """Add `service` to every log event that does not already name one."""
         event_dict.setdefault("service", service)
         return event_dict
 
@@ -49,6 +52,9 @@ def _add_service(service: str) -> Processor:
 
 
 def configure_logging(service: str, *, level: str = "INFO", json: bool | None = None) -> None:
+    """Route stdlib and structlog output through one structlog pipeline for `service`.
+
+    Timestamps are ISO 8601 in UTC. `json=None` means JSON unless stderr is a TTY."""
     as_json = (not sys.stderr.isatty()) if json is None else json
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
@@ -95,15 +101,18 @@ def _keep(_: WrappedLogger, __: str, event_dict: EventDict) -> EventDict:
 
 
 def get_logger(name: str | None = None) -> Any:
+    """A structlog logger (stdlib-backed) named `name`."""
     return structlog.stdlib.get_logger(name)
 
 
 def bind_correlation(correlation_id: str | None) -> None:
+    """Put `correlation_id` in the log context of this task; no-op when it is empty."""
     if correlation_id:
         structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
 
 
 def clear_correlation() -> None:
+    """Remove the correlation id from the log context of this task."""
     structlog.contextvars.unbind_contextvars("correlation_id")
 
 

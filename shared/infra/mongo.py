@@ -70,6 +70,7 @@ async def ensure_indexes(db: Database, indexes: Mapping[str, Sequence[IndexModel
 
 
 def now() -> datetime:
+    """The current time, timezone-aware UTC (stored UTC, shown in Asia/Ho_Chi_Minh; DESIGN §7)."""
     return datetime.now(UTC)
 
 
@@ -77,6 +78,7 @@ def now() -> datetime:
 
 
 def outbox_entries(envelopes: Sequence[Envelope]) -> list[Document]:
+    """The envelopes as JSON-able documents to store in a document's outbox field."""
     return [envelope.model_dump(mode="json") for envelope in envelopes]
 
 
@@ -104,6 +106,7 @@ class OutboxRelay:
 
     @staticmethod
     def indexes() -> list[IndexModel]:
+        """The sparse index on pending outbox ids that the sweeper's query uses."""
         return [IndexModel([(f"{OUTBOX_FIELD}.id", ASCENDING)], sparse=True, name="outbox_pending")]
 
     async def flush(self, collection: str, doc_id: str) -> int:
@@ -143,6 +146,8 @@ class OutboxRelay:
         return published
 
     async def sweep(self) -> int:
+        """Publish every pending outbox entry in the relay's collections, removing each
+        once published; return how many were published."""
         published = 0
         for name in self.collections:
             collection = self.db[name]
@@ -156,6 +161,8 @@ class OutboxRelay:
         return published
 
     async def run_sweeper(self, interval: float, stop: asyncio.Event) -> None:
+        """Sweep every `interval` seconds until `stop` is set; a failed sweep is logged,
+        not raised."""
         while not stop.is_set():
             try:
                 await self.sweep()
@@ -210,6 +217,7 @@ class ProcessedEvents:
         await self.collection.delete_many({})
 
     def indexes(self) -> list[IndexModel]:
+        """The TTL index expiring handled ids `ttl_seconds` after `processed_at`."""
         return [
             IndexModel(
                 [("processed_at", ASCENDING)],
@@ -220,9 +228,11 @@ class ProcessedEvents:
 
     @staticmethod
     def key(consumer: str, event_id: str) -> str:
+        """The stored id of one handled event for one consumer: `<consumer>:<event_id>`."""
         return f"{consumer}:{event_id}"
 
     async def seen(self, consumer: str, event_id: str) -> bool:
+        """Whether `consumer` has already handled the event `event_id`."""
         return await self.collection.find_one({"_id": self.key(consumer, event_id)}) is not None
 
     async def record(self, consumer: str, event_id: str) -> bool:

@@ -119,6 +119,7 @@ def event_handler(
     react to (and unknown ones), run the reaction once per event id."""
 
     async def on_event(envelope: Envelope) -> None:
+        """Handle one delivered envelope: ignore unknown or unreacted kinds, else react once."""
         try:
             event = envelope.event()
         except UnknownEventType:
@@ -128,6 +129,7 @@ def event_handler(
             return
 
         async def effect() -> None:
+            """The reaction to this event, run at most once per event id."""
             await react(envelope, event)
 
         store = processed()
@@ -171,6 +173,7 @@ def build_service_app(
     state: dict[str, Any] = {}
 
     async def ping(_: PingRequest) -> Pong:
+        """`rpc.<service>.health.ping`: answer this service's name and instance."""
         return Pong(service=settings.service, instance=instance)
 
     broker.subscriber(ping_subject(settings.service), **rpc_subscriber_options(settings.service))(
@@ -178,6 +181,8 @@ def build_service_app(
     )
 
     async def export(request: ExportPersonalData) -> PersonalData:
+        """`rpc.<service>.personal_data.export`: what this service holds about a person
+        (PDPL 91/2025/QH15). Raises `Forbidden` unless the actor is that person or an admin."""
         actor = request.actor
         if actor is None or (actor.id != request.user_id and actor.role != Role.ADMIN):
             raise Forbidden("only the person or an admin may export personal data")
@@ -190,6 +195,8 @@ def build_service_app(
 
     @app.on_startup
     async def connect() -> None:
+        """Startup: connect the broker, provision the streams, open the database and build
+        the service context."""
         await broker.connect()
         # Every process provisions the streams idempotently, so start order never matters.
         await ensure_streams(broker, ALL_STREAMS, replicas=settings.stream_replicas)
@@ -211,6 +218,7 @@ def build_service_app(
 
     @app.after_startup
     async def started() -> None:
+        """After startup: serve metrics and AsyncAPI if configured, start background tasks."""
         context: ServiceContext = state["context"]
         if settings.metrics_port:
             server, thread = serve_metrics_and_asyncapi(
@@ -236,6 +244,7 @@ def build_service_app(
 
     @app.on_shutdown
     async def stop() -> None:
+        """Shutdown, first step: signal the background tasks and wait for them to end."""
         if "stop" in state:
             state["stop"].set()
             context = state["context"]
@@ -245,6 +254,7 @@ def build_service_app(
 
     @app.after_shutdown
     async def close() -> None:
+        """Shutdown, last step: close the database client and the metrics server."""
         # After the broker has drained its handlers: closing the store before would fail
         # the messages still being handled.
         if "client" in state:

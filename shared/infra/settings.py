@@ -9,6 +9,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
+    """Process configuration, read from `INNOHUB_*` environment variables.
+
+    Durations are in seconds unless a field's name says otherwise."""
+
     model_config = SettingsConfigDict(env_prefix="INNOHUB_", extra="ignore")
 
     service: str = "innohub"
@@ -101,4 +105,5 @@ class Settings(BaseSettings):
         return self.nats_password
 
     def database_name(self, service: str | None = None) -> str:
+        """The database of `service` (default: this process's), `<prefix>_<service>`."""
         return f"{self.database_prefix}_{service or self.service}"

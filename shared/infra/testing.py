@@ -43,12 +43,15 @@ class NatsServer:
 
     @property
     def url(self) -> str:
+        """The client URL, `nats://127.0.0.1:<port>`."""
         return f"nats://127.0.0.1:{self.port}"
 
     @classmethod
     def start(
         cls, store: Path | None = None, port: int | None = None, users: tuple[NatsUser, ...] = ()
     ) -> NatsServer:
+        """Launch a nats-server with JetStream on a free port (or `port`) and a temporary
+        store (or `store`); return once it accepts connections (at most 15 s)."""
         server = cls(
             port=port or free_port(), store=store or Path(tempfile.mkdtemp("-nats")), users=users
         )
@@ -56,6 +59,7 @@ class NatsServer:
         return server
 
     def launch(self) -> None:
+        """Start the process on the same port and store; wait up to 15 s for the port."""
         self.process = subprocess.Popen(
             nats_argv(self.port, self.store, users=self.users),
             stdout=subprocess.DEVNULL,
@@ -64,6 +68,7 @@ class NatsServer:
         wait_for_port("127.0.0.1", self.port, 15)
 
     def stop(self) -> None:
+        """Terminate the process (kill after 10 s); no-op when it is not running."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -74,6 +79,7 @@ class NatsServer:
         self.process = None
 
     def restart(self) -> None:
+        """Stop then launch again, keeping the port and the JetStream store."""
         self.stop()
         self.launch()
 
@@ -89,15 +95,19 @@ class DatabaseServer:
 
     @property
     def url(self) -> str:
+        """The database client URL for this server's port."""
         return database_url(self.port)
 
     @classmethod
     def start(cls, storage: Path | None = None, port: int | None = None) -> DatabaseServer:
+        """Launch a database server on a free port (or `port`) over a temporary directory
+        (or `storage`); return once it answers (at most 60 s)."""
         server = cls(port=port or free_port(), storage=storage or Path(tempfile.mkdtemp("-mongo")))
         server.launch()
         return server
 
     def launch(self) -> None:
+        """Start the process on the same port and storage; wait up to 60 s for it."""
         self.process = subprocess.Popen(
             database_argv(self.port, self.storage),
             stdout=subprocess.DEVNULL,
@@ -117,6 +127,7 @@ class DatabaseServer:
             client.close()
 
     def stop(self) -> None:
+        """Terminate the process (kill after 15 s); no-op when it is not running."""
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
