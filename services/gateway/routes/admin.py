@@ -16,6 +16,7 @@ from services.gateway.routes.auth import FullName, Password, UserOut, _user_out
 from services.gateway.service import NewAccount
 from shared.contracts.base import Locale, Page, Role
 from shared.infra.broker import dead_letters, replay_dead_letter
+from shared.text import Line
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -35,7 +36,7 @@ class StaffAccount(BaseModel):
     full_name: FullName
     role: Role
     organization: Organization
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+    phone: Annotated[Line, StringConstraints(max_length=20)] | None = None
     locale: Locale = Locale.VI
 
 

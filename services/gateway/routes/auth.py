@@ -13,12 +13,13 @@ from services.gateway.domain import PRIVACY_NOTICE_VERSION
 from services.gateway.problems import Problem
 from services.gateway.service import AuthFailure, NewAccount, public_user
 from shared.contracts.base import Locale
+from shared.text import Line
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 Password = Annotated[str, Field(min_length=1, max_length=256)]
-FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)]
+FullName = Annotated[Line, StringConstraints(min_length=2, max_length=120)]
+Phone = Annotated[Line, StringConstraints(max_length=20)]
 Token = Annotated[str, Field(min_length=16, max_length=256)]
 
 
@@ -33,7 +34,9 @@ class Registration(BaseModel):
     consent: bool = Field(
         description="Explicit consent to the privacy notice (Law 91/2025/QH15); must be true."
     )
-    privacy_notice_version: str = Field(PRIVACY_NOTICE_VERSION, max_length=32)
+    privacy_notice_version: Annotated[Line, StringConstraints(max_length=32)] = (
+        PRIVACY_NOTICE_VERSION
+    )
 
 
 class UserOut(BaseModel):

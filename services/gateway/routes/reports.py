@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.gateway import reports
 from services.gateway.access import ADMIN, allow
@@ -17,6 +17,7 @@ from services.gateway.problems import Problem, locale_of
 from shared.contracts.base import Role
 from shared.contracts.rpc.common import FiguresRequest, figures_subject
 from shared.infra.broker import RpcFailure
+from shared.text import Passage
 
 #: The plan names the Economic Division (admin) and the organizers as the report's readers.
 REPORT_READERS = allow(Role.ADMIN, Role.ORGANIZER)
@@ -58,7 +59,7 @@ class DistrictReport(BaseModel):
 class LockRequest(BaseModel):
     """Why a period is locked again; required from the second version on."""
 
-    reason: str | None = Field(None, min_length=3, max_length=1000)
+    reason: Annotated[Passage, StringConstraints(min_length=3, max_length=1000)] | None = None
 
 
 async def _figures(rpc: Rpc, service: str, start: datetime, end: datetime) -> dict[str, Any] | None:

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
 
-from shared.contracts.base import Locale, Page, PageQuery, RpcRequest
+from shared.contracts.base import Locale, Page, PageQuery, Patch, RpcRequest, unique
 from shared.contracts.events.mentoring import Mode, Referral
 from shared.contracts.events.registry import NEED_LABELS_VI, Need, Stage
-from shared.text import clean, fold
+from shared.text import Line, Passage, fold, line
 
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -33,14 +33,14 @@ NEED_BY_WORDS: dict[str, str] = {
 def _topic(value: str) -> str:
     """A topic is one of the registry's needs (kept as its code) or a free tag (kept
     lower-case NFC with its diacritics, compared accent-insensitively when matching)."""
-    text = clean(value).lower()
+    text = line(value).lower()
     if not 2 <= len(text) <= 40:
         raise ValueError("mỗi chủ đề dài 2–40 ký tự")
     return NEED_BY_WORDS.get(_words(text), text)
 
 
 Topic = Annotated[str, AfterValidator(_topic)]
-Text = Annotated[str, AfterValidator(clean)]
+Text = Passage
 
 
 class Slot(BaseModel):
@@ -64,23 +64,33 @@ class MentorProfile(BaseModel):
     consultations a month they take (1–100).
     """
 
-    expertise: list[Topic] = Field(min_length=1, max_length=20)
-    sectors: list[Code] = Field(default_factory=list, max_length=20)
-    stages: list[Stage] = Field(default_factory=list, max_length=5)
-    languages: list[Locale] = Field(default_factory=lambda: [Locale.VI], min_length=1, max_length=2)
+    expertise: Annotated[list[Topic], AfterValidator(unique)] = Field(min_length=1, max_length=20)
+    sectors: Annotated[list[Code], AfterValidator(unique)] = Field(
+        default_factory=list, max_length=20
+    )
+    stages: Annotated[list[Stage], AfterValidator(unique)] = Field(
+        default_factory=list, max_length=5
+    )
+    languages: Annotated[list[Locale], AfterValidator(unique)] = Field(
+        default_factory=lambda: [Locale.VI], min_length=1, max_length=2
+    )
     monthly_capacity: int = Field(ge=1, le=100)
     bio: Annotated[Text, StringConstraints(max_length=2000)] = ""
     user_id: Id | None = Field(None, description="Staff only: the mentor account to create for")
 
 
-class MentorChanges(BaseModel):
+class MentorChanges(Patch):
     """A partial edit of a profile at the `version` last seen; `paused` keeps matches."""
 
     version: int = Field(ge=1)
-    expertise: list[Topic] | None = Field(None, min_length=1, max_length=20)
-    sectors: list[Code] | None = Field(None, max_length=20)
-    stages: list[Stage] | None = Field(None, max_length=5)
-    languages: list[Locale] | None = Field(None, min_length=1, max_length=2)
+    expertise: Annotated[list[Topic], AfterValidator(unique)] | None = Field(
+        None, min_length=1, max_length=20
+    )
+    sectors: Annotated[list[Code], AfterValidator(unique)] | None = Field(None, max_length=20)
+    stages: Annotated[list[Stage], AfterValidator(unique)] | None = Field(None, max_length=5)
+    languages: Annotated[list[Locale], AfterValidator(unique)] | None = Field(
+        None, min_length=1, max_length=2
+    )
     monthly_capacity: int | None = Field(None, ge=1, le=100)
     bio: Annotated[Text, StringConstraints(max_length=2000)] | None = None
     active: bool | None = None
@@ -120,7 +130,7 @@ class ConsultationDraft(BaseModel):
     """A founder's request for advice on one of their startups: topics and a message."""
 
     startup_id: Id
-    topics: list[Topic] = Field(min_length=1, max_length=10)
+    topics: Annotated[list[Topic], AfterValidator(unique)] = Field(min_length=1, max_length=10)
     message: Annotated[Text, StringConstraints(min_length=10, max_length=2000)]
     language: Locale = Locale.VI
     mode: Mode = Mode.IN_PERSON
@@ -279,7 +289,7 @@ class ListMentors(RpcRequest[MentorPage], PageQuery):
 
     subject = "rpc.mentoring.mentor.list"
 
-    topic: str | None = Field(None, max_length=40)
+    topic: Annotated[Line, StringConstraints(max_length=40)] | None = None
 
 
 class OpenConsultation(RpcRequest[ConsultationView]):
@@ -310,7 +320,7 @@ class ListConsultations(RpcRequest[ConsultationPage], PageQuery):
 
     subject = "rpc.mentoring.request.list"
 
-    status: str | None = Field(None, max_length=20)
+    status: Annotated[Line, StringConstraints(max_length=20)] | None = None
 
 
 class SuggestMentors(RpcRequest[Suggestions]):
