@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Path, Request, status
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from services.gateway.access import ADMIN
+from services.gateway.dead_letters import dead_letter_page
 from services.gateway.deps import Paging, State
 from services.gateway.domain import STAFF_ROLES
 from services.gateway.problems import Problem
 from services.gateway.routes.auth import FullName, Password, UserOut, _user_out
 from services.gateway.service import NewAccount
 from shared.contracts.base import Locale, Page, Role
-from shared.infra.broker import dead_letters, replay_dead_letter
+from shared.infra.broker import replay_dead_letter
 from shared.text import Line
 
 router = APIRouter(prefix="/admin", tags=["admin"])
@@ -97,13 +98,12 @@ class DeadLetter(BaseModel):
 
 
 @router.get("/dead-letters", dependencies=[ADMIN])
-async def list_dead_letters(
-    state: State, page_size: Annotated[int, Query(ge=1, le=100)] = 100
-) -> Page[DeadLetter]:
-    """Events a consumer failed on after every retry, oldest first, with the error."""
-    letters = await dead_letters(state.broker, limit=page_size)
+async def list_dead_letters(state: State, paging: Paging) -> Page[DeadLetter]:
+    """Events a consumer failed on after every retry, oldest first, with the error: a page
+    of them and how many there are in all (DESIGN §9)."""
+    letters, total = await dead_letter_page(state.broker, skip=paging.skip, limit=paging.page_size)
     items = [DeadLetter.model_validate(letter) for letter in letters]
-    return Page(items=items, total=len(items), page=1, page_size=page_size)
+    return Page(items=items, total=total, **paging.model_dump())
 
 
 @router.post("/dead-letters/{letter_id}/replay", dependencies=[ADMIN])
