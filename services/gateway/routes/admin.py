@@ -47,8 +47,8 @@ async def create_user(body: StaffAccount, state: State, request: Request) -> Use
     if body.role not in STAFF_ROLES:
         raise Problem(
             "invalid",
-            "tài khoản nhà sáng lập tự đăng ký qua /auth/register",
-            errors=[{"loc": ["body", "role"], "msg": "not a staff role", "type": "enum"}],
+            "detail.founders_sign_up",
+            errors=[{"loc": ["body", "role"], "msg": "detail.founders_sign_up", "type": "enum"}],
         )
     doc = await state.identity.register(
         NewAccount(
@@ -111,5 +111,5 @@ async def replay(letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)], state: Sta
     """Publish the event again to its subject for the consumers; it leaves the DLQ."""
     letter = await replay_dead_letter(state.broker, letter_id)
     if letter is None:
-        raise Problem("not_found", "không tìm thấy thư lỗi")
+        raise Problem("not_found", "detail.dead_letter_not_found")
     return DeadLetter.model_validate({**letter, "subject": "dlq"})

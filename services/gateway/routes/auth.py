@@ -98,15 +98,22 @@ async def register(body: Registration, request: Request, state: State) -> UserOu
     if body.consent is not True:
         raise Problem(
             "invalid",
-            "cần đồng ý với thông báo bảo vệ dữ liệu cá nhân để đăng ký",
-            errors=[{"loc": ["body", "consent"], "msg": "must be true", "type": "consent"}],
+            "detail.consent_required",
+            errors=[
+                {"loc": ["body", "consent"], "msg": "detail.consent_required", "type": "consent"}
+            ],
         )
     if body.privacy_notice_version != PRIVACY_NOTICE_VERSION:
         raise Problem(
             "invalid",
-            f"phiên bản thông báo hiện hành là {PRIVACY_NOTICE_VERSION}",
+            "detail.notice_outdated",
+            params={"version": PRIVACY_NOTICE_VERSION},
             errors=[
-                {"loc": ["body", "privacy_notice_version"], "msg": "outdated", "type": "value"}
+                {
+                    "loc": ["body", "privacy_notice_version"],
+                    "msg": "detail.notice_outdated",
+                    "type": "value",
+                }
             ],
         )
     doc = await state.identity.register(

@@ -192,12 +192,12 @@ async def lock_report(
     previous = await store.latest(parsed.label)
     reason = body.reason if body else None
     if previous is not None and not reason:
-        raise Problem("invalid", "cần nêu lý do khi ban hành phiên bản mới của báo cáo")
+        raise Problem("invalid", "detail.lock_reason_required")
     report = await live_report(parsed, rpc, state)
     if report["missing_sections"]:
         raise Problem(
             "unavailable",
-            "không thể khoá báo cáo khi còn thiếu số liệu",
+            "detail.lock_missing_sections",
             missing=report["missing_sections"],
         )
     version = (previous["version"] + 1) if previous else 1
@@ -211,7 +211,7 @@ async def lock_report(
         "figures": report,
     }
     if not await store.lock(doc):
-        raise Problem("conflict", "báo cáo vừa được khoá bởi người khác; hãy tải lại")
+        raise Problem("conflict", "detail.lock_conflict")
     locked = {**report, "generated_at": locked_at}
     locked["locked"] = {
         "version": version,

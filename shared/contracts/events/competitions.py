@@ -19,6 +19,16 @@ class CompetitionKind(StrEnum):
     INNOVATION = "innovation"
 
 
+class InitiativeScope(StrEnum):
+    """The scopes of influence an initiative is recognised with by default (Decree 13/2012;
+    the accepted list is configuration, `initiative_scopes`)."""
+
+    UNIT = "unit"
+    WARD = "ward"
+    CITY = "city"
+    NATIONAL = "national"
+
+
 class CompetitionStatus(StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
