@@ -23,7 +23,8 @@ from shared.contracts.events.reference import SchoolLevel
 from shared.text import Line, Passage
 
 Text = Line
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+#: An id (in a path or a body): a line, so no control character reaches a query.
+Id = Annotated[Line, StringConstraints(min_length=1, max_length=64)]
 Code = Annotated[
     str, StringConstraints(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
 ]

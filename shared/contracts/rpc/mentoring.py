@@ -13,7 +13,8 @@ from shared.contracts.events.registry import NEED_LABELS_VI, Need, Stage
 from shared.text import Line, Passage, fold, line
 
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+#: An id (in a path or a body): a line, so no control character reaches a query.
+Id = Annotated[Line, StringConstraints(min_length=1, max_length=64)]
 Code = Annotated[
     str, StringConstraints(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
 ]

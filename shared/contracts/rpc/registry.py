@@ -35,7 +35,8 @@ Name = Annotated[Text, StringConstraints(min_length=2, max_length=160)]
 Code = Annotated[
     str, StringConstraints(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
 ]
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+#: An id (in a path or a body): a line, so no control character reaches a query.
+Id = Annotated[Line, StringConstraints(min_length=1, max_length=64)]
 Reason = Annotated[Passage, StringConstraints(min_length=3, max_length=1000)]
 #: A set of needs: at most 8, each once (repeats dropped, first kept).
 Needs = Annotated[list[Need], Field(max_length=8), AfterValidator(unique)]
