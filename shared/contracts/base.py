@@ -295,11 +295,31 @@ def unique(items: list[T]) -> list[T]:
     return list(dict.fromkeys(items))
 
 
+def _null_only_where_clearable(schema: dict[str, Any], model: builtins.type[Any]) -> None:
+    """The JSON Schema of a `Patch` offers `null` only for its clearable fields, as the
+    validator accepts it (so OpenAPI clients and fuzzers are told the truth)."""
+    clearable: frozenset[str] = getattr(model, "clearable", frozenset())
+    for name, prop in (schema.get("properties") or {}).items():
+        options = prop.get("anyOf")
+        if name in clearable or not isinstance(options, list):
+            continue
+        kept = [option for option in options if option.get("type") != "null"]
+        if prop.get("default", 0) is None:
+            del prop["default"]  # left out means unchanged; null is not a value here
+        if len(kept) == 1:
+            del prop["anyOf"]
+            prop.update(kept[0])
+        else:
+            prop["anyOf"] = kept
+
+
 class Patch(BaseModel):
     """Base of partial updates (PATCH bodies): a field left out keeps its value, a value
     changes it, and `null` clears it only when its name is in `clearable` (a field that is
     optional in the full model). Any other `null` is refused with a `null_not_allowed` error
     naming the field, so a service never sees a required field cleared (issue 14)."""
+
+    model_config = ConfigDict(json_schema_extra=_null_only_where_clearable)
 
     clearable: ClassVar[frozenset[str]] = frozenset()
 

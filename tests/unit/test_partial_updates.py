@@ -56,3 +56,11 @@ def test_set_like_lists_keep_each_value_once() -> None:
     assert len(profile.expertise) == 1
     assert profile.languages == ["vi"]
     assert Eligibility(wards=["go-vap", "go-vap"]).wards == ["go-vap"]
+
+
+def test_the_schema_offers_null_only_where_it_clears() -> None:
+    properties = StartupChanges.model_json_schema()["properties"]
+    assert "anyOf" not in properties["stage"]
+    assert "default" not in properties["stage"]
+    assert properties["name"]["type"] == "string"
+    assert {"type": "null"} in properties["website"]["anyOf"]

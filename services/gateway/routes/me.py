@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from services.gateway.access import SIGNED_IN
 from services.gateway.deps import CurrentUser, Rpc, State
+from services.gateway.problems import request_locale
 from services.gateway.routes.auth import FullName, Password, UserOut, _user_out
 from shared.contracts.base import Locale, Patch
 from shared.contracts.rpc.common import (
@@ -18,6 +19,7 @@ from shared.contracts.rpc.common import (
     ExportPersonalData,
     personal_data_subject,
 )
+from shared.i18n import gettext
 from shared.infra.broker import RpcFailure
 from shared.text import Line
 
@@ -122,13 +124,9 @@ async def export_my_data(actor: CurrentUser, state: State, rpc: Rpc) -> Personal
 async def delete_me(actor: CurrentUser, state: State, request: Request) -> DeletionReceipt:
     """Ask for your personal data to be erased; acknowledged at once, carried out by every
     service. Your sessions end now."""
+    # The user's saved locale is read before the account is anonymised by the request.
+    locale = await request_locale(request)
     deletion = await state.identity.request_deletion(
         actor, correlation_id=getattr(request.state, "correlation_id", None)
     )
-    return DeletionReceipt(
-        **deletion,
-        message=(
-            "Yêu cầu xoá dữ liệu cá nhân đã được tiếp nhận; dữ liệu của bạn đang được xoá "
-            "khỏi mọi dịch vụ."
-        ),
-    )
+    return DeletionReceipt(**deletion, message=gettext("detail.deletion_received", locale))
