@@ -143,6 +143,8 @@ def problem_response(request: Request, problem: Problem, locale: str | None = No
 
 
 def from_rpc(failure: RpcFailure) -> Problem:
+    """A service's typed error as a problem: its code's status and title, its message as
+    the detail (DESIGN §4); an internal error says nothing more (no internals leak)."""
     error = failure.error
     code = RPC_STATUS.get(error.code, "internal")
     if code == "internal":
@@ -161,10 +163,6 @@ def _field_of(loc: tuple[int | str, ...] | list[int | str]) -> str:
     return named[-1] if named else "body"
 
 
-def _shown(value: Any) -> str:
-    return str(value)
-
-
 def field_errors(errors: list[Any], locale: str) -> list[dict[str, Any]]:
     """pydantic's errors as people read them: `{loc, field, msg, type}` with `msg` from the
     catalogue's `validation.<type>` in `locale`, naming the field by its label (issue 14).
@@ -178,7 +176,7 @@ def field_errors(errors: list[Any], locale: str) -> list[dict[str, Any]]:
         name = _field_of(loc)
         field_id = f"field.{name}"
         field = gettext(field_id, locale) if known(field_id) else name
-        context = {key: _shown(value) for key, value in (error.get("ctx") or {}).items()}
+        context = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
         key = kind
         if kind in ("too_short", "too_long") and isinstance(error.get("input"), str):
             key = f"string_{kind}"
