@@ -135,3 +135,22 @@ def test_every_field_a_request_can_carry_has_a_label() -> None:
             for content in (operation.get("requestBody") or {}).get("content", {}).values():
                 walk(content["schema"])
     assert sorted(name for name in names if not known(f"field.{name}")) == []
+
+
+def test_every_error_type_our_validators_raise_has_words() -> None:
+    """A validator of ours raises `PydanticCustomError("<type>", ...)`: each type has its
+    `validation.<type>` in the catalogue, so the message reaches people in their language."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    raised = {
+        match
+        for path in [
+            *root.joinpath("shared").rglob("*.py"),
+            *root.joinpath("services", "gateway").rglob("*.py"),
+        ]
+        for match in re.findall(r'PydanticCustomError\(\s*"([a-z_]+)"', path.read_text("utf-8"))
+    }
+    assert raised >= {"text_control", "text_surrogate", "null_not_allowed", "slot_order"}
+    assert sorted(kind for kind in raised if not known(f"validation.{kind}")) == []

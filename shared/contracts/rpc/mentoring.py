@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
 from shared.contracts.base import Locale, Page, PageQuery, Patch, RpcRequest, unique
 from shared.contracts.events.mentoring import Mode, Referral
@@ -36,7 +37,7 @@ def _topic(value: str) -> str:
     lower-case NFC with its diacritics, compared accent-insensitively when matching)."""
     text = line(value).lower()
     if not 2 <= len(text) <= 40:
-        raise ValueError("mỗi chủ đề dài 2–40 ký tự")
+        raise PydanticCustomError("topic_length", "A topic has 2–40 characters")
     return NEED_BY_WORDS.get(_words(text), text)
 
 
@@ -56,7 +57,7 @@ class Slot(BaseModel):
     def _after_start(cls, end: str, info: object) -> str:
         start = getattr(info, "data", {}).get("start")
         if start and end <= start:
-            raise ValueError("giờ kết thúc phải sau giờ bắt đầu")
+            raise PydanticCustomError("slot_order", "The end must come after the start")
         return end
 
 
@@ -210,7 +211,7 @@ class SessionDraft(BaseModel):
     @classmethod
     def _with_offset(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
-            raise ValueError("thời gian cần có múi giờ, ví dụ 2026-12-01T09:00:00+07:00")
+            raise PydanticCustomError("timezone_aware", "A time needs its time zone")
         return value
 
 

@@ -15,6 +15,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from shared.contracts.base import Page, PageQuery, Patch, RpcRequest, unique
 from shared.contracts.events.registry import Need, Stage, StartupStatus, Visibility
@@ -25,7 +26,7 @@ def _tax_code(value: str) -> str:
     """Vietnamese tax code (MST): 10 digits, or 13 for a dependent unit (`0123456789-001`)."""
     digits = re.sub(r"[\s\-]", "", value)
     if not re.fullmatch(r"\d{10}|\d{13}", digits):
-        raise ValueError("mã số thuế gồm 10 hoặc 13 chữ số")
+        raise PydanticCustomError("tax_code", "A tax code has 10 or 13 digits")
     return digits
 
 
@@ -77,7 +78,7 @@ class StartupFields(BaseModel):
     @classmethod
     def _not_in_future(cls, value: date | None) -> date | None:
         if value is not None and (value.year < 1900 or value > date.today()):
-            raise ValueError("ngày thành lập không hợp lệ")
+            raise PydanticCustomError("founding_date", "The founding date is not valid")
         return value
 
 
