@@ -39,7 +39,7 @@ def normalise_phone(phone: str) -> str:
     match = _MOBILE.match(compact) or _INTERNATIONAL.match(compact)
     if not match:
         raise Invalid(
-            "số điện thoại phải có dạng 0xxxxxxxxx hoặc +84xxxxxxxxx (di động Việt Nam)",
+            "detail.phone_format",
             field="phone",
         )
     return f"+84{match.group(1)}"
@@ -48,12 +48,12 @@ def normalise_phone(phone: str) -> str:
 def check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(
-            f"mật khẩu cần ít nhất {MIN_PASSWORD_LENGTH} ký tự",
+            "detail.password_too_short",
             field="password",
             min_length=MIN_PASSWORD_LENGTH,
         )
     if len(password) > MAX_PASSWORD_LENGTH:
-        raise Invalid("mật khẩu quá dài", field="password", max_length=MAX_PASSWORD_LENGTH)
+        raise Invalid("detail.password_too_long", field="password", max_length=MAX_PASSWORD_LENGTH)
 
 
 def add_working_days(start: date, days: int) -> date:

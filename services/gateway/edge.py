@@ -111,7 +111,9 @@ class EdgeMiddleware:
             clear_correlation()
 
     async def _too_large(self, scope: Scope, send: Send) -> None:
-        problem = Problem("payload_too_large", f"limit: {self.max_body_bytes} bytes")
+        problem = Problem(
+            "payload_too_large", "detail.payload_limit", params={"limit": self.max_body_bytes}
+        )
         response = problem_response(Request(scope), problem)
         response.headers["connection"] = "close"
         await response(scope, _no_body, send)

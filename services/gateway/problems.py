@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.gateway.repository import STORE_UNAVAILABLE
 from shared.contracts.base import DomainError, ErrorCode
+from shared.i18n import gettext, known, negotiate
 from shared.infra.broker import RpcFailure
 from shared.infra.logging import get_logger
 
@@ -23,54 +24,32 @@ log = get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
 
-# code: (status, Vietnamese title, English title)
-CATALOG: dict[str, tuple[int, str, str]] = {
-    "invalid": (422, "Dữ liệu không hợp lệ", "Invalid input"),
-    "validation_failed": (422, "Dữ liệu không hợp lệ", "Invalid input"),
-    "malformed_body": (400, "Nội dung yêu cầu không đọc được", "Malformed request body"),
-    "unauthorized": (401, "Cần đăng nhập", "Authentication required"),
-    "invalid_credentials": (401, "Email hoặc mật khẩu không đúng", "Wrong email or password"),
-    "token_expired": (401, "Phiên đăng nhập đã hết hạn", "Your session has expired"),
-    "invalid_token": (401, "Mã xác thực không hợp lệ", "Invalid token"),
-    "refresh_reused": (
-        401,
-        "Mã làm mới đã được dùng; mọi phiên liên quan đã bị thu hồi",
-        "Refresh token reused; every session of its family was revoked",
-    ),
-    "forbidden": (403, "Bạn không có quyền thực hiện thao tác này", "You may not do this"),
-    "not_found": (404, "Không tìm thấy", "Not found"),
-    "method_not_allowed": (405, "Phương thức không được hỗ trợ", "Method not allowed"),
-    "conflict": (409, "Xung đột dữ liệu", "Conflict"),
-    "email_taken": (409, "Email đã được đăng ký", "This email is already registered"),
-    "idempotency_key_invalid": (
-        400,
-        "Khóa Idempotency-Key không hợp lệ (1–255 ký tự ASCII nhìn thấy được)",
-        "Invalid Idempotency-Key (1–255 visible ASCII characters)",
-    ),
-    "idempotency_key_reused": (
-        422,
-        "Khóa Idempotency-Key này đã được dùng cho một yêu cầu khác",
-        "This Idempotency-Key was already used for a different request",
-    ),
-    "idempotency_key_in_progress": (
-        409,
-        "Yêu cầu đầu tiên với khóa này vẫn đang được xử lý; vui lòng thử lại sau giây lát",
-        "The first request with this key is still being processed; retry shortly",
-    ),
-    "payload_too_large": (413, "Nội dung yêu cầu quá lớn", "Request body too large"),
-    "unsupported_media_type": (
-        415,
-        "Định dạng nội dung không được hỗ trợ",
-        "Unsupported media type",
-    ),
-    "rate_limited": (
-        429,
-        "Quá nhiều yêu cầu, vui lòng thử lại sau",
-        "Too many requests, try later",
-    ),
-    "internal": (500, "Lỗi hệ thống", "Internal error"),
-    "unavailable": (503, "Dịch vụ tạm thời không phản hồi", "A service is temporarily unavailable"),
+# code → HTTP status; the title of each is `problem.<code>` in the message catalogue.
+CATALOG: dict[str, int] = {
+    "invalid": 422,
+    "validation_failed": 422,
+    "malformed_body": 400,
+    "unauthorized": 401,
+    "invalid_credentials": 401,
+    "token_expired": 401,
+    "invalid_token": 401,
+    "refresh_reused": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "conflict": 409,
+    "email_taken": 409,
+    "idempotency_key_invalid": 400,
+    "idempotency_key_reused": 422,
+    "idempotency_key_in_progress": 409,
+    "payload_too_large": 413,
+    "unsupported_media_type": 415,
+    "rate_limited": 429,
+    "internal": 500,
+    "unavailable": 503,
 }
+# Where a request names things: not field names a person would recognise.
+_LOCATIONS = frozenset({"body", "query", "path", "header", "cookie"})
 
 RPC_STATUS = {
     ErrorCode.NOT_FOUND: "not_found",
@@ -84,49 +63,88 @@ RPC_STATUS = {
 
 
 class Problem(Exception):
+    """An error the gateway answers with: a catalogue `code` (its status and title), an
+    optional `detail` (a message id of the catalogue, filled from `params`, or text a
+    service gave), headers, and extra members of the problem document (`errors`, ...)."""
+
     def __init__(
         self,
         code: str,
         detail: str | None = None,
         *,
         headers: dict[str, str] | None = None,
+        params: dict[str, Any] | None = None,
         **extra: Any,
     ) -> None:
         super().__init__(detail or code)
         self.code = code if code in CATALOG else "internal"
         self.detail = detail
         self.headers = headers or {}
+        self.params = params or {}
         self.extra = extra
 
     @property
     def status(self) -> int:
-        return CATALOG[self.code][0]
+        """The HTTP status of the problem's code."""
+        return CATALOG[self.code]
 
 
 def locale_of(request: Request) -> str:
-    """English only when the client asks for it first; Vietnamese otherwise."""
-    accept = request.headers.get("accept-language", "").strip().lower()
-    return "en" if accept.startswith("en") else "vi"
+    """The locale negotiated from `Accept-Language` alone (Babel, q-values honoured)."""
+    return negotiate(request.headers.get("accept-language"))
 
 
-def problem_response(request: Request, problem: Problem) -> JSONResponse:
-    status, title_vi, title_en = CATALOG[problem.code]
-    locale = locale_of(request)
+async def request_locale(request: Request) -> str:
+    """The locale to answer `request` in: the signed-in user's saved locale wins (read from
+    the gateway's users store, as `GET /me` reads it), else `Accept-Language` negotiated
+    with its q-values, else Vietnamese (DESIGN §7)."""
+    saved: str | None = None
+    actor = getattr(request.state, "actor", None)
+    state = getattr(request.app.state, "gateway", None) if "app" in request.scope else None
+    if actor is not None and state is not None:
+        try:
+            saved = (await state.identity.me(actor)).get("locale")
+        except DomainError:
+            saved = None  # the account is gone: the header decides
+        except STORE_UNAVAILABLE:
+            saved = None  # the store is down: the header decides
+    return negotiate(request.headers.get("accept-language"), saved)
+
+
+def _say(text: str, locale: str, params: dict[str, Any]) -> str:
+    """A catalogue message id in `locale`; other text (a service's own message) as it is."""
+    return gettext(text, locale, **params) if known(text) else text
+
+
+def problem_response(request: Request, problem: Problem, locale: str | None = None) -> JSONResponse:
+    """The RFC 9457 document of `problem` in `locale` (negotiated from the request's
+    `Accept-Language` when not given): title, detail and field errors from the catalogue."""
+    status = CATALOG[problem.code]
+    locale = locale or locale_of(request)
     body: dict[str, Any] = {
         "type": f"/problems/{problem.code}",
-        "title": title_en if locale == "en" else title_vi,
+        "title": gettext(f"problem.{problem.code}", locale),
         "status": status,
         "code": problem.code,
         "instance": request.url.path,
     }
     if problem.detail:
-        body["detail"] = problem.detail
+        body["detail"] = _say(problem.detail, locale, problem.params)
     body.update(problem.extra)
+    if isinstance(body.get("errors"), list):
+        body["errors"] = [
+            {**error, "msg": _say(str(error.get("msg", "")), locale, problem.params)}
+            if isinstance(error, dict)
+            else error
+            for error in body["errors"]
+        ]
     headers = {"Content-Language": locale, **problem.headers}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def from_rpc(failure: RpcFailure) -> Problem:
+    """A service's typed error as a problem: its code's status and title, its message as
+    the detail (DESIGN §4); an internal error says nothing more (no internals leak)."""
     error = failure.error
     code = RPC_STATUS.get(error.code, "internal")
     if code == "internal":
@@ -134,17 +152,52 @@ def from_rpc(failure: RpcFailure) -> Problem:
     return Problem(code, error.message, **({"details": error.details} if error.details else {}))
 
 
-def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
-    errors = []
-    for error in exc.errors():
-        errors.append(
-            {
-                "loc": [str(part) for part in error.get("loc", ())],
-                "msg": error.get("msg", ""),
-                "type": error.get("type", ""),
-            }
+def _field_of(loc: tuple[int | str, ...] | list[int | str]) -> str:
+    """The field an error is about: the innermost part of its location that the catalogue
+    names (a dict key a person typed, such as a criterion, is not a field)."""
+    parts = [str(part) for part in loc if isinstance(part, str)]
+    for part in reversed(parts):
+        if known(f"field.{part}"):
+            return part
+    named = [part for part in parts if part not in _LOCATIONS]
+    return named[-1] if named else "body"
+
+
+def field_errors(errors: list[Any], locale: str) -> list[dict[str, Any]]:
+    """pydantic's errors as people read them: `{loc, field, msg, type}` with `msg` from the
+    catalogue's `validation.<type>` in `locale`, naming the field by its label (issue 14).
+
+    A length error on text is about characters, not items; a `value_error` keeps the reason
+    its validator gave (our validators give it in Vietnamese)."""
+    translated: list[dict[str, Any]] = []
+    for error in errors:
+        loc = tuple(error.get("loc", ()))
+        kind = str(error.get("type", ""))
+        name = _field_of(loc)
+        field_id = f"field.{name}"
+        field = gettext(field_id, locale) if known(field_id) else name
+        context = {key: str(value) for key, value in (error.get("ctx") or {}).items()}
+        key = kind
+        if kind in ("too_short", "too_long") and isinstance(error.get("input"), str):
+            key = f"string_{kind}"
+        reason = context.get("error", str(error.get("msg", "")))
+        if kind == "value_error" and "email address" in reason:
+            key = "email"
+        if not known(f"validation.{key}"):
+            key = "other"
+        message = gettext(
+            f"validation.{key}", locale, **{**context, "field": field, "reason": reason}
         )
-    return errors
+        translated.append(
+            {"loc": [str(part) for part in loc], "field": name, "msg": message, "type": kind}
+        )
+    return translated
+
+
+def _invalid(errors: list[Any], locale: str, code: str = "invalid") -> Problem:
+    translated = field_errors(errors, locale)
+    detail = "; ".join(error["msg"] for error in translated)
+    return Problem(code, detail, errors=translated)
 
 
 _HTTP_CODES = {
@@ -166,16 +219,17 @@ _HTTP_CODES = {
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def on_problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(request, exc)
+        return problem_response(request, exc, await request_locale(request))
 
     @app.exception_handler(RpcFailure)
     async def on_rpc_failure(request: Request, exc: RpcFailure) -> JSONResponse:
         if exc.code in (ErrorCode.INTERNAL, ErrorCode.UNAVAILABLE):
             log.warning("rpc.failure", code=exc.code, message=exc.error.message)
-        return problem_response(request, from_rpc(exc))
+        return problem_response(request, from_rpc(exc), await request_locale(request))
 
     async def on_store_unavailable(request: Request, exc: Exception) -> JSONResponse:
         log.warning("store.unavailable", error=f"{type(exc).__name__}: {exc}")
+        # No saved locale: the store that keeps it is the thing that is down.
         return problem_response(request, Problem("unavailable", headers={"Retry-After": "2"}))
 
     for unavailable in STORE_UNAVAILABLE:
@@ -185,29 +239,30 @@ def install(app: FastAPI) -> None:
     async def on_domain_error(request: Request, exc: DomainError) -> JSONResponse:
         code = getattr(exc, "problem_code", None) or RPC_STATUS.get(exc.code, "internal")
         extra = {"details": exc.details} if exc.details else {}
-        return problem_response(request, Problem(code, exc.message, **extra))
+        problem = Problem(code, exc.message, params=exc.details, **extra)
+        return problem_response(request, problem, await request_locale(request))
 
     @app.exception_handler(RequestValidationError)
     async def on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = _validation_errors(exc)
+        errors = list(exc.errors())
         code = "malformed_body" if any(e["type"] == "json_invalid" for e in errors) else "invalid"
-        return problem_response(request, Problem(code, errors=errors))
+        locale = await request_locale(request)
+        return problem_response(request, _invalid(errors, locale, code), locale)
 
     @app.exception_handler(ValidationError)
     async def on_model_validation(request: Request, exc: ValidationError) -> JSONResponse:
         # Raised when a route builds an RPC request from checked input that breaks a
         # contract bound the route did not repeat: still the caller's input, so a 422.
-        errors = [
-            {"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]}
-            for e in exc.errors()
-        ]
-        return problem_response(request, Problem("invalid", errors=errors))
+        locale = await request_locale(request)
+        return problem_response(request, _invalid(list(exc.errors()), locale), locale)
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "internal" if exc.status_code >= 500 else "invalid")
         headers = dict(exc.headers or {})
-        return problem_response(request, Problem(code, headers=headers))
+        return problem_response(
+            request, Problem(code, headers=headers), await request_locale(request)
+        )
 
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -250,7 +305,8 @@ def document_problems(app: FastAPI) -> None:
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
                 for status in DOCUMENTED_STATUSES:
-                    description = CATALOG[_HTTP_CODES.get(int(status), "internal")][2]
+                    code = _HTTP_CODES.get(int(status), "internal")
+                    description = gettext(f"problem.{code}", "en")
                     responses[status] = {"description": description, **problem}
         app.openapi_schema = schema
         return schema

@@ -95,14 +95,14 @@ class ReferenceData:
         try:
             await self.store.insert(kind, doc, [envelope])
         except CodeTaken:
-            raise Conflict("mã đã tồn tại", code_taken=fields["code"]) from None
+            raise Conflict("detail.code_taken", code_taken=fields["code"]) from None
         await self.outbox.flush(kind, doc["_id"])
         return await self.get(kind, doc["_id"])
 
     async def get(self, kind: str, code: str) -> Document:
         doc = await self.store.get(kind, code)
         if doc is None:
-            raise NotFound("không tìm thấy", kind=kind, code=code)
+            raise NotFound("detail.reference_not_found", kind=kind, code=code)
         return doc
 
     async def create(self, kind: str, fields: dict[str, Any]) -> Document:
@@ -118,9 +118,7 @@ class ReferenceData:
         envelope = _envelope(kind, merged)
         updated = await self.store.replace(kind, code, version, changes, [envelope])
         if updated is None:
-            raise Conflict(
-                "dữ liệu đã được người khác sửa; hãy tải lại", current_version=current["version"]
-            )
+            raise Conflict("detail.reference_changed", current_version=current["version"])
         await self.outbox.flush(kind, code)
         return await self.get(kind, code)
 
@@ -128,13 +126,13 @@ class ReferenceData:
         if kind == WARDS:
             valid_from, valid_to = str(fields["valid_from"]), fields.get("valid_to")
             if valid_to is not None and str(valid_to) < valid_from:
-                raise Invalid("ngày hết hiệu lực phải sau ngày bắt đầu", field="valid_to")
+                raise Invalid("detail.valid_to_after_from", field="valid_to")
             predecessors = list(fields.get("predecessors") or [])
             missing = set(predecessors) - await self.store.existing_codes(WARDS, predecessors)
             if missing:
-                raise Invalid("phường tiền thân không tồn tại", missing=sorted(missing))
+                raise Invalid("detail.predecessor_missing", missing=sorted(missing))
         if kind == SCHOOLS and not await self.store.existing_codes(WARDS, [fields["ward"]]):
-            raise Invalid("phường không tồn tại", field="ward", ward=fields["ward"])
+            raise Invalid("detail.ward_missing", field="ward", ward=fields["ward"])
 
     async def wards(self, *, on: date | None, ward_set: str | None) -> list[Document]:
         query: Document = {}

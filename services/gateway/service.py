@@ -124,7 +124,7 @@ class Identity:
         try:
             await self.store.insert(user, [envelope])
         except EmailTaken:
-            raise EmailAlreadyRegistered("email đã được đăng ký", field="email") from None
+            raise EmailAlreadyRegistered("detail.email_taken", field="email") from None
         await self.outbox.flush(USERS, user_id)
         log.info("user.registered", user_id=user_id, role=account.role.value)
         return user
@@ -207,17 +207,17 @@ class Identity:
     async def me(self, actor: Actor) -> Document:
         doc = await self.store.by_id(actor.id)
         if doc is None:
-            raise NotFound("không tìm thấy tài khoản")
+            raise NotFound("detail.account_not_found")
         return doc
 
     async def change_password(self, actor: Actor, current: str, new: str) -> None:
         doc = await self.me(actor)
         if not await auth.verify_password(doc["password_hash"], current):
-            raise Forbidden("mật khẩu hiện tại không đúng", field="current_password")
+            raise Forbidden("detail.wrong_current_password", field="current_password")
         domain.check_password(new)
         changes = {"password_hash": await auth.hash_password(new)}
         if await self.store.update(doc["_id"], doc["version"], changes, []) is None:
-            raise Conflict("tài khoản vừa được thay đổi, vui lòng thử lại")
+            raise Conflict("detail.account_changed")
         # Every other session ends with the old password.
         await self.store.revoke_user(doc["_id"], datetime.now(UTC), "password_changed")
 
@@ -245,7 +245,7 @@ class Identity:
         envelope = Envelope.wrap(event, aggregate_id=doc["_id"], correlation_id=correlation_id)
         changes = {**domain.anonymised(doc["_id"]), "deleted_at": now, "deletion": deletion}
         if await self.store.update(doc["_id"], doc["version"], changes, [envelope]) is None:
-            raise Conflict("tài khoản vừa được thay đổi, vui lòng thử lại")
+            raise Conflict("detail.account_changed")
         await self.store.revoke_user(doc["_id"], now, "deletion_requested")
         await self.outbox.flush(USERS, doc["_id"])
         log.info("user.deletion_requested", user_id=doc["_id"], request_id=request_id)
@@ -299,6 +299,6 @@ class Identity:
         envelope = Envelope.wrap(event, aggregate_id=doc["_id"], correlation_id=correlation_id)
         updated = await self.store.update(doc["_id"], doc["version"], changes, [envelope])
         if updated is None:
-            raise Conflict("tài khoản vừa được thay đổi, vui lòng thử lại")
+            raise Conflict("detail.account_changed")
         await self.outbox.flush(USERS, doc["_id"])
         return updated

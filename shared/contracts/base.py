@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from uuid6 import uuid7
 
 SUBJECT_PATTERN = re.compile(r"^[a-z]+\.[a-z_]+\.[a-z_]+\.v[0-9]+$")
@@ -283,6 +284,53 @@ class PageQuery(BaseModel):
     def skip(self) -> int:
         """How many items come before this page."""
         return (self.page - 1) * self.page_size
+
+
+T = TypeVar("T")
+
+
+def unique(items: list[T]) -> list[T]:
+    """`items` without repeats, first occurrence kept: the validator of list fields that are
+    sets (`needs`, `expertise`, `wards`...), so `["ip", "ip"]` is stored once."""
+    return list(dict.fromkeys(items))
+
+
+def _null_only_where_clearable(schema: dict[str, Any], model: builtins.type[Any]) -> None:
+    """The JSON Schema of a `Patch` offers `null` only for its clearable fields, as the
+    validator accepts it (so OpenAPI clients and fuzzers are told the truth)."""
+    clearable: frozenset[str] = getattr(model, "clearable", frozenset())
+    for name, prop in (schema.get("properties") or {}).items():
+        options = prop.get("anyOf")
+        if name in clearable or not isinstance(options, list):
+            continue
+        kept = [option for option in options if option.get("type") != "null"]
+        if prop.get("default", 0) is None:
+            del prop["default"]  # left out means unchanged; null is not a value here
+        if len(kept) == 1:
+            del prop["anyOf"]
+            prop.update(kept[0])
+        else:
+            prop["anyOf"] = kept
+
+
+class Patch(BaseModel):
+    """Base of partial updates (PATCH bodies): a field left out keeps its value, a value
+    changes it, and `null` clears it only when its name is in `clearable` (a field that is
+    optional in the full model). Any other `null` is refused with a `null_not_allowed` error
+    naming the field, so a service never sees a required field cleared (issue 14)."""
+
+    model_config = ConfigDict(json_schema_extra=_null_only_where_clearable)
+
+    clearable: ClassVar[frozenset[str]] = frozenset()
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _null_only_where_optional(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name not in cls.clearable:
+            raise PydanticCustomError(
+                "null_not_allowed", "This field cannot be cleared; leave it out to keep it"
+            )
+        return value
 
 
 class Ok(BaseModel):

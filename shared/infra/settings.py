@@ -78,6 +78,13 @@ class Settings(BaseSettings):
         default_factory=lambda: ["unit", "ward", "city", "national"], min_length=1
     )
 
+    # Who issues the district report and to whom, in each locale (DESIGN §7, §8): the
+    # Economic Division named in the plan no longer exists, so it is configuration.
+    report_issuer_vi: str = Field("Phòng Kinh tế", min_length=1, max_length=200)
+    report_issuer_en: str = Field("Economic Division", min_length=1, max_length=200)
+    report_recipient_vi: str = Field("Ủy ban nhân dân phường Gò Vấp", min_length=1, max_length=200)
+    report_recipient_en: str = Field("Gò Vấp Ward People's Committee", min_length=1, max_length=200)
+
     jwt_secret: str | None = None
     jwt_issuer: str = "innohub"
     access_token_minutes: int = Field(15, ge=1, le=24 * 60)

@@ -121,10 +121,18 @@ async def test_csv_and_xlsx_read_back(world: httpx.AsyncClient) -> None:
     figures = {r[0]: r[1] for r in book["Khởi nghiệp"].iter_rows(min_row=2, values_only=True)}
     assert figures["Đăng ký mới"] == 3
     assert figures["Được xác minh"] == 2
-    english = await world.get(
+    # Accept-Language decides for a caller without a saved choice; the admin's saved locale
+    # (Vietnamese) wins over the header until they choose English (DESIGN §7).
+    asked = await world.get(
         f"{API}/reports/district",
         params={**params, "format": "xlsx"},
         headers={**headers, "Accept-Language": "en"},
+    )
+    assert "Khởi nghiệp" in load_workbook(io.BytesIO(asked.content)).sheetnames
+    chosen = await world.patch(f"{API}/me", json={"locale": "en"}, headers=headers)
+    assert chosen.status_code == 200, chosen.text
+    english = await world.get(
+        f"{API}/reports/district", params={**params, "format": "xlsx"}, headers=headers
     )
     assert "Startups" in load_workbook(io.BytesIO(english.content)).sheetnames
 
@@ -216,3 +224,99 @@ async def test_permissions_and_bad_periods(world: httpx.AsyncClient) -> None:
             f"{API}/reports/district", params={"period": bad}, headers=headers
         )
         assert response.status_code == 422, bad
+
+
+async def test_exports_show_labels_dates_and_a_header(world: httpx.AsyncClient) -> None:
+    """Labels instead of codes, dd/mm/yyyy, percentages and the header block, read back
+    from the XLSX with openpyxl and from the CSV with csv (issue 14)."""
+    headers = await admin(world)
+    period = this_month()
+    year, month = period.split("-")
+    xlsx = await world.get(
+        f"{API}/reports/district", params={"period": period, "format": "xlsx"}, headers=headers
+    )
+    assert xlsx.status_code == 200, xlsx.text
+    book = load_workbook(io.BytesIO(xlsx.content))
+    general = {row[0]: row[1] for row in book["Thông tin chung"].iter_rows(values_only=True)}
+    assert general["Đơn vị báo cáo"] == "Phòng Kinh tế"
+    assert general["Kính gửi"] == "Ủy ban nhân dân phường Gò Vấp"
+    assert general["Kỳ báo cáo"] == f"Tháng {int(month)}/{year}"
+    assert general["Kỳ báo cáo đã kết thúc"] == "Không"
+    due = general["Hạn nộp"]
+    assert isinstance(due, str) and len(due.split("/")) == 3 and len(due) == 10
+    startups = {r[0]: r[1] for r in book["Khởi nghiệp"].iter_rows(min_row=2, values_only=True)}
+    assert startups["Theo giai đoạn / Ý tưởng"] == 1
+    assert startups["Theo giai đoạn / Sản phẩm khả dụng tối thiểu"] == 2
+    assert startups["Theo lĩnh vực / Nông nghiệp công nghệ cao"] == 2
+    clubs = {
+        r[0]: r[1] for r in book["Câu lạc bộ trường học"].iter_rows(min_row=2, values_only=True)
+    }
+    assert clubs["Chỉ tiêu"] == "50 %"
+    assert clubs["Đạt chỉ tiêu"] == "Không"
+    cells = [
+        str(cell)
+        for sheet in book.worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+        if cell is not None
+    ]
+    for code in ("idea", "mvp", "agriculture", "education", "False", "due_date", "complete", "0.5"):
+        assert code not in cells, code
+    raw = await world.get(
+        f"{API}/reports/district", params={"period": period, "format": "csv"}, headers=headers
+    )
+    rows = list(csv.reader(io.StringIO(raw.content.decode("utf-8-sig"))))
+    assert ["Khởi nghiệp", "Theo giai đoạn / Ý tưởng", "1"] in rows
+    assert ["Thông tin chung", "Đơn vị báo cáo", "Phòng Kinh tế"] in rows
+    assert raw.headers["content-disposition"] == (
+        f"attachment; filename=\"bao-cao-{period}.csv\"; filename*=UTF-8''bao-cao-{period}.csv"
+    )
+    report = (
+        await world.get(f"{API}/reports/district", params={"period": period}, headers=headers)
+    ).json()
+    assert report["startups"]["by_stage"] == {"idea": 1, "mvp": 2}
+    assert report["labels"]["by_stage"] == {"idea": "Ý tưởng", "mvp": "Sản phẩm khả dụng tối thiểu"}
+    assert report["labels"]["by_sector"]["agriculture"] == "Nông nghiệp công nghệ cao"
+    assert report["period_title"] == f"Tháng {int(month)}/{year}"
+    assert report["header"] == {
+        "issued_by": "Phòng Kinh tế",
+        "recipient": "Ủy ban nhân dân phường Gò Vấp",
+    }
+
+
+async def test_periods_from_the_url_are_canonical(world: httpx.AsyncClient) -> None:
+    """A line break in the period is a clean 422, not a closed connection, and a period with
+    spaces around is the same report version as without (issue 14)."""
+    headers = await admin(world)
+    for fmt in ("csv", "xlsx", "json"):
+        response = await world.get(
+            f"{API}/reports/district", params={"period": "2026\n", "format": fmt}, headers=headers
+        )
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "\n" not in "".join(response.headers.values())
+    period = this_month()
+    padded = await world.get(
+        f"{API}/reports/district", params={"period": f" {period} "}, headers=headers
+    )
+    assert padded.status_code == 200, padded.text
+    assert padded.json()["period"] == period
+    first = await world.post(
+        f"{API}/reports/district/lock", params={"period": f" {period} "}, headers=headers
+    )
+    assert first.status_code == 201, first.text
+    again = await world.post(
+        f"{API}/reports/district/lock", params={"period": period}, headers=headers
+    )
+    assert again.status_code == 422, again.text  # a second version of the same period
+    versions = await world.get(
+        f"{API}/reports/district/versions", params={"period": period}, headers=headers
+    )
+    assert [v["period"] for v in versions.json()["items"]] == [period]
+    lower = await world.get(
+        f"{API}/reports/district",
+        params={"period": f"{period[:4]}-h2", "format": "csv"},
+        headers=headers,
+    )
+    assert lower.status_code == 200
+    assert f'filename="bao-cao-{period[:4]}-H2.csv"' in lower.headers["content-disposition"]

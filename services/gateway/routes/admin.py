@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Path, Request, status
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from services.gateway.access import ADMIN
+from services.gateway.dead_letters import dead_letter_page
 from services.gateway.deps import Paging, State
 from services.gateway.domain import STAFF_ROLES
 from services.gateway.problems import Problem
 from services.gateway.routes.auth import FullName, Password, UserOut, _user_out
 from services.gateway.service import NewAccount
 from shared.contracts.base import Locale, Page, Role
-from shared.infra.broker import dead_letters, replay_dead_letter
+from shared.infra.broker import replay_dead_letter
+from shared.text import Line
 
 router = APIRouter(prefix="/admin", tags=["admin"])
 
@@ -35,7 +37,7 @@ class StaffAccount(BaseModel):
     full_name: FullName
     role: Role
     organization: Organization
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+    phone: Annotated[Line, StringConstraints(max_length=20)] | None = None
     locale: Locale = Locale.VI
 
 
@@ -45,8 +47,8 @@ async def create_user(body: StaffAccount, state: State, request: Request) -> Use
     if body.role not in STAFF_ROLES:
         raise Problem(
             "invalid",
-            "tài khoản nhà sáng lập tự đăng ký qua /auth/register",
-            errors=[{"loc": ["body", "role"], "msg": "not a staff role", "type": "enum"}],
+            "detail.founders_sign_up",
+            errors=[{"loc": ["body", "role"], "msg": "detail.founders_sign_up", "type": "enum"}],
         )
     doc = await state.identity.register(
         NewAccount(
@@ -96,13 +98,12 @@ class DeadLetter(BaseModel):
 
 
 @router.get("/dead-letters", dependencies=[ADMIN])
-async def list_dead_letters(
-    state: State, page_size: Annotated[int, Query(ge=1, le=100)] = 100
-) -> Page[DeadLetter]:
-    """Events a consumer failed on after every retry, oldest first, with the error."""
-    letters = await dead_letters(state.broker, limit=page_size)
+async def list_dead_letters(state: State, paging: Paging) -> Page[DeadLetter]:
+    """Events a consumer failed on after every retry, oldest first, with the error: a page
+    of them and how many there are in all (DESIGN §9)."""
+    letters, total = await dead_letter_page(state.broker, skip=paging.skip, limit=paging.page_size)
     items = [DeadLetter.model_validate(letter) for letter in letters]
-    return Page(items=items, total=len(items), page=1, page_size=page_size)
+    return Page(items=items, total=total, **paging.model_dump())
 
 
 @router.post("/dead-letters/{letter_id}/replay", dependencies=[ADMIN])
@@ -110,5 +111,5 @@ async def replay(letter_id: Annotated[int, Path(ge=1, le=2**63 - 1)], state: Sta
     """Publish the event again to its subject for the consumers; it leaves the DLQ."""
     letter = await replay_dead_letter(state.broker, letter_id)
     if letter is None:
-        raise Problem("not_found", "không tìm thấy thư lỗi")
+        raise Problem("not_found", "detail.dead_letter_not_found")
     return DeadLetter.model_validate({**letter, "subject": "dlq"})

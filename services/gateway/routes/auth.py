@@ -13,12 +13,13 @@ from services.gateway.domain import PRIVACY_NOTICE_VERSION
 from services.gateway.problems import Problem
 from services.gateway.service import AuthFailure, NewAccount, public_user
 from shared.contracts.base import Locale
+from shared.text import Line
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 Password = Annotated[str, Field(min_length=1, max_length=256)]
-FullName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=120)]
-Phone = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)]
+FullName = Annotated[Line, StringConstraints(min_length=2, max_length=120)]
+Phone = Annotated[Line, StringConstraints(max_length=20)]
 Token = Annotated[str, Field(min_length=16, max_length=256)]
 
 
@@ -33,7 +34,9 @@ class Registration(BaseModel):
     consent: bool = Field(
         description="Explicit consent to the privacy notice (Law 91/2025/QH15); must be true."
     )
-    privacy_notice_version: str = Field(PRIVACY_NOTICE_VERSION, max_length=32)
+    privacy_notice_version: Annotated[Line, StringConstraints(max_length=32)] = (
+        PRIVACY_NOTICE_VERSION
+    )
 
 
 class UserOut(BaseModel):
@@ -95,15 +98,22 @@ async def register(body: Registration, request: Request, state: State) -> UserOu
     if body.consent is not True:
         raise Problem(
             "invalid",
-            "cần đồng ý với thông báo bảo vệ dữ liệu cá nhân để đăng ký",
-            errors=[{"loc": ["body", "consent"], "msg": "must be true", "type": "consent"}],
+            "detail.consent_required",
+            errors=[
+                {"loc": ["body", "consent"], "msg": "detail.consent_required", "type": "consent"}
+            ],
         )
     if body.privacy_notice_version != PRIVACY_NOTICE_VERSION:
         raise Problem(
             "invalid",
-            f"phiên bản thông báo hiện hành là {PRIVACY_NOTICE_VERSION}",
+            "detail.notice_outdated",
+            params={"version": PRIVACY_NOTICE_VERSION},
             errors=[
-                {"loc": ["body", "privacy_notice_version"], "msg": "outdated", "type": "value"}
+                {
+                    "loc": ["body", "privacy_notice_version"],
+                    "msg": "detail.notice_outdated",
+                    "type": "value",
+                }
             ],
         )
     doc = await state.identity.register(

@@ -11,24 +11,30 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from services.gateway.access import SIGNED_IN
 from services.gateway.deps import CurrentUser, Rpc, State
+from services.gateway.problems import request_locale
 from services.gateway.routes.auth import FullName, Password, UserOut, _user_out
-from shared.contracts.base import Locale
+from shared.contracts.base import Locale, Patch
 from shared.contracts.rpc.common import (
     SERVICES,
     ExportPersonalData,
     personal_data_subject,
 )
+from shared.i18n import gettext
 from shared.infra.broker import RpcFailure
+from shared.text import Line
 
 router = APIRouter(prefix="/me", tags=["me"])
 
 
-class ProfileChange(BaseModel):
-    """What a user may change about themself: locale, name, phone."""
+class ProfileChange(Patch):
+    """What a user may change about themself: locale, name, phone. `null` removes the phone
+    number (as the empty string does); `null` for the locale or the name is a 422."""
+
+    clearable = frozenset({"phone"})
 
     locale: Locale | None = None
     full_name: FullName | None = None
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = Field(
+    phone: Annotated[Line, StringConstraints(max_length=20)] | None = Field(
         None, description="Empty string removes the phone number."
     )
 
@@ -55,7 +61,8 @@ async def update_me(
         actor,
         locale=body.locale,
         full_name=body.full_name,
-        phone=body.phone,
+        # An explicit null removes the phone like "" does; left out, it is kept.
+        phone="" if "phone" in body.model_fields_set and body.phone is None else body.phone,
         correlation_id=getattr(request.state, "correlation_id", None),
     )
     return _user_out(doc)
@@ -117,13 +124,9 @@ async def export_my_data(actor: CurrentUser, state: State, rpc: Rpc) -> Personal
 async def delete_me(actor: CurrentUser, state: State, request: Request) -> DeletionReceipt:
     """Ask for your personal data to be erased; acknowledged at once, carried out by every
     service. Your sessions end now."""
+    # The user's saved locale is read before the account is anonymised by the request.
+    locale = await request_locale(request)
     deletion = await state.identity.request_deletion(
         actor, correlation_id=getattr(request.state, "correlation_id", None)
     )
-    return DeletionReceipt(
-        **deletion,
-        message=(
-            "Yêu cầu xoá dữ liệu cá nhân đã được tiếp nhận; dữ liệu của bạn đang được xoá "
-            "khỏi mọi dịch vụ."
-        ),
-    )
+    return DeletionReceipt(**deletion, message=gettext("detail.deletion_received", locale))

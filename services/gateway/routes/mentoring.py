@@ -41,6 +41,7 @@ from shared.contracts.rpc.mentoring import (
     SuggestMentors,
     UpdateMentor,
 )
+from shared.contracts.rpc.mentoring import Id as ContractId
 
 MENTOR_OR_STAFF = allow(Role.MENTOR, Role.ASSOCIATION_STAFF, Role.ADMIN)
 PARTIES = allow(Role.FOUNDER, Role.MENTOR, Role.ASSOCIATION_STAFF, Role.ADMIN)
@@ -50,13 +51,13 @@ router = APIRouter(tags=["mentoring"])
 class MatchChoice(BaseModel):
     """The mentor to propose for a request."""
 
-    mentor_id: str = Field(min_length=1, max_length=64)
+    mentor_id: ContractId
 
 
 class BatchChoice(BaseModel):
     """The open requests to match at once; all open ones if omitted."""
 
-    request_ids: list[str] | None = Field(
+    request_ids: list[ContractId] | None = Field(
         None, max_length=2000, description="Open requests to assign; all open ones if omitted"
     )
 

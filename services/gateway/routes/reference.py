@@ -14,6 +14,7 @@ from services.gateway.deps import State, page_query
 from services.gateway.repository import SCHOOLS, SECTORS, WARDS
 from shared.contracts.base import Page, PageQuery
 from shared.contracts.events.reference import SchoolLevel
+from shared.text import Line
 
 router = APIRouter(tags=["reference"])
 
@@ -21,7 +22,7 @@ HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
 Code = Annotated[
     str, StringConstraints(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
 ]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=160)]
+Name = Annotated[Line, StringConstraints(min_length=2, max_length=160)]
 CodePath = Annotated[str, Path(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")]
 
 
@@ -37,7 +38,7 @@ class WardFields(BaseModel):
     valid_from: date
     valid_to: date | None = None
     predecessors: list[Code] = Field(default_factory=list, max_length=30)
-    ward_set: Annotated[str, StringConstraints(min_length=2, max_length=20)]
+    ward_set: Annotated[Line, StringConstraints(min_length=2, max_length=20)]
 
 
 class WardIn(WardFields):

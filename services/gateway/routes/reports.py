@@ -5,25 +5,29 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, status
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.gateway import reports
 from services.gateway.access import ADMIN, allow
 from services.gateway.deps import CurrentUser, Rpc, State
-from services.gateway.problems import Problem, locale_of
+from services.gateway.problems import Problem, request_locale
 from shared.contracts.base import Role
 from shared.contracts.rpc.common import FiguresRequest, figures_subject
 from shared.infra.broker import RpcFailure
+from shared.infra.settings import Settings
+from shared.text import Passage
 
 #: The plan names the Economic Division (admin) and the organizers as the report's readers.
 REPORT_READERS = allow(Role.ADMIN, Role.ORGANIZER)
 router = APIRouter(prefix="/reports", tags=["reports"])
 
+# Bounded here, checked and made canonical by `reports.parse_period` (spaces around ignored).
 PeriodParam = Annotated[
-    str, Query(min_length=4, max_length=7, description="YYYY-MM, YYYY-H1, YYYY-H2 or YYYY")
+    str, Query(min_length=4, max_length=32, description="YYYY-MM, YYYY-H1, YYYY-H2 or YYYY")
 ]
 FIGURES_TIMEOUT = 3.0
 # Which service answers for which sections of the report.
@@ -53,12 +57,17 @@ class DistrictReport(BaseModel):
     missing_sections: list[str] = Field(default_factory=list)
     locked: dict[str, Any] | None = None
     drifted_sections: list[str] | None = None
+    period_title: str | None = Field(None, examples=["Tháng 11/2026"])
+    header: dict[str, str] | None = Field(None, description="Issuing unit and recipient")
+    labels: dict[str, Any] | None = Field(
+        None, description="Labels, in the caller's locale, of every section, figure and code"
+    )
 
 
 class LockRequest(BaseModel):
     """Why a period is locked again; required from the second version on."""
 
-    reason: str | None = Field(None, min_length=3, max_length=1000)
+    reason: Annotated[Passage, StringConstraints(min_length=3, max_length=1000)] | None = None
 
 
 async def _figures(rpc: Rpc, service: str, start: datetime, end: datetime) -> dict[str, Any] | None:
@@ -126,19 +135,50 @@ def _relabel(figures: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _render(report: dict[str, Any], format: str, locale: str) -> Response:
+def attachment(filename: str) -> str:
+    """A Content-Disposition value for `filename` (RFC 6266): an ASCII `filename` and, for
+    any other character, `filename*` in UTF-8 percent-encoding; never raw input in a header."""
+    ascii_name = "".join(
+        ch if ch.isascii() and ch.isprintable() and ch not in '"\\' else "_" for ch in filename
+    )
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+async def report_names(state: State, locale: str) -> reports.ReportNames:
+    """Sector names in `locale` from the reference data (sectors are data, not constants)."""
+    sectors = await state.reference.sectors()
+    key = "name_en" if locale == "en" else "name_vi"
+    return reports.ReportNames(
+        sectors={str(s["_id"]): str(s.get(key) or s.get("name_vi") or s["_id"]) for s in sectors}
+    )
+
+
+def report_header(settings: Settings, locale: str) -> reports.ReportHeader:
+    """The issuing unit and the recipient configured for `locale`."""
+    if locale == "en":
+        return reports.ReportHeader(settings.report_issuer_en, settings.report_recipient_en)
+    return reports.ReportHeader(settings.report_issuer_vi, settings.report_recipient_vi)
+
+
+def _render(
+    report: dict[str, Any],
+    format: str,
+    locale: str,
+    header: reports.ReportHeader,
+    names: reports.ReportNames,
+) -> Response:
+    # The canonical period only: what a person typed in the URL never reaches a header.
+    period = reports.parse_period(str(report["period"])).label
     if format == "csv":
         return Response(
-            reports.to_csv(report, locale),
+            reports.to_csv(report, locale, header, names),
             media_type="text/csv; charset=utf-8",
-            headers={
-                "Content-Disposition": f'attachment; filename="bao-cao-{report["period"]}.csv"'
-            },
+            headers={"Content-Disposition": attachment(f"bao-cao-{period}.csv")},
         )
     return Response(
-        reports.to_xlsx(report, locale),
+        reports.to_xlsx(report, locale, header, names),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="bao-cao-{report["period"]}.xlsx"'},
+        headers={"Content-Disposition": attachment(f"bao-cao-{period}.xlsx")},
     )
 
 
@@ -176,8 +216,14 @@ async def district_report(
         frozen["drifted_sections"] = reports.drifted(frozen, report)
         report = frozen
     report["generated_at"] = datetime.now(UTC)
+    locale = await request_locale(request)
+    header = report_header(state.settings, locale)
+    names = await report_names(state, locale)
     if format != "json":
-        return _render(report, format, locale_of(request))
+        return _render(report, format, locale, header, names)
+    report["period_title"] = reports.period_title(parsed, locale)
+    report["header"] = {"issued_by": header.issued_by, "recipient": header.recipient}
+    report["labels"] = reports.labels(report, locale, names)
     return DistrictReport.model_validate(report)
 
 
@@ -191,12 +237,12 @@ async def lock_report(
     previous = await store.latest(parsed.label)
     reason = body.reason if body else None
     if previous is not None and not reason:
-        raise Problem("invalid", "cần nêu lý do khi ban hành phiên bản mới của báo cáo")
+        raise Problem("invalid", "detail.lock_reason_required")
     report = await live_report(parsed, rpc, state)
     if report["missing_sections"]:
         raise Problem(
             "unavailable",
-            "không thể khoá báo cáo khi còn thiếu số liệu",
+            "detail.lock_missing_sections",
             missing=report["missing_sections"],
         )
     version = (previous["version"] + 1) if previous else 1
@@ -210,7 +256,7 @@ async def lock_report(
         "figures": report,
     }
     if not await store.lock(doc):
-        raise Problem("conflict", "báo cáo vừa được khoá bởi người khác; hãy tải lại")
+        raise Problem("conflict", "detail.lock_conflict")
     locked = {**report, "generated_at": locked_at}
     locked["locked"] = {
         "version": version,

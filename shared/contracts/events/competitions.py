@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from shared.contracts.base import Event
+from shared.text import Line, Passage
 
 
 class CompetitionKind(StrEnum):
@@ -16,6 +17,16 @@ class CompetitionKind(StrEnum):
     SCHOOL_CREATIVITY = "school_creativity"
     ENERGY_SAVING = "energy_saving"
     INNOVATION = "innovation"
+
+
+class InitiativeScope(StrEnum):
+    """The scopes of influence an initiative is recognised with by default (Decree 13/2012;
+    the accepted list is configuration, `initiative_scopes`)."""
+
+    UNIT = "unit"
+    WARD = "ward"
+    CITY = "city"
+    NATIONAL = "national"
 
 
 class CompetitionStatus(StrEnum):
@@ -38,7 +49,7 @@ class CompetitionPublishedV1(Event):
     subject = "competitions.competition.published.v1"
 
     competition_id: str
-    title: str
+    title: Line
     kind: CompetitionKind
     organizer_id: str
     organization: str | None = None
@@ -53,7 +64,7 @@ class EntrySubmittedV1(Event):
     competition_id: str
     entry_id: str
     entrant_id: str
-    title: str
+    title: Line
     startup_id: str | None = None
     school: str | None = None
     ward: str | None = None
@@ -96,7 +107,7 @@ class ResultsPublishedV1(Event):
     subject = "competitions.results.published.v1"
 
     competition_id: str
-    title: str
+    title: Line
     ranking: tuple[RankedEntry, ...]
     winners: int
     published_at: datetime
@@ -110,7 +121,7 @@ class ClubRegisteredV1(Event):
     ward: str | None = None
     level: str | None = None
     kind: ClubKind
-    name: str
+    name: Line
     advisor_id: str
     founded: date | None = None
 
@@ -122,7 +133,7 @@ class ClubActivityLoggedV1(Event):
     activity_id: str
     school: str
     on: date
-    title: str
+    title: Line
     participants: int
 
 
@@ -130,9 +141,9 @@ class InitiativeFiledV1(Event):
     subject = "competitions.initiative.filed.v1"
 
     initiative_id: str
-    title: str
-    unit: str
-    field: str
+    title: Line
+    unit: Line
+    field: Line
     filed_by: str
     filed_at: datetime
 
@@ -152,11 +163,11 @@ class InitiativeDecidedV1(Event):
     subject = "competitions.initiative.decided.v1"
 
     initiative_id: str
-    title: str
+    title: Line
     filed_by: str | None = None
     recognised: bool
-    scope: str | None = None
-    reasons: str | None = None
+    scope: Line | None = None
+    reasons: Passage | None = None
     votes_for: int
     council_size: int
     decided_at: datetime

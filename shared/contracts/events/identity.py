@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from shared.contracts.base import Event, Locale, Role
+from shared.text import Line
 
 
 class UserRegisteredV1(Event):
@@ -12,7 +13,7 @@ class UserRegisteredV1(Event):
 
     user_id: str
     email: str
-    full_name: str
+    full_name: Line
     role: Role
     organization: str | None = None
     phone: str | None = None
@@ -26,7 +27,7 @@ class UserUpdatedV1(Event):
 
     user_id: str
     email: str
-    full_name: str
+    full_name: Line
     role: Role
     organization: str | None = None
     phone: str | None = None

@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from shared.contracts.base import Event
+from shared.text import Line
 
 
 class Mode(StrEnum):
@@ -42,7 +43,7 @@ class RequestOpenedV1(Event):
     language: str
     referred_by: Referral
     ward: str | None = None
-    startup_name: str | None = None
+    startup_name: Line | None = None
     opened_at: datetime
 
 
@@ -54,7 +55,7 @@ class MatchProposedV1(Event):
     mentor_id: str
     founder_id: str
     startup_id: str
-    startup_name: str
+    startup_name: Line
     score: float
     proposed_by: str
 
@@ -66,7 +67,7 @@ class MatchAcceptedV1(Event):
     request_id: str
     mentor_id: str
     founder_id: str
-    startup_name: str
+    startup_name: Line
 
 
 class MatchDeclinedV1(Event):
@@ -76,7 +77,7 @@ class MatchDeclinedV1(Event):
     request_id: str
     mentor_id: str
     founder_id: str
-    startup_name: str
+    startup_name: Line
 
 
 class SessionScheduledV1(Event):
@@ -86,7 +87,7 @@ class SessionScheduledV1(Event):
     match_id: str
     mentor_id: str
     founder_id: str
-    startup_name: str
+    startup_name: Line
     starts_at: datetime
     ends_at: datetime
     mode: Mode

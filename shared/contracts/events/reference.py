@@ -10,6 +10,7 @@ from datetime import date
 from enum import StrEnum
 
 from shared.contracts.base import Event
+from shared.text import Line
 
 
 class SchoolLevel(StrEnum):
@@ -22,7 +23,7 @@ class WardSavedV1(Event):
     subject = "identity.ward.saved.v1"
 
     code: str
-    name: str
+    name: Line
     valid_from: date
     valid_to: date | None = None
     predecessors: tuple[str, ...] = ()
@@ -34,7 +35,7 @@ class SchoolSavedV1(Event):
     subject = "identity.school.saved.v1"
 
     code: str
-    name: str
+    name: Line
     level: SchoolLevel
     ward: str
     active: bool = True
@@ -45,6 +46,6 @@ class SectorSavedV1(Event):
     subject = "identity.sector.saved.v1"
 
     code: str
-    name_vi: str
-    name_en: str
+    name_vi: Line
+    name_en: Line
     version: int = 1

@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from shared.contracts.base import Event
+from shared.text import Line, Passage
 
 
 class Stage(StrEnum):
@@ -62,7 +63,7 @@ class StartupSnapshot(BaseModel):
 
     startup_id: str
     owner_id: str
-    name: str
+    name: Line
     sector: str
     stage: Stage
     ward: str
@@ -98,5 +99,5 @@ class StartupStatusChangedV1(Event):
     startup: StartupSnapshot
     from_status: StartupStatus
     to_status: StartupStatus
-    reason: str | None = None
+    reason: Passage | None = None
     actor_id: str

@@ -13,22 +13,23 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringConstraints
 
-from shared.contracts.base import Page, PageQuery, RpcRequest
+from shared.contracts.base import Page, PageQuery, RpcRequest, unique
 from shared.contracts.events.competitions import (
     ClubKind,
     CompetitionKind,
     CompetitionStatus,
 )
 from shared.contracts.events.reference import SchoolLevel
-from shared.text import clean
+from shared.text import Line, Passage
 
-Text = Annotated[str, AfterValidator(clean)]
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+Text = Line
+#: An id (in a path or a body): a line, so no control character reaches a query.
+Id = Annotated[Line, StringConstraints(min_length=1, max_length=64)]
 Code = Annotated[
     str, StringConstraints(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
 ]
 Title = Annotated[Text, StringConstraints(min_length=3, max_length=200)]
-LongText = Annotated[Text, StringConstraints(min_length=1, max_length=5000)]
+LongText = Annotated[Passage, StringConstraints(min_length=1, max_length=5000)]
 ShortText = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
 PersonName = Annotated[Text, StringConstraints(min_length=2, max_length=120)]
 CriterionName = Annotated[Text, StringConstraints(min_length=1, max_length=80)]
@@ -61,8 +62,12 @@ class Eligibility(BaseModel):
     youth_led_only: bool = False
     women_led_only: bool = False
     verified_only: bool = False
-    wards: list[Code] = Field(default_factory=list, max_length=50)
-    school_levels: list[SchoolLevel] = Field(default_factory=list, max_length=3)
+    wards: Annotated[list[Code], AfterValidator(unique)] = Field(
+        default_factory=list, max_length=50
+    )
+    school_levels: Annotated[list[SchoolLevel], AfterValidator(unique)] = Field(
+        default_factory=list, max_length=3
+    )
 
 
 class CompetitionFields(BaseModel):
@@ -119,7 +124,7 @@ class Consent(BaseModel):
     guardian_agreed: bool = False
     guardian_name: PersonName | None = None
     recorded_at: AwareDatetime | None = None
-    notice_version: Annotated[str, StringConstraints(max_length=40)] | None = None
+    notice_version: Annotated[Line, StringConstraints(max_length=40)] | None = None
 
 
 class Student(BaseModel):
@@ -178,7 +183,7 @@ class JudgeAssignment(BaseModel):
 class ConflictDeclaration(BaseModel):
     """A judge's reason for not scoring an entry."""
 
-    reason: Annotated[Text, StringConstraints(min_length=3, max_length=1000)]
+    reason: Annotated[Passage, StringConstraints(min_length=3, max_length=1000)]
 
 
 class ScoreSet(BaseModel):
@@ -577,7 +582,7 @@ class ScoringSheet(BaseModel):
 class CouncilFields(BaseModel):
     """Council members (judge accounts) and the scoring sheet; assigning accepts the dossier."""
 
-    member_ids: list[Id] = Field(min_length=1, max_length=30)
+    member_ids: Annotated[list[Id], AfterValidator(unique)] = Field(min_length=1, max_length=30)
     sheet: ScoringSheet | None = Field(None, description="Defaults to the 100-point sheet")
 
 
@@ -586,15 +591,15 @@ class ReviewFields(BaseModel):
 
     points: dict[CriterionName, Score] = Field(min_length=1, max_length=20)
     in_favour: bool
-    comment: Annotated[Text, StringConstraints(max_length=2000)] | None = None
+    comment: Annotated[Passage, StringConstraints(max_length=2000)] | None = None
 
 
 class DecisionFields(BaseModel):
     """Recognised with a scope, or refused with reasons."""
 
     recognised: bool
-    scope: Annotated[str, StringConstraints(min_length=2, max_length=40)] | None = None
-    reasons: Annotated[Text, StringConstraints(min_length=3, max_length=2000)] | None = None
+    scope: Annotated[Line, StringConstraints(min_length=2, max_length=40)] | None = None
+    reasons: Annotated[Passage, StringConstraints(min_length=3, max_length=2000)] | None = None
 
 
 class ReviewView(BaseModel):
@@ -673,7 +678,7 @@ class ListInitiatives(RpcRequest[InitiativePage], PageQuery):
 
     subject = "rpc.competitions.initiative.list"
 
-    status: Annotated[str, StringConstraints(max_length=20)] | None = None
+    status: Annotated[Line, StringConstraints(max_length=20)] | None = None
 
 
 class AssignCouncil(RpcRequest[InitiativeView]):

@@ -6,14 +6,16 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
-from shared.contracts.base import Locale, Page, PageQuery, RpcRequest
+from shared.contracts.base import Locale, Page, PageQuery, Patch, RpcRequest, unique
 from shared.contracts.events.mentoring import Mode, Referral
 from shared.contracts.events.registry import NEED_LABELS_VI, Need, Stage
-from shared.text import clean, fold
+from shared.text import Line, Passage, fold, line
 
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+#: An id (in a path or a body): a line, so no control character reaches a query.
+Id = Annotated[Line, StringConstraints(min_length=1, max_length=64)]
 Code = Annotated[
     str, StringConstraints(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
 ]
@@ -33,14 +35,14 @@ NEED_BY_WORDS: dict[str, str] = {
 def _topic(value: str) -> str:
     """A topic is one of the registry's needs (kept as its code) or a free tag (kept
     lower-case NFC with its diacritics, compared accent-insensitively when matching)."""
-    text = clean(value).lower()
+    text = line(value).lower()
     if not 2 <= len(text) <= 40:
-        raise ValueError("mỗi chủ đề dài 2–40 ký tự")
+        raise PydanticCustomError("topic_length", "A topic has 2–40 characters")
     return NEED_BY_WORDS.get(_words(text), text)
 
 
 Topic = Annotated[str, AfterValidator(_topic)]
-Text = Annotated[str, AfterValidator(clean)]
+Text = Passage
 
 
 class Slot(BaseModel):
@@ -55,7 +57,7 @@ class Slot(BaseModel):
     def _after_start(cls, end: str, info: object) -> str:
         start = getattr(info, "data", {}).get("start")
         if start and end <= start:
-            raise ValueError("giờ kết thúc phải sau giờ bắt đầu")
+            raise PydanticCustomError("slot_order", "The end must come after the start")
         return end
 
 
@@ -64,23 +66,33 @@ class MentorProfile(BaseModel):
     consultations a month they take (1–100).
     """
 
-    expertise: list[Topic] = Field(min_length=1, max_length=20)
-    sectors: list[Code] = Field(default_factory=list, max_length=20)
-    stages: list[Stage] = Field(default_factory=list, max_length=5)
-    languages: list[Locale] = Field(default_factory=lambda: [Locale.VI], min_length=1, max_length=2)
+    expertise: Annotated[list[Topic], AfterValidator(unique)] = Field(min_length=1, max_length=20)
+    sectors: Annotated[list[Code], AfterValidator(unique)] = Field(
+        default_factory=list, max_length=20
+    )
+    stages: Annotated[list[Stage], AfterValidator(unique)] = Field(
+        default_factory=list, max_length=5
+    )
+    languages: Annotated[list[Locale], AfterValidator(unique)] = Field(
+        default_factory=lambda: [Locale.VI], min_length=1, max_length=2
+    )
     monthly_capacity: int = Field(ge=1, le=100)
     bio: Annotated[Text, StringConstraints(max_length=2000)] = ""
     user_id: Id | None = Field(None, description="Staff only: the mentor account to create for")
 
 
-class MentorChanges(BaseModel):
+class MentorChanges(Patch):
     """A partial edit of a profile at the `version` last seen; `paused` keeps matches."""
 
     version: int = Field(ge=1, le=2_147_483_647)
-    expertise: list[Topic] | None = Field(None, min_length=1, max_length=20)
-    sectors: list[Code] | None = Field(None, max_length=20)
-    stages: list[Stage] | None = Field(None, max_length=5)
-    languages: list[Locale] | None = Field(None, min_length=1, max_length=2)
+    expertise: Annotated[list[Topic], AfterValidator(unique)] | None = Field(
+        None, min_length=1, max_length=20
+    )
+    sectors: Annotated[list[Code], AfterValidator(unique)] | None = Field(None, max_length=20)
+    stages: Annotated[list[Stage], AfterValidator(unique)] | None = Field(None, max_length=5)
+    languages: Annotated[list[Locale], AfterValidator(unique)] | None = Field(
+        None, min_length=1, max_length=2
+    )
     monthly_capacity: int | None = Field(None, ge=1, le=100)
     bio: Annotated[Text, StringConstraints(max_length=2000)] | None = None
     active: bool | None = None
@@ -120,7 +132,7 @@ class ConsultationDraft(BaseModel):
     """A founder's request for advice on one of their startups: topics and a message."""
 
     startup_id: Id
-    topics: list[Topic] = Field(min_length=1, max_length=10)
+    topics: Annotated[list[Topic], AfterValidator(unique)] = Field(min_length=1, max_length=10)
     message: Annotated[Text, StringConstraints(min_length=10, max_length=2000)]
     language: Locale = Locale.VI
     mode: Mode = Mode.IN_PERSON
@@ -199,7 +211,7 @@ class SessionDraft(BaseModel):
     @classmethod
     def _with_offset(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
-            raise ValueError("thời gian cần có múi giờ, ví dụ 2026-12-01T09:00:00+07:00")
+            raise PydanticCustomError("timezone_aware", "A time needs its time zone")
         return value
 
 
@@ -279,7 +291,7 @@ class ListMentors(RpcRequest[MentorPage], PageQuery):
 
     subject = "rpc.mentoring.mentor.list"
 
-    topic: str | None = Field(None, max_length=40)
+    topic: Annotated[Line, StringConstraints(max_length=40)] | None = None
 
 
 class OpenConsultation(RpcRequest[ConsultationView]):
@@ -310,7 +322,7 @@ class ListConsultations(RpcRequest[ConsultationPage], PageQuery):
 
     subject = "rpc.mentoring.request.list"
 
-    status: str | None = Field(None, max_length=20)
+    status: Annotated[Line, StringConstraints(max_length=20)] | None = None
 
 
 class SuggestMentors(RpcRequest[Suggestions]):

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from shared.contracts.base import Page, PageQuery, RpcRequest
+from shared.text import Line
+
+#: A notification kind as a key (`startup_received`): a code, never free text, since the
+#: service keeps the choices per kind (user text is never a database field name, DESIGN §7).
+KindKey = Annotated[
+    str, StringConstraints(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
+]
 
 
 class InboxItem(BaseModel):
@@ -54,7 +62,7 @@ class MarkRead(RpcRequest[MarkedRead]):
 
     subject = "rpc.notifications.inbox.mark_read"
 
-    notification_id: str = Field(min_length=1, max_length=64)
+    notification_id: Annotated[Line, StringConstraints(min_length=1, max_length=64)]
 
 
 class ChannelChoice(BaseModel):
@@ -76,7 +84,7 @@ class QuietHoursSetting(BaseModel):
 class NotificationPreferences(BaseModel):
     """Channels per kind, a daily digest, and quiet hours."""
 
-    channels: dict[str, ChannelChoice] = Field(default_factory=dict, max_length=50)
+    channels: dict[KindKey, ChannelChoice] = Field(default_factory=dict, max_length=50)
     digest: bool = Field(False, description="One daily email with the day's non-urgent items")
     quiet_hours: QuietHoursSetting = Field(default_factory=QuietHoursSetting)
 

@@ -15,31 +15,32 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
-from shared.contracts.base import Page, PageQuery, RpcRequest
+from shared.contracts.base import Page, PageQuery, Patch, RpcRequest, unique
 from shared.contracts.events.registry import Need, Stage, StartupStatus, Visibility
-from shared.text import clean
-
-
-def _clean(value: str) -> str:
-    return clean(value)
+from shared.text import Line, Passage
 
 
 def _tax_code(value: str) -> str:
     """Vietnamese tax code (MST): 10 digits, or 13 for a dependent unit (`0123456789-001`)."""
     digits = re.sub(r"[\s\-]", "", value)
     if not re.fullmatch(r"\d{10}|\d{13}", digits):
-        raise ValueError("mã số thuế gồm 10 hoặc 13 chữ số")
+        raise PydanticCustomError("tax_code", "A tax code has 10 or 13 digits")
     return digits
 
 
-Text = Annotated[str, AfterValidator(_clean)]
+Text = Line
+Summary = Annotated[Passage, StringConstraints(min_length=10, max_length=2000)]
 Name = Annotated[Text, StringConstraints(min_length=2, max_length=160)]
 Code = Annotated[
     str, StringConstraints(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
 ]
-Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-Reason = Annotated[Text, StringConstraints(min_length=3, max_length=1000)]
+#: An id (in a path or a body): a line, so no control character reaches a query.
+Id = Annotated[Line, StringConstraints(min_length=1, max_length=64)]
+Reason = Annotated[Passage, StringConstraints(min_length=3, max_length=1000)]
+#: A set of needs: at most 8, each once (repeats dropped, first kept).
+Needs = Annotated[list[Need], Field(max_length=8), AfterValidator(unique)]
 TaxCode = Annotated[str, StringConstraints(max_length=20), AfterValidator(_tax_code)]
 
 
@@ -57,7 +58,7 @@ class StartupFields(BaseModel):
     """Everything a founder fills in. Every field has bounds; text is stored NFC."""
 
     name: Name
-    summary: Annotated[Text, StringConstraints(min_length=10, max_length=2000)]
+    summary: Summary
     sector: Code
     stage: Stage
     ward: Code
@@ -68,7 +69,7 @@ class StartupFields(BaseModel):
         False, description="Declared; derived instead when the founder's birth year is given"
     )
     founder_birth_year: int | None = Field(None, ge=1900, le=2100)
-    needs: list[Need] = Field(default_factory=list, max_length=8)
+    needs: Needs = Field(default_factory=list)
     website: HttpUrl | None = Field(None, max_length=200)
     tax_code: TaxCode | None = None
     visibility: Visibility = Visibility.PUBLIC
@@ -77,21 +78,20 @@ class StartupFields(BaseModel):
     @classmethod
     def _not_in_future(cls, value: date | None) -> date | None:
         if value is not None and (value.year < 1900 or value > date.today()):
-            raise ValueError("ngày thành lập không hợp lệ")
+            raise PydanticCustomError("founding_date", "The founding date is not valid")
         return value
 
-    @field_validator("needs")
-    @classmethod
-    def _unique_needs(cls, value: list[Need]) -> list[Need]:
-        return list(dict.fromkeys(value))
 
+class StartupChanges(Patch):
+    """A partial edit; `version` is the one the editor last saw. `null` clears only the
+    optional fields (founding date, birth year, website, tax code); a `null` elsewhere is a
+    422 naming the field."""
 
-class StartupChanges(BaseModel):
-    """A partial edit; `version` is the one the editor last saw."""
+    clearable = frozenset({"founding_date", "founder_birth_year", "website", "tax_code"})
 
     version: int = Field(ge=1, le=2_147_483_647)
     name: Name | None = None
-    summary: Annotated[Text, StringConstraints(min_length=10, max_length=2000)] | None = None
+    summary: Summary | None = None
     sector: Code | None = None
     stage: Stage | None = None
     ward: Code | None = None
@@ -100,7 +100,7 @@ class StartupChanges(BaseModel):
     women_led: bool | None = None
     youth_led: bool | None = None
     founder_birth_year: int | None = Field(None, ge=1900, le=2100)
-    needs: list[Need] | None = Field(None, max_length=8)
+    needs: Needs | None = None
     website: HttpUrl | None = Field(None, max_length=200)
     tax_code: TaxCode | None = None
     visibility: Visibility | None = None
@@ -209,7 +209,7 @@ class SearchStartups(RpcRequest[StartupPage], PageQuery):
 
     subject = "rpc.registry.startup.search"
 
-    q: Annotated[str, StringConstraints(max_length=200)] | None = None
+    q: Annotated[Line, StringConstraints(max_length=200)] | None = None
     ward: Code | None = None
     sector: Code | None = None
     stage: Stage | None = None
