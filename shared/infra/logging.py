@@ -31,9 +31,13 @@ class IdleFetchTimeout(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Drop (or demote to DEBUG when DEBUG is on) the `TimeoutError` a pull
-        consumer logs when a fetch finds no message; keep every other record."""
+        consumer logs when a fetch finds no message, and the supervisor's INFO line about
+        the callback that restarts it; keep every other record."""
+        message = str(record.msg)
         exc = record.exc_info[1] if record.exc_info else None
-        if not isinstance(exc, TimeoutError) or "raised an exception" not in str(record.msg):
+        idle_callback = message.startswith("callback for ") and message.endswith("executed...")
+        timed_out = isinstance(exc, TimeoutError) and "raised an exception" in message
+        if not (idle_callback or timed_out):
             return True
         if self.level > logging.DEBUG:
             return False

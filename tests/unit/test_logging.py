@@ -50,3 +50,17 @@ def test_a_real_failure_stays_an_error_with_its_traceback(error: Exception) -> N
     line = emitted(logging.INFO, supervisor_record(error))
     assert line.startswith("ERROR Task-7 raised an exception")
     assert "Traceback" in line
+
+
+def test_the_supervisors_callback_announcement_is_quiet_at_info() -> None:
+    record = logging.LogRecord(
+        "faststream",
+        logging.INFO,
+        __file__,
+        1,
+        "callback for Task-80 is being executed...",
+        None,
+        None,
+    )
+    assert emitted(logging.INFO, record) == ""
+    assert emitted(logging.DEBUG, record).startswith("DEBUG callback for Task-80")
