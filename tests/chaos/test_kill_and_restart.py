@@ -113,6 +113,17 @@ def reference_known(stack: LaunchedStack) -> None:
     )
 
 
+def welcomes_for(stack: LaunchedStack, registered: dict[str, str], timeout: float) -> Counter[str]:
+    """Welcome items per recipient, once every registered person (email → id) has one."""
+    inbox = stack.database("notifications").notifications
+
+    def welcomes() -> Counter[str]:
+        found = inbox.find({"kind": "welcome"}, {"recipient_id": 1})
+        return Counter(doc["recipient_id"] for doc in found)
+
+    return poll(welcomes, until=lambda c: set(registered.values()) <= set(c), timeout=timeout)
+
+
 async def test_notifications_killed_during_a_burst_of_registrations(stack: LaunchedStack) -> None:
     killed: list[int] = []
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
@@ -122,12 +133,7 @@ async def test_notifications_killed_during_a_burst_of_registrations(stack: Launc
         )
         stack.wait_restarted("notifications", killed[0])
         inbox = stack.database("notifications").notifications
-
-        def welcomes() -> Counter[str]:
-            found = inbox.find({"kind": "welcome"}, {"recipient_id": 1})
-            return Counter(doc["recipient_id"] for doc in found)
-
-        counted = poll(welcomes, until=lambda c: set(registered.values()) <= set(c), timeout=90)
+        counted = welcomes_for(stack, registered, timeout=90)
         caught_up = time.monotonic() - started
         lost = [uid for uid in registered.values() if counted[uid] == 0]
         doubled = [uid for uid, n in counted.items() if n > 1]
@@ -254,6 +260,17 @@ async def consumers_caught_up(login: dict[str, Any]) -> dict[str, int]:
         await client.close()
 
 
+async def drained(login: dict[str, Any], timeout: float) -> dict[str, int]:
+    """Each consumer's lag, polled until every one is drained or `timeout` s pass; the
+    caller reports the figures, then asserts."""
+    deadline = time.monotonic() + timeout
+    lagging = await consumers_caught_up(login)
+    while any(lagging.values()) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+        lagging = await consumers_caught_up(login)
+    return lagging
+
+
 async def test_nats_server_killed_and_restarted(stack: LaunchedStack) -> None:
     login = stack.nats_login()
     async with httpx.AsyncClient(base_url=stack.base_url, timeout=30) as http:
@@ -281,15 +298,7 @@ async def test_nats_server_killed_and_restarted(stack: LaunchedStack) -> None:
             )
 
         poll(welcomed, until=lambda n: n == len(registered), timeout=60)
-
-        async def behind() -> dict[str, int]:
-            return await consumers_caught_up(login)
-
-        deadline = time.monotonic() + 60
-        lagging = await behind()
-        while any(lagging.values()) and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-            lagging = await behind()
+        lagging = await drained(login, timeout=60)
     report(
         "nats-server kill -9 and restart",
         acknowledged=len(registered),
@@ -316,13 +325,7 @@ async def test_two_copies_of_every_service_share_the_work_once(tmp_path: Path) -
                 kill_after=15,
                 kill=lambda: killed.append(scaled.kill("notifications-1")),
             )
-        inbox = scaled.database("notifications").notifications
-
-        def welcomes() -> Counter[str]:
-            found = inbox.find({"kind": "welcome"}, {"recipient_id": 1})
-            return Counter(doc["recipient_id"] for doc in found)
-
-        counted = poll(welcomes, until=lambda c: set(registered.values()) <= set(c), timeout=90)
+        counted = welcomes_for(scaled, registered, timeout=90)
         doubled = [uid for uid, n in counted.items() if n > 1]
         report(
             "two copies, one notifications copy killed",

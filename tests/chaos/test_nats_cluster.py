@@ -17,10 +17,11 @@ import pytest
 
 from tests.chaos.conftest import ADMIN, LaunchedStack, launch, poll, report
 from tests.chaos.test_kill_and_restart import (
-    consumers_caught_up,
+    drained,
     person,
     register_many,
     startup_body,
+    welcomes_for,
 )
 from tests.integration.test_competitions import competition
 
@@ -216,19 +217,11 @@ async def test_a_nats_node_lost_and_back_under_load(tmp_path: Path) -> None:
         acked = await probe
         stall = max(later - earlier for earlier, later in itertools.pairwise(acked))
         inbox = stack.database("notifications").notifications
-
-        def welcomes() -> Counter[str]:
-            found = inbox.find({"kind": "welcome"}, {"recipient_id": 1})
-            return Counter(doc["recipient_id"] for doc in found)
-
-        counted = poll(welcomes, until=lambda c: set(registered.values()) <= set(c), timeout=120)
+        counted = welcomes_for(stack, registered, timeout=120)
         doubled = [uid for uid, n in counted.items() if n > 1]
 
+        lagging = await drained(login, timeout=90)
         deadline = time.monotonic() + 90
-        lagging = await consumers_caught_up(login)
-        while any(lagging.values()) and time.monotonic() < deadline:
-            await asyncio.sleep(0.2)
-            lagging = await consumers_caught_up(login)
         behind = await replicas_current(login)
         while behind and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
