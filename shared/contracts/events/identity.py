@@ -18,6 +18,10 @@ class UserRegisteredV1(Event):
     organization: str | None = None
     phone: str | None = None
     locale: Locale = Locale.VI
+    # The account's version after this change (1 at registration). Consumers keep the
+    # highest they have seen and ignore an older redelivery; after a deletion request
+    # nothing recreates the person (each service keeps a tombstone). None from old events.
+    version: int | None = None
 
 
 class UserUpdatedV1(Event):
@@ -32,6 +36,10 @@ class UserUpdatedV1(Event):
     organization: str | None = None
     phone: str | None = None
     locale: Locale = Locale.VI
+    # The account's version after this change (1 at registration). Consumers keep the
+    # highest they have seen and ignore an older redelivery; after a deletion request
+    # nothing recreates the person (each service keeps a tombstone). None from old events.
+    version: int | None = None
 
 
 class UserDeletionRequestedV1(Event):
