@@ -53,8 +53,11 @@ class NotificationRepository(Protocol):
         """Atomically take one delivery due by `at` for `lease`, or None when none is due."""
         ...
 
-    async def pending_digest_items(self, recipient_id: str, at: datetime) -> list[Document]:
-        """The recipient's digest deliveries due by `at` and not yet sent (read only)."""
+    async def claim_digest_batch(
+        self, recipient_id: str, at: datetime, batch: str, lease: timedelta
+    ) -> list[Document]:
+        """Atomically claim for `batch` the recipient's due, unclaimed digest deliveries;
+        return those `batch` holds."""
         ...
 
     async def delivered(self, delivery_ids: list[str], at: datetime) -> None:

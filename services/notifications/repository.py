@@ -122,16 +122,25 @@ class NotificationStore:
             return_document=ReturnDocument.AFTER,
         )
 
-    async def pending_digest_items(self, recipient_id: str, at: datetime) -> list[Document]:
-        """The recipient's digest deliveries due by `at` and not yet sent. Only reads: the
-        delivery that triggered the digest is the one claimed."""
-        return await self.deliveries.find(
+    async def claim_digest_batch(
+        self, recipient_id: str, at: datetime, batch: str, lease: timedelta
+    ) -> list[Document]:
+        """Claim for `batch` (a token unique to one send) every digest delivery of the
+        recipient due by `at`, pending and not held by a live claim, and return what `batch`
+        holds. Each item is claimed by one update, so with two copies of the service no
+        item goes out in two digests (issue 13)."""
+        await self.deliveries.collection.update_many(
             {
                 "recipient_id": recipient_id,
                 "digest": True,
                 "status": "pending",
                 "due_at": {"$lte": at},
-            }
+                "$or": [{"claimed_until": None}, {"claimed_until": {"$lte": at}}],
+            },
+            {"$set": {"claimed_by": batch, "claimed_until": at + lease}},
+        )
+        return await self.deliveries.find(
+            {"recipient_id": recipient_id, "status": "pending", "claimed_by": batch}
         )
 
     async def delivered(self, delivery_ids: list[str], at: datetime) -> None:

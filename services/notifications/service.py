@@ -338,8 +338,11 @@ class Notifications:
             return 0
         batch = [delivery]
         if delivery.get("digest"):
-            batch = await self.store.pending_digest_items(contact.user_id, at)
-            batch = batch or [delivery]
+            # The trigger is ours already; the rest of the day's items are claimed under a
+            # token of this send, so a second copy never puts them in a digest of its own.
+            token = f"{self.instance}:{delivery['_id']}"
+            others = await self.store.claim_digest_batch(contact.user_id, at, token, LEASE)
+            batch += [item for item in others if item["_id"] != delivery["_id"]]
         message = await self._message(contact, batch)
         try:
             await sender.send(contact, message)

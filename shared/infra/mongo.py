@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from faststream.nats import NatsBroker
-from pymongo import ASCENDING, AsyncMongoClient, IndexModel
+from pymongo import ASCENDING, AsyncMongoClient, IndexModel, ReturnDocument
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
@@ -196,21 +196,59 @@ async def database_birth(db: Database) -> tuple[datetime, bool]:
 class ProcessedEvents:
     """Ids of events a consumer has handled (unique id, TTL), so a redelivery is skipped.
 
-    `history_before` is the database's birth: an event older than it is history replayed
-    to rebuild read models, not news (see `shared.infra.runtime.replaying_history`)."""
+    It also tells news from history, per consumer (issue 13: effect consumers deliver from
+    their creation time, read models from the beginning). An event older than the
+    consumer's birth is history: read models apply it, effects (a welcome email) do not
+    (see `shared.infra.runtime.replaying_history`). A consumer born with its database
+    (`fresh`) takes the database's birth (`history_before`); one added later to a running
+    database (a new or renamed consumer) is born when it is first seen, so it never
+    resends a year of emails. Births are kept in the `meta` collection and survive a
+    rebuild of the read models, which replays everything as history."""
 
     collection_name = "processed_events"
 
     def __init__(
-        self, db: Database, ttl_seconds: int, history_before: datetime | None = None
+        self,
+        db: Database,
+        ttl_seconds: int,
+        history_before: datetime | None = None,
+        *,
+        fresh: bool = True,
     ) -> None:
         self.collection = db[self.collection_name]
+        self.meta = db[META]
         self.ttl_seconds = ttl_seconds
         self.history_before = history_before
+        self.fresh = fresh
+        self._births: dict[str, datetime] = {}
 
-    def is_history(self, envelope: Envelope) -> bool:
-        """Whether the event happened before this database existed."""
-        return self.history_before is not None and envelope.time < self.history_before
+    async def consumer_birth(self, consumer: str) -> datetime | None:
+        """When `consumer` first handled anything here (UTC); None when history is not
+        tracked (no database birth given). Written once, atomically, and cached."""
+        if self.history_before is None:
+            return None
+        born = self._births.get(consumer)
+        if born is None:
+            candidate = self.history_before if self.fresh else now()
+            key = {"_id": f"consumer:{consumer}"}
+            try:
+                marker = await self.meta.find_one_and_update(
+                    key,
+                    {"$setOnInsert": {"born_at": candidate}},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+            except DuplicateKeyError:
+                # Two copies upserting the same birth at once: the other one wrote it.
+                marker = await self.meta.find_one(key)
+            born = (marker or {}).get("born_at", candidate)
+            self._births[consumer] = born
+        return born
+
+    async def is_history(self, consumer: str, envelope: Envelope) -> bool:
+        """Whether the event happened before `consumer` was born (see the class)."""
+        born = await self.consumer_birth(consumer)
+        return born is not None and envelope.time < born
 
     async def forget_all(self) -> None:
         """Forget every handled id, so a replay from the stream applies each event again."""

@@ -133,7 +133,7 @@ def event_handler(
             await react(envelope, event)
 
         store = processed()
-        token = _REPLAYING.set(store.is_history(envelope))
+        token = _REPLAYING.set(await store.is_history(durable, envelope))
         try:
             await store.once(durable, envelope, effect)
         finally:
@@ -204,7 +204,9 @@ def build_service_app(
         db = client[settings.database_name()]
         outbox = OutboxRelay(db, broker, outbox_collections)
         born, fresh = await database_birth(db)
-        processed = ProcessedEvents(db, settings.processed_events_ttl_seconds, history_before=born)
+        processed = ProcessedEvents(
+            db, settings.processed_events_ttl_seconds, history_before=born, fresh=fresh
+        )
         if fresh or settings.rebuild_read_models:
             await rebuild_read_models(db, broker, settings.service, read_models, processed)
         all_indexes: dict[str, Sequence[IndexModel]] = dict(indexes or {})

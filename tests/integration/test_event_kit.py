@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -269,3 +270,35 @@ async def test_provisioning_again_keeps_an_operators_edit_and_adds_what_is_missi
     assert kept.max_age == 800 * 24 * 3600
     assert set(IDENTITY.subjects) <= set(kept.subjects or [])
     assert (await js.stream_info(DLQ.name)).config.num_replicas == 1
+
+
+async def test_a_consumer_added_to_a_running_database_treats_older_events_as_history(
+    mongo: AsyncMongoClient[Document], settings: Settings
+) -> None:
+    """Issue 13: a new or renamed effect consumer must not resend a year of emails, while
+    consumers born with the database treat everything since its birth as news."""
+    from datetime import timedelta
+
+    from shared.infra.mongo import database_birth
+
+    db = mongo[settings.database_name("births")]
+    born, fresh = await database_birth(db)
+    assert fresh
+    before_birth = registered("old")
+    before_birth = before_birth.model_copy(update={"time": born - timedelta(days=30)})
+    since_birth = registered("new")
+    since_birth = since_birth.model_copy(update={"time": born + timedelta(milliseconds=1)})
+
+    first_start = ProcessedEvents(db, 3600, history_before=born, fresh=True)
+    assert await first_start.is_history("notifications-identity", before_birth)
+    assert not await first_start.is_history("notifications-identity", since_birth)
+
+    # A later start of the same database: the old consumer keeps its birth...
+    restart = ProcessedEvents(db, 3600, history_before=born, fresh=False)
+    assert not await restart.is_history("notifications-identity", since_birth)
+    # ...while a consumer seen for the first time now is born now: the event from a
+    # moment after the database's birth is history to it, so its effect is not repeated.
+    assert await restart.is_history("notifications-identity-renamed", since_birth)
+    fresh_news = registered("news").model_copy(update={"time": datetime.now(UTC)})
+    later = fresh_news.model_copy(update={"time": fresh_news.time + timedelta(seconds=5)})
+    assert not await restart.is_history("notifications-identity-renamed", later)

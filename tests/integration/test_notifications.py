@@ -229,6 +229,46 @@ async def test_daily_digest_sends_one_email(
     assert "“Hai”" in body(digest)
 
 
+async def test_two_copies_never_put_one_item_in_two_digests(
+    mongo: AsyncMongoClient[Document], settings: Settings, smtp: SmtpServer
+) -> None:
+    """Issue 13: each copy claims a different digest item of the same person at the same
+    moment; every item goes out in exactly one email."""
+    from services.notifications.service import LEASE
+    from shared.contracts.base import Actor
+    from shared.contracts.rpc.notifications import NotificationPreferences
+
+    db = mongo[settings.database_name("n6b")]
+    clock = Clock(datetime(2026, 11, 28, 9, 0, tzinfo=HCMC))
+    first = use_cases(settings, smtp.port, clock, db, "copy-1")
+    second = use_cases(settings, smtp.port, clock, db, "copy-2")
+    await welcome(first)
+    await first.save_preferences(
+        Actor(id="u1", role=Role.FOUNDER), NotificationPreferences(digest=True)
+    )
+    assert await first.deliver_due() == 1  # the welcome
+    contact = await first.store.contact("u1")
+    assert contact is not None
+    for n, startup in enumerate(("Một", "Hai", "Ba")):
+        await first.notify(
+            Kind.STARTUP_VERIFIED, contact, event_id=f"d{n}", startup=startup, reason=""
+        )
+    clock.now = datetime(2026, 11, 28, 18, 0, tzinfo=HCMC)
+    # Both copies take a due item before either builds its digest.
+    held_by_first = await first.store.claim_due_delivery(clock.now, "copy-1", LEASE)
+    held_by_second = await second.store.claim_due_delivery(clock.now, "copy-2", LEASE)
+    assert held_by_first and held_by_second
+    assert held_by_first["_id"] != held_by_second["_id"]
+    sent = await asyncio.gather(
+        first._deliver(held_by_first, clock.now), second._deliver(held_by_second, clock.now)
+    )
+    sent_later = await first.deliver_due() + await second.deliver_due()
+    assert sum(sent) + sent_later == 3
+    digests = [body(message) for message in smtp.mailbox.messages[1:]]
+    for startup in ("Một", "Hai", "Ba"):
+        assert sum(f"“{startup}”" in text for text in digests) == 1, digests
+
+
 async def test_report_reminder_fires_once_with_two_copies_at_the_right_time(
     mongo: AsyncMongoClient[Document], settings: Settings, smtp: SmtpServer
 ) -> None:

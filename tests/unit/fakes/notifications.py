@@ -75,14 +75,24 @@ class FakeNotificationStore:
         due[0].update(claimed_by=claimant, claimed_until=at + lease)
         return copy.deepcopy(due[0])
 
-    async def pending_digest_items(self, recipient_id: str, at: datetime) -> list[Document]:
+    async def claim_digest_batch(
+        self, recipient_id: str, at: datetime, batch: str, lease: timedelta
+    ) -> list[Document]:
+        for d in self.deliveries.values():
+            if (
+                d["recipient_id"] == recipient_id
+                and d["digest"]
+                and d["status"] == "pending"
+                and utc(d["due_at"]) <= at
+                and (d["claimed_until"] is None or d["claimed_until"] <= at)
+            ):
+                d.update(claimed_by=batch, claimed_until=at + lease)
         return [
             copy.deepcopy(d)
             for d in self.deliveries.values()
             if d["recipient_id"] == recipient_id
-            and d["digest"]
             and d["status"] == "pending"
-            and utc(d["due_at"]) <= at
+            and d.get("claimed_by") == batch
         ]
 
     async def delivered(self, delivery_ids: list[str], at: datetime) -> None:
