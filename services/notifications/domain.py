@@ -51,15 +51,24 @@ class Kind(StrEnum):
 
 @dataclass(frozen=True)
 class KindRule:
-    """How a kind goes out: `urgent` ignores quiet hours and the digest; `channels` are
-    the default ones when the recipient has made no choice."""
+    """How a kind goes out: `urgent` ignores quiet hours and the digest; `requested` is
+    transactional mail the person has just asked for themself (a welcome, a password
+    reset), which waits for neither (issue 14); `channels` are the default ones when the
+    recipient has made no choice."""
 
     urgent: bool = False
+    requested: bool = False
+
+    @property
+    def immediate(self) -> bool:
+        """Whether it goes out at once, past quiet hours and the digest."""
+        return self.urgent or self.requested
+
     channels: tuple[Channel, ...] = (Channel.INBOX, Channel.EMAIL)
 
 
 RULES: dict[Kind, KindRule] = {
-    Kind.WELCOME: KindRule(),
+    Kind.WELCOME: KindRule(requested=True),
     Kind.STARTUP_RECEIVED: KindRule(channels=(Channel.INBOX,)),
     Kind.STARTUP_AWAITS_VERIFICATION: KindRule(),
     Kind.STARTUP_VERIFIED: KindRule(),
@@ -216,11 +225,11 @@ def deliveries(
             continue
         if channel in (Channel.SMS, Channel.ZALO) and not contact.phone:
             continue
-        digest = channel == Channel.EMAIL and preferences.digest and not rule.urgent
+        digest = channel == Channel.EMAIL and preferences.digest and not rule.immediate
         due = (
             next_local(now, DIGEST_TIME)
             if digest
-            else send_at(now, preferences.quiet_hours, urgent=rule.urgent)
+            else send_at(now, preferences.quiet_hours, urgent=rule.immediate)
         )
         planned.append(
             Delivery(

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from services.notifications.domain import (
     RULES,
@@ -19,6 +20,7 @@ from services.notifications.domain import (
     notification_id,
 )
 from shared.contracts.base import Locale
+from shared.i18n import enum_label
 
 _templates = Environment(
     loader=PackageLoader("services.notifications", "templates"),
@@ -31,9 +33,21 @@ _templates.filters["date_vn"] = lambda value: format_date(value)
 _templates.filters["time_vn"] = lambda value: format_time(value)
 
 
+@pass_context
+def _label(context: Context, value: str, enum_name: str) -> str:
+    """`{{ scope | label("InitiativeScope") }}`: the catalogue's label of a code in the
+    recipient's locale, so a person never reads a code (issue 14); the value itself when
+    the catalogue has none (free text)."""
+    return enum_label(enum_name, value, context["locale"]) or value
+
+
+_templates.filters["label"] = _label
+
+
 def render(kind: Kind, locale: Locale, **data: object) -> tuple[str, str]:
     """Title and body of a kind in the recipient's locale; the first line is the title."""
-    text = _templates.get_template(f"{kind.value}.{locale.value}.txt").render(**data).strip()
+    template = _templates.get_template(f"{kind.value}.{locale.value}.txt")
+    text = template.render(**{**data, "locale": locale.value}).strip()
     title, _, body = text.partition("\n")
     return title.strip(), body.strip()
 
@@ -45,7 +59,11 @@ def compose(
     rendered in the contact's locale with `data`; its id is derived from (event, recipient),
     so a redelivered event makes the same item. Raises jinja2's `UndefinedError` when
     `data` lacks what the template uses."""
-    title, body = render(kind, contact.locale, **{"name": contact.full_name, "when": at, **data})
+    title, body = render(
+        kind,
+        contact.locale,
+        **{"name": contact.full_name, "role": contact.role, "when": at, **data},
+    )
     return Notification(
         id=notification_id(event_id, contact.user_id, Channel.INBOX),
         recipient_id=contact.user_id,

@@ -106,7 +106,7 @@ def test_competition_templates_read_well_in_both_outcomes() -> None:
         at=at,
         initiative="Sổ tay số",
         recognised=True,
-        scope="cấp cơ sở",
+        scope="unit",  # the code the event carries; people read its label
         reasons="",
         votes_for=5,
         council_size=7,
@@ -138,3 +138,45 @@ def test_competition_templates_read_well_in_both_outcomes() -> None:
         total=9,
     )
     assert "xếp hạng 2/9" in results.body
+
+
+def test_each_role_is_welcomed_to_its_own_work() -> None:
+    """Issue 14: a mentor or a judge was welcomed with the founder's text."""
+    at = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+    bodies = {}
+    for role in ("founder", "mentor", "association_staff", "organizer", "school_advisor", "judge"):
+        person = Contact("u1", "lan@example.vn", "Nguyễn Thị Lan", role, Locale.VI)
+        bodies[role] = messages.compose(Kind.WELCOME, person, event_id="e", at=at).body
+    assert len(set(bodies.values())) == len(bodies)
+    assert "đăng ký ý tưởng" in bodies["founder"]
+    assert "lịch rảnh" in bodies["mentor"]
+    assert "chấm" in bodies["judge"]
+
+
+def test_a_ward_name_is_written_once() -> None:
+    """Issue 14: staff read "phường Phường An Nhơn"."""
+    notice = messages.compose(
+        Kind.STARTUP_AWAITS_VERIFICATION,
+        contact(),
+        event_id="e",
+        at=datetime(2026, 11, 28, 9, 0, tzinfo=UTC),
+        startup="Trà Gò Vấp",
+        ward="Phường An Nhơn",
+        sector="Nông nghiệp",
+    )
+    assert "Phường An Nhơn" in notice.body
+    assert "phường phường" not in notice.body.lower()
+
+
+def test_a_welcome_goes_out_during_quiet_hours_but_news_waits() -> None:
+    """Issue 14: a welcome at 04:50 was held until 07:00 although the person asked for it."""
+    at = local(2026, 11, 28, 4, 50)
+    prefs = domain.Preferences()
+    welcome = messages.compose(Kind.WELCOME, contact(), event_id="w", at=at)
+    news = messages.compose(
+        Kind.STARTUP_VERIFIED, contact(), event_id="n", at=at, startup="Một", reason=""
+    )
+    [welcome_mail] = domain.deliveries(welcome, contact(), prefs, at)
+    [news_mail] = domain.deliveries(news, contact(), prefs, at)
+    assert welcome_mail.due_at == at
+    assert news_mail.due_at == local(2026, 11, 28, 7, 0)
