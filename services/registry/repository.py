@@ -7,9 +7,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.base import Envelope
 from shared.infra.mongo import OUTBOX_FIELD, AggregateCollection, Database, Document
+
+#: The field of a day's figures that keeps the ids of the events already counted.
+COUNTED = "counted_events"
 
 STARTUPS = "startups"
 DAILY_FIGURES = "daily_figures"
@@ -181,16 +185,29 @@ class StartupStore:
 
     # --- daily figures (a read model of the registry's own events) ------------------------
 
-    async def add_to_day(self, day: str, increments: dict[str, int]) -> None:
-        """Add `increments` to the counters of `day` (ISO local date)."""
-        await self.figures.collection.update_one({"_id": day}, {"$inc": increments}, upsert=True)
+    async def add_to_day(self, day: str, increments: dict[str, int], event_id: str) -> bool:
+        """Add `increments` to the counters of `day` (ISO local date) once per event: the
+        event id is kept in the same document write, so a redelivery, a second copy or a
+        dead-letter replay counts nothing twice (issue 13). False when already counted."""
+        query = {"_id": day, COUNTED: {"$ne": event_id}}
+        update = {"$inc": increments, "$push": {COUNTED: event_id}}
+        try:
+            result = await self.figures.collection.update_one(query, update, upsert=True)
+        except DuplicateKeyError:
+            # The day exists now: either it already holds this event (the filter missed
+            # and the upsert tried a second document for the day), or another event made
+            # the day's document a moment ago. Without the upsert the two are told apart.
+            result = await self.figures.collection.update_one(query, update)
+            return result.modified_count == 1
+        return result.modified_count == 1 or result.upserted_id is not None
 
     async def days(self, first: str | None, before: str) -> list[Document]:
-        """Buckets with first <= day < before (ISO dates sort as text)."""
+        """Buckets with first <= day < before (ISO dates sort as text), without the ids of
+        the events they counted."""
         bounds: Document = {"$lt": before}
         if first is not None:
             bounds["$gte"] = first
-        return await self.figures.find({"_id": bounds})
+        return await self.figures.find({"_id": bounds}, projection={COUNTED: 0})
 
     # --- read models from identity events -------------------------------------------------
 

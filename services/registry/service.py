@@ -126,8 +126,9 @@ class StartupRepository(Protocol):
         """Remove the person's own data from their startups; return how many changed."""
         ...
 
-    async def add_to_day(self, day: str, increments: dict[str, int]) -> None:
-        """Add `increments` to the counters of `day` (ISO date, Asia/Ho_Chi_Minh)."""
+    async def add_to_day(self, day: str, increments: dict[str, int], event_id: str) -> bool:
+        """Add `increments` to the counters of `day` (ISO date, Asia/Ho_Chi_Minh) unless the
+        event `event_id` was already counted; True when it was added now."""
         ...
 
     async def days(self, first: str | None, before: str) -> list[Document]:
@@ -406,7 +407,7 @@ class Registry:
         at = (
             event.startup.registered_at if isinstance(event, StartupRegisteredV1) else envelope.time
         )
-        await self.store.add_to_day(local_day(at), increments)
+        await self.store.add_to_day(local_day(at), increments, envelope.id)
 
     async def figures(self, start: datetime, end: datetime) -> RegistryFigures:
         """Summed from daily buckets, so a year costs 365 small reads whatever the number

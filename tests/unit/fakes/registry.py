@@ -22,6 +22,7 @@ class FakeStartups:
         self.sectors: dict[str, Document] = {}
         self.contacts: dict[str, Document] = {}
         self.figures: dict[str, dict[str, int]] = {}
+        self.counted: dict[str, set[str]] = {}
 
     def _check_unique(self, doc: Document) -> None:
         for other in self.startups.values():
@@ -136,10 +137,14 @@ class FakeStartups:
                 doc["team"] = [m for m in doc.get("team", []) if m.get("email") != email]
         return changed
 
-    async def add_to_day(self, day: str, increments: dict[str, int]) -> None:
+    async def add_to_day(self, day: str, increments: dict[str, int], event_id: str) -> bool:
+        if event_id in self.counted.setdefault(day, set()):
+            return False
+        self.counted[day].add(event_id)
         bucket = self.figures.setdefault(day, {})
         for key, value in increments.items():
             bucket[key] = bucket.get(key, 0) + value
+        return True
 
     async def days(self, first: str | None, before: str) -> list[Document]:
         return [
