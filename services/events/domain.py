@@ -12,17 +12,19 @@ import secrets
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, Role
 from shared.contracts.events.events import EventStatus, RegistrationStatus
-from shared.contracts.rpc.events import EventFields, RegistrationFields
+from shared.contracts.rpc.events import EventFields, RegistrationFields, SittingFields
 from shared.localtime import HCMC, local_date, utc
 
 #: Roles that may announce events (DESIGN §9: organizer, staff, admin).
 ANNOUNCERS = frozenset({Role.ORGANIZER, Role.ASSOCIATION_STAFF, Role.ADMIN})
 #: Youth, as the Youth Union counts it: 16 to 30 years old in the event's year.
 YOUTH_AGES = range(16, 31)
+MAX_SITTING = timedelta(hours=24)
 _NOT_CODE = re.compile(r"[^A-Z2-7]")
 
 
@@ -48,7 +50,15 @@ def new_event(event_id: str, fields: EventFields, actor: Actor, now: datetime) -
     `Invalid` when the first sitting is already past or registration closes after it."""
     if actor.role not in ANNOUNCERS:
         raise refuse(Forbidden, "not_organizer")
-    first = fields.sittings[0].starts_at
+    if fields.place is None and fields.online_link is None:
+        raise refuse(Invalid, "place_needed")
+    sittings = check_sittings(fields.sittings)
+    if fields.min_sittings is not None and fields.min_sittings > len(sittings):
+        raise refuse(Invalid, "min_sittings")
+    opens = fields.registration_opens_at
+    if opens and fields.registration_closes_at and fields.registration_closes_at <= opens:
+        raise refuse(Invalid, "window_order")
+    first = sittings[0].starts_at
     if first <= now:
         raise refuse(Invalid, "starts_in_past")
     closes = fields.registration_closes_at or first
@@ -62,11 +72,9 @@ def new_event(event_id: str, fields: EventFields, actor: Actor, now: datetime) -
         "description": fields.description,
         "place": fields.place,
         "online_link": fields.online_link,
-        "sittings": [
-            {"starts_at": utc(s.starts_at), "ends_at": utc(s.ends_at)} for s in fields.sittings
-        ],
+        "sittings": [{"starts_at": utc(s.starts_at), "ends_at": utc(s.ends_at)} for s in sittings],
         "starts_at": utc(first),
-        "ends_at": utc(fields.sittings[-1].ends_at),
+        "ends_at": utc(max(s.ends_at for s in sittings)),
         "capacity": fields.capacity,
         # The seat counter: taken with one conditional update (`seats_free > 0`), so under
         # any number of concurrent registrations no more than `capacity` seats go out.
@@ -79,12 +87,24 @@ def new_event(event_id: str, fields: EventFields, actor: Actor, now: datetime) -
         else None,
         "registration_closes_at": utc(closes),
         "certificate": fields.certificate,
-        "min_sittings": fields.min_sittings or len(fields.sittings),
+        "min_sittings": fields.min_sittings or len(sittings),
         "status": EventStatus.DRAFT.value,
         "created_by": actor.id,
         "created_at": now,
         "version": 1,
     }
+
+
+def check_sittings(sittings: Sequence[SittingFields]) -> list[SittingFields]:
+    """The sittings in time order. Raises `Invalid` when one ends before it starts or lasts
+    more than 24 hours (`sitting_order`), or two overlap (`sittings_overlap`)."""
+    ordered = sorted(sittings, key=lambda s: s.starts_at)
+    for sitting in ordered:
+        if not timedelta(0) < sitting.ends_at - sitting.starts_at <= MAX_SITTING:
+            raise refuse(Invalid, "sitting_order")
+    if any(after.starts_at < before.ends_at for before, after in pairwise(ordered)):
+        raise refuse(Invalid, "sittings_overlap")
+    return ordered
 
 
 def may_manage(actor: Actor, event: Mapping[str, Any]) -> bool:

@@ -175,7 +175,7 @@ class EventsService:
         fields = changes.model_dump(exclude_none=True, exclude={"sittings", "capacity"})
         delta = 0
         if changes.sittings is not None:
-            sittings = sorted(changes.sittings, key=lambda s: s.starts_at)
+            sittings = domain.check_sittings(changes.sittings)
             if sittings[0].starts_at <= self.clock():
                 raise domain.refuse(Invalid, "starts_in_past")
             fields["sittings"] = [

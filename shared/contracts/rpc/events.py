@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from itertools import pairwise
 from typing import Annotated, Any
 
 from pydantic import (
@@ -54,18 +53,11 @@ class Gender(StrEnum):
 
 
 class SittingFields(BaseModel):
-    """One sitting: start and end with offset, end after start, at most 24 hours long."""
+    """One sitting: start and end with offset; the service refuses an end not after the
+    start or a sitting longer than 24 hours (`domain.check_sittings`)."""
 
     starts_at: AwareDatetime
     ends_at: AwareDatetime
-
-    @model_validator(mode="after")
-    def _ordered(self) -> SittingFields:
-        if self.ends_at <= self.starts_at:
-            raise ValueError("giờ kết thúc phải sau giờ bắt đầu")
-        if (self.ends_at - self.starts_at).total_seconds() > 24 * 3600:
-            raise ValueError("một buổi dài tối đa 24 giờ")
-        return self
 
 
 class Audience(BaseModel):
@@ -87,7 +79,9 @@ class EventFields(BaseModel):
     reference data (the first is the lead unit; co-organizers follow). Registration opens
     at `registration_opens_at` (default: on publication) and closes at
     `registration_closes_at` or when the first sitting starts, whichever is first.
-    `min_sittings` is the attendance a certificate needs (default: every sitting)."""
+    `min_sittings` is the attendance a certificate needs (default: every sitting).
+    The rules across fields (a place or a link, sittings that do not overlap, the window in
+    order) are the service's (`services.events.domain.new_event`), refused as `invalid`."""
 
     title: Title
     kind: EventKind
@@ -107,22 +101,6 @@ class EventFields(BaseModel):
     @classmethod
     def _organizers_once(cls, values: list[str]) -> list[str]:
         return unique(values)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> EventFields:
-        if self.place is None and self.online_link is None:
-            raise ValueError("cần địa điểm hoặc đường dẫn trực tuyến")
-        ordered = sorted(self.sittings, key=lambda s: s.starts_at)
-        for before, after in pairwise(ordered):
-            if after.starts_at < before.ends_at:
-                raise ValueError("các buổi không được trùng giờ")
-        self.sittings = ordered
-        if self.min_sittings is not None and self.min_sittings > len(self.sittings):
-            raise ValueError("số buổi tối thiểu vượt quá số buổi")
-        opens, closes = self.registration_opens_at, self.registration_closes_at
-        if opens and closes and closes <= opens:
-            raise ValueError("hạn đăng ký phải sau ngày mở đăng ký")
-        return self
 
 
 class EventChanges(BaseModel):
