@@ -102,6 +102,7 @@ def registration_view(
         code=code,
         qr_svg=qr_svg(code) if code else None,
         attended=sorted(doc.get("attended") or []),
+        certificate_code=doc.get("certificate_code"),
         ward=doc.get("ward"),
         organization=doc.get("organization"),
         registered_at=utc(doc["registered_at"]),

@@ -250,7 +250,8 @@ class RegistrationView(BaseModel):
     """A registration with its ticket: `code` is unique to it and `qr_svg` is the same code
     as a QR image (an SVG data URI, segno) for staff to scan. `position` is the current
     place on the waitlist (from 1) while waiting. `attended` lists the sittings checked in
-    (numbers from 1). The ticket is shown only to the registrant and the organizers."""
+    (numbers from 1); `certificate_code` the certificate of attendance issued when the event
+    was closed as held. The ticket is shown only to the registrant and the organizers."""
 
     id: str
     event_id: str
@@ -262,6 +263,7 @@ class RegistrationView(BaseModel):
     code: str | None = None
     qr_svg: str | None = None
     attended: list[int] = []
+    certificate_code: str | None = None
     ward: str | None = None
     organization: str | None = None
     registered_at: datetime
