@@ -23,7 +23,7 @@ from shared.contracts.base import Invalid
 from shared.i18n import enum_label, gettext, known, label
 
 HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
-SECTIONS = ("startups", "consultations", "competitions", "clubs", "initiatives")
+SECTIONS = ("startups", "consultations", "competitions", "clubs", "initiatives", "events")
 _PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>\d{2})|-(?P<half>[Hh][12]))?$")
 
 
@@ -163,6 +163,8 @@ ENUM_KEYED = {
     "by_topic": "Need",
     "coverage_by_level": "SchoolLevel",
     "recognised_by_scope": "InitiativeScope",
+    # events (issue 18)
+    "by_kind": "EventKind",
 }
 #: Breakdowns keyed by reference data whose names the report is given (`ReportNames`).
 SECTOR_KEYED = frozenset({"by_sector"})

@@ -47,6 +47,14 @@ class Kind(StrEnum):
     JUDGE_ASSIGNED = "judge_assigned"
     RESULTS_PUBLISHED = "results_published"
     INITIATIVE_DECIDED = "initiative_decided"
+    # events (issue 18)
+    EVENT_REGISTERED = "event_registered"
+    EVENT_WAITLISTED = "event_waitlisted"
+    EVENT_PROMOTED = "event_promoted"
+    EVENT_REMINDER = "event_reminder"
+    EVENT_REMINDER_SOON = "event_reminder_soon"
+    EVENT_CHANGED = "event_changed"
+    EVENT_CANCELLED = "event_cancelled"
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,16 @@ RULES: dict[Kind, KindRule] = {
     Kind.JUDGE_ASSIGNED: KindRule(),
     Kind.RESULTS_PUBLISHED: KindRule(),
     Kind.INITIATIVE_DECIDED: KindRule(),
+    # events (issue 18): a seat freed, a change or a cancellation is worth a phone's attention
+    Kind.EVENT_REGISTERED: KindRule(),
+    Kind.EVENT_WAITLISTED: KindRule(channels=(Channel.INBOX,)),
+    Kind.EVENT_PROMOTED: KindRule(urgent=True),
+    Kind.EVENT_REMINDER: KindRule(),
+    Kind.EVENT_REMINDER_SOON: KindRule(urgent=True, channels=(Channel.INBOX, Channel.SMS)),
+    Kind.EVENT_CHANGED: KindRule(urgent=True, channels=(Channel.INBOX, Channel.EMAIL, Channel.SMS)),
+    Kind.EVENT_CANCELLED: KindRule(
+        urgent=True, channels=(Channel.INBOX, Channel.EMAIL, Channel.SMS)
+    ),
 }
 
 # Email retries: after each failed attempt wait this long; then give up and mark it failed.

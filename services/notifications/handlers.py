@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from faststream.nats import NatsBroker
 
+from services.notifications import event_notices
 from services.notifications.service import Notifications
 from shared.contracts.base import Event
 from shared.contracts.events.competitions import (
@@ -14,6 +15,13 @@ from shared.contracts.events.competitions import (
     InitiativeDecidedV1,
     JudgeAssignedV1,
     ResultsPublishedV1,
+)
+from shared.contracts.events.events import (
+    EventCancelledV1,
+    EventChangedV1,
+    RegistrationCancelledV1,
+    RegistrationConfirmedV1,
+    RegistrationPromotedV1,
 )
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
@@ -29,13 +37,20 @@ from shared.contracts.events.mentoring import (
 )
 from shared.contracts.events.reference import SectorSavedV1, WardSavedV1
 from shared.contracts.events.registry import StartupRegisteredV1, StartupStatusChangedV1
-from shared.contracts.streams import COMPETITIONS, IDENTITY, MENTORING, REGISTRY, StreamSpec
+from shared.contracts.streams import (
+    COMPETITIONS,
+    EVENTS,
+    IDENTITY,
+    MENTORING,
+    REGISTRY,
+    StreamSpec,
+)
 from shared.infra.broker import consumer_options
 from shared.infra.mongo import ProcessedEvents
 from shared.infra.runtime import Reaction, event_handler
 from shared.infra.settings import Settings
 
-STREAMS: tuple[StreamSpec, ...] = (IDENTITY, REGISTRY, MENTORING, COMPETITIONS)
+STREAMS: tuple[StreamSpec, ...] = (IDENTITY, REGISTRY, MENTORING, COMPETITIONS, EVENTS)
 
 
 def reactions(n: Callable[[], Notifications]) -> dict[type[Event], Reaction]:
@@ -58,6 +73,12 @@ def reactions(n: Callable[[], Notifications]) -> dict[type[Event], Reaction]:
         JudgeAssignedV1: lambda env, e: n().judge_assigned(env.id, e),
         ResultsPublishedV1: lambda env, e: n().results_published(env.id, e),
         InitiativeDecidedV1: lambda env, e: n().initiative_decided(env.id, e),
+        # events (issue 18)
+        RegistrationConfirmedV1: lambda env, e: event_notices.confirmed(n(), env.id, e),
+        RegistrationPromotedV1: lambda env, e: event_notices.promoted(n(), env.id, e),
+        RegistrationCancelledV1: lambda env, e: event_notices.registration_cancelled(n(), e),
+        EventChangedV1: lambda env, e: event_notices.changed(n(), env.id, e),
+        EventCancelledV1: lambda env, e: event_notices.cancelled(n(), env.id, e),
     }
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from services.notifications import domain, messages
+from services.notifications import domain, event_notices, messages
 from services.notifications.delivery import Message, Sender
 from services.notifications.domain import Channel, Contact, Kind
 from services.notifications.ports import NotificationRepository
@@ -399,6 +399,8 @@ class Notifications:
         while job := await self.store.claim_due_job(at, self.instance, LEASE):
             if job["kind"] == "report_deadline":
                 await self._remind_report(job)
+            elif job["kind"] == event_notices.REMINDER_JOB:
+                await event_notices.remind(self, job)
             elif job["kind"] == "session_reminder":
                 payload = dict(job["payload"])
                 for user_id in payload.pop("recipients"):

@@ -20,6 +20,7 @@ REGISTRY = StreamSpec("REGISTRY", ("registry.>",))
 MENTORING = StreamSpec("MENTORING", ("mentoring.>",))
 COMPETITIONS = StreamSpec("COMPETITIONS", ("competitions.>",))
 NOTIFICATIONS = StreamSpec("NOTIFICATIONS", ("notifications.>",))
+EVENTS = StreamSpec("EVENTS", ("events.>",))
 DLQ = StreamSpec("DLQ", ("dlq.>",))
 
 EVENT_STREAMS: dict[str, StreamSpec] = {
@@ -28,6 +29,7 @@ EVENT_STREAMS: dict[str, StreamSpec] = {
     "mentoring": MENTORING,
     "competitions": COMPETITIONS,
     "notifications": NOTIFICATIONS,
+    "events": EVENTS,
 }
 ALL_STREAMS: tuple[StreamSpec, ...] = (*EVENT_STREAMS.values(), DLQ)
 

@@ -120,4 +120,18 @@ WHO: dict[str, frozenset[Role] | None] = {
     # dead letters
     "GET /api/v1/admin/dead-letters": ADMIN,
     "POST /api/v1/admin/dead-letters/{letter_id}/replay": ADMIN,
+    # events (issue 18): organizer, staff, admin announce and run them (§9)
+    "POST /api/v1/events": ORGANIZER | STAFF,
+    "GET /api/v1/events": ANYONE,
+    "GET /api/v1/events/{event_id}": ANYONE,
+    "PATCH /api/v1/events/{event_id}": ORGANIZER | STAFF,  # not in §9
+    "POST /api/v1/events/{event_id}/publish": ORGANIZER | STAFF,
+    "POST /api/v1/events/{event_id}/cancel": ORGANIZER | STAFF,
+    "POST /api/v1/events/{event_id}/close": ORGANIZER | STAFF,  # not in §9
+    "POST /api/v1/events/{event_id}/archive": ORGANIZER | STAFF,  # not in §9
+    "POST /api/v1/events/{event_id}/registrations": SIGNED_IN,
+    "DELETE /api/v1/events/{event_id}/registrations/me": SIGNED_IN,
+    "GET /api/v1/me/registrations": SIGNED_IN,
+    "GET /api/v1/events/{event_id}/registrations": ORGANIZER | STAFF,
+    "POST /api/v1/events/{event_id}/check-in": ORGANIZER | STAFF,
 }

@@ -203,6 +203,7 @@ async def test_a_service_that_does_not_answer_is_a_missing_section(
             "competitions",
             "clubs",
             "initiatives",
+            "events",
         }
         refused = await api.post(
             f"{API}/reports/district/lock", params={"period": this_month()}, headers=headers

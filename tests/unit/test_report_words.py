@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from services.gateway import reports
 from shared.contracts.base import Invalid
 from shared.contracts.rpc.competitions import ClubFigures, CompetitionFigures, InitiativeFigures
+from shared.contracts.rpc.events import EventsFigures
 from shared.contracts.rpc.mentoring import MentoringFigures
 from shared.contracts.rpc.registry import RegistryFigures
 from shared.i18n import known
@@ -207,6 +208,7 @@ def test_every_figure_of_every_section_has_a_heading() -> None:
         CompetitionFigures,
         ClubFigures,
         InitiativeFigures,
+        EventsFigures,
     ):
         keys |= set(model.model_fields)
     keys = {reports.FIGURE_HEADINGS.get(key, key) for key in keys}

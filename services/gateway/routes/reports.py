@@ -35,6 +35,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "registry": ("startups",),
     "mentoring": ("consultations",),
     "competitions": ("competitions", "clubs", "initiatives"),
+    "events": ("events",),
 }
 
 
@@ -54,6 +55,7 @@ class DistrictReport(BaseModel):
     competitions: dict[str, Any] | None = None
     clubs: dict[str, Any] | None = None
     initiatives: dict[str, Any] | None = None
+    events: dict[str, Any] | None = None
     missing_sections: list[str] = Field(default_factory=list)
     locked: dict[str, Any] | None = None
     drifted_sections: list[str] | None = None

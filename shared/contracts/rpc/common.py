@@ -9,7 +9,13 @@ from pydantic import BaseModel, ConfigDict
 
 from shared.contracts.base import RpcRequest
 
-SERVICES: tuple[str, ...] = ("registry", "mentoring", "competitions", "notifications")
+SERVICES: tuple[str, ...] = (
+    "registry",
+    "mentoring",
+    "competitions",
+    "notifications",
+    "events",
+)
 
 
 class Pong(BaseModel):

@@ -1,0 +1,42 @@
+"""build_app(settings): wires broker, store, handlers; clients are made at start-up."""
+
+from __future__ import annotations
+
+from faststream import FastStream
+
+from services.events.handlers import register_handlers
+from services.events.records import Records
+from services.events.repository import AGGREGATES, INDEXES, PEOPLE, EventsStore
+from services.events.rpc import register_rpc
+from services.events.service import EventsService
+from shared.infra.broker import make_broker
+from shared.infra.mongo import ProcessedEvents, now
+from shared.infra.runtime import MadeAtStartup, ServiceContext, build_service_app
+from shared.infra.settings import Settings
+
+
+def build_app(settings: Settings) -> FastStream:
+    """The events process: its identity consumer, its RPCs, and its use cases."""
+    broker = make_broker(settings)
+    events: MadeAtStartup[EventsService] = MadeAtStartup("events")
+    records: MadeAtStartup[Records] = MadeAtStartup("records")
+    processed: MadeAtStartup[ProcessedEvents] = MadeAtStartup("processed events")
+    register_handlers(broker, settings, records, processed)
+    register_rpc(broker, events, records)
+
+    async def setup(context: ServiceContext) -> None:
+        """Compose the use cases over the started context."""
+        store = EventsStore(context.db)
+        events.set(EventsService(store, context.outbox, now))
+        records.set(Records(store, context.outbox, now))
+        processed.set(context.processed)
+
+    return build_service_app(
+        settings,
+        broker,
+        setup=setup,
+        indexes=INDEXES,
+        read_models=[PEOPLE],
+        outbox_collections=AGGREGATES,
+        personal_data=lambda: records().personal_data,
+    )

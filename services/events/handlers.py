@@ -1,0 +1,44 @@
+"""Event consumers (thin): the people read model kept from identity events, and erasure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from faststream.nats import NatsBroker
+
+from services.events.records import Records
+from shared.contracts.base import Event
+from shared.contracts.events.identity import (
+    UserDeletionRequestedV1,
+    UserRegisteredV1,
+    UserUpdatedV1,
+)
+from shared.contracts.streams import IDENTITY
+from shared.infra.broker import consumer_options
+from shared.infra.mongo import ProcessedEvents
+from shared.infra.runtime import Reaction, event_handler
+from shared.infra.settings import Settings
+
+IDENTITY_CONSUMER = "events-identity"
+
+
+def reactions(records: Callable[[], Records]) -> dict[type[Event], Reaction]:
+    """What each identity event does to the events service's people."""
+    return {
+        UserRegisteredV1: lambda env, e: records().user_saved(e),
+        UserUpdatedV1: lambda env, e: records().user_saved(e),
+        UserDeletionRequestedV1: lambda env, e: records().erase_person(e),
+    }
+
+
+def register_handlers(
+    broker: NatsBroker,
+    settings: Settings,
+    records: Callable[[], Records],
+    processed: Callable[[], ProcessedEvents],
+) -> None:
+    """Subscribe the events service's durable identity consumer."""
+    broker.subscriber(
+        IDENTITY.subjects[0],
+        **consumer_options(settings, stream=IDENTITY, durable=IDENTITY_CONSUMER),
+    )(event_handler(IDENTITY_CONSUMER, reactions(records), processed))

@@ -1,0 +1,282 @@
+"""The events service on the real database server and nats-server (issue 18): seats under
+50 concurrent registrations never exceed the capacity and the waitlist keeps the order of
+arrival; a freed seat goes to the first waiting; check-in once per sitting even from two
+phones at once; the whole flow through the gateway."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from nats.js import JetStreamContext
+from pymongo import AsyncMongoClient
+
+from services.events.app import build_app as build_events
+from services.events.repository import INDEXES, EventsStore
+from services.events.service import EventsService
+from shared.contracts.base import Actor, Conflict, Role
+from shared.contracts.events.events import EventKind
+from shared.contracts.rpc.events import (
+    CheckInFields,
+    EventFields,
+    RegistrationFields,
+    SittingFields,
+)
+from shared.infra.mongo import Document, ensure_indexes
+from shared.infra.settings import Settings
+from shared.infra.testing import eventually
+from shared.localtime import HCMC
+from tests.integration.conftest import bearer, login, register, running_service
+
+API = "/api/v1"
+ADMIN = ("admin@govap.gov.vn", "quan-tri-vien-2026")
+ORGANIZER = Actor(id="org-1", role=Role.ORGANIZER, organization="ubnd-go-vap")
+
+
+class NoOutbox:
+    """The events' outbox is flushed by the relay in the running service; here only the
+    seats and the order matter."""
+
+    async def flush(self, collection: str, doc_id: str) -> int:
+        return 0
+
+
+def fields(capacity: int, starts_in: timedelta = timedelta(days=2)) -> EventFields:
+    start = datetime.now(UTC) + starts_in
+    return EventFields(
+        title="Tập huấn khởi nghiệp đổi mới sáng tạo",
+        kind=EventKind.TRAINING,
+        organizers=["ubnd-go-vap"],
+        place="Hội trường UBND phường Gò Vấp",
+        sittings=[SittingFields(starts_at=start, ends_at=start + timedelta(hours=3))],
+        capacity=capacity,
+        certificate=True,
+    )
+
+
+@pytest.fixture
+async def two_copies(
+    settings: Settings, mongo: AsyncMongoClient[Document]
+) -> tuple[EventsService, EventsService]:
+    """Two copies of the use cases over one real database, as two service processes."""
+    db = mongo[settings.database_name("events")]
+    await ensure_indexes(db, INDEXES)
+    store = EventsStore(db)
+    return (
+        EventsService(store, NoOutbox(), lambda: datetime.now(UTC)),
+        EventsService(EventsStore(db), NoOutbox(), lambda: datetime.now(UTC)),
+    )
+
+
+def person(n: int) -> Actor:
+    return Actor(id=f"p-{n:03d}", role=Role.FOUNDER)
+
+
+@pytest.mark.parametrize(("capacity", "people"), [(20, 50), (50, 50), (49, 50)])
+async def test_concurrent_registrations_never_exceed_capacity_and_queue_in_arrival_order(
+    two_copies: tuple[EventsService, EventsService], capacity: int, people: int
+) -> None:
+    a, b = two_copies
+    event = await a.create(ORGANIZER, fields(capacity))
+    await a.publish(ORGANIZER, event.id)
+
+    async def sign_up(n: int) -> Any:
+        copy = a if n % 2 else b
+        return await copy.register(person(n), event.id, RegistrationFields())
+
+    answers = await asyncio.gather(*(sign_up(n) for n in range(people)))
+    seats = [r for r in answers if r.status == "seat"]
+    waiting = [r for r in answers if r.status == "waitlist"]
+    assert len(seats) == min(capacity, people)
+    assert len(waiting) == people - min(capacity, people)
+    seen = await a.get(ORGANIZER, event.id)
+    assert (seen.seats_taken, seen.seats_left) == (len(seats), max(0, capacity - people))
+    assert seen.waitlisted == len(waiting)
+    listed = await a.registrations(ORGANIZER, event.id, "waitlist", 1, 100)
+    # Numbered by one atomic increment each: 1..n without gaps or repeats, and the list
+    # and the positions follow that order of arrival.
+    numbers = [r.position for r in listed.items]
+    assert numbers == list(range(1, len(waiting) + 1))
+    # Nobody can register twice, even at the same moment on two copies.
+    again = await asyncio.gather(
+        a.register(person(0), event.id, RegistrationFields()),
+        b.register(person(0), event.id, RegistrationFields()),
+        return_exceptions=True,
+    )
+    assert all(isinstance(x, Conflict) for x in again)
+
+
+async def test_cancellations_move_the_waitlist_up_in_order(
+    two_copies: tuple[EventsService, EventsService],
+) -> None:
+    a, b = two_copies
+    event = await a.create(ORGANIZER, fields(5))
+    await a.publish(ORGANIZER, event.id)
+    for n in range(8):
+        await a.register(person(n), event.id, RegistrationFields())
+    # Three seats cancelled at once, on two copies: the first three waiting get them.
+    await asyncio.gather(
+        a.cancel_registration(person(0), event.id),
+        b.cancel_registration(person(1), event.id),
+        a.cancel_registration(person(2), event.id),
+    )
+    seats = await a.registrations(ORGANIZER, event.id, "seat", 1, 100)
+    assert sorted(r.user_id for r in seats.items) == [person(n).id for n in (3, 4, 5, 6, 7)]
+    after = await a.get(ORGANIZER, event.id)
+    assert (after.seats_taken, after.seats_left, after.waitlisted) == (5, 0, 0)
+
+
+async def test_two_phones_check_the_same_ticket_in_once(
+    two_copies: tuple[EventsService, EventsService],
+) -> None:
+    a, b = two_copies
+    event = await a.create(ORGANIZER, fields(10))
+    await a.publish(ORGANIZER, event.id)
+    ticket = await a.register(person(1), event.id, RegistrationFields())
+    assert ticket.code is not None
+    tries = [
+        (a if n % 2 else b).check_in(ORGANIZER, event.id, CheckInFields(code=ticket.code))
+        for n in range(10)
+    ]
+    results = await asyncio.gather(*tries, return_exceptions=True)
+    assert sum(1 for r in results if not isinstance(r, Exception)) == 1
+    assert all(
+        isinstance(r, Conflict) and r.details["reason"] == "already_checked_in"
+        for r in results
+        if isinstance(r, Exception)
+    )
+
+
+# --- through the gateway, with the service on NATS -----------------------------------------
+
+
+async def organizer(api: httpx.AsyncClient, email: str) -> dict[str, str]:
+    admin = bearer((await login(api, *ADMIN))["access_token"])
+    body = {
+        "email": email,
+        "password": "to-chuc-su-kien-2026",
+        "full_name": "Phạm Thu Hà",
+        "role": "organizer",
+        "organization": "ubnd-go-vap",
+    }
+    created = await api.post(f"{API}/admin/users", json=body, headers=admin)
+    assert created.status_code == 201, created.text
+    return bearer((await login(api, email, "to-chuc-su-kien-2026"))["access_token"])
+
+
+async def attendee(api: httpx.AsyncClient, email: str) -> dict[str, str]:
+    assert (await register(api, email)).status_code == 201
+    return bearer((await login(api, email))["access_token"])
+
+
+def body(capacity: int, **extra: Any) -> dict[str, Any]:
+    start = datetime.now(UTC) + timedelta(days=3)
+    return {
+        "title": "Hội nghị phổ biến pháp luật về sở hữu trí tuệ",
+        "kind": "law_dissemination",
+        "organizers": ["ubnd-go-vap"],
+        "place": "Nhà văn hoá phường An Nhơn",
+        "sittings": [
+            {"starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat()},
+            {
+                "starts_at": (start + timedelta(days=1)).isoformat(),
+                "ends_at": (start + timedelta(days=1, hours=2)).isoformat(),
+            },
+        ],
+        "capacity": capacity,
+        "certificate": True,
+        **extra,
+    }
+
+
+@pytest.fixture
+async def events_api(
+    settings: Settings, api: httpx.AsyncClient, js: JetStreamContext
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_service(build_events, settings, "events"):
+        yield api
+
+
+async def test_announce_register_wait_cancel_check_in_through_the_api(
+    events_api: httpx.AsyncClient,
+) -> None:
+    api = events_api
+    org = await organizer(api, "to-chuc@govap.gov.vn")
+    first, second, third = [await attendee(api, f"nguoi{n}@example.vn") for n in range(3)]
+
+    bad = await api.post(f"{API}/events", json=body(0), headers=org)
+    assert bad.status_code == 422
+    assert (await api.post(f"{API}/events", json=body(10_001), headers=org)).status_code == 422
+    assert (await api.post(f"{API}/events", json=body(2), headers=first)).status_code == 403
+    created = await api.post(f"{API}/events", json=body(2), headers=org)
+    assert created.status_code == 201, created.text
+    event = created.json()
+    assert event["status"] == "draft"
+    local = datetime.fromisoformat(event["sittings"][0]["starts_at"]).astimezone(HCMC)
+    assert event["sittings"][0]["date"] == local.strftime("%d/%m/%Y")
+    path = f"{API}/events/{event['id']}"
+    # A draft is the organizer's: nobody else sees or registers for it.
+    assert (await api.get(path)).status_code == 404
+    refused = await api.post(f"{path}/registrations", json={}, headers=first)
+    assert refused.status_code == 409
+    assert (await api.post(f"{path}/publish", headers=org)).status_code == 200
+
+    one = await api.post(f"{path}/registrations", json={}, headers=first)
+    assert one.status_code == 201, one.text
+    assert one.json()["status"] == "seat" and one.json()["qr_svg"].startswith("data:image/svg")
+    twice = await api.post(f"{path}/registrations", json={}, headers=first)
+    assert twice.status_code == 409
+    assert twice.headers["content-type"].startswith("application/problem+json")
+    assert twice.json()["detail"] == "bạn đã đăng ký sự kiện này"
+    assert (await api.post(f"{path}/registrations", json={}, headers=second)).json()[
+        "status"
+    ] == "seat"
+    waiting = await api.post(f"{path}/registrations", json={}, headers=third)
+    assert waiting.json()["status"] == "waitlist" and waiting.json()["position"] == 1
+
+    # The first cancels: the third moves up to a seat.
+    assert (await api.delete(f"{path}/registrations/me", headers=first)).status_code == 200
+    mine = (await api.get(f"{API}/me/registrations", headers=third)).json()
+    assert mine["items"][0]["status"] == "seat" and mine["items"][0]["code"]
+    code = mine["items"][0]["code"]
+
+    checked = await api.post(f"{path}/check-in", json={"code": code.lower()}, headers=org)
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["sitting"] == 1
+    again = await api.post(f"{path}/check-in", json={"code": code}, headers=org)
+    assert again.status_code == 409
+    second_sitting = await api.post(
+        f"{path}/check-in", json={"code": code, "sitting": 2}, headers=org
+    )
+    assert second_sitting.json()["attended"] == [1, 2]
+    # A cancelled ticket, and a ticket of another event, are refused with a clear reason.
+    cancelled = (await api.get(f"{API}/me/registrations", headers=first)).json()["items"][0]
+    assert cancelled["status"] == "cancelled" and cancelled["code"] is None
+    other = (await api.post(f"{API}/events", json=body(5), headers=org)).json()
+    await api.post(f"{API}/events/{other['id']}/publish", headers=org)
+    foreign = await api.post(
+        f"{API}/events/{other['id']}/check-in", json={"code": code}, headers=org
+    )
+    assert foreign.status_code == 409
+    assert foreign.json()["detail"] == "mã vé thuộc một sự kiện khác"
+    listed = (await api.get(f"{path}/registrations", headers=org)).json()
+    assert [r["status"] for r in listed["items"]] == ["seat", "seat", "cancelled"]
+    assert (await api.get(f"{path}/registrations", headers=second)).status_code == 403
+
+    # Cancelling the event refuses new registrations in Vietnamese, English on request.
+    cancel = await api.post(f"{path}/cancel", json={"reason": "Hoãn vì mưa bão"}, headers=org)
+    assert cancel.json()["status"] == "cancelled"
+    late = await api.post(
+        f"{path}/registrations", json={}, headers={**first, "Accept-Language": "en"}
+    )
+    assert late.status_code == 409
+
+    async def inbox() -> list[str]:
+        found = (await api.get(f"{API}/notifications", headers=third)).json()
+        return [item["title"] for item in found["items"]]
+
+    await eventually(inbox, until=lambda titles: any("huỷ" in t for t in titles))

@@ -1,0 +1,337 @@
+"""The events rules with fakes (issue 18): seats then the waitlist in order, refusals with
+their reasons, promotion on cancellation, check-in once per sitting, certificates to those
+who qualify, the report's figures, erasure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.events import domain
+from services.events.records import Records, pseudonym
+from services.events.service import EventsService
+from shared.contracts.base import Actor, Conflict, DomainError, Forbidden, Invalid, NotFound, Role
+from shared.contracts.events.events import (
+    EventCancelledV1,
+    EventHeldV1,
+    EventKind,
+    RegistrationConfirmedV1,
+    RegistrationPromotedV1,
+)
+from shared.contracts.events.identity import UserDeletionRequestedV1, UserRegisteredV1
+from shared.contracts.rpc.events import (
+    Audience,
+    CheckInFields,
+    EventChanges,
+    EventFields,
+    RegistrationFields,
+    SittingFields,
+)
+from tests.unit.fakes.events import FakeEventsStore
+from tests.unit.fakes.outbox import RecordingOutbox
+
+NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 08:00 in Gò Vấp
+START = NOW + timedelta(days=7)
+ORGANIZER = Actor(id="org", role=Role.ORGANIZER, organization="ubnd-an-nhon")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class World:
+    def __init__(self) -> None:
+        self.outbox = RecordingOutbox()
+        self.store = FakeEventsStore(self.outbox)
+        self.clock = Clock()
+        self.events = EventsService(self.store, self.outbox, self.clock)
+        self.records = Records(self.store, self.outbox, self.clock)
+
+    async def published(self, capacity: int = 2, **extra: object) -> str:
+        fields = {
+            "title": "Lớp tập huấn sở hữu trí tuệ",
+            "kind": EventKind.TRAINING,
+            "organizers": ["ubnd-an-nhon"],
+            "place": "Nhà văn hoá phường An Nhơn",
+            "sittings": [
+                SittingFields(starts_at=START, ends_at=START + timedelta(hours=2)),
+                SittingFields(
+                    starts_at=START + timedelta(days=1),
+                    ends_at=START + timedelta(days=1, hours=2),
+                ),
+            ],
+            "capacity": capacity,
+            "certificate": True,
+            "min_sittings": 2,
+            **extra,
+        }
+        event = await self.events.create(ORGANIZER, EventFields.model_validate(fields))
+        await self.events.publish(ORGANIZER, event.id)
+        return event.id
+
+
+def person(n: int, **extra: object) -> Actor:
+    return Actor.model_validate({"id": f"p{n}", "role": Role.FOUNDER, **extra})
+
+
+def reason(error: DomainError) -> str:
+    return str(error.details["reason"])
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+async def test_seats_first_then_the_waitlist_in_order_of_arrival(world: World) -> None:
+    event_id = await world.published(capacity=2)
+    answers = [
+        await world.events.register(person(n), event_id, RegistrationFields()) for n in range(5)
+    ]
+    assert [(a.status, a.position) for a in answers] == [
+        ("seat", None),
+        ("seat", None),
+        ("waitlist", 1),
+        ("waitlist", 2),
+        ("waitlist", 3),
+    ]
+    assert all(a.code and a.qr_svg and a.qr_svg.startswith("data:image/svg+xml") for a in answers)
+    confirmed = world.outbox.of_type(RegistrationConfirmedV1)
+    assert [e.status for e in confirmed] == ["seat", "seat", "waitlist", "waitlist", "waitlist"]
+
+
+async def test_cancelling_a_seat_promotes_the_first_waiting_who_is_told(world: World) -> None:
+    event_id = await world.published(capacity=1)
+    for n in range(3):
+        await world.events.register(person(n), event_id, RegistrationFields())
+    await world.events.cancel_registration(person(0), event_id)
+    promoted = world.outbox.of_type(RegistrationPromotedV1)
+    assert [e.user_id for e in promoted] == ["p1"]
+    mine = await world.events.my_registrations(person(2), 1, 10)
+    assert (mine.items[0].status, mine.items[0].position) == ("waitlist", 1)
+    # A waiting person who leaves frees nothing: nobody else moves.
+    await world.events.cancel_registration(person(2), event_id)
+    assert len(world.outbox.of_type(RegistrationPromotedV1)) == 1
+    view = await world.events.get(ORGANIZER, event_id)
+    assert (view.seats_taken, view.seats_left, view.waitlisted) == (1, 0, 0)
+
+
+async def test_a_larger_capacity_moves_the_waitlist_up_and_a_smaller_keeps_taken_seats(
+    world: World,
+) -> None:
+    event_id = await world.published(capacity=1)
+    for n in range(3):
+        await world.events.register(person(n), event_id, RegistrationFields())
+    await world.events.update(ORGANIZER, event_id, EventChanges(capacity=2))
+    assert [e.user_id for e in world.outbox.of_type(RegistrationPromotedV1)] == ["p1"]
+    with pytest.raises(Invalid) as refused:
+        await world.events.update(ORGANIZER, event_id, EventChanges(capacity=1))
+    assert reason(refused.value) == "capacity_below_seats"
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected", "kind"),
+    [
+        ("twice", "already_registered", Conflict),
+        ("after_window", "registration_closed", Conflict),
+        ("cancelled", "cancelled", Conflict),
+        ("outside_ward", "outside_audience", Forbidden),
+        ("outside_role", "outside_audience", Forbidden),
+        ("no_ward", "ward_needed", Invalid),
+    ],
+)
+async def test_refusals_carry_their_reason(
+    world: World, setup: str, expected: str, kind: type[DomainError]
+) -> None:
+    audience = Audience(wards=["an-nhon"]) if "ward" in setup else Audience()
+    if setup == "outside_role":
+        audience = Audience(roles=[Role.SCHOOL_ADVISOR])
+    event_id = await world.published(audience=audience)
+    fields = RegistrationFields(ward="go-vap" if setup == "outside_ward" else None)
+    if setup == "twice":
+        await world.events.register(person(1), event_id, fields)
+    if setup == "after_window":
+        world.clock.now = START
+    if setup == "cancelled":
+        await world.events.cancel(ORGANIZER, event_id, "Hoãn vì mưa bão")
+    with pytest.raises(kind) as refused:
+        await world.events.register(person(1), event_id, fields)
+    assert reason(refused.value) == expected
+    assert refused.value.message == f"detail.event_{expected}"
+
+
+async def test_the_catalogue_says_each_refusal_in_vietnamese_and_english() -> None:
+    from shared.i18n import gettext
+
+    for key in ("registration_closed", "cancelled", "already_registered", "outside_audience"):
+        vi, en = gettext(f"detail.event_{key}", "vi"), gettext(f"detail.event_{key}", "en")
+        assert vi != en and vi != f"detail.event_{key}"
+
+
+async def test_a_cancelled_registration_may_register_again(world: World) -> None:
+    event_id = await world.published(capacity=1)
+    first = await world.events.register(person(1), event_id, RegistrationFields())
+    await world.events.cancel_registration(person(1), event_id)
+    again = await world.events.register(person(1), event_id, RegistrationFields())
+    assert (again.id, again.status) == (first.id, "seat")
+
+
+async def test_check_in_once_per_sitting_and_clear_refusals(world: World) -> None:
+    event_id = await world.published(capacity=1)
+    other_id = await world.published(capacity=1)
+    seat = await world.events.register(person(1), event_id, RegistrationFields())
+    waiting = await world.events.register(person(2), event_id, RegistrationFields())
+    elsewhere = await world.events.register(person(3), other_id, RegistrationFields())
+    assert seat.code and waiting.code and elsewhere.code
+    typed = " ".join(seat.code[i : i + 4] for i in range(0, 16, 4)).lower()
+    world.clock.now = START + timedelta(minutes=5)
+    checked = await world.events.check_in(ORGANIZER, event_id, CheckInFields(code=typed))
+    assert (checked.sitting, checked.attended) == (1, [1])
+    cases = [
+        (seat.code, None, "already_checked_in"),
+        (waiting.code, None, "ticket_waitlisted"),
+        (elsewhere.code, None, "ticket_other_event"),
+        (seat.code, 3, "sitting_unknown"),
+    ]
+    for code, sitting, expected in cases:
+        with pytest.raises(DomainError) as refused:
+            await world.events.check_in(
+                ORGANIZER, event_id, CheckInFields(code=code, sitting=sitting)
+            )
+        assert reason(refused.value) == expected
+    with pytest.raises(NotFound):
+        await world.events.check_in(ORGANIZER, event_id, CheckInFields(code="AAAABBBBCCCCDDDD"))
+    await world.events.cancel_registration(person(3), other_id)
+    with pytest.raises(Conflict) as refused:
+        await world.events.check_in(ORGANIZER, other_id, CheckInFields(code=elsewhere.code))
+    assert reason(refused.value) == "ticket_cancelled"
+    with pytest.raises(Forbidden):
+        await world.events.check_in(person(9), event_id, CheckInFields(code=seat.code))
+
+
+def test_the_sitting_of_a_check_in_is_todays_or_the_next() -> None:
+    sittings = [
+        {"starts_at": START, "ends_at": START + timedelta(hours=2)},
+        {"starts_at": START + timedelta(days=1), "ends_at": START + timedelta(days=1, hours=2)},
+    ]
+    assert domain.pick_sitting(sittings, NOW) == 1
+    assert domain.pick_sitting(sittings, START + timedelta(days=1, hours=-1)) == 2
+    assert domain.pick_sitting(sittings, START + timedelta(days=9)) == 2
+
+
+async def test_closing_issues_certificates_to_those_who_attended_enough(world: World) -> None:
+    event_id = await world.published(capacity=3)
+    tickets = [
+        await world.events.register(person(n), event_id, RegistrationFields()) for n in range(3)
+    ]
+    with pytest.raises(Conflict) as early:
+        await world.records.close(ORGANIZER, event_id)
+    assert reason(early.value) == "not_started"
+    for ticket, sittings in zip(tickets, ([1, 2], [1], []), strict=True):
+        for sitting in sittings:
+            assert ticket.code
+            await world.events.check_in(
+                ORGANIZER, event_id, CheckInFields(code=ticket.code, sitting=sitting)
+            )
+    world.clock.now = START + timedelta(days=1, hours=3)
+    closed = await world.records.close(ORGANIZER, event_id)
+    assert closed.status == "held"
+    held = world.outbox.of_type(EventHeldV1)
+    assert len(held) == 1 and held[0].certified_ids == ["p0"] and held[0].attendees == 2
+    mine = await world.records.my_certificates(person(0), "p0", 1, 10)
+    assert [(c.kind, c.detail) for c in mine.items] == [("attendee", "2/2")]
+    assert mine.items[0].code.startswith("EV-")
+    assert (await world.records.my_certificates(person(1), "p1", 1, 10)).total == 0
+    with pytest.raises(Forbidden):
+        await world.records.my_certificates(person(1), "p0", 1, 10)
+    revoked = await world.records.revoke(ORGANIZER, mine.items[0].code, "Sai thông tin")
+    assert revoked.revoked and not revoked.valid
+
+    figures = await world.records.figures(NOW, NOW + timedelta(days=30))
+    assert (figures.events_held, figures.registrations, figures.attendees) == (1, 3, 2)
+    assert (figures.check_ins, figures.certificates) == (3, 1)
+    assert figures.by_kind == {"training": 1} and figures.by_organizer == {"ubnd-an-nhon": 1}
+
+
+def test_figures_count_wards_organizations_women_and_youth_where_known() -> None:
+    events = [{"_id": "e", "kind": "seminar", "organizers": ["hoi-lhpn"], "starts_at": START}]
+    seat = {"event_id": "e", "status": "seat"}
+    registrations = [
+        {**seat, "attended": [1], "ward": "an-nhon", "gender": "female", "birth_year": 2000},
+        {**seat, "attended": [1], "ward": "an-nhon", "organization": "doan-thanh-nien"},
+        {**seat, "attended": [1], "gender": "male", "birth_year": 1970},
+        {**seat, "attended": []},
+        {"event_id": "e", "status": "cancelled", "attended": []},
+    ]
+    figures = domain.figures(events, registrations)
+    assert figures["registrations"] == 4 and figures["attendees"] == 3
+    assert figures["attendees_by_ward"] == {"an-nhon": 2, "unknown": 1}
+    assert figures["attendees_by_organization"] == {"unknown": 2, "doan-thanh-nien": 1}
+    assert (figures["women"], figures["youth"]) == (1, 1)
+
+
+async def test_cancelling_an_event_tells_every_registrant(world: World) -> None:
+    event_id = await world.published(capacity=1)
+    for n in range(2):
+        await world.events.register(person(n), event_id, RegistrationFields())
+    await world.events.cancel(ORGANIZER, event_id, "Hoãn vì mưa bão")
+    told = world.outbox.of_type(EventCancelledV1)
+    assert len(told) == 1 and sorted(told[0].registrant_ids) == ["p0", "p1"]
+
+
+async def test_only_announcers_create_and_rules_across_fields(world: World) -> None:
+    base = {
+        "title": "Hội thảo",
+        "kind": "seminar",
+        "organizers": ["hdn"],
+        "sittings": [{"starts_at": START, "ends_at": START + timedelta(hours=1)}],
+        "capacity": 10,
+    }
+    with pytest.raises(Forbidden):
+        await world.events.create(
+            person(1), EventFields.model_validate({**base, "place": "Hội trường"})
+        )
+    cases = [
+        ({}, "place_needed"),
+        (
+            {"place": "Hội trường", "sittings": [{"starts_at": START, "ends_at": START}]},
+            "sitting_order",
+        ),
+        ({"place": "Hội trường", "min_sittings": 2}, "min_sittings"),
+        (
+            {
+                "place": "Hội trường",
+                "sittings": [
+                    {"starts_at": NOW - timedelta(hours=2), "ends_at": NOW - timedelta(hours=1)}
+                ],
+            },
+            "starts_in_past",
+        ),
+    ]
+    for extra, expected in cases:
+        with pytest.raises(Invalid) as refused:
+            await world.events.create(ORGANIZER, EventFields.model_validate({**base, **extra}))
+        assert reason(refused.value) == expected
+
+
+async def test_erasure_keeps_figures_and_no_late_update_recreates_the_person(world: World) -> None:
+    registered = UserRegisteredV1(
+        user_id="p1", email="a@example.vn", full_name="Lê Thị Hoa", role=Role.FOUNDER, version=1
+    )
+    await world.records.user_saved(registered)
+    event_id = await world.published(capacity=2)
+    await world.events.register(person(1), event_id, RegistrationFields())
+    await world.records.erase_person(
+        UserDeletionRequestedV1(user_id="p1", request_id="r", requested_at=NOW)
+    )
+    await world.records.user_saved(registered.model_copy(update={"version": 2}))
+    assert (await world.store.person("p1")) == {"erased": True}
+    assert (await world.records.personal_data("p1"))["registrations"] == []
+    listed = await world.events.registrations(ORGANIZER, event_id, None, 1, 10)
+    assert [r.user_id for r in listed.items] == [pseudonym("p1")]
+    assert listed.items[0].full_name is None
