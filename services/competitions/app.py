@@ -8,6 +8,7 @@ from typing import Any
 
 from faststream import FastStream
 
+from services.competitions.certificates import Certificates
 from services.competitions.clubs_service import Clubs
 from services.competitions.handlers import register_handlers
 from services.competitions.initiatives_service import Initiatives
@@ -46,8 +47,10 @@ def build_app(settings: Settings) -> FastStream:
         and start the loop that begins judging at each entry deadline."""
         # One store and one outbox; each use case is its own object, composed here.
         store = CompetitionStore(context.db)
-        judging = Judging(CompetitionRecords(store, context.outbox))
-        competitions.set(Competitions(judging.records, judging))
+        records = CompetitionRecords(store, context.outbox)
+        certificates = Certificates(store, records.clock)
+        judging = Judging(records, on_results=certificates.issue_for)
+        competitions.set(Competitions(records, judging, certificates))
         clubs.set(Clubs(store, context.outbox))
         initiatives.set(Initiatives(store, context.outbox, scopes=settings.initiative_scopes))
         models.set(ReadModels(store))

@@ -103,6 +103,12 @@ class CompetitionRepository(Protocol):
         """Insert or replace a judge's score set by revision; False when another write won."""
         ...
 
+    async def withdraw_entry(
+        self, entry_id: str, entrant_key: str, changes: Document
+    ) -> Document | None:
+        """Set `changes` on the entry if it still has `entrant_key`; after, or None."""
+        ...
+
     async def replace_person(self, user_id: str, pseudonym: str) -> None:
         """Erasure: replace the person's id by `pseudonym` wherever it is kept."""
         ...
