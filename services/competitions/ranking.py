@@ -21,9 +21,16 @@ from datetime import datetime
 from services.competitions import domain
 from shared.contracts.base import Invalid
 from shared.contracts.rpc.competitions import Normalisation, TieBreak
+from shared.i18n import gettext
 
-#: Default prize labels by place (message ids in the catalogue; the last repeats).
-DEFAULT_PRIZES: tuple[str, ...] = ("Giải Nhất", "Giải Nhì", "Giải Ba", "Khuyến khích")
+#: Default prize labels by place (catalogue ids; the last repeats): "Giải Nhất", "Giải Nhì",
+#: "Giải Ba", "Khuyến khích".
+DEFAULT_PRIZES: tuple[str, ...] = ("prize.first", "prize.second", "prize.third", "prize.merit")
+
+
+def default_prizes() -> list[str]:
+    """The default prize labels, in Vietnamese from the catalogue."""
+    return [gettext(message_id, "vi") for message_id in DEFAULT_PRIZES]
 
 
 @dataclass(frozen=True)
@@ -81,9 +88,9 @@ def place(
     labels: Sequence[str] | None = None,
 ) -> Placing:
     """Ranks, tie flags, prizes and winner flags for `ranked` (best first, as `domain.rank`
-    orders it). `labels` are the prize labels by place (default `DEFAULT_PRIZES`); the
+    orders it). `labels` are the prize labels by place (default `default_prizes()`); the
     last one repeats for places beyond them."""
-    prizes = list(labels) if labels else list(DEFAULT_PRIZES)
+    prizes = list(labels) if labels else default_prizes()
     counts: dict[tuple[float, float], int] = {}
     for r in ranked:
         counts[_key(r)] = counts.get(_key(r), 0) + 1
