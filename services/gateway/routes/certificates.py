@@ -6,10 +6,11 @@ that does not answer (not deployed, or down) counts as no certificates from it."
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from services.gateway.access import ANYONE, SIGNED_IN, allow
 from services.gateway.certificates import find_certificate, render_pdf, verify_url
@@ -18,6 +19,7 @@ from services.gateway.problems import request_locale
 from shared.contracts.base import ErrorCode, NotFound, Page, Role
 from shared.contracts.rpc.certificates import (
     CertificateCode,
+    CertificateKind,
     CertificateView,
     ListMyCertificates,
     RevokeCertificate,
@@ -37,10 +39,22 @@ MAX_LISTED = 100
 Code = Annotated[CertificateCode, Path(description="CT-… or EV-… and 24 base32 characters")]
 
 
-class CertificateOut(CertificateView):
-    """A certificate with `valid` spelled out; `holder_id` only for its holder."""
+class CertificateOut(BaseModel):
+    """A certificate as `CertificateView` with `valid` spelled out; `holder_id` only for
+    its holder."""
 
-    valid: bool
+    code: str
+    kind: CertificateKind
+    holder_id: str | None = None
+    holder_name: str
+    subject_id: str
+    subject_title: str
+    detail: str | None = None
+    issuer: str
+    issued_on: date
+    valid: bool = Field(description="False once revoked")
+    revoked_reason: str | None = None
+    revoked_at: datetime | None = None
 
 
 class Revocation(BaseModel):
