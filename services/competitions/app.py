@@ -15,6 +15,7 @@ from services.competitions.initiatives_service import Initiatives
 from services.competitions.judging import Judging
 from services.competitions.read_models import ReadModels
 from services.competitions.records import CompetitionRecords
+from services.competitions.registry_client import RegistryStartups
 from services.competitions.repository import (
     INDEXES,
     OUTBOXED,
@@ -50,7 +51,8 @@ def build_app(settings: Settings) -> FastStream:
         records = CompetitionRecords(store, context.outbox)
         certificates = Certificates(store, records.clock)
         judging = Judging(records, on_results=certificates.issue_for)
-        competitions.set(Competitions(records, judging, certificates))
+        registry = RegistryStartups(broker, settings.rpc_timeout_seconds)
+        competitions.set(Competitions(records, judging, certificates, registry))
         clubs.set(Clubs(store, context.outbox))
         initiatives.set(Initiatives(store, context.outbox, scopes=settings.initiative_scopes))
         models.set(ReadModels(store))

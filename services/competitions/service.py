@@ -11,6 +11,7 @@ from services.competitions import domain
 from services.competitions.certificates import Certificates
 from services.competitions.changes import Changes
 from services.competitions.judging import Judging
+from services.competitions.ports import StartupSource
 from services.competitions.records import CompetitionRecords, envelope, stale
 from services.competitions.repository import (
     COMPETITIONS,
@@ -76,7 +77,10 @@ class Competitions:
         records: CompetitionRecords,
         judging: Judging,
         certificates: Certificates | None = None,
+        registry: StartupSource | None = None,
     ) -> None:
+        """`registry` answers for startups the read model has not seen yet (None: the read
+        model alone decides)."""
         self.records = records
         self.judging_cases = judging
         self.store = records.store
@@ -85,6 +89,7 @@ class Competitions:
         self.rounds = Rounds(records, judging)
         self.changes = Changes(records)
         self.certificates = certificates or Certificates(records.store, records.clock)
+        self.registry = registry
 
     # --- judging (its own use case) -----------------------------------------------------------
 
@@ -261,10 +266,7 @@ class Competitions:
                 raise Forbidden("chỉ nhà sáng lập đăng ký dự án khởi nghiệp dự thi")
             if eligibility.get("entrants", "startup") != "startup":
                 raise Invalid("cuộc thi này chỉ dành cho đội học sinh", field="startup_id")
-            startup = await self.store.read_model(STARTUPS, fields.startup_id)
-            if startup is None:
-                raise Invalid("không tìm thấy dự án khởi nghiệp", field="startup_id")
-            domain.check_startup_eligible(eligibility, startup, actor)
+            startup = await self._eligible_startup(actor, fields.startup_id, eligibility)
             entry.update(
                 entrant_key=f"startup:{fields.startup_id}",
                 startup_id=fields.startup_id,
@@ -310,6 +312,33 @@ class Competitions:
         await self._claim_place(doc, entry, envelope(event, competition_id))
         log.info("entry.submitted", competition_id=competition_id, entry_id=entry["_id"])
         return entry_view(entry, owner=True)
+
+    async def _eligible_startup(
+        self, actor: Actor, startup_id: str, eligibility: Document
+    ) -> Document:
+        """The startup as the read model keeps it, if it is eligible; otherwise (unknown, or
+        not eligible as kept) the registry's newer answer, kept at its version, when there
+        is one (read-your-writes: entering right after verification, issue 13). Raises the
+        eligibility rule's `Invalid` or `Forbidden`."""
+        kept = await self.store.read_model(STARTUPS, startup_id)
+        if kept is not None:
+            try:
+                domain.check_startup_eligible(eligibility, kept, actor)
+                return kept
+            except (Invalid, Forbidden):
+                if self.registry is None:
+                    raise
+        fresh = await self.registry.startup(actor, startup_id) if self.registry else None
+        if fresh is None or (kept is not None and fresh[0] <= int(kept.get("version") or 0)):
+            if kept is None:
+                raise Invalid("không tìm thấy dự án khởi nghiệp", field="startup_id")
+            domain.check_startup_eligible(eligibility, kept, actor)
+            return kept
+        version, startup = fresh
+        await self.store.save_read_model(STARTUPS, startup_id, version, startup)
+        log.info("startup.read_from_registry", startup_id=startup_id, version=version)
+        domain.check_startup_eligible(eligibility, startup, actor)
+        return startup
 
     async def _claim_place(self, doc: Document, entry: Document, event: Envelope) -> None:
         """Record the entry on its competition (a versioned update carrying its event), so

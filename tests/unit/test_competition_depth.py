@@ -10,7 +10,7 @@ import pytest
 
 from services.competitions.certificates import Certificates
 from services.competitions.records import rounds_of
-from services.competitions.repository import CERTIFICATES, COMPETITIONS, ENTRIES, PEOPLE
+from services.competitions.repository import CERTIFICATES, COMPETITIONS, ENTRIES, PEOPLE, STARTUPS
 from services.competitions.results import public_name
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, Role
 from shared.contracts.rpc.competitions import CompetitionPatch
@@ -167,3 +167,60 @@ def test_a_competition_stored_before_rounds_reads_as_one_round() -> None:
     assert [(r["number"], r["normalisation"], r["judges"]) for r in rounds] == [
         (1, "z_score", ["j"])
     ]
+
+
+class FakeRegistry:
+    """The registry's answer to `GetStartup`, as the entrant sees it."""
+
+    def __init__(self, answer: tuple[int, dict[str, object]] | None) -> None:
+        self.answer = answer
+        self.asked: list[str] = []
+
+    async def startup(self, actor: Actor, startup_id: str) -> tuple[int, dict[str, object]] | None:
+        self.asked.append(startup_id)
+        return self.answer
+
+
+def verified(version: int) -> tuple[int, dict[str, object]]:
+    return version, {
+        "owner_id": FOUNDER.id,
+        "name": "Rau Sạch",
+        "ward": "hanh-thong",
+        "status": "verified",
+        "team_size": 3,
+    }
+
+
+async def test_entering_right_after_verification_asks_the_registry(world: World) -> None:
+    """Read-your-writes: the read model has not seen the startup yet (or not its
+    verification); the registry's newer answer is used and kept at its version."""
+    registry = FakeRegistry(verified(3))
+    world.competitions.registry = registry
+    created = await world.competitions.create(
+        ORGANIZER, fields(eligibility={"entrants": "startup", "verified_only": True})
+    )
+    await world.competitions.publish(ORGANIZER, created.id)
+    world.store.collections[STARTUPS]["s1"]["status"] = "pending"  # verification not seen yet
+
+    submitted = await world.competitions.submit_entry(FOUNDER, created.id, entry())
+
+    assert submitted.startup_name == "Rau Sạch"
+    assert registry.asked == ["s1"]
+    assert world.store.collections[STARTUPS]["s1"]["version"] == 3
+    assert world.store.collections[STARTUPS]["s1"]["status"] == "verified"
+
+
+async def test_an_unknown_startup_the_registry_does_not_show_is_refused(world: World) -> None:
+    world.competitions.registry = FakeRegistry(None)
+    competition_id = await published(world)
+    del world.store.collections[STARTUPS]["s1"]
+    with pytest.raises(Invalid, match="không tìm thấy dự án"):
+        await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+
+
+async def test_an_older_registry_answer_does_not_override_the_read_model(world: World) -> None:
+    world.competitions.registry = FakeRegistry((1, {**verified(1)[1], "owner_id": "someone"}))
+    competition_id = await published(world)
+    world.store.collections[STARTUPS]["s1"]["owner_id"] = "another"  # really not theirs
+    with pytest.raises(Forbidden):
+        await world.competitions.submit_entry(FOUNDER, competition_id, entry())
