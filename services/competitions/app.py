@@ -8,12 +8,14 @@ from typing import Any
 
 from faststream import FastStream
 
+from services.competitions.certificates import Certificates
 from services.competitions.clubs_service import Clubs
 from services.competitions.handlers import register_handlers
 from services.competitions.initiatives_service import Initiatives
 from services.competitions.judging import Judging
 from services.competitions.read_models import ReadModels
 from services.competitions.records import CompetitionRecords
+from services.competitions.registry_client import RegistryStartups
 from services.competitions.repository import (
     INDEXES,
     OUTBOXED,
@@ -46,8 +48,11 @@ def build_app(settings: Settings) -> FastStream:
         and start the loop that begins judging at each entry deadline."""
         # One store and one outbox; each use case is its own object, composed here.
         store = CompetitionStore(context.db)
-        judging = Judging(CompetitionRecords(store, context.outbox))
-        competitions.set(Competitions(judging.records, judging))
+        records = CompetitionRecords(store, context.outbox)
+        certificates = Certificates(store, records.clock)
+        judging = Judging(records, on_results=certificates.issue_for)
+        registry = RegistryStartups(broker, settings.rpc_timeout_seconds)
+        competitions.set(Competitions(records, judging, certificates, registry))
         clubs.set(Clubs(store, context.outbox))
         initiatives.set(Initiatives(store, context.outbox, scopes=settings.initiative_scopes))
         models.set(ReadModels(store))

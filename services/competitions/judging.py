@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 
-from services.competitions import domain
-from services.competitions.records import CompetitionRecords, envelope, stale
+from services.competitions import domain, ranking
+from services.competitions.records import CompetitionRecords, current_round, envelope, stale
 from services.competitions.repository import (
     COMPETITIONS,
     ENTRIES,
     PEOPLE,
+    SCHOOLS,
     SCORES,
 )
+from services.competitions.results import result_rows, tie_break_label, tie_notice
 from services.competitions.views import (
     assigned_to,
     assignment_view,
@@ -47,8 +50,10 @@ from shared.contracts.rpc.competitions import (
     AssignmentPage,
     ConflictView,
     JudgingView,
+    Normalisation,
     Results,
     ScoreView,
+    TieBreak,
 )
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document
@@ -61,11 +66,17 @@ S = CompetitionStatus
 class Judging:
     """Judges and conflicts, assignments, scores and results of competitions."""
 
-    def __init__(self, records: CompetitionRecords) -> None:
+    def __init__(
+        self,
+        records: CompetitionRecords,
+        on_results: Callable[[Document], Awaitable[object]] | None = None,
+    ) -> None:
+        """`on_results` runs after results are published (the certificates are issued)."""
         self.records = records
         self.store = records.store
         self.outbox = records.outbox
         self.clock = records.clock
+        self.on_results = on_results
 
     # --- judging ----------------------------------------------------------------------------
 
@@ -121,7 +132,7 @@ class Judging:
         if not any(j["id"] == actor.id for j in doc["judges"]):
             raise Forbidden("bạn không thuộc ban giám khảo của cuộc thi này")
         domain.check_status(doc, S.DRAFT, S.PUBLISHED, S.JUDGING)
-        if await self.store.get(SCORES, score_id(entry_id, actor.id)):
+        if await self.store.get(SCORES, score_id(entry_id, actor.id, current_round(doc))):
             raise Conflict("bạn đã chấm bài này nên không thể khai báo xung đột nữa")
         was_assigned = actor.id in assigned_to(doc, entry_id)
         conflicts = [
@@ -157,7 +168,8 @@ class Judging:
             entry = await self.store.get(ENTRIES, entry_id)
             if entry is None:
                 continue
-            score = await self.store.get(SCORES, score_id(entry_id, actor.id))
+            key = score_id(entry_id, actor.id, current_round(competition))
+            score = await self.store.get(SCORES, key)
             items.append(assignment_view(competition, entry, score))
         return AssignmentPage(items=items, total=total, page=page, page_size=page_size)
 
@@ -182,11 +194,13 @@ class Judging:
         if actor.id not in assigned_to(doc, entry_id):
             raise Forbidden("bài dự thi này không được phân công cho bạn chấm")
         total = domain.weighted_total(domain.Rubric.from_doc(doc["rubric"]), scores)
-        key = score_id(entry_id, actor.id)
+        number = current_round(doc)
+        key = score_id(entry_id, actor.id, number)
         previous = await self.store.get(SCORES, key)
         revision = (previous["revision"] + 1) if previous else 1
         score: Document = {
             "_id": key,
+            "round": number,
             "competition_id": doc["_id"],
             "entry_id": entry_id,
             "judge_id": actor.id,
@@ -214,41 +228,39 @@ class Judging:
     # --- results ----------------------------------------------------------------------------
 
     async def publish_results(self, actor: Actor, competition_id: str) -> Results:
-        """Rank the entries (judges' scores standardised per judge, ties by earlier submission)
-        and publish the results. Emits `ResultsPublishedV1`. Raises `NotFound`, `Forbidden`, `Conflict` (not judging, or a concurrent edit).
+        """Rank the entries of the last round (its normalisation; equal final and raw scores
+        tie), place them (prizes, winners, the organizer's tie-break rule) and publish the
+        results; certificates follow (`on_results`). Emits `ResultsPublishedV1`. When the
+        prize line falls inside a tie the results carry `tie_at_prize_line` and a notice.
+        Raises `NotFound`, `Forbidden`, `Conflict` (not judging, no score, or a concurrent
+        edit).
         """
         doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
         doc = await self.start_if_due(doc)
         domain.check_status(doc, S.JUDGING)
-        scores = await self.store.find(SCORES, {"competition_id": competition_id})
+        entries = {e["_id"]: e for e in await self.records.round_entries(doc)}
+        scores = [s for s in await self.records.round_scores(doc) if s["entry_id"] in entries]
         if not scores:
             raise Conflict("chưa có điểm nào để công bố kết quả")
-        entries = {
-            e["_id"]: e for e in await self.store.find(ENTRIES, {"competition_id": competition_id})
-        }
-        ranked = domain.rank(
+        ranked = ranking.round_ranking(
             [
                 domain.JudgeScore(s["judge_id"], s["entry_id"], s["weighted_total"], s["scores"])
                 for s in scores
-                if s["entry_id"] in entries
             ],
             {entry_id: utc(e["submitted_at"]) for entry_id, e in entries.items()},
+            Normalisation(doc.get("normalisation", Normalisation.Z_SCORE.value)),
         )
+        rule = TieBreak(doc.get("tie_break", TieBreak.SHARE.value))
+        placing = ranking.place(ranked, doc["winners"], rule, doc.get("prizes"))
+        school_names: dict[str, str] = {}
+        for entry in entries.values():
+            code = entry.get("school")
+            if code and code not in school_names:
+                school = await self.store.read_model(SCHOOLS, code)
+                school_names[code] = str((school or {}).get("name") or code)
+        rows = result_rows(placing, entries, school_names, current_round(doc))
         now = self.clock()
-        rows = [
-            {
-                "rank": r.rank,
-                "entry_id": r.entry_id,
-                "title": entries[r.entry_id]["title"],
-                "final_score": r.final_score,
-                "raw_mean": r.raw_mean,
-                "criteria_means": r.criteria_means,
-                "judges": r.judges,
-                "ward": entries[r.entry_id].get("ward"),
-            }
-            for r in ranked
-        ]
         event = ResultsPublishedV1(
             competition_id=competition_id,
             title=doc["title"],
@@ -260,9 +272,19 @@ class Judging:
             "status": S.RESULTS_PUBLISHED.value,
             "results": rows,
             "results_published_at": now,
+            "tie_at_prize_line": placing.tie_at_prize_line,
+            "results_notice": tie_notice() if placing.tie_at_prize_line else None,
+            "results_tie_break_label": tie_break_label(rule),
         }
         saved = await self.records.save(doc, changes, [envelope(event, competition_id)])
-        log.info("results.published", competition_id=competition_id, ranked=len(rows))
+        log.info(
+            "results.published",
+            competition_id=competition_id,
+            ranked=len(rows),
+            tie_at_prize_line=placing.tie_at_prize_line,
+        )
+        if self.on_results is not None:
+            await self.on_results(saved)
         return results_view(saved)
 
     async def results(self, actor: Actor | None, competition_id: str) -> Results:

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Protocol
 
 from services.competitions.repository import Drafts
-from shared.contracts.base import Envelope
+from shared.contracts.base import Actor, Envelope
 from shared.infra.mongo import Document
 
 
@@ -103,6 +103,12 @@ class CompetitionRepository(Protocol):
         """Insert or replace a judge's score set by revision; False when another write won."""
         ...
 
+    async def withdraw_entry(
+        self, entry_id: str, entrant_key: str, changes: Document
+    ) -> Document | None:
+        """Set `changes` on the entry if it still has `entrant_key`; after, or None."""
+        ...
+
     async def replace_person(self, user_id: str, pseudonym: str) -> None:
         """Erasure: replace the person's id by `pseudonym` wherever it is kept."""
         ...
@@ -123,4 +129,12 @@ class CompetitionRepository(Protocol):
 
     async def all(self, collection: str) -> list[Document]:
         """Every document in `collection`."""
+        ...
+
+
+class StartupSource(Protocol):
+    """The registry, asked by request–reply when the read model lags (read-your-writes)."""
+
+    async def startup(self, actor: Actor, startup_id: str) -> tuple[int, Document] | None:
+        """(version, read-model fields) of the startup as `actor` may see it, or None."""
         ...

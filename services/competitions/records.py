@@ -24,6 +24,11 @@ def envelope(event: Event, aggregate_id: str) -> Envelope:
     return Envelope.wrap(event, aggregate_id=aggregate_id, correlation_id=current_correlation_id())
 
 
+def current_round(doc: Document) -> int:
+    """The number of the round a competition is in (1 for one stored before rounds)."""
+    return int(doc.get("current_round") or 1)
+
+
 def stale() -> Conflict:
     """The answer to a lost optimistic-concurrency race (DESIGN §5)."""
     return Conflict("dữ liệu vừa được người khác thay đổi; hãy tải lại rồi thử lại")
@@ -43,10 +48,27 @@ class CompetitionRecords:
         self.outbox = outbox
         self.clock = clock
 
+    async def round_entries(self, doc: Document) -> list[Document]:
+        """The entries of the competition's current round: not withdrawn, and (after the
+        first round) among those that went on."""
+        entries = await self.store.find(ENTRIES, {"competition_id": doc["_id"]})
+        in_round = doc.get("in_round")
+        return [
+            e
+            for e in entries
+            if not e.get("withdrawn_at") and (in_round is None or e["_id"] in in_round)
+        ]
+
+    async def round_scores(self, doc: Document) -> list[Document]:
+        """The score sets of the competition's current round (round 1's carry no `round`)."""
+        scores = await self.store.find(SCORES, {"competition_id": doc["_id"]})
+        number = current_round(doc)
+        return [s for s in scores if s.get("round", 1) == number]
+
     async def plan(self, doc: Document) -> domain.Plan:
         """Who judges which entry now, from the entries, the scores given and conflicts."""
-        entries = await self.store.find(ENTRIES, {"competition_id": doc["_id"]})
-        scores = await self.store.find(SCORES, {"competition_id": doc["_id"]})
+        entries = await self.round_entries(doc)
+        scores = await self.round_scores(doc)
         scored: dict[str, list[str]] = {}
         for s in scores:
             scored.setdefault(s["entry_id"], []).append(s["judge_id"])
@@ -90,13 +112,45 @@ class CompetitionRecords:
     async def view(self, doc: Document, actor: Actor | None) -> CompetitionView:
         """The competition as `actor` may see it (judges and short entries: managers only)."""
         entries = await self.store.count(ENTRIES, {"competition_id": doc["_id"]})
+        withdrawn = await self.store.count(
+            ENTRIES, {"competition_id": doc["_id"], "withdrawn": True}
+        )
         manager = domain.is_manager(actor, doc)
         return CompetitionView.model_validate(
             {
                 **doc,
                 "id": doc["_id"],
-                "entries": entries,
+                "entries": entries - withdrawn,
                 "judges": [j["id"] for j in doc["judges"]] if manager else None,
                 "short_entries": doc.get("short_entries") if manager else None,
+                "current_round": current_round(doc),
+                "rounds": rounds_of(doc, manager=manager),
             }
         )
+
+
+def round_doc(doc: Document) -> Document:
+    """The current round as it is stored among past rounds once closed."""
+    return {
+        "number": current_round(doc),
+        "title": doc.get("round_title"),
+        "judging_deadline": doc["judging_deadline"],
+        "rubric": doc["rubric"],
+        "judges_per_entry": doc["judges_per_entry"],
+        "normalisation": doc.get("normalisation", "z_score"),
+        "judges": doc["judges"],
+    }
+
+
+def rounds_of(doc: Document, *, manager: bool) -> list[Document]:
+    """Every round of a competition (past, current, next), judges for its managers only.
+    A competition stored before rounds has one: itself (migrated on read)."""
+    rows = [*(doc.get("past_rounds") or []), round_doc(doc), *(doc.get("next_rounds") or [])]
+    return [
+        {
+            **row,
+            "judges": [j["id"] for j in row.get("judges") or []] if manager else None,
+            "advanced": row.get("advanced") if manager else None,
+        }
+        for row in rows
+    ]

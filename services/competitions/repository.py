@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
 
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
 from shared.contracts.base import Envelope
 from shared.infra.mongo import (
@@ -29,6 +29,7 @@ INITIATIVES = "initiatives"
 PEOPLE = "people"
 SCHOOLS = "schools"
 STARTUPS = "startups"
+CERTIFICATES = "certificates"
 OUTBOXED = (COMPETITIONS, ENTRIES, SCORES, CLUBS, INITIATIVES)
 
 INDEXES = {
@@ -61,6 +62,10 @@ INDEXES = {
         IndexModel([("council", ASCENDING)], name="council"),
         IndexModel([("filed_at", DESCENDING)], name="newest"),
     ],
+    CERTIFICATES: [
+        IndexModel([("key", ASCENDING)], unique=True, name="one_per_holder_and_kind"),
+        IndexModel([("owner_id", ASCENDING), ("issued_at", DESCENDING)], name="owner"),
+    ],
     PEOPLE: [],
     SCHOOLS: [],
     STARTUPS: [IndexModel([("owner_id", ASCENDING)], name="owner")],
@@ -85,7 +90,7 @@ class CompetitionStore:
         self.db = db
         self.collections = {
             name: AggregateCollection(db[name], HIDDEN)
-            for name in (*OUTBOXED, PEOPLE, SCHOOLS, STARTUPS)
+            for name in (*OUTBOXED, CERTIFICATES, PEOPLE, SCHOOLS, STARTUPS)
         }
 
     def _of(self, collection: str) -> AggregateCollection:
@@ -227,6 +232,19 @@ class CompetitionStore:
             with_outbox({"$set": fields}, events),
         )
         return result.modified_count == 1
+
+    async def withdraw_entry(
+        self, entry_id: str, entrant_key: str, changes: Document
+    ) -> Document | None:
+        """Set `changes` on the entry if it still has `entrant_key` (not withdrawn meanwhile);
+        the entry after, or None. Entries stored before they had a version match on the
+        key, so this is the one update of an entry."""
+        return await self.db[ENTRIES].find_one_and_update(
+            {"_id": entry_id, "entrant_key": entrant_key},
+            {"$set": changes},
+            projection=HIDDEN,
+            return_document=ReturnDocument.AFTER,
+        )
 
     # --- personal data -------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ from faststream.nats import NatsBroker
 from services.competitions.clubs_service import Clubs
 from services.competitions.initiatives_service import Initiatives
 from services.competitions.service import Competitions
-from shared.contracts.base import Actor, Forbidden
+from shared.contracts.base import Actor, Forbidden, Page
+from shared.contracts.rpc import certificates as cert
 from shared.contracts.rpc import competitions as c
 from shared.infra.broker import answer_rpc
 
@@ -94,6 +95,36 @@ def register_rpc(
         """`rpc.competitions.results.get`: a competition's results → `Results`."""
         return await competitions().results(r.actor, r.competition_id)
 
+    async def edit(r: c.EditCompetition) -> c.CompetitionView:
+        """`rpc.competitions.competition.edit`: change a draft → `CompetitionView`."""
+        return await competitions().changes.edit(_actor(r.actor), r.competition_id, r.patch)
+
+    async def withdraw(r: c.WithdrawEntry) -> c.EntryView:
+        """`rpc.competitions.entry.withdraw`: withdraw one's entry → `EntryView`."""
+        return await competitions().changes.withdraw(_actor(r.actor), r.entry_id)
+
+    async def add_round(r: c.AddRound) -> c.CompetitionView:
+        """`rpc.competitions.round.add`: add the next round → `CompetitionView`."""
+        return await competitions().rounds.add_round(_actor(r.actor), r.competition_id, r.round)
+
+    async def advance(r: c.AdvanceRound) -> c.RoundAdvanced:
+        """`rpc.competitions.round.advance`: close a round, start the next → `RoundAdvanced`."""
+        return await competitions().rounds.advance(
+            _actor(r.actor), r.competition_id, r.number, r.advancement
+        )
+
+    async def certificate(r: cert.GetCertificate) -> cert.CertificateView:
+        """`rpc.competitions.certificates.get`: one certificate by code → `CertificateView`."""
+        return await competitions().certificates.get(r.code)
+
+    async def my_certificates(r: cert.ListMyCertificates) -> Page[cert.CertificateView]:
+        """`rpc.competitions.certificates.mine`: an account's certificates → a page."""
+        return await competitions().certificates.mine(r.user_id, r.page, r.page_size)
+
+    async def revoke(r: cert.RevokeCertificate) -> cert.CertificateView:
+        """`rpc.competitions.certificates.revoke`: revoke with a reason → `CertificateView`."""
+        return await competitions().certificates.revoke(_actor(r.actor), r.code, r.reason)
+
     async def register_club(r: c.RegisterClub) -> c.ClubView:
         """`rpc.competitions.club.register`: register a school innovation club → `ClubView`."""
         return await clubs().register(_actor(r.actor), r.club)
@@ -160,6 +191,32 @@ def register_rpc(
     answer_rpc(broker, "competitions", c.SubmitScores, submit_scores)
     answer_rpc(broker, "competitions", c.PublishResults, publish_results)
     answer_rpc(broker, "competitions", c.GetResults, results)
+    answer_rpc(broker, "competitions", c.EditCompetition, edit)
+    answer_rpc(broker, "competitions", c.WithdrawEntry, withdraw)
+    answer_rpc(broker, "competitions", c.AddRound, add_round)
+    answer_rpc(broker, "competitions", c.AdvanceRound, advance)
+    mine = cert.certificates_subject
+    answer_rpc(
+        broker,
+        "competitions",
+        cert.GetCertificate,
+        certificate,
+        subject=mine("competitions", "get"),
+    )
+    answer_rpc(
+        broker,
+        "competitions",
+        cert.ListMyCertificates,
+        my_certificates,
+        subject=mine("competitions", "mine"),
+    )
+    answer_rpc(
+        broker,
+        "competitions",
+        cert.RevokeCertificate,
+        revoke,
+        subject=mine("competitions", "revoke"),
+    )
     answer_rpc(broker, "competitions", c.RegisterClub, register_club)
     answer_rpc(broker, "competitions", c.LogActivity, log_activity)
     answer_rpc(broker, "competitions", c.ListClubs, list_clubs)

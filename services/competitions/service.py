@@ -8,8 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.competitions import domain
+from services.competitions.certificates import Certificates
+from services.competitions.changes import Changes
 from services.competitions.judging import Judging
-from services.competitions.records import CompetitionRecords, envelope
+from services.competitions.ports import StartupSource
+from services.competitions.records import CompetitionRecords, envelope, stale
 from services.competitions.repository import (
     COMPETITIONS,
     ENTRIES,
@@ -18,10 +21,13 @@ from services.competitions.repository import (
     STARTUPS,
     Drafts,
 )
+from services.competitions.results import winners_of
+from services.competitions.rounds import Rounds
 from services.competitions.views import entry_view, orgs, score_view
 from shared.contracts.base import (
     Actor,
     Conflict,
+    Envelope,
     Forbidden,
     Invalid,
     Role,
@@ -63,12 +69,27 @@ class Competitions:
     Errors raised are the contract's: `NotFound`, `Forbidden`, `Invalid`, `Conflict`.
     """
 
-    def __init__(self, records: CompetitionRecords, judging: Judging) -> None:
+    #: How often an entry tries to record itself on its competition before giving up.
+    CLAIM_ATTEMPTS = 50
+
+    def __init__(
+        self,
+        records: CompetitionRecords,
+        judging: Judging,
+        certificates: Certificates | None = None,
+        registry: StartupSource | None = None,
+    ) -> None:
+        """`registry` answers for startups the read model has not seen yet (None: the read
+        model alone decides)."""
         self.records = records
         self.judging_cases = judging
         self.store = records.store
         self.outbox = records.outbox
         self.clock = records.clock
+        self.rounds = Rounds(records, judging)
+        self.changes = Changes(records)
+        self.certificates = certificates or Certificates(records.store, records.clock)
+        self.registry = registry
 
     # --- judging (its own use case) -----------------------------------------------------------
 
@@ -245,10 +266,7 @@ class Competitions:
                 raise Forbidden("chỉ nhà sáng lập đăng ký dự án khởi nghiệp dự thi")
             if eligibility.get("entrants", "startup") != "startup":
                 raise Invalid("cuộc thi này chỉ dành cho đội học sinh", field="startup_id")
-            startup = await self.store.read_model(STARTUPS, fields.startup_id)
-            if startup is None:
-                raise Invalid("không tìm thấy dự án khởi nghiệp", field="startup_id")
-            domain.check_startup_eligible(eligibility, startup, actor)
+            startup = await self._eligible_startup(actor, fields.startup_id, eligibility)
             entry.update(
                 entrant_key=f"startup:{fields.startup_id}",
                 startup_id=fields.startup_id,
@@ -286,13 +304,63 @@ class Competitions:
             participants=entry["participants"],
             submitted_at=entry["submitted_at"],
         )
+        entry["version"] = 1
         try:
-            await self.store.insert(ENTRIES, entry, [envelope(event, entry["_id"])])
+            await self.store.insert(ENTRIES, entry, [])
         except AlreadyExists:
             raise Conflict("dự án hoặc đội này đã đăng ký cuộc thi") from None
-        await self.outbox.flush(ENTRIES, entry["_id"])
+        await self._claim_place(doc, entry, envelope(event, competition_id))
         log.info("entry.submitted", competition_id=competition_id, entry_id=entry["_id"])
         return entry_view(entry, owner=True)
+
+    async def _eligible_startup(
+        self, actor: Actor, startup_id: str, eligibility: Document
+    ) -> Document:
+        """The startup as the read model keeps it, if it is eligible; otherwise (unknown, or
+        not eligible as kept) the registry's newer answer, kept at its version, when there
+        is one (read-your-writes: entering right after verification, issue 13). Raises the
+        eligibility rule's `Invalid` or `Forbidden`."""
+        kept = await self.store.read_model(STARTUPS, startup_id)
+        if kept is not None:
+            try:
+                domain.check_startup_eligible(eligibility, kept, actor)
+                return kept
+            except (Invalid, Forbidden):
+                if self.registry is None:
+                    raise
+        fresh = await self.registry.startup(actor, startup_id) if self.registry else None
+        if fresh is None or (kept is not None and fresh[0] <= int(kept.get("version") or 0)):
+            if kept is None:
+                raise Invalid("không tìm thấy dự án khởi nghiệp", field="startup_id")
+            domain.check_startup_eligible(eligibility, kept, actor)
+            return kept
+        version, startup = fresh
+        await self.store.save_read_model(STARTUPS, startup_id, version, startup)
+        log.info("startup.read_from_registry", startup_id=startup_id, version=version)
+        domain.check_startup_eligible(eligibility, startup, actor)
+        return startup
+
+    async def _claim_place(self, doc: Document, entry: Document, event: Envelope) -> None:
+        """Record the entry on its competition (a versioned update carrying its event), so
+        submission and the start of judging cannot interleave (issue 13): judging starts by
+        a versioned update too, so either this update lands first (the entry is judged) or
+        judging started first, and then the entry is in only if the plan already holds it;
+        otherwise it is marked late and refused with `Conflict`."""
+        for _ in range(self.CLAIM_ATTEMPTS):
+            saved = await self.store.update(
+                COMPETITIONS, doc["_id"], doc["version"], {"last_entry_at": self.clock()}, [event]
+            )
+            if saved is not None:
+                await self.outbox.flush(COMPETITIONS, doc["_id"])
+                return
+            doc = await self.records.competition(doc["_id"])
+            planned = {a["entry_id"] for a in doc.get("assignments") or []}
+            if doc["status"] == S.PUBLISHED.value or entry["_id"] in planned:
+                continue  # another entry or edit moved the version on: record it again
+            late = {"withdrawn": True, "late": True, "entrant_key": f"late:{entry['_id']}"}
+            await self.store.withdraw_entry(entry["_id"], entry["entrant_key"], late)
+            raise Conflict("đã hết hạn nộp bài dự thi", entry_deadline=doc["entry_deadline"])
+        raise stale()
 
     async def list_entries(
         self, actor: Actor, competition_id: str, page: int, page_size: int
@@ -331,7 +399,7 @@ class Competitions:
             published = c.get("results_published_at")
             if published is None or not start <= utc(published) < end:
                 continue
-            for row in (c.get("results") or [])[: c["winners"]]:
+            for row in winners_of(c.get("results") or [], c["winners"]):
                 count += 1
                 winners[row.get("ward") or "unknown"] += 1
         return CompetitionFigures(

@@ -30,9 +30,12 @@ def orgs(actor: Actor) -> set[str]:
     return {actor.organization} if actor.organization else set()
 
 
-def score_id(entry_id: str, judge_id: str) -> str:
-    """The id of one judge's score set for one entry."""
-    return f"{entry_id}:{judge_id}"
+def score_id(entry_id: str, judge_id: str, round_number: int = 1) -> str:
+    """The id of one judge's score set for one entry in one round (round 1 keeps the id it
+    had before rounds existed)."""
+    if round_number == 1:
+        return f"{entry_id}:{judge_id}"
+    return f"{entry_id}:{judge_id}:r{round_number}"
 
 
 def assigned_to(doc: Document, entry_id: str) -> list[str]:
@@ -87,6 +90,7 @@ def entry_view(doc: Document, *, owner: bool) -> EntryView:
         participants=doc.get("participants", 1),
         students=team.get("students") if owner and team else None,
         submitted_at=doc["submitted_at"],
+        withdrawn_at=doc.get("withdrawn_at"),
     )
 
 
@@ -115,11 +119,17 @@ def score_view(doc: Document) -> ScoreView:
 
 
 def results_view(doc: Document) -> Results:
-    """The published ranking as the contract's view."""
+    """The published ranking as the contract's view (results published before ties and
+    prizes were kept read with the defaults)."""
     return Results(
         competition_id=doc["_id"],
         title=doc["title"],
         published_at=doc["results_published_at"],
         winners=doc["winners"],
         rows=[ResultRow.model_validate(row) for row in doc.get("results") or []],
+        rounds=int(doc.get("current_round") or 1),
+        tie_break=doc.get("tie_break", "share"),
+        tie_break_label=doc.get("results_tie_break_label"),
+        tie_at_prize_line=bool(doc.get("tie_at_prize_line")),
+        notice=doc.get("results_notice"),
     )

@@ -106,8 +106,10 @@ def service_permissions(
     """
     if service == "gateway":
         return (("rpc.>", "dlq.>", *all_events, *_PLUMBING), ("_INBOX.>",))
+    # Read-your-writes (issue 13): competitions asks the registry for a startup it has not seen.
+    asks = ("rpc.registry.startup.get",) if service == "competitions" else ()
     return (
-        (*event_subjects, "dlq.>", *_PLUMBING),
+        (*event_subjects, *asks, "dlq.>", *_PLUMBING),
         (f"rpc.{service}.>", "_INBOX.>"),
     )
 

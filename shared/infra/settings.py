@@ -114,3 +114,8 @@ class Settings(BaseSettings):
     def database_name(self, service: str | None = None) -> str:
         """The database of `service` (default: this process's), `<prefix>_<service>`."""
         return f"{self.database_prefix}_{service or self.service}"
+
+    # --- certificates (issue 17, competitions) -----------------------------------------------
+    #: The public address of the web app: a certificate's QR code opens
+    #: `<public_base_url>/verify/{code}` (INNOHUB_PUBLIC_BASE_URL).
+    public_base_url: str = Field("http://127.0.0.1:8000", min_length=8, max_length=200)

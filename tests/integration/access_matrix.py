@@ -134,4 +134,13 @@ WHO: dict[str, frozenset[Role] | None] = {
     "GET /api/v1/me/registrations": SIGNED_IN,
     "GET /api/v1/events/{event_id}/registrations": ORGANIZER | STAFF,
     "POST /api/v1/events/{event_id}/check-in": ORGANIZER | STAFF,
+    # competitions depth and certificates (issue 17, wave 2 competitions)
+    "PATCH /api/v1/competitions/{competition_id}": ORGANIZER,  # not in §9 (draft edits)
+    "POST /api/v1/entries/{entry_id}/withdraw": FOUNDER | ADVISOR,  # not in §9
+    "POST /api/v1/competitions/{competition_id}/rounds": ORGANIZER,
+    "POST /api/v1/competitions/{competition_id}/rounds/{number}/advance": ORGANIZER,
+    "GET /api/v1/me/certificates": SIGNED_IN,
+    "GET /api/v1/certificates/{code}": ANYONE,
+    "GET /api/v1/certificates/{code}.pdf": ANYONE,
+    "POST /api/v1/certificates/{code}/revoke": ORGANIZER | STAFF,  # §9: revocable (organizer)
 }

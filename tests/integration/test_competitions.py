@@ -378,6 +378,11 @@ async def test_school_contest_from_entries_to_published_results(capi: httpx.Asyn
     assert all({"final_score", "raw_mean"} <= r.keys() for r in rows)
     public = (await api.get(f"{API}/competitions/{cid}/results")).text
     assert "Minh Khôi" not in public and "Bảo Anh" not in public
+    # without the students' and guardians' consent to show names: the school's group
+    assert all(r["entrant"].startswith("Nhóm học sinh trường ") for r in rows)
+    assert all(r["school_name"] and r["school_name"] in r["entrant"] for r in rows)
+    assert [r["winner"] for r in rows] == [True, True, True]  # three winners by default
+    assert [r["prize"] for r in rows] == ["Giải Nhất", "Giải Nhì", "Giải Ba"]
     # frozen: no more scores
     assert (await api.post(url.format(some), json=good, headers=j_youth.headers)).status_code == 409
     assert (await api.get(f"{API}/judging/assignments", headers=j_youth.headers)).json()[

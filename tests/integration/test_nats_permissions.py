@@ -27,7 +27,7 @@ def user(name: str) -> NatsUser:
 
 @pytest.fixture(scope="module")
 def guarded() -> Iterator[NatsServer]:
-    users = (user("registry"), user("mentoring"), user("gateway"))
+    users = (user("registry"), user("mentoring"), user("gateway"), user("competitions"))
     server = NatsServer.start(store=Path(tempfile.mkdtemp("-nats")), users=users)
     yield server
     server.stop()
@@ -120,6 +120,38 @@ async def test_the_gateway_calls_services(guarded: NatsServer) -> None:
     finally:
         await gateway.close()
         await mentoring.close()
+
+
+async def test_competitions_asks_the_registry_for_a_startup_and_nothing_else(
+    guarded: NatsServer,
+) -> None:
+    """Read-your-writes (issue 13): competitions may request `rpc.registry.startup.get`
+    and no other RPC."""
+    errors: list[str] = []
+    registry = await connect_as(guarded, "registry", errors)
+    competitions = await connect_as(guarded, "competitions", errors)
+    try:
+
+        async def answer(msg: object) -> None:
+            await msg.respond(b"startup")  # type: ignore[attr-defined]
+
+        await registry.subscribe("rpc.registry.startup.get", cb=answer)
+        await registry.flush()
+
+        async def ask() -> bytes:
+            try:
+                reply = await competitions.request("rpc.registry.startup.get", b"{}", timeout=2)
+                return bytes(reply.data)
+            except nats.errors.NoRespondersError:
+                return b""
+
+        assert await eventually(ask, timeout=10) == b"startup"
+        assert errors == []
+        await refused(competitions, errors, "rpc.registry.startup.verify")
+        await refused(competitions, errors, "rpc.mentoring.consultation.open")
+    finally:
+        await competitions.close()
+        await registry.close()
 
 
 async def test_a_wrong_password_is_refused(guarded: NatsServer) -> None:

@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
 
 from services.gateway.access import ANYONE, JUDGE, ORGANIZER, SIGNED_IN, allow
 from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import CompetitionKind, CompetitionStatus
 from shared.contracts.rpc.competitions import (
+    AddRound,
+    Advancement,
+    AdvanceRound,
     ArchiveCompetition,
     AssignJudge,
     AssignmentPage,
     CompetitionFields,
     CompetitionPage,
+    CompetitionPatch,
     CompetitionView,
     ConflictDeclaration,
     ConflictView,
     CreateCompetition,
     DeclareConflict,
+    EditCompetition,
     EntryFields,
     EntryPage,
     EntryView,
@@ -33,10 +40,13 @@ from shared.contracts.rpc.competitions import (
     PublishCompetition,
     PublishResults,
     Results,
+    RoundAdvanced,
+    RoundFields,
     ScoreSet,
     ScoreView,
     SubmitEntry,
     SubmitScores,
+    WithdrawEntry,
 )
 
 router = APIRouter(tags=["competitions"])
@@ -138,3 +148,41 @@ async def publish_results(competition_id: Id, rpc: Rpc) -> Results:
 async def results(competition_id: Id, rpc: Rpc) -> Results:
     """The published ranking; 404 until the results are published."""
     return await rpc.call(GetResults(competition_id=competition_id))
+
+
+@router.patch("/competitions/{competition_id}", dependencies=[ORGANIZER])
+async def edit_competition(competition_id: Id, body: CompetitionPatch, rpc: Rpc) -> CompetitionView:
+    """Change a draft; `version` is the one read (409 when stale, or when not a draft)."""
+    return await rpc.call(EditCompetition(competition_id=competition_id, patch=body))
+
+
+@router.post(
+    "/entries/{entry_id}/withdraw", dependencies=[allow(Role.FOUNDER, Role.SCHOOL_ADVISOR)]
+)
+async def withdraw_entry(entry_id: Id, rpc: Rpc) -> EntryView:
+    """The entrant withdraws their entry before the entry deadline (409 after it); it is
+    neither judged nor ranked, and the startup or team may enter again."""
+    return await rpc.call(WithdrawEntry(entry_id=entry_id))
+
+
+@router.post(
+    "/competitions/{competition_id}/rounds",
+    dependencies=[ORGANIZER],
+    status_code=status.HTTP_201_CREATED,
+)
+async def add_round(competition_id: Id, body: RoundFields, rpc: Rpc) -> CompetitionView:
+    """Add the next round: its judging deadline, rubric, judges and normalisation."""
+    return await rpc.call(AddRound(competition_id=competition_id, round=body))
+
+
+@router.post("/competitions/{competition_id}/rounds/{number}/advance", dependencies=[ORGANIZER])
+async def advance_round(
+    competition_id: Id,
+    number: Annotated[int, Path(ge=1, le=20)],
+    body: Advancement,
+    rpc: Rpc,
+) -> RoundAdvanced:
+    """Close round `number`: the top N (ties at the cut go on together) or those at or
+    above a threshold go on to the next round."""
+    request = AdvanceRound(competition_id=competition_id, number=number, advancement=body)
+    return await rpc.call(request)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, StringConstraints
@@ -34,6 +35,23 @@ ShortText = Annotated[Text, StringConstraints(min_length=1, max_length=200)]
 PersonName = Annotated[Text, StringConstraints(min_length=2, max_length=120)]
 CriterionName = Annotated[Text, StringConstraints(min_length=1, max_length=80)]
 Score = Annotated[float, Field(ge=-1000, le=1000, allow_inf_nan=False)]
+PrizeLabel = Annotated[Text, StringConstraints(min_length=1, max_length=60)]
+
+
+class TieBreak(StrEnum):
+    """How entries with equal final and raw scores are placed: they share the rank (and the
+    prize), or the earlier submission goes first. Chosen by the organizer, shown in results."""
+
+    SHARE = "share"
+    EARLIER_SUBMISSION = "earlier_submission"
+
+
+class Normalisation(StrEnum):
+    """How a round's scores become its ranking: the mean of per-judge z-scores, or the
+    plain mean of weighted totals."""
+
+    Z_SCORE = "z_score"
+    RAW_MEAN = "raw_mean"
 
 
 # --- competitions -------------------------------------------------------------------------
@@ -85,6 +103,29 @@ class CompetitionFields(BaseModel):
     judges_per_entry: int = Field(2, ge=1, le=20)
     winners: int = Field(3, ge=1, le=50, description="How many top-ranked entries win")
     blind: bool = Field(True, description="Judges see content, not names, school or founder")
+    prizes: list[PrizeLabel] | None = Field(
+        None,
+        max_length=20,
+        description="Prize labels by place; the last repeats for the remaining winners. "
+        "Default: Giải Nhất, Giải Nhì, Giải Ba, Khuyến khích",
+    )
+    tie_break: TieBreak = TieBreak.SHARE
+    normalisation: Normalisation = Normalisation.Z_SCORE
+
+
+class RoundView(BaseModel):
+    """One round of a competition: its number, judging deadline, rubric, judges (organizer
+    only), normalisation, and once it is over the entries that went on."""
+
+    number: int
+    title: str | None = None
+    judging_deadline: datetime
+    rubric: Rubric
+    judges_per_entry: int
+    normalisation: Normalisation
+    judges: list[str] | None = None
+    advanced: list[str] | None = None
+    closed_at: datetime | None = None
 
 
 class CompetitionView(BaseModel):
@@ -111,6 +152,13 @@ class CompetitionView(BaseModel):
     )
     created_at: datetime
     published_at: datetime | None = None
+    prizes: list[str] | None = None
+    tie_break: TieBreak = TieBreak.SHARE
+    normalisation: Normalisation = Normalisation.Z_SCORE
+    current_round: int = 1
+    rounds: list[RoundView] = Field(
+        default_factory=list, description="Every round, the current one included"
+    )
     version: int
 
 
@@ -125,6 +173,10 @@ class Consent(BaseModel):
     guardian_name: PersonName | None = None
     recorded_at: AwareDatetime | None = None
     notice_version: Annotated[Line, StringConstraints(max_length=40)] | None = None
+    name_public: bool = Field(
+        False,
+        description="The student and the guardian agreed that the name appear in public results",
+    )
 
 
 class Student(BaseModel):
@@ -169,6 +221,7 @@ class EntryView(BaseModel):
         None, description="Only for the advisor who entered them: names, grades, consent"
     )
     submitted_at: datetime
+    withdrawn_at: datetime | None = None
 
 
 EntryPage = Page[EntryView]
@@ -246,11 +299,22 @@ AssignmentPage = Page[Assignment]
 
 
 class ResultRow(BaseModel):
-    """One ranked entry: rank, weighted score and the per-judge normalised score."""
+    """One ranked entry of the last round: rank (shared by entries with equal final and raw
+    scores, `tied`), the entrant's public name (a startup, or a school team: students'
+    names only with their and their guardian's consent, else "Nhóm học sinh trường …"),
+    prize and winner flag, weighted and normalised scores."""
 
     rank: int
     entry_id: str
     title: str
+    entrant: str | None = None
+    startup_name: str | None = None
+    team_name: str | None = None
+    school: str | None = None
+    school_name: str | None = None
+    tied: bool = False
+    prize: str | None = None
+    winner: bool = False
     final_score: float
     raw_mean: float
     criteria_means: dict[str, float]
@@ -258,13 +322,20 @@ class ResultRow(BaseModel):
 
 
 class Results(BaseModel):
-    """The ranking of a competition once published, best first."""
+    """The ranking of a competition once published, best first. `tie_at_prize_line`: the
+    last winning place is shared with entries past it (all of them win under `share`);
+    `notice` says so in words."""
 
     competition_id: str
     title: str
     published_at: datetime
     winners: int
     rows: list[ResultRow]
+    rounds: int = 1
+    tie_break: TieBreak = TieBreak.SHARE
+    tie_break_label: str | None = None
+    tie_at_prize_line: bool = False
+    notice: str | None = None
 
 
 class CreateCompetition(RpcRequest[CompetitionView]):
@@ -411,6 +482,99 @@ class GetResults(RpcRequest[Results]):
     subject = "rpc.competitions.results.get"
 
     competition_id: Id
+
+
+class CompetitionPatch(BaseModel):
+    """The fields of a draft an organizer may change; `version` is the one they read (a
+    stale one is refused with 409). Absent fields stay as they are."""
+
+    version: int = Field(ge=1, le=1_000_000)
+    title: Title | None = None
+    description: LongText | None = None
+    eligibility: Eligibility | None = None
+    entry_deadline: AwareDatetime | None = None
+    judging_deadline: AwareDatetime | None = None
+    rubric: Rubric | None = None
+    judges_per_entry: int | None = Field(None, ge=1, le=20)
+    winners: int | None = Field(None, ge=1, le=50)
+    blind: bool | None = None
+    prizes: list[PrizeLabel] | None = Field(None, max_length=20)
+    tie_break: TieBreak | None = None
+    normalisation: Normalisation | None = None
+
+
+class EditCompetition(RpcRequest[CompetitionView]):
+    """Change a draft → the competition. Errors: `not_found`, `forbidden`, `conflict` (not a
+    draft, or `version` is not the stored one), `invalid` (rubric, deadlines)."""
+
+    subject = "rpc.competitions.competition.edit"
+
+    competition_id: Id
+    patch: CompetitionPatch
+
+
+class WithdrawEntry(RpcRequest[EntryView]):
+    """The entrant withdraws their entry before the entry deadline → the entry, withdrawn
+    (it is then neither judged nor ranked; the startup or team may enter again). Errors:
+    `not_found`, `forbidden` (not theirs), `conflict` (the deadline passed)."""
+
+    subject = "rpc.competitions.entry.withdraw"
+
+    entry_id: Id
+
+
+class RoundFields(BaseModel):
+    """A further round (the first is the competition itself): its judging deadline (after
+    the previous round's), rubric, judges (judge accounts), judges per entry, normalisation."""
+
+    title: Title | None = None
+    judging_deadline: AwareDatetime
+    rubric: Rubric
+    judges: Annotated[list[Id], AfterValidator(unique)] = Field(default_factory=list, max_length=50)
+    judges_per_entry: int = Field(2, ge=1, le=20)
+    normalisation: Normalisation = Normalisation.Z_SCORE
+
+
+class AddRound(RpcRequest[CompetitionView]):
+    """Add the next round → the competition with its rounds. Errors: `not_found`,
+    `forbidden`, `invalid` (deadline, rubric, a judge who is not a judge account),
+    `conflict` (results already published)."""
+
+    subject = "rpc.competitions.round.add"
+
+    competition_id: Id
+    round: RoundFields
+
+
+class Advancement(BaseModel):
+    """Who goes on: the `top` N of the round, or those with a final score of at least
+    `threshold` (exactly one of the two). Entries tied at the cut go on together."""
+
+    top: int | None = Field(None, ge=1, le=1000)
+    threshold: float | None = Field(None, ge=-1000, le=1000, allow_inf_nan=False)
+
+
+class RoundAdvanced(BaseModel):
+    """The outcome of closing round `round`: the entries that go on to round `round + 1`
+    (best first), those that stop, and whether a tie at the cut took more than `top`."""
+
+    competition_id: str
+    round: int
+    advanced: list[str]
+    eliminated: list[str]
+    tie_at_cut: bool = False
+
+
+class AdvanceRound(RpcRequest[RoundAdvanced]):
+    """Close the current round `number` and start the next with the entries that go on.
+    Errors: `not_found`, `forbidden`, `conflict` (not judging, not the current round, no
+    next round, no score yet), `invalid` (neither or both of top and threshold)."""
+
+    subject = "rpc.competitions.round.advance"
+
+    competition_id: Id
+    number: int = Field(ge=1, le=20)
+    advancement: Advancement
 
 
 # --- school clubs ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from services.competitions.repository import (
+    CERTIFICATES,
     CLUBS,
     COMPETITIONS,
     ENTRIES,
@@ -23,7 +24,11 @@ from tests.unit.fakes.outbox import RecordingOutbox
 
 # The real store's unique indexes: one entry per entrant and competition, one club name
 # per school.
-UNIQUE = {ENTRIES: ("competition_id", "entrant_key"), CLUBS: ("school", "name_key")}
+UNIQUE = {
+    ENTRIES: ("competition_id", "entrant_key"),
+    CLUBS: ("school", "name_key"),
+    CERTIFICATES: ("key",),
+}
 
 
 def _equal(doc: Document, equal_to: Mapping[str, object]) -> bool:
@@ -182,6 +187,15 @@ class FakeCompetitionStore:
         scores[doc["_id"]] = copy.deepcopy(doc)
         self.outbox.queue(SCORES, doc["_id"], events)
         return True
+
+    async def withdraw_entry(
+        self, entry_id: str, entrant_key: str, changes: Document
+    ) -> Document | None:
+        current = self.collections[ENTRIES].get(entry_id)
+        if current is None or current.get("entrant_key") != entrant_key:
+            return None
+        current.update(copy.deepcopy(changes))
+        return copy.deepcopy(current)
 
     async def replace_person(self, user_id: str, pseudonym: str) -> None:
         self.collections[PEOPLE].pop(user_id, None)

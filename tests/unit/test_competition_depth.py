@@ -1,0 +1,226 @@
+"""Competition depth against the fakes (issue 17, issue 13): an entry racing the start of
+judging either makes it in or is refused as late; withdrawal and draft edits; certificates
+issued once; public names of school teams only with consent; rounds migrate on read."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from services.competitions.certificates import Certificates
+from services.competitions.records import rounds_of
+from services.competitions.repository import CERTIFICATES, COMPETITIONS, ENTRIES, PEOPLE, STARTUPS
+from services.competitions.results import public_name
+from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, Role
+from shared.contracts.rpc.competitions import CompetitionPatch
+from tests.unit.fakes.competitions import FakeCompetitionStore
+from tests.unit.test_competitions_service import (
+    FOUNDER,
+    JUDGE,
+    ORGANIZER,
+    START,
+    World,
+    entry,
+    fields,
+    published,
+)
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+async def test_an_entry_judging_started_under_is_refused_as_late_and_not_kept(
+    world: World,
+) -> None:
+    competition_id = await published(world)
+    await world.competitions.assign_judge(ORGANIZER, competition_id, JUDGE.id)
+    store: FakeCompetitionStore = world.store
+    real_insert = store.insert
+
+    async def insert_then_judging_starts(collection: str, doc: dict, events: list) -> None:  # type: ignore[type-arg]
+        await real_insert(collection, doc, events)
+        if collection == ENTRIES:
+            # the deadline passes and another copy starts judging between the two writes
+            world.clock.now = START + timedelta(days=10, seconds=1)
+            before = store.collections[COMPETITIONS][competition_id]
+            saved = dict(before)
+            del store.collections[ENTRIES][doc["_id"]]  # its plan was read before the insert
+            await world.judging.start_if_due(saved)
+            store.collections[ENTRIES][doc["_id"]] = dict(doc)
+
+    store.insert = insert_then_judging_starts  # type: ignore[method-assign]
+    with pytest.raises(Conflict):
+        await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+    kept = next(iter(store.collections[ENTRIES].values()))
+    assert kept["late"] is True and kept["withdrawn"] is True
+    doc = store.collections[COMPETITIONS][competition_id]
+    assert doc["status"] == "judging" and doc["assignments"] == []
+    assert "EntrySubmittedV1" not in [type(e).__name__ for e in world.outbox.events()]
+
+
+async def test_an_entry_recorded_before_judging_starts_is_judged(world: World) -> None:
+    competition_id = await published(world)
+    await world.competitions.assign_judge(ORGANIZER, competition_id, JUDGE.id)
+    submitted = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+    world.clock.now = START + timedelta(days=11)
+    await world.judging.start_due()
+    plan = world.store.collections[COMPETITIONS][competition_id]["assignments"]
+    assert [a["entry_id"] for a in plan] == [submitted.id]
+
+
+async def test_withdrawal_before_the_deadline_frees_the_startup_to_enter_again(
+    world: World,
+) -> None:
+    competition_id = await published(world)
+    submitted = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+    with pytest.raises(Forbidden):
+        await world.competitions.changes.withdraw(
+            Actor(id="someone", role=Role.FOUNDER), submitted.id
+        )
+    withdrawn = await world.competitions.changes.withdraw(FOUNDER, submitted.id)
+    assert withdrawn.withdrawn_at is not None
+    view = await world.competitions.get(None, competition_id)
+    assert view.entries == 0
+    again = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+    world.clock.now = START + timedelta(days=10)
+    with pytest.raises(Conflict):
+        await world.competitions.changes.withdraw(FOUNDER, again.id)
+
+
+async def test_a_draft_is_edited_with_its_version_and_only_as_a_draft(world: World) -> None:
+    created = await world.competitions.create(ORGANIZER, fields())
+    patch = CompetitionPatch(version=created.version, title="Khởi nghiệp trẻ 2026 (sửa)")
+    edited = await world.competitions.changes.edit(ORGANIZER, created.id, patch)
+    assert edited.title == "Khởi nghiệp trẻ 2026 (sửa)" and edited.version == created.version + 1
+    with pytest.raises(Conflict):  # stale
+        await world.competitions.changes.edit(ORGANIZER, created.id, patch)
+    late = CompetitionPatch(version=edited.version, entry_deadline=START - timedelta(days=1))
+    with pytest.raises(Invalid, match="tương lai"):
+        await world.competitions.changes.edit(ORGANIZER, created.id, late)
+    await world.competitions.publish(ORGANIZER, created.id)
+    current = world.store.collections[COMPETITIONS][created.id]["version"]
+    with pytest.raises(Conflict):
+        await world.competitions.changes.edit(
+            ORGANIZER, created.id, CompetitionPatch(version=current, title="Không được nữa")
+        )
+
+
+async def test_certificates_are_issued_once_and_revoked_by_the_organizer(world: World) -> None:
+    competition_id = await published(world)
+    await world.competitions.assign_judge(ORGANIZER, competition_id, JUDGE.id)
+    world.store.collections[PEOPLE][JUDGE.id]["full_name"] = "Trần Văn Giám"
+    world.store.collections[PEOPLE][FOUNDER.id] = {"_id": FOUNDER.id, "full_name": "Lê Thị Ánh"}
+    submitted = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+    world.clock.now = START + timedelta(days=11)
+    await world.competitions.submit_scores(JUDGE, submitted.id, {"Tính mới": 8, "Khả thi": 6})
+    results = await world.competitions.publish_results(ORGANIZER, competition_id)
+    assert results.rows[0].winner and results.rows[0].prize == "Giải Nhất"
+
+    issuer = Certificates(world.store, world.clock)
+    doc = world.store.collections[COMPETITIONS][competition_id]
+    assert await issuer.issue_for(doc) == 2
+    assert await issuer.issue_for(doc) == 0  # once
+    mine = await issuer.mine(FOUNDER.id, 1, 10)
+    assert [(c.kind, c.holder_name, c.detail) for c in mine.items] == [
+        ("winner", "Lê Thị Ánh — Rau Sạch", "Giải Nhất")
+    ]
+    code = mine.items[0].code
+    with pytest.raises(Forbidden):
+        await issuer.revoke(
+            Actor(id="x", role=Role.ORGANIZER, organization="khac"), code, "không phải của bạn"
+        )
+    revoked = await issuer.revoke(ORGANIZER, code, "trao nhầm")
+    assert revoked.valid is False
+    again = await issuer.revoke(ORGANIZER, code, "lý do khác")
+    assert again.revoked_reason == "trao nhầm"
+    assert len(world.store.collections[CERTIFICATES]) == 2
+
+
+def test_students_are_named_only_when_every_one_of_them_consented() -> None:
+    consent = {"student_agreed": True, "guardian_agreed": True}
+    team = {
+        "school": "thcs-go-vap",
+        "team": {
+            "name": "Đội Ong Vàng",
+            "students": [
+                {"full_name": "Lê Minh Khôi", "consent": {**consent, "name_public": True}},
+                {"full_name": "Trần Bảo Anh", "consent": consent},
+            ],
+        },
+    }
+    assert public_name(team, "THCS Gò Vấp") == "Nhóm học sinh trường THCS Gò Vấp"
+    team["team"]["students"][1]["consent"]["name_public"] = True  # type: ignore[index]
+    assert public_name(team, "THCS Gò Vấp") == "Lê Minh Khôi, Trần Bảo Anh"
+
+
+def test_a_competition_stored_before_rounds_reads_as_one_round() -> None:
+    doc = {
+        "judging_deadline": START,
+        "rubric": {"criteria": [{"name": "A", "weight": 1}]},
+        "judges_per_entry": 2,
+        "judges": [{"id": "j"}],
+    }
+    rounds = rounds_of(doc, manager=True)
+    assert [(r["number"], r["normalisation"], r["judges"]) for r in rounds] == [
+        (1, "z_score", ["j"])
+    ]
+
+
+class FakeRegistry:
+    """The registry's answer to `GetStartup`, as the entrant sees it."""
+
+    def __init__(self, answer: tuple[int, dict[str, object]] | None) -> None:
+        self.answer = answer
+        self.asked: list[str] = []
+
+    async def startup(self, actor: Actor, startup_id: str) -> tuple[int, dict[str, object]] | None:
+        self.asked.append(startup_id)
+        return self.answer
+
+
+def verified(version: int) -> tuple[int, dict[str, object]]:
+    return version, {
+        "owner_id": FOUNDER.id,
+        "name": "Rau Sạch",
+        "ward": "hanh-thong",
+        "status": "verified",
+        "team_size": 3,
+    }
+
+
+async def test_entering_right_after_verification_asks_the_registry(world: World) -> None:
+    """Read-your-writes: the read model has not seen the startup yet (or not its
+    verification); the registry's newer answer is used and kept at its version."""
+    registry = FakeRegistry(verified(3))
+    world.competitions.registry = registry
+    created = await world.competitions.create(
+        ORGANIZER, fields(eligibility={"entrants": "startup", "verified_only": True})
+    )
+    await world.competitions.publish(ORGANIZER, created.id)
+    world.store.collections[STARTUPS]["s1"]["status"] = "pending"  # verification not seen yet
+
+    submitted = await world.competitions.submit_entry(FOUNDER, created.id, entry())
+
+    assert submitted.startup_name == "Rau Sạch"
+    assert registry.asked == ["s1"]
+    assert world.store.collections[STARTUPS]["s1"]["version"] == 3
+    assert world.store.collections[STARTUPS]["s1"]["status"] == "verified"
+
+
+async def test_an_unknown_startup_the_registry_does_not_show_is_refused(world: World) -> None:
+    world.competitions.registry = FakeRegistry(None)
+    competition_id = await published(world)
+    del world.store.collections[STARTUPS]["s1"]
+    with pytest.raises(Invalid, match="không tìm thấy dự án"):
+        await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+
+
+async def test_an_older_registry_answer_does_not_override_the_read_model(world: World) -> None:
+    world.competitions.registry = FakeRegistry((1, {**verified(1)[1], "owner_id": "someone"}))
+    competition_id = await published(world)
+    world.store.collections[STARTUPS]["s1"]["owner_id"] = "another"  # really not theirs
+    with pytest.raises(Forbidden):
+        await world.competitions.submit_entry(FOUNDER, competition_id, entry())
