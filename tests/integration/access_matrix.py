@@ -120,4 +120,13 @@ WHO: dict[str, frozenset[Role] | None] = {
     # dead letters
     "GET /api/v1/admin/dead-letters": ADMIN,
     "POST /api/v1/admin/dead-letters/{letter_id}/replay": ADMIN,
+    # sessions, matches and mentors (issue 17, mentoring)
+    "GET /api/v1/sessions": PARTIES,
+    "GET /api/v1/sessions/{session_id}": PARTIES,
+    "POST /api/v1/sessions/{session_id}/cancel": PARTIES,
+    "POST /api/v1/sessions/{session_id}/reschedule": PARTIES,
+    "POST /api/v1/sessions/{session_id}/no-show": PARTIES,
+    "GET /api/v1/matches": PARTIES,
+    "GET /api/v1/matches/{match_id}": PARTIES,
+    "GET /api/v1/mentors/{mentor_id}": PARTIES,
 }

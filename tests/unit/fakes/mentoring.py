@@ -14,6 +14,29 @@ from shared.localtime import utc
 from tests.unit.fakes.outbox import RecordingOutbox
 
 
+def matches(doc: Document, query: Mapping[str, object]) -> bool:
+    """The few MongoDB operators mentoring's queries use: equality, $ne, $in, $gte, $lt, $or."""
+    for key, want in query.items():
+        if key == "$or":
+            if not any(matches(doc, q) for q in want):  # type: ignore[attr-defined]
+                return False
+            continue
+        have = doc.get(key)
+        if isinstance(want, dict):
+            for op, value in want.items():
+                ok = {
+                    "$ne": lambda h, v: h != v,
+                    "$in": lambda h, v: h in v,
+                    "$gte": lambda h, v: h is not None and h >= v,
+                    "$lt": lambda h, v: h is not None and h < v,
+                }[op](have, value)
+                if not ok:
+                    return False
+        elif have != want:
+            return False
+    return True
+
+
 class FakeMentoringStore:
     """Every collection a dict of dicts; versioned updates and unique ids as the real one."""
 
@@ -132,14 +155,77 @@ class FakeMentoringStore:
             and s["ends_at"] > start
         ]
 
-    async def add_to_day(self, day: str, increments: Document, names: Document) -> None:
-        bucket = self.figures.setdefault(day, {"_id": day})
-        for key, value in increments.items():
-            bucket[key] = bucket.get(key, 0) + value
-        bucket.update(names)
+    async def insert_once(self, kind: str, doc: Document) -> bool:
+        if doc["_id"] in self.kinds[kind]:
+            return False
+        self.kinds[kind][doc["_id"]] = copy.deepcopy(doc)
+        return True
 
-    async def days(self, first: str, before: str) -> list[Document]:
-        return [copy.deepcopy(d) for day, d in self.figures.items() if first <= day < before]
+    async def apply_once(
+        self,
+        kind: str,
+        doc_id: str,
+        event_id: str,
+        *,
+        where: Mapping[str, object] | None = None,
+        changes: Document | None = None,
+        inc: Mapping[str, int] | None = None,
+        add_to_set: Document | None = None,
+    ) -> bool:
+        current = self.kinds[kind].get(doc_id)
+        if current is None or event_id in current.get("applied_events", []):
+            return False
+        if any(current.get(k) != v for k, v in (where or {}).items()):
+            return False
+        current.update(copy.deepcopy(changes or {}))
+        for key, value in (inc or {}).items():
+            current[key] = current.get(key, 0) + value
+        for key, value in {"applied_events": event_id, **(add_to_set or {})}.items():
+            if value not in current.setdefault(key, []):
+                current[key].append(value)
+        current["version"] = current.get("version", 0) + 1
+        return True
+
+    async def page_sessions(
+        self, query: Mapping[str, object], *, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        found = sorted(
+            (s for s in self._all(SESSIONS) if matches(s, query)),
+            key=lambda s: (s["starts_at"], s["_id"]),
+        )
+        return found[skip : skip + limit], len(found)
+
+    async def page_matches(
+        self, query: Mapping[str, object], *, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        found = sorted(
+            (m for m in self._all(MATCHES) if matches(m, query)),
+            key=lambda m: m["proposed_at"],
+            reverse=True,
+        )
+        return found[skip : skip + limit], len(found)
+
+    async def open_requests_of_startup(self, startup_id: str) -> list[Document]:
+        return [
+            r
+            for r in self._all(REQUESTS)
+            if r["startup_id"] == startup_id and r["status"] in ("open", "proposed")
+        ]
+
+    async def has_match_between(self, mentor_id: str, founder_id: str) -> bool:
+        return any(
+            m["mentor_id"] == mentor_id and m["founder_id"] == founder_id
+            for m in self._all(MATCHES)
+        )
+
+    async def count_once(self, event_id: str, entry: Document) -> bool:
+        if event_id in self.figures:
+            return False
+        self.figures[event_id] = copy.deepcopy({**entry, "_id": event_id})
+        return True
+
+    async def figure_entries(self, first: str, before: str) -> list[Document]:
+        return [copy.deepcopy(e) for e in self.figures.values() if first <= e["day"] < before]
 
     async def save_read_model(self, kind: str, doc_id: str, version: int, fields: Document) -> None:
         kept = self.kinds[kind].get(doc_id)
