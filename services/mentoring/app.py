@@ -12,7 +12,7 @@ from services.mentoring.records import Records
 from services.mentoring.registry_client import registry_lookup
 from services.mentoring.repository import (
     AGGREGATES,
-    FIGURE_EVENTS,
+    FIGURE_DAYS,
     INDEXES,
     SECTORS,
     STARTUPS,
@@ -58,7 +58,7 @@ def build_app(settings: Settings) -> FastStream:
         broker,
         setup=setup,
         indexes=INDEXES,
-        read_models=[STARTUPS, USERS, SECTORS, FIGURE_EVENTS, TOMBSTONES],
+        read_models=[STARTUPS, USERS, SECTORS, FIGURE_DAYS, TOMBSTONES],
         outbox_collections=AGGREGATES,
         personal_data=lambda: read_models().personal_data,
     )

@@ -185,36 +185,36 @@ def local_days(start: datetime, end: datetime) -> tuple[str, str]:
     return local_day(start), (last + timedelta(days=1)).isoformat()
 
 
-def figure_entry(event: object, at: datetime) -> tuple[dict[str, Any], datetime] | None:
-    """What one mentoring event adds to the district figures, and the moment it counts for
-    (a session counts in the month it took place, issue 17); None for events not counted.
-
-    Counters have fixed names; topics, wards and referrals are values (`{key, label}` for
-    topics), never field names, so any text a person typed is safe (issue 14)."""
+def figure_entry(
+    event: object, at: datetime
+) -> tuple[dict[str, int], dict[str, list[Any]], datetime] | None:
+    """What one mentoring event adds to the district figures: counters with fixed names, the
+    values it lists (`topics` as `{key, label}`, `wards`, `referrals`), and the moment it
+    counts for (a session counts in the month it took place, issue 17); None for events not
+    counted. No text a person typed is ever a field name (issue 14)."""
     if isinstance(event, RequestOpenedV1):
         topics: list[dict[str, str]] = []
         for topic in event.topics:
             key = topic_key(topic)
             if all(t["key"] != key for t in topics):
                 topics.append({"key": key, "label": topic})
-        entry: dict[str, Any] = {
-            "counts": {"requests": 1},
+        values: dict[str, list[Any]] = {
             "topics": topics,
-            "ward": event.ward or "unknown",
-            "referral": event.referred_by.value,
+            "wards": [event.ward or "unknown"],
+            "referrals": [event.referred_by.value],
         }
-        return entry, event.opened_at
+        return {"requests": 1}, values, event.opened_at
     if isinstance(event, MatchAcceptedV1):
-        return {"counts": {"matched": 1}}, at
+        return {"matched": 1}, {}, at
     if isinstance(event, SessionCompletedV1):
         counts = {"sessions_held": 1, "minutes": event.duration_minutes}
         if event.recorded_late:
             counts["sessions_recorded_late"] = 1
-        return {"counts": counts}, event.starts_at or event.completed_at
+        return counts, {}, event.starts_at or event.completed_at
     if isinstance(event, SessionCancelledV1):
-        return {"counts": {"sessions_cancelled": 1}}, event.starts_at
+        return {"sessions_cancelled": 1}, {}, event.starts_at
     if isinstance(event, SessionNoShowV1):
-        return {"counts": {"no_shows": 1}}, event.starts_at
+        return {"no_shows": 1}, {}, event.starts_at
     if isinstance(event, FeedbackRecordedV1):
-        return {"counts": {"rating_sum": event.rating, "rating_count": 1}}, at
+        return {"rating_sum": event.rating, "rating_count": 1}, {}, at
     return None

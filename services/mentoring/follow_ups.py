@@ -109,34 +109,34 @@ class FollowUps:
     # --- figures --------------------------------------------------------------------------
 
     async def count_event(self, envelope: Envelope) -> None:
-        """Keep one of mentoring's own events as a figure entry of its local day, keyed by
-        the event id (a replay or a redelivery counts nothing twice)."""
+        """Add one of mentoring's own events to its local day's figures, keyed by the event
+        id in the same write (a replay or a redelivery counts nothing twice)."""
         found = domain.figure_entry(envelope.event(), envelope.time)
         if found is None:
             return
-        entry, at = found
-        await self.store.count_once(envelope.id, {**entry, "day": local_day(at)})
+        counts, values, at = found
+        await self.store.count_once(envelope.id, local_day(at), counts, values)
 
     async def figures(self, start: datetime, end: datetime) -> MentoringFigures:
-        """Mentoring's report section over [start, end), summed from the figure entries of
-        those local days: topics by the label first typed, wards and referrals by code."""
+        """Mentoring's report section over [start, end), summed from the days' documents (a
+        year is 365 small reads): topics by the label first typed, wards and referrals by
+        code."""
         first, before = domain.local_days(start, end)
         totals = dict.fromkeys(COUNTERS, 0)
         by_topic: dict[str, int] = {}
         labels: dict[str, str] = {}
         by_ward: dict[str, int] = {}
         by_referral: dict[str, int] = {}
-        for entry in await self.store.figure_entries(first, before):
-            for name, value in (entry.get("counts") or {}).items():
-                if name in totals:
-                    totals[name] += value
-            for topic in entry.get("topics") or []:
+        for day in sorted(await self.store.figure_days(first, before), key=lambda d: d["_id"]):
+            for name in COUNTERS:
+                totals[name] += day.get(name, 0)
+            for topic in day.get("topics") or []:
                 label = labels.setdefault(topic["key"], topic["label"])
                 by_topic[label] = by_topic.get(label, 0) + 1
-            if "ward" in entry:
-                by_ward[entry["ward"]] = by_ward.get(entry["ward"], 0) + 1
-            if "referral" in entry:
-                by_referral[entry["referral"]] = by_referral.get(entry["referral"], 0) + 1
+            for ward in day.get("wards") or []:
+                by_ward[ward] = by_ward.get(ward, 0) + 1
+            for referral in day.get("referrals") or []:
+                by_referral[referral] = by_referral.get(referral, 0) + 1
         ratings = totals["rating_count"]
         return MentoringFigures(
             requests=totals["requests"],

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from shared.contracts.base import Actor, Envelope
 from shared.infra.mongo import Document
@@ -130,12 +130,14 @@ class MentoringRepository(Protocol):
         """Whether the mentor was ever matched with the founder."""
         ...
 
-    async def count_once(self, event_id: str, entry: Document) -> bool:
-        """Keep one event's figure entry under its id; False if counted before."""
+    async def count_once(
+        self, event_id: str, day: str, counts: Mapping[str, int], values: Mapping[str, list[Any]]
+    ) -> bool:
+        """Add one event to its day's counters and lists once; False if counted before."""
         ...
 
-    async def figure_entries(self, first: str, before: str) -> list[Document]:
-        """Figure entries with `first` <= day < `before` (ISO dates)."""
+    async def figure_days(self, first: str, before: str) -> list[Document]:
+        """Day documents with `first` <= day < `before` (ISO dates)."""
         ...
 
     async def save_read_model(self, kind: str, doc_id: str, version: int, fields: Document) -> None:

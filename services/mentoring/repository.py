@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.base import Envelope
 from shared.infra.mongo import (
@@ -25,9 +27,9 @@ SESSIONS = "sessions"
 STARTUPS = "startups"
 USERS = "users"
 DAILY_FIGURES = "daily_figures"
-#: One document per counted event (`_id` = the event id): a redelivered or replayed event
-#: collides on `_id` and counts nothing twice; no user text is ever a field name.
-FIGURE_EVENTS = "figure_events"
+#: One document per local day: fixed-name counters, lists of counted values, and the ids of
+#: the events counted (so a redelivered or replayed event counts nothing twice).
+FIGURE_DAYS = "figure_days"
 #: Who was erased (PDPL 91/2025): a late identity event cannot recreate them.
 TOMBSTONES = "tombstones"
 SECTORS = "sectors"
@@ -49,7 +51,7 @@ INDEXES = {
     STARTUPS: [],
     USERS: [],
     SECTORS: [],
-    FIGURE_EVENTS: [IndexModel([("day", ASCENDING)], name="day")],
+    FIGURE_DAYS: [],
     TOMBSTONES: [],
 }
 
@@ -67,7 +69,7 @@ class MentoringStore:
                 USERS,
                 SECTORS,
                 DAILY_FIGURES,
-                FIGURE_EVENTS,
+                FIGURE_DAYS,
                 TOMBSTONES,
             )
         }
@@ -253,14 +255,31 @@ class MentoringStore:
 
     # --- figures ------------------------------------------------------------------------------
 
-    async def count_once(self, event_id: str, entry: Document) -> bool:
-        """Keep one event's figure entry under its id; False when it was counted before (a
-        redelivery or a dead-letter replay counts nothing twice)."""
-        return await self.insert_once(FIGURE_EVENTS, {**entry, "_id": event_id})
+    async def count_once(
+        self, event_id: str, day: str, counts: Mapping[str, int], values: Mapping[str, list[Any]]
+    ) -> bool:
+        """Add one event to its day in one write: `counts` to the fixed-name counters,
+        `values` to the day's lists, the event id to those counted. False when the event was
+        counted before (a redelivery or a dead-letter replay counts nothing twice): the day
+        then does not match and the upsert's insert collides on `_id`."""
+        update: Document = {
+            "$inc": dict(counts),
+            "$push": {"counted": event_id, **{k: {"$each": v} for k, v in values.items()}},
+        }
+        try:
+            await self._of(FIGURE_DAYS).collection.update_one(
+                {"_id": day, "counted": {"$ne": event_id}}, update, upsert=True
+            )
+        except DuplicateKeyError:
+            return False
+        return True
 
-    async def figure_entries(self, first: str, before: str) -> list[Document]:
-        """Figure entries with first <= day < before (ISO local dates sort as text)."""
-        return await self._of(FIGURE_EVENTS).find({"day": {"$gte": first, "$lt": before}})
+    async def figure_days(self, first: str, before: str) -> list[Document]:
+        """Day documents with first <= day < before (ISO local dates sort as text), without
+        the ids of the events counted."""
+        return await self._of(FIGURE_DAYS).find(
+            {"_id": {"$gte": first, "$lt": before}}, projection={"counted": 0}
+        )
 
     # --- read models ----------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import copy
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from services.mentoring.repository import MATCHES, MENTORS, REQUESTS, SECTORS, SESSIONS, USERS
 from shared.contracts.base import Envelope
@@ -218,14 +219,25 @@ class FakeMentoringStore:
             for m in self._all(MATCHES)
         )
 
-    async def count_once(self, event_id: str, entry: Document) -> bool:
-        if event_id in self.figures:
+    async def count_once(
+        self, event_id: str, day: str, counts: Mapping[str, int], values: Mapping[str, list[Any]]
+    ) -> bool:
+        bucket = self.figures.setdefault(day, {"_id": day, "counted": []})
+        if event_id in bucket["counted"]:
             return False
-        self.figures[event_id] = copy.deepcopy({**entry, "_id": event_id})
+        bucket["counted"].append(event_id)
+        for key, value in counts.items():
+            bucket[key] = bucket.get(key, 0) + value
+        for key, items in values.items():
+            bucket.setdefault(key, []).extend(copy.deepcopy(items))
         return True
 
-    async def figure_entries(self, first: str, before: str) -> list[Document]:
-        return [copy.deepcopy(e) for e in self.figures.values() if first <= e["day"] < before]
+    async def figure_days(self, first: str, before: str) -> list[Document]:
+        return [
+            {k: copy.deepcopy(v) for k, v in d.items() if k != "counted"}
+            for day, d in self.figures.items()
+            if first <= day < before
+        ]
 
     async def save_read_model(self, kind: str, doc_id: str, version: int, fields: Document) -> None:
         kept = self.kinds[kind].get(doc_id)
