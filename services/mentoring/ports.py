@@ -148,8 +148,8 @@ class MentoringRepository(Protocol):
         """Sector code → Vietnamese name."""
         ...
 
-    async def save_user(self, user_id: str, fields: Document) -> None:
-        """Keep the account's fields; the latest delivered wins."""
+    async def save_user(self, user_id: str, fields: Document, version: int | None) -> bool:
+        """Keep the account's fields unless newer are kept or the person was erased."""
         ...
 
     async def erase_person(self, user_id: str) -> None:

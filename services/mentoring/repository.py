@@ -292,17 +292,29 @@ class MentoringStore:
         """Sector code → Vietnamese name."""
         return {doc["_id"]: doc["name_vi"] for doc in await self._of(SECTORS).find({})}
 
-    async def save_user(self, user_id: str, fields: Document) -> None:
-        """Identity events carry no version: the latest delivered wins. A mentor's profile
-        follows the account's name and organization."""
-        await self._of(USERS).upsert(user_id, fields)
+    async def save_user(self, user_id: str, fields: Document, version: int | None) -> bool:
+        """Keep the account's fields unless a newer version is kept (an event without a
+        version counts as 0) or the person was erased (a tombstone): a late or redelivered
+        identity event can neither roll back nor recreate a person. A mentor's profile
+        follows the account's name. True when written."""
+        if await self._of(TOMBSTONES).get(user_id) is not None:
+            return False
+        users = self._of(USERS)
+        if not await users.upsert_if_newer(user_id, fields, version or 0, or_equal=True):
+            return False
+        if await self._of(TOMBSTONES).get(user_id) is not None:  # erased meanwhile
+            await users.collection.delete_one({"_id": user_id})
+            return False
         await self._of(MENTORS).collection.update_one(
             {"_id": user_id, "erased": {"$ne": True}},
             {"$set": {"full_name": fields.get("full_name")}},
         )
+        return True
 
     async def erase_person(self, user_id: str) -> None:
-        """Personal data out, records kept (counts, hours and ratings stay for reports)."""
+        """Personal data out, records kept (counts, hours and ratings stay for reports); a
+        tombstone first, so no later identity event brings the person back."""
+        await self._of(TOMBSTONES).upsert(user_id, {"erased": True})
         mentors = self._of(MENTORS).collection
         requests = self._of(REQUESTS).collection
         sessions = self._of(SESSIONS).collection

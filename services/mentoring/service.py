@@ -21,6 +21,8 @@ from shared.contracts.rpc.mentoring import (
     MentorPage,
     MentorProfile,
     MentorView,
+    canonical_topic,
+    topic_view,
 )
 from shared.infra.mongo import AlreadyExists, Document
 
@@ -145,9 +147,12 @@ class Mentoring:
     async def list_mentors(
         self, actor: Actor, topic: str | None, page: int, page_size: int
     ) -> MentorPage:
-        """One page of active mentors (with that topic, diacritics optional), by id."""
+        """One page of active mentors (with that topic, by its code, its Vietnamese name or an
+        English word; tones and `đ` optional), by id."""
+        # "gọi vốn", "goi von" and "funding" are one canonical topic (issue 14)
+        key = topic_key(canonical_topic(topic)) if topic else None
         docs, total = await self.store.page_mentors(
-            topic_key(topic) if topic else None, skip=(page - 1) * page_size, limit=page_size
+            key, skip=(page - 1) * page_size, limit=page_size
         )
         return MentorPage(
             items=[mentor_view(d) for d in docs], total=total, page=page, page_size=page_size
@@ -235,4 +240,8 @@ class Mentoring:
 def expertise_fields(expertise: list[str]) -> Document:
     """The topics as written (duplicates dropped) and their keys, for the topic filter."""
     unique = list(dict.fromkeys(expertise))
-    return {"expertise": unique, "expertise_keys": sorted({topic_key(t) for t in unique})}
+    return {
+        "expertise": unique,
+        "expertise_keys": sorted({topic_key(t) for t in unique}),
+        "topics": [topic_view(t).model_dump(mode="json") for t in unique],
+    }

@@ -12,8 +12,14 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from services.mentoring.follow_ups import FollowUps
-from services.mentoring.repository import MENTORS, STARTUPS, MentoringStore
+from services.mentoring.read_models import ReadModels
+from services.mentoring.repository import MENTORS, STARTUPS, USERS, MentoringStore
 from shared.contracts.base import Envelope, Role
+from shared.contracts.events.identity import (
+    UserDeletionRequestedV1,
+    UserRegisteredV1,
+    UserUpdatedV1,
+)
 from shared.contracts.events.mentoring import FeedbackRecordedV1, Mode, Referral, RequestOpenedV1
 from shared.contracts.rpc.mentoring import MentoringFigures, MentoringFiguresRequest
 from shared.infra.broker import call
@@ -226,3 +232,30 @@ async def test_a_replayed_event_counts_nothing_twice_on_the_database(
     mentor: dict[str, Any] | None = await store.get(MENTORS, "m1")
     assert mentor is not None
     assert (mentor["rating_sum"], mentor["rating_count"]) == (5, 1)
+
+
+async def test_identity_versions_and_tombstones_on_the_database(
+    settings: Settings, mongo: AsyncMongoClient[Document]
+) -> None:
+    store = MentoringStore(mongo[settings.database_name("mentoring")])
+    read_models = ReadModels(store)
+
+    def seen(kind: type, version: int | None, name: str) -> Any:
+        return kind(
+            user_id="u-7", email="u7@example.vn", full_name=name, role=Role.MENTOR, version=version
+        )
+
+    await read_models.user_seen(seen(UserRegisteredV1, None, "Tên Cũ"))  # an old event
+    await read_models.user_seen(seen(UserUpdatedV1, 3, "Phạm Thị Ba"))
+    await read_models.user_seen(seen(UserUpdatedV1, 2, "Phạm Thị Hai"))
+    await read_models.user_seen(seen(UserUpdatedV1, 3, "Phạm Thị Ba"))  # a redelivery
+    kept = await store.get(USERS, "u-7")
+    assert kept is not None
+    assert (kept["full_name"], kept["version"]) == ("Phạm Thị Ba", 3)
+
+    await read_models.erase_person(
+        UserDeletionRequestedV1(user_id="u-7", request_id="d7", requested_at=datetime.now(UTC))
+    )
+    await read_models.user_seen(seen(UserUpdatedV1, 9, "Phạm Thị Chín"))
+    await read_models.user_seen(seen(UserRegisteredV1, 1, "Phạm Thị Một"))
+    assert await store.get(USERS, "u-7") is None

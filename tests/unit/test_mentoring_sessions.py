@@ -11,9 +11,14 @@ import pytest
 from pydantic import ValidationError
 
 from services.mentoring.domain import within_slots
-from services.mentoring.repository import MATCHES, MENTORS, REQUESTS, SESSIONS, STARTUPS
+from services.mentoring.repository import MATCHES, MENTORS, REQUESTS, SESSIONS, STARTUPS, USERS
 from services.mentoring.service import Mentoring
 from shared.contracts.base import Actor, Conflict, Envelope, Forbidden, Invalid, Role
+from shared.contracts.events.identity import (
+    UserDeletionRequestedV1,
+    UserRegisteredV1,
+    UserUpdatedV1,
+)
 from shared.contracts.events.mentoring import (
     FeedbackRecordedV1,
     MatchAcceptedV1,
@@ -31,6 +36,7 @@ from shared.contracts.rpc.mentoring import (
     ConsultationDraft,
     FeedbackDraft,
     ListSessions,
+    MentorChanges,
     NoShow,
     Rescheduling,
     SessionDraft,
@@ -445,3 +451,57 @@ async def test_a_mentor_free_until_2am_is_booked_across_midnight(world: World) -
             FOUNDER,
             SessionDraft(match_id=match_id, starts_at=local(1, 23, 30), ends_at=local(2, 0, 30)),
         )
+
+
+# --- topics: canonical with labels, free as typed (issue 14) ---------------------------------
+
+
+async def test_funding_is_found_by_its_vietnamese_name_without_tones_and_in_english(
+    world: World,
+) -> None:
+    for typed in ("gọi vốn", "goi von", "GỌI VỐN", "funding", "Fundraising"):
+        page = await world.mentoring.list_mentors(STAFF, typed, 1, 20)
+        assert [m.id for m in page.items] == [MENTOR.id, "mentor-2"], typed
+    assert (await world.mentoring.list_mentors(STAFF, "pháp lý", 1, 20)).total == 0
+
+
+async def test_a_mentor_typing_goi_von_gets_the_canonical_topic_back(world: World) -> None:
+    mentor = (await world.mentoring.list_mentors(STAFF, None, 1, 20)).items[0]
+    assert mentor.expertise == ["funding"]
+    assert [(t.key, t.label, t.need) for t in mentor.topics] == [("funding", "gọi vốn", "funding")]
+    changed = await world.mentoring.update_mentor(
+        MENTOR,
+        MENTOR.id,
+        MentorChanges(version=mentor.version, expertise=["Đàm phán hợp đồng", "a.b"]),
+    )
+    assert [(t.key, t.label, t.need) for t in changed.topics] == [
+        ("dam phan hop dong", "đàm phán hợp đồng", None),
+        ("a.b", "a.b", None),
+    ]
+    found = await world.mentoring.list_mentors(STAFF, "dam phan hop dong", 1, 20)
+    assert [m.id for m in found.items] == [MENTOR.id]
+
+
+# --- erasure: versions and tombstones (PDPL 91/2025) ------------------------------------------
+
+
+def identity(kind: type, version: int | None, name: str) -> Any:
+    return kind(
+        user_id="u-9", email="u9@example.vn", full_name=name, role=Role.FOUNDER, version=version
+    )
+
+
+async def test_an_older_identity_event_is_ignored_and_an_erased_person_stays_erased(
+    world: World,
+) -> None:
+    await world.read_models.user_seen(identity(UserRegisteredV1, 1, "Lê Văn Một"))
+    await world.read_models.user_seen(identity(UserUpdatedV1, 3, "Lê Văn Ba"))
+    await world.read_models.user_seen(identity(UserUpdatedV1, 2, "Lê Văn Hai"))  # late
+    assert world.store.kinds[USERS]["u-9"]["full_name"] == "Lê Văn Ba"
+
+    await world.read_models.erase_person(
+        UserDeletionRequestedV1(user_id="u-9", request_id="d1", requested_at=NOW)
+    )
+    await world.read_models.user_seen(identity(UserUpdatedV1, 4, "Lê Văn Bốn"))
+    await world.read_models.user_seen(identity(UserRegisteredV1, None, "Lê Văn Cũ"))
+    assert "u-9" not in world.store.kinds[USERS]

@@ -247,11 +247,18 @@ class FakeMentoringStore:
     async def sector_labels(self) -> dict[str, str]:
         return {code: doc["name_vi"] for code, doc in self.kinds[SECTORS].items()}
 
-    async def save_user(self, user_id: str, fields: Document) -> None:
-        self.kinds[USERS][user_id] = {"_id": user_id, **fields}
+    async def save_user(self, user_id: str, fields: Document, version: int | None) -> bool:
+        if user_id in self.kinds["tombstones"]:
+            return False
+        kept = self.kinds[USERS].get(user_id)
+        if kept is not None and kept.get("version", 0) > (version or 0):
+            return False
+        self.kinds[USERS][user_id] = {"_id": user_id, **fields, "version": version or 0}
         mentor = self.kinds[MENTORS].get(user_id)
         if mentor and not mentor.get("erased"):
             mentor["full_name"] = fields.get("full_name")
+        return True
 
     async def erase_person(self, user_id: str) -> None:
+        self.kinds["tombstones"][user_id] = {"_id": user_id, "erased": True}
         self.kinds[USERS].pop(user_id, None)
