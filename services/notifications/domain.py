@@ -47,6 +47,8 @@ class Kind(StrEnum):
     JUDGE_ASSIGNED = "judge_assigned"
     RESULTS_PUBLISHED = "results_published"
     INITIATIVE_DECIDED = "initiative_decided"
+    # --- mentoring: sessions called off (issue 17) ---
+    SESSION_CANCELLED = "session_cancelled"
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,8 @@ RULES: dict[Kind, KindRule] = {
     Kind.JUDGE_ASSIGNED: KindRule(),
     Kind.RESULTS_PUBLISHED: KindRule(),
     Kind.INITIATIVE_DECIDED: KindRule(),
+    # --- mentoring: sessions called off (issue 17) ---
+    Kind.SESSION_CANCELLED: KindRule(),
 }
 
 # Email retries: after each failed attempt wait this long; then give up and mark it failed.

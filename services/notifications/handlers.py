@@ -25,6 +25,7 @@ from shared.contracts.events.mentoring import (
     MatchDeclinedV1,
     MatchProposedV1,
     RequestOpenedV1,
+    SessionCancelledV1,
     SessionScheduledV1,
 )
 from shared.contracts.events.reference import SectorSavedV1, WardSavedV1
@@ -58,6 +59,8 @@ def reactions(n: Callable[[], Notifications]) -> dict[type[Event], Reaction]:
         JudgeAssignedV1: lambda env, e: n().judge_assigned(env.id, e),
         ResultsPublishedV1: lambda env, e: n().results_published(env.id, e),
         InitiativeDecidedV1: lambda env, e: n().initiative_decided(env.id, e),
+        # --- mentoring: sessions called off (issue 17) ---
+        SessionCancelledV1: lambda env, e: n().session_cancelled(env.id, e),
     }
 
 

@@ -68,6 +68,10 @@ async def test_a_sessions_life_through_the_api(point: Point) -> None:
     assert [m["id"] for m in mine["items"]] == [match_id]
     profile = await api.get(f"{API}/mentors/{mentor.id}", headers=owner.headers)
     assert profile.status_code == 200
+    assert profile.json()["topics"] == [{"key": "ip", "label": "sở hữu trí tuệ", "need": "ip"}]
+    for typed in ("sở hữu trí tuệ", "so huu tri tue", "Intellectual property", "IP"):
+        found = await api.get(f"{API}/mentors", params={"topic": typed}, headers=staff.headers)
+        assert [m["id"] for m in found.json()["items"]] == [mentor.id], typed
     assert (
         await api.get(f"{API}/mentors/{mentor.id}", headers=stranger.headers)
     ).status_code == 403
@@ -114,6 +118,16 @@ async def test_a_sessions_life_through_the_api(point: Point) -> None:
         f"{API}/sessions/{new_id}/cancel", json={"reason": "Ốm nặng"}, headers=mentor.headers
     )
     assert twice.status_code == 409
+
+    # the other party and staff hear of it, with the reason; the one who cancelled does not
+    async def inbox(person: Any) -> list[dict[str, Any]]:
+        response = await api.get(f"{API}/notifications?page_size=50", headers=person.headers)
+        return [i for i in response.json()["items"] if i["kind"] == "session_cancelled"]
+
+    told = await eventually(lambda: inbox(mentor), until=lambda items: len(items) == 1)
+    assert "Bị ốm" in told[0]["body"], told
+    await eventually(lambda: inbox(staff), until=lambda items: len(items) == 2)
+    assert len(await inbox(owner)) == 1  # the mentor's reschedule, not the founder's cancel
 
     # a no-show only once the session has started
     early = await api.post(
