@@ -12,7 +12,9 @@ from shared.contracts.events.mentoring import (
     FeedbackRecordedV1,
     MatchAcceptedV1,
     RequestOpenedV1,
+    SessionCancelledV1,
     SessionCompletedV1,
+    SessionNoShowV1,
 )
 from shared.localtime import HCMC, local_day, utc
 
@@ -40,19 +42,33 @@ def _minutes(text: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
+WEEK = 7 * 24 * 60
+
+
+def slot_span(slot: dict[str, Any]) -> tuple[int, int]:
+    """A weekly slot as [start, end) minutes from Monday 00:00 local time; an end of 24:00
+    or one before the start runs past midnight into the next day (issue 14)."""
+    begin = _minutes(slot["start"])
+    finish = _minutes(slot["end"])
+    if finish <= begin:
+        finish += 24 * 60
+    offset = slot["weekday"] * 24 * 60
+    return offset + begin, offset + finish
+
+
 def within_slots(slots: Iterable[dict[str, Any]], starts_at: datetime, ends_at: datetime) -> bool:
-    """True when the whole session falls inside one weekly slot (local time)."""
-    start, end = starts_at.astimezone(HCMC), ends_at.astimezone(HCMC)
-    if start.date() != end.date() and end.time() != time(0, 0):
-        return False
-    begin = start.hour * 60 + start.minute
-    finish = end.hour * 60 + end.minute or 24 * 60
-    return any(
-        slot["weekday"] == start.weekday()
-        and _minutes(slot["start"]) <= begin
-        and finish <= _minutes(slot["end"])
-        for slot in slots
-    )
+    """True when the whole session falls inside one weekly slot (local time); slots may end
+    at 24:00 or cross midnight (a mentor free 20:00–02:00 can be booked 23:30–00:30), and
+    Sunday's late slot runs into Monday."""
+    start = starts_at.astimezone(HCMC)
+    begin = start.weekday() * 24 * 60 + start.hour * 60 + start.minute
+    finish = begin + int((ends_at - starts_at).total_seconds() // 60)
+    for slot in slots:
+        low, high = slot_span(slot)
+        for shift in (0, WEEK):
+            if low <= begin + shift and finish + shift <= high:
+                return True
+    return False
 
 
 def free_hours(
@@ -64,15 +80,15 @@ def free_hours(
     horizon = now + LOOKAHEAD
     total = 0.0
     today = now.astimezone(HCMC).date()
-    for offset in range(LOOKAHEAD.days + 1):
+    for offset in range(-1, LOOKAHEAD.days + 1):  # yesterday's slot may run past midnight
         day: date = today + timedelta(days=offset)
         for slot in slots:
             if slot["weekday"] != day.weekday():
                 continue
-            start = datetime.combine(day, time(0), HCMC) + timedelta(
-                minutes=_minutes(slot["start"])
-            )
-            end = datetime.combine(day, time(0), HCMC) + timedelta(minutes=_minutes(slot["end"]))
+            low, high = slot_span(slot)
+            midnight = datetime.combine(day, time(0), HCMC) - timedelta(days=day.weekday())
+            start = midnight + timedelta(minutes=low)
+            end = midnight + timedelta(minutes=high)
             start, end = max(start, now), min(end, horizon)
             if end > start:
                 total += (end - start).total_seconds() / 3600
@@ -80,15 +96,38 @@ def free_hours(
     return round(max(total - taken, 0.0), 2)
 
 
-def check_session_times(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
-    """Raise `Invalid` unless the session ends after it starts, lasts at most 8 hours and
-    starts between 5 minutes ago and 180 days from `now` (aware datetimes)."""
+#: How far back a mentor may record a session held without being booked (issue 17).
+RECORD_LATE_WINDOW = timedelta(days=30)
+#: A booking may start this much before now (a form filled in slowly).
+BOOKING_GRACE = timedelta(minutes=5)
+
+
+def check_session_times(
+    starts_at: datetime, ends_at: datetime, now: datetime, *, may_record_late: bool = False
+) -> bool:
+    """Check a booking's times (aware datetimes); True when it records a past session.
+
+    The session ends after it starts and lasts at most 8 hours; it starts at most 180 days
+    ahead. A start in the past (more than 5 minutes ago) is a past session: only the mentor
+    (`may_record_late`) may record one, held within the last 30 days and already over; it
+    is then "recorded late". Raises `Invalid` naming `starts_at` or `ends_at`, with a message
+    about the past for a past start and about the future for a far one (issue 17).
+    """
     if ends_at <= starts_at:
         raise Invalid("giờ kết thúc phải sau giờ bắt đầu", field="ends_at")
     if ends_at - starts_at > MAX_SESSION:
         raise Invalid("một buổi tư vấn dài tối đa 8 giờ", field="ends_at")
-    if starts_at < now - timedelta(minutes=5) or starts_at > now + MAX_BOOKING_AHEAD:
-        raise Invalid("chỉ đặt lịch trong 180 ngày tới", field="starts_at")
+    if starts_at > now + MAX_BOOKING_AHEAD:
+        raise Invalid("detail.session_too_far", field="starts_at")
+    if starts_at >= now - BOOKING_GRACE:
+        return False
+    if not may_record_late:
+        raise Invalid("detail.session_in_past", field="starts_at")
+    if starts_at < now - RECORD_LATE_WINDOW:
+        raise Invalid("detail.session_too_old", field="starts_at")
+    if ends_at > now:
+        raise Invalid("detail.session_not_over", field="ends_at")
+    return True
 
 
 def overlaps(
@@ -146,32 +185,36 @@ def local_days(start: datetime, end: datetime) -> tuple[str, str]:
     return local_day(start), (last + timedelta(days=1)).isoformat()
 
 
-def _field(text: str) -> str:
-    """A figure key usable as a MongoDB field name."""
-    return text.replace(".", " ").replace("$", " ").strip() or "unknown"
-
-
-def figure_increments(
+def figure_entry(
     event: object, at: datetime
-) -> tuple[dict[str, int], dict[str, str], datetime]:
-    """What one mentoring event adds to its day's figures, the display names of topics it
-    counts, and the moment it counts for."""
+) -> tuple[dict[str, int], dict[str, list[Any]], datetime] | None:
+    """What one mentoring event adds to the district figures: counters with fixed names, the
+    values it lists (`topics` as `{key, label}`, `wards`, `referrals`), and the moment it
+    counts for (a session counts in the month it took place, issue 17); None for events not
+    counted. No text a person typed is ever a field name (issue 14)."""
     if isinstance(event, RequestOpenedV1):
-        increments = {
-            "requests": 1,
-            f"by_ward.{_field(event.ward or 'unknown')}": 1,
-            f"by_referral.{_field(event.referred_by.value)}": 1,
-        }
-        names = {}
+        topics: list[dict[str, str]] = []
         for topic in event.topics:
-            key = _field(topic_key(topic))
-            increments[f"by_topic.{key}"] = increments.get(f"by_topic.{key}", 0) + 1
-            names[f"topic_names.{key}"] = topic
-        return increments, names, event.opened_at
+            key = topic_key(topic)
+            if all(t["key"] != key for t in topics):
+                topics.append({"key": key, "label": topic})
+        values: dict[str, list[Any]] = {
+            "topics": topics,
+            "wards": [event.ward or "unknown"],
+            "referrals": [event.referred_by.value],
+        }
+        return {"requests": 1}, values, event.opened_at
     if isinstance(event, MatchAcceptedV1):
         return {"matched": 1}, {}, at
     if isinstance(event, SessionCompletedV1):
-        return {"sessions_held": 1, "minutes": event.duration_minutes}, {}, event.completed_at
+        counts = {"sessions_held": 1, "minutes": event.duration_minutes}
+        if event.recorded_late:
+            counts["sessions_recorded_late"] = 1
+        return counts, {}, event.starts_at or event.completed_at
+    if isinstance(event, SessionCancelledV1):
+        return {"sessions_cancelled": 1}, {}, event.starts_at
+    if isinstance(event, SessionNoShowV1):
+        return {"no_shows": 1}, {}, event.starts_at
     if isinstance(event, FeedbackRecordedV1):
         return {"rating_sum": event.rating, "rating_count": 1}, {}, at
-    return {}, {}, at
+    return None

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 
 from faststream.nats import NatsBroker
 
+from services.mentoring.follow_ups import FollowUps
 from services.mentoring.read_models import ReadModels
-from services.mentoring.sessions import Sessions
 from shared.contracts.base import Envelope, Event
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
@@ -18,8 +18,12 @@ from shared.contracts.events.identity import (
 from shared.contracts.events.mentoring import (
     FeedbackRecordedV1,
     MatchAcceptedV1,
+    MatchDeclinedV1,
+    MatchProposedV1,
     RequestOpenedV1,
+    SessionCancelledV1,
     SessionCompletedV1,
+    SessionNoShowV1,
 )
 from shared.contracts.events.reference import SectorSavedV1
 from shared.contracts.events.registry import (
@@ -34,12 +38,16 @@ from shared.infra.runtime import Reaction, event_handler
 from shared.infra.settings import Settings
 
 CONSUMERS = ((REGISTRY, "mentoring-registry"), (IDENTITY, "mentoring-identity"))
-FIGURES_CONSUMER = "mentoring-figures"
+#: Renamed from `mentoring-figures` when figures became one entry per event id: the new
+#: consumer starts from the start of the stream and counts history again, once.
+FIGURES_CONSUMER = "mentoring-figures-v2"
+#: The second aggregate of a two-aggregate use case follows the first one's event.
+FOLLOW_UPS_CONSUMER = "mentoring-follow-ups"
 
 
 def reactions(m: Callable[[], ReadModels]) -> dict[type[Event], Reaction]:
-    """What each event from other services does to mentoring's read models."""
-    """One line per event kind mentoring learns from; anything else is skipped."""
+    """What each event from other services does to mentoring's read models; one line per
+    event kind mentoring learns from, anything else is skipped."""
     return {
         StartupRegisteredV1: lambda env, e: m().startup_seen(e.startup),
         StartupUpdatedV1: lambda env, e: m().startup_seen(e.startup),
@@ -55,7 +63,7 @@ def register_handlers(
     broker: NatsBroker,
     settings: Settings,
     read_models: Callable[[], ReadModels],
-    sessions: Callable[[], Sessions],
+    follow_ups: Callable[[], FollowUps],
     processed: Callable[[], ProcessedEvents],
 ) -> None:
     """Subscribe mentoring's durable consumers; the use cases exist once started."""
@@ -68,12 +76,31 @@ def register_handlers(
     # Mentoring's own events, summed into daily figures for the district report.
     def count(envelope: Envelope, _: object) -> Awaitable[None]:
         """Add one of mentoring's own events to its local day's figures."""
-        return sessions().count_event(envelope)
+        return follow_ups().count_event(envelope)
 
     counted: dict[type[Event], Reaction] = {
         kind: count
-        for kind in (RequestOpenedV1, MatchAcceptedV1, SessionCompletedV1, FeedbackRecordedV1)
+        for kind in (
+            RequestOpenedV1,
+            MatchAcceptedV1,
+            SessionCompletedV1,
+            SessionCancelledV1,
+            SessionNoShowV1,
+            FeedbackRecordedV1,
+        )
     }
     broker.subscriber(
         "mentoring.>", **consumer_options(settings, stream=MENTORING, durable=FIGURES_CONSUMER)
     )(event_handler(FIGURES_CONSUMER, counted, processed))
+
+    # One aggregate per write (issue 13): the second record follows the first one's event.
+    following: dict[type[Event], Reaction] = {
+        MatchProposedV1: lambda env, e: follow_ups().match_proposed(env, e),
+        MatchAcceptedV1: lambda env, e: follow_ups().match_answered(env, e),
+        MatchDeclinedV1: lambda env, e: follow_ups().match_answered(env, e),
+        FeedbackRecordedV1: lambda env, e: follow_ups().rating_recorded(env, e),
+    }
+    broker.subscriber(
+        "mentoring.>",
+        **consumer_options(settings, stream=MENTORING, durable=FOLLOW_UPS_CONSUMER),
+    )(event_handler(FOLLOW_UPS_CONSUMER, following, processed))

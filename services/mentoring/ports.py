@@ -4,11 +4,11 @@ string `_id`; `kind` names a collection (`repository.MENTORS`, …)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from shared.contracts.base import Envelope
+from shared.contracts.base import Actor, Envelope
 from shared.infra.mongo import Document
 
 
@@ -92,12 +92,52 @@ class MentoringRepository(Protocol):
         """Sessions not cancelled whose `field` is `value` and that overlap [start, end)."""
         ...
 
-    async def add_to_day(self, day: str, increments: Document, names: Document) -> None:
-        """Add `increments` to the counters of `day` (ISO local date); set `names`."""
+    async def insert_once(self, kind: str, doc: Document) -> bool:
+        """Insert `doc` unless its `_id` exists; True when written now."""
         ...
 
-    async def days(self, first: str, before: str) -> list[Document]:
-        """Daily buckets with `first` <= day < `before` (ISO dates)."""
+    async def apply_once(
+        self,
+        kind: str,
+        doc_id: str,
+        event_id: str,
+        *,
+        where: Mapping[str, object] | None = None,
+        changes: Document | None = None,
+        inc: Mapping[str, int] | None = None,
+        add_to_set: Document | None = None,
+    ) -> bool:
+        """Apply one event's effect once (keyed by `event_id` on the document); True if now."""
+        ...
+
+    async def page_sessions(
+        self, query: Mapping[str, object], *, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        """Sessions matching `query`, earliest first, and how many."""
+        ...
+
+    async def page_matches(
+        self, query: Mapping[str, object], *, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        """Matches matching `query`, newest first, and how many."""
+        ...
+
+    async def open_requests_of_startup(self, startup_id: str) -> list[Document]:
+        """The startup's requests still `open` or `proposed`."""
+        ...
+
+    async def has_match_between(self, mentor_id: str, founder_id: str) -> bool:
+        """Whether the mentor was ever matched with the founder."""
+        ...
+
+    async def count_once(
+        self, event_id: str, day: str, counts: Mapping[str, int], values: Mapping[str, list[Any]]
+    ) -> bool:
+        """Add one event to its day's counters and lists once; False if counted before."""
+        ...
+
+    async def figure_days(self, first: str, before: str) -> list[Document]:
+        """Day documents with `first` <= day < `before` (ISO dates)."""
         ...
 
     async def save_read_model(self, kind: str, doc_id: str, version: int, fields: Document) -> None:
@@ -108,10 +148,16 @@ class MentoringRepository(Protocol):
         """Sector code → Vietnamese name."""
         ...
 
-    async def save_user(self, user_id: str, fields: Document) -> None:
-        """Keep the account's fields; the latest delivered wins."""
+    async def save_user(self, user_id: str, fields: Document, version: int | None) -> bool:
+        """Keep the account's fields unless newer are kept or the person was erased."""
         ...
 
     async def erase_person(self, user_id: str) -> None:
         """Remove the person's personal data; records stay for reports."""
         ...
+
+
+#: Asks the registry for a startup by request–reply as the actor: its read-model fields
+#: (`owner_id`, `name`, `sector`, `stage`, `ward`, `status`, `needs`, `version`), or None
+#: when the registry does not know it (DESIGN §4, read your own writes).
+StartupLookup = Callable[[Actor, str], Awaitable[Document | None]]

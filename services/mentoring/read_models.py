@@ -37,13 +37,14 @@ class ReadModels:
         )
 
     async def user_seen(self, event: UserRegisteredV1 | UserUpdatedV1) -> None:
-        """Keep the account's name, role and organization (the latest identity event wins)."""
+        """Keep the account's name, role and organization at the event's `version`: an older
+        one is ignored, and nothing recreates a person erased (PDPL 91/2025)."""
         fields = {
             "full_name": event.full_name,
             "role": event.role.value,
             "organization": event.organization,
         }
-        await self.store.save_user(event.user_id, fields)
+        await self.store.save_user(event.user_id, fields, event.version)
 
     async def erase_person(self, event: UserDeletionRequestedV1) -> None:
         """Erase what identifies the person or what they wrote (a mentor's name and bio, a

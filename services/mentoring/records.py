@@ -72,6 +72,19 @@ class Records:
             await self.outbox.flush(kind, doc["_id"])
         return updated
 
+    async def change_emitting(
+        self, kind: str, doc: Document, changes: Document, event: Event, aggregate_id: str
+    ) -> tuple[Document, Envelope]:
+        """Like `change`, with the event's envelope (subject `aggregate_id`) returned too, so
+        the caller can apply the event's follow-up at once (the consumer applies it anyway,
+        once per event id: one aggregate per write, issue 13)."""
+        envelope = self.envelope(event, aggregate_id)
+        updated = await self.store.update(kind, doc["_id"], doc["version"], changes, [envelope])
+        if updated is None:
+            raise Conflict("dữ liệu vừa được người khác sửa; hãy thử lại")
+        await self.outbox.flush(kind, doc["_id"])
+        return updated, envelope
+
     async def get(self, kind: str, doc_id: str) -> Document:
         """The aggregate of `kind` with this id. Raises `NotFound`."""
         doc = await self.store.get(kind, doc_id)

@@ -6,11 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.base import Envelope
-from shared.infra.mongo import OUTBOX_FIELD, AggregateCollection, Database, Document
+from shared.infra.mongo import (
+    OUTBOX_FIELD,
+    AggregateCollection,
+    AlreadyExists,
+    Database,
+    Document,
+)
 
 MENTORS = "mentors"
 REQUESTS = "requests"
@@ -19,6 +27,11 @@ SESSIONS = "sessions"
 STARTUPS = "startups"
 USERS = "users"
 DAILY_FIGURES = "daily_figures"
+#: One document per local day: fixed-name counters, lists of counted values, and the ids of
+#: the events counted (so a redelivered or replayed event counts nothing twice).
+FIGURE_DAYS = "figure_days"
+#: Who was erased (PDPL 91/2025): a late identity event cannot recreate them.
+TOMBSTONES = "tombstones"
 SECTORS = "sectors"
 AGGREGATES = (MENTORS, REQUESTS, MATCHES, SESSIONS)
 HIDDEN = {OUTBOX_FIELD: 0}
@@ -32,11 +45,14 @@ INDEXES = {
     MATCHES: [IndexModel([("mentor_id", ASCENDING), ("status", ASCENDING)], name="mentor_status")],
     SESSIONS: [
         IndexModel([("mentor_id", ASCENDING), ("starts_at", ASCENDING)], name="mentor_time"),
+        IndexModel([("founder_id", ASCENDING), ("starts_at", ASCENDING)], name="founder_time"),
         IndexModel([("startup_id", ASCENDING), ("starts_at", ASCENDING)], name="startup_time"),
     ],
     STARTUPS: [],
     USERS: [],
     SECTORS: [],
+    FIGURE_DAYS: [],
+    TOMBSTONES: [],
 }
 
 
@@ -47,7 +63,15 @@ class MentoringStore:
     def __init__(self, db: Database) -> None:
         self.collections = {
             kind: AggregateCollection(db[kind], HIDDEN if kind in AGGREGATES else {})
-            for kind in (*AGGREGATES, STARTUPS, USERS, SECTORS, DAILY_FIGURES)
+            for kind in (
+                *AGGREGATES,
+                STARTUPS,
+                USERS,
+                SECTORS,
+                DAILY_FIGURES,
+                FIGURE_DAYS,
+                TOMBSTONES,
+            )
         }
 
     def _of(self, kind: str) -> AggregateCollection:
@@ -83,6 +107,39 @@ class MentoringStore:
     async def delete(self, kind: str, doc_id: str) -> None:
         """Delete the document of `kind` with that id (no error if absent)."""
         await self._of(kind).collection.delete_one({"_id": doc_id})
+
+    async def insert_once(self, kind: str, doc: Document) -> bool:
+        """Insert `doc` unless its `_id` exists (an event's effect applied again); True when
+        it was written."""
+        try:
+            await self._of(kind).insert(doc, [])
+        except AlreadyExists:
+            return False
+        return True
+
+    async def apply_once(
+        self,
+        kind: str,
+        doc_id: str,
+        event_id: str,
+        *,
+        where: Mapping[str, object] | None = None,
+        changes: Document | None = None,
+        inc: Mapping[str, int] | None = None,
+        add_to_set: Document | None = None,
+    ) -> bool:
+        """Apply one event's effect to an aggregate in one write, keyed by the event id
+        (kept in `applied_events`): a redelivery matches nothing. `where` adds fixed-field
+        conditions. True when it was applied now."""
+        update: Document = {
+            "$inc": {"version": 1, **(inc or {})},
+            "$addToSet": {"applied_events": event_id, **(add_to_set or {})},
+        }
+        if changes:
+            update["$set"] = dict(changes)
+        query: Document = {"_id": doc_id, "applied_events": {"$ne": event_id}, **(where or {})}
+        result = await self._of(kind).collection.update_one(query, update)
+        return result.modified_count == 1
 
     # --- mentors ----------------------------------------------------------------------------
 
@@ -163,18 +220,66 @@ class MentoringStore:
         }
         return await self._of(SESSIONS).find(query)
 
-    # --- daily figures ------------------------------------------------------------------------
+    async def page_sessions(
+        self, query: Mapping[str, object], *, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        """Sessions matching `query` (built by the use case from typed filters), earliest
+        first, and how many."""
+        return await self._of(SESSIONS).page(
+            dict(query), sort=[("starts_at", ASCENDING), ("_id", ASCENDING)], skip=skip, limit=limit
+        )
 
-    async def add_to_day(self, day: str, increments: Document, names: Document) -> None:
-        """Add `increments` to the counters of `day` (ISO local date); set `names`."""
-        update: Document = {"$inc": increments}
-        if names:
-            update["$set"] = names
-        await self._of(DAILY_FIGURES).collection.update_one({"_id": day}, update, upsert=True)
+    async def page_matches(
+        self, query: Mapping[str, object], *, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        """Matches matching `query`, newest proposal first, and how many."""
+        return await self._of(MATCHES).page(
+            dict(query),
+            sort=[("proposed_at", DESCENDING), ("_id", ASCENDING)],
+            skip=skip,
+            limit=limit,
+        )
 
-    async def days(self, first: str, before: str) -> list[Document]:
-        """Daily buckets with first <= day < before (ISO dates sort as text)."""
-        return await self._of(DAILY_FIGURES).find({"_id": {"$gte": first, "$lt": before}})
+    async def open_requests_of_startup(self, startup_id: str) -> list[Document]:
+        """The startup's requests still waiting (`open` or `proposed`)."""
+        return await self._of(REQUESTS).find(
+            {"startup_id": startup_id, "status": {"$in": ["open", "proposed"]}}
+        )
+
+    async def has_match_between(self, mentor_id: str, founder_id: str) -> bool:
+        """Whether the mentor was ever matched with the founder."""
+        found = await self._of(MATCHES).find(
+            {"mentor_id": mentor_id, "founder_id": founder_id}, limit=1
+        )
+        return bool(found)
+
+    # --- figures ------------------------------------------------------------------------------
+
+    async def count_once(
+        self, event_id: str, day: str, counts: Mapping[str, int], values: Mapping[str, list[Any]]
+    ) -> bool:
+        """Add one event to its day in one write: `counts` to the fixed-name counters,
+        `values` to the day's lists, the event id to those counted. False when the event was
+        counted before (a redelivery or a dead-letter replay counts nothing twice): the day
+        then does not match and the upsert's insert collides on `_id`."""
+        update: Document = {
+            "$inc": dict(counts),
+            "$push": {"counted": event_id, **{k: {"$each": v} for k, v in values.items()}},
+        }
+        try:
+            await self._of(FIGURE_DAYS).collection.update_one(
+                {"_id": day, "counted": {"$ne": event_id}}, update, upsert=True
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def figure_days(self, first: str, before: str) -> list[Document]:
+        """Day documents with first <= day < before (ISO local dates sort as text), without
+        the ids of the events counted."""
+        return await self._of(FIGURE_DAYS).find(
+            {"_id": {"$gte": first, "$lt": before}}, projection={"counted": 0}
+        )
 
     # --- read models ----------------------------------------------------------------------------
 
@@ -187,17 +292,29 @@ class MentoringStore:
         """Sector code → Vietnamese name."""
         return {doc["_id"]: doc["name_vi"] for doc in await self._of(SECTORS).find({})}
 
-    async def save_user(self, user_id: str, fields: Document) -> None:
-        """Identity events carry no version: the latest delivered wins. A mentor's profile
-        follows the account's name and organization."""
-        await self._of(USERS).upsert(user_id, fields)
+    async def save_user(self, user_id: str, fields: Document, version: int | None) -> bool:
+        """Keep the account's fields unless a newer version is kept (an event without a
+        version counts as 0) or the person was erased (a tombstone): a late or redelivered
+        identity event can neither roll back nor recreate a person. A mentor's profile
+        follows the account's name. True when written."""
+        if await self._of(TOMBSTONES).get(user_id) is not None:
+            return False
+        users = self._of(USERS)
+        if not await users.upsert_if_newer(user_id, fields, version or 0, or_equal=True):
+            return False
+        if await self._of(TOMBSTONES).get(user_id) is not None:  # erased meanwhile
+            await users.collection.delete_one({"_id": user_id})
+            return False
         await self._of(MENTORS).collection.update_one(
             {"_id": user_id, "erased": {"$ne": True}},
             {"$set": {"full_name": fields.get("full_name")}},
         )
+        return True
 
     async def erase_person(self, user_id: str) -> None:
-        """Personal data out, records kept (counts, hours and ratings stay for reports)."""
+        """Personal data out, records kept (counts, hours and ratings stay for reports); a
+        tombstone first, so no later identity event brings the person back."""
+        await self._of(TOMBSTONES).upsert(user_id, {"erased": True})
         mentors = self._of(MENTORS).collection
         requests = self._of(REQUESTS).collection
         sessions = self._of(SESSIONS).collection

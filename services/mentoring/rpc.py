@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from faststream.nats import NatsBroker
 
+from services.mentoring.follow_ups import FollowUps
+from services.mentoring.matches import Matches
 from services.mentoring.service import Mentoring
+from services.mentoring.sessions import Sessions
 from shared.contracts.base import Actor, Forbidden
 from shared.contracts.rpc.mentoring import (
     AnswerMatch,
     BatchMatch,
+    CancelSession,
     CompleteSession,
     GetConsultation,
+    GetMatch,
+    GetMentor,
+    GetSession,
     ListConsultations,
+    ListMatches,
     ListMentors,
+    ListSessions,
+    MarkNoShow,
     MentoringFiguresRequest,
     OpenConsultation,
     ProposeMatch,
     RecordFeedback,
+    RescheduleSession,
     SaveMentor,
     ScheduleSession,
     SetAvailability,
@@ -35,10 +47,19 @@ def _actor(actor: Actor | None) -> Actor:
     return actor
 
 
-def register_rpc(broker: NatsBroker, mentoring: Callable[[], Mentoring]) -> None:
-    """Answer every mentoring request contract in the `mentoring` queue group; `mentoring`
-    gives the use cases once the service has started."""
-    m = mentoring
+@dataclass(frozen=True)
+class UseCases:
+    """The mentoring use cases, each given once the service has started."""
+
+    mentoring: Callable[[], Mentoring]
+    matches: Callable[[], Matches]
+    sessions: Callable[[], Sessions]
+    follow_ups: Callable[[], FollowUps]
+
+
+def register_rpc(broker: NatsBroker, use: UseCases) -> None:
+    """Answer every mentoring request contract in the `mentoring` queue group."""
+    m, x, s = use.mentoring, use.matches, use.sessions
 
     def answer(
         request_model: RequestClass[RequestT, ReplyT],
@@ -54,17 +75,28 @@ def register_rpc(broker: NatsBroker, mentoring: Callable[[], Mentoring]) -> None
         lambda r: m().set_availability(_actor(r.actor), r.mentor_id, r.availability),
     )
     answer(ListMentors, lambda r: m().list_mentors(_actor(r.actor), r.topic, r.page, r.page_size))
+    answer(GetMentor, lambda r: m().get_mentor(_actor(r.actor), r.mentor_id))
     answer(OpenConsultation, lambda r: m().open_request(_actor(r.actor), r.draft))
     answer(GetConsultation, lambda r: m().get_request(_actor(r.actor), r.request_id))
     answer(
         ListConsultations,
         lambda r: m().list_requests(_actor(r.actor), r.status, r.page, r.page_size),
     )
-    answer(SuggestMentors, lambda r: m().suggest(_actor(r.actor), r.request_id, r.limit))
-    answer(ProposeMatch, lambda r: m().propose(_actor(r.actor), r.request_id, r.mentor_id))
-    answer(BatchMatch, lambda r: m().batch(_actor(r.actor), r.request_ids))
-    answer(AnswerMatch, lambda r: m().answer(_actor(r.actor), r.match_id, r.accept))
-    answer(ScheduleSession, lambda r: m().schedule(_actor(r.actor), r.draft))
-    answer(CompleteSession, lambda r: m().complete(_actor(r.actor), r.session_id, r.completion))
-    answer(RecordFeedback, lambda r: m().feedback(_actor(r.actor), r.session_id, r.feedback))
-    answer(MentoringFiguresRequest, lambda r: m().figures(r.start, r.end))
+    answer(SuggestMentors, lambda r: x().suggest(_actor(r.actor), r.request_id, r.limit))
+    answer(ProposeMatch, lambda r: x().propose(_actor(r.actor), r.request_id, r.mentor_id))
+    answer(BatchMatch, lambda r: x().batch(_actor(r.actor), r.request_ids))
+    answer(AnswerMatch, lambda r: x().answer(_actor(r.actor), r.match_id, r.accept))
+    answer(GetMatch, lambda r: x().get_match(_actor(r.actor), r.match_id))
+    answer(ListMatches, lambda r: x().list_matches(_actor(r.actor), r.status, r))
+    answer(ScheduleSession, lambda r: s().schedule(_actor(r.actor), r.draft))
+    answer(ListSessions, lambda r: s().list(_actor(r.actor), r))
+    answer(GetSession, lambda r: s().get(_actor(r.actor), r.session_id))
+    answer(CancelSession, lambda r: s().cancel(_actor(r.actor), r.session_id, r.cancellation))
+    answer(
+        RescheduleSession,
+        lambda r: s().reschedule(_actor(r.actor), r.session_id, r.rescheduling),
+    )
+    answer(MarkNoShow, lambda r: s().no_show(_actor(r.actor), r.session_id, r.no_show))
+    answer(CompleteSession, lambda r: s().complete(_actor(r.actor), r.session_id, r.completion))
+    answer(RecordFeedback, lambda r: s().feedback(_actor(r.actor), r.session_id, r.feedback))
+    answer(MentoringFiguresRequest, lambda r: use.follow_ups().figures(r.start, r.end))

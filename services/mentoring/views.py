@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from shared.contracts.rpc.mentoring import ConsultationView, MatchView, MentorView, SessionView
+from shared.contracts.rpc.mentoring import (
+    ConsultationView,
+    MatchView,
+    MentorView,
+    SessionView,
+    topic_view,
+)
 from shared.infra.mongo import Document
 
 
@@ -11,13 +17,20 @@ def mentor_view(doc: Document) -> MentorView:
     count = doc.get("rating_count", 0)
     average = round(doc["rating_sum"] / count, 2) if count else None
     return MentorView.model_validate(
-        {**doc, "id": doc["_id"], "rating_average": average, "rating_count": count}
+        {
+            **doc,
+            "id": doc["_id"],
+            "rating_average": average,
+            "rating_count": count,
+            "topics": [topic_view(t) for t in doc.get("expertise", [])],
+        }
     )
 
 
 def request_view(doc: Document) -> ConsultationView:
     """A consultation request as the contract's view."""
-    return ConsultationView.model_validate({**doc, "id": doc["_id"]})
+    topics = [topic_view(t) for t in doc.get("topics", [])]
+    return ConsultationView.model_validate({**doc, "id": doc["_id"], "topic_labels": topics})
 
 
 def match_view(doc: Document) -> MatchView:

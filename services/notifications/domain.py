@@ -55,6 +55,8 @@ class Kind(StrEnum):
     EVENT_REMINDER_SOON = "event_reminder_soon"
     EVENT_CHANGED = "event_changed"
     EVENT_CANCELLED = "event_cancelled"
+    # --- mentoring: sessions called off (issue 17) ---
+    SESSION_CANCELLED = "session_cancelled"
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,8 @@ RULES: dict[Kind, KindRule] = {
     Kind.EVENT_CANCELLED: KindRule(
         urgent=True, channels=(Channel.INBOX, Channel.EMAIL, Channel.SMS)
     ),
+    # --- mentoring: sessions called off (issue 17) ---
+    Kind.SESSION_CANCELLED: KindRule(),
 }
 
 # Email retries: after each failed attempt wait this long; then give up and mark it failed.

@@ -33,6 +33,7 @@ from shared.contracts.events.mentoring import (
     MatchDeclinedV1,
     MatchProposedV1,
     RequestOpenedV1,
+    SessionCancelledV1,
     SessionScheduledV1,
 )
 from shared.contracts.events.reference import SectorSavedV1, WardSavedV1
@@ -79,6 +80,8 @@ def reactions(n: Callable[[], Notifications]) -> dict[type[Event], Reaction]:
         RegistrationCancelledV1: lambda env, e: event_notices.registration_cancelled(n(), e),
         EventChangedV1: lambda env, e: event_notices.changed(n(), env.id, e),
         EventCancelledV1: lambda env, e: event_notices.cancelled(n(), env.id, e),
+        # --- mentoring: sessions called off (issue 17) ---
+        SessionCancelledV1: lambda env, e: n().session_cancelled(env.id, e),
     }
 
 

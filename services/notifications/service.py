@@ -29,6 +29,7 @@ from shared.contracts.events.mentoring import (
     MatchDeclinedV1,
     MatchProposedV1,
     RequestOpenedV1,
+    SessionCancelledV1,
     SessionScheduledV1,
 )
 from shared.contracts.events.reference import SectorSavedV1, WardSavedV1
@@ -249,6 +250,26 @@ class Notifications:
             await self.store.schedule(
                 f"session-reminder:{event.session_id}", "session_reminder", due, payload
             )
+
+    # --- mentoring: sessions called off (issue 17) -----------------------------------------
+
+    async def session_cancelled(self, event_id: str, event: SessionCancelledV1) -> None:
+        """Tell the other party (both, when staff called it off) and staff that a session is
+        off, with the reason; its reminder is retired (made first if the scheduling event is
+        still to come, so it can never fire)."""
+        data = {
+            "startup": event.startup_name,
+            "starts_at": event.starts_at.isoformat(),
+            "reason": event.reason,
+            "by": await self._name(event.cancelled_by),
+        }
+        for user_id in (event.founder_id, event.mentor_id):
+            if user_id != event.cancelled_by:
+                await self._to(user_id, Kind.SESSION_CANCELLED, event_id, **data)
+        await self._to_staff(Kind.SESSION_CANCELLED, event_id, **data)
+        job_id = f"session-reminder:{event.session_id}"
+        await self.store.schedule(job_id, "session_reminder", event.starts_at, {"recipients": []})
+        await self.store.job_done(job_id, self.clock())
 
     # --- competitions ---------------------------------------------------------------------
 

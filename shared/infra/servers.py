@@ -93,23 +93,30 @@ class NatsUser:
 # driven through its `$JS.API` and messages are acknowledged on `$JS.ACK`.
 _PLUMBING = ("_INBOX.>", "$JS.API.>", "$JS.ACK.>")
 
+#: The few requests a service (not the gateway) makes of another, each named exactly:
+#: mentoring and competitions ask the registry for a startup their read model has not seen yet (DESIGN §4,
+#: read your own writes; issue 13).
+SERVICE_CALLS: dict[str, tuple[str, ...]] = {
+    "mentoring": ("rpc.registry.startup.get",),
+    "competitions": ("rpc.registry.startup.get",),
+}
+
 
 def service_permissions(
     service: str, event_subjects: tuple[str, ...], all_events: tuple[str, ...]
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(publish, subscribe) subjects of one service's NATS user (DESIGN §6, issue 20).
 
-    A service publishes only its own events, dead letters and replies; it subscribes only
+    A service publishes only its own events, dead letters, replies and the requests named
+    for it in `SERVICE_CALLS`; it subscribes only
     to its own `rpc.<service>.>` and its inbox (its pull consumers fetch through the
     JetStream API). The gateway alone publishes `rpc.>`; it publishes `identity.>` as the
     owner of identity and reference data, and every event subject to replay dead letters.
     """
     if service == "gateway":
         return (("rpc.>", "dlq.>", *all_events, *_PLUMBING), ("_INBOX.>",))
-    # Read-your-writes (issue 13): competitions asks the registry for a startup it has not seen.
-    asks = ("rpc.registry.startup.get",) if service == "competitions" else ()
     return (
-        (*event_subjects, *asks, "dlq.>", *_PLUMBING),
+        (*event_subjects, *SERVICE_CALLS.get(service, ()), "dlq.>", *_PLUMBING),
         (f"rpc.{service}.>", "_INBOX.>"),
     )
 

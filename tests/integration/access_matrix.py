@@ -143,4 +143,13 @@ WHO: dict[str, frozenset[Role] | None] = {
     "GET /api/v1/certificates/{code}": ANYONE,
     "GET /api/v1/certificates/{code}.pdf": ANYONE,
     "POST /api/v1/certificates/{code}/revoke": ORGANIZER | STAFF,  # §9: revocable (organizer)
+    # sessions, matches and mentors (issue 17, mentoring)
+    "GET /api/v1/sessions": PARTIES,
+    "GET /api/v1/sessions/{session_id}": PARTIES,
+    "POST /api/v1/sessions/{session_id}/cancel": PARTIES,
+    "POST /api/v1/sessions/{session_id}/reschedule": PARTIES,
+    "POST /api/v1/sessions/{session_id}/no-show": PARTIES,
+    "GET /api/v1/matches": PARTIES,
+    "GET /api/v1/matches/{match_id}": PARTIES,
+    "GET /api/v1/mentors/{mentor_id}": PARTIES,
 }

@@ -142,7 +142,8 @@ class Point:
         now = datetime.now(UTC)
         return await call(
             self.broker,
-            MentoringFiguresRequest(start=now - timedelta(hours=1), end=now + timedelta(hours=1)),
+            # a session recorded late counts when it took place, a few hours back
+            MentoringFiguresRequest(start=now - timedelta(days=1), end=now + timedelta(hours=1)),
             timeout=5,
         )
 
@@ -238,7 +239,9 @@ async def test_the_whole_consultation(point: Point) -> None:
     assert ranked[0]["score"] > ranked[1]["score"]
     assert "chuyên môn: sở hữu trí tuệ, pháp lý" in ranked[0]["reasons"]
     # free tags match without accents and are explained in the mentor's own words
-    tagged = await point.request(owner, startup_id, ["hop dong", "Pháp lý"])
+    # (on a second startup: the first already has an open request about `legal`)
+    second_startup = await point.startup(owner, "Nước Mắm Gò Vấp Hai")
+    tagged = await point.request(owner, second_startup, ["hop dong", "Pháp lý"])
     assert tagged["topics"] == ["hop dong", "legal"]
     best = (await suggestions(point, staff, tagged["id"]))[0]
     assert best["mentor_id"] == lawyer.id
@@ -300,6 +303,23 @@ async def test_the_whole_consultation(point: Point) -> None:
         f"{API}/sessions/{sid}/complete", json=outcome, headers=owner.headers
     )
     assert by_founder.status_code == 403  # the founder's role may not log an outcome
+    ahead = await api.post(f"{API}/sessions/{sid}/complete", json=outcome, headers=banker.headers)
+    assert ahead.status_code == 409  # tomorrow's session has not started
+    # a session held two hours ago: the founder hears about the past, the mentor records it
+    held = datetime.now(UTC) - timedelta(hours=2)
+    past = {
+        "match_id": match_id,
+        "starts_at": held.isoformat(),
+        "ends_at": (held + timedelta(hours=1)).isoformat(),
+        "mode": "online",
+    }
+    refused = await api.post(f"{API}/sessions", json=past, headers=owner.headers)
+    assert refused.status_code == 422
+    assert "đã qua" in refused.json()["detail"]
+    recorded = await api.post(f"{API}/sessions", json=past, headers=banker.headers)
+    assert recorded.status_code == 201, recorded.text
+    assert recorded.json()["recorded_late"] is True
+    sid = recorded.json()["id"]
     done = await api.post(f"{API}/sessions/{sid}/complete", json=outcome, headers=banker.headers)
     assert done.json()["status"] == "completed"
 
@@ -326,6 +346,7 @@ async def test_the_whole_consultation(point: Point) -> None:
     assert figures.requests == 2
     assert figures.matched == 1
     assert figures.sessions_held == 1
+    assert figures.sessions_recorded_late == 1
     assert figures.hours == 1.0
     assert figures.average_rating == 4.0
     assert figures.by_topic == {"ip": 1, "legal": 2, "hop dong": 1}
@@ -484,7 +505,12 @@ async def test_personal_data_export_and_erasure_keep_the_counts(point: Point) ->
     mentor, _ = await point.mentor("xoa-cg@hdn.govap.vn", ["ip"], name="Ngô Bảo Châu")
     rid = (await point.request(owner, await point.startup(owner, "Mây Tre"), ["ip"]))["id"]
     match_id = await accepted_match(point, staff, mentor, rid)
-    slot = {"match_id": match_id, "starts_at": tomorrow_at(14), "ends_at": tomorrow_at(15)}
+    held = datetime.now(UTC) - timedelta(hours=3)
+    slot = {
+        "match_id": match_id,
+        "starts_at": held.isoformat(),
+        "ends_at": (held + timedelta(hours=1)).isoformat(),
+    }
     sid = (await api.post(f"{API}/sessions", json=slot, headers=mentor.headers)).json()["id"]
     outcome = {"notes": "Đã rà soát hồ sơ nhãn hiệu.", "duration_minutes": 45}
     await api.post(f"{API}/sessions/{sid}/complete", json=outcome, headers=mentor.headers)

@@ -154,6 +154,36 @@ async def test_competitions_asks_the_registry_for_a_startup_and_nothing_else(
         await registry.close()
 
 
+async def test_mentoring_may_ask_the_registry_for_a_startup_and_nothing_else(
+    guarded: NatsServer,
+) -> None:
+    errors: list[str] = []
+    mentoring = await connect_as(guarded, "mentoring", errors)
+    registry = await connect_as(guarded, "registry", errors)
+    try:
+
+        async def answer(msg: object) -> None:
+            await msg.respond(b"startup")  # type: ignore[attr-defined]
+
+        await registry.subscribe("rpc.registry.startup.get", cb=answer)
+        await registry.flush()
+
+        async def ask() -> bytes:
+            try:
+                reply = await mentoring.request("rpc.registry.startup.get", b"{}", timeout=2)
+                return bytes(reply.data)
+            except nats.errors.NoRespondersError:
+                return b""
+
+        assert await eventually(ask, timeout=10) == b"startup"
+        assert errors == []
+        await refused(mentoring, errors, "rpc.registry.startup.register")
+        assert all("permissions violation" in e.lower() for e in errors), errors
+    finally:
+        await registry.close()
+        await mentoring.close()
+
+
 async def test_a_wrong_password_is_refused(guarded: NatsServer) -> None:
     with pytest.raises(nats.errors.Error):
         await nats.connect(

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.mentoring.follow_ups import FollowUps
+from services.mentoring.matches import Matches
 from services.mentoring.read_models import ReadModels
 from services.mentoring.records import Records
 from services.mentoring.repository import MATCHES, MENTORS, REQUESTS, SESSIONS, STARTUPS, USERS
@@ -41,9 +43,12 @@ class World:
     def __init__(self) -> None:
         self.outbox = RecordingOutbox()
         self.store = FakeMentoringStore(self.outbox)
-        records = Records(self.store, self.outbox, clock=lambda: NOW)
+        self.now = NOW
+        records = Records(self.store, self.outbox, clock=lambda: self.now)
         self.sessions = Sessions(records)
-        self.mentoring = Mentoring(records, self.sessions)
+        self.matches = Matches(records)
+        self.mentoring = Mentoring(records)
+        self.follow_ups = FollowUps(self.store)
         self.read_models = ReadModels(self.store)
 
     def types(self) -> list[type]:
@@ -108,54 +113,54 @@ async def test_only_the_startups_founder_opens_a_request(world: World) -> None:
 async def test_staff_propose_a_mentor_and_the_mentor_accepts(world: World) -> None:
     request = await world.mentoring.open_request(FOUNDER, draft())
 
-    match = await world.mentoring.propose(STAFF, request.id, MENTOR.id)
+    match = await world.matches.propose(STAFF, request.id, MENTOR.id)
     assert match.status == "proposed"
     assert world.store.kinds[REQUESTS][request.id]["status"] == "proposed"
     with pytest.raises(Forbidden):
-        await world.mentoring.answer(SECOND_MENTOR, match.id, accept=True)
+        await world.matches.answer(SECOND_MENTOR, match.id, accept=True)
 
-    accepted = await world.mentoring.answer(MENTOR, match.id, accept=True)
+    accepted = await world.matches.answer(MENTOR, match.id, accept=True)
 
     assert accepted.status == "accepted"
     assert world.store.kinds[REQUESTS][request.id]["status"] == "matched"
     assert world.types() == [RequestOpenedV1, MatchProposedV1, MatchAcceptedV1]
     with pytest.raises(Conflict):
-        await world.mentoring.answer(MENTOR, match.id, accept=False)
+        await world.matches.answer(MENTOR, match.id, accept=False)
 
 
 async def test_a_declined_request_reopens_and_that_mentor_is_not_proposed_again(
     world: World,
 ) -> None:
     request = await world.mentoring.open_request(FOUNDER, draft())
-    match = await world.mentoring.propose(STAFF, request.id, MENTOR.id)
+    match = await world.matches.propose(STAFF, request.id, MENTOR.id)
 
-    await world.mentoring.answer(MENTOR, match.id, accept=False)
+    await world.matches.answer(MENTOR, match.id, accept=False)
 
     stored = world.store.kinds[REQUESTS][request.id]
     assert stored["status"] == "open"
     assert stored["declined_mentors"] == [MENTOR.id]
     assert MatchDeclinedV1 in world.types()
     with pytest.raises(Conflict):
-        await world.mentoring.propose(STAFF, request.id, MENTOR.id)
+        await world.matches.propose(STAFF, request.id, MENTOR.id)
 
 
 async def test_only_staff_propose(world: World) -> None:
     request = await world.mentoring.open_request(FOUNDER, draft())
     with pytest.raises(Forbidden):
-        await world.mentoring.propose(FOUNDER, request.id, MENTOR.id)
+        await world.matches.propose(FOUNDER, request.id, MENTOR.id)
 
 
 async def accepted_match(world: World) -> str:
     request = await world.mentoring.open_request(FOUNDER, draft())
-    match = await world.mentoring.propose(STAFF, request.id, MENTOR.id)
-    await world.mentoring.answer(MENTOR, match.id, accept=True)
+    match = await world.matches.propose(STAFF, request.id, MENTOR.id)
+    await world.matches.answer(MENTOR, match.id, accept=True)
     return match.id
 
 
 async def test_a_session_is_booked_in_the_mentors_hours(world: World) -> None:
     match_id = await accepted_match(world)
 
-    session = await world.mentoring.schedule(
+    session = await world.sessions.schedule(
         FOUNDER, SessionDraft(match_id=match_id, starts_at=at_local(1, 9), ends_at=at_local(1, 10))
     )
 
@@ -166,12 +171,12 @@ async def test_a_session_is_booked_in_the_mentors_hours(world: World) -> None:
 
 async def test_an_overlapping_booking_is_refused_and_leaves_no_hold(world: World) -> None:
     match_id = await accepted_match(world)
-    first = await world.mentoring.schedule(
+    first = await world.sessions.schedule(
         FOUNDER, SessionDraft(match_id=match_id, starts_at=at_local(1, 9), ends_at=at_local(1, 10))
     )
 
     with pytest.raises(Conflict) as refused:
-        await world.mentoring.schedule(
+        await world.sessions.schedule(
             MENTOR,
             SessionDraft(
                 match_id=match_id,
@@ -184,7 +189,7 @@ async def test_an_overlapping_booking_is_refused_and_leaves_no_hold(world: World
     assert list(world.store.kinds[SESSIONS]) == [first.id]
     assert world.types().count(SessionScheduledV1) == 1
     # the next hour is free
-    later = await world.mentoring.schedule(
+    later = await world.sessions.schedule(
         FOUNDER,
         SessionDraft(match_id=match_id, starts_at=at_local(1, 10), ends_at=at_local(1, 11)),
     )
@@ -194,7 +199,7 @@ async def test_an_overlapping_booking_is_refused_and_leaves_no_hold(world: World
 async def test_a_session_outside_the_mentors_hours_is_refused(world: World) -> None:
     match_id = await accepted_match(world)
     with pytest.raises(Invalid) as refused:
-        await world.mentoring.schedule(
+        await world.sessions.schedule(
             FOUNDER,
             SessionDraft(match_id=match_id, starts_at=at_local(1, 14), ends_at=at_local(1, 15)),
         )
@@ -215,7 +220,7 @@ async def test_a_lost_race_on_a_request_is_a_conflict(world: World) -> None:
 
     world.store.get = stale_read  # type: ignore[method-assign]
     with pytest.raises(Conflict):
-        await world.mentoring.propose(STAFF, request.id, MENTOR.id)
+        await world.matches.propose(STAFF, request.id, MENTOR.id)
     assert world.store.kinds[MATCHES] == {}
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, status
@@ -15,6 +16,8 @@ from shared.contracts.rpc.mentoring import (
     Availability,
     BatchMatch,
     BatchResult,
+    Cancellation,
+    CancelSession,
     CompleteSession,
     Completion,
     ConsultationDraft,
@@ -22,19 +25,31 @@ from shared.contracts.rpc.mentoring import (
     ConsultationView,
     FeedbackDraft,
     GetConsultation,
+    GetMatch,
+    GetMentor,
+    GetSession,
     ListConsultations,
+    ListMatches,
     ListMentors,
+    ListSessions,
+    MarkNoShow,
+    MatchPage,
     MatchView,
     MentorChanges,
     MentorPage,
     MentorProfile,
     MentorView,
+    NoShow,
     OpenConsultation,
     ProposeMatch,
     RecordFeedback,
+    RescheduleSession,
+    Rescheduling,
     SaveMentor,
     ScheduleSession,
     SessionDraft,
+    SessionPage,
+    SessionStatus,
     SessionView,
     SetAvailability,
     Suggestions,
@@ -76,6 +91,12 @@ async def list_mentors(
 ) -> MentorPage:
     """Mentors, optionally with one topic of expertise."""
     return await rpc.call(ListMentors(topic=topic, **paging.model_dump()))
+
+
+@router.get("/mentors/{mentor_id}", dependencies=[PARTIES])
+async def get_mentor(mentor_id: Id, rpc: Rpc) -> MentorView:
+    """One mentor's profile: for mentors, staff and founders matched with that mentor."""
+    return await rpc.call(GetMentor(mentor_id=mentor_id))
 
 
 @router.patch("/mentors/{mentor_id}", dependencies=[MENTOR_OR_STAFF])
@@ -141,6 +162,22 @@ async def propose_match(request_id: Id, body: MatchChoice, rpc: Rpc) -> MatchVie
     return await rpc.call(ProposeMatch(request_id=request_id, mentor_id=body.mentor_id))
 
 
+@router.get("/matches", dependencies=[PARTIES])
+async def list_matches(
+    rpc: Rpc,
+    paging: Paging,
+    status: Annotated[str | None, Query(pattern="^(proposed|accepted|declined)$")] = None,
+) -> MatchPage:
+    """The matches you are party to (all for staff), newest first."""
+    return await rpc.call(ListMatches(status=status, **paging.model_dump()))
+
+
+@router.get("/matches/{match_id}", dependencies=[PARTIES])
+async def get_match(match_id: Id, rpc: Rpc) -> MatchView:
+    """One match; 403 for anyone but its mentor, its founder and staff."""
+    return await rpc.call(GetMatch(match_id=match_id))
+
+
 @router.post("/matches/{match_id}/accept", dependencies=[allow(Role.MENTOR)])
 async def accept_match(match_id: Id, rpc: Rpc) -> MatchView:
     """The proposed mentor accepts; the request is matched."""
@@ -159,9 +196,59 @@ async def schedule_session(body: SessionDraft, rpc: Rpc) -> SessionView:
     return await rpc.call(ScheduleSession(draft=body))
 
 
+@router.get("/sessions", dependencies=[PARTIES])
+async def list_sessions(
+    rpc: Rpc,
+    paging: Paging,
+    mentor_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    startup_id: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    status: SessionStatus | None = None,
+    starts_from: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
+    starts_before: Annotated[datetime | None, Query(description="ISO 8601 with offset")] = None,
+) -> SessionPage:
+    """Your sessions as founder or mentor (all for staff), earliest first; filter by
+    mentor, startup, status and a start range [starts_from, starts_before)."""
+    request = ListSessions(
+        mentor_id=mentor_id,
+        startup_id=startup_id,
+        status=status,
+        starts_from=starts_from,
+        starts_before=starts_before,
+        **paging.model_dump(),
+    )
+    return await rpc.call(request)
+
+
+@router.get("/sessions/{session_id}", dependencies=[PARTIES])
+async def get_session(session_id: Id, rpc: Rpc) -> SessionView:
+    """One session; 403 for anyone but its mentor, its founder and staff."""
+    return await rpc.call(GetSession(session_id=session_id))
+
+
+@router.post("/sessions/{session_id}/cancel", dependencies=[PARTIES])
+async def cancel_session(session_id: Id, body: Cancellation, rpc: Rpc) -> SessionView:
+    """Either party calls off a session that has not started, with a reason; the other
+    party and staff are told, and the time is free again."""
+    return await rpc.call(CancelSession(session_id=session_id, cancellation=body))
+
+
+@router.post("/sessions/{session_id}/reschedule", dependencies=[PARTIES])
+async def reschedule_session(session_id: Id, body: Rescheduling, rpc: Rpc) -> SessionView:
+    """Move a session: the old one is cancelled and the new one booked in one step, under
+    the booking rules; answers the new session."""
+    return await rpc.call(RescheduleSession(session_id=session_id, rescheduling=body))
+
+
+@router.post("/sessions/{session_id}/no-show", dependencies=[PARTIES])
+async def session_no_show(session_id: Id, body: NoShow, rpc: Rpc) -> SessionView:
+    """Record who did not come, once the session has started."""
+    return await rpc.call(MarkNoShow(session_id=session_id, no_show=body))
+
+
 @router.post("/sessions/{session_id}/complete", dependencies=[MENTOR_OR_STAFF])
 async def complete_session(session_id: Id, body: Completion, rpc: Rpc) -> SessionView:
-    """The session's mentor logs its outcome; 409 when it is no longer scheduled."""
+    """The session's mentor logs its outcome once it has started; 409 before it starts or
+    when it is no longer scheduled."""
     return await rpc.call(CompleteSession(session_id=session_id, completion=body))
 
 

@@ -101,6 +101,10 @@ class SessionCompletedV1(Event):
     founder_id: str
     duration_minutes: int
     completed_at: datetime
+    #: When the session took place: the district report counts it in that month (issue 17).
+    starts_at: datetime | None = None
+    #: Recorded by the mentor after the fact (booked in the past, within 30 days).
+    recorded_late: bool = False
 
 
 class FeedbackRecordedV1(Event):
@@ -110,3 +114,34 @@ class FeedbackRecordedV1(Event):
     mentor_id: str
     founder_id: str
     rating: int
+
+
+class SessionCancelledV1(Event):
+    """A scheduled session called off by one party (or staff) with a reason; its time is
+    free again. `rescheduled_to` names the session that replaces it, if any."""
+
+    subject = "mentoring.session.cancelled.v1"
+
+    session_id: str
+    match_id: str
+    mentor_id: str
+    founder_id: str
+    startup_name: Line
+    starts_at: datetime
+    cancelled_by: str
+    reason: str
+    rescheduled_to: str | None = None
+
+
+class SessionNoShowV1(Event):
+    """A session that did not take place because one party did not come (`absent` is
+    `founder` or `mentor`)."""
+
+    subject = "mentoring.session.no_show.v1"
+
+    session_id: str
+    mentor_id: str
+    founder_id: str
+    starts_at: datetime
+    absent: str
+    recorded_by: str

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
@@ -14,6 +15,8 @@ from shared.contracts.events.registry import NEED_LABELS_VI, Need, Stage
 from shared.text import Line, Passage, fold, line
 
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+#: An end of a slot: any HH:MM, or 24:00 for midnight at the end of the day.
+HHMM_END = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"
 #: An id (in a path or a body): a line, so no control character reaches a query.
 Id = Annotated[Line, StringConstraints(min_length=1, max_length=64)]
 Code = Annotated[
@@ -25,20 +28,62 @@ def _words(text: str) -> str:
     return " ".join(fold(text).split())
 
 
-#: A need typed by its code or its Vietnamese name, with or without accents, is that need.
+#: English words that name a canonical topic when typed (input only: what a person reads
+#: comes from the catalogue, `enum.Need.<code>`).
+NEED_WORDS_EN: dict[Need, tuple[str, ...]] = {
+    Need.MENTORING: ("mentoring", "startup mentoring"),
+    Need.LEGAL: ("legal", "law"),
+    Need.IP: ("intellectual property", "ip"),
+    Need.FUNDING: ("funding", "fundraising", "investment"),
+    Need.MARKET: ("market", "marketing access"),
+    Need.TECHNOLOGY: ("technology", "tech"),
+    Need.WORKSPACE: ("workspace", "office space"),
+    Need.TRAINING: ("training",),
+}
+
+#: The canonical topics (the registry's needs): a topic typed by its code, its Vietnamese
+#: name or an English word, with or without accents and `đ`, is that topic (issue 14).
 NEED_BY_WORDS: dict[str, str] = {
     **{_words(label): need.value for need, label in NEED_LABELS_VI.items()},
+    **{_words(word): need.value for need, words in NEED_WORDS_EN.items() for word in words},
     **{need.value: need.value for need in Need},
 }
 
 
+def canonical_topic(text: str) -> str:
+    """The stored form of a topic: a canonical topic's code, or a free topic as typed
+    (lower-case NFC, diacritics kept). Pure; no bounds checked."""
+    lowered = line(text).lower()
+    return NEED_BY_WORDS.get(_words(lowered), lowered)
+
+
 def _topic(value: str) -> str:
-    """A topic is one of the registry's needs (kept as its code) or a free tag (kept
+    """A topic is one of the canonical topics (kept as its code) or a free tag (kept
     lower-case NFC with its diacritics, compared accent-insensitively when matching)."""
     text = line(value).lower()
     if not 2 <= len(text) <= 40:
         raise PydanticCustomError("topic_length", "A topic has 2–40 characters")
-    return NEED_BY_WORDS.get(_words(text), text)
+    return canonical_topic(text)
+
+
+class TopicView(BaseModel):
+    """A topic as stored, `{key, label}`: `key` folds case, tones and `đ` (what matching
+    compares); `label` is the canonical topic's Vietnamese name or the words as typed;
+    `need` names the canonical topic (its label in any locale is `enum.Need.<need>`)."""
+
+    key: str
+    label: str
+    need: Need | None = None
+
+
+_NEEDS = frozenset(need.value for need in Need)
+
+
+def topic_view(topic: str) -> TopicView:
+    """The `{key, label}` of a stored topic (a canonical code or a free topic)."""
+    need = Need(topic) if topic in _NEEDS else None
+    label = NEED_LABELS_VI[need] if need else topic
+    return TopicView(key=" ".join(fold(topic).split()), label=label, need=need)
 
 
 Topic = Annotated[str, AfterValidator(_topic)]
@@ -46,17 +91,19 @@ Text = Passage
 
 
 class Slot(BaseModel):
-    """A weekly availability slot in Asia/Ho_Chi_Minh: weekday (Monday = 0), HH:MM start < end."""
+    """A weekly availability slot in Asia/Ho_Chi_Minh: weekday (Monday = 0) of its start,
+    HH:MM start and end. An end of 24:00 is midnight; an end before the start crosses
+    midnight into the next day (20:00–02:00); start and end are never equal."""
 
-    weekday: int = Field(ge=0, le=6, description="Monday = 0")
+    weekday: int = Field(ge=0, le=6, description="Monday = 0; the day the slot starts")
     start: str = Field(pattern=HHMM)
-    end: str = Field(pattern=HHMM)
+    end: str = Field(pattern=HHMM_END, description="24:00 is midnight; before start: next day")
 
     @field_validator("end")
     @classmethod
     def _after_start(cls, end: str, info: object) -> str:
         start = getattr(info, "data", {}).get("start")
-        if start and end <= start:
+        if start and (end == start or (start == "00:00" and end == "24:00")):
             raise PydanticCustomError("slot_order", "The end must come after the start")
         return end
 
@@ -120,6 +167,9 @@ class MentorView(BaseModel):
     active: bool
     paused: bool
     slots: list[Slot]
+    topics: list[TopicView] = Field(
+        default_factory=list, description="The expertise as {key, label}, in the same order"
+    )
     rating_average: float | None = None
     rating_count: int = 0
     version: int
@@ -148,6 +198,9 @@ class ConsultationView(BaseModel):
     startup_name: str | None = None
     founder_id: str
     topics: list[str]
+    topic_labels: list[TopicView] = Field(
+        default_factory=list, description="The topics as {key, label}, in the same order"
+    )
     message: str
     language: str
     mode: Mode
@@ -186,9 +239,11 @@ class MatchView(BaseModel):
     mentor_id: str
     founder_id: str
     startup_id: str
+    startup_name: str | None = None
     status: str
     score: float
     proposed_at: datetime
+    answered_at: datetime | None = None
 
 
 class BatchResult(BaseModel):
@@ -229,22 +284,79 @@ class FeedbackDraft(BaseModel):
     comment: Annotated[Text, StringConstraints(max_length=2000)] = ""
 
 
+class SessionStatus(StrEnum):
+    """Where a session stands: booked, held, called off, or missed by one party."""
+
+    SCHEDULED = "scheduled"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
 class SessionView(BaseModel):
-    """A consultation session and, once held, its outcome and rating."""
+    """A consultation session and, once held, its outcome and rating. `recorded_late` marks
+    a session the mentor recorded after it took place (booked in the past, ≤ 30 days)."""
 
     id: str
     match_id: str
     mentor_id: str
     founder_id: str
     startup_id: str
+    startup_name: str | None = None
     starts_at: datetime
     ends_at: datetime
     mode: Mode
     status: str
+    recorded_late: bool = False
     duration_minutes: int | None = None
     notes: str | None = None
     rating: int | None = None
     comment: str | None = None
+    completed_at: datetime | None = None
+    cancelled_by: str | None = None
+    cancel_reason: str | None = None
+    cancelled_at: datetime | None = None
+    rescheduled_to: str | None = None
+    rescheduled_from: str | None = None
+    absent: str | None = None
+
+
+SessionPage = Page[SessionView]
+MatchPage = Page[MatchView]
+
+
+class Cancellation(BaseModel):
+    """Why a session is called off (3–500 characters); the other party reads it."""
+
+    reason: Annotated[Text, StringConstraints(min_length=3, max_length=500)]
+
+
+class Rescheduling(BaseModel):
+    """The new time of a session (with offsets) and why it moves."""
+
+    starts_at: datetime
+    ends_at: datetime
+    reason: Annotated[Text, StringConstraints(min_length=3, max_length=500)]
+
+    @field_validator("starts_at", "ends_at")
+    @classmethod
+    def _with_offset(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise PydanticCustomError("timezone_aware", "A time needs its time zone")
+        return value
+
+
+class Absent(StrEnum):
+    """Who did not come to a session."""
+
+    FOUNDER = "founder"
+    MENTOR = "mentor"
+
+
+class NoShow(BaseModel):
+    """Who did not come to a session that has started."""
+
+    absent: Absent
 
 
 # --- requests ------------------------------------------------------------------------------
@@ -405,6 +517,96 @@ class RecordFeedback(RpcRequest[SessionView]):
     feedback: FeedbackDraft
 
 
+class ListSessions(RpcRequest[SessionPage], PageQuery):
+    """Sessions the caller may see (their own as founder or mentor; staff all), filtered by
+    mentor, startup, status and a start range [starts_from, starts_before) → a page, earliest
+    first."""
+
+    subject = "rpc.mentoring.session.list"
+
+    mentor_id: Id | None = None
+    startup_id: Id | None = None
+    status: SessionStatus | None = None
+    starts_from: datetime | None = None
+    starts_before: datetime | None = None
+
+
+class GetSession(RpcRequest[SessionView]):
+    """One session → it, for its founder, its mentor and staff.
+
+    Errors: `not_found`, `forbidden` for anyone else.
+    """
+
+    subject = "rpc.mentoring.session.get"
+
+    session_id: Id
+
+
+class CancelSession(RpcRequest[SessionView]):
+    """Either party (or staff) calls off a scheduled session with a reason → the session,
+    `cancelled`; its time is free again. Errors: `not_found`, `forbidden`, `conflict` (not
+    scheduled any more)."""
+
+    subject = "rpc.mentoring.session.cancel"
+
+    session_id: Id
+    cancellation: Cancellation
+
+
+class RescheduleSession(RpcRequest[SessionView]):
+    """Cancel a scheduled session and book its replacement in one step, under the booking
+    rules (inside availability, no double booking) → the new session. Errors: those of
+    cancelling and of scheduling; on any error the old session stays."""
+
+    subject = "rpc.mentoring.session.reschedule"
+
+    session_id: Id
+    rescheduling: Rescheduling
+
+
+class MarkNoShow(RpcRequest[SessionView]):
+    """A party (or staff) records that the other did not come, once the session started →
+    the session, `no_show`. Errors: `not_found`, `forbidden`, `conflict` (not started, or not
+    scheduled)."""
+
+    subject = "rpc.mentoring.session.no_show"
+
+    session_id: Id
+    no_show: NoShow
+
+
+class ListMatches(RpcRequest[MatchPage], PageQuery):
+    """Matches the caller is party to (staff: all), optionally by status → a page."""
+
+    subject = "rpc.mentoring.match.list"
+
+    status: Annotated[str, StringConstraints(pattern="^(proposed|accepted|declined)$")] | None = (
+        None
+    )
+
+
+class GetMatch(RpcRequest[MatchView]):
+    """One match → it, for its mentor, its founder and staff.
+
+    Errors: `not_found`, `forbidden` for anyone else.
+    """
+
+    subject = "rpc.mentoring.match.get"
+
+    match_id: Id
+
+
+class GetMentor(RpcRequest[MentorView]):
+    """One mentor's profile → it, for mentors, staff and founders matched with them.
+
+    Errors: `not_found`, `forbidden` for anyone else.
+    """
+
+    subject = "rpc.mentoring.mentor.get"
+
+    mentor_id: Id
+
+
 class MentoringFigures(BaseModel):
     """Mentoring's section of the district report (DESIGN §8): requests, matches,
     sessions held, hours and rating, by topic, ward and referral.
@@ -413,6 +615,9 @@ class MentoringFigures(BaseModel):
     requests: int
     matched: int
     sessions_held: int
+    sessions_recorded_late: int = 0
+    sessions_cancelled: int = 0
+    no_shows: int = 0
     hours: float
     average_rating: float | None
     by_topic: dict[str, int]

@@ -6,12 +6,36 @@ import copy
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from services.mentoring.repository import MATCHES, MENTORS, REQUESTS, SECTORS, SESSIONS, USERS
 from shared.contracts.base import Envelope
 from shared.infra.mongo import AlreadyExists, Document
 from shared.localtime import utc
 from tests.unit.fakes.outbox import RecordingOutbox
+
+
+def matches(doc: Document, query: Mapping[str, object]) -> bool:
+    """The few MongoDB operators mentoring's queries use: equality, $ne, $in, $gte, $lt, $or."""
+    for key, want in query.items():
+        if key == "$or":
+            if not any(matches(doc, q) for q in want):  # type: ignore[attr-defined]
+                return False
+            continue
+        have = doc.get(key)
+        if isinstance(want, dict):
+            for op, value in want.items():
+                ok = {
+                    "$ne": lambda h, v: h != v,
+                    "$in": lambda h, v: h in v,
+                    "$gte": lambda h, v: h is not None and h >= v,
+                    "$lt": lambda h, v: h is not None and h < v,
+                }[op](have, value)
+                if not ok:
+                    return False
+        elif have != want:
+            return False
+    return True
 
 
 class FakeMentoringStore:
@@ -132,14 +156,88 @@ class FakeMentoringStore:
             and s["ends_at"] > start
         ]
 
-    async def add_to_day(self, day: str, increments: Document, names: Document) -> None:
-        bucket = self.figures.setdefault(day, {"_id": day})
-        for key, value in increments.items():
-            bucket[key] = bucket.get(key, 0) + value
-        bucket.update(names)
+    async def insert_once(self, kind: str, doc: Document) -> bool:
+        if doc["_id"] in self.kinds[kind]:
+            return False
+        self.kinds[kind][doc["_id"]] = copy.deepcopy(doc)
+        return True
 
-    async def days(self, first: str, before: str) -> list[Document]:
-        return [copy.deepcopy(d) for day, d in self.figures.items() if first <= day < before]
+    async def apply_once(
+        self,
+        kind: str,
+        doc_id: str,
+        event_id: str,
+        *,
+        where: Mapping[str, object] | None = None,
+        changes: Document | None = None,
+        inc: Mapping[str, int] | None = None,
+        add_to_set: Document | None = None,
+    ) -> bool:
+        current = self.kinds[kind].get(doc_id)
+        if current is None or event_id in current.get("applied_events", []):
+            return False
+        if any(current.get(k) != v for k, v in (where or {}).items()):
+            return False
+        current.update(copy.deepcopy(changes or {}))
+        for key, value in (inc or {}).items():
+            current[key] = current.get(key, 0) + value
+        for key, value in {"applied_events": event_id, **(add_to_set or {})}.items():
+            if value not in current.setdefault(key, []):
+                current[key].append(value)
+        current["version"] = current.get("version", 0) + 1
+        return True
+
+    async def page_sessions(
+        self, query: Mapping[str, object], *, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        found = sorted(
+            (s for s in self._all(SESSIONS) if matches(s, query)),
+            key=lambda s: (s["starts_at"], s["_id"]),
+        )
+        return found[skip : skip + limit], len(found)
+
+    async def page_matches(
+        self, query: Mapping[str, object], *, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        found = sorted(
+            (m for m in self._all(MATCHES) if matches(m, query)),
+            key=lambda m: m["proposed_at"],
+            reverse=True,
+        )
+        return found[skip : skip + limit], len(found)
+
+    async def open_requests_of_startup(self, startup_id: str) -> list[Document]:
+        return [
+            r
+            for r in self._all(REQUESTS)
+            if r["startup_id"] == startup_id and r["status"] in ("open", "proposed")
+        ]
+
+    async def has_match_between(self, mentor_id: str, founder_id: str) -> bool:
+        return any(
+            m["mentor_id"] == mentor_id and m["founder_id"] == founder_id
+            for m in self._all(MATCHES)
+        )
+
+    async def count_once(
+        self, event_id: str, day: str, counts: Mapping[str, int], values: Mapping[str, list[Any]]
+    ) -> bool:
+        bucket = self.figures.setdefault(day, {"_id": day, "counted": []})
+        if event_id in bucket["counted"]:
+            return False
+        bucket["counted"].append(event_id)
+        for key, value in counts.items():
+            bucket[key] = bucket.get(key, 0) + value
+        for key, items in values.items():
+            bucket.setdefault(key, []).extend(copy.deepcopy(items))
+        return True
+
+    async def figure_days(self, first: str, before: str) -> list[Document]:
+        return [
+            {k: copy.deepcopy(v) for k, v in d.items() if k != "counted"}
+            for day, d in self.figures.items()
+            if first <= day < before
+        ]
 
     async def save_read_model(self, kind: str, doc_id: str, version: int, fields: Document) -> None:
         kept = self.kinds[kind].get(doc_id)
@@ -149,11 +247,18 @@ class FakeMentoringStore:
     async def sector_labels(self) -> dict[str, str]:
         return {code: doc["name_vi"] for code, doc in self.kinds[SECTORS].items()}
 
-    async def save_user(self, user_id: str, fields: Document) -> None:
-        self.kinds[USERS][user_id] = {"_id": user_id, **fields}
+    async def save_user(self, user_id: str, fields: Document, version: int | None) -> bool:
+        if user_id in self.kinds["tombstones"]:
+            return False
+        kept = self.kinds[USERS].get(user_id)
+        if kept is not None and kept.get("version", 0) > (version or 0):
+            return False
+        self.kinds[USERS][user_id] = {"_id": user_id, **fields, "version": version or 0}
         mentor = self.kinds[MENTORS].get(user_id)
         if mentor and not mentor.get("erased"):
             mentor["full_name"] = fields.get("full_name")
+        return True
 
     async def erase_person(self, user_id: str) -> None:
+        self.kinds["tombstones"][user_id] = {"_id": user_id, "erased": True}
         self.kinds[USERS].pop(user_id, None)
