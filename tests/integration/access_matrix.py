@@ -120,4 +120,11 @@ WHO: dict[str, frozenset[Role] | None] = {
     # dead letters
     "GET /api/v1/admin/dead-letters": ADMIN,
     "POST /api/v1/admin/dead-letters/{letter_id}/replay": ADMIN,
+    # accounts (issue 17): password reset, organizations, administering accounts
+    "POST /api/v1/auth/password-reset": ANYONE,
+    "POST /api/v1/auth/password-reset/confirm": ANYONE,
+    "GET /api/v1/organizations": ANYONE,
+    "POST /api/v1/organizations": ADMIN,
+    "GET /api/v1/admin/users": ADMIN,
+    "PATCH /api/v1/admin/users/{user_id}": ADMIN,
 }
