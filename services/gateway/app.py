@@ -98,6 +98,7 @@ def build_app(settings: Settings) -> FastAPI:
         admin = (settings.admin_email, settings.admin_password)
         if admin[0] and admin[1] and await identity.ensure_admin(admin[0], admin[1]):
             log.info("admin.created", email=admin[0])
+        await identity.warn_if_no_admin()
         reference = ReferenceData(ReferenceStore(db), outbox, broker)
         await reference.seed_if_empty()
         await reference.republish_all()

@@ -186,6 +186,18 @@ class Identity:
         )
         return True
 
+    async def warn_if_no_admin(self) -> bool:
+        """Log plainly, at start, that no active admin exists and how to make one; True
+        when one exists."""
+        if await self.store.active_admins():
+            return True
+        log.warning(
+            "gateway.no_admin",
+            detail="no active admin account: run `python -m services.gateway create-admin` "
+            "or set INNOHUB_ADMIN_EMAIL and INNOHUB_ADMIN_PASSWORD",
+        )
+        return False
+
     async def login(self, email: str, password: str) -> auth.Tokens:
         doc = await self.store.by_email(domain.normalise_email(email))
         ok = await auth.verify_password(doc["password_hash"] if doc else None, password)
