@@ -22,18 +22,20 @@ from services.gateway.deps import GatewayState
 from services.gateway.edge import EdgeMiddleware, HttpMetrics
 from services.gateway.idempotency import IdempotencyMiddleware
 from services.gateway.problems import Problem
-from services.gateway.ratelimit import SlidingWindow
+from services.gateway.ratelimit import SharedLimits, SlidingWindow
 from services.gateway.reference import ReferenceData
 from services.gateway.repository import (
     INDEXES,
     REFERENCE_COLLECTIONS,
     USERS,
     IdempotencyStore,
+    LimitCounters,
     ReferenceStore,
     ReportStore,
     StoreHealth,
     UserStore,
 )
+from services.gateway.revocation import TokenRevocations
 from services.gateway.routes import ops
 from services.gateway.service import Identity
 from shared.contracts.streams import ALL_STREAMS
@@ -85,12 +87,18 @@ def build_app(settings: Settings) -> FastAPI:
             settings.jwt_issuer,
             timedelta(minutes=settings.access_token_minutes),
         )
+        users = UserStore(db)
+        revocations = TokenRevocations(access.versions, broker)
+        await revocations.start(users)
         identity = Identity(
-            UserStore(db), outbox, access, timedelta(days=settings.refresh_token_days)
+            users, outbox, access, timedelta(days=settings.refresh_token_days), revocations
         )
+        await identity.backfill_search()
+        app.state.auth_limits = SharedLimits(LimitCounters(db), 60.0)
         admin = (settings.admin_email, settings.admin_password)
         if admin[0] and admin[1] and await identity.ensure_admin(admin[0], admin[1]):
             log.info("admin.created", email=admin[0])
+        await identity.warn_if_no_admin()
         reference = ReferenceData(ReferenceStore(db), outbox, broker)
         await reference.seed_if_empty()
         await reference.republish_all()
@@ -106,12 +114,14 @@ def build_app(settings: Settings) -> FastAPI:
         app.state.store_health = StoreHealth(db)
         stop = asyncio.Event()
         sweeper = asyncio.create_task(outbox.run_sweeper(settings.outbox_sweep_seconds, stop))
+        syncer = asyncio.create_task(revocations.run(users, settings.token_sync_seconds, stop))
         log.info("gateway.started", port=settings.gateway_port)
         try:
             yield
         finally:
             stop.set()
             await sweeper
+            await syncer
             await broker.stop()
             await close_mongo_client(client)
             log.info("gateway.stopped")

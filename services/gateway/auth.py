@@ -72,15 +72,53 @@ class Tokens:
     expires_in: int
 
 
+class TokenVersions:
+    """Per user, the lowest token version (`tv` claim) still accepted, in process memory.
+
+    Logout, a password change or reset, a role change, disabling and a deletion request
+    raise a user's version in the store (DESIGN §6); every gateway copy learns it by a
+    broadcast and a periodic read of the store (`services.gateway.revocation`), so an
+    access token issued before ends on every copy within a second. A user absent from
+    the map has version 0. The check is one dict lookup per request.
+    """
+
+    def __init__(self) -> None:
+        self.lowest: dict[str, int] = {}
+
+    def raise_to(self, user_id: str, version: int) -> bool:
+        """Accept only tokens of `version` or later for `user_id`; True if that is news."""
+        if version > self.lowest.get(user_id, 0):
+            self.lowest[user_id] = version
+            return True
+        return False
+
+    def accepts(self, user_id: str, version: int) -> bool:
+        """Whether a token carrying `version` is still valid for `user_id`."""
+        return version >= self.lowest.get(user_id, 0)
+
+
 class AccessTokens:
-    def __init__(self, key: str, issuer: str, lifetime: timedelta) -> None:
+    """Issues and verifies access tokens (HS256 JWT). `verify` also refuses a token whose
+    `tv` claim is below the user's current token version (`TokenVersions`): both the
+    bearer header and the web session cookie go through it."""
+
+    def __init__(
+        self,
+        key: str,
+        issuer: str,
+        lifetime: timedelta,
+        versions: TokenVersions | None = None,
+    ) -> None:
         self.key = key
         self.issuer = issuer
         self.lifetime = lifetime
+        self.versions = versions or TokenVersions()
 
-    def issue(self, actor: Actor, *, now: datetime | None = None) -> str:
+    def issue(self, actor: Actor, *, now: datetime | None = None, token_version: int = 0) -> str:
+        """A signed token for `actor`, valid `lifetime`, carrying the user's token version."""
         issued = now or datetime.now(UTC)
         claims = {
+            "tv": token_version,
             "sub": actor.id,
             "role": actor.role.value,
             "org": actor.organization,
@@ -92,6 +130,9 @@ class AccessTokens:
         return jwt.encode(claims, self.key, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> Actor:
+        """The actor of a valid token. Raises `TokenError` with `token_expired`,
+        `token_revoked` (the user's sessions were ended since it was issued) or
+        `invalid_token`."""
         try:
             claims = jwt.decode(
                 token,
@@ -105,11 +146,15 @@ class AccessTokens:
         except jwt.PyJWTError:
             raise TokenError("invalid_token") from None
         try:
-            return Actor(
+            actor = Actor(
                 id=claims["sub"], role=Role(claims["role"]), organization=claims.get("org")
             )
-        except (KeyError, ValueError):
+            version = int(claims.get("tv", 0))
+        except (KeyError, ValueError, TypeError):
             raise TokenError("invalid_token") from None
+        if not self.versions.accepts(actor.id, version):
+            raise TokenError("token_revoked")
+        return actor
 
 
 def new_refresh_token() -> str:

@@ -75,3 +75,36 @@ def anonymised(user_id: str) -> dict[str, object]:
         "phone": None,
         "password_hash": None,
     }
+
+
+#: How long an emailed password-reset token works (issue 17).
+RESET_LIFETIME = timedelta(minutes=30)
+
+
+def fold(text: str) -> str:
+    """Lower case without Vietnamese tone and vowel marks (`Lê Đức` → `le duc`), for
+    searching names and emails as people type them."""
+    decomposed = unicodedata.normalize("NFD", nfc(text).lower().replace("đ", "d"))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def search_key(full_name: str, email: str) -> str:
+    """What an admin's `q` is matched against: the folded name and email."""
+    return f"{fold(full_name)} {fold(email)}"
+
+
+def leaves_no_admin(
+    *,
+    actor_id: str,
+    target_id: str,
+    target_role: str,
+    new_role: str | None,
+    disabling: bool,
+    active_admins: int,
+) -> bool:
+    """Whether a change would leave no active admin: the last active admin may not demote
+    or disable themself (issue 17)."""
+    if actor_id != target_id or target_role != Role.ADMIN.value:
+        return False
+    demoting = new_role is not None and new_role != Role.ADMIN.value
+    return (demoting or disabling) and active_admins <= 1

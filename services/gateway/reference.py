@@ -1,4 +1,5 @@
-"""Reference data use cases: wards (with validity and predecessors), schools, sectors."""
+"""Reference data use cases: wards (with validity and predecessors), schools, sectors and
+the organizations accounts belong to."""
 
 from __future__ import annotations
 
@@ -9,9 +10,21 @@ from typing import Any
 from faststream.nats import NatsBroker
 
 from services.gateway import seed
-from services.gateway.repository import SCHOOLS, SECTORS, WARDS, CodeTaken, ReferenceStore
+from services.gateway.repository import (
+    ORGANIZATIONS,
+    SCHOOLS,
+    SECTORS,
+    WARDS,
+    CodeTaken,
+    ReferenceStore,
+)
 from shared.contracts.base import Conflict, Envelope, Event, Invalid, NotFound
-from shared.contracts.events.reference import SchoolSavedV1, SectorSavedV1, WardSavedV1
+from shared.contracts.events.reference import (
+    OrganizationSavedV1,
+    SchoolSavedV1,
+    SectorSavedV1,
+    WardSavedV1,
+)
 from shared.infra.broker import publish_event
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document, OutboxRelay
@@ -22,6 +35,7 @@ EVENTS: dict[str, type[Event]] = {
     WARDS: WardSavedV1,
     SCHOOLS: SchoolSavedV1,
     SECTORS: SectorSavedV1,
+    ORGANIZATIONS: OrganizationSavedV1,
 }
 _REPLAY_NAMESPACE = uuid.UUID("0e3f6c1a-8d1e-4f7b-9a53-2f8b1c7d4e60")
 
@@ -60,6 +74,7 @@ class ReferenceData:
                 {"code": code, "name": name, "level": level.value, "ward": ward, "active": True}
                 for code, name, level, ward in seed.SCHOOLS
             ],
+            ORGANIZATIONS: seed.organizations(),
         }
         for kind, items in seeds.items():
             if await self.store.count(kind):
@@ -107,7 +122,20 @@ class ReferenceData:
 
     async def create(self, kind: str, fields: dict[str, Any]) -> Document:
         await self._check(kind, fields)
-        return await self._create(kind, fields)
+        created = await self._create(kind, fields)
+        if kind == SCHOOLS and not await self.store.existing_codes(ORGANIZATIONS, [created["_id"]]):
+            # A new school is an organization its advisors' accounts can belong to.
+            await self._create(
+                ORGANIZATIONS,
+                {
+                    "code": created["_id"],
+                    "name": created["name"],
+                    "kind": "school",
+                    "ward": created["ward"],
+                    "active": True,
+                },
+            )
+        return created
 
     async def update(self, kind: str, code: str, version: int, fields: dict[str, Any]) -> Document:
         current = await self.get(kind, code)
@@ -131,7 +159,12 @@ class ReferenceData:
             missing = set(predecessors) - await self.store.existing_codes(WARDS, predecessors)
             if missing:
                 raise Invalid("detail.predecessor_missing", missing=sorted(missing))
-        if kind == SCHOOLS and not await self.store.existing_codes(WARDS, [fields["ward"]]):
+        ward = fields.get("ward")
+        if (
+            kind in (SCHOOLS, ORGANIZATIONS)
+            and ward
+            and not await self.store.existing_codes(WARDS, [ward])
+        ):
             raise Invalid("detail.ward_missing", field="ward", ward=fields["ward"])
 
     async def wards(self, *, on: date | None, ward_set: str | None) -> list[Document]:
@@ -152,6 +185,17 @@ class ReferenceData:
         if level:
             query["level"] = level
         return await self.store.find(SCHOOLS, query, sort="name", skip=skip, limit=limit)
+
+    async def organizations(
+        self, *, kind: str | None, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        """Organizations by code, of `kind` if given, and how many in all."""
+        query: Document = {"kind": kind} if kind else {}
+        return await self.store.find(ORGANIZATIONS, query, sort="_id", skip=skip, limit=limit)
+
+    async def organization_exists(self, code: str) -> bool:
+        """Whether `code` is a known organization."""
+        return bool(await self.store.existing_codes(ORGANIZATIONS, [code]))
 
     async def sectors(self) -> list[Document]:
         items, _ = await self.store.find(SECTORS, {}, sort="_id")

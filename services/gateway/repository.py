@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
@@ -19,12 +20,22 @@ USERS = "users"
 REFRESH_TOKENS = "refresh_tokens"
 
 INDEXES = {
-    USERS: [IndexModel([("email", ASCENDING)], unique=True, name="email_unique")],
+    USERS: [
+        IndexModel([("email", ASCENDING)], unique=True, name="email_unique"),
+        IndexModel([("token_version_at", ASCENDING)], sparse=True, name="token_version_at"),
+        IndexModel([("role", ASCENDING), ("search", ASCENDING)], name="role_search"),
+    ],
     REFRESH_TOKENS: [
         IndexModel([("family_id", ASCENDING)], name="refresh_family"),
         IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="refresh_ttl"),
     ],
 }
+
+
+PASSWORD_RESETS = "password_resets"  # noqa: S105 (a collection name)
+INDEXES[PASSWORD_RESETS] = [
+    IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0, name="reset_ttl")
+]
 
 
 class EmailTaken(Exception):
@@ -35,6 +46,7 @@ class UserStore:
     def __init__(self, db: Database) -> None:
         self.users = db[USERS]
         self.tokens = db[REFRESH_TOKENS]
+        self.resets = db[PASSWORD_RESETS]
 
     async def insert(self, user: Document, events: list[Envelope]) -> None:
         """The user and their `registered` event in one write (single-document outbox)."""
@@ -52,12 +64,73 @@ class UserStore:
         return await self.users.find_one({"_id": user_id})
 
     async def update(
-        self, user_id: str, version: int, changes: Document, events: list[Envelope]
+        self,
+        user_id: str,
+        version: int,
+        changes: Document,
+        events: list[Envelope],
+        *,
+        end_sessions: bool = False,
     ) -> Document | None:
-        """Apply changes if the stored version is still `version`; None on a lost race."""
-        update = with_outbox({"$set": changes, "$inc": {"version": 1}}, events)
+        """Apply changes if the stored version is still `version`; None on a lost race.
+        `end_sessions` raises the user's token version in the same write, so every access
+        token issued before is refused (`services.gateway.revocation`)."""
+        inc = {"version": 1}
+        if end_sessions:
+            inc["token_version"] = 1
+            changes = {**changes, "token_version_at": datetime.now(UTC)}
+        update = with_outbox({"$set": changes, "$inc": inc}, events)
         return await self.users.find_one_and_update(
             {"_id": user_id, "version": version}, update, return_document=ReturnDocument.AFTER
+        )
+
+    async def end_sessions(self, user_id: str) -> int:
+        """Raise the user's token version (the account's own version is unchanged); the
+        new token version, 0 when there is no such user."""
+        doc = await self.users.find_one_and_update(
+            {"_id": user_id},
+            {"$inc": {"token_version": 1}, "$set": {"token_version_at": datetime.now(UTC)}},
+            projection={"token_version": 1},
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(doc["token_version"]) if doc else 0
+
+    async def token_versions(self, since: datetime | None) -> list[tuple[str, int]]:
+        """(user id, token version) changed at or after `since`; all above 0 if None."""
+        query: Document = (
+            {"token_version": {"$gt": 0}}
+            if since is None
+            else {"token_version_at": {"$gte": since}}
+        )
+        cursor = self.users.find(query, {"token_version": 1})
+        return [(doc["_id"], int(doc.get("token_version", 0))) async for doc in cursor]
+
+    async def search(
+        self, *, folded: str | None, role: str | None, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        """Accounts (not erased ones) whose folded name or email contains `folded`, by
+        email; and how many match."""
+        query: Document = {"deleted_at": {"$exists": False}}
+        if role:
+            query["role"] = role
+        if folded:
+            query["search"] = {"$regex": re.escape(folded)}
+        cursor = self.users.find(query, {OUTBOX_FIELD: 0, "password_hash": 0})
+        items: list[Document] = await cursor.sort("email", ASCENDING).skip(skip).to_list(limit)
+        return items, await self.users.count_documents(query)
+
+    async def without_search(self) -> list[Document]:
+        """Accounts made before the search field existed (to fill it in at start)."""
+        cursor = self.users.find({"search": {"$exists": False}}, {"email": 1, "full_name": 1})
+        return [doc async for doc in cursor]
+
+    async def set_search(self, user_id: str, folded: str) -> None:
+        await self.users.update_one({"_id": user_id}, {"$set": {"search": folded}})
+
+    async def active_admins(self) -> int:
+        """Admins not disabled and not erased."""
+        return await self.users.count_documents(
+            {"role": "admin", "disabled": {"$ne": True}, "deleted_at": {"$exists": False}}
         )
 
     async def count(self) -> int:
@@ -104,6 +177,21 @@ class UserStore:
         )
         return result.modified_count
 
+    # --- password reset tokens (only their hash is kept) --------------------------------
+
+    async def add_reset(self, token: Document) -> None:
+        await self.resets.insert_one(token)
+
+    async def reset_by_hash(self, token_hash: str) -> Document | None:
+        return await self.resets.find_one({"_id": token_hash})
+
+    async def use_reset(self, token_hash: str, at: datetime) -> bool:
+        """Mark used; True only for the one caller that wins."""
+        result = await self.resets.update_one(
+            {"_id": token_hash, "used_at": None}, {"$set": {"used_at": at}}
+        )
+        return result.modified_count == 1
+
     async def tokens_of(self, user_id: str) -> list[Document]:
         cursor = self.tokens.find({"user_id": user_id}, {"_id": 0, "user_id": 0})
         found: list[dict[str, Any]] = await cursor.to_list(length=1000)
@@ -115,13 +203,15 @@ class UserStore:
 WARDS = "wards"
 SCHOOLS = "schools"
 SECTORS = "sectors"
-REFERENCE_COLLECTIONS = (WARDS, SCHOOLS, SECTORS)
+ORGANIZATIONS = "organizations"
+REFERENCE_COLLECTIONS = (WARDS, SCHOOLS, SECTORS, ORGANIZATIONS)
 
 INDEXES.update(
     {
         WARDS: [IndexModel([("valid_from", ASCENDING), ("valid_to", ASCENDING)], name="validity")],
         SCHOOLS: [IndexModel([("ward", ASCENDING), ("level", ASCENDING)], name="ward_level")],
         SECTORS: [],
+        ORGANIZATIONS: [IndexModel([("kind", ASCENDING)], name="kind")],
     }
 )
 
@@ -275,3 +365,32 @@ class StoreHealth:
         except STORE_UNAVAILABLE:
             return "unreachable"
         return "ok"
+
+
+RATE_LIMITS = "rate_limits"
+INDEXES[RATE_LIMITS] = [
+    IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="rate_limit_ttl")
+]
+
+
+class LimitCounters:
+    """Fixed-window hit counters shared by every gateway copy: one atomic upsert per hit
+    (`find_one_and_update` with `$inc`), the window's document expiring after it."""
+
+    def __init__(self, db: Database) -> None:
+        self.counters = db[RATE_LIMITS]
+
+    async def hit(self, key: str, window_start: datetime, expires_at: datetime) -> int:
+        """Count one hit on `key` in the window starting at `window_start`; the count."""
+        doc = await self.counters.find_one_and_update(
+            {"_id": f"{key}@{window_start.isoformat()}"},
+            {"$inc": {"count": 1}, "$setOnInsert": {"expires_at": expires_at}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(doc["count"]) if doc else 1
+
+    async def count(self, key: str, window_start: datetime) -> int:
+        """Hits on `key` in the window starting at `window_start`, without adding one."""
+        doc = await self.counters.find_one({"_id": f"{key}@{window_start.isoformat()}"})
+        return int(doc["count"]) if doc else 0

@@ -136,3 +136,41 @@ SCHOOLS: list[tuple[str, str, SchoolLevel, str]] = [
     ("thpt-tran-hung-dao", "Trường THPT Trần Hưng Đạo", _U, "an-hoi-dong"),
     ("thpt-nguyen-trung-truc", "Trường THPT Nguyễn Trung Trực", _U, "thong-tay-hoi"),
 ]
+
+
+# The plan's units that accounts belong to (DESIGN §1), by the codes accounts already use.
+UNITS: list[tuple[str, str]] = [
+    ("business_association", "Hội Doanh nghiệp Gò Vấp"),
+    ("youth_union", "Đoàn Thanh niên Gò Vấp"),
+    ("womens_union", "Hội Liên hiệp Phụ nữ Gò Vấp"),
+    ("education_division", "Phòng Giáo dục và Đào tạo"),
+    ("economic_division", "Phòng Kinh tế"),
+]
+
+
+def ward_committee_code(ward: str) -> str:
+    return f"ward-committee-{ward}"
+
+
+def organizations() -> list[dict[str, object]]:
+    """The units, each current ward's People's Committee and every school (its code is
+    the school's), seeded as organizations at first start."""
+    seeded: list[dict[str, object]] = [
+        {"code": code, "name": name, "kind": "district_unit", "ward": None, "active": True}
+        for code, name in UNITS
+    ]
+    seeded += [
+        {
+            "code": ward_committee_code(code),
+            "name": f"Ủy ban nhân dân {name}",
+            "kind": "ward_committee",
+            "ward": code,
+            "active": True,
+        }
+        for code, (name, _) in _WARDS_2025_07.items()
+    ]
+    seeded += [
+        {"code": code, "name": name, "kind": "school", "ward": ward, "active": True}
+        for code, name, _, ward in SCHOOLS
+    ]
+    return seeded

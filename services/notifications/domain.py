@@ -111,6 +111,11 @@ RULES: dict[Kind, KindRule] = {
     Kind.SESSION_CANCELLED: KindRule(),
 }
 
+# --- transactional email (accounts, issue 17) ---
+# A welcome answers the person's own sign-up: sent at once, not held by quiet hours or the
+# digest (the password-reset email goes out by `transactional`, outside the inbox).
+RULES[Kind.WELCOME] = KindRule(urgent=True)
+
 # Email retries: after each failed attempt wait this long; then give up and mark it failed.
 RETRY_DELAYS = (
     timedelta(minutes=1),

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from faststream.nats import NatsBroker
 
 from services.notifications import event_notices
+from services.notifications import transactional
 from services.notifications.service import Notifications
 from shared.contracts.base import Event
 from shared.contracts.events.competitions import (
@@ -24,6 +25,7 @@ from shared.contracts.events.events import (
     RegistrationPromotedV1,
 )
 from shared.contracts.events.identity import (
+    PasswordResetRequestedV1,
     UserDeletionRequestedV1,
     UserRegisteredV1,
     UserUpdatedV1,
@@ -54,9 +56,16 @@ from shared.infra.settings import Settings
 STREAMS: tuple[StreamSpec, ...] = (IDENTITY, REGISTRY, MENTORING, COMPETITIONS, EVENTS)
 
 
-def reactions(n: Callable[[], Notifications]) -> dict[type[Event], Reaction]:
-    """One entry per event kind that concerns a person; adding a kind is adding a line."""
+def reactions(
+    n: Callable[[], Notifications], base_url: str = "http://localhost:8000"
+) -> dict[type[Event], Reaction]:
+    """One entry per event kind that concerns a person; adding a kind is adding a line.
+    `base_url` is the web app's, for links in emails."""
     return {
+        # Transactional email (accounts, issue 17): at once, never in the inbox.
+        PasswordResetRequestedV1: lambda env, e: transactional.password_reset(
+            n(), e, base_url=base_url
+        ),
         UserRegisteredV1: lambda env, e: n().user_registered(env.id, e),
         UserUpdatedV1: lambda env, e: n().user_updated(e),
         UserDeletionRequestedV1: lambda env, e: n().erase_person(e),
@@ -93,7 +102,7 @@ def register_handlers(
 ) -> None:
     """Subscribe one durable consumer per stream (`notifications-<stream>`); each event is
     reacted to once per id (`ProcessedEvents`), and inbox ids derive from the event id."""
-    reacting = reactions(notifications)
+    reacting = reactions(notifications, settings.public_base_url)
     for stream in STREAMS:
         durable = f"notifications-{stream.name.lower()}"
         broker.subscriber(

@@ -354,6 +354,22 @@ class Stack:
         self.children.clear()
 
 
+def admin_exists(mongodb_url: str, settings: Settings) -> bool | None:
+    """Whether the gateway's store holds an active admin account; None when it cannot be
+    read (then nothing is said). For the start-up message (issue 17)."""
+    from pymongo import MongoClient
+
+    client: MongoClient[dict[str, object]] = MongoClient(mongodb_url, serverSelectionTimeoutMS=3000)
+    try:
+        users = client[settings.database_name("gateway")]["users"]
+        query = {"role": "admin", "disabled": {"$ne": True}, "deleted_at": {"$exists": False}}
+        return users.count_documents(query, limit=1) > 0
+    except Exception:  # the message is a courtesy: never stop the stack for it
+        return None
+    finally:
+        client.close()
+
+
 def main() -> None:
     """`python -m shared.infra.launcher`: run until Ctrl-C, SIGTERM or a crash loop."""
     settings = Settings(service="launcher")
@@ -379,6 +395,16 @@ def main() -> None:
         if not settings.mongodb_url
         else "MONGODB_URL"
     )
+    # --- no admin yet: say so and how to make one (issue 17) ---
+    admin_note = (
+        ""
+        if admin_exists(stack.mongodb_url, settings) is not False
+        else (
+            "  CHƯA CÓ QUẢN TRỊ VIÊN / NO ADMIN ACCOUNT YET. Tạo bằng / create one with:\n"
+            "    python -m services.gateway create-admin --email <email>\n"
+            "  (hoặc đặt / or set INNOHUB_ADMIN_EMAIL và/and INNOHUB_ADMIN_PASSWORD)\n"
+        )
+    )
     sys.stdout.write(
         "\nGò Vấp InnoHub đang chạy / is running:\n"
         f"  Web:      {base}/\n"
@@ -388,8 +414,7 @@ def main() -> None:
         f"  Metrics:  {base}/metrics (gateway); "
         + ", ".join(f"{name} :{port}" for name, port in stack.metrics_ports.items())
         + "\n"
-        f"  Data:     {database}\n"
-        "Nhấn Ctrl-C để dừng / press Ctrl-C to stop.\n\n"
+        f"  Data:     {database}\n" + admin_note + "Nhấn Ctrl-C để dừng / press Ctrl-C to stop.\n\n"
     )
     sys.stdout.flush()
     failure: str | None = None

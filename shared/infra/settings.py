@@ -117,5 +117,17 @@ class Settings(BaseSettings):
 
     # --- certificates (issue 17, competitions) -----------------------------------------------
     #: The public address of the web app: a certificate's QR code opens
-    #: `<public_base_url>/verify/{code}` (INNOHUB_PUBLIC_BASE_URL).
+    #: `<public_base_url>/verify/{code}`, a password-reset email links to its page
+    #: (INNOHUB_PUBLIC_BASE_URL).
     public_base_url: str = Field("http://127.0.0.1:8000", min_length=8, max_length=200)
+    # --- accounts (issue 17 / issue 13): limits, trusted proxies, token revocation ---
+    # Addresses or CIDR blocks of reverse proxies whose X-Forwarded-For is believed.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Failed sign-ins per client address per minute (per account: auth_rate_limit_per_minute).
+    auth_failures_per_address_per_minute: int = Field(50, ge=1)
+    # Password-reset requests per email address per hour (and per client address per minute:
+    # auth_rate_limit_per_minute).
+    password_resets_per_email_per_hour: int = Field(5, ge=1)
+    # How often each gateway copy re-reads token versions from its store (the broadcast is
+    # immediate; this catches one lost while disconnected).
+    token_sync_seconds: float = Field(1.0, gt=0)

@@ -152,4 +152,11 @@ WHO: dict[str, frozenset[Role] | None] = {
     "GET /api/v1/matches": PARTIES,
     "GET /api/v1/matches/{match_id}": PARTIES,
     "GET /api/v1/mentors/{mentor_id}": PARTIES,
+    # accounts (issue 17): password reset, organizations, administering accounts
+    "POST /api/v1/auth/password-reset": ANYONE,
+    "POST /api/v1/auth/password-reset/confirm": ANYONE,
+    "GET /api/v1/organizations": ANYONE,
+    "POST /api/v1/organizations": ADMIN,
+    "GET /api/v1/admin/users": ADMIN,
+    "PATCH /api/v1/admin/users/{user_id}": ADMIN,
 }

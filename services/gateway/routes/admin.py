@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from services.gateway.access import ADMIN
 from services.gateway.dead_letters import dead_letter_page
-from services.gateway.deps import Paging, State
+from services.gateway.deps import CurrentUser, Id, Paging, State
 from services.gateway.domain import STAFF_ROLES
 from services.gateway.problems import Problem
 from services.gateway.routes.auth import FullName, Password, UserOut, _user_out
-from services.gateway.service import NewAccount
-from shared.contracts.base import Locale, Page, Role
+from services.gateway.service import NewAccount, public_user
+from shared.contracts.base import Locale, Page, Patch, Role
 from shared.infra.broker import replay_dead_letter
 from shared.text import Line
 
@@ -43,13 +43,15 @@ class StaffAccount(BaseModel):
 
 @router.post("/users", dependencies=[ADMIN], status_code=status.HTTP_201_CREATED)
 async def create_user(body: StaffAccount, state: State, request: Request) -> UserOut:
-    """Mentor, association staff, organizer, school advisor, judge or admin accounts."""
+    """Mentor, association staff, organizer, school advisor, judge or admin accounts, in
+    a known organization (`GET /organizations`): 422 naming `organization` otherwise."""
     if body.role not in STAFF_ROLES:
         raise Problem(
             "invalid",
             "detail.founders_sign_up",
             errors=[{"loc": ["body", "role"], "msg": "detail.founders_sign_up", "type": "enum"}],
         )
+    await _known_organization(state, body.organization)
     doc = await state.identity.register(
         NewAccount(
             email=body.email,
@@ -63,6 +65,80 @@ async def create_user(body: StaffAccount, state: State, request: Request) -> Use
         correlation_id=getattr(request.state, "correlation_id", None),
     )
     return _user_out(doc)
+
+
+async def _known_organization(state: State, code: str) -> None:
+    """422 with the `organization` field named unless `code` is a known organization."""
+    if not await state.reference.organization_exists(code):
+        raise Problem(
+            "invalid",
+            "detail.organization_unknown",
+            params={"organization": code},
+            errors=[
+                {
+                    "loc": ["body", "organization"],
+                    "msg": "detail.organization_unknown",
+                    "type": "unknown",
+                }
+            ],
+        )
+
+
+class AdminUserOut(UserOut):
+    """An account as an admin sees it in the list: with its disabled flag and version."""
+
+    disabled: bool
+    version: int
+
+
+@router.get("/users", dependencies=[ADMIN])
+async def list_users(
+    state: State,
+    paging: Paging,
+    q: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    role: Role | None = None,
+) -> Page[AdminUserOut]:
+    """Accounts by email; `q` matches name or email with tones folded (`le duc` finds
+    `Lê Đức`), `role` filters. Erased accounts are left out."""
+    docs, total = await state.identity.find_users(
+        q=q, role=role, skip=paging.skip, limit=paging.page_size
+    )
+    items = [_admin_user(doc) for doc in docs]
+    return Page(items=items, total=total, **paging.model_dump())
+
+
+class AccountChange(Patch):
+    """What an admin may change about an account; each field optional, none null."""
+
+    role: Role | None = None
+    organization: Organization | None = None
+    disabled: bool | None = None
+
+
+@router.patch("/users/{user_id}", dependencies=[ADMIN])
+async def administer_user(
+    user_id: Id, body: AccountChange, actor: CurrentUser, state: State, request: Request
+) -> AdminUserOut:
+    """Change an account's role or organization, or disable or enable it. Its access
+    tokens end at once (and its refresh tokens when disabled); a disabled account cannot
+    sign in or refresh. 404 unknown, 409 `last_admin` when the last active admin would
+    demote or disable themself, 422 for an unknown organization."""
+    if body.organization is not None:
+        await _known_organization(state, body.organization)
+    doc = await state.identity.administer(
+        actor,
+        user_id,
+        role=body.role,
+        organization=body.organization,
+        disabled=body.disabled,
+        correlation_id=getattr(request.state, "correlation_id", None),
+    )
+    return _admin_user(doc)
+
+
+def _admin_user(doc: dict[str, object]) -> AdminUserOut:
+    user = public_user(doc)
+    return AdminUserOut.model_validate({**user, "created_at": user["created_at"].isoformat()})
 
 
 class DeletionRequestOut(BaseModel):

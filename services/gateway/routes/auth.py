@@ -10,9 +10,11 @@ from pydantic import BaseModel, EmailStr, Field, StringConstraints
 from services.gateway.access import ANYONE, SIGNED_IN
 from services.gateway.deps import CurrentUser, State
 from services.gateway.domain import PRIVACY_NOTICE_VERSION
-from services.gateway.problems import Problem
+from services.gateway.problems import Problem, request_locale
+from services.gateway.ratelimit import SharedLimits, client_address, trusted_networks
 from services.gateway.service import AuthFailure, NewAccount, public_user
 from shared.contracts.base import Locale
+from shared.i18n import gettext
 from shared.text import Line
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -81,8 +83,19 @@ class LogoutIn(BaseModel):
 
 
 def client_ip(request: Request) -> str:
-    """The caller's address, the key the sign-in rate limit counts by."""
-    return request.client.host if request.client else "unknown"
+    """The caller's address, the key the sign-in rate limits count by: the socket peer,
+    or, from a configured trusted proxy, the client it names in `X-Forwarded-For`."""
+    settings = request.app.state.gateway.settings
+    return client_address(
+        request.client.host if request.client else None,
+        request.headers.get("x-forwarded-for"),
+        trusted_networks(settings.trusted_proxies),
+    )
+
+
+def _limits(request: Request) -> SharedLimits:
+    limits: SharedLimits = request.app.state.auth_limits
+    return limits
 
 
 def _user_out(doc: dict[str, object]) -> UserOut:
@@ -92,9 +105,11 @@ def _user_out(doc: dict[str, object]) -> UserOut:
 
 @router.post("/register", dependencies=[ANYONE], status_code=status.HTTP_201_CREATED)
 async def register(body: Registration, request: Request, state: State) -> UserOut:
-    """A founder account. Consent to the privacy notice is required and recorded."""
-    limiter = request.app.state.auth_limiter
-    limiter.check(f"ip:{client_ip(request)}", f"email:{body.email.lower()}")
+    """A founder account. Consent to the privacy notice is required and recorded.
+    429 past `auth_rate_limit_per_minute` registrations a minute from one client address."""
+    await _limits(request).hit(
+        {f"register:ip:{client_ip(request)}": state.settings.auth_rate_limit_per_minute}
+    )
     if body.consent is not True:
         raise Problem(
             "invalid",
@@ -132,14 +147,23 @@ async def register(body: Registration, request: Request, state: State) -> UserOu
 
 @router.post("/login", dependencies=[ANYONE])
 async def login(body: Credentials, request: Request, state: State) -> TokenPair:
-    """Email and password → a token pair; 401 `invalid_credentials` on a mismatch,
-    429 when the rate limit is reached.
+    """Email and password → a token pair; 401 `invalid_credentials` on a mismatch, 403
+    `account_disabled`, 429 once an account (`auth_rate_limit_per_minute`) or a client
+    address (`auth_failures_per_address_per_minute`) has had that many failed sign-ins
+    this minute, counted across every gateway copy. Successful sign-ins count nothing.
     """
-    limiter = request.app.state.auth_limiter
-    limiter.check(f"ip:{client_ip(request)}", f"email:{body.email.lower()}")
+    limits = {
+        f"login-failed:email:{body.email.lower()}": state.settings.auth_rate_limit_per_minute,
+        f"login-failed:ip:{client_ip(request)}": (
+            state.settings.auth_failures_per_address_per_minute
+        ),
+    }
+    await _limits(request).check(limits)
     try:
         tokens = await state.identity.login(body.email, body.password)
     except AuthFailure as failure:
+        if failure.code == "invalid_credentials":
+            await _limits(request).hit(limits)
         raise Problem(failure.code) from None
     return TokenPair(**tokens.__dict__)
 
@@ -156,8 +180,59 @@ async def refresh(body: RefreshIn, state: State) -> TokenPair:
 
 @router.post("/logout", dependencies=[SIGNED_IN], status_code=status.HTTP_204_NO_CONTENT)
 async def logout(actor: CurrentUser, state: State, body: LogoutIn | None = None) -> None:
-    """Revoke the given refresh token's family, or every session of the user."""
+    """Revoke the given refresh token's family, or every session of the user. The access
+    token ends at once on every gateway copy (the user's other devices refresh)."""
     try:
         await state.identity.logout(actor, body.refresh_token if body else None)
     except AuthFailure as failure:
         raise Problem(failure.code) from None
+
+
+class PasswordResetIn(BaseModel):
+    """The email address of the account whose password to reset."""
+
+    email: EmailStr = Field(max_length=254)
+
+
+class PasswordResetAccepted(BaseModel):
+    """Always the same answer, whether the address has an account or not."""
+
+    message: Line
+
+
+class PasswordResetConfirm(BaseModel):
+    """The token from the emailed link and the new password."""
+
+    token: Token
+    password: Password
+
+
+@router.post("/password-reset", dependencies=[ANYONE], status_code=status.HTTP_202_ACCEPTED)
+async def request_password_reset(
+    body: PasswordResetIn, request: Request, state: State
+) -> PasswordResetAccepted:
+    """Email a single-use link valid 30 minutes to the account with this address. 202
+    whether the address has an account or not; 429 past the limits (per address and per
+    client address), shared by every gateway copy."""
+    await _limits(request).hit(
+        {f"reset:ip:{client_ip(request)}": state.settings.auth_rate_limit_per_minute}
+    )
+    hourly = SharedLimits(_limits(request).counters, 3600.0)
+    await hourly.hit(
+        {f"reset:email:{body.email.lower()}": state.settings.password_resets_per_email_per_hour}
+    )
+    await state.identity.request_password_reset(
+        body.email, correlation_id=getattr(request.state, "correlation_id", None)
+    )
+    locale = await request_locale(request)
+    return PasswordResetAccepted(message=gettext("detail.password_reset_sent", locale))
+
+
+@router.post(
+    "/password-reset/confirm", dependencies=[ANYONE], status_code=status.HTTP_204_NO_CONTENT
+)
+async def confirm_password_reset(body: PasswordResetConfirm, state: State) -> None:
+    """Set a new password with the emailed token; every session of the account ends.
+    400 `reset_token_invalid`, `reset_token_used` or `reset_token_expired`; 422 for a
+    password that breaks the rules."""
+    await state.identity.reset_password(body.token, body.password)

@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from services.gateway.access import ADMIN, ANYONE
 from services.gateway.deps import State, page_query
-from services.gateway.repository import SCHOOLS, SECTORS, WARDS
+from services.gateway.repository import ORGANIZATIONS, SCHOOLS, SECTORS, WARDS
 from shared.contracts.base import Page, PageQuery
-from shared.contracts.events.reference import SchoolLevel
+from shared.contracts.events.reference import OrganizationKind, SchoolLevel
 from shared.text import Line
 
 router = APIRouter(tags=["reference"])
@@ -208,3 +208,46 @@ async def update_sector(code: CodePath, body: SectorUpdate, state: State) -> Sec
         SECTORS, code, body.version, body.model_dump(exclude={"version"})
     )
     return SectorOut.model_validate(_with_code(doc))
+
+
+OrganizationCode = Annotated[
+    str, StringConstraints(min_length=2, max_length=80, pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+]
+
+
+class OrganizationIn(BaseModel):
+    """A new organization accounts can belong to: code, name, kind, ward if local."""
+
+    code: OrganizationCode
+    name: Name
+    kind: OrganizationKind
+    ward: Code | None = None
+    active: bool = True
+
+
+class OrganizationOut(OrganizationIn):
+    """An organization and its version."""
+
+    version: int
+
+
+@router.get("/organizations", dependencies=[ANYONE])
+async def list_organizations(
+    state: State,
+    paging: Annotated[PageQuery, page_query(100)],
+    kind: OrganizationKind | None = None,
+) -> Page[OrganizationOut]:
+    """The organizations accounts belong to (the plan's units, ward committees, schools),
+    by code; `kind` filters."""
+    docs, total = await state.reference.organizations(
+        kind=kind.value if kind else None, skip=paging.skip, limit=paging.page_size
+    )
+    items = [OrganizationOut.model_validate(_with_code(d)) for d in docs]
+    return Page(items=items, total=total, **paging.model_dump())
+
+
+@router.post("/organizations", dependencies=[ADMIN], status_code=status.HTTP_201_CREATED)
+async def create_organization(body: OrganizationIn, state: State) -> OrganizationOut:
+    """Add an organization; 409 when the code exists, 422 for an unknown ward."""
+    doc = await state.reference.create(ORGANIZATIONS, body.model_dump(mode="json"))
+    return OrganizationOut.model_validate(_with_code(doc))

@@ -50,3 +50,16 @@ class UserDeletionRequestedV1(Event):
     user_id: str
     request_id: str
     requested_at: datetime
+
+
+class PasswordResetRequestedV1(Event):
+    """Someone asked to reset this account's password. Notifications email the link with
+    `token` to the account's address (never into the inbox). The token is single use and
+    ends at `expires_at` (30 minutes); the gateway keeps only its hash. It stays in the
+    IDENTITY stream until retention, useless by then."""
+
+    subject = "identity.user.password_reset_requested.v1"
+
+    user_id: str
+    token: str
+    expires_at: datetime

@@ -49,3 +49,25 @@ class SectorSavedV1(Event):
     name_vi: Line
     name_en: Line
     version: int = 1
+
+
+class OrganizationKind(StrEnum):
+    """What sort of unit an account belongs to (the plan's units, ward committees, schools)."""
+
+    DISTRICT_UNIT = "district_unit"
+    WARD_COMMITTEE = "ward_committee"
+    SCHOOL = "school"
+    OTHER = "other"
+
+
+class OrganizationSavedV1(Event):
+    """An organization accounts belong to was created or changed (reference data)."""
+
+    subject = "identity.organization.saved.v1"
+
+    code: str
+    name: Line
+    kind: OrganizationKind
+    ward: str | None = None
+    active: bool = True
+    version: int = 1
