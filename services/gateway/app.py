@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry
 
 from services.gateway import auth, problems, routes
 from services.gateway.access import ANYONE, check_every_route_has_one_rule
+from services.gateway.cache import start_public_reads
 from services.gateway.deps import GatewayState
 from services.gateway.edge import EdgeMiddleware, HttpMetrics
 from services.gateway.idempotency import IdempotencyMiddleware
@@ -112,6 +113,7 @@ def build_app(settings: Settings) -> FastAPI:
         app.state.access_tokens = access
         app.state.idempotency = IdempotencyStore(db)
         app.state.store_health = StoreHealth(db)
+        watch = await start_public_reads(settings, app.state.gateway.extras)
         stop = asyncio.Event()
         sweeper = asyncio.create_task(outbox.run_sweeper(settings.outbox_sweep_seconds, stop))
         syncer = asyncio.create_task(revocations.run(users, settings.token_sync_seconds, stop))
@@ -122,6 +124,7 @@ def build_app(settings: Settings) -> FastAPI:
             stop.set()
             await sweeper
             await syncer
+            await watch.stop()
             await broker.stop()
             await close_mongo_client(client)
             log.info("gateway.stopped")

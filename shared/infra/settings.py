@@ -131,3 +131,6 @@ class Settings(BaseSettings):
     # How often each gateway copy re-reads token versions from its store (the broadcast is
     # immediate; this catches one lost while disconnected).
     token_sync_seconds: float = Field(1.0, gt=0)
+    # Public startup reads kept in the gateway's memory (issue 19): at most this many
+    # replies, emptied by every registry event; 0 turns the cache off.
+    public_cache_size: int = Field(2000, ge=0, le=100_000)
