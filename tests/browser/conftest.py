@@ -121,9 +121,13 @@ def new_page(browser: Browser, base_url: str) -> Iterator[Callable[..., Page]]:
     """Pages in fresh browser contexts (each its own cookies), closed after the test."""
     contexts = []
 
-    def make(width: int = 1280, height: int = 900) -> Page:
+    def make(width: int = 1280, height: int = 900, *, bypass_csp: bool = False) -> Page:
         context = browser.new_context(
-            base_url=base_url, viewport={"width": width, "height": height}, locale="vi-VN"
+            base_url=base_url,
+            viewport={"width": width, "height": height},
+            locale="vi-VN",
+            # Only for the axe test, so it can inject axe-core; others run under the CSP.
+            bypass_csp=bypass_csp,
         )
         contexts.append(context)
         page = context.new_page()
