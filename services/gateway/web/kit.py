@@ -297,8 +297,14 @@ class Web:
         identity's problem detail with its `field`, in the page's locale."""
         if isinstance(error, ValidationError):
             found = FormErrors(summary=self.t("web.form.fix_errors"))
-            for item in field_errors(list(error.errors()), self.locale):
-                found.fields.setdefault(str(item["field"]), str(item["msg"]))
+            raw = list(error.errors())
+            for item, source in zip(field_errors(raw, self.locale), raw, strict=True):
+                name = str(item["field"])
+                if source.get("input") == "":
+                    # An empty field or an unchosen option: say it is needed, not its rules.
+                    label = gettext(f"field.{name}", self.locale) if known(f"field.{name}") else ""
+                    item["msg"] = self.t("web.form.required", field=label or name)
+                found.fields.setdefault(name, str(item["msg"]))
             return found
         if isinstance(error, RpcFailure):
             problem = from_rpc(error)
