@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements/dev.lock
 DATA ?= .data
 
-.PHONY: run test lint typecheck pytest bench lock clean clean-data
+.PHONY: run test lint typecheck pytest browser-prerequisites bench lock clean clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,7 +32,20 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-test: lint typecheck pytest
+test: lint typecheck browser-prerequisites pytest
+
+# The browser tests (tests/browser) drive Debian's Chromium; Playwright never downloads one.
+CHROMIUM := /usr/bin/chromium
+
+browser-prerequisites:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && apt-get install -y -qq chromium; \
+		else \
+			echo "the browser tests need Debian's chromium package: sudo apt-get install chromium"; \
+			exit 1; \
+		fi; \
+	fi
 
 # wrk, the load generator of bench/gateway.py, from Debian's package.
 WRK := $(shell command -v wrk)
@@ -59,4 +72,4 @@ clean-data:
 	rm -rf $(DATA)
 
 clean:
-	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache .artifacts

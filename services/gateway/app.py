@@ -8,16 +8,14 @@ import pkgutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
 from types import ModuleType
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import HTMLResponse
 from prometheus_client import CollectorRegistry
 
-from services.gateway import auth, problems, routes
-from services.gateway.access import ANYONE, check_every_route_has_one_rule
+from services.gateway import auth, problems, routes, web
+from services.gateway.access import check_every_route_has_one_rule
 from services.gateway.cache import start_public_reads
 from services.gateway.deps import GatewayState
 from services.gateway.edge import EdgeMiddleware, HttpMetrics
@@ -52,7 +50,6 @@ from shared.infra.settings import Settings
 
 log = get_logger(__name__)
 
-WEB = Path(__file__).parent / "web"
 API = "/api/v1"
 
 
@@ -152,6 +149,9 @@ def build_app(settings: Settings) -> FastAPI:
         ),
         lifespan=lifespan,
         dependencies=[Depends(resolve_actor)],
+        # /docs is the web app's, from vendored Swagger UI assets (no CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
@@ -175,9 +175,9 @@ def build_app(settings: Settings) -> FastAPI:
     for module in api_route_modules():
         app.include_router(module.router, prefix=API)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False, dependencies=[ANYONE])
-    async def web_root() -> HTMLResponse:
-        return HTMLResponse((WEB / "index.html").read_text(encoding="utf-8"))
+    # --- web app (issue 15): pages, /static and /docs; everything lives in web/ -------------
+    web.install(app)
+    # --- end web app -----------------------------------------------------------------------
 
     # Fail closed: a route without exactly one access rule stops the gateway from starting.
     check_every_route_has_one_rule(app.routes)

@@ -1,0 +1,416 @@
+"""The web kit every page uses (issue 15, DESIGN §6/§10): rendering in the reader's locale,
+the signed-in user from the session cookie, CSRF tokens, form parsing and a problem's field
+errors mapped onto the form's fields.
+
+- Session: an HttpOnly, SameSite=Lax cookie (Secure over HTTPS) signed with itsdangerous,
+  holding the access token and the refresh token. The access token is checked with the same
+  `app.state.access_tokens.verify` as the bearer path; when it has expired the refresh token
+  is rotated (`Identity.refresh`) and the cookie rewritten.
+- CSRF: a random value in its own HttpOnly cookie, and in every form a token signed over
+  that value (itsdangerous, 12 h); a POST without a matching token is refused with 403.
+- Locale: the `innohub_lang` cookie (set by the switch in the header), else Vietnamese.
+- Templates: Jinja2 with autoescape on for every template; `_()` reads the catalogue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import parse_qsl, quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+from jinja2 import Environment, FileSystemLoader
+from pydantic import BaseModel, ValidationError
+
+from services.gateway import auth
+from services.gateway.deps import Services
+from services.gateway.problems import field_errors, from_rpc
+from services.gateway.service import AuthFailure
+from shared.contracts.base import Actor, DomainError, Role, RpcRequest
+from shared.i18n import LOCALES, enum_label, gettext, known
+from shared.infra.broker import RpcFailure
+from shared.infra.logging import get_logger
+from shared.localtime import HCMC
+
+log = get_logger(__name__)
+
+ReplyT = TypeVar("ReplyT", bound=BaseModel)
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+SESSION_COOKIE = "innohub_session"
+CSRF_COOKIE = "innohub_csrf"
+LANG_COOKIE = "innohub_lang"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+CSRF_MAX_AGE = 12 * 3600
+#: A refresh answered this recently is reused, so two requests of one page that both find
+#: the access token expired do not present the same refresh token twice (reuse detection).
+REFRESH_GRACE_SECONDS = 30.0
+#: Form bodies are small: the edge middleware already caps every body (max_body_bytes).
+MAX_FIELDS = 400
+
+templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+def local_time(moment: datetime | None, with_time: bool = True) -> str:
+    """`dd/mm/yyyy HH:MM` (or the date alone) in Asia/Ho_Chi_Minh (DESIGN §7)."""
+    if moment is None:
+        return ""
+    local = moment.astimezone(HCMC) if moment.tzinfo else moment.replace(tzinfo=HCMC)
+    return local.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
+
+
+templates.filters["local"] = local_time
+
+
+class LoginRequired(Exception):
+    """A page for signed-in people asked for anonymously: the handler sends to /login."""
+
+    def __init__(self, next_path: str) -> None:
+        super().__init__(next_path)
+        self.next_path = next_path
+
+
+class PageRefused(Exception):
+    """A page answered with an error page: `status` and the catalogue id of its message."""
+
+    def __init__(self, status: int, message_id: str, detail: str | None = None) -> None:
+        super().__init__(message_id)
+        self.status = status
+        self.message_id = message_id
+        self.detail = detail
+
+
+def safe_next(path: str | None, default: str = "/") -> str:
+    """A local path to go back to: anything else (another host, `//x`) becomes `default`."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return default
+    return path
+
+
+@dataclass
+class FormData:
+    """A posted urlencoded form: every value of each field, in order."""
+
+    values: dict[str, list[str]] = field(default_factory=dict)
+
+    def get(self, name: str, default: str = "") -> str:
+        """The first value of `name`, stripped, or `default`."""
+        found = self.values.get(name)
+        return found[0].strip() if found else default
+
+    def all(self, name: str) -> list[str]:
+        """Every non-empty value of `name` (checkbox groups, repeated fields)."""
+        return [value.strip() for value in self.values.get(name, []) if value.strip()]
+
+    def flag(self, name: str) -> bool:
+        """Whether a checkbox `name` was ticked."""
+        return name in self.values
+
+    def optional(self, name: str) -> str | None:
+        """The value of `name`, or `None` when it is empty."""
+        return self.get(name) or None
+
+    def kept(self) -> dict[str, str | list[str]]:
+        """What the person typed, to fill the form again after an error (never a password)."""
+        return {
+            key: (values if len(values) > 1 else values[0])
+            for key, values in self.values.items()
+            if "password" not in key and key != CSRF_FIELD
+        }
+
+
+@dataclass
+class FormErrors:
+    """What went wrong with a form: a summary and messages by field name."""
+
+    summary: str = ""
+    fields: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.summary or self.fields)
+
+
+class Refresher:
+    """Rotates a session's refresh token once per grace period, however many requests of
+    the same browser find the access token expired at the same moment."""
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._recent: dict[str, tuple[float, auth.Tokens]] = {}
+
+    async def refresh(self, request: Request, refresh_token: str) -> auth.Tokens:
+        """New tokens for `refresh_token`; raises `AuthFailure` when it no longer works."""
+        key = hashlib.sha256(refresh_token.encode()).hexdigest()
+        async with self._lock:
+            now = time.monotonic()
+            self._recent = {
+                k: v for k, v in self._recent.items() if now - v[0] < REFRESH_GRACE_SECONDS
+            }
+            if key in self._recent:
+                return self._recent[key][1]
+            tokens: auth.Tokens = await request.app.state.gateway.identity.refresh(refresh_token)
+            self._recent[key] = (now, tokens)
+            return tokens
+
+
+def _signer(request: Request, salt: str) -> URLSafeSerializer:
+    return URLSafeSerializer(request.app.state.access_tokens.key, salt=salt)
+
+
+def _timed_signer(request: Request, salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.access_tokens.key, salt=salt)
+
+
+class Web:
+    """One page request: its locale, signed-in actor, CSRF token and the cookies to set.
+
+    Built by `web(request)`; views render with `page.render(...)` and send elsewhere with
+    `page.redirect(...)`, which apply the session and CSRF cookies.
+    """
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        lang = request.cookies.get(LANG_COOKIE)
+        self.locale = lang if lang in LOCALES else "vi"
+        self.actor: Actor | None = None
+        self.user: dict[str, Any] | None = None
+        self.unread = 0
+        self._set: dict[str, str] = {}
+        self._clear: set[str] = set()
+        seed = request.cookies.get(CSRF_COOKIE) or ""
+        if len(seed) < 16 or len(seed) > 64:
+            seed = secrets.token_urlsafe(24)
+            self._set[CSRF_COOKIE] = seed
+        self.csrf_seed = seed
+        self.csrf_token = _timed_signer(request, "innohub-csrf").dumps(seed)
+
+    # -- words -----------------------------------------------------------------------
+    def t(self, message_id: str, **params: Any) -> str:
+        """The catalogue's text of `message_id` in the page's locale."""
+        return gettext(message_id, self.locale, **params)
+
+    def label(self, enum_name: str, value: Any) -> str:
+        """The label of an enum value (`Stage`, `mvp`), or the value itself when free text."""
+        raw = getattr(value, "value", value)
+        return enum_label(enum_name, str(raw), self.locale) or str(raw)
+
+    # -- session ---------------------------------------------------------------------
+    async def load_session(self) -> None:
+        """Reads the session cookie: a valid access token signs the request in (the same
+        check as a bearer token); an expired one is refreshed; anything else is dropped."""
+        raw = self.request.cookies.get(SESSION_COOKIE)
+        if not raw:
+            return
+        try:
+            session = _signer(self.request, "innohub-web-session").loads(raw)
+            access, refresh = str(session["a"]), str(session["r"])
+        except (BadSignature, KeyError, TypeError):
+            self._clear.add(SESSION_COOKIE)
+            return
+        tokens = self.request.app.state.access_tokens
+        try:
+            self.actor = tokens.verify(access)
+        except auth.TokenError as error:
+            if error.code != "token_expired":
+                self._clear.add(SESSION_COOKIE)
+                return
+            try:
+                fresh = await self.request.app.state.web_refresher.refresh(self.request, refresh)
+                self.actor = tokens.verify(fresh.access_token)
+            except (AuthFailure, auth.TokenError):
+                self._clear.add(SESSION_COOKIE)
+                return
+            self.start_session(fresh)
+        self.request.state.actor = self.actor
+        self.request.state.web_refresh_token = refresh
+
+    def start_session(self, tokens: auth.Tokens) -> None:
+        """Keep `tokens` in the session cookie of the response."""
+        self._clear.discard(SESSION_COOKIE)
+        self._set[SESSION_COOKIE] = _signer(self.request, "innohub-web-session").dumps(
+            {"a": tokens.access_token, "r": tokens.refresh_token}
+        )
+        self.request.state.web_refresh_token = tokens.refresh_token
+
+    def end_session(self) -> None:
+        """Drop the session cookie in the response."""
+        self._set.pop(SESSION_COOKIE, None)
+        self._clear.add(SESSION_COOKIE)
+        self.actor = None
+        self.request.state.actor = None
+
+    def set_cookie(self, name: str, value: str) -> None:
+        """Set a long-lived preference cookie (the language) in the response."""
+        self._set[name] = value
+
+    def require(self, *roles: Role) -> Actor:
+        """The signed-in actor; `LoginRequired` when nobody is signed in, a 403 page when
+        their role is not among `roles` (any role when none is given)."""
+        if self.actor is None:
+            url = self.request.url
+            raise LoginRequired(url.path + (f"?{url.query}" if url.query else ""))
+        if roles and self.actor.role not in roles:
+            raise PageRefused(403, "web.error.forbidden")
+        return self.actor
+
+    # -- forms -----------------------------------------------------------------------
+    async def form(self) -> FormData:
+        """The posted urlencoded form after its CSRF token is checked; raises a 403 page
+        when the token is missing, forged or older than 12 hours."""
+        body = (await self.request.body()).decode("utf-8", errors="replace")
+        pairs = parse_qsl(body, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+        data = FormData()
+        for key, value in pairs:
+            data.values.setdefault(key, []).append(value)
+        self.check_csrf(data.get(CSRF_FIELD) or self.request.headers.get(CSRF_HEADER, ""))
+        return data
+
+    def check_csrf(self, token: str) -> None:
+        """Refuse (403 page) unless `token` was signed over this browser's CSRF cookie."""
+        seed = self.request.cookies.get(CSRF_COOKIE)
+        try:
+            signed = _timed_signer(self.request, "innohub-csrf").loads(token, max_age=CSRF_MAX_AGE)
+        except BadSignature:
+            signed = None
+        if not seed or not isinstance(signed, str) or not secrets.compare_digest(signed, seed):
+            log.info("web.csrf_refused", path=self.request.url.path)
+            raise PageRefused(403, "web.error.csrf")
+
+    def errors_of(self, error: Exception) -> FormErrors:
+        """A failed call as a form's errors: pydantic's errors by field, a service's or the
+        identity's problem detail with its `field`, in the page's locale."""
+        if isinstance(error, ValidationError):
+            found = FormErrors(summary=self.t("web.form.fix_errors"))
+            raw = list(error.errors())
+            for item, source in zip(field_errors(raw, self.locale), raw, strict=True):
+                name = str(item["field"])
+                if source.get("input") == "":
+                    # An empty field or an unchosen option: say it is needed, not its rules.
+                    label = gettext(f"field.{name}", self.locale) if known(f"field.{name}") else ""
+                    item["msg"] = self.t("web.form.required", field=label or name)
+                found.fields.setdefault(name, str(item["msg"]))
+            return found
+        if isinstance(error, RpcFailure):
+            problem = from_rpc(error)
+            details: Mapping[str, Any] = problem.extra.get("details") or {}
+            detail = problem.detail or ""
+            text = gettext(detail, self.locale, **dict(details)) if known(detail) else detail
+            text = text or gettext(f"problem.{problem.code}", self.locale)
+            found = FormErrors(summary=text)
+            if details.get("field"):
+                found.fields[str(details["field"])] = text
+            if problem.code == "conflict":
+                found.summary = f"{self.t('web.form.conflict')} {text}".strip()
+            return found
+        if isinstance(error, DomainError):
+            text = (
+                gettext(error.message, self.locale, **error.details)
+                if known(error.message)
+                else error.message
+            )
+            found = FormErrors(summary=text)
+            if error.details.get("field"):
+                found.fields[str(error.details["field"])] = text
+            return found
+        if isinstance(error, AuthFailure):
+            return FormErrors(summary=gettext(f"problem.{error.code}", self.locale))
+        raise error
+
+    # -- calls -----------------------------------------------------------------------
+    async def call(self, rpc: RpcRequest[ReplyT]) -> ReplyT:
+        """The RPC as the signed-in actor (the JSON API's `Services.call`); a `not_found`
+        or `forbidden` answer becomes that error page, `unavailable` a 503 page."""
+        try:
+            return await Services(self.request).call(rpc)
+        except RpcFailure as failure:
+            problem = from_rpc(failure)
+            status = {"not_found": 404, "forbidden": 403, "unavailable": 503}.get(problem.code)
+            if status is None:
+                raise
+            raise PageRefused(status, f"web.error.{problem.code}") from None
+
+    async def try_call(self, rpc: RpcRequest[ReplyT]) -> ReplyT | None:
+        """The RPC's answer, or `None` when the service refused or did not answer: for the
+        parts of a page that may be missing (figures, a count)."""
+        try:
+            return await Services(self.request).call(rpc)
+        except RpcFailure as failure:
+            log.info("web.part_missing", rpc=rpc.subject, code=str(failure.code))
+            return None
+
+    async def load_unread(self) -> None:
+        """The unread count shown in the header, for a signed-in user."""
+        if self.actor is None:
+            return
+        from shared.contracts.rpc.notifications import ListInbox
+
+        page = await self.try_call(ListInbox(unread_only=True, page=1, page_size=1))
+        self.unread = page.unread if page else 0
+
+    # -- responses -------------------------------------------------------------------
+    def _apply(self, response: Response) -> Response:
+        secure = self.request.url.scheme == "https"
+        for name, value in self._set.items():
+            long_lived = name == LANG_COOKIE
+            response.set_cookie(
+                name,
+                value,
+                max_age=365 * 24 * 3600 if long_lived else None,
+                httponly=True,
+                samesite="lax",
+                secure=secure,
+                path="/",
+            )
+        for name in self._clear:
+            response.delete_cookie(name, path="/", httponly=True, samesite="lax", secure=secure)
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    def render(self, template: str, *, status: int = 200, **context: Any) -> Response:
+        """`template` rendered in the page's locale with the layout's context."""
+        path = self.request.url.path
+        query = self.request.url.query
+        body = templates.get_template(template).render(
+            _=self.t,
+            label=self.label,
+            locale=self.locale,
+            other_locale="en" if self.locale == "vi" else "vi",
+            here=path + (f"?{query}" if query else ""),
+            here_quoted=quote(path + (f"?{query}" if query else ""), safe=""),
+            actor=self.actor,
+            unread=self.unread,
+            csrf_token=self.csrf_token,
+            csrf_field=CSRF_FIELD,
+            roles=Role,
+            **context,
+        )
+        response = HTMLResponse(body, status_code=status)
+        response.headers["Content-Language"] = self.locale
+        return self._apply(response)
+
+    def redirect(self, url: str) -> Response:
+        """303 See Other to a local `url` (after a POST, so a reload does not repost)."""
+        return self._apply(RedirectResponse(safe_next(url), status_code=303))
+
+
+async def web(request: Request) -> Web:
+    """The page kit for `request`, the session read (a FastAPI dependency)."""
+    page = Web(request)
+    await page.load_session()
+    return page

@@ -1,0 +1,358 @@
+"""The whole journey in a real browser (issue 15): a founder signs up, registers a
+startup, staff verify it (through the API today), the founder reads the notice in the
+inbox, asks for advice, the mentor accepts in pages, the founder books a session, the
+mentor completes it, the founder rates it and enters a competition. The public finds the
+startup by typing a prefix; English is one click away; forms refuse a missing CSRF token;
+a script-named startup shows as text; axe finds nothing serious; screenshots are kept."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import (
+    API,
+    PASSWORD,
+    axe_violations,
+    create_user,
+    poll,
+    shoot,
+    token,
+)
+
+pytestmark = pytest.mark.browser
+HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
+NewPage = Callable[..., Page]
+
+
+def sign_up(page: Page, email: str, name: str = "Trần Thị Mai") -> None:
+    """Through `/signup`: a first try without consent is refused next to the box, with
+    what was typed kept; then with consent."""
+    page.goto("/signup")
+    expect(page.locator("html")).to_have_attribute("lang", "vi")
+    consent = page.locator("#f-consent")
+    expect(consent).not_to_be_checked()
+    page.fill("#f-full_name", name)
+    page.fill("#f-email", email)
+    page.fill("#f-password", PASSWORD)
+    page.click("form[action='/signup'] button[type=submit]")
+    error = page.locator("#e-consent")
+    expect(error).to_have_attribute("role", "alert")
+    expect(page.locator("#f-consent")).to_have_attribute("aria-describedby", "e-consent")
+    expect(page.locator("#f-full_name")).to_have_value(name)
+    page.fill("#f-password", PASSWORD)
+    page.check("#f-consent")
+    page.click("form[action='/signup'] button[type=submit]")
+    page.wait_for_url(re.compile(r"/me$"))
+
+
+def sign_in(page: Page, email: str) -> None:
+    """Through `/login`."""
+    page.goto("/login")
+    page.fill("#f-email", email)
+    page.fill("#f-password", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(re.compile(r"/me$"))
+
+
+def register_startup(page: Page, name: str) -> str:
+    """Through `/startups/new`; returns the new startup's id."""
+    page.goto("/startups/new")
+    page.fill("#f-name", name)
+    page.fill("#f-summary", "Ứng dụng kết nối nông sản sạch với bếp ăn trường học ở Gò Vấp.")
+    page.select_option("#f-sector", index=1)
+    page.select_option("#f-stage", "mvp")
+    page.select_option("#f-ward", index=1)
+    page.check("#f-youth_led")
+    page.click("main form button[type=submit]")
+    page.wait_for_load_state()
+    assert not page.url.endswith("/new"), page.locator(".alert, .error").all_inner_texts()
+    return page.url.rsplit("/", 1)[1]
+
+
+def verify(api: httpx.Client, startup_id: str) -> None:
+    """Staff verify the startup through the JSON API."""
+    admin = token(api, "admin@govap.gov.vn", "quan-tri-vien-2026")
+
+    def verified() -> bool:
+        response = api.post(f"{API}/startups/{startup_id}/verify", json={}, headers=admin)
+        return response.status_code == 200
+
+    poll(verified)
+
+
+def api_startup(api: httpx.Client, name: str) -> str:
+    """A founder registered through the API with a verified public startup named `name`."""
+    email = f"api-{uuid.uuid4().hex[:8]}@govap.example.vn"
+    registered = api.post(
+        f"{API}/auth/register",
+        json={"email": email, "password": PASSWORD, "full_name": "Lê Văn Nam", "consent": True},
+    )
+    assert registered.status_code == 201, registered.text
+    headers = token(api, email, PASSWORD)
+    wards = api.get(f"{API}/wards", params={"page_size": 100}).json()["items"]
+    ward = next(w["code"] for w in wards if w.get("current"))
+    body = {
+        "name": name,
+        "summary": "Một dự án thử nghiệm cho việc hiển thị an toàn.",
+        "sector": "other",
+        "stage": "idea",
+        "ward": ward,
+    }
+    created = api.post(f"{API}/startups", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    startup_id: str = created.json()["id"]
+    verify(api, startup_id)
+    return startup_id
+
+
+def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> None:
+    founder = new_page()
+    email = f"founder-{uuid.uuid4().hex[:8]}@govap.example.vn"
+    sign_up(founder, email)
+    name = f"Khởi nghiệp xanh Gò Vấp {uuid.uuid4().hex[:6]}"
+    startup_id = register_startup(founder, name)
+    expect(founder.locator("h1")).to_have_text(name)
+
+    verify(api, startup_id)
+
+    def notice_arrived() -> bool:
+        founder.goto("/inbox")
+        return name in founder.inner_text("main") and "xác minh" in founder.inner_text("main")
+
+    poll(notice_arrived)
+    unread_before = int(founder.inner_text("#unread"))
+    assert unread_before >= 1
+    founder.locator("form[action^='/inbox/'] button").first.click()
+    founder.wait_for_load_state()
+    poll(lambda: int(founder.inner_text("#unread")) == unread_before - 1, timeout=10)
+
+    # Ask for advice.
+    founder.goto("/consultations/new")
+    founder.select_option("#f-startup_id", startup_id)
+    founder.fill("#f-topics", "gọi vốn, marketing")
+    founder.fill("#f-message", "Chúng tôi cần lời khuyên về gọi vốn hạt giống và tiếp thị.")
+    founder.click("form[action='/consultations/new'] button[type=submit]")
+    founder.wait_for_url(re.compile(r"/consultations/[^/]+$"))
+    request_id = founder.url.rsplit("/", 1)[1]
+
+    # A mentor with a profile and availability every day, proposed by staff (API today).
+    mentor = create_user(api, "mentor", "startup_association")
+    profile = {
+        "expertise": ["gọi vốn", "marketing"],
+        "languages": ["vi"],
+        "monthly_capacity": 5,
+    }
+    poll(
+        lambda: (
+            api.post(f"{API}/mentors", json=profile, headers=mentor["headers"]).status_code
+            in (201, 409)
+        )
+    )
+    slots = {"slots": [{"weekday": d, "start": "00:00", "end": "23:59"} for d in range(7)]}
+    answer = api.put(
+        f"{API}/mentors/{mentor['id']}/availability", json=slots, headers=mentor["headers"]
+    )
+    assert answer.status_code == 200, answer.text
+    admin = token(api, "admin@govap.gov.vn", "quan-tri-vien-2026")
+    proposed = api.post(
+        f"{API}/consultations/{request_id}/match",
+        json={"mentor_id": mentor["id"]},
+        headers=admin,
+    )
+    assert proposed.status_code == 201, proposed.text
+
+    # The mentor accepts in pages.
+    mentor_page = new_page()
+    sign_in(mentor_page, mentor["email"])
+    mentor_page.click("button[name=answer][value=accept]")
+    mentor_page.wait_for_url(re.compile(r"/me$"))
+
+    # The founder books a session that has just started (the service accepts a start up
+    # to 5 minutes ago), so it can be completed at once, before and after the rule that
+    # a session is completed only once it has started.
+    founder.goto(f"/consultations/{request_id}")
+    expect(founder.locator("#consultation-status")).to_have_text(re.compile("Đã có chuyên gia"))
+    starts = datetime.now(UTC).astimezone(HCMC).replace(second=0, microsecond=0)
+    founder.fill("#f-starts_at", starts.strftime("%Y-%m-%dT%H:%M"))
+    founder.select_option("#f-minutes", "30")
+    founder.click(f"form[action='/consultations/{request_id}/book'] button[type=submit]")
+    session_id = founder.locator("#session-id").get_attribute("data-session")
+    assert session_id
+
+    mentor_page.goto(f"/sessions/{session_id}/complete")
+    mentor_page.fill("#f-notes", "Đã rà soát kế hoạch gọi vốn và kênh tiếp thị.")
+    mentor_page.fill("#f-duration_minutes", "30")
+    mentor_page.click("main form button[type=submit]")
+    expect(mentor_page.locator(".ok")).to_be_visible()
+
+    founder.goto(f"/sessions/{session_id}/rate")
+    founder.select_option("#f-rating", "5")
+    founder.fill("#f-comment", "Rất hữu ích.")
+    founder.click("form[action$='/rate'] button[type=submit]")
+    expect(founder.locator(".ok")).to_be_visible()
+
+    # Enter a competition an organizer opened (through the API today).
+    organizer = create_user(api, "organizer", "youth_union")
+    now = datetime.now(UTC)
+    competition = {
+        "title": "Cuộc thi Khởi nghiệp thanh niên Gò Vấp 2026",
+        "kind": "youth_startup",
+        "description": "Cuộc thi dành cho các dự án khởi nghiệp của thanh niên quận Gò Vấp.",
+        "entry_deadline": (now + timedelta(days=7)).isoformat(),
+        "judging_deadline": (now + timedelta(days=14)).isoformat(),
+        "rubric": {"criteria": [{"name": "Tính khả thi", "weight": 1.0}]},
+    }
+    created = api.post(f"{API}/competitions", json=competition, headers=organizer["headers"])
+    assert created.status_code == 201, created.text
+    competition_id = created.json()["id"]
+    published = api.post(
+        f"{API}/competitions/{competition_id}/publish", headers=organizer["headers"]
+    )
+    assert published.status_code == 200, published.text
+
+    def entered() -> bool:
+        founder.goto(f"/competitions/{competition_id}/enter")
+        founder.select_option("#f-startup_id", startup_id)
+        founder.fill("#f-title", "Nông sản sạch cho bếp ăn trường học")
+        founder.fill("#f-description", "Kết nối nông hộ với 20 bếp ăn trường học trong quận.")
+        founder.click("main form button[type=submit]")
+        founder.wait_for_load_state()
+        return "entered=1" in founder.url
+
+    poll(entered)
+
+
+def test_public_finds_a_startup_by_typing_a_prefix(new_page: NewPage, api: httpx.Client) -> None:
+    name = f"Khởi nghiệp số Hạnh Thông {uuid.uuid4().hex[:6]}"
+    startup_id = api_startup(api, name)
+    page = new_page(360, 800)
+    page.goto("/")
+
+    def found() -> bool:
+        page.fill("#q", "")
+        page.type("#q", "khoi ngh", delay=30)
+        try:
+            page.wait_for_selector(
+                f"#search-results a[href='/startups/{startup_id}']", timeout=3000
+            )
+        except Exception:
+            return False
+        return True
+
+    poll(found, timeout=30)
+
+
+def test_english_switch_shows_english_and_is_remembered(new_page: NewPage) -> None:
+    page = new_page()
+    page.goto("/startups")
+    expect(page.locator("h1")).to_have_text("Dự án khởi nghiệp")
+    page.click("a.lang")
+    page.wait_for_url(re.compile(r"/startups$"))
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_have_text("Startups")
+    page.goto("/signup")
+    expect(page.locator("h1")).to_have_text("Create an account")
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(new_page: NewPage, base_url: str) -> None:
+    page = new_page()
+    page.goto("/login")
+    # The browser's own cookies, but no token in the form: refused.
+    response = page.request.post(
+        "/login", form={"email": "a@b.vn", "password": PASSWORD}, max_redirects=0
+    )
+    assert response.status == 403
+    assert "Biểu mẫu đã hết hạn" in response.text()
+    # A forged token is refused too; the page's own token works.
+    forged = page.request.post(
+        "/login", form={"email": "a@b.vn", "password": PASSWORD, "csrf_token": "x.y.z"}
+    )
+    assert forged.status == 403
+    good = page.locator("input[name=csrf_token]").first.get_attribute("value") or ""
+    wrong_password = page.request.post(
+        "/login", form={"email": "a@b.vn", "password": PASSWORD, "csrf_token": good}
+    )
+    assert wrong_password.status == 401
+    # Another browser (no cookie) cannot reuse the token.
+    with httpx.Client(base_url=base_url) as other:
+        stolen = other.post("/login", data={"email": "a@b.vn", "csrf_token": good})
+    assert stolen.status_code == 403
+
+
+def test_a_script_named_startup_renders_as_text(new_page: NewPage, api: httpx.Client) -> None:
+    name = "<script>alert(1)</script>"
+    startup_id = api_startup(api, name)
+    page = new_page()
+    dialogs: list[Any] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(f"/startups/{startup_id}")
+    expect(page.locator("h1")).to_have_text(name)
+    assert dialogs == []
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.content()
+
+
+def test_every_page_passes_axe_and_screenshots_are_kept(
+    new_page: NewPage, api: httpx.Client
+) -> None:
+    startup_id = api_startup(api, f"Khởi nghiệp Gò Vấp xanh {uuid.uuid4().hex[:6]}")
+    organizer = create_user(api, "organizer", "youth_union")
+    now = datetime.now(UTC)
+    competition = {
+        "title": "Ngày hội sáng tạo Gò Vấp",
+        "kind": "innovation",
+        "description": "Ngày hội giới thiệu các sáng kiến đổi mới sáng tạo của quận.",
+        "entry_deadline": (now + timedelta(days=7)).isoformat(),
+        "judging_deadline": (now + timedelta(days=14)).isoformat(),
+        "rubric": {"criteria": [{"name": "Tính sáng tạo", "weight": 1.0}]},
+    }
+    created = api.post(f"{API}/competitions", json=competition, headers=organizer["headers"])
+    assert created.status_code == 201, created.text
+    competition_id = created.json()["id"]
+    api.post(f"{API}/competitions/{competition_id}/publish", headers=organizer["headers"])
+
+    public = [
+        "/",
+        "/startups",
+        f"/startups/{startup_id}",
+        "/competitions",
+        f"/competitions/{competition_id}",
+        "/signup",
+        "/login",
+    ]
+    private = ["/me", "/inbox", "/startups/new", "/consultations/new", "/me/password", "/me/delete"]
+    problems: dict[str, Any] = {}
+    for width in (1280, 360):
+        page = new_page(width, 800, bypass_csp=True)
+        for path in public:
+            page.goto(path)
+            if width == 1280 and (found := axe_violations(page)):
+                problems[path] = found
+            shoot(page, _name(path))
+        sign_up(page, f"axe-{width}-{uuid.uuid4().hex[:6]}@govap.example.vn")
+        for path in private:
+            page.goto(path)
+            if width == 1280 and (found := axe_violations(page)):
+                problems[path] = found
+            shoot(page, _name(path))
+        # A form with errors announced next to its fields passes too.
+        page.goto("/startups/new")
+        page.click("main form button[type=submit]")
+        page.wait_for_load_state()
+        if width == 1280 and (found := axe_violations(page)):
+            problems["/startups/new (errors)"] = found
+        shoot(page, "startup-form-errors")
+    assert problems == {}
+
+
+def _name(path: str) -> str:
+    cleaned = re.sub(r"[0-9a-f]{8,}[-0-9a-f]*", "id", path.strip("/")) or "home"
+    return re.sub(r"[^a-z0-9]+", "-", cleaned)
