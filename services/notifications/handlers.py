@@ -6,8 +6,7 @@ from collections.abc import Callable
 
 from faststream.nats import NatsBroker
 
-from services.notifications import event_notices
-from services.notifications import transactional
+from services.notifications import event_notices, transactional
 from services.notifications.service import Notifications
 from shared.contracts.base import Event
 from shared.contracts.events.competitions import (
