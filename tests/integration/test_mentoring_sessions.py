@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from pymongo import AsyncMongoClient
 
 from services.mentoring.follow_ups import FollowUps
@@ -273,3 +274,44 @@ async def test_identity_versions_and_tombstones_on_the_database(
     await read_models.user_seen(seen(UserUpdatedV1, 9, "Phạm Thị Chín"))
     await read_models.user_seen(seen(UserRegisteredV1, 1, "Phạm Thị Một"))
     assert await store.get(USERS, "u-7") is None
+
+
+async def test_a_proposal_whose_match_write_is_lost_converges_through_the_consumer(
+    point: Point, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process 'dies' between the request's write and the match's: the match is made
+    from the proposal event by mentoring's consumer, and the mentor can accept it."""
+    api = point.api
+    owner = await point.founder("hoitu@example.vn")
+    staff = await point.account("staff-h@hdn.govap.vn", Role.ASSOCIATION_STAFF)
+    mentor, _ = await point.mentor("hoitu@hdn.govap.vn", ["legal"])
+    request = await point.request(owner, await point.startup(owner, "Hội Tụ"), ["legal"])
+    real = FollowUps.match_proposed
+    calls: list[str] = []
+
+    async def lost_once(self: FollowUps, envelope: Envelope, event: Any) -> None:
+        calls.append(envelope.id)
+        if len(calls) == 1:
+            raise ConnectionError("the database went away between the two writes")
+        await real(self, envelope, event)
+
+    monkeypatch.setattr(FollowUps, "match_proposed", lost_once)
+    proposed = await api.post(
+        f"{API}/consultations/{request['id']}/match",
+        json={"mentor_id": mentor.id},
+        headers=staff.headers,
+    )
+    assert proposed.status_code == 201, proposed.text
+    match_id = proposed.json()["id"]
+
+    async def accept() -> httpx.Response:
+        return await api.post(f"{API}/matches/{match_id}/accept", headers=mentor.headers)
+
+    accepted = await eventually(accept, until=lambda r: r.status_code != 404)
+    assert accepted.json()["status"] == "accepted"
+    assert len(calls) >= 2  # the use case's attempt, then the consumer's
+    matched = await eventually(
+        lambda: api.get(f"{API}/consultations/{request['id']}", headers=owner.headers),
+        until=lambda r: r.json()["status"] == "matched",
+    )
+    assert matched.json()["match_id"] == match_id
