@@ -4,8 +4,10 @@ and the erasure a person asks for. Each effect runs once per event id."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from faststream.nats import NatsBroker
+from nats.js.api import DeliverPolicy
 
 from services.mentoring.follow_ups import FollowUps
 from services.mentoring.read_models import ReadModels
@@ -100,7 +102,11 @@ def register_handlers(
         MatchDeclinedV1: lambda env, e: follow_ups().match_answered(env, e),
         FeedbackRecordedV1: lambda env, e: follow_ups().rating_recorded(env, e),
     }
-    broker.subscriber(
-        "mentoring.>",
-        **consumer_options(settings, stream=MENTORING, durable=FOLLOW_UPS_CONSUMER),
-    )(event_handler(FOLLOW_UPS_CONSUMER, following, processed))
+    # From its creation on, never from the start of the stream: these effects live in the
+    # aggregates themselves (not in a read model to rebuild), and events from before this
+    # consumer existed were applied by the use cases in the same request.
+    options = consumer_options(settings, stream=MENTORING, durable=FOLLOW_UPS_CONSUMER)
+    options["config"] = replace(options["config"], deliver_policy=DeliverPolicy.NEW)
+    broker.subscriber("mentoring.>", **options)(
+        event_handler(FOLLOW_UPS_CONSUMER, following, processed)
+    )

@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
+from nats.js import JetStreamContext
+from nats.js.api import DeliverPolicy
 from pymongo import AsyncMongoClient
 
 from services.mentoring.follow_ups import FollowUps
@@ -277,7 +279,7 @@ async def test_identity_versions_and_tombstones_on_the_database(
 
 
 async def test_a_proposal_whose_match_write_is_lost_converges_through_the_consumer(
-    point: Point, monkeypatch: pytest.MonkeyPatch
+    point: Point, monkeypatch: pytest.MonkeyPatch, js: JetStreamContext
 ) -> None:
     """The process 'dies' between the request's write and the match's: the match is made
     from the proposal event by mentoring's consumer, and the mentor can accept it."""
@@ -315,3 +317,6 @@ async def test_a_proposal_whose_match_write_is_lost_converges_through_the_consum
         until=lambda r: r.json()["status"] == "matched",
     )
     assert matched.json()["match_id"] == match_id
+    # the follow-ups start from their consumer's creation, never replaying older history
+    info = await js.consumer_info("MENTORING", "mentoring-follow-ups")
+    assert info.config.deliver_policy == DeliverPolicy.NEW
