@@ -40,8 +40,8 @@ from shared.infra.runtime import Reaction, event_handler
 from shared.infra.settings import Settings
 
 CONSUMERS = ((REGISTRY, "mentoring-registry"), (IDENTITY, "mentoring-identity"))
-#: Renamed from `mentoring-figures` when figures became one entry per event id: the new
-#: consumer starts from the start of the stream and counts history again, once.
+#: Renamed from `mentoring-figures` when each day began keeping the ids of the events it
+#: counted (`figure_days`): the new consumer counts the stream's history again, once.
 FIGURES_CONSUMER = "mentoring-figures-v2"
 #: The second aggregate of a two-aggregate use case follows the first one's event.
 FOLLOW_UPS_CONSUMER = "mentoring-follow-ups"
