@@ -63,6 +63,20 @@ async def test_a_sessions_life_through_the_api(point: Point) -> None:
     assert again.status_code == 409
     assert again.json()["details"]["request_id"] == request["id"]
 
+    # text that looks like a field name is a topic like any other; a NUL is refused, never a 500
+    odd = await api.post(
+        f"{API}/consultations",
+        json={"startup_id": startup_id, "topics": ["a.b", "$x"], "message": "Chủ đề lạ mà hợp lệ."},
+        headers=owner.headers,
+    )
+    assert odd.status_code == 201, odd.text
+    assert [t["label"] for t in odd.json()["topic_labels"]] == ["a.b", "$x"]
+    nul = await api.post(
+        f"{API}/consultations",
+        json={"startup_id": startup_id, "topics": ["gọi\u0000vốn"], "message": "Có ký tự NUL."},
+        headers=owner.headers,
+    )
+    assert nul.status_code == 422
     match_id = await accepted_match(point, staff, mentor, request["id"])
     match = await api.get(f"{API}/matches/{match_id}", headers=owner.headers)
     assert match.json()["status"] == "accepted"
@@ -169,6 +183,7 @@ async def test_a_sessions_life_through_the_api(point: Point) -> None:
 
     counted = await eventually(figures, until=lambda f: f.sessions_cancelled == 2)
     assert counted.sessions_held == 0
+    assert counted.by_topic == {"ip": 1, "a.b": 1, "$x": 1}
 
 
 async def test_a_consultation_right_after_registering_the_startup(
