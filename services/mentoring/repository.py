@@ -332,4 +332,7 @@ class MentoringStore:
         await sessions.update_many(
             {"mentor_id": user_id}, {"$set": {"notes": ""}, "$inc": {"version": 1}}
         )
+        await sessions.update_many(
+            {"cancelled_by": user_id}, {"$set": {"cancel_reason": ""}, "$inc": {"version": 1}}
+        )
         await self._of(USERS).collection.delete_one({"_id": user_id})
