@@ -4,8 +4,10 @@ and the erasure a person asks for. Each effect runs once per event id."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from faststream.nats import NatsBroker
+from nats.js.api import DeliverPolicy
 
 from services.mentoring.follow_ups import FollowUps
 from services.mentoring.read_models import ReadModels
@@ -38,8 +40,8 @@ from shared.infra.runtime import Reaction, event_handler
 from shared.infra.settings import Settings
 
 CONSUMERS = ((REGISTRY, "mentoring-registry"), (IDENTITY, "mentoring-identity"))
-#: Renamed from `mentoring-figures` when figures became one entry per event id: the new
-#: consumer starts from the start of the stream and counts history again, once.
+#: Renamed from `mentoring-figures` when each day began keeping the ids of the events it
+#: counted (`figure_days`): the new consumer counts the stream's history again, once.
 FIGURES_CONSUMER = "mentoring-figures-v2"
 #: The second aggregate of a two-aggregate use case follows the first one's event.
 FOLLOW_UPS_CONSUMER = "mentoring-follow-ups"
@@ -100,7 +102,11 @@ def register_handlers(
         MatchDeclinedV1: lambda env, e: follow_ups().match_answered(env, e),
         FeedbackRecordedV1: lambda env, e: follow_ups().rating_recorded(env, e),
     }
-    broker.subscriber(
-        "mentoring.>",
-        **consumer_options(settings, stream=MENTORING, durable=FOLLOW_UPS_CONSUMER),
-    )(event_handler(FOLLOW_UPS_CONSUMER, following, processed))
+    # From its creation on, never from the start of the stream: these effects live in the
+    # aggregates themselves (not in a read model to rebuild), and events from before this
+    # consumer existed were applied by the use cases in the same request.
+    options = consumer_options(settings, stream=MENTORING, durable=FOLLOW_UPS_CONSUMER)
+    options["config"] = replace(options["config"], deliver_policy=DeliverPolicy.NEW)
+    broker.subscriber("mentoring.>", **options)(
+        event_handler(FOLLOW_UPS_CONSUMER, following, processed)
+    )

@@ -126,7 +126,8 @@ class Matches:
         self, actor: Actor, request_id: str, mentor_id: str, score: float | None = None
     ) -> MatchView:
         """Staff propose a mentor for an open request (`score` given by `batch`, else computed;
-        a paused or full mentor scores below 0). Emits `MatchProposedV1`. Raises `Forbidden`,
+        a paused or full mentor scores below 0). Emits `MatchProposedV1` from the request's
+        write; the match follows that event (`FollowUps.match_proposed`). Raises `Forbidden`,
         `NotFound`, `Conflict` (the request is not open, the mentor declined it before, or is
         paused or full).
         """

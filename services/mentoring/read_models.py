@@ -48,7 +48,8 @@ class ReadModels:
 
     async def erase_person(self, event: UserDeletionRequestedV1) -> None:
         """Erase what identifies the person or what they wrote (a mentor's name and bio, a
-        founder's request messages and comments, a mentor's session notes); the records
+        founder's request messages and comments, a mentor's session notes, the reasons they
+        gave for cancelling); the records
         stay, so the district's counts, hours and ratings do not change."""
         await self.store.erase_person(event.user_id)
 

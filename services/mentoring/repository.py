@@ -26,7 +26,6 @@ MATCHES = "matches"
 SESSIONS = "sessions"
 STARTUPS = "startups"
 USERS = "users"
-DAILY_FIGURES = "daily_figures"
 #: One document per local day: fixed-name counters, lists of counted values, and the ids of
 #: the events counted (so a redelivered or replayed event counts nothing twice).
 FIGURE_DAYS = "figure_days"
@@ -68,7 +67,6 @@ class MentoringStore:
                 STARTUPS,
                 USERS,
                 SECTORS,
-                DAILY_FIGURES,
                 FIGURE_DAYS,
                 TOMBSTONES,
             )
@@ -333,5 +331,8 @@ class MentoringStore:
         )
         await sessions.update_many(
             {"mentor_id": user_id}, {"$set": {"notes": ""}, "$inc": {"version": 1}}
+        )
+        await sessions.update_many(
+            {"cancelled_by": user_id}, {"$set": {"cancel_reason": ""}, "$inc": {"version": 1}}
         )
         await self._of(USERS).collection.delete_one({"_id": user_id})

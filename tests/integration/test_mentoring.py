@@ -524,7 +524,9 @@ async def test_personal_data_export_and_erasure_keep_the_counts(point: Point) ->
     held = mine["services"]["mentoring"]
     assert held["mentor_profile"]["bio"].startswith("Ngô Bảo Châu")
     assert held["sessions"][0]["notes"] == "Đã rà soát hồ sơ nhãn hiệu."
-    before = await eventually(point.figures, until=lambda f: f.sessions_held == 1)
+    before = await eventually(
+        point.figures, until=lambda f: f.sessions_held == 1 and f.average_rating is not None
+    )
 
     for person in (owner, mentor):
         assert (await api.delete(f"{API}/me", headers=person.headers)).status_code == 202

@@ -9,6 +9,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
+from nats.js import JetStreamContext
+from nats.js.api import DeliverPolicy
 from pymongo import AsyncMongoClient
 
 from services.mentoring.follow_ups import FollowUps
@@ -60,6 +63,20 @@ async def test_a_sessions_life_through_the_api(point: Point) -> None:
     assert again.status_code == 409
     assert again.json()["details"]["request_id"] == request["id"]
 
+    # text that looks like a field name is a topic like any other; a NUL is refused, never a 500
+    odd = await api.post(
+        f"{API}/consultations",
+        json={"startup_id": startup_id, "topics": ["a.b", "$x"], "message": "Chủ đề lạ mà hợp lệ."},
+        headers=owner.headers,
+    )
+    assert odd.status_code == 201, odd.text
+    assert [t["label"] for t in odd.json()["topic_labels"]] == ["a.b", "$x"]
+    nul = await api.post(
+        f"{API}/consultations",
+        json={"startup_id": startup_id, "topics": ["gọi\u0000vốn"], "message": "Có ký tự NUL."},
+        headers=owner.headers,
+    )
+    assert nul.status_code == 422
     match_id = await accepted_match(point, staff, mentor, request["id"])
     match = await api.get(f"{API}/matches/{match_id}", headers=owner.headers)
     assert match.json()["status"] == "accepted"
@@ -166,6 +183,7 @@ async def test_a_sessions_life_through_the_api(point: Point) -> None:
 
     counted = await eventually(figures, until=lambda f: f.sessions_cancelled == 2)
     assert counted.sessions_held == 0
+    assert counted.by_topic == {"ip": 1, "a.b": 1, "$x": 1}
 
 
 async def test_a_consultation_right_after_registering_the_startup(
@@ -273,3 +291,47 @@ async def test_identity_versions_and_tombstones_on_the_database(
     await read_models.user_seen(seen(UserUpdatedV1, 9, "Phạm Thị Chín"))
     await read_models.user_seen(seen(UserRegisteredV1, 1, "Phạm Thị Một"))
     assert await store.get(USERS, "u-7") is None
+
+
+async def test_a_proposal_whose_match_write_is_lost_converges_through_the_consumer(
+    point: Point, monkeypatch: pytest.MonkeyPatch, js: JetStreamContext
+) -> None:
+    """The process 'dies' between the request's write and the match's: the match is made
+    from the proposal event by mentoring's consumer, and the mentor can accept it."""
+    api = point.api
+    owner = await point.founder("hoitu@example.vn")
+    staff = await point.account("staff-h@hdn.govap.vn", Role.ASSOCIATION_STAFF)
+    mentor, _ = await point.mentor("hoitu@hdn.govap.vn", ["legal"])
+    request = await point.request(owner, await point.startup(owner, "Hội Tụ"), ["legal"])
+    real = FollowUps.match_proposed
+    calls: list[str] = []
+
+    async def lost_once(self: FollowUps, envelope: Envelope, event: Any) -> None:
+        calls.append(envelope.id)
+        if len(calls) == 1:
+            raise ConnectionError("the database went away between the two writes")
+        await real(self, envelope, event)
+
+    monkeypatch.setattr(FollowUps, "match_proposed", lost_once)
+    proposed = await api.post(
+        f"{API}/consultations/{request['id']}/match",
+        json={"mentor_id": mentor.id},
+        headers=staff.headers,
+    )
+    assert proposed.status_code == 201, proposed.text
+    match_id = proposed.json()["id"]
+
+    async def accept() -> httpx.Response:
+        return await api.post(f"{API}/matches/{match_id}/accept", headers=mentor.headers)
+
+    accepted = await eventually(accept, until=lambda r: r.status_code != 404)
+    assert accepted.json()["status"] == "accepted"
+    assert len(calls) >= 2  # the use case's attempt, then the consumer's
+    matched = await eventually(
+        lambda: api.get(f"{API}/consultations/{request['id']}", headers=owner.headers),
+        until=lambda r: r.json()["status"] == "matched",
+    )
+    assert matched.json()["match_id"] == match_id
+    # the follow-ups start from their consumer's creation, never replaying older history
+    info = await js.consumer_info("MENTORING", "mentoring-follow-ups")
+    assert info.config.deliver_policy == DeliverPolicy.NEW
