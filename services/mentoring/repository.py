@@ -264,12 +264,16 @@ class MentoringStore:
             "$inc": dict(counts),
             "$push": {"counted": event_id, **{k: {"$each": v} for k, v in values.items()}},
         }
+        days = self._of(FIGURE_DAYS).collection
+        query = {"_id": day, "counted": {"$ne": event_id}}
         try:
-            await self._of(FIGURE_DAYS).collection.update_one(
-                {"_id": day, "counted": {"$ne": event_id}}, update, upsert=True
-            )
+            await days.update_one(query, update, upsert=True)
         except DuplicateKeyError:
-            return False
+            # Either the day already holds this event, or another event of the same day
+            # made its document a moment ago (two first events of a day at once): without
+            # the upsert the two are told apart, and the second event is not lost.
+            result = await days.update_one(query, update)
+            return result.modified_count == 1
         return True
 
     async def figure_days(self, first: str, before: str) -> list[Document]:

@@ -35,3 +35,22 @@ async def test_an_event_delivered_many_times_at_once_is_counted_once(db: Databas
     [bucket] = await store.days(day, "2026-12-01")
     assert bucket["registered"] == 4
     assert "counted_events" not in bucket
+
+
+async def test_mentoring_counts_the_first_events_of_a_day_arriving_together(
+    settings: Settings,
+) -> None:
+    """Two different events that both open a new day's figures must both count."""
+    from services.mentoring.repository import MentoringStore
+
+    client = make_mongo_client(settings)
+    try:
+        store = MentoringStore(client[settings.database_name("mentoring")])
+        day = "2026-11-30"
+        first = [store.count_once(f"e{n}", day, {"sessions": 1}, {}) for n in range(6)]
+        again = [store.count_once("e0", day, {"sessions": 1}, {}) for _ in range(3)]
+        await asyncio.gather(*first, *again)
+        [bucket] = await store.figure_days(day, "2026-12-01")
+        assert bucket["sessions"] == 6
+    finally:
+        await close_mongo_client(client)
