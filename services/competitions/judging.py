@@ -90,7 +90,7 @@ class Judging:
         doc = await self.start_if_due(doc)
         domain.check_status(doc, S.DRAFT, S.PUBLISHED, S.JUDGING)
         person = await self.store.read_model(PEOPLE, user_id)
-        if person is None:
+        if person is None or person.get("erased"):
             raise NotFound("không tìm thấy tài khoản", user_id=user_id)
         if person.get("role") != Role.JUDGE.value:
             raise Invalid("tài khoản này không phải giám khảo", field="user_id")

@@ -21,8 +21,8 @@ from shared.contracts.rpc.competitions import (
     Advancement,
     CompetitionView,
     Normalisation,
-    RoundAdvanced,
     RoundFields,
+    RoundResult,
 )
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document
@@ -83,7 +83,7 @@ class Rounds:
 
     async def advance(
         self, actor: Actor, competition_id: str, number: int, advancement: Advancement
-    ) -> RoundAdvanced:
+    ) -> RoundResult:
         """Close round `number` (the current one) and start the next with the top N or
         those at or above the threshold (ties at the cut go on together; entries nobody
         scored stop). Emits `JudgeAssignedV1` for each judge of the next round. Raises
@@ -166,7 +166,7 @@ class Rounds:
             advanced=len(advanced),
             tie_at_cut=tie,
         )
-        return RoundAdvanced(
+        return RoundResult(
             competition_id=competition_id,
             round=number,
             advanced=advanced,
