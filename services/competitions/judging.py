@@ -30,6 +30,8 @@ from services.competitions.views import (
     results_view,
     score_id,
     score_view,
+    scores_by_label,
+    stored_scores,
 )
 from shared.contracts.base import (
     Actor,
@@ -204,7 +206,7 @@ class Judging:
             "competition_id": doc["_id"],
             "entry_id": entry_id,
             "judge_id": actor.id,
-            "scores": scores,
+            "scores": stored_scores(doc["rubric"], scores),
             "weighted_total": round(total, 9),
             "revision": revision,
             "submitted_at": previous["submitted_at"] if previous else now,
@@ -245,7 +247,9 @@ class Judging:
             raise Conflict("chưa có điểm nào để công bố kết quả")
         ranked = ranking.round_ranking(
             [
-                domain.JudgeScore(s["judge_id"], s["entry_id"], s["weighted_total"], s["scores"])
+                domain.JudgeScore(
+                    s["judge_id"], s["entry_id"], s["weighted_total"], scores_by_label(s["scores"])
+                )
                 for s in scores
             ],
             {entry_id: utc(e["submitted_at"]) for entry_id, e in entries.items()},

@@ -14,7 +14,7 @@ from services.competitions import domain, ranking
 from services.competitions.judging import Judging
 from services.competitions.records import CompetitionRecords, current_round, envelope, round_doc
 from services.competitions.repository import PEOPLE
-from services.competitions.views import plan_fields
+from services.competitions.views import keyed_rubric, plan_fields, scores_by_label
 from shared.contracts.base import Actor, Conflict, Invalid, Role
 from shared.contracts.events.competitions import CompetitionStatus, JudgeAssignedV1
 from shared.contracts.rpc.competitions import (
@@ -72,7 +72,7 @@ class Rounds:
             "number": number,
             "title": fields.title,
             "judging_deadline": utc(fields.judging_deadline),
-            "rubric": rubric.model_dump(mode="json"),
+            "rubric": keyed_rubric(rubric.model_dump(mode="json")),
             "judges_per_entry": fields.judges_per_entry,
             "normalisation": fields.normalisation.value,
             "judges": judges,
@@ -108,7 +108,9 @@ class Rounds:
             raise Conflict("vòng này chưa có điểm nào")
         ranked = ranking.round_ranking(
             [
-                domain.JudgeScore(s["judge_id"], s["entry_id"], s["weighted_total"], s["scores"])
+                domain.JudgeScore(
+                    s["judge_id"], s["entry_id"], s["weighted_total"], scores_by_label(s["scores"])
+                )
                 for s in scores
             ],
             {entry_id: utc(e["submitted_at"]) for entry_id, e in entries.items()},

@@ -23,7 +23,7 @@ from services.competitions.repository import (
 )
 from services.competitions.results import winners_of
 from services.competitions.rounds import Rounds
-from services.competitions.views import entry_view, orgs, score_view
+from services.competitions.views import entry_view, keyed_rubric, orgs, score_view
 from shared.contracts.base import (
     Actor,
     Conflict,
@@ -142,6 +142,7 @@ class Competitions:
         doc: Document = {
             **fields.model_dump(mode="json"),
             "_id": competition_id,
+            "rubric": keyed_rubric(fields.rubric.model_dump(mode="json")),
             "entry_deadline": utc(fields.entry_deadline).astimezone(UTC),
             "judging_deadline": utc(fields.judging_deadline).astimezone(UTC),
             "status": S.DRAFT.value,
