@@ -15,6 +15,7 @@ from services.competitions.repository import INITIATIVES, PEOPLE
 from services.competitions.views import scores_by_label
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role, new_id
 from shared.contracts.events.competitions import (
+    InitiativeCouncilAssignedV1,
     InitiativeDecidedV1,
     InitiativeFiledV1,
     InitiativeReviewedV1,
@@ -147,7 +148,15 @@ class Initiatives:
             "accepted_at": doc.get("accepted_at") or self.clock(),
             "reviews": [r for r in doc.get("reviews") or [] if r["member_id"] in members],
         }
-        return self.view(await self._save(doc, changes, []), actor)
+        appointed = tuple(m for m in members if m not in (doc.get("council") or []))
+        event = InitiativeCouncilAssignedV1(
+            initiative_id=initiative_id,
+            title=doc["title"],
+            member_ids=tuple(members),
+            appointed=appointed,
+        )
+        saved = await self._save(doc, changes, [envelope(event, initiative_id)])
+        return self.view(saved, actor)
 
     async def review(
         self, actor: Actor, initiative_id: str, review: ReviewFields

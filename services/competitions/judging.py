@@ -112,6 +112,9 @@ class Judging:
             judge_id=user_id,
             entry_ids=entry_ids,
             short_entries=tuple(plan.short_entries if plan else ()),
+            judging_deadline=doc["judging_deadline"],
+            competition_title=doc["title"],
+            round=current_round(doc),
         )
         saved = await self.records.save(doc, changes, [envelope(event, competition_id)])
         log.info("judge.assigned", competition_id=competition_id, judge_id=user_id)
@@ -329,6 +332,9 @@ class Judging:
                     judge_id=judge["id"],
                     entry_ids=tuple(e for e, ids in plan.assignments.items() if judge["id"] in ids),
                     short_entries=tuple(plan.short_entries),
+                    judging_deadline=doc["judging_deadline"],
+                    competition_title=doc["title"],
+                    round=current_round(doc),
                 ),
                 doc["_id"],
             )

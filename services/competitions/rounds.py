@@ -155,6 +155,9 @@ class Rounds:
                     judge_id=judge["id"],
                     entry_ids=tuple(e for e, ids in plan.assignments.items() if judge["id"] in ids),
                     short_entries=tuple(plan.short_entries),
+                    judging_deadline=following["judging_deadline"],
+                    competition_title=doc["title"],
+                    round=following["number"],
                 ),
                 competition_id,
             )

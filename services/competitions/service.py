@@ -304,6 +304,8 @@ class Competitions:
             ward=entry.get("ward"),
             participants=entry["participants"],
             submitted_at=entry["submitted_at"],
+            organizer_id=doc.get("organizer_id"),
+            competition_title=doc["title"],
         )
         entry["version"] = 1
         try:

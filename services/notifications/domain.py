@@ -47,6 +47,10 @@ class Kind(StrEnum):
     JUDGE_ASSIGNED = "judge_assigned"
     RESULTS_PUBLISHED = "results_published"
     INITIATIVE_DECIDED = "initiative_decided"
+    # --- competitions depth (issue 14/17) ---
+    ENTRY_RECEIVED = "entry_received"
+    INITIATIVE_RECEIVED = "initiative_received"
+    COUNCIL_APPOINTED = "council_appointed"
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,10 @@ RULES: dict[Kind, KindRule] = {
     Kind.JUDGE_ASSIGNED: KindRule(),
     Kind.RESULTS_PUBLISHED: KindRule(),
     Kind.INITIATIVE_DECIDED: KindRule(),
+    # --- competitions depth (issue 14/17): an entry is news for the inbox alone ---
+    Kind.ENTRY_RECEIVED: KindRule(channels=(Channel.INBOX,)),
+    Kind.INITIATIVE_RECEIVED: KindRule(),
+    Kind.COUNCIL_APPOINTED: KindRule(),
 }
 
 # Email retries: after each failed attempt wait this long; then give up and mark it failed.
