@@ -303,3 +303,22 @@ async def test_an_older_account_event_does_not_replace_a_newer_one(world: World)
     await models.user_saved(updated("Tên cũ", 2))
     await models.user_saved(updated("Không phiên bản", None))
     assert world.store.collections[PEOPLE]["u9"]["full_name"] == "Tên mới"
+
+
+async def test_certificates_lost_to_a_crash_after_publishing_are_issued_by_the_sweep(
+    world: World,
+) -> None:
+    competition_id = await published(world)
+    await world.competitions.assign_judge(ORGANIZER, competition_id, JUDGE.id)
+    world.store.collections[PEOPLE][JUDGE.id]["full_name"] = "Trần Văn Giám"
+    submitted = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+    world.clock.now = START + timedelta(days=11)
+    await world.competitions.submit_scores(JUDGE, submitted.id, {"Tính mới": 8, "Khả thi": 6})
+    await world.competitions.publish_results(ORGANIZER, competition_id)  # no issuer wired
+
+    sweep = Certificates(world.store, world.clock)
+    assert await sweep.issue_pending() == 2
+    assert world.store.collections[COMPETITIONS][competition_id]["certificates_issued_at"]
+    assert await sweep.issue_pending() == 0
+    personal = await world.competitions.personal_data(FOUNDER.id)
+    assert [c["kind"] for c in personal["certificates"]] == ["winner"]
