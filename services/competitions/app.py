@@ -60,6 +60,10 @@ def build_app(settings: Settings) -> FastStream:
         # Judging begins by itself at each entry deadline, found again after a restart.
         stop = asyncio.Event()
         context.tasks.append(asyncio.create_task(judging.run(settings.judging_tick_seconds, stop)))
+        # Certificates of results published just before a crash are issued on the next sweep.
+        context.tasks.append(
+            asyncio.create_task(certificates.run(settings.judging_tick_seconds, stop))
+        )
         return {}
 
     async def personal_data(user_id: str) -> dict[str, Any]:

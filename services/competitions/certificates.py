@@ -7,13 +7,21 @@ kind and holder (a unique key), so issuing again after a crash issues nothing tw
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import datetime
 
 from services.competitions import domain
 from services.competitions.ports import CompetitionRepository
 from services.competitions.records import stale
-from services.competitions.repository import CERTIFICATES, ENTRIES, PEOPLE, SCHOOLS
+from services.competitions.repository import (
+    CERTIFICATES,
+    COMPETITIONS,
+    ENTRIES,
+    PEOPLE,
+    SCHOOLS,
+)
 from services.competitions.results import public_name
 from shared.contracts.base import Actor, NotFound, Page
 from shared.contracts.rpc.certificates import (
@@ -86,8 +94,33 @@ class Certificates:
                 holder_name=str(person["full_name"]),
                 detail=None,
             )
+        marked = {"certificates_issued_at": self.clock()}
+        # Marked done (a lost race leaves it for the sweep, which issues nothing twice).
+        await self.store.update(
+            COMPETITIONS, competition["_id"], competition["version"], marked, []
+        )
         log.info("certificates.issued", competition_id=competition["_id"], issued=issued)
         return issued
+
+    async def issue_pending(self) -> int:
+        """Issue the certificates of every competition whose results are out but whose
+        certificates were never marked issued (a crash right after publishing); how many
+        certificates were new."""
+        issued = 0
+        for competition in await self.store.competitions_awaiting_certificates():
+            issued += await self.issue_for(competition)
+        return issued
+
+    async def run(self, interval: float, stop: asyncio.Event) -> None:
+        """Run `issue_pending` every `interval` seconds until `stop` is set; a failed sweep
+        is logged and the next one tries again."""
+        while not stop.is_set():
+            try:
+                await self.issue_pending()
+            except Exception:
+                log.exception("certificates.sweep_failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
 
     async def _entrant_name(self, entry: Document) -> str:
         if entry.get("startup_id"):

@@ -8,7 +8,7 @@ from datetime import UTC
 
 from services.competitions import domain
 from services.competitions.records import CompetitionRecords, stale
-from services.competitions.views import entry_view
+from services.competitions.views import entry_view, keyed_rubric
 from shared.contracts.base import Actor, Conflict, Forbidden
 from shared.contracts.events.competitions import CompetitionStatus
 from shared.contracts.rpc.competitions import CompetitionPatch, CompetitionView, EntryView
@@ -47,6 +47,7 @@ class Changes:
                 patch.rubric.min_score,
                 patch.rubric.max_score,
             )
+            changes["rubric"] = keyed_rubric(patch.rubric.model_dump(mode="json"))
         for key in ("entry_deadline", "judging_deadline"):
             value = getattr(patch, key)
             if value is not None:

@@ -12,8 +12,10 @@ from services.competitions import initiatives as rules
 from services.competitions.ports import CompetitionRepository
 from services.competitions.records import envelope, stale
 from services.competitions.repository import INITIATIVES, PEOPLE
+from services.competitions.views import scores_by_label
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role, new_id
 from shared.contracts.events.competitions import (
+    InitiativeCouncilAssignedV1,
     InitiativeDecidedV1,
     InitiativeFiledV1,
     InitiativeReviewedV1,
@@ -146,7 +148,15 @@ class Initiatives:
             "accepted_at": doc.get("accepted_at") or self.clock(),
             "reviews": [r for r in doc.get("reviews") or [] if r["member_id"] in members],
         }
-        return self.view(await self._save(doc, changes, []), actor)
+        appointed = tuple(m for m in members if m not in (doc.get("council") or []))
+        event = InitiativeCouncilAssignedV1(
+            initiative_id=initiative_id,
+            title=doc["title"],
+            member_ids=tuple(members),
+            appointed=appointed,
+        )
+        saved = await self._save(doc, changes, [envelope(event, initiative_id)])
+        return self.view(saved, actor)
 
     async def review(
         self, actor: Actor, initiative_id: str, review: ReviewFields
@@ -163,7 +173,8 @@ class Initiatives:
         total = rules.sheet_total(doc["sheet"], review.points)
         entry = {
             "member_id": actor.id,
-            "points": review.points,
+            # user text is never a field name (issue 14): points as a list of {label, value}
+            "points": [{"label": name, "value": v} for name, v in review.points.items()],
             "total": total,
             "passed": total >= doc["sheet"]["pass_mark"],
             "in_favour": review.in_favour,
@@ -271,7 +282,12 @@ class Initiatives:
                 "id": doc["_id"],
                 "decision_due": rules.decision_due(accepted_on) if accepted_on else None,
                 "deadline_warning": rules.deadline_warning(accepted_on, self.today(), decided),
-                "reviews": doc.get("reviews") if sees_reviews else None,
+                "reviews": [
+                    {**r, "points": scores_by_label(r.get("points") or {})}
+                    for r in doc.get("reviews") or []
+                ]
+                if sees_reviews
+                else None,
                 "votes_for": votes(doc),
             }
         )

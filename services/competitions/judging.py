@@ -30,6 +30,8 @@ from services.competitions.views import (
     results_view,
     score_id,
     score_view,
+    scores_by_label,
+    stored_scores,
 )
 from shared.contracts.base import (
     Actor,
@@ -90,7 +92,7 @@ class Judging:
         doc = await self.start_if_due(doc)
         domain.check_status(doc, S.DRAFT, S.PUBLISHED, S.JUDGING)
         person = await self.store.read_model(PEOPLE, user_id)
-        if person is None:
+        if person is None or person.get("erased"):
             raise NotFound("không tìm thấy tài khoản", user_id=user_id)
         if person.get("role") != Role.JUDGE.value:
             raise Invalid("tài khoản này không phải giám khảo", field="user_id")
@@ -110,6 +112,9 @@ class Judging:
             judge_id=user_id,
             entry_ids=entry_ids,
             short_entries=tuple(plan.short_entries if plan else ()),
+            judging_deadline=doc["judging_deadline"],
+            competition_title=doc["title"],
+            round=current_round(doc),
         )
         saved = await self.records.save(doc, changes, [envelope(event, competition_id)])
         log.info("judge.assigned", competition_id=competition_id, judge_id=user_id)
@@ -204,7 +209,7 @@ class Judging:
             "competition_id": doc["_id"],
             "entry_id": entry_id,
             "judge_id": actor.id,
-            "scores": scores,
+            "scores": stored_scores(doc["rubric"], scores),
             "weighted_total": round(total, 9),
             "revision": revision,
             "submitted_at": previous["submitted_at"] if previous else now,
@@ -245,7 +250,9 @@ class Judging:
             raise Conflict("chưa có điểm nào để công bố kết quả")
         ranked = ranking.round_ranking(
             [
-                domain.JudgeScore(s["judge_id"], s["entry_id"], s["weighted_total"], s["scores"])
+                domain.JudgeScore(
+                    s["judge_id"], s["entry_id"], s["weighted_total"], scores_by_label(s["scores"])
+                )
                 for s in scores
             ],
             {entry_id: utc(e["submitted_at"]) for entry_id, e in entries.items()},
@@ -325,6 +332,9 @@ class Judging:
                     judge_id=judge["id"],
                     entry_ids=tuple(e for e, ids in plan.assignments.items() if judge["id"] in ids),
                     short_entries=tuple(plan.short_entries),
+                    judging_deadline=doc["judging_deadline"],
+                    competition_title=doc["title"],
+                    round=current_round(doc),
                 ),
                 doc["_id"],
             )

@@ -71,6 +71,10 @@ class CompetitionRepository(Protocol):
         """Every competition that has been published (whatever came after)."""
         ...
 
+    async def competitions_awaiting_certificates(self) -> list[Document]:
+        """Competitions whose results are out and whose certificates are not marked issued."""
+        ...
+
     async def judging_competitions_of(self, judge_id: str) -> list[Document]:
         """Competitions in judging where the judge is on the panel, soonest deadline first."""
         ...

@@ -4,9 +4,18 @@ schools (level, ward), startups (owner, ward, youth- and women-led, status). And
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
+from services.competitions.erasure import (
+    TOMBSTONE_VERSION,
+    certificate_changes,
+    competition_changes,
+    initiative_changes,
+)
 from services.competitions.ports import CompetitionRepository
 from services.competitions.repository import (
+    CERTIFICATES,
+    COMPETITIONS,
     INITIATIVES,
     PEOPLE,
     SCHOOLS,
@@ -20,9 +29,12 @@ from shared.contracts.events.identity import (
 from shared.contracts.events.reference import SchoolSavedV1
 from shared.contracts.events.registry import StartupSnapshot
 from shared.infra.logging import get_logger
+from shared.infra.mongo import Document
 
 log = get_logger(__name__)
 ERASED_AUTHOR = "(tác giả đã yêu cầu xoá dữ liệu)"
+#: How often an erasure rewrites one document that keeps changing under it.
+ATTEMPTS = 20
 
 
 def pseudonym(user_id: str) -> str:
@@ -41,13 +53,15 @@ class ReadModels:
         self.store = store
 
     async def user_saved(self, event: UserRegisteredV1 | UserUpdatedV1) -> None:
-        """Keep the account's name, role and organization (the latest identity event wins)."""
+        """Keep the account's name, role and organization at the event's version: an older
+        event than the one kept is ignored, and nothing passes an erased person's tombstone
+        (events from before versions count as version 0)."""
         fields = {
             "full_name": event.full_name,
             "role": event.role.value,
             "organization": event.organization,
         }
-        await self.store.save_read_model(PEOPLE, event.user_id, None, fields)
+        await self.store.save_read_model(PEOPLE, event.user_id, event.version or 0, fields)
 
     async def school_saved(self, event: SchoolSavedV1) -> None:
         """Keep the school's snapshot (name, level, ward), unless a newer version is kept."""
@@ -78,4 +92,35 @@ class ReadModels:
                 ]
                 await self.store.replace_authors(doc["_id"], authors)
         await self.store.replace_person(event.user_id, alias)
+        tombstone = {"erased": True, "full_name": None, "role": None, "organization": None}
+        await self.store.save_read_model(PEOPLE, event.user_id, TOMBSTONE_VERSION, tombstone)
+        for collection, changes_of in (
+            (COMPETITIONS, competition_changes),
+            (INITIATIVES, initiative_changes),
+            (CERTIFICATES, certificate_changes),
+        ):
+            for doc in await self.store.find(collection, {}):
+                await self._rewrite(collection, doc, event.user_id, alias, changes_of)
         log.info("person.erased", user_id=event.user_id)
+
+    async def _rewrite(
+        self,
+        collection: str,
+        doc: Document,
+        user_id: str,
+        alias: str,
+        changes_of: Callable[[Document, str, str], Document | None],
+    ) -> None:
+        """Apply `changes_of` to the document by a versioned update, read again and retried
+        when another write got there first (nothing is overwritten blindly)."""
+        for _ in range(ATTEMPTS):
+            changes = changes_of(doc, user_id, alias)
+            if changes is None:
+                return
+            if await self.store.update(collection, doc["_id"], doc["version"], changes, []):
+                return
+            fresh = await self.store.get(collection, doc["_id"])
+            if fresh is None:
+                return
+            doc = fresh
+        log.warning("person.erasure_retry_exhausted", collection=collection, doc_id=doc["_id"])

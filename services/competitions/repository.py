@@ -164,6 +164,15 @@ class CompetitionStore:
         """Every competition that has been published (whatever came after)."""
         return await self._of(COMPETITIONS).find({"status": {"$ne": "draft"}})
 
+    async def competitions_awaiting_certificates(self) -> list[Document]:
+        """Competitions whose results are out and whose certificates are not marked issued."""
+        return await self._of(COMPETITIONS).find(
+            {
+                "status": {"$in": ["results_published", "archived"]},
+                "certificates_issued_at": None,
+            }
+        )
+
     async def judging_competitions_of(self, judge_id: str) -> list[Document]:
         """Competitions in judging where `judge_id` is on the panel, soonest deadline first."""
         return await self._of(COMPETITIONS).find(

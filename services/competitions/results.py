@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from services.competitions.ranking import Placing
+from services.competitions.views import stored_means
 from shared.contracts.rpc.competitions import TieBreak
 from shared.i18n import gettext
 from shared.infra.mongo import Document
@@ -73,7 +74,7 @@ def result_rows(
                 "winner": place.winner,
                 "final_score": r.final_score,
                 "raw_mean": r.raw_mean,
-                "criteria_means": r.criteria_means,
+                "criteria_means": stored_means(r.criteria_means),
                 "judges": r.judges,
                 "ward": entry.get("ward"),
                 "round": round_number,

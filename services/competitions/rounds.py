@@ -14,15 +14,15 @@ from services.competitions import domain, ranking
 from services.competitions.judging import Judging
 from services.competitions.records import CompetitionRecords, current_round, envelope, round_doc
 from services.competitions.repository import PEOPLE
-from services.competitions.views import plan_fields
+from services.competitions.views import keyed_rubric, plan_fields, scores_by_label
 from shared.contracts.base import Actor, Conflict, Invalid, Role
 from shared.contracts.events.competitions import CompetitionStatus, JudgeAssignedV1
 from shared.contracts.rpc.competitions import (
     Advancement,
     CompetitionView,
     Normalisation,
-    RoundAdvanced,
     RoundFields,
+    RoundResult,
 )
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document
@@ -72,7 +72,7 @@ class Rounds:
             "number": number,
             "title": fields.title,
             "judging_deadline": utc(fields.judging_deadline),
-            "rubric": rubric.model_dump(mode="json"),
+            "rubric": keyed_rubric(rubric.model_dump(mode="json")),
             "judges_per_entry": fields.judges_per_entry,
             "normalisation": fields.normalisation.value,
             "judges": judges,
@@ -83,7 +83,7 @@ class Rounds:
 
     async def advance(
         self, actor: Actor, competition_id: str, number: int, advancement: Advancement
-    ) -> RoundAdvanced:
+    ) -> RoundResult:
         """Close round `number` (the current one) and start the next with the top N or
         those at or above the threshold (ties at the cut go on together; entries nobody
         scored stop). Emits `JudgeAssignedV1` for each judge of the next round. Raises
@@ -108,7 +108,9 @@ class Rounds:
             raise Conflict("vòng này chưa có điểm nào")
         ranked = ranking.round_ranking(
             [
-                domain.JudgeScore(s["judge_id"], s["entry_id"], s["weighted_total"], s["scores"])
+                domain.JudgeScore(
+                    s["judge_id"], s["entry_id"], s["weighted_total"], scores_by_label(s["scores"])
+                )
                 for s in scores
             ],
             {entry_id: utc(e["submitted_at"]) for entry_id, e in entries.items()},
@@ -153,6 +155,9 @@ class Rounds:
                     judge_id=judge["id"],
                     entry_ids=tuple(e for e, ids in plan.assignments.items() if judge["id"] in ids),
                     short_entries=tuple(plan.short_entries),
+                    judging_deadline=following["judging_deadline"],
+                    competition_title=doc["title"],
+                    round=following["number"],
                 ),
                 competition_id,
             )
@@ -166,7 +171,7 @@ class Rounds:
             advanced=len(advanced),
             tie_at_cut=tie,
         )
-        return RoundAdvanced(
+        return RoundResult(
             competition_id=competition_id,
             round=number,
             advanced=advanced,

@@ -107,8 +107,8 @@ def register_rpc(
         """`rpc.competitions.round.add`: add the next round → `CompetitionView`."""
         return await competitions().rounds.add_round(_actor(r.actor), r.competition_id, r.round)
 
-    async def advance(r: c.AdvanceRound) -> c.RoundAdvanced:
-        """`rpc.competitions.round.advance`: close a round, start the next → `RoundAdvanced`."""
+    async def advance(r: c.AdvanceRound) -> c.RoundResult:
+        """`rpc.competitions.round.advance`: close a round, start the next → `RoundResult`."""
         return await competitions().rounds.advance(
             _actor(r.actor), r.competition_id, r.number, r.advancement
         )

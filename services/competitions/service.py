@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
 from services.competitions import domain
 from services.competitions.certificates import Certificates
 from services.competitions.changes import Changes
+from services.competitions.figures import competition_figures
 from services.competitions.judging import Judging
 from services.competitions.ports import StartupSource
 from services.competitions.records import CompetitionRecords, envelope, stale
@@ -21,9 +21,8 @@ from services.competitions.repository import (
     STARTUPS,
     Drafts,
 )
-from services.competitions.results import winners_of
 from services.competitions.rounds import Rounds
-from services.competitions.views import entry_view, orgs, score_view
+from services.competitions.views import entry_view, keyed_rubric, orgs, score_view
 from shared.contracts.base import (
     Actor,
     Conflict,
@@ -142,6 +141,7 @@ class Competitions:
         doc: Document = {
             **fields.model_dump(mode="json"),
             "_id": competition_id,
+            "rubric": keyed_rubric(fields.rubric.model_dump(mode="json")),
             "entry_deadline": utc(fields.entry_deadline).astimezone(UTC),
             "judging_deadline": utc(fields.judging_deadline).astimezone(UTC),
             "status": S.DRAFT.value,
@@ -303,6 +303,8 @@ class Competitions:
             ward=entry.get("ward"),
             participants=entry["participants"],
             submitted_at=entry["submitted_at"],
+            organizer_id=doc.get("organizer_id"),
+            competition_title=doc["title"],
         )
         entry["version"] = 1
         try:
@@ -371,6 +373,7 @@ class Competitions:
         manager = domain.is_manager(actor, doc)
         if not manager:
             query["entrant_id"] = actor.id
+        query["late"] = None  # an entry refused as late was never in
         docs = await self.store.find(
             ENTRIES,
             query,
@@ -385,30 +388,8 @@ class Competitions:
     # --- figures ----------------------------------------------------------------------------
 
     async def figures(self, start: datetime, end: datetime) -> CompetitionFigures:
-        """Held: published competitions whose entry deadline falls in the period. Entries and
-        participants: submitted in the period. Winners: the top places of results published
-        in the period, by the ward of the startup or school."""
-        competitions = await self.store.competitions_past_draft()
-        held = sum(1 for c in competitions if start <= utc(c["entry_deadline"]) < end)
-        entries = [
-            e for e in await self.store.find(ENTRIES, {}) if start <= utc(e["submitted_at"]) < end
-        ]
-        winners: Counter[str] = Counter()
-        count = 0
-        for c in competitions:
-            published = c.get("results_published_at")
-            if published is None or not start <= utc(published) < end:
-                continue
-            for row in winners_of(c.get("results") or [], c["winners"]):
-                count += 1
-                winners[row.get("ward") or "unknown"] += 1
-        return CompetitionFigures(
-            held=held,
-            entries=len(entries),
-            participants=sum(int(e.get("participants") or 0) for e in entries),
-            winners=count,
-            winners_by_ward=dict(sorted(winners.items())),
-        )
+        """See `figures.competition_figures`."""
+        return await competition_figures(self.store, start, end)
 
     # --- personal data --------------------------------------------------------------------------
 
@@ -418,9 +399,11 @@ class Competitions:
         """
         entries = await self.store.find(ENTRIES, {"entrant_id": user_id})
         scores = await self.store.find(SCORES, {"judge_id": user_id})
+        certificates = await self.certificates.mine(user_id, 1, 100)
         return {
             "entries": [entry_view(e, owner=True).model_dump(mode="json") for e in entries],
             "scores": [score_view(s).model_dump(mode="json") for s in scores],
+            "certificates": [c.model_dump(mode="json") for c in certificates.items],
         }
 
 

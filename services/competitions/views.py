@@ -3,6 +3,8 @@ helpers those views and the use cases share."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from services.competitions import domain
 from shared.contracts.base import (
     Actor,
@@ -106,16 +108,56 @@ def assignment_view(competition: Document, entry: Document, score: Document | No
         rubric=competition["rubric"],
         judging_deadline=competition["judging_deadline"],
         scored=score is not None,
-        scores=score["scores"] if score else None,
+        scores=scores_by_label(score["scores"]) if score else None,
         startup_id=entry.get("startup_id") if named else None,
         team_name=(entry.get("team") or {}).get("name") if named else None,
         school=entry.get("school") if named else None,
     )
 
 
+def keyed_rubric(rubric: Document) -> Document:
+    """A rubric as stored: each criterion gets a `key` (`c1`, `c2`, …) beside its `name`
+    (the label people read), so user text is never a field name in the database (issue 14:
+    a criterion called "a.b", "$x" or anything else works)."""
+    return {
+        **rubric,
+        "criteria": [
+            {**c, "key": c.get("key") or f"c{index}"}
+            for index, c in enumerate(rubric["criteria"], start=1)
+        ],
+    }
+
+
+def stored_scores(rubric: Document, scores: Mapping[str, float]) -> list[Document]:
+    """Scores by criterion name as stored: a list of `{key, label, value}`."""
+    keys = {c["name"]: c.get("key") or f"c{i}" for i, c in enumerate(rubric["criteria"], 1)}
+    return [{"key": keys[name], "label": name, "value": value} for name, value in scores.items()]
+
+
+def scores_by_label(stored: object) -> dict[str, float]:
+    """Stored scores back to criterion name → value (sets stored before keys: as they are)."""
+    if isinstance(stored, Mapping):
+        return {str(k): float(v) for k, v in stored.items()}
+    assert isinstance(stored, list)
+    return {str(item["label"]): float(item["value"]) for item in stored}
+
+
+def stored_means(means: Mapping[str, float]) -> list[Document]:
+    """Per-criterion means as stored in result rows: a list of `{label, mean}`."""
+    return [{"label": label, "mean": mean} for label, mean in means.items()]
+
+
+def means_by_label(stored: object) -> dict[str, float]:
+    """Stored per-criterion means back to name → mean (old results: as they are)."""
+    if isinstance(stored, Mapping):
+        return {str(k): float(v) for k, v in stored.items()}
+    assert isinstance(stored, list)
+    return {str(item["label"]): float(item["mean"]) for item in stored}
+
+
 def score_view(doc: Document) -> ScoreView:
     """A score set as the contract's view."""
-    return ScoreView.model_validate(doc)
+    return ScoreView.model_validate({**doc, "scores": scores_by_label(doc["scores"])})
 
 
 def results_view(doc: Document) -> Results:
@@ -126,7 +168,12 @@ def results_view(doc: Document) -> Results:
         title=doc["title"],
         published_at=doc["results_published_at"],
         winners=doc["winners"],
-        rows=[ResultRow.model_validate(row) for row in doc.get("results") or []],
+        rows=[
+            ResultRow.model_validate(
+                {**row, "criteria_means": means_by_label(row.get("criteria_means") or {})}
+            )
+            for row in doc.get("results") or []
+        ],
         rounds=int(doc.get("current_round") or 1),
         tie_break=doc.get("tie_break", "share"),
         tie_break_label=doc.get("results_tie_break_label"),

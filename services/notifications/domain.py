@@ -57,6 +57,10 @@ class Kind(StrEnum):
     EVENT_CANCELLED = "event_cancelled"
     # --- mentoring: sessions called off (issue 17) ---
     SESSION_CANCELLED = "session_cancelled"
+    # --- competitions depth (issue 14/17) ---
+    ENTRY_RECEIVED = "entry_received"
+    INITIATIVE_RECEIVED = "initiative_received"
+    COUNCIL_APPOINTED = "council_appointed"
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class KindRule:
 
 
 RULES: dict[Kind, KindRule] = {
+    # The answer to the person's own sign-up (the password-reset email goes out by
+    # `transactional`, outside the inbox).
     Kind.WELCOME: KindRule(requested=True),
     Kind.STARTUP_RECEIVED: KindRule(channels=(Channel.INBOX,)),
     Kind.STARTUP_AWAITS_VERIFICATION: KindRule(),
@@ -109,12 +115,11 @@ RULES: dict[Kind, KindRule] = {
     ),
     # --- mentoring: sessions called off (issue 17) ---
     Kind.SESSION_CANCELLED: KindRule(),
+    # --- competitions depth (issue 14/17): an entry is news for the inbox alone ---
+    Kind.ENTRY_RECEIVED: KindRule(channels=(Channel.INBOX,)),
+    Kind.INITIATIVE_RECEIVED: KindRule(),
+    Kind.COUNCIL_APPOINTED: KindRule(),
 }
-
-# --- transactional email (accounts, issue 17) ---
-# A welcome answers the person's own sign-up: sent at once, not held by quiet hours or the
-# digest (the password-reset email goes out by `transactional`, outside the inbox).
-RULES[Kind.WELCOME] = KindRule(urgent=True)
 
 # Email retries: after each failed attempt wait this long; then give up and mark it failed.
 RETRY_DELAYS = (

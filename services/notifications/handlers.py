@@ -12,7 +12,9 @@ from shared.contracts.base import Event
 from shared.contracts.events.competitions import (
     CompetitionPublishedV1,
     EntrySubmittedV1,
+    InitiativeCouncilAssignedV1,
     InitiativeDecidedV1,
+    InitiativeFiledV1,
     JudgeAssignedV1,
     ResultsPublishedV1,
 )
@@ -78,7 +80,7 @@ def reactions(
         MatchDeclinedV1: lambda env, e: n().match_answered(env.id, e),
         SessionScheduledV1: lambda env, e: n().session_scheduled(env.id, e),
         CompetitionPublishedV1: lambda env, e: n().competition_seen(e),
-        EntrySubmittedV1: lambda env, e: n().competition_seen(e),
+        EntrySubmittedV1: lambda env, e: n().entry_submitted(env.id, e),
         JudgeAssignedV1: lambda env, e: n().judge_assigned(env.id, e),
         ResultsPublishedV1: lambda env, e: n().results_published(env.id, e),
         InitiativeDecidedV1: lambda env, e: n().initiative_decided(env.id, e),
@@ -90,6 +92,9 @@ def reactions(
         EventCancelledV1: lambda env, e: event_notices.cancelled(n(), env.id, e),
         # --- mentoring: sessions called off (issue 17) ---
         SessionCancelledV1: lambda env, e: n().session_cancelled(env.id, e),
+        # competitions depth (issue 14/17)
+        InitiativeFiledV1: lambda env, e: n().initiative_filed(env.id, e),
+        InitiativeCouncilAssignedV1: lambda env, e: n().council_appointed(env.id, e),
     }
 
 

@@ -15,7 +15,9 @@ from shared.contracts.base import Actor, Forbidden, Invalid, NotFound, Role
 from shared.contracts.events.competitions import (
     CompetitionPublishedV1,
     EntrySubmittedV1,
+    InitiativeCouncilAssignedV1,
     InitiativeDecidedV1,
+    InitiativeFiledV1,
     JudgeAssignedV1,
     ResultsPublishedV1,
 )
@@ -290,12 +292,15 @@ class Notifications:
             event.judge_id,
             Kind.JUDGE_ASSIGNED,
             event_id,
-            competition=title,
+            competition=event.competition_title or title,
             count=len(event.entry_ids),
+            deadline=event.judging_deadline,
+            round=event.round,
         )
 
     async def results_published(self, event_id: str, event: ResultsPublishedV1) -> None:
-        """Tell each entrant their entry's rank."""
+        """Tell each entrant their entry's rank and prize: one notice per entry (issue 14:
+        a founder with two entries gets both), each keyed by the event and the entry."""
         total = len(event.ranking)
         for row in event.ranking:
             entrant = await self.store.label(f"entrant:{row.entry_id}")
@@ -304,11 +309,12 @@ class Notifications:
             await self._to(
                 entrant,
                 Kind.RESULTS_PUBLISHED,
-                event_id,
+                f"{event_id}:{row.entry_id}",
                 competition=event.title,
                 entry=await self.store.label(f"entry:{row.entry_id}") or "",
                 rank=row.rank,
                 total=total,
+                prize=row.prize,
             )
 
     async def initiative_decided(self, event_id: str, event: InitiativeDecidedV1) -> None:
@@ -326,6 +332,46 @@ class Notifications:
             votes_for=event.votes_for,
             council_size=event.council_size,
         )
+
+    # --- competitions depth (issue 14/17): organizers, authors and councils are told ------------
+
+    async def entry_submitted(self, event_id: str, event: EntrySubmittedV1) -> None:
+        """Remember who entered what, and tell the competition's organizer of the entry."""
+        await self.competition_seen(event)
+        if event.organizer_id is None:
+            return
+        title = event.competition_title or await self.store.label(
+            f"competition:{event.competition_id}"
+        )
+        await self._to(
+            event.organizer_id,
+            Kind.ENTRY_RECEIVED,
+            event_id,
+            competition=title or "",
+            entry=event.title,
+            submitted_at=event.submitted_at,
+        )
+
+    async def initiative_filed(self, event_id: str, event: InitiativeFiledV1) -> None:
+        """Tell whoever filed an initiative that it was received."""
+        await self._to(
+            event.filed_by,
+            Kind.INITIATIVE_RECEIVED,
+            event_id,
+            initiative=event.title,
+            filed_at=event.filed_at,
+        )
+
+    async def council_appointed(self, event_id: str, event: InitiativeCouncilAssignedV1) -> None:
+        """Tell each member newly appointed to an initiative's council."""
+        for member_id in event.appointed:
+            await self._to(
+                member_id,
+                Kind.COUNCIL_APPOINTED,
+                event_id,
+                initiative=event.title,
+                members=len(event.member_ids),
+            )
 
     async def erase_person(self, event: UserDeletionRequestedV1) -> None:
         """Delete everything held about the person (PDPL 91/2025): contact, preferences, inbox

@@ -13,10 +13,13 @@ from typing import Any
 import httpx
 import pypdf
 from faststream.nats import NatsBroker
+from pymongo import AsyncMongoClient
 
 from shared.contracts.base import Envelope, new_id
 from shared.contracts.events.registry import StartupRegisteredV1, StartupSnapshot
 from shared.infra.broker import publish_event
+from shared.infra.mongo import Document
+from shared.infra.settings import Settings
 from shared.infra.testing import eventually
 from tests.integration.conftest import bearer, login, register
 from tests.integration.test_competitions import (  # noqa: F401 (fixtures)
@@ -251,3 +254,125 @@ async def test_two_rounds_public_winners_and_certificates(
     assert after["valid"] is False and after["revoked_reason"] == reason["reason"]
     pdf = await api.get(f"{API}/certificates/{code}.pdf")
     assert "ĐÃ THU HỒI" in pypdf.PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+
+
+async def test_criteria_named_like_database_operators_are_scored_and_ranked(
+    capi: httpx.AsyncClient,  # noqa: F811
+    broker: NatsBroker,  # noqa: F811
+) -> None:
+    """User text is never a field name in the database (issue 14): criteria called "a.b"
+    and "$x" are stored, scored, revised and ranked like any other; a NUL in a name is
+    refused as text (422), never a 500."""
+    api = capi
+    organizer = await staff(api, "btc@tieuchi.govap.vn", "organizer", "youth_union")
+    judge = await staff(api, "gk@tieuchi.example.vn", "judge", "economic_division")
+    owner = await named_founder(api, "sang-lap@tieuchi.example.vn", "Phạm Quốc Đạt")
+    startup_id = await startup_of(broker, owner, "Đèn Năng Lượng")
+    rubric = {
+        "criteria": [{"name": "a.b", "weight": 0.5}, {"name": "$x", "weight": 0.5}],
+        "min_score": 0,
+        "max_score": 10,
+    }
+    nul = {**rubric, "criteria": [{"name": "a\x00b", "weight": 1}]}
+    body = competition(6, kind="youth_startup", eligibility={"entrants": "startup"})
+    refused = await api.post(
+        f"{API}/competitions", json={**body, "rubric": nul}, headers=organizer.headers
+    )
+    assert refused.status_code == 422
+    created = await api.post(
+        f"{API}/competitions",
+        json={**body, "rubric": rubric, "judges_per_entry": 1},
+        headers=organizer.headers,
+    )
+    assert created.status_code == 201, created.text
+    cid = created.json()["id"]
+    assert [c["name"] for c in created.json()["rubric"]["criteria"]] == ["a.b", "$x"]
+    assert (
+        await api.post(f"{API}/competitions/{cid}/publish", headers=organizer.headers)
+    ).status_code == 200
+    entry = {"startup_id": startup_id, "title": "Đèn đường", "description": "Mô tả"}
+
+    async def enter() -> httpx.Response:
+        return await api.post(
+            f"{API}/competitions/{cid}/entries", json=entry, headers=owner.headers
+        )
+
+    entered = await eventually(enter, until=lambda r: r.status_code != 422)
+    assert entered.status_code == 201, entered.text
+    await known(api, organizer, cid, judge)
+
+    async def assigned() -> list[dict[str, Any]]:
+        page = await api.get(f"{API}/judging/assignments", headers=judge.headers)
+        items: list[dict[str, Any]] = page.json()["items"]
+        return items
+
+    await eventually(assigned, timeout=20)
+    url = f"{API}/entries/{entered.json()['id']}/scores"
+    first = await api.post(url, json={"scores": {"a.b": 6, "$x": 8}}, headers=judge.headers)
+    assert first.status_code == 200, first.text
+    assert first.json()["scores"] == {"a.b": 6, "$x": 8}
+    revised = await api.post(url, json={"scores": {"a.b": 7, "$x": 9}}, headers=judge.headers)
+    assert revised.json()["revision"] == 2
+    assert (await assigned())[0]["scores"] == {"a.b": 7, "$x": 9}
+    published = await api.post(
+        f"{API}/competitions/{cid}/results/publish", headers=organizer.headers
+    )
+    assert published.status_code == 200, published.text
+    row = (await api.get(f"{API}/competitions/{cid}/results")).json()["rows"][0]
+    assert row["criteria_means"] == {"a.b": 7, "$x": 9}
+    assert row["raw_mean"] == 8
+
+
+async def test_entering_right_after_verification_reads_the_registry(
+    registry_api: httpx.AsyncClient,
+    capi: httpx.AsyncClient,  # noqa: F811
+    settings: Settings,
+    mongo: AsyncMongoClient[Document],
+) -> None:
+    """Read-your-writes (issue 13): when competitions has not seen the startup (here: its
+    copy removed, as if the events were still on their way), the entry asks the registry
+    by request–reply, as the founder, and is accepted."""
+    api = capi
+    organizer = await staff(api, "btc@ryw.govap.vn", "organizer", "youth_union")
+    checker = await staff(api, "hdn@ryw.govap.vn", "association_staff", "business_association")
+    owner = await named_founder(api, "sang-lap@ryw.example.vn", "Đỗ Thị Hồng Nhung")
+    created = await api.post(
+        f"{API}/startups",
+        json={
+            "name": "Xanh Hạnh Thông",
+            "summary": "Ứng dụng kết nối nông dân với bếp ăn trường học ở Gò Vấp.",
+            "sector": "agriculture",
+            "stage": "mvp",
+            "ward": "go-vap",
+            "youth_led": True,
+            "needs": ["legal"],
+        },
+        headers=owner.headers,
+    )
+    assert created.status_code == 201, created.text
+    sid = created.json()["id"]
+    verified = await api.post(
+        f"{API}/startups/{sid}/verify", json={"version": 1}, headers=checker.headers
+    )
+    assert verified.status_code == 200, verified.text
+    copies = mongo[settings.database_name("competitions")]["startups"]
+
+    async def seen() -> dict[str, Any] | None:
+        return await copies.find_one({"_id": sid, "status": "verified"})
+
+    await eventually(seen, timeout=20)
+    await copies.delete_one({"_id": sid})  # competitions has not seen it (yet)
+
+    body = competition(60, kind="youth_startup")
+    body["eligibility"] = {"entrants": "startup", "verified_only": True}
+    comp = await api.post(f"{API}/competitions", json=body, headers=organizer.headers)
+    cid = comp.json()["id"]
+    assert (
+        await api.post(f"{API}/competitions/{cid}/publish", headers=organizer.headers)
+    ).status_code == 200
+    entry = {"startup_id": sid, "title": "Rau sạch cho trường", "description": "Mô tả"}
+    entered = await api.post(f"{API}/competitions/{cid}/entries", json=entry, headers=owner.headers)
+    assert entered.status_code == 201, entered.text
+    assert entered.json()["startup_name"] == "Xanh Hạnh Thông"
+    kept = await copies.find_one({"_id": sid})
+    assert kept is not None and kept["version"] == verified.json()["version"]

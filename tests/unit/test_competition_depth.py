@@ -12,7 +12,7 @@ from services.competitions.certificates import Certificates
 from services.competitions.records import rounds_of
 from services.competitions.repository import CERTIFICATES, COMPETITIONS, ENTRIES, PEOPLE, STARTUPS
 from services.competitions.results import public_name
-from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, Role
+from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role
 from shared.contracts.rpc.competitions import CompetitionPatch
 from tests.unit.fakes.competitions import FakeCompetitionStore
 from tests.unit.test_competitions_service import (
@@ -224,3 +224,101 @@ async def test_an_older_registry_answer_does_not_override_the_read_model(world: 
     world.store.collections[STARTUPS]["s1"]["owner_id"] = "another"  # really not theirs
     with pytest.raises(Forbidden):
         await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+
+
+async def test_erasure_puts_a_tombstone_wherever_the_person_was(world: World) -> None:
+    """Judge, conflict, assignment, organizer, council, review and certificate: the id
+    becomes the marker; a late account update cannot bring the person back."""
+    from datetime import UTC, datetime
+
+    from services.competitions.read_models import ReadModels, pseudonym
+    from services.competitions.repository import INITIATIVES
+    from shared.contracts.events.identity import UserDeletionRequestedV1, UserUpdatedV1
+
+    competition_id = await published(world)
+    await world.competitions.assign_judge(ORGANIZER, competition_id, JUDGE.id)
+    submitted = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+    await world.competitions.declare_conflict(JUDGE, submitted.id, "người quen của đội")
+    world.store.collections[INITIATIVES]["i1"] = {
+        "_id": "i1",
+        "council": [JUDGE.id, "other"],
+        "reviews": [{"member_id": JUDGE.id, "in_favour": True}],
+        "filed_by": "someone",
+        "authors": [],
+        "version": 1,
+    }
+    world.store.collections[CERTIFICATES]["CT-X"] = {
+        "_id": "CT-X",
+        "holder_id": JUDGE.id,
+        "owner_id": JUDGE.id,
+        "holder_name": "Trần Văn Giám",
+        "version": 1,
+    }
+    models = ReadModels(world.store)
+    when = datetime(2026, 3, 3, tzinfo=UTC)
+    for user_id in (JUDGE.id, ORGANIZER.id):
+        await models.erase_person(
+            UserDeletionRequestedV1(user_id=user_id, request_id="r", requested_at=when)
+        )
+
+    marker = pseudonym(JUDGE.id)
+    doc = world.store.collections[COMPETITIONS][competition_id]
+    assert [j["id"] for j in doc["judges"]] == [marker]
+    assert [c["judge_id"] for c in doc["conflicts"]] == [marker]
+    assert doc["organizer_id"] == pseudonym(ORGANIZER.id)
+    initiative = world.store.collections[INITIATIVES]["i1"]
+    assert initiative["council"] == [marker, "other"]
+    assert initiative["reviews"][0]["member_id"] == marker
+    certificate = world.store.collections[CERTIFICATES]["CT-X"]
+    assert certificate["holder_id"] == certificate["owner_id"] == marker
+    assert "Giám" not in certificate["holder_name"]
+    assert JUDGE.id not in str(world.store.collections[COMPETITIONS])
+
+    late = UserUpdatedV1(
+        user_id=JUDGE.id,
+        email="gk@example.vn",
+        full_name="Trần Văn Giám",
+        role=Role.JUDGE,
+        version=7,
+    )
+    await models.user_saved(late)
+    person = world.store.collections[PEOPLE][JUDGE.id]
+    assert person["erased"] is True and person["full_name"] is None
+    with pytest.raises(NotFound):
+        await world.competitions.assign_judge(ORGANIZER, competition_id, JUDGE.id)
+
+
+async def test_an_older_account_event_does_not_replace_a_newer_one(world: World) -> None:
+    from services.competitions.read_models import ReadModels
+    from shared.contracts.events.identity import UserUpdatedV1
+
+    models = ReadModels(world.store)
+
+    def updated(name: str, version: int | None) -> UserUpdatedV1:
+        return UserUpdatedV1(
+            user_id="u9", email="a@b.vn", full_name=name, role=Role.JUDGE, version=version
+        )
+
+    await models.user_saved(updated("Tên mới", 3))
+    await models.user_saved(updated("Tên cũ", 2))
+    await models.user_saved(updated("Không phiên bản", None))
+    assert world.store.collections[PEOPLE]["u9"]["full_name"] == "Tên mới"
+
+
+async def test_certificates_lost_to_a_crash_after_publishing_are_issued_by_the_sweep(
+    world: World,
+) -> None:
+    competition_id = await published(world)
+    await world.competitions.assign_judge(ORGANIZER, competition_id, JUDGE.id)
+    world.store.collections[PEOPLE][JUDGE.id]["full_name"] = "Trần Văn Giám"
+    submitted = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+    world.clock.now = START + timedelta(days=11)
+    await world.competitions.submit_scores(JUDGE, submitted.id, {"Tính mới": 8, "Khả thi": 6})
+    await world.competitions.publish_results(ORGANIZER, competition_id)  # no issuer wired
+
+    sweep = Certificates(world.store, world.clock)
+    assert await sweep.issue_pending() == 2
+    assert world.store.collections[COMPETITIONS][competition_id]["certificates_issued_at"]
+    assert await sweep.issue_pending() == 0
+    personal = await world.competitions.personal_data(FOUNDER.id)
+    assert [c["kind"] for c in personal["certificates"]] == ["winner"]

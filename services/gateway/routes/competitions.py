@@ -40,8 +40,8 @@ from shared.contracts.rpc.competitions import (
     PublishCompetition,
     PublishResults,
     Results,
-    RoundAdvanced,
     RoundFields,
+    RoundResult,
     ScoreSet,
     ScoreView,
     SubmitEntry,
@@ -181,7 +181,7 @@ async def advance_round(
     number: Annotated[int, Path(ge=1, le=20)],
     body: Advancement,
     rpc: Rpc,
-) -> RoundAdvanced:
+) -> RoundResult:
     """Close round `number`: the top N (ties at the cut go on together) or those at or
     above a threshold go on to the next round."""
     request = AdvanceRound(competition_id=competition_id, number=number, advancement=body)

@@ -70,10 +70,14 @@ class EntrySubmittedV1(Event):
     ward: str | None = None
     participants: int = 1
     submitted_at: datetime
+    # Who is told of the entry, and about what (issue 14); None in older events.
+    organizer_id: str | None = None
+    competition_title: Line | None = None
 
 
 class JudgeAssignedV1(Event):
-    """A judge joined a competition's jury; `entry_ids` are what they now review."""
+    """A judge joined a competition's jury; `entry_ids` are what they now review, by
+    `judging_deadline` (None in older events), in round `round`."""
 
     subject = "competitions.judge.assigned.v1"
 
@@ -81,6 +85,9 @@ class JudgeAssignedV1(Event):
     judge_id: str
     entry_ids: tuple[str, ...] = ()
     short_entries: tuple[str, ...] = ()
+    judging_deadline: datetime | None = None
+    competition_title: Line | None = None
+    round: int = 1
 
 
 class ScoreSubmittedV1(Event):
@@ -101,6 +108,10 @@ class RankedEntry(BaseModel):
     final_score: float
     raw_mean: float
     ward: str | None = None
+    # issue 17: the place as people read it (None / False in older events)
+    prize: Line | None = None
+    winner: bool = False
+    tied: bool = False
 
 
 class ResultsPublishedV1(Event):
@@ -171,3 +182,15 @@ class InitiativeDecidedV1(Event):
     votes_for: int
     council_size: int
     decided_at: datetime
+
+
+class InitiativeCouncilAssignedV1(Event):
+    """The council of an initiative was named (or changed); `appointed` are the members
+    new to it, who are told (issue 14)."""
+
+    subject = "competitions.initiative.council_assigned.v1"
+
+    initiative_id: str
+    title: Line
+    member_ids: tuple[str, ...]
+    appointed: tuple[str, ...] = ()

@@ -554,7 +554,7 @@ class Advancement(BaseModel):
     threshold: float | None = Field(None, ge=-1000, le=1000, allow_inf_nan=False)
 
 
-class RoundAdvanced(BaseModel):
+class RoundResult(BaseModel):
     """The outcome of closing round `round`: the entries that go on to round `round + 1`
     (best first), those that stop, and whether a tie at the cut took more than `top`."""
 
@@ -565,7 +565,7 @@ class RoundAdvanced(BaseModel):
     tie_at_cut: bool = False
 
 
-class AdvanceRound(RpcRequest[RoundAdvanced]):
+class AdvanceRound(RpcRequest[RoundResult]):
     """Close the current round `number` and start the next with the entries that go on.
     Errors: `not_found`, `forbidden`, `conflict` (not judging, not the current round, no
     next round, no score yet), `invalid` (neither or both of top and threshold)."""

@@ -121,6 +121,14 @@ class FakeCompetitionStore:
     async def competitions_past_draft(self) -> list[Document]:
         return [d for d in self._all(COMPETITIONS) if d["status"] != "draft"]
 
+    async def competitions_awaiting_certificates(self) -> list[Document]:
+        return [
+            d
+            for d in self._all(COMPETITIONS)
+            if d["status"] in ("results_published", "archived")
+            and d.get("certificates_issued_at") is None
+        ]
+
     async def judging_competitions_of(self, judge_id: str) -> list[Document]:
         return _sorted(
             [
