@@ -128,3 +128,12 @@ def folded_words(text: str) -> list[str]:
 def tone_keys(text: str) -> list[str]:
     """`words(text)`, each as its `tone_key`."""
     return [tone_key(word) for word in words(text)]
+
+
+def edge_grams(text: str, longest: int = 15) -> list[str]:
+    """Every leading part (1 to `longest` characters) of every folded word of `text`, sorted,
+    without repeats: `edge_grams("Gò Vấp")` → `["g", "go", "v", "va", "vap"]`. What a
+    search-as-you-type index holds, so a typed prefix ("khoi ngh", "gò v") is an equality
+    lookup (DESIGN §7)."""
+    grams = {word[:size] for word in folded_words(text) for size in range(1, longest + 1)}
+    return sorted(gram for gram in grams if gram)

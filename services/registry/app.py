@@ -36,6 +36,7 @@ def build_app(settings: Settings) -> FastStream:
     async def setup(context: ServiceContext) -> Mapping[str, Any]:
         """Build the registry use cases over the started context; no personal-data extras."""
         registry.set(Registry(StartupStore(context.db), context.outbox))
+        await registry().index_for_search()  # startups stored before search as you type
         processed.set(context.processed)
         return {}
 

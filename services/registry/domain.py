@@ -13,12 +13,17 @@ from typing import Any
 from shared.contracts.base import Actor, Forbidden, Invalid, Role
 from shared.contracts.events.registry import StartupRegisteredV1, StartupStatusChangedV1, Visibility
 from shared.contracts.events.registry import StartupStatus as S
-from shared.text import fold, folded_words, tone_keys
+from shared.text import edge_grams, fold, folded_words, tone_keys
 
 YOUTH_AGE_LIMIT = 35
 STAFF = frozenset({Role.ASSOCIATION_STAFF, Role.ADMIN})
 LISTED = frozenset({S.VERIFIED, S.ACTIVE, S.GRADUATED})
-MAX_QUERY_WORDS = 12
+# Search as you type: at most 100 characters and 8 words of a query count; prefixes are
+# indexed up to 15 characters (a longer typed word is looked up by its first 15 and then
+# checked whole against the candidate's words).
+MAX_QUERY_CHARS = 100
+MAX_QUERY_WORDS = 8
+LONGEST_PREFIX = 15
 
 OWNER, STAFF_ONLY = "owner", "staff"
 # (from, to) → who may make the change: "staff", or "owner" (the owner or staff).
@@ -103,18 +108,22 @@ def name_key(name: str) -> str:
 
 
 def search_fields(name: str, summary: str) -> dict[str, list[str]]:
-    """What the search index holds: folded words, tone-placement keys, and the name's words."""
+    """What the search index holds: folded words, tone-placement keys, the name's words, and
+    every folded word's leading parts (`search_prefixes`, the multikey index of search as you
+    type)."""
     text = f"{name} {summary}"
     return {
         "search_words": sorted(set(folded_words(text))),
         "search_tones": sorted(set(tone_keys(text))),
         "search_name": sorted(set(folded_words(name))),
+        "search_prefixes": edge_grams(text, LONGEST_PREFIX),
     }
 
 
 @dataclass(frozen=True)
 class Query:
-    """A search query as its distinct folded words and tone keys (at most 12 each)."""
+    """A search query as its distinct folded words (each a prefix of a word to find) and
+    their tone keys: the first 100 characters, at most 8 words."""
 
     folded: tuple[str, ...]
     tones: tuple[str, ...]
@@ -124,6 +133,7 @@ class Query:
         """The query of `q`, or None when `q` holds no word."""
         if not q or not q.strip():
             return None
+        q = q[:MAX_QUERY_CHARS]
         folded = tuple(dict.fromkeys(folded_words(q)))[:MAX_QUERY_WORDS]
         if not folded:
             return None
@@ -134,21 +144,37 @@ class Query:
         """Whether the user typed any diacritic (then exact-diacritic matches rank first)."""
         return any(fold(t) != t for t in self.tones)
 
+    @property
+    def lead(self) -> str:
+        """The indexed prefix to look candidates up by: the longest typed word (the most
+        selective), cut to the indexed length; later words win ties."""
+        longest = max(reversed(self.folded), key=len)
+        return longest[:LONGEST_PREFIX]
+
+    def matches(self, doc: dict[str, Any]) -> bool:
+        """Whether every typed word starts one of the startup's folded words."""
+        words = doc.get("search_words", ())
+        return all(any(word.startswith(typed) for word in words) for typed in self.folded)
+
 
 def relevance(query: Query, doc: dict[str, Any]) -> float:
-    """In [0, 1]. Every match has all the words; those with the query's exact diacritics
-    (either tone placement) rank first, then those whose name holds more of the words."""
+    """In [0, 1]. Every match starts a word with each typed word; those where every typed
+    word is a whole word rank first (0.5), then those with the query's exact diacritics
+    (either tone placement, 0.3), then by the share of typed words whole in the name (0.2)."""
+    words = set(doc.get("search_words", ()))
+    whole = all(typed in words for typed in query.folded)
     tones = set(doc.get("search_tones", ()))
     exact = query.has_diacritics and all(t in tones for t in query.tones)
     in_name = len(set(query.folded) & set(doc.get("search_name", ()))) / len(query.folded)
-    return round((0.6 if exact else 0.0) + 0.4 * in_name, 6)
+    return round((0.5 if whole else 0.0) + (0.3 if exact else 0.0) + 0.2 * in_name, 6)
 
 
 def rank(query: Query, docs: Iterable[dict[str, Any]]) -> list[tuple[float, dict[str, Any]]]:
-    """`(relevance, doc)` pairs, most relevant first, newest `registered_at` first on ties."""
-    scored = [(relevance(query, doc), doc) for doc in docs]
-    newest_first = sorted(scored, key=lambda pair: pair[1]["registered_at"], reverse=True)
-    return sorted(newest_first, key=lambda pair: pair[0], reverse=True)
+    """`(relevance, doc)` pairs of the docs the query matches, most relevant first, newest
+    `registered_at` first on ties."""
+    scored = [(relevance(query, doc), doc) for doc in docs if query.matches(doc)]
+    scored.sort(key=lambda pair: (pair[0], pair[1]["registered_at"]), reverse=True)
+    return scored
 
 
 # --- figures for the district report ---------------------------------------------------

@@ -27,7 +27,8 @@ INDEXES = {
         IndexModel(
             [("request_key", ASCENDING)], unique=True, sparse=True, name="request_key_unique"
         ),
-        IndexModel([("search_words", ASCENDING)], name="search_words"),
+        # Search as you type: every folded word's leading parts, one entry each (multikey).
+        IndexModel([("search_prefixes", ASCENDING)], name="search_prefixes"),
         IndexModel(
             [("status", ASCENDING), ("visibility", ASCENDING), ("registered_at", DESCENDING)],
             name="listing",
@@ -41,8 +42,25 @@ INDEXES = {
 }
 
 # Never sent back to callers; the search fields are internal too.
-HIDDEN = {OUTBOX_FIELD: 0, "search_tones": 0, "search_name": 0, "search_words": 0, "name_key": 0}
-RANKING_FIELDS = ("search_tones", "search_name")
+HIDDEN = {
+    OUTBOX_FIELD: 0,
+    "search_tones": 0,
+    "search_name": 0,
+    "search_words": 0,
+    "search_prefixes": 0,
+    "name_key": 0,
+}
+# What ranking a search candidate and deciding who may see it needs, and nothing more.
+CANDIDATE_FIELDS = {
+    "_id": 1,
+    "registered_at": 1,
+    "search_words": 1,
+    "search_tones": 1,
+    "search_name": 1,
+    "visibility": 1,
+    "status": 1,
+    "owner_id": 1,
+}
 
 
 @dataclass(frozen=True)
@@ -66,6 +84,19 @@ class Audience:
         if self.viewer_id is None:
             return listed
         return {"$or": [listed, {"owner_id": self.viewer_id}]}
+
+    def allows(self, doc: Document) -> bool:
+        """Whether this audience may see `doc` (needs `visibility`, `status`, `owner_id`):
+        the same rule as `query`, for candidates already read."""
+        if self.everything or (self.viewer_id is not None and doc["owner_id"] == self.viewer_id):
+            return True
+        return doc["visibility"] == self.public_visibility and doc["status"] in self.listed_statuses
+
+
+def candidate_query(filters: Mapping[str, object], prefix: str) -> Document:
+    """The filter of a search's candidate lookup: the indexed prefix FIRST (SecantusDB serves
+    a multi-field filter from the first field with an index), then the plain filters."""
+    return {"search_prefixes": prefix, **filters}
 
 
 class StartupStore:
@@ -124,32 +155,46 @@ class StartupStore:
         return found[0] if found else None
 
     async def search(
-        self,
-        filters: Mapping[str, object],
-        audience: Audience,
-        *,
-        words: Sequence[str] | None,
-        skip: int,
-        limit: int | None,
+        self, filters: Mapping[str, object], audience: Audience, *, skip: int, limit: int
     ) -> tuple[list[Document], int]:
-        """Startups equal to `filters` that `audience` may see, newest first, and how many.
-        With `words` every word must match (index on search_words) and the caller ranks,
-        so then all matches come back with what ranking needs."""
+        """One page of the startups equal to `filters` that `audience` may see, newest
+        first, and how many there are."""
         visible = audience.query()
         query: Document = (
             {"$and": [dict(filters), visible]} if filters and visible else {**filters, **visible}
         )
-        projection = HIDDEN
-        if words:
-            query = {**query, "search_words": {"$all": list(words)}}
-            projection = {k: v for k, v in HIDDEN.items() if k not in RANKING_FIELDS}
         return await self.startups.page(
-            query,
-            sort=[("registered_at", DESCENDING)],
-            skip=skip,
-            limit=limit or 0,
-            projection=projection,
+            query, sort=[("registered_at", DESCENDING)], skip=skip, limit=limit
         )
+
+    async def candidates(self, filters: Mapping[str, object], prefix: str) -> list[Document]:
+        """The startups equal to `filters` one of whose folded words starts with `prefix`,
+        read through the `search_prefixes` multikey index (an equality on one entry), with
+        only `CANDIDATE_FIELDS`. The caller checks the other typed words and who may see
+        each one: SecantusDB plans `$all`, `$and` and a top-level `$or` as a collection scan
+        (explain, 0.7.0b3), so the query is kept to one indexed equality and plain fields."""
+        return await self.startups.find(
+            candidate_query(filters, prefix), projection=CANDIDATE_FIELDS
+        )
+
+    async def by_ids(self, ids: Sequence[str]) -> list[Document]:
+        """The startups with these ids (internal search fields hidden), in the order given."""
+        found = {doc["_id"]: doc for doc in await self.startups.find({"_id": {"$in": list(ids)}})}
+        return [found[i] for i in ids if i in found]
+
+    async def without_prefixes(self, limit: int) -> list[Document]:
+        """Up to `limit` startups stored before search as you type (no `search_prefixes`),
+        with their `_id`, `name` and `summary`."""
+        return await self.startups.find(
+            {"search_prefixes": {"$exists": False}},
+            limit=limit,
+            projection={"_id": 1, "name": 1, "summary": 1},
+        )
+
+    async def set_search_fields(self, startup_id: str, fields: Document) -> None:
+        """Store the derived search fields of a startup; not a change of the startup itself
+        (no version, no event)."""
+        await self.startups.collection.update_one({"_id": startup_id}, {"$set": fields})
 
     async def history(self, startup_id: str) -> Document | None:
         """The startup's `history` entries and `owner_id`, or None."""

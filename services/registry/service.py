@@ -103,15 +103,26 @@ class StartupRepository(Protocol):
         ...
 
     async def search(
-        self,
-        filters: Mapping[str, object],
-        audience: Audience,
-        *,
-        words: Sequence[str] | None,
-        skip: int,
-        limit: int | None,
+        self, filters: Mapping[str, object], audience: Audience, *, skip: int, limit: int
     ) -> tuple[list[Document], int]:
-        """The visible startups matching `filters` (and every word), newest first, and the total."""
+        """One page of the visible startups matching `filters`, newest first, and the total."""
+        ...
+
+    async def candidates(self, filters: Mapping[str, object], prefix: str) -> list[Document]:
+        """The startups matching `filters` with a folded word starting with `prefix`, as
+        `_id`, `registered_at`, the search fields, `visibility`, `status` and `owner_id`."""
+        ...
+
+    async def by_ids(self, ids: Sequence[str]) -> list[Document]:
+        """The startups with these ids, in the order given (unknown ids left out)."""
+        ...
+
+    async def without_prefixes(self, limit: int) -> list[Document]:
+        """Up to `limit` startups with no `search_prefixes` yet (`_id`, `name`, `summary`)."""
+        ...
+
+    async def set_search_fields(self, startup_id: str, fields: Document) -> None:
+        """Store a startup's derived search fields (no version, no event)."""
         ...
 
     async def history(self, startup_id: str) -> Document | None:
@@ -358,9 +369,11 @@ class Registry:
         return view(doc, actor)
 
     async def search(self, actor: Actor | None, request: SearchStartups) -> StartupPage:
-        """One page of the startups `actor` may see, filtered by the request's fields; with `q`
-        every word must match (diacritics optional) and results are ranked by relevance, else
-        newest first.
+        """One page of the startups `actor` may see, filtered by the request's fields. With
+        `q` (its first 100 characters, 8 words) every typed word must start a word of the name
+        or summary, accents, case and đ/d aside ("khoi ngh" finds "Khởi nghiệp"), and results
+        are ranked by `domain.relevance` (whole words first), then newest; else newest first.
+        Candidates come from the `search_prefixes` index by the longest typed word.
         """
         filters: Document = {}
         for key in ("ward", "sector", "stage", "status", "women_led", "youth_led", "owner_id"):
@@ -372,16 +385,35 @@ class Registry:
         parsed = domain.Query.parse(request.q)
         if parsed is None:
             docs, total = await self.store.search(
-                filters, audience, words=None, skip=skip, limit=request.page_size
+                filters, audience, skip=skip, limit=request.page_size
             )
             items = [view(doc, actor) for doc in docs]
-        else:
-            matches, total = await self.store.search(
-                filters, audience, words=list(parsed.folded), skip=0, limit=None
+            return StartupPage(
+                items=items, total=total, page=request.page, page_size=request.page_size
             )
-            ranked = domain.rank(parsed, matches)[skip : skip + request.page_size]
-            items = [view(doc, actor, score) for score, doc in ranked]
-        return StartupPage(items=items, total=total, page=request.page, page_size=request.page_size)
+        found = await self.store.candidates(filters, parsed.lead)
+        ranked = domain.rank(parsed, (doc for doc in found if audience.allows(doc)))
+        chosen = ranked[skip : skip + request.page_size]
+        docs = await self.store.by_ids([doc["_id"] for _, doc in chosen])
+        scores = {doc["_id"]: score for score, doc in chosen}
+        items = [view(doc, actor, scores[doc["_id"]]) for doc in docs]
+        return StartupPage(
+            items=items, total=len(ranked), page=request.page, page_size=request.page_size
+        )
+
+    async def index_for_search(self, batch: int = 500) -> int:
+        """Give every startup stored before search as you type its search fields (prefixes
+        included), `batch` at a time; returns how many were updated. Run at start-up, so old
+        data is found by prefix."""
+        updated = 0
+        while older := await self.store.without_prefixes(batch):
+            for doc in older:
+                fields = domain.search_fields(doc.get("name", ""), doc.get("summary", ""))
+                await self.store.set_search_fields(doc["_id"], fields)
+            updated += len(older)
+        if updated:
+            log.info("startups.indexed_for_search", startups=updated)
+        return updated
 
     async def history(self, actor: Actor, startup_id: str) -> StartupHistory:
         """Every recorded change of the startup, oldest first. Raises `NotFound`, `Forbidden`

@@ -62,7 +62,13 @@ async def register_startup(body: StartupFields, rpc: Rpc) -> StartupView:
 async def find_startups(
     rpc: Rpc,
     paging: Paging,
-    q: Annotated[str | None, Query(max_length=200, description="Accent-insensitive words")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Accent-insensitive word prefixes, as typed (“khoi ngh”); 8 words at most",
+        ),
+    ] = None,
     ward: CodeFilter = None,
     sector: CodeFilter = None,
     stage: Stage | None = None,

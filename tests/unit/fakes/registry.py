@@ -87,32 +87,33 @@ class FakeStartups:
         return None
 
     async def search(
-        self,
-        filters: Mapping[str, object],
-        audience: Audience,
-        *,
-        words: Sequence[str] | None,
-        skip: int,
-        limit: int | None,
+        self, filters: Mapping[str, object], audience: Audience, *, skip: int, limit: int
     ) -> tuple[list[Document], int]:
-        def visible(doc: Document) -> bool:
-            if audience.everything or doc["owner_id"] == audience.viewer_id:
-                return True
-            return (
-                doc["visibility"] == audience.public_visibility
-                and doc["status"] in audience.listed_statuses
-            )
-
         matches = [
             copy.deepcopy(doc)
             for doc in self.startups.values()
-            if visible(doc)
-            and all(doc.get(key) == value for key, value in filters.items())
-            and all(word in doc.get("search_words", []) for word in words or ())
+            if audience.allows(doc) and all(doc.get(k) == v for k, v in filters.items())
         ]
         matches.sort(key=lambda doc: doc["registered_at"], reverse=True)
-        end = skip + limit if limit else None
-        return matches[skip:end], len(matches)
+        return matches[skip : skip + limit], len(matches)
+
+    async def candidates(self, filters: Mapping[str, object], prefix: str) -> list[Document]:
+        return [
+            copy.deepcopy(doc)
+            for doc in self.startups.values()
+            if prefix in doc.get("search_prefixes", [])
+            and all(doc.get(k) == v for k, v in filters.items())
+        ]
+
+    async def by_ids(self, ids: Sequence[str]) -> list[Document]:
+        return [copy.deepcopy(self.startups[i]) for i in ids if i in self.startups]
+
+    async def without_prefixes(self, limit: int) -> list[Document]:
+        older = [d for d in self.startups.values() if "search_prefixes" not in d]
+        return [copy.deepcopy(d) for d in older[:limit]]
+
+    async def set_search_fields(self, startup_id: str, fields: Document) -> None:
+        self.startups[startup_id].update(fields)
 
     async def history(self, startup_id: str) -> Document | None:
         doc = self.startups.get(startup_id)
