@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry
 
 from services.gateway import auth, problems, routes
 from services.gateway.access import ANYONE, check_every_route_has_one_rule
+from services.gateway.cache import start_public_reads
 from services.gateway.deps import GatewayState
 from services.gateway.edge import EdgeMiddleware, HttpMetrics
 from services.gateway.idempotency import IdempotencyMiddleware
@@ -104,6 +105,7 @@ def build_app(settings: Settings) -> FastAPI:
         app.state.access_tokens = access
         app.state.idempotency = IdempotencyStore(db)
         app.state.store_health = StoreHealth(db)
+        watch = await start_public_reads(settings, app.state.gateway.extras)
         stop = asyncio.Event()
         sweeper = asyncio.create_task(outbox.run_sweeper(settings.outbox_sweep_seconds, stop))
         log.info("gateway.started", port=settings.gateway_port)
@@ -112,6 +114,7 @@ def build_app(settings: Settings) -> FastAPI:
         finally:
             stop.set()
             await sweeper
+            await watch.stop()
             await broker.stop()
             await close_mongo_client(client)
             log.info("gateway.stopped")

@@ -114,3 +114,7 @@ class Settings(BaseSettings):
     def database_name(self, service: str | None = None) -> str:
         """The database of `service` (default: this process's), `<prefix>_<service>`."""
         return f"{self.database_prefix}_{service or self.service}"
+
+    # Public startup reads kept in the gateway's memory (issue 19): at most this many
+    # replies, emptied by every registry event; 0 turns the cache off.
+    public_cache_size: int = Field(2000, ge=0, le=100_000)

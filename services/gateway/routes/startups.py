@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
 from services.gateway.access import ANYONE, STAFF, allow
-from services.gateway.deps import Id, Paging, Rpc
-from shared.contracts.base import Role
+from services.gateway.cache import forget_public_reads, public_read
+from services.gateway.deps import Id, Paging, Rpc, Services
+from shared.contracts.base import Role, RpcRequest
 from shared.contracts.events.registry import Stage, StartupStatus
 from shared.contracts.rpc.registry import (
     ChangeStartupStatus,
@@ -52,13 +53,22 @@ class StatusRequest(StatusChange):
     )
 
 
+async def written(rpc: Services, request: RpcRequest[StartupView]) -> StartupView:
+    """Send a startup write; then empty the public cache, so the writer's next read is
+    never the old startup (its event empties it too, for every other gateway)."""
+    try:
+        return await rpc.call(request)
+    finally:
+        forget_public_reads(rpc)
+
+
 @router.post("", dependencies=[allow(Role.FOUNDER)], status_code=status.HTTP_201_CREATED)
 async def register_startup(body: StartupFields, rpc: Rpc) -> StartupView:
     """Register an idea or startup; it waits for the Consultation Point to verify it."""
-    return await rpc.call(RegisterStartup(startup=body))
+    return await written(rpc, RegisterStartup(startup=body))
 
 
-@router.get("", dependencies=[ANYONE])
+@router.get("", dependencies=[ANYONE], response_model=StartupPage)
 async def find_startups(
     rpc: Rpc,
     paging: Paging,
@@ -75,7 +85,7 @@ async def find_startups(
     status: StartupStatus | None = None,
     women_led: bool | None = None,
     youth_led: bool | None = None,
-) -> StartupPage:
+) -> Response:
     """By relevance when `q` is given, else newest first. Anonymous callers and other
     founders see public, verified-or-later startups and their public fields only."""
     search = SearchStartups(
@@ -88,33 +98,33 @@ async def find_startups(
         youth_led=youth_led,
         **paging.model_dump(),
     )
-    return await rpc.call(search)
+    return await public_read(rpc, search)
 
 
-@router.get("/{startup_id}", dependencies=[ANYONE])
-async def get_startup(startup_id: Id, rpc: Rpc) -> StartupView:
+@router.get("/{startup_id}", dependencies=[ANYONE], response_model=StartupView)
+async def get_startup(startup_id: Id, rpc: Rpc) -> Response:
     """One startup; owners and staff see every field; 404 when hidden from you."""
-    return await rpc.call(GetStartup(startup_id=startup_id))
+    return await public_read(rpc, GetStartup(startup_id=startup_id))
 
 
 @router.patch("/{startup_id}", dependencies=[FOUNDER_OR_STAFF])
 async def edit_startup(startup_id: Id, body: StartupChanges, rpc: Rpc) -> StartupView:
     """Edit with the `version` you last saw; a stale one is 409 with the current version."""
-    return await rpc.call(UpdateStartup(startup_id=startup_id, changes=body))
+    return await written(rpc, UpdateStartup(startup_id=startup_id, changes=body))
 
 
 @router.post("/{startup_id}/verify", dependencies=[STAFF])
 async def verify_startup(startup_id: Id, rpc: Rpc, body: StatusChange | None = None) -> StartupView:
     """The Consultation Point verifies a submitted startup; 409 on a stale version."""
     change = body or StatusChange()
-    return await rpc.call(VerifyStartup(startup_id=startup_id, change=change))
+    return await written(rpc, VerifyStartup(startup_id=startup_id, change=change))
 
 
 @router.post("/{startup_id}/reject", dependencies=[STAFF])
 async def reject_startup(startup_id: Id, body: Rejection, rpc: Rpc) -> StartupView:
     """Reject with a reason; 409 on a stale version."""
     request = RejectStartup(startup_id=startup_id, reason=body.reason, version=body.version)
-    return await rpc.call(request)
+    return await written(rpc, request)
 
 
 @router.post("/{startup_id}/status", dependencies=[FOUNDER_OR_STAFF])
@@ -122,7 +132,7 @@ async def change_status(startup_id: Id, body: StatusRequest, rpc: Rpc) -> Startu
     """Resubmit after a rejection, activate, graduate or close."""
     change = StatusChange(reason=body.reason, version=body.version)
     request = ChangeStartupStatus(startup_id=startup_id, to_status=body.to_status, change=change)
-    return await rpc.call(request)
+    return await written(rpc, request)
 
 
 @router.get("/{startup_id}/history", dependencies=[FOUNDER_OR_STAFF])
