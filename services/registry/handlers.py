@@ -35,8 +35,8 @@ def reactions(r: Callable[[], Registry]) -> dict[type[Event], Reaction]:
     return {
         WardSavedV1: lambda env, e: r().ward_saved(e),
         SectorSavedV1: lambda env, e: r().sector_saved(e),
-        UserRegisteredV1: lambda env, e: r().contact_saved(e.user_id, _contact(e)),
-        UserUpdatedV1: lambda env, e: r().contact_saved(e.user_id, _contact(e)),
+        UserRegisteredV1: lambda env, e: r().contact_saved(e.user_id, _contact(e), e.version),
+        UserUpdatedV1: lambda env, e: r().contact_saved(e.user_id, _contact(e), e.version),
         UserDeletionRequestedV1: lambda env, e: r().erase_person(e),
     }
 

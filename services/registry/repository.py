@@ -16,6 +16,9 @@ from shared.infra.mongo import OUTBOX_FIELD, AggregateCollection, Database, Docu
 COUNTED = "counted_events"
 
 STARTUPS = "startups"
+# An erased person's contact keeps this version, above any the account can reach, so no
+# later identity event passes `upsert_if_newer` (PDPL 91/2025: erasure is final).
+TOMBSTONE_VERSION = 2**62
 DAILY_FIGURES = "daily_figures"
 WARDS = "wards"
 SECTORS = "sectors"
@@ -269,14 +272,30 @@ class StartupStore:
         """The sector's snapshot, or None."""
         return await self.sectors.get(code)
 
-    async def save_contact(self, user_id: str, fields: Document) -> None:
-        """Identity events carry no version: the latest delivered wins."""
-        await self.contacts.upsert(user_id, fields)
+    async def save_contact(self, user_id: str, fields: Document, version: int | None) -> bool:
+        """Keep the account's contact fields unless a newer version, or the person's
+        erasure (a tombstone), is kept; True when written. An event without a version (from
+        before identity versioned its events) is kept unless the person was erased."""
+        if version is not None:
+            return await self.contacts.upsert_if_newer(user_id, fields, version, or_equal=True)
+        try:
+            result = await self.contacts.collection.update_one(
+                {"_id": user_id, "erased": {"$ne": True}}, {"$set": fields}, upsert=True
+            )
+        except DuplicateKeyError:  # the tombstone holds the id
+            return False
+        return result.upserted_id is not None or result.matched_count == 1
 
     async def contact(self, user_id: str) -> Document | None:
-        """The account's name, email and role, or None."""
-        return await self.contacts.get(user_id)
+        """The account's name, email and role, or None (also once the person was erased)."""
+        found = await self.contacts.get(user_id)
+        return None if found is None or found.get("erased") else found
 
     async def erase_contact(self, user_id: str) -> Document | None:
-        """Delete the contact; returns what it held, or None."""
-        return await self.contacts.collection.find_one_and_delete({"_id": user_id})
+        """Replace the contact with a tombstone (no personal data, the highest version) so a
+        late `identity.user.updated.v1` cannot bring the person back; returns what it held,
+        or None."""
+        before = await self.contacts.collection.find_one_and_replace(
+            {"_id": user_id}, {"erased": True, "version": TOMBSTONE_VERSION}, upsert=True
+        )
+        return None if before is None or before.get("erased") else before

@@ -158,8 +158,8 @@ class StartupRepository(Protocol):
         """The sector's snapshot, or None."""
         ...
 
-    async def save_contact(self, user_id: str, fields: Document) -> None:
-        """Keep the account's contact fields; the latest delivered wins."""
+    async def save_contact(self, user_id: str, fields: Document, version: int | None) -> bool:
+        """Keep the contact unless a newer version or a tombstone is kept; True if written."""
         ...
 
     async def contact(self, user_id: str) -> Document | None:
@@ -488,13 +488,17 @@ class Registry:
         fields = event.model_dump(mode="json", exclude={"code", "version"})
         await self.store.save_reference("sectors", event.code, event.version, fields)
 
-    async def contact_saved(self, user_id: str, fields: Document) -> None:
-        """Keep the account's name, email and role (the latest identity event wins)."""
-        await self.store.save_contact(user_id, fields)
+    async def contact_saved(self, user_id: str, fields: Document, version: int | None) -> None:
+        """Keep the account's name, email and role at `version` (the account's version in
+        the identity event): an older version is ignored, and so is any update after the
+        person's erasure (the contact is a tombstone then)."""
+        if not await self.store.save_contact(user_id, fields, version):
+            log.info("contact.ignored", user_id=user_id, version=version)
 
     async def erase_person(self, event: UserDeletionRequestedV1) -> None:
-        """Erase the person's data (PDPL 91/2025): their contact, their birth year and team
-        entries; the startups themselves stay, so the district's figures do not change.
+        """Erase the person's data (PDPL 91/2025): their contact (a tombstone stays, so a late
+        update cannot recreate them), their birth year and team entries; the startups
+        themselves stay, so the district's figures do not change.
         """
         contact = await self.store.erase_contact(event.user_id)
         erased = await self.store.erase_founder(

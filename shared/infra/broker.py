@@ -367,9 +367,16 @@ def rpc_responder(
     return respond
 
 
+# Requests one process answers at once. FastStream's core subscriber handles one message at
+# a time unless given workers, so every RPC waited for the previous one's database call:
+# bench/rpc.py (2 ms store time, 32 in flight) measured 293 req/s so, 1,605 with workers.
+RPC_WORKERS = 32
+
+
 def rpc_subscriber_options(service: str) -> dict[str, Any]:
-    """Core NATS request–reply; copies of a service share the load in one queue group."""
-    return {"queue": service}
+    """Core NATS request–reply; copies of a service share the load in one queue group, and
+    each copy answers up to `RPC_WORKERS` requests concurrently."""
+    return {"queue": service, "max_workers": RPC_WORKERS}
 
 
 def answer_rpc(

@@ -98,7 +98,9 @@ async def test_older_startups_are_indexed_and_the_index_serves_the_lookup(
         assert await found(api, "khoi ngh") == []
         updated = await Registry(StartupStore(db), outbox=None).index_for_search()  # type: ignore[arg-type]
         assert updated == 1
-        assert await found(api, "khoi ngh") == [ids["khoi"]]
+        # another spelling: the gateway's cache of anonymous reads still holds the answer
+        # above (no event tells it of a backfill, which runs before the registry serves)
+        assert await found(api, "khởi nghi") == [ids["khoi"]]
 
         # the lookup a query without filters makes is an index scan, not a collection scan
         query = candidate_query({}, Query.parse("khoi ngh").lead)  # type: ignore[union-attr]

@@ -165,11 +165,22 @@ class FakeStartups:
     async def sector(self, code: str) -> Document | None:
         return self.sectors.get(code)
 
-    async def save_contact(self, user_id: str, fields: Document) -> None:
-        self.contacts[user_id] = {"_id": user_id, **self.contacts.get(user_id, {}), **fields}
+    async def save_contact(self, user_id: str, fields: Document, version: int | None) -> bool:
+        kept = self.contacts.get(user_id, {})
+        if kept.get("erased") or (
+            version is not None and kept.get("version") is not None and kept["version"] > version
+        ):
+            return False
+        self.contacts[user_id] = {"_id": user_id, **kept, **fields}
+        if version is not None:
+            self.contacts[user_id]["version"] = version
+        return True
 
     async def contact(self, user_id: str) -> Document | None:
-        return self.contacts.get(user_id)
+        found = self.contacts.get(user_id)
+        return None if found is None or found.get("erased") else found
 
     async def erase_contact(self, user_id: str) -> Document | None:
-        return self.contacts.pop(user_id, None)
+        before = self.contacts.get(user_id)
+        self.contacts[user_id] = {"_id": user_id, "erased": True}
+        return None if before is None or before.get("erased") else before
