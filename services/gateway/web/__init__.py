@@ -22,6 +22,7 @@ from services.gateway.web import (
     mentor,
     public,
     recovery,
+    sessions,
 )
 from services.gateway.web.kit import STATIC, LoginRequired, PageRefused, Refresher, Web
 
@@ -32,7 +33,17 @@ def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The founder's `/startups/new` before the public `/startups/{startup_id}`.
     # The organizer's `/events/new` is declared before `/events/{event_id}` in `events`.
-    for module in (account, founder, inbox, mentor, public, events, certificates, recovery):
+    for module in (
+        account,
+        founder,
+        inbox,
+        mentor,
+        public,
+        events,
+        certificates,
+        recovery,
+        sessions,
+    ):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
