@@ -71,7 +71,7 @@ def matched(api: httpx.Client) -> dict[str, Any]:
     draft = {"startup_id": startup_id, "topics": ["gọi vốn"], "message": "Cần tư vấn gọi vốn."}
     opened = api.post(f"{API}/consultations", json=draft, headers=founder)
     assert opened.status_code == 201, opened.text
-    mentor = create_user(api, "mentor", "startup_association")
+    mentor = create_user(api, "mentor", "business_association")
     profile = {"expertise": ["gọi vốn"], "languages": ["vi"], "monthly_capacity": 5}
     poll(
         lambda: (

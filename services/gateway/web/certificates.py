@@ -16,6 +16,7 @@ from services.gateway.access import ANYONE
 from services.gateway.certificates import verification
 from services.gateway.deps import Services
 from services.gateway.routes.certificates import ISSUERS, MAX_LISTED
+from services.gateway.web.events import organization_names
 from services.gateway.web.kit import Web, web
 from shared.contracts.base import ErrorCode, Role
 from shared.contracts.rpc.certificates import (
@@ -60,9 +61,9 @@ async def verify(code: str, page: Page) -> Response:
     found = await _find(page, code[:40])
     if found is None:
         return page.render("certificates/unknown.html", status=404, code=code[:40])
-    return page.render(
-        "certificates/verify.html", shown=verification(found, page.locale), certificate=found
-    )
+    shown = verification(found, page.locale)
+    shown["issuer"] = await organization_names(page.request, found.issuer)
+    return page.render("certificates/verify.html", shown=shown, certificate=found)
 
 
 @router.get("/me/certificates")

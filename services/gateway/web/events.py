@@ -79,15 +79,27 @@ async def _my_registration(page: Web, event_id: str) -> RegistrationView | None:
     return chosen[0] if chosen else None
 
 
-async def _organizations(request: Request) -> list[tuple[str, str]]:
-    """District units and ward committees of the reference data, for the organizer
-    select: only codes the events contract accepts (`Code`: no underscore)."""
+async def _units(request: Request) -> list[tuple[str, str]]:
+    """District units and ward committees of the reference data: `(code, name)`."""
     reference = request.app.state.gateway.reference
     found: list[tuple[str, str]] = []
     for kind in ("district_unit", "ward_committee"):
         docs, _total = await reference.organizations(kind=kind, skip=0, limit=100)
         found += [(str(d.get("code", d["_id"])), str(d.get("name") or d["_id"])) for d in docs]
-    return [(code, name) for code, name in found if ORGANIZER_CODE.match(code)]
+    return found
+
+
+async def _organizations(request: Request) -> list[tuple[str, str]]:
+    """The units an event may name as organizers: only codes the events contract accepts
+    (`Code`: no underscore)."""
+    return [(code, name) for code, name in await _units(request) if ORGANIZER_CODE.match(code)]
+
+
+async def organization_names(request: Request, codes: str) -> str:
+    """`ward-committee-an-nhon, youth_union` as the units' names where the reference
+    data knows them (the events service stores the codes)."""
+    known = dict(await _units(request))
+    return ", ".join(known.get(code.strip(), code.strip()) for code in codes.split(","))
 
 
 @router.get("/events")
@@ -277,6 +289,7 @@ async def _event_page(
         errors=errors,
         wards=audience_wards or refs["wards"],
         ward_names=ward_names,
+        organizers=await organization_names(request, ", ".join(event.organizers)),
         genders=[
             ("female", page.t("web.events.gender.female")),
             ("male", page.t("web.events.gender.male")),
