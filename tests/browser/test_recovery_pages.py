@@ -11,6 +11,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -43,7 +44,9 @@ def last_reset(stack: Stack) -> dict[str, Any]:
         data: dict[str, Any] = json.loads(stored.data)["data"]
         return data
 
-    return asyncio.run(ask())
+    # Playwright's sync API runs an event loop in this thread: ask from another one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, ask()).result(timeout=30)
 
 
 def test_password_reset_through_the_pages(
