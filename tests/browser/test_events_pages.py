@@ -28,6 +28,8 @@ HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
 NewPage = Callable[..., Page]
 #: The organizer's unit: the People's Committee of An Nhơn ward (seeded reference data).
 COMMITTEE = "ward-committee-an-nhon"
+#: A catalogue id shown instead of its words.
+RAW_ID = re.compile(r"\b(web|field|enum|detail)\.[a-z_]+\.?[a-z_]*\b")
 
 
 def sign_in(page: Page, email: str) -> None:
@@ -49,7 +51,8 @@ def person(api: httpx.Client, name: str) -> str:
 
 
 def checked(page: Page, name: str, seen: dict[str, Any]) -> None:
-    """axe on the page as it is, and its screenshot."""
+    """axe on the page as it is, and its screenshot; no catalogue id shows raw."""
+    assert not RAW_ID.search(page.inner_text("body")), RAW_ID.search(page.inner_text("body"))
     seen[name] = axe_violations(page)
     shoot(page, name)
 
@@ -165,6 +168,29 @@ def test_event_from_announcement_to_verified_certificate(
     unknown = verifier.goto("/verify/EV-AAAAAAAAAAAAAAAAAAAAAAAA")
     assert unknown is not None and unknown.status == 404
     expect(verifier.locator("h1")).to_have_text("Không tìm thấy giấy chứng nhận")
+
+    # Another draft, cancelled with a reason from the organizer's page.
+    other = dict(
+        title="Hội thảo phổ biến pháp luật về khởi nghiệp",
+        kind="law_dissemination",
+        organizers=[COMMITTEE],
+        place="Nhà văn hóa phường An Nhơn",
+        capacity=30,
+        sittings=[
+            {
+                "starts_at": (now + timedelta(days=3)).isoformat(),
+                "ends_at": (now + timedelta(days=3, hours=2)).isoformat(),
+            }
+        ],
+    )
+    draft = api.post(f"{API}/events", json=other, headers=organizer["headers"])
+    assert draft.status_code == 201, draft.text
+    desk.goto(f"/events/{draft.json()['id']}/manage")
+    desk.click("form[action$='/cancel'] button")
+    expect(desk.locator("#e-reason")).to_be_visible()
+    desk.fill("#f-reason", "Báo cáo viên bận đột xuất")
+    desk.click("form[action$='/cancel'] button")
+    expect(desk.locator("#event-status")).to_have_text("Đã huỷ")
 
     for name in ("events", "verify-valid"):
         small = new_page(360, 740)
