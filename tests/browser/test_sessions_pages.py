@@ -1,6 +1,6 @@
 """Sessions in a real browser (issue 17): a founder and a mentor matched through the API
 (as staff do today) with a session booked for tomorrow; the founder sees it under
-"upcoming" on `/me/sessions`, cancels it with a reason on its page, and the mentor sees
+"upcoming" on `/me/sessions`, moves it to the day after, cancels it with a reason on its page, and the mentor sees
 it cancelled with that reason; the mentor records a session held two days ago, which is
 marked "recorded late" and opens its outcome form. axe finds nothing serious;
 screenshots at 360 and 1280 px."""
@@ -120,6 +120,17 @@ def test_founder_cancels_and_mentor_sees_it_and_records_a_past_session(
     founder.click(f"a[href='/sessions/{session}']")
     violations["session"] = axe_violations(founder)
     shoot(founder, "session")
+    # Moved to the day after, inside the mentor's availability: the new session's page.
+    later = (datetime.now(HCMC) + timedelta(days=2)).replace(
+        hour=11, minute=0, second=0, microsecond=0
+    )
+    founder.fill("#f-starts_at", later.strftime("%Y-%m-%dT%H:%M"))
+    founder.fill("#f-move_reason", "Trùng lịch họp nhóm")
+    founder.click(f"form[action='/sessions/{session}/reschedule'] button")
+    founder.wait_for_url(re.compile(r"/sessions/[^/]+$"))
+    assert not founder.url.endswith(f"/sessions/{session}")
+    session = founder.url.rsplit("/", 1)[1]
+    expect(founder.locator("main")).to_contain_text(later.strftime("%d/%m/%Y 11:00"))
     founder.click(f"form[action='/sessions/{session}/cancel'] button")
     expect(founder.locator("#e-reason")).to_be_visible()  # a reason is needed
     founder.fill("#f-reason", "Nhóm bận gặp nhà đầu tư, xin hẹn lại tuần sau.")
