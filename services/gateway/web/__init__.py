@@ -13,7 +13,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from services.gateway.web import account, founder, inbox, mentor, public
+from services.gateway.web import (
+    account,
+    certificates,
+    events,
+    founder,
+    inbox,
+    mentor,
+    public,
+    recovery,
+    sessions,
+)
 from services.gateway.web.kit import STATIC, LoginRequired, PageRefused, Refresher, Web
 
 
@@ -22,7 +32,18 @@ def install(app: FastAPI) -> None:
     app.state.web_refresher = Refresher()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The founder's `/startups/new` before the public `/startups/{startup_id}`.
-    for module in (account, founder, inbox, mentor, public):
+    # The organizer's `/events/new` is declared before `/events/{event_id}` in `events`.
+    for module in (
+        account,
+        founder,
+        inbox,
+        mentor,
+        public,
+        events,
+        certificates,
+        recovery,
+        sessions,
+    ):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequired)
