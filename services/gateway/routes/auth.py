@@ -217,7 +217,7 @@ async def request_password_reset(
     await _limits(request).hit(
         {f"reset:ip:{client_ip(request)}": state.settings.auth_rate_limit_per_minute}
     )
-    hourly = SharedLimits(_limits(request).counters, 3600.0)
+    hourly = SharedLimits(_limits(request).counters, 3600.0, clock=_limits(request).clock)
     await hourly.hit(
         {f"reset:email:{body.email.lower()}": state.settings.password_resets_per_email_per_hour}
     )
