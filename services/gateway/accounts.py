@@ -20,6 +20,8 @@ log = get_logger(__name__)
 
 
 class LastAdmin(Conflict):
+    """The last active admin would demote or disable themself (409 `last_admin`)."""
+
     problem_code = "last_admin"
 
 
@@ -31,10 +33,14 @@ class ResetTokenInvalid(Invalid):
 
 
 class ResetTokenUsed(ResetTokenInvalid):
+    """The token already set a password once (400 `reset_token_used`)."""
+
     problem_code = "reset_token_used"
 
 
 class ResetTokenExpired(ResetTokenInvalid):
+    """The token's 30 minutes are over (400 `reset_token_expired`)."""
+
     problem_code = "reset_token_expired"
 
 

@@ -27,7 +27,9 @@ ADMIN = ("admin@govap.gov.vn", "quan-tri-vien-2026")
 def pin_limit_clock(*copies: httpx.AsyncClient) -> None:
     """Fix the limits' clock mid-window on every gateway copy, so a count cannot straddle
     a window boundary on a slow machine (the windows are fixed, DESIGN §6)."""
-    moment = datetime(2026, 11, 30, 3, 0, 30, tzinfo=UTC)
+    moment = datetime(
+        2099, 1, 1, 0, 0, 30, tzinfo=UTC
+    )  # far ahead: no TTL sweep removes the counts
     for copy in copies:
         copy.app.state.auth_limits.clock = lambda: moment  # type: ignore[attr-defined]
 
