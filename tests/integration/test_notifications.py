@@ -184,7 +184,12 @@ async def test_quiet_hours_and_preferences(
     clock = Clock(datetime(2026, 11, 28, 23, 0, tzinfo=HCMC))
     service = use_cases(settings, smtp.port, clock, mongo[settings.database_name("n5")], "a")
     await welcome(service)
-    assert await service.deliver_due() == 0  # 23:00: the email waits
+    # A welcome answers the person's own sign-up: it goes at once, even at 23:00 (issue 17).
+    assert await service.deliver_due() == 1
+    contact = await service.store.contact("u1")
+    assert contact is not None
+    await service.notify(Kind.STARTUP_VERIFIED, contact, event_id="q1", startup="Một", reason="")
+    assert await service.deliver_due() == 0  # 23:00: any other email waits
     clock.now = datetime(2026, 11, 29, 7, 0, tzinfo=HCMC)
     assert await service.deliver_due() == 1
 
@@ -196,7 +201,7 @@ async def test_quiet_hours_and_preferences(
     await service.save_preferences(actor, prefs)
     await welcome(service, "u2")
     assert await service.deliver_due() == 0
-    assert len(smtp.mailbox.messages) == 1
+    assert len(smtp.mailbox.messages) == 2
     page = await service.store.inbox("u2", skip=0, limit=5, unread_only=False)
     assert page[1] == 1  # still in the inbox
 
