@@ -86,7 +86,7 @@ def build_app(settings: Settings) -> FastAPI:
             timedelta(minutes=settings.access_token_minutes),
         )
         users = UserStore(db)
-        revocations = TokenRevocations(access.versions, broker)
+        revocations = TokenRevocations(access.versions, broker, access.key)
         await revocations.start(users)
         identity = Identity(
             users, outbox, access, timedelta(days=settings.refresh_token_days), revocations

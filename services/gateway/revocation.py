@@ -7,7 +7,12 @@ reset, role change, disabling, a deletion request). Access tokens carry it as `t
 map (`auth.TokenVersions`). That map is kept current two ways:
 
 - a core NATS broadcast on `BROADCAST_SUBJECT` (not a JetStream subject: nothing is kept;
-  every copy subscribes without a queue group, so each gets each message at once);
+  every copy subscribes without a queue group, so each gets each message at once). The
+  subject sits under `_INBOX.`, the one prefix the gateway's NATS user may both publish
+  and subscribe to (`shared.infra.servers.service_permissions`); since other services'
+  users may use `_INBOX.>` too, each message carries an HMAC-SHA256 under the gateway's
+  signing key and one without a valid signature is ignored (a forged raise would lock
+  a user out of that copy);
 - the store as the truth: all versions read at start, then every `interval` seconds the
   users whose version changed lately, which also covers a broadcast lost while a copy
   was disconnected.
@@ -16,6 +21,8 @@ map (`auth.TokenVersions`). That map is kept current two ways:
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 from contextlib import suppress
 from datetime import UTC, datetime, timedelta
@@ -29,8 +36,8 @@ from shared.infra.logging import get_logger
 
 log = get_logger(__name__)
 
-#: Outside `identity.>`, so the IDENTITY stream does not keep these messages.
-BROADCAST_SUBJECT = "gateway.identity.tokens_revoked"
+#: Outside every stream, so nothing keeps these messages; see the module's docstring.
+BROADCAST_SUBJECT = "_INBOX.innohub.gateway.tokens_revoked"
 #: How far back each periodic read looks, beyond the previous read: clock skew between
 #: gateway copies writing `token_version_at`.
 SKEW = timedelta(seconds=10)
@@ -48,16 +55,27 @@ class VersionSource(Protocol):
 class TokenRevocations:
     """Publishes and applies token-version changes for one gateway copy."""
 
-    def __init__(self, versions: TokenVersions, broker: NatsBroker) -> None:
+    def __init__(self, versions: TokenVersions, broker: NatsBroker, key: str) -> None:
         self.versions = versions
         self.broker = broker
+        self._key = hashlib.sha256(f"token-revocations:{key}".encode()).digest()
         self._subscription: Any = None
+
+    def _signature(self, user_id: str, version: int) -> str:
+        message = f"{user_id}:{version}".encode()
+        return hmac.new(self._key, message, hashlib.sha256).hexdigest()
 
     async def revoked(self, user_id: str, version: int) -> None:
         """`user_id`'s tokens below `version` end: here at once, on the other copies when
         the broadcast reaches them (or at their next read of the store)."""
         self.versions.raise_to(user_id, version)
-        payload = json.dumps({"user_id": user_id, "token_version": version}).encode()
+        payload = json.dumps(
+            {
+                "user_id": user_id,
+                "token_version": version,
+                "sig": self._signature(user_id, version),
+            }
+        ).encode()
         try:
             await self.broker.connection.publish(BROADCAST_SUBJECT, payload)
         except Exception as error:  # the periodic read of the store catches up
@@ -66,9 +84,14 @@ class TokenRevocations:
     async def _on_message(self, msg: Msg) -> None:
         try:
             data = json.loads(msg.data)
-            self.versions.raise_to(str(data["user_id"]), int(data["token_version"]))
+            user_id, version = str(data["user_id"]), int(data["token_version"])
+            signed = hmac.compare_digest(str(data["sig"]), self._signature(user_id, version))
         except (ValueError, KeyError, TypeError):
+            signed = False
+        if not signed:
             log.warning("tokens.bad_broadcast")
+            return
+        self.versions.raise_to(user_id, version)
 
     async def start(self, source: VersionSource) -> None:
         """Listen to the broadcast, then load every version from the store (in that order,

@@ -24,6 +24,16 @@ API = "/api/v1"
 ADMIN = ("admin@govap.gov.vn", "quan-tri-vien-2026")
 
 
+def pin_limit_clock(*copies: httpx.AsyncClient) -> None:
+    """Fix the limits' clock mid-window on every gateway copy, so a count cannot straddle
+    a window boundary on a slow machine (the windows are fixed, DESIGN §6)."""
+    moment = datetime(
+        2099, 1, 1, 0, 0, 30, tzinfo=UTC
+    )  # far ahead: no TTL sweep removes the counts
+    for copy in copies:
+        copy.app.state.auth_limits.clock = lambda: moment  # type: ignore[attr-defined]
+
+
 async def admin_headers(api: httpx.AsyncClient) -> dict[str, str]:
     return bearer((await login(api, *ADMIN))["access_token"])
 
@@ -353,6 +363,7 @@ async def test_password_reset_requests_are_rate_limited_per_email(
 ) -> None:
     limited = gateway_settings.model_copy(update={"password_resets_per_email_per_hour": 2})
     async with running_gateway(limited) as api:
+        pin_limit_clock(api)
         body = {"email": "spam@example.vn"}
         statuses = [
             (await api.post(f"{API}/auth/password-reset", json=body)).status_code for _ in range(3)
@@ -368,6 +379,7 @@ async def test_failed_sign_ins_are_counted_across_gateway_copies(
 ) -> None:
     limited = gateway_settings.model_copy(update={"auth_rate_limit_per_minute": 3})
     async with running_gateway(limited) as one, running_gateway(limited) as two:
+        pin_limit_clock(one, two)
         await register(one, "doan@example.vn")
         wrong = {"email": "doan@example.vn", "password": "sai-mat-khau-roi"}
         statuses = [
@@ -391,6 +403,7 @@ async def test_an_office_behind_one_trusted_proxy_is_not_one_bucket(
         }
     )
     async with running_gateway(office) as api:
+        pin_limit_clock(api)
         # Seven staff set up their accounts through the proxy, each mistyping once.
         for n in range(7):
             via = {"X-Forwarded-For": f"203.0.113.{n + 10}"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -274,6 +274,11 @@ async def test_login_and_register_are_rate_limited(
 ) -> None:
     limited = gateway_settings.model_copy(update={"auth_rate_limit_per_minute": 3})
     async with running_gateway(limited) as api:
+        # Mid-window, so the count cannot straddle a fixed window's boundary.
+        moment = datetime(
+            2099, 1, 1, 0, 0, 30, tzinfo=UTC
+        )  # far ahead: no TTL sweep removes the counts
+        api.app.state.auth_limits.clock = lambda: moment  # type: ignore[attr-defined]
         body = {"email": "spray@example.vn", "password": "sai-mat-khau-roi"}
         statuses = [(await api.post(f"{API}/auth/login", json=body)).status_code for _ in range(3)]
         assert statuses == [401, 401, 401]

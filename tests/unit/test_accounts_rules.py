@@ -163,3 +163,23 @@ def test_a_welcome_is_not_held_by_quiet_hours_or_the_digest() -> None:
     for preferences in (Preferences(quiet_hours=QuietHours()), Preferences(digest=True)):
         [planned] = deliveries(note, who, preferences, NOW)
         assert planned.due_at == NOW and not planned.digest
+
+
+async def test_a_revocation_broadcast_counts_only_when_signed_by_the_gateway() -> None:
+    import json
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from services.gateway.revocation import TokenRevocations
+
+    versions = TokenVersions()
+    revocations = TokenRevocations(versions, cast("Any", None), KEY)
+    forged = {"user_id": "lan", "token_version": 99, "sig": "0" * 64}
+    await revocations._on_message(cast("Any", SimpleNamespace(data=json.dumps(forged).encode())))
+    await revocations._on_message(cast("Any", SimpleNamespace(data=b"not json")))
+    assert versions.accepts("lan", 0)
+    signed = {"user_id": "lan", "token_version": 2, "sig": revocations._signature("lan", 2)}
+    await revocations._on_message(cast("Any", SimpleNamespace(data=json.dumps(signed).encode())))
+    assert not versions.accepts("lan", 1) and versions.accepts("lan", 2)
+    other_key = TokenRevocations(TokenVersions(), cast("Any", None), "another-key-entirely")
+    assert other_key._signature("lan", 2) != signed["sig"]

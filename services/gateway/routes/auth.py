@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, EmailStr, Field, StringConstraints
 
 from services.gateway.access import ANYONE, SIGNED_IN
-from services.gateway.deps import CurrentUser, State
+from services.gateway.auth import Tokens
+from services.gateway.deps import CurrentUser, GatewayState, State
 from services.gateway.domain import PRIVACY_NOTICE_VERSION
 from services.gateway.problems import Problem, request_locale
 from services.gateway.ratelimit import SharedLimits, client_address, trusted_networks
@@ -145,26 +146,34 @@ async def register(body: Registration, request: Request, state: State) -> UserOu
     return _user_out(doc)
 
 
-@router.post("/login", dependencies=[ANYONE])
-async def login(body: Credentials, request: Request, state: State) -> TokenPair:
-    """Email and password → a token pair; 401 `invalid_credentials` on a mismatch, 403
-    `account_disabled`, 429 once an account (`auth_rate_limit_per_minute`) or a client
-    address (`auth_failures_per_address_per_minute`) has had that many failed sign-ins
-    this minute, counted across every gateway copy. Successful sign-ins count nothing.
-    """
+async def sign_in(request: Request, state: GatewayState, email: str, password: str) -> Tokens:
+    """Sign in under the shared limits: 429 once the account (`auth_rate_limit_per_minute`)
+    or the client address (`auth_failures_per_address_per_minute`) has had that many failed
+    sign-ins this minute, counted across every gateway copy; successful sign-ins count
+    nothing. Raises `Problem` (`invalid_credentials`, `account_disabled`, `rate_limited`).
+    The web app's sign-in form uses this too, so both share one count."""
     limits = {
-        f"login-failed:email:{body.email.lower()}": state.settings.auth_rate_limit_per_minute,
+        f"login-failed:email:{email.lower()}": state.settings.auth_rate_limit_per_minute,
         f"login-failed:ip:{client_ip(request)}": (
             state.settings.auth_failures_per_address_per_minute
         ),
     }
     await _limits(request).check(limits)
     try:
-        tokens = await state.identity.login(body.email, body.password)
+        return await state.identity.login(email, password)
     except AuthFailure as failure:
         if failure.code == "invalid_credentials":
             await _limits(request).hit(limits)
         raise Problem(failure.code) from None
+
+
+@router.post("/login", dependencies=[ANYONE])
+async def login(body: Credentials, request: Request, state: State) -> TokenPair:
+    """Email and password → a token pair; 401 `invalid_credentials` on a mismatch, 403
+    `account_disabled`, 429 once an account or a client address has had too many failed
+    sign-ins this minute (counted across every gateway copy).
+    """
+    tokens = await sign_in(request, state, body.email, body.password)
     return TokenPair(**tokens.__dict__)
 
 
@@ -217,7 +226,7 @@ async def request_password_reset(
     await _limits(request).hit(
         {f"reset:ip:{client_ip(request)}": state.settings.auth_rate_limit_per_minute}
     )
-    hourly = SharedLimits(_limits(request).counters, 3600.0)
+    hourly = SharedLimits(_limits(request).counters, 3600.0, clock=_limits(request).clock)
     await hourly.hit(
         {f"reset:email:{body.email.lower()}": state.settings.password_resets_per_email_per_hour}
     )
