@@ -157,7 +157,7 @@ def test_a_welcome_is_not_held_by_quiet_hours_or_the_digest() -> None:
     from services.notifications.domain import Contact, deliveries
     from shared.contracts.base import Locale
 
-    assert RULES[Kind.WELCOME].urgent
+    assert RULES[Kind.WELCOME].immediate
     who = Contact("u1", "lan@example.vn", "Nguyễn Thị Lan", "founder", Locale.VI)
     note = messages.compose(Kind.WELCOME, who, event_id="e1", at=NOW)
     for preferences in (Preferences(quiet_hours=QuietHours()), Preferences(digest=True)):
