@@ -144,24 +144,23 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
     founder.wait_for_url(re.compile(r"/consultations/[^/]+$"))
     request_id = founder.url.rsplit("/", 1)[1]
 
-    # A mentor with a profile and availability every day, proposed by staff (API today).
+    # A mentor account (made by the admin) writes a profile and a week of availability in
+    # pages; staff propose the mentor through the API (today); the mentor accepts in pages.
     mentor = create_user(api, "mentor", "startup_association")
-    profile = {
-        "expertise": ["gọi vốn", "marketing"],
-        "languages": ["vi"],
-        "monthly_capacity": 5,
-    }
-    poll(
-        lambda: (
-            api.post(f"{API}/mentors", json=profile, headers=mentor["headers"]).status_code
-            in (201, 409)
-        )
-    )
-    slots = {"slots": [{"weekday": d, "start": "00:00", "end": "23:59"} for d in range(7)]}
-    answer = api.put(
-        f"{API}/mentors/{mentor['id']}/availability", json=slots, headers=mentor["headers"]
-    )
-    assert answer.status_code == 200, answer.text
+    mentor_page = new_page()
+    sign_in(mentor_page, mentor["email"])
+    mentor_page.goto("/mentor/profile")
+    mentor_page.fill("#f-expertise", "gọi vốn, marketing")
+    mentor_page.fill("#f-monthly_capacity", "5")
+    mentor_page.click("main form button[type=submit]")
+    mentor_page.wait_for_url(re.compile(r"saved=1"))
+    mentor_page.goto("/mentor/availability")
+    for day in range(7):
+        mentor_page.fill(f"#s-{day}-1", "00:00")
+        mentor_page.fill(f"#e-{day}-1", "23:59")
+    mentor_page.click("main form button[type=submit]")
+    mentor_page.wait_for_url(re.compile(r"saved=1"))
+    expect(mentor_page.locator("#e-0-1")).to_have_value("23:59")
     admin = token(api, "admin@govap.gov.vn", "quan-tri-vien-2026")
     proposed = api.post(
         f"{API}/consultations/{request_id}/match",
@@ -169,10 +168,7 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
         headers=admin,
     )
     assert proposed.status_code == 201, proposed.text
-
-    # The mentor accepts in pages.
-    mentor_page = new_page()
-    sign_in(mentor_page, mentor["email"])
+    mentor_page.goto("/me")
     mentor_page.click("button[name=answer][value=accept]")
     mentor_page.wait_for_url(re.compile(r"/me$"))
 
