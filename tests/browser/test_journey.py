@@ -346,6 +346,15 @@ def test_every_page_passes_axe_and_screenshots_are_kept(
         if width == 1280 and (found := axe_violations(page)):
             problems["/startups/new (errors)"] = found
         shoot(page, "startup-form-errors")
+    mentor = create_user(api, "mentor", "startup_association")
+    for width in (1280, 360):
+        page = new_page(width, 800, bypass_csp=True)
+        sign_in(page, mentor["email"])
+        for path in ("/mentor/profile", "/mentor/availability", "/me"):
+            page.goto(path)
+            if width == 1280 and (found := axe_violations(page)):
+                problems[f"{path} (mentor)"] = found
+            shoot(page, "mentor-" + _name(path))
     assert problems == {}
 
 
