@@ -135,6 +135,17 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
     founder.wait_for_load_state()
     poll(lambda: int(founder.inner_text("#unread")) == unread_before - 1, timeout=10)
 
+    # Notification preferences: a daily digest, kept after saving.
+    founder.goto("/inbox/preferences")
+    founder.check("#f-digest")
+    founder.click("main form button[type=submit]")
+    founder.wait_for_url(re.compile(r"saved=1"))
+    expect(founder.locator("#f-digest")).to_be_checked()
+
+    # The history shows the registration and the verification.
+    founder.goto(f"/startups/{startup_id}/history")
+    expect(founder.locator("tbody tr")).to_have_count(2)
+
     # Ask for advice.
     founder.goto("/consultations/new")
     founder.select_option("#f-startup_id", startup_id)
@@ -324,7 +335,15 @@ def test_every_page_passes_axe_and_screenshots_are_kept(
         "/signup",
         "/login",
     ]
-    private = ["/me", "/inbox", "/startups/new", "/consultations/new", "/me/password", "/me/delete"]
+    private = [
+        "/me",
+        "/inbox",
+        "/inbox/preferences",
+        "/startups/new",
+        "/consultations/new",
+        "/me/password",
+        "/me/delete",
+    ]
     problems: dict[str, Any] = {}
     for width in (1280, 360):
         page = new_page(width, 800, bypass_csp=True)

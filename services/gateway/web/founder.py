@@ -4,7 +4,7 @@ rate a held session and enter a competition. Every rule is the services' (same R
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
 from services.gateway.web.kit import FormData, FormErrors, Web, web
-from services.gateway.web.public import names, wards_and_sectors
+from services.gateway.web.public import wards_and_sectors
 from shared.contracts.base import Role
 from shared.contracts.events.mentoring import Mode
 from shared.contracts.events.registry import Need
@@ -30,6 +30,7 @@ from shared.contracts.rpc.mentoring import (
 )
 from shared.contracts.rpc.registry import (
     GetStartup,
+    GetStartupHistory,
     RegisterStartup,
     SearchStartups,
     StartupChanges,
@@ -246,7 +247,7 @@ async def book(page: Page, request_id: str) -> Response:
         draft = SessionDraft(
             match_id=found.match_id or "",
             starts_at=starts,
-            ends_at=starts.replace() + _minutes(minutes),
+            ends_at=starts + timedelta(minutes=max(5, min(minutes, 600))),
             mode=form.get("mode") or "in_person",
         )
         booked = await page.call(ScheduleSession(draft=draft))
@@ -263,12 +264,6 @@ async def book(page: Page, request_id: str) -> Response:
         errors=errors,
         booked=booked,
     )
-
-
-def _minutes(count: int) -> Any:
-    from datetime import timedelta
-
-    return timedelta(minutes=max(5, min(count, 600)))
 
 
 @router.get("/sessions/{session_id}/rate")
@@ -341,4 +336,11 @@ async def enter(page: Page, competition_id: str) -> Response:
     return page.redirect(f"/competitions/{found.id}?entered=1")
 
 
-__all__ = ["names", "router"]
+@router.get("/startups/{startup_id}/history")
+async def history(page: Page, startup_id: str) -> Response:
+    """Every change of the startup, oldest first, with when and what."""
+    page.require(Role.FOUNDER, Role.ASSOCIATION_STAFF, Role.ADMIN)
+    await page.load_unread()
+    found = await page.call(GetStartup(startup_id=startup_id[:64]))
+    events = await page.call(GetStartupHistory(startup_id=found.id))
+    return page.render("history.html", startup=found, history=events)
