@@ -138,6 +138,10 @@ async def change_password(request: Request, page: Page) -> Response:
             current_password=form.get("current_password"), new_password=form.get("new_password")
         )
         await me_routes.change_password(body, actor, state)
+        request.app.state.web_refresher.forget(
+            getattr(request.state, "web_cookie_refresh_token", None),
+            getattr(request.state, "web_refresh_token", None),
+        )
         account = await state.identity.me(actor)
         page.start_session(await state.identity.login(account["email"], body.new_password))
     except (ValidationError, DomainError, AuthFailure) as error:

@@ -4,6 +4,7 @@ rate a held session and enter a competition. Every rule is the services' (same R
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -63,11 +64,18 @@ async def my_startups(page: Web, actor_id: str) -> list[Any]:
 async def dashboard(page: Page) -> Response:
     """Startups with status and next step, consultations, unread notices."""
     actor = page.require()
-    await page.load_unread()
-    startups = await my_startups(page, actor.id) if actor.role == Role.FOUNDER else []
-    consultations = None
-    if actor.role in (Role.FOUNDER, Role.MENTOR):
-        consultations = await page.try_call(ListConsultations(page=1, page_size=50))
+
+    async def startups_of() -> list[Any]:
+        return await my_startups(page, actor.id) if actor.role == Role.FOUNDER else []
+
+    async def consultations_of() -> Any:
+        if actor.role in (Role.FOUNDER, Role.MENTOR):
+            return await page.try_call(ListConsultations(page=1, page_size=50))
+        return None
+
+    _, startups, consultations = await asyncio.gather(
+        page.load_unread(), startups_of(), consultations_of()
+    )
     return page.render(
         "me.html", startups=startups, consultations=consultations, next_step=NEXT_STEP
     )

@@ -168,6 +168,16 @@ class Refresher:
             self._recent[key] = (now, tokens)
             return tokens
 
+    def forget(self, *refresh_tokens: str | None) -> None:
+        """Drop what was answered for, or with, these refresh tokens (at logout, password
+        change, deletion), so a revoked session cannot come back through the grace period."""
+        gone = {hashlib.sha256(t.encode()).hexdigest() for t in refresh_tokens if t}
+        self._recent = {
+            key: (at, tokens)
+            for key, (at, tokens) in self._recent.items()
+            if key not in gone and tokens.refresh_token not in refresh_tokens
+        }
+
 
 def _signer(request: Request, salt: str) -> URLSafeSerializer:
     return URLSafeSerializer(request.app.state.access_tokens.key, salt=salt)
@@ -238,7 +248,9 @@ class Web:
                 return
             self.start_session(fresh)
         self.request.state.actor = self.actor
-        self.request.state.web_refresh_token = refresh
+        self.request.state.web_cookie_refresh_token = refresh
+        if not hasattr(self.request.state, "web_refresh_token"):  # not refreshed just now
+            self.request.state.web_refresh_token = refresh
 
     def start_session(self, tokens: auth.Tokens) -> None:
         """Keep `tokens` in the session cookie of the response."""
@@ -249,7 +261,12 @@ class Web:
         self.request.state.web_refresh_token = tokens.refresh_token
 
     def end_session(self) -> None:
-        """Drop the session cookie in the response."""
+        """Drop the session cookie in the response (and any refresh kept for the grace)."""
+        state = self.request.state
+        self.request.app.state.web_refresher.forget(
+            getattr(state, "web_refresh_token", None),
+            getattr(state, "web_cookie_refresh_token", None),
+        )
         self._set.pop(SESSION_COOKIE, None)
         self._clear.add(SESSION_COOKIE)
         self.actor = None

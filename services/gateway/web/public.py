@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -52,9 +53,12 @@ def names(options: list[tuple[str, str]]) -> dict[str, str]:
 @router.get("/")
 async def home(page: Page, q: Annotated[str, Query(max_length=200)] = "") -> Response:
     """The district at a glance and the search box."""
-    await page.load_unread()
-    figures = await page.try_call(RegistryFiguresRequest(start=EPOCH, end=datetime.now(UTC)))
-    competitions = await page.try_call(ListCompetitions(page=1, page_size=3))
+    # The two RPCs (and the unread count of a signed-in reader) at once.
+    _, figures, competitions = await asyncio.gather(
+        page.load_unread(),
+        page.try_call(RegistryFiguresRequest(start=EPOCH, end=datetime.now(UTC))),
+        page.try_call(ListCompetitions(page=1, page_size=3)),
+    )
     found = await _search(page, q) if q.strip() else None
     return page.render("home.html", figures=figures, competitions=competitions, q=q, found=found)
 
