@@ -334,6 +334,7 @@ def test_every_page_passes_axe_and_screenshots_are_kept(
         f"/competitions/{competition_id}",
         "/signup",
         "/login",
+        "/clubs",
     ]
     private = [
         "/me",

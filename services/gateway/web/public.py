@@ -17,7 +17,12 @@ from pydantic import ValidationError
 from services.gateway.access import ANYONE
 from services.gateway.web.kit import LANG_COOKIE, Web, safe_next, web
 from shared.contracts.events.registry import Stage
-from shared.contracts.rpc.competitions import GetCompetition, GetResults, ListCompetitions
+from shared.contracts.rpc.competitions import (
+    GetCompetition,
+    GetCoverage,
+    GetResults,
+    ListCompetitions,
+)
 from shared.contracts.rpc.registry import GetStartup, RegistryFiguresRequest, SearchStartups
 from shared.i18n import LOCALES
 from shared.infra.broker import RpcFailure
@@ -187,3 +192,12 @@ async def docs() -> HTMLResponse:
         swagger_css_url="/static/swagger-ui/swagger-ui.css",
         swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
     )
+
+
+@router.get("/clubs")
+async def clubs(request: Request, page: Page) -> Response:
+    """School club coverage by ward and by level against the plan's 50 % target."""
+    await page.load_unread()
+    coverage = await page.call(GetCoverage())
+    refs = await wards_and_sectors(request, page.locale)
+    return page.render("clubs.html", coverage=coverage, ward_names=names(refs["wards"]))
