@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
@@ -129,6 +130,7 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
         return name in founder.inner_text("main") and "xác minh" in founder.inner_text("main")
 
     poll(notice_arrived)
+    shoot(founder, "journey-inbox-with-notice")
     unread_before = int(founder.inner_text("#unread"))
     assert unread_before >= 1
     founder.locator("form[action^='/inbox/'] button").first.click()
@@ -142,9 +144,27 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
     founder.wait_for_url(re.compile(r"saved=1"))
     expect(founder.locator("#f-digest")).to_be_checked()
 
-    # The history shows the registration and the verification.
+    # Someone else saves while the founder edits: the form explains what changed and
+    # keeps what the founder typed.
+    founder.goto(f"/startups/{startup_id}/edit")
+    version = founder.locator("input[name=version]").get_attribute("value")
+    owner = token(api, email, PASSWORD)
+    changed = api.patch(
+        f"{API}/startups/{startup_id}",
+        json={"version": int(version or 0), "summary": "Nội dung do người khác cập nhật trước."},
+        headers=owner,
+    )
+    assert changed.status_code == 200, changed.text
+    founder.fill("#f-name", name + " mới")
+    founder.click("main form button[type=submit]")
+    expect(founder.locator(".alert").first).to_contain_text("Người khác vừa thay đổi")
+    expect(founder.locator("main")).to_contain_text("Nội dung do người khác cập nhật trước.")
+    expect(founder.locator("#f-name")).to_have_value(name + " mới")
+    shoot(founder, "journey-version-conflict")
+
+    # The history shows the registration, the verification and the other person's edit.
     founder.goto(f"/startups/{startup_id}/history")
-    expect(founder.locator("tbody tr")).to_have_count(2)
+    expect(founder.locator("tbody tr")).to_have_count(3)
 
     # Ask for advice.
     founder.goto("/consultations/new")
@@ -194,6 +214,7 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
     founder.click(f"form[action='/consultations/{request_id}/book'] button[type=submit]")
     session_id = founder.locator("#session-id").get_attribute("data-session")
     assert session_id
+    shoot(founder, "journey-session-booked")
 
     mentor_page.goto(f"/sessions/{session_id}/complete")
     mentor_page.fill("#f-notes", "Đã rà soát kế hoạch gọi vốn và kênh tiếp thị.")
@@ -244,18 +265,30 @@ def test_public_finds_a_startup_by_typing_a_prefix(new_page: NewPage, api: httpx
     page = new_page(360, 800)
     page.goto("/")
 
-    def found() -> bool:
-        page.fill("#q", "")
-        page.type("#q", "khoi ngh", delay=30)
-        try:
-            page.wait_for_selector(
-                f"#search-results a[href='/startups/{startup_id}']", timeout=3000
+    def found_by(words: str) -> Callable[[], bool]:
+        def found() -> bool:
+            page.fill("#q", "")
+            page.type("#q", words, delay=30)
+            # The results for exactly these words, not those of the words typed before.
+            results = (
+                page.locator("#search-results")
+                .filter(has=page.locator("*"))
+                .and_(page.locator(f"#search-results[data-q='{words}']"))
             )
-        except Exception:
-            return False
-        return True
+            try:
+                results.wait_for(timeout=5000)
+            except PlaywrightError:
+                return False
+            return results.locator(f"a[href='/startups/{startup_id}']").count() == 1
 
-    poll(found, timeout=30)
+        return found
+
+    # Whole words, accents or not, first: then only the prefix rule is left to check.
+    poll(found_by("khởi nghiệp"), timeout=30)
+    poll(found_by("khoi nghiep"), timeout=10)
+    shoot(page, "search-as-you-type")
+    poll(found_by("khoi ngh"), timeout=15)
+    poll(found_by("hạnh th"), timeout=10)
 
 
 def test_english_switch_shows_english_and_is_remembered(new_page: NewPage) -> None:
