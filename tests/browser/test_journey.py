@@ -270,11 +270,7 @@ def test_public_finds_a_startup_by_typing_a_prefix(new_page: NewPage, api: httpx
             page.fill("#q", "")
             page.type("#q", words, delay=30)
             # The results for exactly these words, not those of the words typed before.
-            results = (
-                page.locator("#search-results")
-                .filter(has=page.locator("*"))
-                .and_(page.locator(f"#search-results[data-q='{words}']"))
-            )
+            results = page.locator(f"#search-results[data-q='{words}']")
             try:
                 results.wait_for(timeout=5000)
             except PlaywrightError:
