@@ -410,3 +410,19 @@ def test_every_page_passes_axe_and_screenshots_are_kept(
 def _name(path: str) -> str:
     cleaned = re.sub(r"[0-9a-f]{8,}[-0-9a-f]*", "id", path.strip("/")) or "home"
     return re.sub(r"[^a-z0-9]+", "-", cleaned)
+
+
+def test_docs_and_pages_load_nothing_from_another_host(new_page: NewPage, base_url: str) -> None:
+    page = new_page()
+    elsewhere: list[str] = []
+    host = base_url.split("//", 1)[1]
+    page.on(
+        "request",
+        lambda request: None if host in request.url else elsewhere.append(request.url),
+    )
+    page.goto("/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Gò Vấp InnoHub API")
+    page.goto("/")
+    page.fill("#q", "rau")
+    page.wait_for_selector("#search-results[data-q='rau']")
+    assert [url for url in elsewhere if not url.startswith("data:")] == []
