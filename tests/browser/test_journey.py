@@ -7,10 +7,12 @@ a script-named startup shows as text; axe finds nothing serious; screenshots are
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -257,6 +259,25 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
         return "entered=1" in founder.url
 
     poll(entered)
+
+    # The founder's own account: a new password (still signed in), the data export, and
+    # deletion with its receipt, after which the session is over.
+    founder.goto("/me/password")
+    founder.fill("#f-current_password", PASSWORD)
+    founder.fill("#f-new_password", "mat-khau-moi-rat-dai-2026")
+    founder.click("main form button[type=submit]")
+    expect(founder.locator(".ok")).to_be_visible()
+    founder.goto("/me")
+    with founder.expect_download() as download:
+        founder.click("a[href='/me/data']")
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert exported["gateway"]["account"]["email"] == email
+    founder.goto("/me/delete")
+    founder.check("#f-confirm")
+    founder.click("main form button.danger")
+    expect(founder.locator(".ok")).to_contain_text("Yêu cầu xoá dữ liệu cá nhân")
+    founder.goto("/me")
+    founder.wait_for_url(re.compile(r"/login"))
 
 
 def test_public_finds_a_startup_by_typing_a_prefix(new_page: NewPage, api: httpx.Client) -> None:
