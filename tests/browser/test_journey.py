@@ -163,10 +163,13 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
     expect(founder.locator("main")).to_contain_text("Nội dung do người khác cập nhật trước.")
     expect(founder.locator("#f-name")).to_have_value(name + " mới")
     shoot(founder, "journey-version-conflict")
+    founder.click("main form button[type=submit]")  # saved again, over the new version
+    founder.wait_for_url(re.compile(rf"/startups/{startup_id}$"))
+    expect(founder.locator("h1")).to_have_text(name + " mới")
 
-    # The history shows the registration, the verification and the other person's edit.
+    # The history: registration, verification, the other person's edit and the founder's.
     founder.goto(f"/startups/{startup_id}/history")
-    expect(founder.locator("tbody tr")).to_have_count(3)
+    expect(founder.locator("tbody tr")).to_have_count(4)
 
     # Ask for advice.
     founder.goto("/consultations/new")
