@@ -20,12 +20,12 @@ from services.gateway.problems import Problem
 from services.gateway.routes import auth as auth_routes
 from services.gateway.routes import me as me_routes
 from services.gateway.service import AuthFailure
-from services.gateway.web.kit import FormData, Web, safe_next, web
+from services.gateway.web.kit import FormData, Web, WebRoute, safe_next, web
 from shared.contracts.base import DomainError, Locale
 from shared.infra.logging import get_logger
 
 log = get_logger(__name__)
-router = APIRouter(include_in_schema=False, dependencies=[ANYONE])
+router = APIRouter(include_in_schema=False, dependencies=[ANYONE], route_class=WebRoute)
 Page = Annotated[Web, Depends(web)]
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
-from services.gateway.web.kit import FormData, FormErrors, Web, web
+from services.gateway.web.kit import FormData, FormErrors, Web, WebRoute, web
 from services.gateway.web.public import wards_and_sectors
 from shared.contracts.base import Role
 from shared.contracts.events.mentoring import Mode
@@ -41,7 +41,7 @@ from shared.contracts.rpc.registry import (
 from shared.infra.broker import RpcFailure
 from shared.localtime import HCMC
 
-router = APIRouter(include_in_schema=False, dependencies=[ANYONE])
+router = APIRouter(include_in_schema=False, dependencies=[ANYONE], route_class=WebRoute)
 Page = Annotated[Web, Depends(web)]
 #: What the founder does next, by status of a startup (catalogue ids).
 NEXT_STEP = {

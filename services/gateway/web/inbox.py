@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
-from services.gateway.web.kit import Web, web
+from services.gateway.web.kit import Web, WebRoute, web
 from shared.contracts.rpc.notifications import (
     ChannelChoice,
     GetPreferences,
@@ -23,7 +23,7 @@ from shared.contracts.rpc.notifications import (
 )
 from shared.infra.broker import RpcFailure
 
-router = APIRouter(include_in_schema=False, dependencies=[ANYONE])
+router = APIRouter(include_in_schema=False, dependencies=[ANYONE], route_class=WebRoute)
 Page = Annotated[Web, Depends(web)]
 PAGE_SIZE = 20
 

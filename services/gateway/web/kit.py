@@ -18,7 +18,7 @@ import asyncio
 import hashlib
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, ValidationError
@@ -94,6 +95,24 @@ class PageRefused(Exception):
         self.status = status
         self.message_id = message_id
         self.detail = detail
+
+
+class WebRoute(APIRoute):
+    """A page's route: a service's refusal no view expected becomes an error page (its
+    status and title in the reader's language) instead of the API's problem+json."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The route's handler, turning an escaped `RpcFailure` into `PageRefused`."""
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RpcFailure as failure:
+                problem = from_rpc(failure)
+                raise PageRefused(problem.status, f"problem.{problem.code}") from None
+
+        return guarded
 
 
 def safe_next(path: str | None, default: str = "/") -> str:

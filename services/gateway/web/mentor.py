@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
-from services.gateway.web.kit import Web, web
+from services.gateway.web.kit import Web, WebRoute, web
 from services.gateway.web.public import wards_and_sectors
 from shared.contracts.base import Locale, Role
 from shared.contracts.rpc.mentoring import (
@@ -30,7 +30,7 @@ from shared.contracts.rpc.mentoring import (
 )
 from shared.infra.broker import RpcFailure
 
-router = APIRouter(include_in_schema=False, dependencies=[ANYONE])
+router = APIRouter(include_in_schema=False, dependencies=[ANYONE], route_class=WebRoute)
 Page = Annotated[Web, Depends(web)]
 
 

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
-from services.gateway.web.kit import LANG_COOKIE, Web, safe_next, web
+from services.gateway.web.kit import LANG_COOKIE, Web, WebRoute, safe_next, web
 from shared.contracts.events.registry import Stage
 from shared.contracts.rpc.competitions import (
     GetCompetition,
@@ -28,7 +28,7 @@ from shared.i18n import LOCALES
 from shared.infra.broker import RpcFailure
 from shared.localtime import local_date
 
-router = APIRouter(include_in_schema=False, dependencies=[ANYONE])
+router = APIRouter(include_in_schema=False, dependencies=[ANYONE], route_class=WebRoute)
 Page = Annotated[Web, Depends(web)]
 PAGE_SIZE = 12
 #: Since the platform's first day: the district's figures at a glance count everything.
