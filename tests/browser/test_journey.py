@@ -233,6 +233,12 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
     founder.click("form[action$='/rate'] button[type=submit]")
     expect(founder.locator(".ok")).to_be_visible()
 
+    def rating_shown() -> bool:
+        mentor_page.goto("/mentor/profile")
+        return "5.0/5" in mentor_page.inner_text("#feedback-h + p")
+
+    poll(rating_shown, timeout=20)
+
     # Enter a competition an organizer opened (through the API today).
     organizer = create_user(api, "organizer", "youth_union")
     now = datetime.now(UTC)

@@ -110,7 +110,13 @@ def _profile_form(mentor: MentorView | None) -> dict[str, Any]:
 
 
 async def _render_profile(
-    request: Request, page: Web, form: dict[str, Any], errors: Any, *, status: int = 200
+    request: Request,
+    page: Web,
+    form: dict[str, Any],
+    errors: Any,
+    *,
+    status: int = 200,
+    mentor: MentorView | None = None,
 ) -> Response:
     await page.load_unread()
     refs = await wards_and_sectors(request, page.locale)
@@ -121,6 +127,7 @@ async def _render_profile(
         errors=errors,
         sectors=refs["sectors"],
         locales=[locale.value for locale in Locale],
+        mentor=mentor,
     )
 
 
@@ -129,7 +136,7 @@ async def profile_form(request: Request, page: Page) -> Response:
     """Expertise (canonical topics and free ones), sectors, languages, capacity, pause."""
     actor = page.require(Role.MENTOR)
     mentor = await my_profile(page, actor.id)
-    return await _render_profile(request, page, _profile_form(mentor), None)
+    return await _render_profile(request, page, _profile_form(mentor), None, mentor=mentor)
 
 
 @router.post("/mentor/profile")
