@@ -188,13 +188,19 @@ async def edit_startup(request: Request, startup_id: str, page: Page) -> Respons
 
 
 @router.get("/consultations/new")
-async def consultation_form(page: Page) -> Response:
-    """Ask the Consultation Point for advice on one of the reader's startups."""
+async def consultation_form(page: Page, startup: str = "") -> Response:
+    """Ask the Consultation Point for advice on one of the reader's startups (`startup`
+    chosen first when given)."""
     actor = page.require(Role.FOUNDER)
     await page.load_unread()
     startups = await my_startups(page, actor.id)
     return page.render(
-        "consultation_form.html", startups=startups, form={}, errors=None, modes=list(Mode)
+        "consultation_form.html",
+        startups=startups,
+        form={},
+        errors=None,
+        modes=list(Mode),
+        request_startup=startup[:64],
     )
 
 
