@@ -99,14 +99,15 @@ def create_user(api: httpx.Client, role: str, organization: str = "youth_union")
     return {"id": created.json()["id"], "email": email, "headers": token(api, email, PASSWORD)}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
-    """Playwright's driver (shipped in the wheel); no browser download."""
+    """Playwright's driver (shipped in the wheel); no browser download. Module-scoped: its
+    event loop must be gone before the asyncio tests of the same run start theirs."""
     with sync_playwright() as running:
         yield running
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's Chromium; `make test` installs the `chromium` package when it is missing."""
     if not CHROMIUM.exists():

@@ -7,15 +7,18 @@ a script-named startup shows as text; axe finds nothing serious; screenshots are
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
@@ -129,11 +132,44 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
         return name in founder.inner_text("main") and "xác minh" in founder.inner_text("main")
 
     poll(notice_arrived)
+    shoot(founder, "journey-inbox-with-notice")
     unread_before = int(founder.inner_text("#unread"))
     assert unread_before >= 1
     founder.locator("form[action^='/inbox/'] button").first.click()
     founder.wait_for_load_state()
     poll(lambda: int(founder.inner_text("#unread")) == unread_before - 1, timeout=10)
+
+    # Notification preferences: a daily digest, kept after saving.
+    founder.goto("/inbox/preferences")
+    founder.check("#f-digest")
+    founder.click("main form button[type=submit]")
+    founder.wait_for_url(re.compile(r"saved=1"))
+    expect(founder.locator("#f-digest")).to_be_checked()
+
+    # Someone else saves while the founder edits: the form explains what changed and
+    # keeps what the founder typed.
+    founder.goto(f"/startups/{startup_id}/edit")
+    version = founder.locator("input[name=version]").get_attribute("value")
+    owner = token(api, email, PASSWORD)
+    changed = api.patch(
+        f"{API}/startups/{startup_id}",
+        json={"version": int(version or 0), "summary": "Nội dung do người khác cập nhật trước."},
+        headers=owner,
+    )
+    assert changed.status_code == 200, changed.text
+    founder.fill("#f-name", name + " mới")
+    founder.click("main form button[type=submit]")
+    expect(founder.locator(".alert").first).to_contain_text("Người khác vừa thay đổi")
+    expect(founder.locator("main")).to_contain_text("Nội dung do người khác cập nhật trước.")
+    expect(founder.locator("#f-name")).to_have_value(name + " mới")
+    shoot(founder, "journey-version-conflict")
+    founder.click("main form button[type=submit]")  # saved again, over the new version
+    founder.wait_for_url(re.compile(rf"/startups/{startup_id}$"))
+    expect(founder.locator("h1")).to_have_text(name + " mới")
+
+    # The history: registration, verification, the other person's edit and the founder's.
+    founder.goto(f"/startups/{startup_id}/history")
+    expect(founder.locator("tbody tr")).to_have_count(4)
 
     # Ask for advice.
     founder.goto("/consultations/new")
@@ -144,24 +180,23 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
     founder.wait_for_url(re.compile(r"/consultations/[^/]+$"))
     request_id = founder.url.rsplit("/", 1)[1]
 
-    # A mentor with a profile and availability every day, proposed by staff (API today).
+    # A mentor account (made by the admin) writes a profile and a week of availability in
+    # pages; staff propose the mentor through the API (today); the mentor accepts in pages.
     mentor = create_user(api, "mentor", "startup_association")
-    profile = {
-        "expertise": ["gọi vốn", "marketing"],
-        "languages": ["vi"],
-        "monthly_capacity": 5,
-    }
-    poll(
-        lambda: (
-            api.post(f"{API}/mentors", json=profile, headers=mentor["headers"]).status_code
-            in (201, 409)
-        )
-    )
-    slots = {"slots": [{"weekday": d, "start": "00:00", "end": "23:59"} for d in range(7)]}
-    answer = api.put(
-        f"{API}/mentors/{mentor['id']}/availability", json=slots, headers=mentor["headers"]
-    )
-    assert answer.status_code == 200, answer.text
+    mentor_page = new_page()
+    sign_in(mentor_page, mentor["email"])
+    mentor_page.goto("/mentor/profile")
+    mentor_page.fill("#f-expertise", "gọi vốn, marketing")
+    mentor_page.fill("#f-monthly_capacity", "5")
+    mentor_page.click("main form button[type=submit]")
+    mentor_page.wait_for_url(re.compile(r"saved=1"))
+    mentor_page.goto("/mentor/availability")
+    for day in range(7):
+        mentor_page.fill(f"#s-{day}-1", "00:00")
+        mentor_page.fill(f"#e-{day}-1", "23:59")
+    mentor_page.click("main form button[type=submit]")
+    mentor_page.wait_for_url(re.compile(r"saved=1"))
+    expect(mentor_page.locator("#e-0-1")).to_have_value("23:59")
     admin = token(api, "admin@govap.gov.vn", "quan-tri-vien-2026")
     proposed = api.post(
         f"{API}/consultations/{request_id}/match",
@@ -169,10 +204,7 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
         headers=admin,
     )
     assert proposed.status_code == 201, proposed.text
-
-    # The mentor accepts in pages.
-    mentor_page = new_page()
-    sign_in(mentor_page, mentor["email"])
+    mentor_page.goto("/me")
     mentor_page.click("button[name=answer][value=accept]")
     mentor_page.wait_for_url(re.compile(r"/me$"))
 
@@ -187,6 +219,7 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
     founder.click(f"form[action='/consultations/{request_id}/book'] button[type=submit]")
     session_id = founder.locator("#session-id").get_attribute("data-session")
     assert session_id
+    shoot(founder, "journey-session-booked")
 
     mentor_page.goto(f"/sessions/{session_id}/complete")
     mentor_page.fill("#f-notes", "Đã rà soát kế hoạch gọi vốn và kênh tiếp thị.")
@@ -199,6 +232,12 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
     founder.fill("#f-comment", "Rất hữu ích.")
     founder.click("form[action$='/rate'] button[type=submit]")
     expect(founder.locator(".ok")).to_be_visible()
+
+    def rating_shown() -> bool:
+        mentor_page.goto("/mentor/profile")
+        return "5.0/5" in mentor_page.inner_text("#feedback-h + p")
+
+    poll(rating_shown, timeout=20)
 
     # Enter a competition an organizer opened (through the API today).
     organizer = create_user(api, "organizer", "youth_union")
@@ -230,6 +269,25 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
 
     poll(entered)
 
+    # The founder's own account: a new password (still signed in), the data export, and
+    # deletion with its receipt, after which the session is over.
+    founder.goto("/me/password")
+    founder.fill("#f-current_password", PASSWORD)
+    founder.fill("#f-new_password", "mat-khau-moi-rat-dai-2026")
+    founder.click("main form button[type=submit]")
+    expect(founder.locator(".ok")).to_be_visible()
+    founder.goto("/me")
+    with founder.expect_download() as download:
+        founder.click("a[href='/me/data']")
+    exported = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert exported["gateway"]["account"]["email"] == email
+    founder.goto("/me/delete")
+    founder.check("#f-confirm")
+    founder.click("main form button.danger")
+    expect(founder.locator(".ok")).to_contain_text("Yêu cầu xoá dữ liệu cá nhân")
+    founder.goto("/me")
+    founder.wait_for_url(re.compile(r"/login"))
+
 
 def test_public_finds_a_startup_by_typing_a_prefix(new_page: NewPage, api: httpx.Client) -> None:
     name = f"Khởi nghiệp số Hạnh Thông {uuid.uuid4().hex[:6]}"
@@ -237,18 +295,26 @@ def test_public_finds_a_startup_by_typing_a_prefix(new_page: NewPage, api: httpx
     page = new_page(360, 800)
     page.goto("/")
 
-    def found() -> bool:
-        page.fill("#q", "")
-        page.type("#q", "khoi ngh", delay=30)
-        try:
-            page.wait_for_selector(
-                f"#search-results a[href='/startups/{startup_id}']", timeout=3000
-            )
-        except Exception:
-            return False
-        return True
+    def found_by(words: str) -> Callable[[], bool]:
+        def found() -> bool:
+            page.fill("#q", "")
+            page.type("#q", words, delay=30)
+            # The results for exactly these words, not those of the words typed before.
+            results = page.locator(f"#search-results[data-q='{words}']")
+            try:
+                results.wait_for(timeout=5000)
+            except PlaywrightError:
+                return False
+            return results.locator(f"a[href='/startups/{startup_id}']").count() == 1
 
-    poll(found, timeout=30)
+        return found
+
+    # Whole words, accents or not, first: then only the prefix rule is left to check.
+    poll(found_by("khởi nghiệp"), timeout=30)
+    poll(found_by("khoi nghiep"), timeout=10)
+    shoot(page, "search-as-you-type")
+    poll(found_by("khoi ngh"), timeout=15)
+    poll(found_by("hạnh th"), timeout=10)
 
 
 def test_english_switch_shows_english_and_is_remembered(new_page: NewPage) -> None:
@@ -327,8 +393,17 @@ def test_every_page_passes_axe_and_screenshots_are_kept(
         f"/competitions/{competition_id}",
         "/signup",
         "/login",
+        "/clubs",
     ]
-    private = ["/me", "/inbox", "/startups/new", "/consultations/new", "/me/password", "/me/delete"]
+    private = [
+        "/me",
+        "/inbox",
+        "/inbox/preferences",
+        "/startups/new",
+        "/consultations/new",
+        "/me/password",
+        "/me/delete",
+    ]
     problems: dict[str, Any] = {}
     for width in (1280, 360):
         page = new_page(width, 800, bypass_csp=True)
@@ -350,9 +425,34 @@ def test_every_page_passes_axe_and_screenshots_are_kept(
         if width == 1280 and (found := axe_violations(page)):
             problems["/startups/new (errors)"] = found
         shoot(page, "startup-form-errors")
+    mentor = create_user(api, "mentor", "startup_association")
+    for width in (1280, 360):
+        page = new_page(width, 800, bypass_csp=True)
+        sign_in(page, mentor["email"])
+        for path in ("/mentor/profile", "/mentor/availability", "/me"):
+            page.goto(path)
+            if width == 1280 and (found := axe_violations(page)):
+                problems[f"{path} (mentor)"] = found
+            shoot(page, "mentor-" + _name(path))
     assert problems == {}
 
 
 def _name(path: str) -> str:
     cleaned = re.sub(r"[0-9a-f]{8,}[-0-9a-f]*", "id", path.strip("/")) or "home"
     return re.sub(r"[^a-z0-9]+", "-", cleaned)
+
+
+def test_docs_and_pages_load_nothing_from_another_host(new_page: NewPage, base_url: str) -> None:
+    page = new_page()
+    elsewhere: list[str] = []
+    host = base_url.split("//", 1)[1]
+    page.on(
+        "request",
+        lambda request: None if host in request.url else elsewhere.append(request.url),
+    )
+    page.goto("/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Gò Vấp InnoHub API")
+    page.goto("/")
+    page.fill("#q", "rau")
+    page.wait_for_selector("#search-results[data-q='rau']")
+    assert [url for url in elsewhere if not url.startswith("data:")] == []

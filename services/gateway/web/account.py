@@ -20,12 +20,12 @@ from services.gateway.problems import Problem
 from services.gateway.routes import auth as auth_routes
 from services.gateway.routes import me as me_routes
 from services.gateway.service import AuthFailure
-from services.gateway.web.kit import FormData, Web, safe_next, web
+from services.gateway.web.kit import FormData, Web, WebRoute, safe_next, web
 from shared.contracts.base import DomainError, Locale
 from shared.infra.logging import get_logger
 
 log = get_logger(__name__)
-router = APIRouter(include_in_schema=False, dependencies=[ANYONE])
+router = APIRouter(include_in_schema=False, dependencies=[ANYONE], route_class=WebRoute)
 Page = Annotated[Web, Depends(web)]
 
 
@@ -138,6 +138,10 @@ async def change_password(request: Request, page: Page) -> Response:
             current_password=form.get("current_password"), new_password=form.get("new_password")
         )
         await me_routes.change_password(body, actor, state)
+        request.app.state.web_refresher.forget(
+            getattr(request.state, "web_cookie_refresh_token", None),
+            getattr(request.state, "web_refresh_token", None),
+        )
         account = await state.identity.me(actor)
         page.start_session(await state.identity.login(account["email"], body.new_password))
     except (ValidationError, DomainError, AuthFailure) as error:

@@ -4,7 +4,8 @@ rate a held session and enter a competition. Every rule is the services' (same R
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -12,8 +13,8 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
-from services.gateway.web.kit import FormData, FormErrors, Web, web
-from services.gateway.web.public import names, wards_and_sectors
+from services.gateway.web.kit import FormData, FormErrors, Web, WebRoute, web
+from services.gateway.web.public import wards_and_sectors
 from shared.contracts.base import Role
 from shared.contracts.events.mentoring import Mode
 from shared.contracts.events.registry import Need
@@ -30,6 +31,7 @@ from shared.contracts.rpc.mentoring import (
 )
 from shared.contracts.rpc.registry import (
     GetStartup,
+    GetStartupHistory,
     RegisterStartup,
     SearchStartups,
     StartupChanges,
@@ -39,7 +41,7 @@ from shared.contracts.rpc.registry import (
 from shared.infra.broker import RpcFailure
 from shared.localtime import HCMC
 
-router = APIRouter(include_in_schema=False, dependencies=[ANYONE])
+router = APIRouter(include_in_schema=False, dependencies=[ANYONE], route_class=WebRoute)
 Page = Annotated[Web, Depends(web)]
 #: What the founder does next, by status of a startup (catalogue ids).
 NEXT_STEP = {
@@ -62,11 +64,18 @@ async def my_startups(page: Web, actor_id: str) -> list[Any]:
 async def dashboard(page: Page) -> Response:
     """Startups with status and next step, consultations, unread notices."""
     actor = page.require()
-    await page.load_unread()
-    startups = await my_startups(page, actor.id) if actor.role == Role.FOUNDER else []
-    consultations = None
-    if actor.role in (Role.FOUNDER, Role.MENTOR):
-        consultations = await page.try_call(ListConsultations(page=1, page_size=50))
+
+    async def startups_of() -> list[Any]:
+        return await my_startups(page, actor.id) if actor.role == Role.FOUNDER else []
+
+    async def consultations_of() -> Any:
+        if actor.role in (Role.FOUNDER, Role.MENTOR):
+            return await page.try_call(ListConsultations(page=1, page_size=50))
+        return None
+
+    _, startups, consultations = await asyncio.gather(
+        page.load_unread(), startups_of(), consultations_of()
+    )
     return page.render(
         "me.html", startups=startups, consultations=consultations, next_step=NEXT_STEP
     )
@@ -179,13 +188,19 @@ async def edit_startup(request: Request, startup_id: str, page: Page) -> Respons
 
 
 @router.get("/consultations/new")
-async def consultation_form(page: Page) -> Response:
-    """Ask the Consultation Point for advice on one of the reader's startups."""
+async def consultation_form(page: Page, startup: str = "") -> Response:
+    """Ask the Consultation Point for advice on one of the reader's startups (`startup`
+    chosen first when given)."""
     actor = page.require(Role.FOUNDER)
     await page.load_unread()
     startups = await my_startups(page, actor.id)
     return page.render(
-        "consultation_form.html", startups=startups, form={}, errors=None, modes=list(Mode)
+        "consultation_form.html",
+        startups=startups,
+        form={},
+        errors=None,
+        modes=list(Mode),
+        request_startup=startup[:64],
     )
 
 
@@ -246,7 +261,7 @@ async def book(page: Page, request_id: str) -> Response:
         draft = SessionDraft(
             match_id=found.match_id or "",
             starts_at=starts,
-            ends_at=starts.replace() + _minutes(minutes),
+            ends_at=starts + timedelta(minutes=max(5, min(minutes, 600))),
             mode=form.get("mode") or "in_person",
         )
         booked = await page.call(ScheduleSession(draft=draft))
@@ -263,12 +278,6 @@ async def book(page: Page, request_id: str) -> Response:
         errors=errors,
         booked=booked,
     )
-
-
-def _minutes(count: int) -> Any:
-    from datetime import timedelta
-
-    return timedelta(minutes=max(5, min(count, 600)))
 
 
 @router.get("/sessions/{session_id}/rate")
@@ -341,4 +350,11 @@ async def enter(page: Page, competition_id: str) -> Response:
     return page.redirect(f"/competitions/{found.id}?entered=1")
 
 
-__all__ = ["names", "router"]
+@router.get("/startups/{startup_id}/history")
+async def history(page: Page, startup_id: str) -> Response:
+    """Every change of the startup, oldest first, with when and what."""
+    page.require(Role.FOUNDER, Role.ASSOCIATION_STAFF, Role.ADMIN)
+    await page.load_unread()
+    found = await page.call(GetStartup(startup_id=startup_id[:64]))
+    events = await page.call(GetStartupHistory(startup_id=found.id))
+    return page.render("history.html", startup=found, history=events)

@@ -18,7 +18,7 @@ import asyncio
 import hashlib
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl, quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 from jinja2 import Environment, FileSystemLoader
 from pydantic import BaseModel, ValidationError
@@ -94,6 +95,24 @@ class PageRefused(Exception):
         self.status = status
         self.message_id = message_id
         self.detail = detail
+
+
+class WebRoute(APIRoute):
+    """A page's route: a service's refusal no view expected becomes an error page (its
+    status and title in the reader's language) instead of the API's problem+json."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """The route's handler, turning an escaped `RpcFailure` into `PageRefused`."""
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RpcFailure as failure:
+                problem = from_rpc(failure)
+                raise PageRefused(problem.status, f"problem.{problem.code}") from None
+
+        return guarded
 
 
 def safe_next(path: str | None, default: str = "/") -> str:
@@ -168,6 +187,16 @@ class Refresher:
             self._recent[key] = (now, tokens)
             return tokens
 
+    def forget(self, *refresh_tokens: str | None) -> None:
+        """Drop what was answered for, or with, these refresh tokens (at logout, password
+        change, deletion), so a revoked session cannot come back through the grace period."""
+        gone = {hashlib.sha256(t.encode()).hexdigest() for t in refresh_tokens if t}
+        self._recent = {
+            key: (at, tokens)
+            for key, (at, tokens) in self._recent.items()
+            if key not in gone and tokens.refresh_token not in refresh_tokens
+        }
+
 
 def _signer(request: Request, salt: str) -> URLSafeSerializer:
     return URLSafeSerializer(request.app.state.access_tokens.key, salt=salt)
@@ -238,7 +267,9 @@ class Web:
                 return
             self.start_session(fresh)
         self.request.state.actor = self.actor
-        self.request.state.web_refresh_token = refresh
+        self.request.state.web_cookie_refresh_token = refresh
+        if not hasattr(self.request.state, "web_refresh_token"):  # not refreshed just now
+            self.request.state.web_refresh_token = refresh
 
     def start_session(self, tokens: auth.Tokens) -> None:
         """Keep `tokens` in the session cookie of the response."""
@@ -249,7 +280,12 @@ class Web:
         self.request.state.web_refresh_token = tokens.refresh_token
 
     def end_session(self) -> None:
-        """Drop the session cookie in the response."""
+        """Drop the session cookie in the response (and any refresh kept for the grace)."""
+        state = self.request.state
+        self.request.app.state.web_refresher.forget(
+            getattr(state, "web_refresh_token", None),
+            getattr(state, "web_cookie_refresh_token", None),
+        )
         self._set.pop(SESSION_COOKIE, None)
         self._clear.add(SESSION_COOKIE)
         self.actor = None

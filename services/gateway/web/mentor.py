@@ -1,21 +1,36 @@
-"""The mentor's pages: answer a proposal (accept or decline) and complete a held session
+"""The mentor's pages: profile (expertise, sectors, languages, capacity, pause), the weekly
+availability editor, answering a proposal (accept or decline) and completing a held session
 with notes. Listing sessions waits for the mentoring service's session list."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
-from services.gateway.web.kit import Web, web
-from shared.contracts.base import Role
-from shared.contracts.rpc.mentoring import AnswerMatch, CompleteSession, Completion
+from services.gateway.web.kit import Web, WebRoute, web
+from services.gateway.web.public import wards_and_sectors
+from shared.contracts.base import Locale, Role
+from shared.contracts.rpc.mentoring import (
+    AnswerMatch,
+    Availability,
+    CompleteSession,
+    Completion,
+    ListMentors,
+    MentorChanges,
+    MentorProfile,
+    MentorView,
+    SaveMentor,
+    SetAvailability,
+    Slot,
+    UpdateMentor,
+)
 from shared.infra.broker import RpcFailure
 
-router = APIRouter(include_in_schema=False, dependencies=[ANYONE])
+router = APIRouter(include_in_schema=False, dependencies=[ANYONE], route_class=WebRoute)
 Page = Annotated[Web, Depends(web)]
 
 
@@ -63,3 +78,151 @@ async def complete(page: Page, session_id: str) -> Response:
         errors=errors,
         done=done,
     )
+
+
+async def my_profile(page: Web, mentor_id: str) -> MentorView | None:
+    """The mentor's own profile, looked up in the mentor list (a mentor may list mentors);
+    `None` before they have written one. To be replaced by `GET /mentors/{id}`'s RPC."""
+    number = 1
+    while number <= 50:
+        found = await page.call(ListMentors(page=number, page_size=100))
+        for mentor in found.items:
+            if mentor.id == mentor_id:
+                return mentor
+        if number * 100 >= found.total:
+            return None
+        number += 1
+    return None
+
+
+def _profile_form(mentor: MentorView | None) -> dict[str, Any]:
+    if mentor is None:
+        return {"languages": ["vi"], "monthly_capacity": "4"}
+    return {
+        "expertise": ", ".join(mentor.expertise),
+        "sectors": list(mentor.sectors),
+        "languages": list(mentor.languages),
+        "monthly_capacity": str(mentor.monthly_capacity),
+        "bio": mentor.bio,
+        "paused": "1" if mentor.paused else "",
+        "version": str(mentor.version),
+    }
+
+
+async def _render_profile(
+    request: Request,
+    page: Web,
+    form: dict[str, Any],
+    errors: Any,
+    *,
+    status: int = 200,
+    mentor: MentorView | None = None,
+) -> Response:
+    await page.load_unread()
+    refs = await wards_and_sectors(request, page.locale)
+    return page.render(
+        "mentor_profile.html",
+        status=status,
+        form=form,
+        errors=errors,
+        sectors=refs["sectors"],
+        locales=[locale.value for locale in Locale],
+        mentor=mentor,
+    )
+
+
+@router.get("/mentor/profile")
+async def profile_form(request: Request, page: Page) -> Response:
+    """Expertise (canonical topics and free ones), sectors, languages, capacity, pause."""
+    actor = page.require(Role.MENTOR)
+    mentor = await my_profile(page, actor.id)
+    return await _render_profile(request, page, _profile_form(mentor), None, mentor=mentor)
+
+
+@router.post("/mentor/profile")
+async def save_profile(request: Request, page: Page) -> Response:
+    """Create the profile, or save changes with the version read."""
+    actor = page.require(Role.MENTOR)
+    form = await page.form()
+    expertise = [t.strip() for t in form.get("expertise").split(",") if t.strip()]
+    try:
+        mentor = await my_profile(page, actor.id)
+        if mentor is None:
+            profile = MentorProfile(
+                expertise=expertise,
+                sectors=form.all("sectors"),
+                languages=form.all("languages") or ["vi"],
+                monthly_capacity=form.get("monthly_capacity") or 0,
+                bio=form.get("bio"),
+            )
+            await page.call(SaveMentor(profile=profile))
+        else:
+            changes = MentorChanges(
+                version=mentor.version,
+                expertise=expertise,
+                sectors=form.all("sectors"),
+                languages=form.all("languages") or ["vi"],
+                monthly_capacity=form.get("monthly_capacity") or 0,
+                bio=form.get("bio"),
+                paused=form.flag("paused"),
+            )
+            await page.call(UpdateMentor(mentor_id=mentor.id, changes=changes))
+    except (ValidationError, RpcFailure) as error:
+        kept = form.kept()
+        kept["sectors"], kept["languages"] = form.all("sectors"), form.all("languages")
+        return await _render_profile(request, page, kept, page.errors_of(error), status=422)
+    return page.redirect("/mentor/profile?saved=1")
+
+
+#: Rows of the weekly availability editor, per weekday.
+ROWS_PER_DAY = 3
+
+
+@router.get("/mentor/availability")
+async def availability_form(page: Page) -> Response:
+    """The week: up to three time ranges a day, in Vietnam time."""
+    actor = page.require(Role.MENTOR)
+    await page.load_unread()
+    mentor = await my_profile(page, actor.id)
+    slots = mentor.slots if mentor else []
+    return page.render(
+        "availability.html", week=_week(slots), errors=None, has_profile=mentor is not None
+    )
+
+
+def _week(slots: list[Slot]) -> list[list[tuple[str, str]]]:
+    week: list[list[tuple[str, str]]] = [[] for _ in range(7)]
+    for slot in slots:
+        week[slot.weekday].append((slot.start, slot.end))
+    return [(day + [("", "")] * ROWS_PER_DAY)[: max(ROWS_PER_DAY, len(day))] for day in week]
+
+
+@router.post("/mentor/availability")
+async def save_availability(page: Page) -> Response:
+    """Replace the weekly slots (the service checks each range)."""
+    actor = page.require(Role.MENTOR)
+    form = await page.form()
+    raw: list[dict[str, Any]] = []
+    for day in range(7):
+        starts = form.values.get(f"start-{day}", [])
+        ends = form.values.get(f"end-{day}", [])
+        for start, end in zip(starts, ends, strict=False):
+            if start.strip() or end.strip():
+                raw.append({"weekday": day, "start": start.strip(), "end": end.strip()})
+    try:
+        slots = [Slot(**slot) for slot in raw]
+        await page.call(SetAvailability(mentor_id=actor.id, availability=Availability(slots=slots)))
+    except (ValidationError, RpcFailure) as error:
+        await page.load_unread()
+        typed: list[list[tuple[str, str]]] = [[] for _ in range(7)]
+        for slot in raw:
+            typed[slot["weekday"]].append((slot["start"], slot["end"]))
+        week = [(d + [("", "")] * ROWS_PER_DAY)[: max(ROWS_PER_DAY, len(d))] for d in typed]
+        return page.render(
+            "availability.html",
+            status=422,
+            week=week,
+            errors=page.errors_of(error),
+            has_profile=True,
+        )
+    return page.redirect("/mentor/availability?saved=1")

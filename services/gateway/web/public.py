@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -14,15 +15,20 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
-from services.gateway.web.kit import LANG_COOKIE, Web, safe_next, web
+from services.gateway.web.kit import LANG_COOKIE, Web, WebRoute, safe_next, web
 from shared.contracts.events.registry import Stage
-from shared.contracts.rpc.competitions import GetCompetition, GetResults, ListCompetitions
+from shared.contracts.rpc.competitions import (
+    GetCompetition,
+    GetCoverage,
+    GetResults,
+    ListCompetitions,
+)
 from shared.contracts.rpc.registry import GetStartup, RegistryFiguresRequest, SearchStartups
 from shared.i18n import LOCALES
 from shared.infra.broker import RpcFailure
 from shared.localtime import local_date
 
-router = APIRouter(include_in_schema=False, dependencies=[ANYONE])
+router = APIRouter(include_in_schema=False, dependencies=[ANYONE], route_class=WebRoute)
 Page = Annotated[Web, Depends(web)]
 PAGE_SIZE = 12
 #: Since the platform's first day: the district's figures at a glance count everything.
@@ -52,9 +58,12 @@ def names(options: list[tuple[str, str]]) -> dict[str, str]:
 @router.get("/")
 async def home(page: Page, q: Annotated[str, Query(max_length=200)] = "") -> Response:
     """The district at a glance and the search box."""
-    await page.load_unread()
-    figures = await page.try_call(RegistryFiguresRequest(start=EPOCH, end=datetime.now(UTC)))
-    competitions = await page.try_call(ListCompetitions(page=1, page_size=3))
+    # The two RPCs (and the unread count of a signed-in reader) at once.
+    _, figures, competitions = await asyncio.gather(
+        page.load_unread(),
+        page.try_call(RegistryFiguresRequest(start=EPOCH, end=datetime.now(UTC))),
+        page.try_call(ListCompetitions(page=1, page_size=3)),
+    )
     found = await _search(page, q) if q.strip() else None
     return page.render("home.html", figures=figures, competitions=competitions, q=q, found=found)
 
@@ -183,3 +192,12 @@ async def docs() -> HTMLResponse:
         swagger_css_url="/static/swagger-ui/swagger-ui.css",
         swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
     )
+
+
+@router.get("/clubs")
+async def clubs(request: Request, page: Page) -> Response:
+    """School club coverage by ward and by level against the plan's 50 % target."""
+    await page.load_unread()
+    coverage = await page.call(GetCoverage())
+    refs = await wards_and_sectors(request, page.locale)
+    return page.render("clubs.html", coverage=coverage, ward_names=names(refs["wards"]))

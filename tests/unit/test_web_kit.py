@@ -1,0 +1,59 @@
+"""The web kit's pure parts (issue 15): where a form may send the reader back to, what a
+form keeps after an error, local times, and escaping in every template."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.gateway.web.kit import FormData, local_time, safe_next, templates
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("/startups?page=2", "/startups?page=2"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("", "/"),
+        (None, "/"),
+    ],
+)
+def test_only_a_local_path_is_a_place_to_go_back_to(given: str | None, expected: str) -> None:
+    assert safe_next(given) == expected
+
+
+def test_a_form_keeps_what_was_typed_but_never_a_password_or_its_token() -> None:
+    form = FormData(
+        {
+            "full_name": [" Ngô Bảo Châu "],
+            "password": ["bi-mat-lam-nhe"],
+            "new_password": ["bi-mat-khac"],
+            "csrf_token": ["abc"],
+            "needs": ["legal", "funding"],
+        }
+    )
+    assert form.kept() == {"full_name": " Ngô Bảo Châu ", "needs": ["legal", "funding"]}
+    assert form.get("full_name") == "Ngô Bảo Châu"
+    assert form.all("needs") == ["legal", "funding"]
+    assert form.flag("needs") and not form.flag("consent")
+    assert form.optional("phone") is None
+
+
+def test_times_read_in_ho_chi_minh_city_as_day_month_year() -> None:
+    moment = datetime(2026, 1, 31, 17, 30, tzinfo=UTC)  # 00:30 on 1 February in Vietnam
+    assert local_time(moment) == "01/02/2026 00:30"
+    assert local_time(moment, with_time=False) == "01/02/2026"
+    assert local_time(None) == ""
+
+
+def test_every_template_escapes_what_people_typed() -> None:
+    html = templates.get_template("_search_results.html").render(
+        _=lambda key, **params: key,
+        q="<img src=x onerror=alert(1)>",
+        found=None,
+    )
+    assert "<img" not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
