@@ -13,7 +13,19 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from services.gateway.web import account, founder, inbox, mentor, public
+from services.gateway.web import (
+    account,
+    console_admin,
+    console_judge,
+    console_organizer,
+    console_school,
+    console_staff,
+    dashboard,
+    founder,
+    inbox,
+    mentor,
+    public,
+)
 from services.gateway.web.kit import STATIC, LoginRequired, PageRefused, Refresher, Web
 
 
@@ -24,6 +36,16 @@ def install(app: FastAPI) -> None:
     # The founder's `/startups/new` before the public `/startups/{startup_id}`.
     for module in (account, founder, inbox, mentor, public):
         app.include_router(module.router)
+    # The consoles of issue 16 (staff, organizers, judges, schools, admin) and the dashboard.
+    for console in (
+        console_staff,
+        console_organizer,
+        console_judge,
+        console_school,
+        console_admin,
+        dashboard,
+    ):
+        app.include_router(console.router)
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
