@@ -62,7 +62,7 @@ async def _users_page(
         total=found.total,
         q=q or "",
         role=role.value if role else "",
-        roles=[(r.value, page.label("Role", r)) for r in Role],
+        role_options=[(r.value, page.label("Role", r)) for r in Role],
         staff_roles=[(r.value, page.label("Role", r)) for r in Role if r in STAFF_ROLES],
         organizations=await _organizations(request),
         errors=errors,
