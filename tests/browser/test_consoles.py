@@ -50,6 +50,8 @@ CONSOLES = {
     "/console/admin/report": "POST /api/v1/reports/district/lock",
     "/console/admin/dead-letters": "GET /api/v1/admin/dead-letters",
     "/dashboard": "GET /api/v1/reports/district",
+    "/console/organizer/initiatives": "POST /api/v1/initiatives/{initiative_id}/council",
+    "/console/judge/initiatives": "POST /api/v1/initiatives/{initiative_id}/reviews",
 }
 
 
@@ -450,8 +452,13 @@ def test_console_pages_pass_axe_and_screenshots_are_kept(people: People) -> None
             "/console/staff/batch",
             "/console/staff/mentors",
         ],
-        "organizer": ["/console/organizer", "/console/organizer/competitions/new", "/dashboard"],
-        "judge1": ["/console/judge"],
+        "organizer": [
+            "/console/organizer",
+            "/console/organizer/competitions/new",
+            "/console/organizer/initiatives",
+            "/dashboard",
+        ],
+        "judge1": ["/console/judge", "/console/judge/initiatives"],
         "advisor": ["/console/school"],
         "admin": [
             "/console/admin",
@@ -484,3 +491,64 @@ def test_the_dashboard_charts_render_under_the_csp(people: People) -> None:
     width = first.evaluate("img => img.naturalWidth")
     assert width > 0
     assert not [e for e in errors if "Content Security Policy" in e]
+
+
+def test_initiative_council_votes_and_decision(people: People, api: httpx.Client) -> None:
+    filer, _ = founder_with_startup(api, f"Người nộp sáng kiến {uuid.uuid4().hex[:6]}")
+    dossier = {
+        "title": f"Số hoá hồ sơ một cửa {uuid.uuid4().hex[:6]}",
+        "authors": [{"name": "Võ Thị Mai", "share": 60}, {"name": "Đặng Quốc Huy", "share": 40}],
+        "unit": "UBND phường Gò Vấp",
+        "field": "Cải cách hành chính",
+        "solution": "Quét và ký số hồ sơ ngay tại quầy một cửa.",
+        "novelty": "Trước đây hồ sơ giấy được chuyển tay giữa các bộ phận.",
+        "applied_where": "Bộ phận một cửa phường Gò Vấp",
+        "applied_since": "2026-01-05",
+        "economic_benefit": "Tiết kiệm 120 triệu đồng giấy in mỗi năm.",
+        "social_benefit": "Người dân chờ ít hơn một nửa thời gian.",
+        "can_spread": True,
+    }
+    filed = api.post(f"{API}/initiatives", json=dossier, headers=filer)
+    assert filed.status_code == 201, filed.text
+    initiative_id = filed.json()["id"]
+    organizer = people.page("organizer")
+    organizer.goto("/console/organizer/initiatives")
+    card = organizer.locator(f"#initiative-{initiative_id}")
+    members = " ".join(people.accounts[f"judge{n}"]["id"] for n in (1, 2, 3))
+    card.locator("input[name=member_ids]").fill(members)
+    card.locator("form[action$='/council'] button").click()
+    expect(organizer.locator("p.ok")).to_be_visible()
+    card = organizer.locator(f"#initiative-{initiative_id}")
+    expect(card).to_contain_text("còn 9")  # about 90 days left of the three months
+    # One vote in favour of three is short of two thirds: recognition is refused.
+    judge = people.page("judge1")
+    judge.goto("/console/judge/initiatives")
+    form = judge.locator(f"#initiative-{initiative_id} form")
+    for index in range(form.locator("input[type=number]").count()):
+        form.locator(f"input[name=points_{index}]").fill("20")
+    form.locator("input[value=yes]").check()
+    form.locator("button[type=submit]").click()
+    expect(judge.locator("p.ok")).to_be_visible()
+    organizer.goto("/console/organizer/initiatives")
+    card = organizer.locator(f"#initiative-{initiative_id}")
+    expect(card.locator(".votes")).to_contain_text("1 trên 3")
+    card.locator("input[name=recognised][value=yes]").check()
+    card.locator("select[name=scope]").select_option("ward")
+    card.locator("form[action$='/decision'] button").click()
+    expect(organizer.locator(f"#initiative-{initiative_id} .alert")).to_be_visible()
+    # A second vote in favour makes two thirds.
+    second = people.page("judge2")
+    second.goto("/console/judge/initiatives")
+    form = second.locator(f"#initiative-{initiative_id} form")
+    for index in range(form.locator("input[type=number]").count()):
+        form.locator(f"input[name=points_{index}]").fill("20")
+    form.locator("input[value=yes]").check()
+    form.locator("button[type=submit]").click()
+    expect(second.locator("p.ok")).to_be_visible()
+    organizer.goto("/console/organizer/initiatives")
+    card = organizer.locator(f"#initiative-{initiative_id}")
+    card.locator("input[name=recognised][value=yes]").check()
+    card.locator("select[name=scope]").select_option("ward")
+    card.locator("form[action$='/decision'] button").click()
+    expect(organizer.locator("p.ok")).to_be_visible()
+    expect(organizer.locator(f"#initiative-{initiative_id}")).to_contain_text("Đã công nhận")

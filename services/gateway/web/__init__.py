@@ -16,6 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from services.gateway.web import (
     account,
     console_admin,
+    console_council,
     console_judge,
     console_organizer,
     console_school,
@@ -43,6 +44,7 @@ def install(app: FastAPI) -> None:
         console_judge,
         console_school,
         console_admin,
+        console_council,
         dashboard,
     ):
         app.include_router(console.router)

@@ -112,9 +112,14 @@ async def consultations(page: Page) -> Response:
     for item in requests[:20]:
         ranked = await page.try_call(SuggestMentors(request_id=item.id, limit=SUGGESTED))
         suggestions[item.id] = list(ranked.items) if ranked else []
+    referrals: dict[str, int] = {}
+    for item in requests:
+        key = str(getattr(item.referred_by, "value", item.referred_by))
+        referrals[key] = referrals.get(key, 0) + 1
     return page.render(
         "console/consultations.html",
         requests=requests,
+        referrals=referrals,
         suggestions=suggestions,
         mentors=await _mentor_names(page),
         errors=None,
