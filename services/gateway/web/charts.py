@@ -104,9 +104,12 @@ def bar_chart(
     return Chart(section=section, figure=figure, title=title, image=image, rows=rows, share=share)
 
 
-def report_charts(report: dict[str, Any], target_label: str = "") -> list[Chart]:
+def report_charts(
+    report: dict[str, Any], sections: dict[str, str], target_label: str = ""
+) -> list[Chart]:
     """Every charted breakdown present in `report` (the district report's JSON, with its
-    `labels`), in `CHARTED` order; sections missing from the report are skipped."""
+    `labels`), in `CHARTED` order, titled with `sections` (section key → heading) and the
+    figure's heading; sections missing from the report are skipped."""
     labels = report.get("labels") or {}
     headings = labels.get("headings") or {}
     charts: list[Chart] = []
@@ -118,7 +121,7 @@ def report_charts(report: dict[str, Any], target_label: str = "") -> list[Chart]
             values = data.get(figure)
             if not isinstance(values, dict) or not values:
                 continue
-            title = f"{headings.get(section, section)} — {headings.get(figure, figure)}"
+            title = f"{sections.get(section, section)} — {headings.get(figure, figure)}"
             target = None
             if section == "clubs" and figure in SHARES and isinstance(data.get("target"), float):
                 target = float(data["target"])

@@ -165,9 +165,10 @@ def default_period() -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def chosen_period(request: Request) -> str:
-    """The period asked for (`?period=`), canonical; a malformed one is refused with 422."""
-    raw = (request.query_params.get("period") or default_period()).strip()[:32]
+def chosen_period(request: Request, default: str | None = None) -> str:
+    """The period asked for (`?period=`, else `default`, else the month before this one),
+    canonical; a malformed one is refused with a 422 page."""
+    raw = (request.query_params.get("period") or default or default_period()).strip()[:32]
     try:
         return reports.parse_period(raw).label
     except (Problem, DomainError, ValueError):
@@ -195,6 +196,7 @@ async def _report_page(
         period=period,
         report=report,
         sections=reports.SECTIONS,
+        titles={s: reports.heading(s, page.locale) for s in reports.SECTIONS},
         rows={s: reports.rows(report.get(s) or {}, page.locale) for s in reports.SECTIONS},
         versions=versions.items,
         errors=errors,

@@ -5,16 +5,19 @@ the very JSON `GET /reports/district` answers (wards as the set valid in the per
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from services.gateway import reports
 from services.gateway.access import ANYONE
 from services.gateway.web.charts import report_charts
 from services.gateway.web.console_admin import chosen_period, district
 from services.gateway.web.kit import Web, web
 from shared.contracts.base import Role
+from shared.localtime import HCMC
 
 router = APIRouter(include_in_schema=False, dependencies=[ANYONE])
 Page = Annotated[Web, Depends(web)]
@@ -22,10 +25,14 @@ Page = Annotated[Web, Depends(web)]
 
 @router.get("/dashboard")
 async def dashboard(request: Request, page: Page) -> Response:
-    """Charts of the period's report (`?period=` YYYY-MM, YYYY-H1/H2 or YYYY)."""
+    """Charts of the period's report (`?period=` YYYY-MM, YYYY-H1/H2 or YYYY; the current
+    month by default)."""
     page.require(Role.ADMIN, Role.ORGANIZER)
     await page.load_unread()
-    period = chosen_period(request)
+    period = chosen_period(request, default=datetime.now(HCMC).strftime("%Y-%m"))
     report = await district(request, period)
-    charts = report_charts(report, target_label=page.t("console.dashboard.target"))
-    return page.render("console/dashboard.html", period=period, report=report, charts=charts)
+    sections = {s: reports.heading(s, page.locale) for s in reports.SECTIONS}
+    charts = report_charts(report, sections, target_label=page.t("console.dashboard.target"))
+    return page.render(
+        "console/dashboard.html", period=period, report=report, charts=charts, sections=sections
+    )
