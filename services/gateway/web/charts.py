@@ -9,6 +9,7 @@ chart shows exactly the report's figures (the browser tests compare them).
 from __future__ import annotations
 
 import base64
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +97,11 @@ def bar_chart(
         value_formatter=(lambda v: shown(v, True)) if share else (lambda v: shown(v, False)),
     )
     chart.x_labels = [row[0] for row in rows]
+    if not share:
+        # Counts: whole-number ticks only (pygal would draw 0.1, 0.2... for small counts).
+        top = max([int(row[3]) for row in rows] + [1])
+        step = max(1, math.ceil(top / 8))
+        chart.y_labels = list(range(0, top + step, step))
     chart.add(title, [row[3] for row in rows])
     if target is not None:
         chart.add(target_label, [target for _ in rows])
