@@ -552,3 +552,29 @@ def test_initiative_council_votes_and_decision(people: People, api: httpx.Client
     card.locator("form[action$='/decision'] button").click()
     expect(organizer.locator("p.ok")).to_be_visible()
     expect(organizer.locator(f"#initiative-{initiative_id}")).to_contain_text("Đã công nhận")
+
+
+def test_admin_creates_finds_and_disables_a_staff_account(
+    people: People, api: httpx.Client
+) -> None:
+    admin = people.page("admin")
+    admin.goto("/console/admin")
+    email = f"canbo-{uuid.uuid4().hex[:8]}@govap.example.vn"
+    admin.fill("#f-full_name", "Huỳnh Minh Khoa")
+    admin.fill("#f-email", email)
+    admin.fill("#f-password", PASSWORD)
+    admin.select_option("#f-role", "organizer")
+    # No organization chosen: refused next to the field, what was typed kept.
+    admin.click("form[action='/console/admin/users'] button[type=submit]")
+    expect(admin.locator("#e-organization")).to_be_visible()
+    expect(admin.locator("#f-email")).to_have_value(email)
+    admin.fill("#f-password", PASSWORD)
+    admin.select_option("#f-organization", "youth_union")
+    admin.click("form[action='/console/admin/users'] button[type=submit]")
+    row = admin.locator("#users tbody tr", has_text=email)
+    expect(row).to_have_count(1)
+    row.locator("button.danger").click()
+    row = admin.locator("#users tbody tr", has_text=email)
+    expect(row.locator("th")).to_contain_text("đã khóa")
+    refused = api.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD})
+    assert refused.status_code in (401, 403)
