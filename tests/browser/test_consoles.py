@@ -50,6 +50,7 @@ CONSOLES = {
     "/console/admin/report": "POST /api/v1/reports/district/lock",
     "/console/admin/dead-letters": "GET /api/v1/admin/dead-letters",
     "/dashboard": "GET /api/v1/reports/district",
+    "/dashboard/trend": "GET /api/v1/reports/district",
     "/console/organizer/initiatives": "POST /api/v1/initiatives/{initiative_id}/council",
     "/console/judge/initiatives": "POST /api/v1/initiatives/{initiative_id}/reviews",
 }
@@ -457,6 +458,7 @@ def test_console_pages_pass_axe_and_screenshots_are_kept(people: People) -> None
             "/console/organizer/competitions/new",
             "/console/organizer/initiatives",
             "/dashboard",
+            "/dashboard/trend",
         ],
         "judge1": ["/console/judge", "/console/judge/initiatives"],
         "advisor": ["/console/school"],
@@ -578,3 +580,32 @@ def test_admin_creates_finds_and_disables_a_staff_account(
     expect(row.locator("th")).to_contain_text("đã khóa")
     refused = api.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD})
     assert refused.status_code in (401, 403)
+
+
+def test_the_month_by_month_tables_match_each_month_report(
+    people: People, api: httpx.Client
+) -> None:
+    page = people.page("organizer")
+    page.goto("/dashboard/trend")
+    trends = page.locator("figure.trend")
+    expect(trends).to_have_count(2)
+    months = {this_month()}
+    for index in range(trends.count()):
+        trend = trends.nth(index)
+        columns = trend.locator("thead th[data-section]")
+        keys = [
+            (
+                columns.nth(i).get_attribute("data-section"),
+                columns.nth(i).get_attribute("data-figure"),
+            )
+            for i in range(columns.count())
+        ]
+        for period in months:
+            report = _report_json(api, period)
+            cells = trend.locator(f"tbody tr[data-period='{period}'] td")
+            for i, (section, figure) in enumerate(keys):
+                expected = (report.get(section or "") or {}).get(figure or "")
+                value = cells.nth(i).get_attribute("data-value") or ""
+                assert (float(value) if value else None) == (
+                    float(expected) if expected is not None else None
+                ), (period, section, figure)

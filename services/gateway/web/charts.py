@@ -134,3 +134,64 @@ def report_charts(
             names = {str(k): str(v) for k, v in (labels.get(figure) or {}).items()}
             charts.append(bar_chart(section, figure, values, title, names, target, target_label))
     return charts
+
+
+#: The figures followed month by month, by chart: (section, figure) pairs.
+TRENDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "startups": (("startups", "registered"), ("startups", "women_led"), ("startups", "youth_led")),
+    "activity": (
+        ("consultations", "requests"),
+        ("consultations", "sessions_held"),
+        ("competitions", "entries"),
+    ),
+}
+
+
+@dataclass
+class Trend:
+    """A figure per month as a line chart: its title, the SVG as a `data:` URI, the series'
+    (section, figure, heading) and one row per month (period, label, values or `None`)."""
+
+    key: str
+    title: str
+    image: str
+    series: list[tuple[str, str, str]]
+    rows: list[tuple[str, str, list[float | None]]]
+
+
+def trend_chart(
+    key: str,
+    title: str,
+    months: list[tuple[str, str, dict[str, Any]]],
+    headings: dict[str, str],
+) -> Trend:
+    """A line chart of `TRENDS[key]` over `months` ((period, label, report JSON) in order);
+    a section missing from a month's report is a gap (`None`), never a zero."""
+    series = [(s, f, headings.get(f, f)) for s, f in TRENDS[key]]
+    rows: list[tuple[str, str, list[float | None]]] = []
+    for period, label, report in months:
+        values: list[float | None] = []
+        for section, figure, _ in series:
+            data = report.get(section)
+            value = data.get(figure) if isinstance(data, dict) else None
+            values.append(_number(value) if value is not None else None)
+        rows.append((period, label, values))
+    chart = pygal.Line(
+        style=STYLE,
+        width=640,
+        height=320,
+        js=[],
+        explicit_size=True,
+        legend_at_bottom=True,
+        truncate_legend=40,
+        value_formatter=lambda v: shown(v, False),
+    )
+    chart.x_labels = [label for _, label, _ in rows]
+    top = max([int(v) for _, _, vs in rows for v in vs if v is not None] + [1])
+    step = max(1, math.ceil(top / 8))
+    chart.y_labels = list(range(0, top + step, step))
+    for index, (_, _, heading) in enumerate(series):
+        chart.add(heading, [values[index] for _, _, values in rows])
+    svg = chart.render(is_unicode=True)
+    image = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return Trend(key=key, title=title, image=image, series=series, rows=rows)
