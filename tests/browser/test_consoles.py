@@ -202,6 +202,14 @@ def test_staff_verify_from_the_queue_and_match_a_mentor(people: People, api: htt
 
     poll(suggested)
     expect(staff.locator(f"#request-{request_id} td ul li").first).not_to_be_empty()
+    # The queue of requests with its suggestions, filled, passes axe too (and is kept).
+    for width in (1280, 360):
+        checked = people.page("staff", width, bypass_csp=True)
+        checked.goto("/console/staff/consultations")
+        expect(checked.locator(f"#request-{request_id}")).to_be_visible()
+        assert width == 360 or axe_violations(checked) == []
+        shoot(checked, "console-staff-suggestions")
+        checked.close()
     staff.locator(f"#request-{request_id} form:has(input[value='{mentor['id']}']) button").click()
     expect(staff.locator("p.ok")).to_be_visible()
     found = api.get(f"{API}/consultations/{request_id}", headers=admin).json()
