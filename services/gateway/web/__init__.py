@@ -16,6 +16,13 @@ from fastapi.staticfiles import StaticFiles
 from services.gateway.web import (
     account,
     certificates,
+    console_admin,
+    console_council,
+    console_judge,
+    console_organizer,
+    console_school,
+    console_staff,
+    dashboard,
     events,
     founder,
     inbox,
@@ -45,6 +52,17 @@ def install(app: FastAPI) -> None:
         sessions,
     ):
         app.include_router(module.router)
+    # The consoles of issue 16 (staff, organizers, judges, schools, admin) and the dashboard.
+    for console in (
+        console_staff,
+        console_organizer,
+        console_judge,
+        console_school,
+        console_admin,
+        console_council,
+        dashboard,
+    ):
+        app.include_router(console.router)
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:

@@ -450,3 +450,22 @@ async def web(request: Request) -> Web:
     page = Web(request)
     await page.load_session()
     return page
+
+
+def problem_errors(page: Web, problem: Any) -> FormErrors:
+    """A gateway `Problem` (raised by the JSON API's own use cases: accounts, the report's
+    lock) as a form's errors: its detail in the page's locale, and the same text next to
+    each field its `errors` name (`loc` = ["body", "<field>"])."""
+    detail = str(problem.detail or "")
+    params = dict(problem.params or {})
+    text = (
+        gettext(detail, page.locale, **params)
+        if known(detail)
+        else detail or gettext(f"problem.{problem.code}", page.locale)
+    )
+    found = FormErrors(summary=text)
+    for item in problem.extra.get("errors") or []:
+        loc = [str(part) for part in item.get("loc", []) if part != "body"]
+        if loc:
+            found.fields[".".join(loc)] = text
+    return found
