@@ -387,11 +387,14 @@ def _append(sheet: Any, cells: list[Any]) -> None:
 
 def labels(report: dict[str, Any], locale: str, names: ReportNames) -> dict[str, Any]:
     """What the JSON adds to the codes it keeps as keys: the label of every section and
-    figure, and of every key of every breakdown, in `locale` (`labels.by_stage.idea` →
+    figure (and, under `sections`, of every section alone), and of every key of every
+    breakdown, in `locale` (`labels.by_stage.idea` →
     "Ý tưởng")."""
-    found: dict[str, Any] = {"headings": {}}
+    # `sections` holds the section headings alone: in `headings` a figure named like its
+    # section (`clubs` in `clubs`) replaces the section's heading.
+    found: dict[str, Any] = {"headings": {}, "sections": {}}
     for section in SECTIONS:
-        found["headings"][section] = heading(section, locale)
+        found["headings"][section] = found["sections"][section] = heading(section, locale)
         figures = report.get(section) or {}
         for scope in (figures, figures.get("year_to_date") or {}):
             for key, value in scope.items():
