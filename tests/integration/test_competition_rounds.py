@@ -76,7 +76,7 @@ async def test_two_rounds_public_winners_and_certificates(
     other = await staff(api, "btc@khac.govap.vn", "organizer", "womens_union")
     j1 = await staff(api, "gk-v1a@example.vn", "judge", "economic_division")
     j2 = await staff(api, "gk-v1b@example.vn", "judge", "education_division")
-    j3 = await staff(api, "gk-v2@example.vn", "judge", "culture_division")
+    j3 = await staff(api, "gk-v2@example.vn", "judge", "youth_union")
     names = ["Năng Lượng Xanh", "Rau Sạch Gò Vấp", "Gạo Ngon Việt", "Trà Sữa Ấm", "Bánh Mì Rút"]
     founders = [
         await named_founder(api, f"sang-lap-{i}@vong.example.vn", f"Nguyễn Thị Ngọc Ánh {i}")
