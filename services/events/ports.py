@@ -56,7 +56,7 @@ class EventsRepository(Protocol):
         """Events held whose last sitting ended in [start, end)."""
         ...
 
-    async def insert_registration(self, doc: Document) -> None:
+    async def insert_registration(self, doc: Document, events: Sequence[Envelope]) -> None:
         """A new registration; `AlreadyExists` when the person already has one."""
         ...
 

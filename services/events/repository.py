@@ -143,10 +143,10 @@ class EventsStore:
 
     # --- registrations ----------------------------------------------------------------------
 
-    async def insert_registration(self, doc: Document) -> None:
-        """A new registration (no events yet). Raises `AlreadyExists` when the person is
+    async def insert_registration(self, doc: Document, events: Sequence[Envelope]) -> None:
+        """A new registration with its events. Raises `AlreadyExists` when the person is
         already registered for the event (or, once in 2^80, the ticket code is taken)."""
-        await self.registrations.insert(doc, [])
+        await self.registrations.insert(doc, events)
 
     async def registration_of(self, event_id: str, user_id: str) -> Document | None:
         """The person's registration for the event, or None."""

@@ -45,7 +45,7 @@ from shared.infra.mongo import AlreadyExists, Outbox
 from shared.localtime import utc
 
 log = get_logger(__name__)
-STATUS_ORDER = {"seat": 0, "waitlist": 1, "cancelled": 2, "pending": 3}
+STATUS_ORDER = {"seat": 0, "waitlist": 1, "cancelled": 2}
 #: How many waiting registrations one freed seat may try before giving up (each that
 #: cancelled meanwhile is skipped).
 PROMOTION_TRIES = 50
@@ -245,13 +245,23 @@ class EventsService:
     ) -> RegistrationView:
         """A seat while seats remain, else a waitlist place numbered in order of arrival.
 
+        The seat (or the waitlist number) is taken first by one conditional update of the
+        event, then the registration is written with its event in one insert; a second
+        registration of the same person loses on the unique index and gives its seat back.
         Raises `Conflict` (`cancelled`, `registration_closed`, `not_yet_open`,
         `already_registered`…), `Forbidden` (`outside_audience`) or `Invalid` with a
         Vietnamese reason from the catalogue."""
         event = await self._event(event_id)
         now = self.clock()
         domain.check_can_register(event, actor, fields, now)
+        existing = await self.store.registration_of(event_id, actor.id)
+        if existing is not None and existing["status"] != RegistrationStatus.CANCELLED.value:
+            raise domain.refuse(Conflict, "already_registered")
         person = await self.store.person(actor.id) or {}
+        seat = await self.store.take_seat(event_id)
+        number = None if seat else await self.store.next_waitlist_number(event_id)
+        status = RegistrationStatus.SEAT if seat else RegistrationStatus.WAITLIST
+        registration_id = existing["_id"] if existing else new_id()
         details = {
             "event_id": event_id,
             "event_title": event["title"],
@@ -265,70 +275,49 @@ class EventsService:
             "consent_at": now if fields.consent else None,
             "registered_at": now,
             "attended": [],
+            "status": status.value,
+            "status_order": STATUS_ORDER[status.value],
+            "waitlist_number": number,
         }
-        existing = await self.store.registration_of(event_id, actor.id)
-        if existing is None:
-            registration_id = new_id()
-            doc = {
-                "_id": registration_id,
-                **details,
-                "code": domain.new_ticket_code(),
-                "status": "pending",
-                "status_order": STATUS_ORDER["pending"],
-            }
-            try:
-                await self.store.insert_registration(doc)
-            except AlreadyExists:
-                raise domain.refuse(Conflict, "already_registered") from None
-        else:
-            # One registration per person per event; a cancelled one may be taken up again.
-            registration_id = existing["_id"]
-            reopened = await self.store.move_registration(
-                registration_id,
-                RegistrationStatus.CANCELLED.value,
-                {**details, "status": "pending", "status_order": STATUS_ORDER["pending"]},
-                [],
-                unset=["waitlist_number", "promoted_at", "cancelled_at"],
-            )
-            if reopened is None:
-                raise domain.refuse(Conflict, "already_registered")
-        return await self._seat_or_wait(event, registration_id, actor.id)
-
-    async def _seat_or_wait(
-        self, event: dict[str, Any], registration_id: str, user_id: str
-    ) -> RegistrationView:
-        event_id = event["_id"]
-        summary = views.summary(event)
-        if await self.store.take_seat(event_id):
-            status, number, position = RegistrationStatus.SEAT, None, None
-            changes: dict[str, Any] = {"status": status.value, "status_order": 0}
-        else:
-            number = await self.store.next_waitlist_number(event_id)
-            position = await self.store.waiting_before(event_id, number) + 1
-            status = RegistrationStatus.WAITLIST
-            changes = {"status": status.value, "status_order": 1, "waitlist_number": number}
+        position = None if seat else await self.store.waiting_before(event_id, number or 0) + 1
         confirmed = RegistrationConfirmedV1(
             registration_id=registration_id,
-            user_id=user_id,
-            event=summary,
+            user_id=actor.id,
+            event=views.summary(event),
             status=status,
             position=position,
         )
-        doc = await self.store.move_registration(
-            registration_id, "pending", changes, [_wrap(confirmed, registration_id)]
-        )
-        if doc is None:  # cannot happen: only this request holds the pending registration
-            raise Conflict("detail.event_changed_meanwhile", reason="version")
+        envelopes = [_wrap(confirmed, registration_id)]
+        doc: dict[str, Any] | None
+        if existing is None:
+            doc = {"_id": registration_id, **details, "code": domain.new_ticket_code()}
+            try:
+                await self.store.insert_registration(doc, envelopes)
+            except AlreadyExists:
+                doc = None
+        else:
+            # One registration per person per event; a cancelled one may be taken up again.
+            doc = await self.store.move_registration(
+                registration_id,
+                RegistrationStatus.CANCELLED.value,
+                details,
+                envelopes,
+                unset=["promoted_at", "cancelled_at"],
+            )
+        if doc is None:
+            if seat:
+                await self.store.give_back_seat(event_id)
+                await self.fill_free_seats(event_id)
+            raise domain.refuse(Conflict, "already_registered")
         await self.outbox.flush(REGISTRATIONS, registration_id)
         log.info("registration.confirmed", event_id=event_id, status=status.value, number=number)
-        if status == RegistrationStatus.WAITLIST:
-            # A seat freed while this one joined the queue must not stay empty.
-            await self.fill_free_seats(event_id)
-            doc = await self.store.registration_of(event_id, user_id) or doc
-            if doc["status"] == RegistrationStatus.WAITLIST.value:
-                position = await self.store.waiting_before(event_id, number or 0) + 1
-            else:
+        # A seat freed while this one joined the queue must not stay empty.
+        if not seat and await self.fill_free_seats(event_id):
+            doc = await self.store.registration_of(event_id, actor.id) or doc
+            if doc["status"] == RegistrationStatus.SEAT.value:
                 position = None
+            else:
+                position = await self.store.waiting_before(event_id, number or 0) + 1
         return views.registration_view(doc, position=position, event=event)
 
     async def fill_free_seats(self, event_id: str) -> int:

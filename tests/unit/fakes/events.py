@@ -81,13 +81,14 @@ class FakeEventsStore:
             if d.get("held") and start <= d["ends_at"] < end
         ]
 
-    async def insert_registration(self, doc: Document) -> None:
+    async def insert_registration(self, doc: Document, events: Sequence[Envelope]) -> None:
         if any(
             r["event_id"] == doc["event_id"] and r["user_id"] == doc["user_id"]
             for r in self.registrations.values()
         ):
             raise AlreadyExists(doc["_id"])
         self.registrations[doc["_id"]] = copy.deepcopy(doc)
+        self.outbox.queue("registrations", doc["_id"], events)
 
     async def registration_of(self, event_id: str, user_id: str) -> Document | None:
         for r in self.registrations.values():
