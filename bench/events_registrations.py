@@ -24,12 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from faststream.nats import NatsBroker
 
-from shared.contracts.base import Actor, Role
+from shared.contracts.base import Actor, ErrorCode, Role
 from shared.contracts.events.events import EventKind
 from shared.contracts.rpc.common import PingRequest, ping_subject
 from shared.contracts.rpc.events import (
@@ -49,6 +51,7 @@ from shared.infra.testing import DatabaseServer, NatsServer
 
 ORGANIZER = Actor(id="bench-organizer", role=Role.ORGANIZER, organization="ubnd-go-vap")
 TIMEOUT = 30.0
+T = TypeVar("T")
 
 
 def spread(latencies: list[float]) -> str:
@@ -62,13 +65,19 @@ def spread(latencies: list[float]) -> str:
 
 
 async def ready(broker: NatsBroker) -> None:
+    """Wait until the service answers; its other subscriptions may be routed a moment after
+    the ping's, so the first calls are retried too (`settled`)."""
+    await settled(lambda: call(broker, PingRequest(), timeout=2, subject=ping_subject("events")))
+
+
+async def settled(attempt: Callable[[], Awaitable[T]]) -> T:
+    """`attempt()`, retried for up to two minutes while no copy of the service answers."""
     deadline = time.monotonic() + 120
     while True:
         try:
-            await call(broker, PingRequest(), timeout=2, subject=ping_subject("events"))
-            return
-        except RpcFailure:
-            if time.monotonic() > deadline:
+            return await attempt()
+        except RpcFailure as failure:
+            if failure.code != ErrorCode.UNAVAILABLE or time.monotonic() > deadline:
                 raise
             await asyncio.sleep(0.2)
 
@@ -152,8 +161,10 @@ async def measure(nats_url: str, people: int, capacity: int, concurrency: int, s
             sittings=[SittingFields(starts_at=start, ends_at=start + timedelta(hours=8))],
             capacity=capacity,
         )
-        event = await call(broker, CreateEvent(event=fields, actor=ORGANIZER), timeout=TIMEOUT)
-        await call(broker, PublishEvent(event_id=event.id, actor=ORGANIZER), timeout=TIMEOUT)
+        create = CreateEvent(event=fields, actor=ORGANIZER)
+        event = await settled(lambda: call(broker, create, timeout=TIMEOUT))
+        publish = PublishEvent(event_id=event.id, actor=ORGANIZER)
+        await settled(lambda: call(broker, publish, timeout=TIMEOUT))
 
         elapsed, latencies, statuses = await register_all(broker, event.id, people, concurrency)
         print(f"registrations: {people} for {capacity} seats, {concurrency} in flight")
