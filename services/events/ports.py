@@ -143,6 +143,10 @@ class EventsRepository(Protocol):
         """Revoke, keeping the first reason."""
         ...
 
+    async def unknown_organizations(self, codes: list[str]) -> list[str]:
+        """Codes the organizations read model lacks (none while it is empty)."""
+        ...
+
     async def save_person(self, user_id: str, fields: Document, version: int | None) -> None:
         """Keep a person unless a newer version or a tombstone is kept."""
         ...

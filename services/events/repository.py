@@ -28,6 +28,9 @@ EVENTS = "events"
 REGISTRATIONS = "registrations"
 CERTIFICATES = "certificates"
 PEOPLE = "people"
+#: Organizations of the reference data, by code (`_id`): kept from the reference events once
+#: they exist (another issue adds `GET/POST /organizations`); empty until then.
+ORGANIZATIONS = "organizations"
 AGGREGATES = (EVENTS, REGISTRATIONS)
 HIDDEN = {OUTBOX_FIELD: 0}
 
@@ -59,6 +62,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("holder_id", ASCENDING), ("issued_at", DESCENDING)], name="holder"),
     ],
     PEOPLE: [],
+    ORGANIZATIONS: [],
 }
 
 
@@ -71,6 +75,7 @@ class EventsStore:
         self.registrations = AggregateCollection(db[REGISTRATIONS], HIDDEN)
         self.certificates = AggregateCollection(db[CERTIFICATES], HIDDEN)
         self.people = AggregateCollection(db[PEOPLE], HIDDEN)
+        self.organizations = AggregateCollection(db[ORGANIZATIONS], HIDDEN)
 
     # --- events ---------------------------------------------------------------------------
 
@@ -305,6 +310,15 @@ class EventsStore:
             {"_id": code, "revoked": False},
             {"$set": {"revoked": True, "revoked_reason": reason, "revoked_at": at}},
         )
+
+    async def unknown_organizations(self, codes: list[str]) -> list[str]:
+        """The codes the organizations read model does not hold, once it holds any (until
+        then every well-formed code is accepted: the registry is not there yet)."""
+        if await self.organizations.count() == 0:
+            return []
+        known = await self.organizations.find({"_id": {"$in": codes}}, projection={"_id": 1})
+        found = {doc["_id"] for doc in known}
+        return [code for code in codes if code not in found]
 
     # --- people (read model) and erasure -------------------------------------------------
 

@@ -82,6 +82,11 @@ class EventsService:
         """A draft event. Raises `Forbidden` for a role that may not announce, `Invalid`
         when it would start in the past or close registration after its start."""
         doc = domain.new_event(new_id(), fields, actor, self.clock())
+        unknown = await self.store.unknown_organizations(list(fields.organizers))
+        if unknown:
+            raise Invalid(
+                "detail.event_organizer_unknown", reason="organizer_unknown", codes=unknown
+            )
         await self.store.insert_event(doc, [])
         log.info("event.created", event_id=doc["_id"], kind=doc["kind"])
         return views.event_view(doc, 0)

@@ -319,6 +319,17 @@ async def test_only_announcers_create_and_rules_across_fields(world: World) -> N
         assert reason(refused.value) == expected
 
 
+async def test_organizing_units_are_checked_once_the_registry_of_organizations_exists(
+    world: World,
+) -> None:
+    await world.published()  # any well-formed code while the read model is empty
+    world.store.organizations = {"hoi-lhpn"}
+    with pytest.raises(Invalid) as refused:
+        await world.published()
+    assert reason(refused.value) == "organizer_unknown"
+    assert refused.value.details["codes"] == ["ubnd-an-nhon"]
+
+
 async def test_erasure_keeps_figures_and_no_late_update_recreates_the_person(world: World) -> None:
     registered = UserRegisteredV1(
         user_id="p1", email="a@example.vn", full_name="Lê Thị Hoa", role=Role.FOUNDER, version=1

@@ -23,6 +23,7 @@ class FakeEventsStore:
         self.registrations: dict[str, Document] = {}
         self.certificates: dict[str, Document] = {}
         self.people: dict[str, Document] = {}
+        self.organizations: set[str] = set()
 
     async def insert_event(self, doc: Document, events: Sequence[Envelope]) -> None:
         if doc["_id"] in self.events:
@@ -210,6 +211,9 @@ class FakeEventsStore:
         doc = self.certificates[code]
         if not doc["revoked"]:
             doc.update(revoked=True, revoked_reason=reason, revoked_at=at)
+
+    async def unknown_organizations(self, codes: list[str]) -> list[str]:
+        return [c for c in codes if c not in self.organizations] if self.organizations else []
 
     async def save_person(self, user_id: str, fields: Document, version: int | None) -> None:
         current = self.people.get(user_id)
