@@ -50,7 +50,7 @@ from shared.infra.settings import Settings
 from shared.infra.testing import DatabaseServer, NatsServer
 
 ORGANIZER = Actor(id="bench-organizer", role=Role.ORGANIZER, organization="ubnd-go-vap")
-TIMEOUT = 30.0
+TIMEOUT = 120.0
 T = TypeVar("T")
 
 
@@ -227,7 +227,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--capacity", type=int, default=9_000)
-    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--concurrency", type=int, default=20)
     parser.add_argument("--scans", type=int, default=600, help="tickets each phone scans")
     arguments = parser.parse_args()
     main(arguments.people, arguments.capacity, arguments.concurrency, arguments.scans)

@@ -46,6 +46,18 @@ class EventsRepository(Protocol):
         """The next waitlist number (1, 2, …), atomically."""
         ...
 
+    async def take_quota(self, event_id: str, organization: str, seats: int) -> bool:
+        """One place of the unit's quota, atomically; False when used up."""
+        ...
+
+    async def give_back_quota(self, event_id: str, organization: str) -> None:
+        """Return one place of the unit's quota."""
+        ...
+
+    async def quotas_left(self, event_id: str) -> dict[str, int]:
+        """Unit → places left (units that have used theirs at all)."""
+        ...
+
     async def page_events(
         self, query: Document, skip: int, limit: int
     ) -> tuple[list[Document], int]:

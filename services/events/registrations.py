@@ -10,7 +10,17 @@ from typing import Any
 from services.events import domain, views
 from services.events.ports import EventsRepository
 from services.events.repository import REGISTRATIONS
-from shared.contracts.base import Actor, Conflict, Envelope, Event, Invalid, NotFound, Page, new_id
+from shared.contracts.base import (
+    Actor,
+    Conflict,
+    DomainError,
+    Envelope,
+    Event,
+    Invalid,
+    NotFound,
+    Page,
+    new_id,
+)
 from shared.contracts.events.events import (
     EventStatus,
     RegistrationCancelledV1,
@@ -21,6 +31,9 @@ from shared.contracts.events.events import (
 from shared.contracts.rpc.events import (
     CheckInFields,
     CheckInView,
+    GroupRegistrationView,
+    MemberList,
+    MemberResult,
     RegistrationFields,
     RegistrationView,
 )
@@ -32,6 +45,11 @@ STATUS_ORDER = {"seat": 0, "waitlist": 1, "cancelled": 2}
 #: How many waiting registrations one freed seat may try before giving up (each that
 #: cancelled meanwhile is skipped).
 PROMOTION_TRIES = 50
+
+
+def refusal(user_id: str, reason: str) -> MemberResult:
+    """A member's outcome when refused, with the catalogue message of the reason."""
+    return MemberResult(user_id=user_id, reason=reason, message=f"detail.event_{reason}")
 
 
 def envelope_of(event: Event, aggregate_id: str) -> Envelope:
@@ -62,35 +80,45 @@ class Registrations:
         self, actor: Actor, event_id: str, fields: RegistrationFields
     ) -> RegistrationView:
         """A seat while seats remain, else a waitlist place numbered in order of arrival.
-
-        The seat (or the waitlist number) is taken first by one conditional update of the
-        event, then the registration is written with its event in one insert; a second
-        registration of the same person loses on the unique index and gives its seat back.
         Raises `Conflict` (`cancelled`, `registration_closed`, `not_yet_open`,
         `already_registered`…), `Forbidden` (`outside_audience`) or `Invalid` with a
         Vietnamese reason from the catalogue."""
         event = await self._event(event_id)
         now = self.clock()
         domain.check_can_register(event, actor, fields, now)
-        existing = await self.store.registration_of(event_id, actor.id)
-        if existing is not None and existing["status"] != RegistrationStatus.CANCELLED.value:
-            raise domain.refuse(Conflict, "already_registered")
-        person = await self.store.person(actor.id) or {}
-        seat = await self.store.take_seat(event_id)
-        number = None if seat else await self.store.next_waitlist_number(event_id)
-        status = RegistrationStatus.SEAT if seat else RegistrationStatus.WAITLIST
-        registration_id = existing["_id"] if existing else new_id()
         details = {
-            "event_id": event_id,
-            "event_title": event["title"],
-            "user_id": actor.id,
-            "full_name": person.get("full_name"),
             "role": actor.role.value,
             "organization": actor.organization,
             "ward": fields.ward,
             "gender": fields.gender.value if fields.gender and fields.consent else None,
             "birth_year": fields.birth_year if fields.consent else None,
             "consent_at": now if fields.consent else None,
+        }
+        return await self._enrol(event, actor.id, details)
+
+    async def _enrol(
+        self, event: dict[str, Any], user_id: str, details: dict[str, Any]
+    ) -> RegistrationView:
+        """Register `user_id` with `details`. The seat (or the waitlist number) is taken
+        first by one conditional update of the event, then the registration is written
+        with its event in one insert; a second registration of the same person loses on
+        the unique index and gives its seat back (`Conflict`, `already_registered`)."""
+        event_id = event["_id"]
+        now = self.clock()
+        existing = await self.store.registration_of(event_id, user_id)
+        if existing is not None and existing["status"] != RegistrationStatus.CANCELLED.value:
+            raise domain.refuse(Conflict, "already_registered")
+        person = await self.store.person(user_id) or {}
+        seat = await self.store.take_seat(event_id)
+        number = None if seat else await self.store.next_waitlist_number(event_id)
+        status = RegistrationStatus.SEAT if seat else RegistrationStatus.WAITLIST
+        registration_id = existing["_id"] if existing else new_id()
+        fields = {
+            **details,
+            "event_id": event_id,
+            "event_title": event["title"],
+            "user_id": user_id,
+            "full_name": person.get("full_name"),
             "registered_at": now,
             "attended": [],
             "status": status.value,
@@ -100,7 +128,7 @@ class Registrations:
         position = None if seat else await self.store.waiting_before(event_id, number or 0) + 1
         confirmed = RegistrationConfirmedV1(
             registration_id=registration_id,
-            user_id=actor.id,
+            user_id=user_id,
             event=views.summary(event),
             status=status,
             position=position,
@@ -108,7 +136,7 @@ class Registrations:
         envelopes = [envelope_of(confirmed, registration_id)]
         doc: dict[str, Any] | None
         if existing is None:
-            doc = {"_id": registration_id, **details, "code": domain.new_ticket_code()}
+            doc = {"_id": registration_id, **fields, "code": domain.new_ticket_code()}
             try:
                 await self.store.insert_registration(doc, envelopes)
             except AlreadyExists:
@@ -118,7 +146,7 @@ class Registrations:
             doc = await self.store.move_registration(
                 registration_id,
                 RegistrationStatus.CANCELLED.value,
-                details,
+                fields,
                 envelopes,
                 unset=["promoted_at", "cancelled_at"],
             )
@@ -131,12 +159,57 @@ class Registrations:
         log.info("registration.confirmed", event_id=event_id, status=status.value, number=number)
         # A seat freed while this one joined the queue must not stay empty.
         if not seat and await self.fill_free_seats(event_id):
-            doc = await self.store.registration_of(event_id, actor.id) or doc
+            doc = await self.store.registration_of(event_id, user_id) or doc
             if doc["status"] == RegistrationStatus.SEAT.value:
                 position = None
             else:
                 position = await self.store.waiting_before(event_id, number or 0) + 1
         return views.registration_view(doc, position=position, event=event)
+
+    async def register_members(
+        self, actor: Actor, event_id: str, members: MemberList
+    ) -> GroupRegistrationView:
+        """A ward committee or union registers its members up to its quota (issue 18):
+        each member needs recorded consent; each registration takes one place of the quota
+        by one conditional update, given back if the member cannot be registered. Raises
+        `Forbidden` (`no_quota`) for a unit without a quota, `Conflict` when registration
+        is not open; a member refused says why in its outcome."""
+        event = await self._event(event_id)
+        quota = domain.quota_of(event, actor)
+        now = self.clock()
+        domain.check_open(event, now)
+        unit = quota["organization"]
+        outcomes: list[MemberResult] = []
+        for member in members.members:
+            if not member.consent:
+                outcomes.append(refusal(member.user_id, "member_consent"))
+                continue
+            if not await self.store.take_quota(event_id, unit, quota["seats"]):
+                outcomes.append(refusal(member.user_id, "quota_full"))
+                continue
+            person = await self.store.person(member.user_id) or {}
+            details = {
+                "role": person.get("role"),
+                "organization": person.get("organization") or unit,
+                "ward": member.ward,
+                "gender": None,
+                "birth_year": None,
+                "consent_at": now,
+                "registered_by": {"organization": unit, "user_id": actor.id, "at": now},
+            }
+            try:
+                view = await self._enrol(event, member.user_id, details)
+            except DomainError as error:
+                await self.store.give_back_quota(event_id, unit)
+                outcomes.append(refusal(member.user_id, str(error.details.get("reason"))))
+                continue
+            outcomes.append(
+                MemberResult(user_id=member.user_id, status=view.status, position=view.position)
+            )
+        left = (await self.store.quotas_left(event_id)).get(unit, quota["seats"])
+        return GroupRegistrationView(
+            organization=unit, seats=quota["seats"], used=quota["seats"] - left, outcomes=outcomes
+        )
 
     async def fill_free_seats(self, event_id: str) -> int:
         """Give free seats to the waitlist, first come first served: take a seat

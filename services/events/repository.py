@@ -8,11 +8,13 @@ order of arrival (issue 18)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.base import Envelope
 from shared.infra.mongo import (
@@ -31,6 +33,8 @@ PEOPLE = "people"
 #: Organizations of the reference data, by code (`_id`): kept from the reference events once
 #: they exist (another issue adds `GET/POST /organizations`); empty until then.
 ORGANIZATIONS = "organizations"
+#: One counter per (event, unit with a quota): how many members it may still enrol.
+QUOTAS = "quota_counters"
 AGGREGATES = (EVENTS, REGISTRATIONS)
 HIDDEN = {OUTBOX_FIELD: 0}
 
@@ -63,6 +67,7 @@ INDEXES: dict[str, list[IndexModel]] = {
     ],
     PEOPLE: [],
     ORGANIZATIONS: [],
+    QUOTAS: [IndexModel([("event_id", ASCENDING)], name="event")],
 }
 
 
@@ -76,6 +81,7 @@ class EventsStore:
         self.certificates = AggregateCollection(db[CERTIFICATES], HIDDEN)
         self.people = AggregateCollection(db[PEOPLE], HIDDEN)
         self.organizations = AggregateCollection(db[ORGANIZATIONS], HIDDEN)
+        self.quotas = db[QUOTAS]
 
     # --- events ---------------------------------------------------------------------------
 
@@ -132,6 +138,36 @@ class EventsStore:
             return_document=ReturnDocument.AFTER,
         )
         return int((doc or {}).get("waitlist_seq", 0))
+
+    async def take_quota(self, event_id: str, organization: str, seats: int) -> bool:
+        """One place of the unit's quota (`seats` in all), by one conditional update of its
+        counter (made on first use); False when the quota is used up."""
+        key = f"{event_id}:{organization}"
+        with contextlib.suppress(DuplicateKeyError):  # a concurrent first use made it
+            await self.quotas.update_one(
+                {"_id": key},
+                {
+                    "$setOnInsert": {
+                        "event_id": event_id,
+                        "organization": organization,
+                        "left": seats,
+                    }
+                },
+                upsert=True,
+            )
+        taken = await self.quotas.find_one_and_update(
+            {"_id": key, "left": {"$gt": 0}}, {"$inc": {"left": -1}}, projection={"_id": 1}
+        )
+        return taken is not None
+
+    async def give_back_quota(self, event_id: str, organization: str) -> None:
+        """Return one place of the unit's quota."""
+        await self.quotas.update_one({"_id": f"{event_id}:{organization}"}, {"$inc": {"left": 1}})
+
+    async def quotas_left(self, event_id: str) -> dict[str, int]:
+        """Unit → places left, for the units that have used their quota at all."""
+        found = self.quotas.find({"event_id": event_id})
+        return {doc["organization"]: int(doc["left"]) async for doc in found}
 
     async def page_events(
         self, query: Document, skip: int, limit: int

@@ -31,7 +31,7 @@ class EventsService(Registrations):
 
     async def _view(self, doc: dict[str, Any]) -> EventView:
         waiting = await self.store.count_registrations(doc["_id"], "waitlist")
-        return views.event_view(doc, waiting)
+        return views.event_view(doc, waiting, await self.store.quotas_left(doc["_id"]))
 
     async def create(self, actor: Actor, fields: EventFields) -> EventView:
         """A draft event. Raises `Forbidden` for a role that may not announce, `Invalid`

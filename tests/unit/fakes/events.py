@@ -24,6 +24,7 @@ class FakeEventsStore:
         self.certificates: dict[str, Document] = {}
         self.people: dict[str, Document] = {}
         self.organizations: set[str] = set()
+        self.quotas: dict[tuple[str, str], int] = {}
 
     async def insert_event(self, doc: Document, events: Sequence[Envelope]) -> None:
         if doc["_id"] in self.events:
@@ -68,6 +69,19 @@ class FakeEventsStore:
     async def next_waitlist_number(self, event_id: str) -> int:
         self.events[event_id]["waitlist_seq"] += 1
         return int(self.events[event_id]["waitlist_seq"])
+
+    async def take_quota(self, event_id: str, organization: str, seats: int) -> bool:
+        left = self.quotas.setdefault((event_id, organization), seats)
+        if left <= 0:
+            return False
+        self.quotas[(event_id, organization)] = left - 1
+        return True
+
+    async def give_back_quota(self, event_id: str, organization: str) -> None:
+        self.quotas[(event_id, organization)] += 1
+
+    async def quotas_left(self, event_id: str) -> dict[str, int]:
+        return {org: left for (ev, org), left in self.quotas.items() if ev == event_id}
 
     async def page_events(
         self, query: Document, skip: int, limit: int
