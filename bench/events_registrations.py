@@ -11,6 +11,15 @@ does:
    other scan refused as `already_checked_in`.
 
 It prints throughput and latencies (p50, p95, max) of each step.
+
+Measured here (30/11/2026, 2 cores shared with five other engineers' test runs, load
+average 7–17, the embedded database server acknowledging journaled writes in 70–160 ms):
+- 10,000 for 9,000 seats, 20 in flight: 7/s over 1,373 s (p50 2.4 s, p95 6.2 s); seats
+  exactly 9,000, waitlist 1,000 in order. Two phones, 600 tickets each: 6.0 scans/s (each
+  phone waits for its answer: p50 284 ms, p95 749 ms), 600 checked in, 600 refused, none
+  twice.
+- At a quieter moment, 1,000 for 900 seats: 40/s (p50 393 ms); two phones, 300 tickets:
+  20.0 scans/s (p50 47 ms, p95 134 ms), 300 checked in, 300 refused, none twice.
 """
 
 from __future__ import annotations
