@@ -6,7 +6,7 @@ from faststream import FastStream
 
 from services.events.handlers import register_handlers
 from services.events.records import Records
-from services.events.repository import AGGREGATES, INDEXES, PEOPLE, EventsStore
+from services.events.repository import AGGREGATES, INDEXES, ORGANIZATIONS, PEOPLE, EventsStore
 from services.events.rpc import register_rpc
 from services.events.service import EventsService
 from shared.infra.broker import make_broker
@@ -36,7 +36,7 @@ def build_app(settings: Settings) -> FastStream:
         broker,
         setup=setup,
         indexes=INDEXES,
-        read_models=[PEOPLE],
+        read_models=[PEOPLE, ORGANIZATIONS],
         outbox_collections=AGGREGATES,
         personal_data=lambda: records().personal_data,
     )

@@ -58,6 +58,9 @@ def new_event(event_id: str, fields: EventFields, actor: Actor, now: datetime) -
     opens = fields.registration_opens_at
     if opens and fields.registration_closes_at and fields.registration_closes_at <= opens:
         raise refuse(Invalid, "window_order")
+    quotas = [q.organization for q in fields.quotas]
+    if len(set(quotas)) < len(quotas) or sum(q.seats for q in fields.quotas) > fields.capacity:
+        raise refuse(Invalid, "quota_over_capacity")
     first = sittings[0].starts_at
     if first <= now:
         raise refuse(Invalid, "starts_in_past")
@@ -88,6 +91,7 @@ def new_event(event_id: str, fields: EventFields, actor: Actor, now: datetime) -
         "registration_closes_at": utc(closes),
         "certificate": fields.certificate,
         "min_sittings": fields.min_sittings or len(sittings),
+        "quotas": [q.model_dump() for q in fields.quotas],
         "status": EventStatus.DRAFT.value,
         "created_by": actor.id,
         "created_at": now,
@@ -105,6 +109,15 @@ def check_sittings(sittings: Sequence[SittingFields]) -> list[SittingFields]:
     if any(after.starts_at < before.ends_at for before, after in pairwise(ordered)):
         raise refuse(Invalid, "sittings_overlap")
     return ordered
+
+
+def quota_of(event: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
+    """The quota of the actor's unit. Raises `Forbidden` (`no_quota`) unless the actor is
+    an announcer of a unit the event gave a quota to."""
+    for quota in event.get("quotas") or []:
+        if actor.role in ANNOUNCERS and quota["organization"] == actor.organization:
+            return dict(quota)
+    raise refuse(Forbidden, "no_quota")
 
 
 def may_manage(actor: Actor, event: Mapping[str, Any]) -> bool:
@@ -132,7 +145,13 @@ def check_can_register(
 ) -> None:
     """The rules a registration must pass before a seat is sought (issue 18): the event is
     published (a cancelled one is refused as cancelled), its window is open, and the actor
-    is in its audience. Raises `Conflict` or `Forbidden` with the reason."""
+    is in its audience. Raises `Conflict`, `Forbidden` or `Invalid` with the reason."""
+    check_open(event, now)
+    check_audience(event, actor, fields.ward)
+
+
+def check_open(event: Mapping[str, Any], now: datetime) -> None:
+    """Raises `Conflict` unless the event is published and its registration window open."""
     status = event["status"]
     if status == EventStatus.CANCELLED.value:
         raise refuse(Conflict, "cancelled")
@@ -143,15 +162,21 @@ def check_can_register(
         raise refuse(Conflict, "not_yet_open")
     if now >= min(utc(event["registration_closes_at"]), utc(event["starts_at"])):
         raise refuse(Conflict, "registration_closed")
+
+
+def check_audience(event: Mapping[str, Any], actor: Actor, ward: str | None) -> None:
+    """Raises `Forbidden` (`outside_audience`) when the actor's role, organization or
+    declared ward is outside the event's audience, `Invalid` (`ward_needed`) when the event
+    is for given wards and no ward is declared."""
     audience = event.get("audience") or {}
     if audience.get("roles") and actor.role.value not in audience["roles"]:
         raise refuse(Forbidden, "outside_audience")
     if audience.get("organizations") and actor.organization not in audience["organizations"]:
         raise refuse(Forbidden, "outside_audience")
     if audience.get("wards"):
-        if fields.ward is None:
+        if ward is None:
             raise refuse(Invalid, "ward_needed")
-        if fields.ward not in audience["wards"]:
+        if ward not in audience["wards"]:
             raise refuse(Forbidden, "outside_audience")
 
 

@@ -46,6 +46,18 @@ class EventsRepository(Protocol):
         """The next waitlist number (1, 2, …), atomically."""
         ...
 
+    async def take_quota(self, event_id: str, organization: str, seats: int) -> bool:
+        """One place of the unit's quota, atomically; False when used up."""
+        ...
+
+    async def give_back_quota(self, event_id: str, organization: str) -> None:
+        """Return one place of the unit's quota."""
+        ...
+
+    async def quotas_left(self, event_id: str) -> dict[str, int]:
+        """Unit → places left (units that have used theirs at all)."""
+        ...
+
     async def page_events(
         self, query: Document, skip: int, limit: int
     ) -> tuple[list[Document], int]:
@@ -56,7 +68,7 @@ class EventsRepository(Protocol):
         """Events held whose last sitting ended in [start, end)."""
         ...
 
-    async def insert_registration(self, doc: Document) -> None:
+    async def insert_registration(self, doc: Document, events: Sequence[Envelope]) -> None:
         """A new registration; `AlreadyExists` when the person already has one."""
         ...
 
@@ -141,6 +153,10 @@ class EventsRepository(Protocol):
 
     async def revoke_certificate(self, code: str, reason: str, at: datetime) -> None:
         """Revoke, keeping the first reason."""
+        ...
+
+    async def unknown_organizations(self, codes: list[str]) -> list[str]:
+        """Codes the organizations read model lacks (none while it is empty)."""
         ...
 
     async def save_person(self, user_id: str, fields: Document, version: int | None) -> None:

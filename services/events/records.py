@@ -85,7 +85,7 @@ class Records:
             "event.held", event_id=event_id, attendees=len(attendees), certified=len(certified)
         )
         waiting = await self.store.count_registrations(event_id, "waitlist")
-        return views.event_view(after, waiting)
+        return views.event_view(after, waiting, await self.store.quotas_left(event_id))
 
     async def _issue(
         self, event: dict[str, Any], attendees: list[dict[str, Any]], now: datetime
@@ -164,7 +164,11 @@ class Records:
     async def user_saved(self, event: UserRegisteredV1 | UserUpdatedV1) -> None:
         """Keep the account's name and organization (the highest version wins; an erased
         person is never recreated)."""
-        fields = {"full_name": event.full_name, "organization": event.organization}
+        fields = {
+            "full_name": event.full_name,
+            "organization": event.organization,
+            "role": event.role.value,
+        }
         await self.store.save_person(event.user_id, fields, event.version)
 
     async def erase_person(self, event: UserDeletionRequestedV1) -> None:

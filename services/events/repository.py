@@ -8,11 +8,13 @@ order of arrival (issue 18)."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.base import Envelope
 from shared.infra.mongo import (
@@ -28,6 +30,11 @@ EVENTS = "events"
 REGISTRATIONS = "registrations"
 CERTIFICATES = "certificates"
 PEOPLE = "people"
+#: Organizations of the reference data, by code (`_id`): kept from the reference events once
+#: they exist (another issue adds `GET/POST /organizations`); empty until then.
+ORGANIZATIONS = "organizations"
+#: One counter per (event, unit with a quota): how many members it may still enrol.
+QUOTAS = "quota_counters"
 AGGREGATES = (EVENTS, REGISTRATIONS)
 HIDDEN = {OUTBOX_FIELD: 0}
 
@@ -59,6 +66,8 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("holder_id", ASCENDING), ("issued_at", DESCENDING)], name="holder"),
     ],
     PEOPLE: [],
+    ORGANIZATIONS: [],
+    QUOTAS: [IndexModel([("event_id", ASCENDING)], name="event")],
 }
 
 
@@ -71,6 +80,8 @@ class EventsStore:
         self.registrations = AggregateCollection(db[REGISTRATIONS], HIDDEN)
         self.certificates = AggregateCollection(db[CERTIFICATES], HIDDEN)
         self.people = AggregateCollection(db[PEOPLE], HIDDEN)
+        self.organizations = AggregateCollection(db[ORGANIZATIONS], HIDDEN)
+        self.quotas = db[QUOTAS]
 
     # --- events ---------------------------------------------------------------------------
 
@@ -128,6 +139,36 @@ class EventsStore:
         )
         return int((doc or {}).get("waitlist_seq", 0))
 
+    async def take_quota(self, event_id: str, organization: str, seats: int) -> bool:
+        """One place of the unit's quota (`seats` in all), by one conditional update of its
+        counter (made on first use); False when the quota is used up."""
+        key = f"{event_id}:{organization}"
+        with contextlib.suppress(DuplicateKeyError):  # a concurrent first use made it
+            await self.quotas.update_one(
+                {"_id": key},
+                {
+                    "$setOnInsert": {
+                        "event_id": event_id,
+                        "organization": organization,
+                        "left": seats,
+                    }
+                },
+                upsert=True,
+            )
+        taken = await self.quotas.find_one_and_update(
+            {"_id": key, "left": {"$gt": 0}}, {"$inc": {"left": -1}}, projection={"_id": 1}
+        )
+        return taken is not None
+
+    async def give_back_quota(self, event_id: str, organization: str) -> None:
+        """Return one place of the unit's quota."""
+        await self.quotas.update_one({"_id": f"{event_id}:{organization}"}, {"$inc": {"left": 1}})
+
+    async def quotas_left(self, event_id: str) -> dict[str, int]:
+        """Unit → places left, for the units that have used their quota at all."""
+        found = self.quotas.find({"event_id": event_id})
+        return {doc["organization"]: int(doc["left"]) async for doc in found}
+
     async def page_events(
         self, query: Document, skip: int, limit: int
     ) -> tuple[list[Document], int]:
@@ -143,10 +184,10 @@ class EventsStore:
 
     # --- registrations ----------------------------------------------------------------------
 
-    async def insert_registration(self, doc: Document) -> None:
-        """A new registration (no events yet). Raises `AlreadyExists` when the person is
+    async def insert_registration(self, doc: Document, events: Sequence[Envelope]) -> None:
+        """A new registration with its events. Raises `AlreadyExists` when the person is
         already registered for the event (or, once in 2^80, the ticket code is taken)."""
-        await self.registrations.insert(doc, [])
+        await self.registrations.insert(doc, events)
 
     async def registration_of(self, event_id: str, user_id: str) -> Document | None:
         """The person's registration for the event, or None."""
@@ -305,6 +346,15 @@ class EventsStore:
             {"_id": code, "revoked": False},
             {"$set": {"revoked": True, "revoked_reason": reason, "revoked_at": at}},
         )
+
+    async def unknown_organizations(self, codes: list[str]) -> list[str]:
+        """The codes the organizations read model does not hold, once it holds any (until
+        then every well-formed code is accepted: the registry is not there yet)."""
+        if await self.organizations.count() == 0:
+            return []
+        known = await self.organizations.find({"_id": {"$in": codes}}, projection={"_id": 1})
+        found = {doc["_id"] for doc in known}
+        return [code for code in codes if code not in found]
 
     # --- people (read model) and erasure -------------------------------------------------
 

@@ -64,6 +64,10 @@ def register_rpc(
         ),
     )
     answer(c.Register, lambda q: e().register(_actor(q.actor), q.event_id, q.registration))
+    answer(
+        c.RegisterMembers,
+        lambda q: e().register_members(_actor(q.actor), q.event_id, q.members),
+    )
     answer(c.CancelRegistration, lambda q: e().cancel_registration(_actor(q.actor), q.event_id))
     answer(
         c.ListMyRegistrations,

@@ -1,87 +1,47 @@
-"""Use cases of events and registrations: announce, change, publish, cancel, close;
-register, cancel a registration, the waitlist moving up, check-in (issue 18). Certificates,
-figures and people are in `records.py`."""
+"""Use cases of events: announce, change, publish, cancel, archive (issue 18); the
+registrations are in `registrations.py`, closing as held with certificates, figures and
+people in `records.py`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from services.events import domain, views
-from services.events.ports import EventsRepository
-from services.events.repository import EVENTS, REGISTRATIONS
-from shared.contracts.base import (
-    Actor,
-    Conflict,
-    Envelope,
-    Event,
-    Invalid,
-    NotFound,
-    Page,
-    new_id,
-)
+from services.events.registrations import Registrations, envelope_of
+from services.events.repository import EVENTS
+from shared.contracts.base import Actor, Conflict, Event, Invalid, NotFound, Page, new_id
 from shared.contracts.events.events import (
     EventCancelledV1,
     EventChangedV1,
     EventPublishedV1,
     EventStatus,
-    RegistrationCancelledV1,
-    RegistrationConfirmedV1,
-    RegistrationPromotedV1,
-    RegistrationStatus,
 )
-from shared.contracts.rpc.events import (
-    CheckInFields,
-    CheckInView,
-    EventChanges,
-    EventFields,
-    EventView,
-    RegistrationFields,
-    RegistrationView,
-)
+from shared.contracts.rpc.events import EventChanges, EventFields, EventView
 from shared.infra.logging import get_logger
-from shared.infra.mongo import AlreadyExists, Outbox
 from shared.localtime import utc
 
 log = get_logger(__name__)
-STATUS_ORDER = {"seat": 0, "waitlist": 1, "cancelled": 2, "pending": 3}
-#: How many waiting registrations one freed seat may try before giving up (each that
-#: cancelled meanwhile is skipped).
-PROMOTION_TRIES = 50
 
 
-def _wrap(event: Event, aggregate_id: str) -> Envelope:
-    return Envelope.wrap(event, aggregate_id=aggregate_id)
-
-
-class EventsService:
-    """Events and registrations over an `EventsRepository` and the outbox relay; `clock`
-    gives the current instant (tests pass their own)."""
-
-    def __init__(
-        self, store: EventsRepository, outbox: Outbox, clock: Callable[[], datetime]
-    ) -> None:
-        self.store = store
-        self.outbox = outbox
-        self.clock = clock
+class EventsService(Registrations):
+    """Events (and, inherited, their registrations) over an `EventsRepository` and the
+    outbox relay; `clock` gives the current instant (tests pass their own)."""
 
     # --- events ---------------------------------------------------------------------------
 
-    async def _event(self, event_id: str) -> dict[str, Any]:
-        doc = await self.store.get_event(event_id)
-        if doc is None:
-            raise NotFound("detail.event_not_found", reason="not_found")
-        return doc
-
     async def _view(self, doc: dict[str, Any]) -> EventView:
         waiting = await self.store.count_registrations(doc["_id"], "waitlist")
-        return views.event_view(doc, waiting)
+        return views.event_view(doc, waiting, await self.store.quotas_left(doc["_id"]))
 
     async def create(self, actor: Actor, fields: EventFields) -> EventView:
         """A draft event. Raises `Forbidden` for a role that may not announce, `Invalid`
         when it would start in the past or close registration after its start."""
         doc = domain.new_event(new_id(), fields, actor, self.clock())
+        unknown = await self.store.unknown_organizations(list(fields.organizers))
+        if unknown:
+            raise Invalid(
+                "detail.event_organizer_unknown", reason="organizer_unknown", codes=unknown
+            )
         await self.store.insert_event(doc, [])
         log.info("event.created", event_id=doc["_id"], kind=doc["kind"])
         return views.event_view(doc, 0)
@@ -136,7 +96,7 @@ class EventsService:
         *,
         seats_delta: int = 0,
     ) -> dict[str, Any]:
-        envelopes = [_wrap(event, doc["_id"]) for event in events]
+        envelopes = [envelope_of(event, doc["_id"]) for event in events]
         after = await self.store.update_event(
             doc["_id"], doc["version"], changes, envelopes, seats_delta=seats_delta
         )
@@ -237,223 +197,3 @@ class EventsService:
         domain.check_status(doc, EventStatus.HELD, EventStatus.CANCELLED)
         changes = {"status": EventStatus.ARCHIVED.value, "archived_at": self.clock()}
         return await self._view(await self._change(doc, changes, []))
-
-    # --- registrations --------------------------------------------------------------------
-
-    async def register(
-        self, actor: Actor, event_id: str, fields: RegistrationFields
-    ) -> RegistrationView:
-        """A seat while seats remain, else a waitlist place numbered in order of arrival.
-
-        Raises `Conflict` (`cancelled`, `registration_closed`, `not_yet_open`,
-        `already_registered`…), `Forbidden` (`outside_audience`) or `Invalid` with a
-        Vietnamese reason from the catalogue."""
-        event = await self._event(event_id)
-        now = self.clock()
-        domain.check_can_register(event, actor, fields, now)
-        person = await self.store.person(actor.id) or {}
-        details = {
-            "event_id": event_id,
-            "event_title": event["title"],
-            "user_id": actor.id,
-            "full_name": person.get("full_name"),
-            "role": actor.role.value,
-            "organization": actor.organization,
-            "ward": fields.ward,
-            "gender": fields.gender.value if fields.gender and fields.consent else None,
-            "birth_year": fields.birth_year if fields.consent else None,
-            "consent_at": now if fields.consent else None,
-            "registered_at": now,
-            "attended": [],
-        }
-        existing = await self.store.registration_of(event_id, actor.id)
-        if existing is None:
-            registration_id = new_id()
-            doc = {
-                "_id": registration_id,
-                **details,
-                "code": domain.new_ticket_code(),
-                "status": "pending",
-                "status_order": STATUS_ORDER["pending"],
-            }
-            try:
-                await self.store.insert_registration(doc)
-            except AlreadyExists:
-                raise domain.refuse(Conflict, "already_registered") from None
-        else:
-            # One registration per person per event; a cancelled one may be taken up again.
-            registration_id = existing["_id"]
-            reopened = await self.store.move_registration(
-                registration_id,
-                RegistrationStatus.CANCELLED.value,
-                {**details, "status": "pending", "status_order": STATUS_ORDER["pending"]},
-                [],
-                unset=["waitlist_number", "promoted_at", "cancelled_at"],
-            )
-            if reopened is None:
-                raise domain.refuse(Conflict, "already_registered")
-        return await self._seat_or_wait(event, registration_id, actor.id)
-
-    async def _seat_or_wait(
-        self, event: dict[str, Any], registration_id: str, user_id: str
-    ) -> RegistrationView:
-        event_id = event["_id"]
-        summary = views.summary(event)
-        if await self.store.take_seat(event_id):
-            status, number, position = RegistrationStatus.SEAT, None, None
-            changes: dict[str, Any] = {"status": status.value, "status_order": 0}
-        else:
-            number = await self.store.next_waitlist_number(event_id)
-            position = await self.store.waiting_before(event_id, number) + 1
-            status = RegistrationStatus.WAITLIST
-            changes = {"status": status.value, "status_order": 1, "waitlist_number": number}
-        confirmed = RegistrationConfirmedV1(
-            registration_id=registration_id,
-            user_id=user_id,
-            event=summary,
-            status=status,
-            position=position,
-        )
-        doc = await self.store.move_registration(
-            registration_id, "pending", changes, [_wrap(confirmed, registration_id)]
-        )
-        if doc is None:  # cannot happen: only this request holds the pending registration
-            raise Conflict("detail.event_changed_meanwhile", reason="version")
-        await self.outbox.flush(REGISTRATIONS, registration_id)
-        log.info("registration.confirmed", event_id=event_id, status=status.value, number=number)
-        if status == RegistrationStatus.WAITLIST:
-            # A seat freed while this one joined the queue must not stay empty.
-            await self.fill_free_seats(event_id)
-            doc = await self.store.registration_of(event_id, user_id) or doc
-            if doc["status"] == RegistrationStatus.WAITLIST.value:
-                position = await self.store.waiting_before(event_id, number or 0) + 1
-            else:
-                position = None
-        return views.registration_view(doc, position=position, event=event)
-
-    async def fill_free_seats(self, event_id: str) -> int:
-        """Give free seats to the waitlist, first come first served: take a seat
-        atomically, then move the earliest waiting registration to it (if it cancelled
-        meanwhile, the seat goes back and the next is tried). Each promoted person is
-        told. Returns how many were promoted."""
-        promoted = 0
-        event: dict[str, Any] | None = None
-        for _ in range(PROMOTION_TRIES):
-            first = await self.store.first_waiting(event_id)
-            if first is None or not await self.store.take_seat(event_id):
-                break
-            event = event or await self._event(event_id)
-            news = RegistrationPromotedV1(
-                registration_id=first["_id"], user_id=first["user_id"], event=views.summary(event)
-            )
-            moved = await self.store.move_registration(
-                first["_id"],
-                RegistrationStatus.WAITLIST.value,
-                {"status": "seat", "status_order": 0, "promoted_at": self.clock()},
-                [_wrap(news, first["_id"])],
-            )
-            if moved is None:
-                await self.store.give_back_seat(event_id)
-                continue
-            await self.outbox.flush(REGISTRATIONS, first["_id"])
-            promoted += 1
-        if promoted:
-            log.info("waitlist.promoted", event_id=event_id, promoted=promoted)
-        return promoted
-
-    async def cancel_registration(self, actor: Actor, event_id: str) -> RegistrationView:
-        """The actor gives up their seat or waitlist place; a freed seat goes to the first
-        waiting. Raises `NotFound` without a live registration, `Conflict` once the event
-        is no longer open (held, cancelled)."""
-        event = await self._event(event_id)
-        domain.check_status(event, EventStatus.PUBLISHED)
-        doc = await self.store.registration_of(event_id, actor.id)
-        if doc is None or doc["status"] not in ("seat", "waitlist"):
-            raise NotFound("detail.event_registration_not_found", reason="not_registered")
-        news = RegistrationCancelledV1(
-            registration_id=doc["_id"], user_id=actor.id, event_id=event_id
-        )
-        after = await self.store.move_registration(
-            doc["_id"],
-            doc["status"],
-            {"status": "cancelled", "status_order": 2, "cancelled_at": self.clock()},
-            [_wrap(news, doc["_id"])],
-        )
-        if after is None:
-            raise Conflict("detail.event_changed_meanwhile", reason="version")
-        await self.outbox.flush(REGISTRATIONS, doc["_id"])
-        if doc["status"] == RegistrationStatus.SEAT.value:
-            await self.store.give_back_seat(event_id)
-            await self.fill_free_seats(event_id)
-        return views.registration_view(after, ticket=False, event=event)
-
-    async def my_registrations(
-        self, actor: Actor, page: int, page_size: int
-    ) -> Page[RegistrationView]:
-        """The actor's registrations with their tickets and current waitlist positions."""
-        docs, total = await self.store.page_mine(actor.id, (page - 1) * page_size, page_size)
-        items = []
-        for doc in docs:
-            position = None
-            if doc["status"] == "waitlist":
-                position = (
-                    await self.store.waiting_before(doc["event_id"], doc["waitlist_number"]) + 1
-                )
-            event = await self.store.get_event(doc["event_id"])
-            items.append(views.registration_view(doc, position=position, event=event))
-        return Page(items=items, total=total, page=page, page_size=page_size)
-
-    async def registrations(
-        self, actor: Actor, event_id: str, status: str | None, page: int, page_size: int
-    ) -> Page[RegistrationView]:
-        """The event's registrations for those who manage it: seats, waitlist, cancelled."""
-        event = await self._event(event_id)
-        domain.check_manager(actor, event)
-        docs, total = await self.store.page_registrations(
-            event_id, status, (page - 1) * page_size, page_size
-        )
-        names = await self.store.people_named([d["user_id"] for d in docs])
-        items = []
-        for doc in docs:
-            position = None
-            if doc["status"] == "waitlist":
-                position = await self.store.waiting_before(event_id, doc["waitlist_number"]) + 1
-            items.append(
-                views.registration_view(
-                    doc, position=position, full_name=names.get(doc["user_id"]), event=event
-                )
-            )
-        return Page(items=items, total=total, page=page, page_size=page_size)
-
-    async def check_in(self, actor: Actor, event_id: str, fields: CheckInFields) -> CheckInView:
-        """Check a ticket in to a sitting, once. Raises `NotFound` (`ticket_unknown`),
-        `Conflict` (`ticket_other_event`, `ticket_cancelled`, `ticket_waitlisted`,
-        `already_checked_in`, event not open) or `Invalid` (`sitting_unknown`)."""
-        event = await self._event(event_id)
-        domain.check_manager(actor, event)
-        domain.check_status(event, EventStatus.PUBLISHED)
-        doc = await self.store.registration_by_code(domain.normalise_code(fields.code))
-        if doc is None:
-            raise NotFound("detail.event_ticket_unknown", reason="ticket_unknown")
-        if doc["event_id"] != event_id:
-            raise domain.refuse(Conflict, "ticket_other_event")
-        if doc["status"] == RegistrationStatus.CANCELLED.value:
-            raise domain.refuse(Conflict, "ticket_cancelled")
-        if doc["status"] != RegistrationStatus.SEAT.value:
-            raise domain.refuse(Conflict, "ticket_waitlisted")
-        now = self.clock()
-        sitting = fields.sitting or domain.pick_sitting(event["sittings"], now)
-        if sitting > len(event["sittings"]):
-            raise domain.refuse(Invalid, "sitting_unknown")
-        after = await self.store.check_in(doc["_id"], sitting, now)
-        if after is None:
-            raise domain.refuse(Conflict, "already_checked_in")
-        names = await self.store.people_named([doc["user_id"]])
-        return CheckInView(
-            registration_id=doc["_id"],
-            user_id=doc["user_id"],
-            full_name=names.get(doc["user_id"]) or doc.get("full_name"),
-            sitting=sitting,
-            attended=sorted(after.get("attended") or []),
-            checked_in_at=now,
-        )

@@ -11,7 +11,13 @@ import segno
 from services.events import domain
 from shared.contracts.events.events import EventKind, EventSummary, RegistrationStatus, Sitting
 from shared.contracts.rpc.certificates import CertificateKind, CertificateView
-from shared.contracts.rpc.events import Audience, EventView, RegistrationView, SittingView
+from shared.contracts.rpc.events import (
+    Audience,
+    EventView,
+    QuotaView,
+    RegistrationView,
+    SittingView,
+)
 from shared.localtime import utc
 
 
@@ -32,8 +38,11 @@ def summary(doc: dict[str, Any]) -> EventSummary:
     )
 
 
-def event_view(doc: dict[str, Any], waitlisted: int) -> EventView:
-    """The event as its page shows it; `waitlisted` is how many wait now."""
+def event_view(
+    doc: dict[str, Any], waitlisted: int, quotas_left: dict[str, int] | None = None
+) -> EventView:
+    """The event as its page shows it; `waitlisted` is how many wait now, `quotas_left`
+    what each unit with a quota may still enrol (all of it when absent)."""
     capacity = int(doc["capacity"])
     free = max(0, int(doc.get("seats_free", 0)))
     return EventView(
@@ -71,6 +80,14 @@ def event_view(doc: dict[str, Any], waitlisted: int) -> EventView:
         created_at=utc(doc["created_at"]),
         version=int(doc["version"]),
         cancel_reason=doc.get("cancel_reason"),
+        quotas=[
+            QuotaView(
+                organization=q["organization"],
+                seats=q["seats"],
+                used=q["seats"] - (quotas_left or {}).get(q["organization"], q["seats"]),
+            )
+            for q in doc.get("quotas") or []
+        ],
     )
 
 

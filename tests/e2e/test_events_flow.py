@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 ADMIN = {"email": "admin@govap.gov.vn", "password": "quan-tri-vien-2026"}
 PASSWORD = "mat-khau-nguoi-hoc"
 #: Time enough to register 30 people and cancel 3 before the training starts.
-LEAD = timedelta(seconds=40)
+LEAD = timedelta(seconds=60)
 
 
 def poll(check: Callable[[], bool], timeout: float = 60.0) -> None:

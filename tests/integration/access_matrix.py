@@ -130,6 +130,7 @@ WHO: dict[str, frozenset[Role] | None] = {
     "POST /api/v1/events/{event_id}/close": ORGANIZER | STAFF,  # not in §9
     "POST /api/v1/events/{event_id}/archive": ORGANIZER | STAFF,  # not in §9
     "POST /api/v1/events/{event_id}/registrations": SIGNED_IN,
+    "POST /api/v1/events/{event_id}/group-registrations": ORGANIZER | STAFF,  # not in §9
     "DELETE /api/v1/events/{event_id}/registrations/me": SIGNED_IN,
     "GET /api/v1/me/registrations": SIGNED_IN,
     "GET /api/v1/events/{event_id}/registrations": ORGANIZER | STAFF,

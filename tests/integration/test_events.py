@@ -280,3 +280,31 @@ async def test_announce_register_wait_cancel_check_in_through_the_api(
         return [item["title"] for item in found["items"]]
 
     await eventually(inbox, until=lambda titles: any("huỷ" in t for t in titles))
+
+
+async def test_a_ward_committee_registers_its_members_within_its_quota(
+    events_api: httpx.AsyncClient,
+) -> None:
+    api = events_api
+    org = await organizer(api, "uy-ban@govap.gov.vn")
+    ids = []
+    for n in range(3):
+        created = await register(api, f"thanh-vien{n}@example.vn")
+        ids.append(created.json()["id"])
+    quota = [{"organization": "ubnd-go-vap", "seats": 2}]
+    event = (await api.post(f"{API}/events", json=body(5, quotas=quota), headers=org)).json()
+    path = f"{API}/events/{event['id']}"
+    await api.post(f"{path}/publish", headers=org)
+    members = {"members": [{"user_id": user, "consent": True} for user in ids]}
+    answer = await api.post(f"{path}/group-registrations", json=members, headers=org)
+    assert answer.status_code == 201, answer.text
+    outcomes = answer.json()["outcomes"]
+    assert [o["status"] for o in outcomes] == ["seat", "seat", None]
+    assert outcomes[2]["reason"] == "quota_full"
+    assert outcomes[2]["message"] == "đơn vị đã dùng hết chỉ tiêu"  # the user's own locale
+    assert (await api.get(path)).json()["quotas"] == [
+        {"organization": "ubnd-go-vap", "seats": 2, "used": 2}
+    ]
+    member = bearer((await login(api, "thanh-vien0@example.vn"))["access_token"])
+    mine = (await api.get(f"{API}/me/registrations", headers=member)).json()["items"]
+    assert mine[0]["status"] == "seat" and mine[0]["code"]

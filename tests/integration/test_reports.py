@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from services.competitions.app import build_app as build_competitions
+from services.events.app import build_app as build_events
 from services.gateway.reports import HCMC
 from services.mentoring.app import build_app as build_mentoring
 from services.registry.app import build_app as build_registry
@@ -33,6 +34,7 @@ async def world(settings: Settings, api: httpx.AsyncClient) -> AsyncIterator[htt
         running_service(build_registry, settings, "registry"),
         running_service(build_mentoring, settings, "mentoring"),
         running_service(build_competitions, settings, "competitions"),
+        running_service(build_events, settings, "events"),
     ):
         owner = await founder(api, "report-owner@example.vn")
         await wait_ready(api, owner)
@@ -94,6 +96,8 @@ async def test_known_world_figures_for_month_half_and_year(world: httpx.AsyncCli
         assert clubs["schools_by_ward"]["Phường Gò Vấp"] == 4
         assert clubs["coverage_by_ward"]["Phường Gò Vấp"] == 0.0
         assert report["initiatives"]["filed"] == 0
+        assert report["events"]["events_held"] == 0
+        assert report["events"]["year_to_date"]["attendees"] == 0
     last_year = await world.get(
         f"{API}/reports/district", params={"period": str(year - 1)}, headers=headers
     )

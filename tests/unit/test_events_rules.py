@@ -319,6 +319,17 @@ async def test_only_announcers_create_and_rules_across_fields(world: World) -> N
         assert reason(refused.value) == expected
 
 
+async def test_organizing_units_are_checked_once_the_registry_of_organizations_exists(
+    world: World,
+) -> None:
+    await world.published()  # any well-formed code while the read model is empty
+    world.store.organizations = {"hoi-lhpn"}
+    with pytest.raises(Invalid) as refused:
+        await world.published()
+    assert reason(refused.value) == "organizer_unknown"
+    assert refused.value.details["codes"] == ["ubnd-an-nhon"]
+
+
 async def test_erasure_keeps_figures_and_no_late_update_recreates_the_person(world: World) -> None:
     registered = UserRegisteredV1(
         user_id="p1", email="a@example.vn", full_name="Lê Thị Hoa", role=Role.FOUNDER, version=1
@@ -335,3 +346,51 @@ async def test_erasure_keeps_figures_and_no_late_update_recreates_the_person(wor
     listed = await world.events.registrations(ORGANIZER, event_id, None, 1, 10)
     assert [r.user_id for r in listed.items] == [pseudonym("p1")]
     assert listed.items[0].full_name is None
+
+
+async def test_a_unit_registers_its_consenting_members_up_to_its_quota(world: World) -> None:
+    from shared.contracts.rpc.events import MemberList, Quota
+
+    union = Actor(id="doan", role=Role.ORGANIZER, organization="doan-phuong")
+    event_id = await world.published(
+        capacity=3, quotas=[Quota(organization="doan-phuong", seats=2)]
+    )
+    members = MemberList.model_validate(
+        {
+            "members": [
+                {"user_id": "m1", "consent": True},
+                {"user_id": "m2"},  # no consent recorded
+                {"user_id": "m3", "consent": True},
+                {"user_id": "m4", "consent": True},
+            ]
+        }
+    )
+    answer = await world.events.register_members(union, event_id, members)
+    assert [(o.user_id, o.status, o.reason) for o in answer.outcomes] == [
+        ("m1", "seat", None),
+        ("m2", None, "member_consent"),
+        ("m3", "seat", None),
+        ("m4", None, "quota_full"),
+    ]
+    assert (answer.seats, answer.used) == (2, 2)
+    again = await world.events.register_members(
+        union,
+        event_id,
+        MemberList.model_validate({"members": [{"user_id": "m1", "consent": True}]}),
+    )
+    assert again.outcomes[0].reason == "quota_full"
+    mine = await world.events.my_registrations(person(1, id="m1"), 1, 10)
+    assert mine.items[0].code and world.store.registrations[mine.items[0].id]["consent_at"] == NOW
+    view = await world.events.get(ORGANIZER, event_id)
+    assert [(q.organization, q.seats, q.used) for q in view.quotas] == [("doan-phuong", 2, 2)]
+    with pytest.raises(Forbidden) as refused:
+        await world.events.register_members(ORGANIZER, event_id, members)
+    assert reason(refused.value) == "no_quota"
+
+
+async def test_quotas_must_fit_the_capacity(world: World) -> None:
+    from shared.contracts.rpc.events import Quota
+
+    with pytest.raises(Invalid) as refused:
+        await world.published(capacity=3, quotas=[Quota(organization="doan", seats=4)])
+    assert reason(refused.value) == "quota_over_capacity"

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel
 
 from services.gateway.access import ANYONE, SIGNED_IN, allow
 from services.gateway.deps import Id, Paging, Rpc
+from services.gateway.problems import request_locale
 from shared.contracts.base import Role
 from shared.contracts.events.events import EventKind, EventStatus, RegistrationStatus
 from shared.contracts.rpc.events import (
@@ -28,17 +29,21 @@ from shared.contracts.rpc.events import (
     EventPage,
     EventView,
     GetEvent,
+    GroupRegistrationView,
     ListEvents,
     ListMyRegistrations,
     ListRegistrations,
+    MemberList,
     PublishEvent,
     Reason,
     Register,
+    RegisterMembers,
     RegistrationFields,
     RegistrationPage,
     RegistrationView,
     UpdateEvent,
 )
+from shared.i18n import gettext, known
 
 #: DESIGN §9: organizers, the association's staff and admin announce and run events.
 ANNOUNCERS = allow(Role.ORGANIZER, Role.ASSOCIATION_STAFF, Role.ADMIN)
@@ -124,6 +129,24 @@ async def register(event_id: Id, body: RegistrationFields, rpc: Rpc) -> Registra
     """A seat while seats remain, else a waitlist place with its position; 409 after the
     window, for a cancelled event or a second time, 403 outside the audience."""
     return await rpc.call(Register(event_id=event_id, registration=body))
+
+
+@router.post(
+    "/events/{event_id}/group-registrations",
+    dependencies=[ANNOUNCERS],
+    status_code=status.HTTP_201_CREATED,
+)
+async def register_members(
+    event_id: Id, body: MemberList, rpc: Rpc, request: Request
+) -> GroupRegistrationView:
+    """A ward committee or union registers its members, each with recorded consent, up to
+    the quota the event gives it; each member's outcome says why when refused."""
+    answer = await rpc.call(RegisterMembers(event_id=event_id, members=body))
+    locale = await request_locale(request)
+    for outcome in answer.outcomes:
+        if outcome.message and known(outcome.message):
+            outcome.message = gettext(outcome.message, locale)
+    return answer
 
 
 @router.delete("/events/{event_id}/registrations/me", dependencies=[SIGNED_IN])

@@ -74,6 +74,20 @@ class Audience(BaseModel):
         return unique(values)
 
 
+class Quota(BaseModel):
+    """Seats a ward committee or union may fill by registering its members (within the
+    event's capacity: they take seats like anyone, the quota bounds how many it enrols)."""
+
+    organization: Code
+    seats: int = Field(ge=1, le=MAX_CAPACITY)
+
+
+class QuotaView(Quota):
+    """A quota and how much of it the unit has used."""
+
+    used: int
+
+
 class EventFields(BaseModel):
     """A new event (a draft until published). `organizers` are organization codes of the
     reference data (the first is the lead unit; co-organizers follow). Registration opens
@@ -96,6 +110,7 @@ class EventFields(BaseModel):
     registration_closes_at: AwareDatetime | None = None
     certificate: bool = False
     min_sittings: int | None = Field(None, ge=1, le=MAX_SITTINGS)
+    quotas: Annotated[list[Quota], Field(max_length=40)] = Field(default_factory=list)
 
     @field_validator("organizers")
     @classmethod
@@ -153,6 +168,7 @@ class EventView(BaseModel):
     created_at: datetime
     version: int
     cancel_reason: str | None = None
+    quotas: list[QuotaView] = Field(default_factory=list)
 
 
 class CreateEvent(RpcRequest[EventView]):
@@ -306,6 +322,52 @@ class ListRegistrations(RpcRequest[Page[RegistrationView]]):
     status: RegistrationStatus | None = None
     page: int = Field(1, ge=1, le=10_000)
     page_size: int = Field(20, ge=1, le=100)
+
+
+class MemberFields(BaseModel):
+    """One member a unit registers: their account, their ward if the event asks for it, and
+    `consent` that the member agreed to be registered (recorded with its time and the
+    unit; refused as `member_consent` without it)."""
+
+    user_id: EventId
+    ward: Code | None = None
+    consent: bool = False
+
+
+class MemberList(BaseModel):
+    """The members a ward committee or union registers at once (at most 200)."""
+
+    members: Annotated[list[MemberFields], Field(min_length=1, max_length=200)]
+
+
+class MemberResult(BaseModel):
+    """What became of one member: a seat or a waitlist place, or the refusal's `reason`
+    (`member_consent`, `already_registered`, `quota_full`…) and its message id."""
+
+    user_id: str
+    status: RegistrationStatus | None = None
+    position: int | None = None
+    reason: str | None = None
+    message: str | None = None
+
+
+class GroupRegistrationView(BaseModel):
+    """The unit's quota after the list, and each member's outcome in the order given."""
+
+    organization: str
+    seats: int
+    used: int
+    outcomes: list[MemberResult]
+
+
+class RegisterMembers(RpcRequest[GroupRegistrationView]):
+    """A ward committee or union (organizer or staff of a unit with a quota) registers its
+    members, each with recorded consent, up to its quota."""
+
+    subject = "rpc.events.registration.members"
+
+    event_id: EventId
+    members: MemberList
 
 
 class CheckInFields(BaseModel):

@@ -23,6 +23,8 @@ class FakeEventsStore:
         self.registrations: dict[str, Document] = {}
         self.certificates: dict[str, Document] = {}
         self.people: dict[str, Document] = {}
+        self.organizations: set[str] = set()
+        self.quotas: dict[tuple[str, str], int] = {}
 
     async def insert_event(self, doc: Document, events: Sequence[Envelope]) -> None:
         if doc["_id"] in self.events:
@@ -68,6 +70,19 @@ class FakeEventsStore:
         self.events[event_id]["waitlist_seq"] += 1
         return int(self.events[event_id]["waitlist_seq"])
 
+    async def take_quota(self, event_id: str, organization: str, seats: int) -> bool:
+        left = self.quotas.setdefault((event_id, organization), seats)
+        if left <= 0:
+            return False
+        self.quotas[(event_id, organization)] = left - 1
+        return True
+
+    async def give_back_quota(self, event_id: str, organization: str) -> None:
+        self.quotas[(event_id, organization)] += 1
+
+    async def quotas_left(self, event_id: str) -> dict[str, int]:
+        return {org: left for (ev, org), left in self.quotas.items() if ev == event_id}
+
     async def page_events(
         self, query: Document, skip: int, limit: int
     ) -> tuple[list[Document], int]:
@@ -81,13 +96,14 @@ class FakeEventsStore:
             if d.get("held") and start <= d["ends_at"] < end
         ]
 
-    async def insert_registration(self, doc: Document) -> None:
+    async def insert_registration(self, doc: Document, events: Sequence[Envelope]) -> None:
         if any(
             r["event_id"] == doc["event_id"] and r["user_id"] == doc["user_id"]
             for r in self.registrations.values()
         ):
             raise AlreadyExists(doc["_id"])
         self.registrations[doc["_id"]] = copy.deepcopy(doc)
+        self.outbox.queue("registrations", doc["_id"], events)
 
     async def registration_of(self, event_id: str, user_id: str) -> Document | None:
         for r in self.registrations.values():
@@ -209,6 +225,9 @@ class FakeEventsStore:
         doc = self.certificates[code]
         if not doc["revoked"]:
             doc.update(revoked=True, revoked_reason=reason, revoked_at=at)
+
+    async def unknown_organizations(self, codes: list[str]) -> list[str]:
+        return [c for c in codes if c not in self.organizations] if self.organizations else []
 
     async def save_person(self, user_id: str, fields: Document, version: int | None) -> None:
         current = self.people.get(user_id)
