@@ -13,6 +13,7 @@ from shared.contracts.events.identity import (
     UserRegisteredV1,
     UserUpdatedV1,
 )
+from shared.contracts.events.reference import OrganizationSavedV1
 from shared.contracts.streams import IDENTITY
 from shared.infra.broker import consumer_options
 from shared.infra.mongo import ProcessedEvents
@@ -28,6 +29,7 @@ def reactions(records: Callable[[], Records]) -> dict[type[Event], Reaction]:
         UserRegisteredV1: lambda env, e: records().user_saved(e),
         UserUpdatedV1: lambda env, e: records().user_saved(e),
         UserDeletionRequestedV1: lambda env, e: records().erase_person(e),
+        OrganizationSavedV1: lambda env, e: records().organization_saved(e),
     }
 
 

@@ -155,6 +155,10 @@ class EventsRepository(Protocol):
         """Revoke, keeping the first reason."""
         ...
 
+    async def save_organization(self, code: str, fields: Document, version: int) -> None:
+        """Keep an organization's snapshot unless a newer version is already kept."""
+        ...
+
     async def unknown_organizations(self, codes: list[str]) -> list[str]:
         """Codes the organizations read model lacks (none while it is empty)."""
         ...

@@ -25,6 +25,7 @@ from shared.contracts.events.identity import (
     UserRegisteredV1,
     UserUpdatedV1,
 )
+from shared.contracts.events.reference import OrganizationSavedV1
 from shared.contracts.rpc.certificates import CertificateView, new_certificate_code
 from shared.contracts.rpc.events import EventsFigures, EventView
 from shared.infra.logging import get_logger
@@ -170,6 +171,12 @@ class Records:
             "role": event.role.value,
         }
         await self.store.save_person(event.user_id, fields, event.version)
+
+    async def organization_saved(self, event: OrganizationSavedV1) -> None:
+        """Keep the organization an event may name as organizer (reference data, DESIGN §1):
+        the highest version wins."""
+        fields = {"name": event.name, "kind": event.kind.value, "active": event.active}
+        await self.store.save_organization(event.code, fields, event.version)
 
     async def erase_person(self, event: UserDeletionRequestedV1) -> None:
         """Erasure (PDPL 91/2025): a tombstone, and the person's registrations and

@@ -347,6 +347,10 @@ class EventsStore:
             {"$set": {"revoked": True, "revoked_reason": reason, "revoked_at": at}},
         )
 
+    async def save_organization(self, code: str, fields: Document, version: int) -> None:
+        """Keep an organization's snapshot unless a newer version is already kept."""
+        await self.organizations.upsert_if_newer(code, fields, version)
+
     async def unknown_organizations(self, codes: list[str]) -> list[str]:
         """The codes the organizations read model does not hold, once it holds any (until
         then every well-formed code is accepted: the registry is not there yet)."""

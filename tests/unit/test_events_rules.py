@@ -394,3 +394,17 @@ async def test_quotas_must_fit_the_capacity(world: World) -> None:
     with pytest.raises(Invalid) as refused:
         await world.published(capacity=3, quotas=[Quota(organization="doan", seats=4)])
     assert reason(refused.value) == "quota_over_capacity"
+
+
+async def test_an_organization_saved_in_the_reference_data_may_organize() -> None:
+    """The plan's units have codes with underscores (`youth_union`); once the organizations
+    read model holds them, an event may name them and nobody else."""
+    from shared.contracts.events.reference import OrganizationKind, OrganizationSavedV1
+
+    world = World()
+    await world.records.organization_saved(
+        OrganizationSavedV1(
+            code="youth_union", name="Đoàn Thanh niên Gò Vấp", kind=OrganizationKind.DISTRICT_UNIT
+        )
+    )
+    assert await world.store.unknown_organizations(["youth_union", "khong-co"]) == ["khong-co"]

@@ -33,9 +33,10 @@ Place = Annotated[Line, StringConstraints(min_length=2, max_length=300)]
 Link = Annotated[
     str, StringConstraints(min_length=10, max_length=500, pattern=r"^https://[^\s<>\"']+$")
 ]
-#: A reference-data code (ward, organization): lower-case letters, digits and hyphens.
+#: A reference-data code (ward, organization): lower-case letters, digits, hyphens and
+#: underscores (the plan's units are `youth_union`, `business_association`, ...).
 Code = Annotated[
-    str, StringConstraints(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")
+    str, StringConstraints(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9_\-]*$")
 ]
 EventId = Annotated[Line, StringConstraints(min_length=1, max_length=64)]
 #: A ticket code as typed or scanned (16 base32 characters; spaces, hyphens and case are

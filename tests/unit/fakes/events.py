@@ -226,6 +226,9 @@ class FakeEventsStore:
         if not doc["revoked"]:
             doc.update(revoked=True, revoked_reason=reason, revoked_at=at)
 
+    async def save_organization(self, code: str, fields: Document, version: int) -> None:
+        self.organizations.add(code)
+
     async def unknown_organizations(self, codes: list[str]) -> list[str]:
         return [c for c in codes if c not in self.organizations] if self.organizations else []
 
