@@ -221,7 +221,9 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
     assert session_id
     shoot(founder, "journey-session-booked")
 
-    mentor_page.goto(f"/sessions/{session_id}/complete")
+    # The mentor's dashboard lists the begun session to complete.
+    mentor_page.goto("/me")
+    mentor_page.click(f"#to-complete a[href='/sessions/{session_id}/complete']")
     mentor_page.fill("#f-notes", "Đã rà soát kế hoạch gọi vốn và kênh tiếp thị.")
     mentor_page.fill("#f-duration_minutes", "30")
     mentor_page.click("main form button[type=submit]")

@@ -126,6 +126,22 @@ async def upcoming_sessions(page: Web) -> list[Any]:
     return list(found.items) if found else []
 
 
+async def sessions_to_complete(page: Web) -> list[Any]:
+    """A mentor's sessions still `scheduled` that have begun (over the last 90 days): their
+    outcome is to be recorded. Earliest first, at most 50."""
+    now = datetime.now(HCMC)
+    found = await page.try_call(
+        ListSessions(
+            status=SessionStatus.SCHEDULED,
+            starts_from=now - timedelta(days=90),
+            starts_before=now,
+            page=1,
+            page_size=50,
+        )
+    )
+    return list(found.items) if found else []
+
+
 async def certificates_count(page: Web, actor_id: str) -> int | None:
     """How many certificates the reader holds from every issuer; `None` when an issuer did
     not answer (the count would be wrong)."""

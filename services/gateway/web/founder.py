@@ -13,7 +13,12 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
-from services.gateway.web.booking import booking, certificates_count, upcoming_sessions
+from services.gateway.web.booking import (
+    booking,
+    certificates_count,
+    sessions_to_complete,
+    upcoming_sessions,
+)
 from services.gateway.web.kit import FormData, FormErrors, Web, WebRoute, web
 from services.gateway.web.public import wards_and_sectors
 from shared.contracts.base import Role
@@ -82,25 +87,28 @@ async def dashboard(page: Page) -> Response:
     async def sessions_of() -> list[Any]:
         return await upcoming_sessions(page) if founder or mentor else []
 
+    async def to_complete_of() -> list[Any]:
+        return await sessions_to_complete(page) if mentor else []
+
     async def profile_of() -> Any:
         return await page.try_call(GetMentor(mentor_id=actor.id)) if mentor else None
 
-    _, startups, consultations, sessions, profile, certificates = await asyncio.gather(
+    _, startups, consultations, sessions, to_complete, profile, certificates = await asyncio.gather(
         page.load_unread(),
         startups_of(),
         consultations_of(),
         sessions_of(),
+        to_complete_of(),
         profile_of(),
         certificates_count(page, actor.id),
     )
-    now = datetime.now(HCMC)
     return page.render(
         "me.html",
         startups=startups,
         consultations=consultations,
         next_step=NEXT_STEP,
         sessions=sessions,
-        to_complete=[s for s in sessions if s.starts_at <= now] if mentor else [],
+        to_complete=to_complete,
         profile=profile,
         certificates=certificates,
     )
