@@ -518,7 +518,9 @@ def test_founder_books_a_free_slot_from_the_week_view_and_sees_it_on_me(
     founder = new_page(bypass_csp=True)
     sign_in(founder, email)
     founder.goto(f"/consultations/{request_id}")
-    expect(founder.locator("#consultation-mentor")).to_contain_text("Nguyễn Thị Thu Hà")
+    expect(founder.locator("#consultation-mentor")).to_have_text(
+        "Nguyễn Thị Thu Hà · Hội Doanh nghiệp Gò Vấp"
+    )
     # Tomorrow (local) 09:00 and 10:00 are offered; the week starts today, 7 days.
     tomorrow = (datetime.now(HCMC) + timedelta(days=1)).date()
     nine = f"#slot-{tomorrow:%Y%m%d}0900"

@@ -13,6 +13,7 @@ from typing import Any
 
 from services.gateway.deps import Services
 from services.gateway.routes.certificates import ISSUERS
+from services.gateway.web.events import organization_names
 from services.gateway.web.kit import Web
 from shared.contracts.base import Role
 from shared.contracts.rpc.certificates import ListMyCertificates, certificates_subject
@@ -87,16 +88,20 @@ def free_week(
 
 
 async def booking(page: Web, found: Any) -> dict[str, Any]:
-    """The proposed or accepted mentor (`GetMentor`, `None` when not readable) and, for the
+    """The proposed or accepted mentor (`GetMentor`, `None` when not readable) with the name
+    of their organization (reference data) and, for the
     founder of a matched request, the coming week's free one-hour starts: the mentor's
     weekly availability minus the sessions the founder can see booked with them (the
     service still refuses a time another founder took meanwhile)."""
     if not found.mentor_id:
-        return {"mentor": None, "week": []}
+        return {"mentor": None, "mentor_unit": None, "week": []}
     mentor = await page.try_call(GetMentor(mentor_id=found.mentor_id))
+    unit = None
+    if mentor is not None and mentor.organization:
+        unit = await organization_names(page.request, mentor.organization)
     actor = page.actor
     if mentor is None or actor is None or actor.role != Role.FOUNDER or found.status != "matched":
-        return {"mentor": mentor, "week": []}
+        return {"mentor": mentor, "mentor_unit": unit, "week": []}
     now = datetime.now(HCMC)
     sessions = await page.try_call(
         ListSessions(
@@ -109,7 +114,7 @@ async def booking(page: Web, found: Any) -> dict[str, Any]:
         )
     )
     booked = [(s.starts_at, s.ends_at) for s in sessions.items] if sessions else []
-    return {"mentor": mentor, "week": free_week(mentor.slots, booked, now)}
+    return {"mentor": mentor, "mentor_unit": unit, "week": free_week(mentor.slots, booked, now)}
 
 
 async def upcoming_sessions(page: Web) -> list[Any]:
