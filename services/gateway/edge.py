@@ -24,12 +24,13 @@ SECURITY_HEADERS = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
 ]
-# The API docs page loads Swagger UI from its CDN; everything else is same-origin only.
+# Everything is same-origin only; the API docs page (vendored Swagger UI under /static) also
+# runs its inline start-up script and styles. No other host is allowed.
 CSP_DEFAULT = b"default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
 CSP_DOCS = (
-    b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    b"img-src 'self' data: https://fastapi.tiangolo.com; frame-ancestors 'none'"
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; "
+    b"style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; frame-ancestors 'none'"
 )
 
 

@@ -182,7 +182,7 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
 
     # A mentor account (made by the admin) writes a profile and a week of availability in
     # pages; staff propose the mentor through the API (today); the mentor accepts in pages.
-    mentor = create_user(api, "mentor", "startup_association")
+    mentor = create_user(api, "mentor", "business_association")
     mentor_page = new_page()
     sign_in(mentor_page, mentor["email"])
     mentor_page.goto("/mentor/profile")
@@ -221,7 +221,9 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
     assert session_id
     shoot(founder, "journey-session-booked")
 
-    mentor_page.goto(f"/sessions/{session_id}/complete")
+    # The mentor's dashboard lists the begun session to complete.
+    mentor_page.goto("/me")
+    mentor_page.click(f"#to-complete a[href='/sessions/{session_id}/complete']")
     mentor_page.fill("#f-notes", "Đã rà soát kế hoạch gọi vốn và kênh tiếp thị.")
     mentor_page.fill("#f-duration_minutes", "30")
     mentor_page.click("main form button[type=submit]")
@@ -425,7 +427,7 @@ def test_every_page_passes_axe_and_screenshots_are_kept(
         if width == 1280 and (found := axe_violations(page)):
             problems["/startups/new (errors)"] = found
         shoot(page, "startup-form-errors")
-    mentor = create_user(api, "mentor", "startup_association")
+    mentor = create_user(api, "mentor", "business_association")
     for width in (1280, 360):
         page = new_page(width, 800, bypass_csp=True)
         sign_in(page, mentor["email"])
@@ -450,9 +452,110 @@ def test_docs_and_pages_load_nothing_from_another_host(new_page: NewPage, base_u
         "request",
         lambda request: None if host in request.url else elsewhere.append(request.url),
     )
-    page.goto("/docs")
+    docs = page.goto("/docs")
+    assert docs is not None
+    policy = docs.headers["content-security-policy"]
+    assert "http" not in policy and "jsdelivr" not in policy and "tiangolo" not in policy
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Gò Vấp InnoHub API")
     page.goto("/")
     page.fill("#q", "rau")
     page.wait_for_selector("#search-results[data-q='rau']")
     assert [url for url in elsewhere if not url.startswith("data:")] == []
+
+
+def test_founder_books_a_free_slot_from_the_week_view_and_sees_it_on_me(
+    new_page: NewPage, api: httpx.Client
+) -> None:
+    # A verified startup of a founder (API), a mentor free 09:00–11:00 every day, the
+    # request proposed to the mentor and accepted (API): the booking is the founder's, in pages.
+    email = f"week-{uuid.uuid4().hex[:8]}@govap.example.vn"
+    registered = api.post(
+        f"{API}/auth/register",
+        json={"email": email, "password": PASSWORD, "full_name": "Lê Văn Nam", "consent": True},
+    )
+    assert registered.status_code == 201, registered.text
+    owner = token(api, email, PASSWORD)
+    wards = api.get(f"{API}/wards", params={"page_size": 100}).json()["items"]
+    body = {
+        "name": f"Bếp sạch Gò Vấp {uuid.uuid4().hex[:6]}",
+        "summary": "Bữa ăn sạch cho công nhân khu công nghiệp.",
+        "sector": "other",
+        "stage": "idea",
+        "ward": next(w["code"] for w in wards if w.get("current")),
+    }
+    created = api.post(f"{API}/startups", json=body, headers=owner)
+    assert created.status_code == 201, created.text
+    startup_id = created.json()["id"]
+    verify(api, startup_id)
+    mentor = create_user(api, "mentor", "business_association")
+    profile = {"expertise": ["marketing"], "monthly_capacity": 5}
+    saved = api.post(f"{API}/mentors", json=profile, headers=mentor["headers"])
+    assert saved.status_code == 201, saved.text
+    slots = [{"weekday": day, "start": "09:00", "end": "11:00"} for day in range(7)]
+    put = api.put(
+        f"{API}/mentors/{mentor['id']}/availability",
+        json={"slots": slots},
+        headers=mentor["headers"],
+    )
+    assert put.status_code == 200, put.text
+    draft = {"startup_id": startup_id, "topics": ["marketing"], "message": "Cần tư vấn tiếp thị."}
+
+    def opened() -> str | None:
+        response = api.post(f"{API}/consultations", json=draft, headers=owner)
+        return str(response.json()["id"]) if response.status_code == 201 else None
+
+    request_id = poll(opened)
+    admin = token(api, "admin@govap.gov.vn", "quan-tri-vien-2026")
+    proposed = api.post(
+        f"{API}/consultations/{request_id}/match",
+        json={"mentor_id": mentor["id"]},
+        headers=admin,
+    )
+    assert proposed.status_code == 201, proposed.text
+    accepted = api.post(f"{API}/matches/{proposed.json()['id']}/accept", headers=mentor["headers"])
+    assert accepted.status_code == 200, accepted.text
+
+    founder = new_page(bypass_csp=True)
+    sign_in(founder, email)
+    founder.goto(f"/consultations/{request_id}")
+    expect(founder.locator("#consultation-mentor")).to_have_text(
+        "Nguyễn Thị Thu Hà · Hội Doanh nghiệp Gò Vấp"
+    )
+    # Tomorrow (local) 09:00 and 10:00 are offered; the week starts today, 7 days.
+    tomorrow = (datetime.now(HCMC) + timedelta(days=1)).date()
+    nine = f"#slot-{tomorrow:%Y%m%d}0900"
+    expect(founder.locator(nine)).to_be_visible()
+    expect(founder.locator(f"#slot-{tomorrow:%Y%m%d}1000")).to_be_visible()
+    expect(founder.locator("fieldset.week-day")).to_have_count(7)
+    expect(founder.locator("fieldset.week-day legend").nth(1)).to_contain_text(
+        f"{tomorrow:%d/%m/%Y}"
+    )
+    assert axe_violations(founder) == []
+    shoot(founder, "booking-week-view")
+    founder.check(nine)
+    founder.select_option("#f-minutes", "60")
+    founder.click(f"form[action='/consultations/{request_id}/book'] button[type=submit]")
+    expect(founder.locator(".ok")).to_contain_text(f"{tomorrow:%d/%m/%Y} 09:00")
+    session_id = founder.locator("#session-id").get_attribute("data-session")
+    # The booked hour is no longer offered; the next one still is.
+    founder.goto(f"/consultations/{request_id}")
+    expect(founder.locator(nine)).to_have_count(0)
+    expect(founder.locator(f"#slot-{tomorrow:%Y%m%d}1000")).to_be_visible()
+
+    # The dashboard lists it in local time, linked to its page; the certificates link too.
+    founder.goto("/me")
+    upcoming = founder.locator(f"#upcoming-sessions a[href='/sessions/{session_id}']")
+    expect(upcoming).to_contain_text(f"{tomorrow:%d/%m/%Y} 09:00")
+    expect(founder.locator("#my-certificates")).to_have_text("Chứng nhận của tôi (0)")
+    assert axe_violations(founder) == []
+    shoot(founder, "me-founder-upcoming")
+
+    # The mentor's dashboard: their own profile and the same session.
+    mentor_page = new_page(bypass_csp=True)
+    sign_in(mentor_page, mentor["email"])
+    expect(mentor_page.locator("#mentor-summary")).to_contain_text("marketing")
+    expect(
+        mentor_page.locator(f"#upcoming-sessions a[href='/sessions/{session_id}']")
+    ).to_be_visible()
+    assert axe_violations(mentor_page) == []
+    shoot(mentor_page, "me-mentor")

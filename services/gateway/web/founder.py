@@ -13,6 +13,12 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
+from services.gateway.web.booking import (
+    booking,
+    certificates_count,
+    sessions_to_complete,
+    upcoming_sessions,
+)
 from services.gateway.web.kit import FormData, FormErrors, Web, WebRoute, web
 from services.gateway.web.public import wards_and_sectors
 from shared.contracts.base import Role
@@ -23,6 +29,7 @@ from shared.contracts.rpc.mentoring import (
     ConsultationDraft,
     FeedbackDraft,
     GetConsultation,
+    GetMentor,
     ListConsultations,
     OpenConsultation,
     RecordFeedback,
@@ -62,22 +69,48 @@ async def my_startups(page: Web, actor_id: str) -> list[Any]:
 
 @router.get("/me")
 async def dashboard(page: Page) -> Response:
-    """Startups with status and next step, consultations, unread notices."""
+    """Startups with status and next step, upcoming sessions (local time, linked to their
+    pages), consultations and proposals, certificates held, unread notices; for a mentor
+    also their own profile (`GetMentor`)."""
     actor = page.require()
+    founder = actor.role == Role.FOUNDER
+    mentor = actor.role == Role.MENTOR
 
     async def startups_of() -> list[Any]:
-        return await my_startups(page, actor.id) if actor.role == Role.FOUNDER else []
+        return await my_startups(page, actor.id) if founder else []
 
     async def consultations_of() -> Any:
-        if actor.role in (Role.FOUNDER, Role.MENTOR):
+        if founder or mentor:
             return await page.try_call(ListConsultations(page=1, page_size=50))
         return None
 
-    _, startups, consultations = await asyncio.gather(
-        page.load_unread(), startups_of(), consultations_of()
+    async def sessions_of() -> list[Any]:
+        return await upcoming_sessions(page) if founder or mentor else []
+
+    async def to_complete_of() -> list[Any]:
+        return await sessions_to_complete(page) if mentor else []
+
+    async def profile_of() -> Any:
+        return await page.try_call(GetMentor(mentor_id=actor.id)) if mentor else None
+
+    _, startups, consultations, sessions, to_complete, profile, certificates = await asyncio.gather(
+        page.load_unread(),
+        startups_of(),
+        consultations_of(),
+        sessions_of(),
+        to_complete_of(),
+        profile_of(),
+        certificates_count(page, actor.id),
     )
     return page.render(
-        "me.html", startups=startups, consultations=consultations, next_step=NEXT_STEP
+        "me.html",
+        startups=startups,
+        consultations=consultations,
+        next_step=NEXT_STEP,
+        sessions=sessions,
+        to_complete=to_complete,
+        profile=profile,
+        certificates=certificates,
     )
 
 
@@ -235,11 +268,19 @@ async def open_consultation(page: Page) -> Response:
 
 @router.get("/consultations/{request_id}")
 async def consultation(page: Page, request_id: str) -> Response:
-    """One request: its status, the proposed mentor and, once matched, booking."""
+    """One request: its status, the proposed mentor by name and, once matched, booking in
+    the mentor's free slots of the coming week."""
     page.require()
     await page.load_unread()
     found = await page.call(GetConsultation(request_id=request_id[:64]))
-    return page.render("consultation.html", consultation=found, form={}, errors=None, booked=None)
+    return page.render(
+        "consultation.html",
+        consultation=found,
+        form={},
+        errors=None,
+        booked=None,
+        **await booking(page, found),
+    )
 
 
 def _local(value: str) -> datetime:
@@ -249,14 +290,15 @@ def _local(value: str) -> datetime:
 
 @router.post("/consultations/{request_id}/book")
 async def book(page: Page, request_id: str) -> Response:
-    """Book a session inside the mentor's availability (the service checks the slot)."""
+    """Book a session at the start chosen in the week view (`slot`), or else at the time
+    typed (`starts_at`), inside the mentor's availability (the service checks the slot)."""
     page.require(Role.FOUNDER)
     form = await page.form()
     found = await page.call(GetConsultation(request_id=request_id[:64]))
     errors = None
     booked = None
     try:
-        starts = _local(form.get("starts_at"))
+        starts = _local(form.get("slot") or form.get("starts_at"))
         minutes = int(form.get("minutes") or "60")
         draft = SessionDraft(
             match_id=found.match_id or "",
@@ -277,6 +319,7 @@ async def book(page: Page, request_id: str) -> Response:
         form=form.kept(),
         errors=errors,
         booked=booked,
+        **await booking(page, found),
     )
 
 

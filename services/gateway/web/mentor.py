@@ -1,6 +1,6 @@
 """The mentor's pages: profile (expertise, sectors, languages, capacity, pause), the weekly
 availability editor, answering a proposal (accept or decline) and completing a held session
-with notes. Listing sessions waits for the mentoring service's session list."""
+with notes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
-from services.gateway.web.kit import Web, WebRoute, web
+from services.gateway.web.kit import PageRefused, Web, WebRoute, web
 from services.gateway.web.public import wards_and_sectors
 from shared.contracts.base import Locale, Role
 from shared.contracts.rpc.mentoring import (
@@ -19,7 +19,7 @@ from shared.contracts.rpc.mentoring import (
     Availability,
     CompleteSession,
     Completion,
-    ListMentors,
+    GetMentor,
     MentorChanges,
     MentorProfile,
     MentorView,
@@ -81,18 +81,14 @@ async def complete(page: Page, session_id: str) -> Response:
 
 
 async def my_profile(page: Web, mentor_id: str) -> MentorView | None:
-    """The mentor's own profile, looked up in the mentor list (a mentor may list mentors);
-    `None` before they have written one. To be replaced by `GET /mentors/{id}`'s RPC."""
-    number = 1
-    while number <= 50:
-        found = await page.call(ListMentors(page=number, page_size=100))
-        for mentor in found.items:
-            if mentor.id == mentor_id:
-                return mentor
-        if number * 100 >= found.total:
+    """The mentor's own profile (`GetMentor`; a mentor's id is their account's id); `None`
+    before they have written one. Raises `PageRefused` when the service did not answer."""
+    try:
+        return await page.call(GetMentor(mentor_id=mentor_id[:64]))
+    except PageRefused as refused:
+        if refused.status == 404:
             return None
-        number += 1
-    return None
+        raise
 
 
 def _profile_form(mentor: MentorView | None) -> dict[str, Any]:
