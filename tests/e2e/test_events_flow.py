@@ -67,7 +67,7 @@ def test_a_ward_training_from_announcement_to_certificates_and_the_report(stack:
                 "password": "uy-ban-phuong-2026",
                 "full_name": "Trần Thị Mai",
                 "role": "organizer",
-                "organization": "ubnd-an-nhon",
+                "organization": "ward-committee-an-nhon",
             },
             headers=admin,
         ).raise_for_status()
@@ -92,7 +92,7 @@ def test_a_ward_training_from_announcement_to_certificates_and_the_report(stack:
             json={
                 "title": "Lớp tập huấn kỹ năng khởi nghiệp cho người dân phường An Nhơn",
                 "kind": "training",
-                "organizers": ["ubnd-an-nhon"],
+                "organizers": ["ward-committee-an-nhon"],
                 "place": "Hội trường UBND phường An Nhơn",
                 "sittings": [
                     {
@@ -186,7 +186,7 @@ def test_a_ward_training_from_announcement_to_certificates_and_the_report(stack:
 
         poll(reported)
         assert found["by_kind"] == {"training": 1}
-        assert found["by_organizer"] == {"ubnd-an-nhon": 1}
+        assert found["by_organizer"] == {"ward-committee-an-nhon": 1}
         assert found["registrations"] == 20
         assert found["attendees"] == 18
         assert found["check_ins"] == 18

@@ -34,7 +34,7 @@ from tests.integration.conftest import bearer, login, register, running_service
 
 API = "/api/v1"
 ADMIN = ("admin@govap.gov.vn", "quan-tri-vien-2026")
-ORGANIZER = Actor(id="org-1", role=Role.ORGANIZER, organization="ubnd-go-vap")
+ORGANIZER = Actor(id="org-1", role=Role.ORGANIZER, organization="ward-committee-go-vap")
 
 
 class NoOutbox:
@@ -50,7 +50,7 @@ def fields(capacity: int, starts_in: timedelta = timedelta(days=2)) -> EventFiel
     return EventFields(
         title="Tập huấn khởi nghiệp đổi mới sáng tạo",
         kind=EventKind.TRAINING,
-        organizers=["ubnd-go-vap"],
+        organizers=["ward-committee-go-vap"],
         place="Hội trường UBND phường Gò Vấp",
         sittings=[SittingFields(starts_at=start, ends_at=start + timedelta(hours=3))],
         capacity=capacity,
@@ -161,7 +161,7 @@ async def organizer(api: httpx.AsyncClient, email: str) -> dict[str, str]:
         "password": "to-chuc-su-kien-2026",
         "full_name": "Phạm Thu Hà",
         "role": "organizer",
-        "organization": "ubnd-go-vap",
+        "organization": "ward-committee-go-vap",
     }
     created = await api.post(f"{API}/admin/users", json=body, headers=admin)
     assert created.status_code == 201, created.text
@@ -178,7 +178,7 @@ def body(capacity: int, **extra: Any) -> dict[str, Any]:
     return {
         "title": "Hội nghị phổ biến pháp luật về sở hữu trí tuệ",
         "kind": "law_dissemination",
-        "organizers": ["ubnd-go-vap"],
+        "organizers": ["ward-committee-go-vap"],
         "place": "Nhà văn hoá phường An Nhơn",
         "sittings": [
             {"starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=2)).isoformat()},
@@ -291,7 +291,7 @@ async def test_a_ward_committee_registers_its_members_within_its_quota(
     for n in range(3):
         created = await register(api, f"thanh-vien{n}@example.vn")
         ids.append(created.json()["id"])
-    quota = [{"organization": "ubnd-go-vap", "seats": 2}]
+    quota = [{"organization": "ward-committee-go-vap", "seats": 2}]
     event = (await api.post(f"{API}/events", json=body(5, quotas=quota), headers=org)).json()
     path = f"{API}/events/{event['id']}"
     await api.post(f"{path}/publish", headers=org)
@@ -303,7 +303,7 @@ async def test_a_ward_committee_registers_its_members_within_its_quota(
     assert outcomes[2]["reason"] == "quota_full"
     assert outcomes[2]["message"] == "đơn vị đã dùng hết chỉ tiêu"  # the user's own locale
     assert (await api.get(path)).json()["quotas"] == [
-        {"organization": "ubnd-go-vap", "seats": 2, "used": 2}
+        {"organization": "ward-committee-go-vap", "seats": 2, "used": 2}
     ]
     member = bearer((await login(api, "thanh-vien0@example.vn"))["access_token"])
     mine = (await api.get(f"{API}/me/registrations", headers=member)).json()["items"]
