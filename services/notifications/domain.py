@@ -47,6 +47,7 @@ class Kind(StrEnum):
     JUDGE_ASSIGNED = "judge_assigned"
     RESULTS_PUBLISHED = "results_published"
     INITIATIVE_DECIDED = "initiative_decided"
+    FEEDBACK_RECEIVED = "feedback_received"
     # events (issue 18)
     EVENT_REGISTERED = "event_registered"
     EVENT_WAITLISTED = "event_waitlisted"
@@ -103,6 +104,7 @@ RULES: dict[Kind, KindRule] = {
     Kind.JUDGE_ASSIGNED: KindRule(),
     Kind.RESULTS_PUBLISHED: KindRule(),
     Kind.INITIATIVE_DECIDED: KindRule(),
+    Kind.FEEDBACK_RECEIVED: KindRule(channels=(Channel.INBOX,)),
     # events (issue 18): a seat freed, a change or a cancellation is worth a phone's attention
     Kind.EVENT_REGISTERED: KindRule(),
     Kind.EVENT_WAITLISTED: KindRule(channels=(Channel.INBOX,)),

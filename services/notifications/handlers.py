@@ -32,6 +32,7 @@ from shared.contracts.events.identity import (
     UserUpdatedV1,
 )
 from shared.contracts.events.mentoring import (
+    FeedbackRecordedV1,
     MatchAcceptedV1,
     MatchDeclinedV1,
     MatchProposedV1,
@@ -76,6 +77,7 @@ def reactions(
         StartupStatusChangedV1: lambda env, e: n().startup_status_changed(env.id, e),
         RequestOpenedV1: lambda env, e: n().request_opened(env.id, e),
         MatchProposedV1: lambda env, e: n().match_proposed(env.id, e),
+        FeedbackRecordedV1: lambda env, e: n().feedback_recorded(env.id, e),
         MatchAcceptedV1: lambda env, e: n().match_answered(env.id, e),
         MatchDeclinedV1: lambda env, e: n().match_answered(env.id, e),
         SessionScheduledV1: lambda env, e: n().session_scheduled(env.id, e),

@@ -27,6 +27,7 @@ from shared.contracts.events.identity import (
     UserUpdatedV1,
 )
 from shared.contracts.events.mentoring import (
+    FeedbackRecordedV1,
     MatchAcceptedV1,
     MatchDeclinedV1,
     MatchProposedV1,
@@ -216,9 +217,18 @@ class Notifications:
 
     async def request_opened(self, event_id: str, event: RequestOpenedV1) -> None:
         """Tell staff a consultation was requested, with the startup and topics."""
-        topics = ", ".join(event.topics)
+        # Codes of the canonical topics; each reader sees their labels (template filter).
+        topics = list(event.topics)
         startup = event.startup_name or ""
         await self._to_staff(Kind.CONSULTATION_REQUESTED, event_id, startup=startup, topics=topics)
+
+    async def feedback_recorded(self, event_id: str, event: FeedbackRecordedV1) -> None:
+        """Tell the mentor a founder rated a session they held (issue 14: mentors were never
+        told of their feedback)."""
+        founder = await self._name(event.founder_id)
+        await self._to(
+            event.mentor_id, Kind.FEEDBACK_RECEIVED, event_id, founder=founder, rating=event.rating
+        )
 
     async def match_proposed(self, event_id: str, event: MatchProposedV1) -> None:
         """Tell the founder and the proposed mentor about the proposal."""

@@ -154,3 +154,12 @@ def test_every_error_type_our_validators_raise_has_words() -> None:
     }
     assert raised >= {"text_control", "text_surrogate", "null_not_allowed", "slot_order"}
     assert sorted(kind for kind in raised if not known(f"validation.{kind}")) == []
+
+
+def test_every_notification_kind_has_a_name_people_read() -> None:
+    """The preferences page names each kind from the catalogue; a kind added without its
+    name would show a message id to the person choosing channels."""
+    from services.notifications.domain import Kind
+    from shared.i18n import known
+
+    assert [k.value for k in Kind if not known(f"web.kind.{k.value}")] == []

@@ -180,3 +180,33 @@ def test_a_welcome_goes_out_during_quiet_hours_but_news_waits() -> None:
     [news_mail] = domain.deliveries(news, contact(), prefs, at)
     assert welcome_mail.due_at == at
     assert news_mail.due_at == local(2026, 11, 28, 7, 0)
+
+
+def test_consultation_topics_are_written_as_their_labels() -> None:
+    """Issue 14: staff read "tư vấn về: funding"; a free topic stays as typed."""
+    from shared.i18n import enum_label
+
+    notice = messages.compose(
+        Kind.CONSULTATION_REQUESTED,
+        contact(),
+        event_id="e",
+        at=datetime(2026, 11, 28, 9, 0, tzinfo=UTC),
+        startup="Trà Gò Vấp",
+        topics=["funding", "xuất khẩu trà"],
+    )
+    assert f"{enum_label('Need', 'funding', 'vi')}, xuất khẩu trà" in notice.body
+    assert "funding" not in notice.body
+
+
+def test_a_mentor_is_told_of_the_rating_they_received() -> None:
+    mentor = Contact("m1", "ha@example.vn", "Nguyễn Thị Thu Hà", "mentor", Locale.EN)
+    notice = messages.compose(
+        Kind.FEEDBACK_RECEIVED,
+        mentor,
+        event_id="e",
+        at=datetime(2026, 11, 28, 9, 0, tzinfo=UTC),
+        founder="Lê Minh Châu",
+        rating=5,
+    )
+    assert notice.title == "New feedback on your consultation"
+    assert "Lê Minh Châu rated the session you held: 5/5" in notice.body
