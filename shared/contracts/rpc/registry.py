@@ -12,8 +12,10 @@ from pydantic import (
     EmailStr,
     Field,
     HttpUrl,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     field_validator,
+    model_serializer,
 )
 from pydantic_core import PydanticCustomError
 
@@ -144,9 +146,17 @@ class StartupPage(Page[StartupView]):
     """One page of startups (DESIGN §9: `{items, total, page, page_size}`). With a query,
     `total` counts the matches among the newest candidates read (a bounded window, issue
     19); `total_is_estimate` is true when older startups were not read, so there may be
-    more than `total`."""
+    more than `total`. The field is sent only when true, so an exact page keeps exactly the
+    wire shape of every other list."""
 
     total_is_estimate: bool = False
+
+    @model_serializer(mode="wrap")
+    def _estimate_only_when_true(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("total_is_estimate"):
+            data.pop("total_is_estimate", None)
+        return data
 
 
 class StartupSuggestion(BaseModel):
