@@ -74,6 +74,12 @@ CANDIDATE_FIELDS = {
     "visibility": 1,
     "status": 1,
     "owner_id": 1,
+    # the plain filters of a search, checked on the candidates
+    "ward": 1,
+    "sector": 1,
+    "stage": 1,
+    "women_led": 1,
+    "youth_led": 1,
 }
 # A search window reads at most this many slots in one request, and at most this many
 # requests: the widest lookup stays bounded even for a word no startup has.
@@ -225,27 +231,39 @@ class StartupStore:
         first, read until at least `want` are found, about `budget` index hits are read, or
         every slot is read; with only `CANDIDATE_FIELDS`.
 
-        Each read is one indexed `$in` over whole slots, so its size is bounded by
-        `SLOT_SIZE` × slots; the slots per read grow with how sparse the gram proved to be
-        (1, then up to `MAX_SLOTS_PER_READ`), at most `MAX_READS` reads. SecantusDB plans
-        `$all`, `$and` and a top-level `$or` as a collection scan (explain, 0.7.0b3), and
-        fetches every hit before `limit`, so the query is one indexed key and plain fields."""
+        Each read is one indexed range over whole slots, so it returns at most `SLOT_SIZE`
+        × slots hits; the slots per read grow with how sparse the gram proved to be (1, then
+        up to `MAX_SLOTS_PER_READ`), at most `MAX_READS` reads. `filters` are checked here,
+        not by the database: SecantusDB fetches every index hit in full before it applies
+        other fields or `limit`, so the budget counts hits, and filtered-out hits count too.
+        SecantusDB also plans `$all`, `$and` and a top-level `$or` as a collection scan
+        (explain, 0.7.0b3), so each read is one indexed key alone."""
         top = domain.slot_of(await self.last_seq())
         docs: list[Document] = []
         span, read, reads = 1, 0, 0
         while top >= 0 and len(docs) < want and read < budget and reads < MAX_READS:
             slots = list(range(top, max(top - span, -1), -1))
             found = await self.startups.find(
-                candidate_query(filters, gram, slots), projection=CANDIDATE_FIELDS
+                candidate_query({}, gram, slots), projection=CANDIDATE_FIELDS
             )
-            docs += found
+            kept = [doc for doc in found if all(doc.get(k) == v for k, v in filters.items())]
+            docs += kept
             read += len(found)
             reads += 1
             top -= len(slots)
-            # the next read covers about as many slots as should yield what is still wanted
-            per_slot = max(len(found), 1) / len(slots)
-            needed = (want - len(docs)) / per_slot
-            span = max(1, min(MAX_SLOTS_PER_READ, len(slots) * 8, int(needed) + 1))
+            # the next read covers about as many slots as should yield what is still
+            # wanted, and no more than the hits left in the budget
+            kept_per_slot = max(len(kept), 1) / len(slots)
+            hits_per_slot = max(len(found), 1) / len(slots)
+            span = max(
+                1,
+                min(
+                    MAX_SLOTS_PER_READ,
+                    len(slots) * 8,
+                    int((want - len(docs)) / kept_per_slot) + 1,
+                    int((budget - read) / hits_per_slot) + 1,
+                ),
+            )
         return Window(docs=docs, complete=top < 0)
 
     async def owned_candidates(self, owner_id: str, filters: Mapping[str, object]) -> Window:

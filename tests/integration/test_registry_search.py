@@ -174,7 +174,7 @@ async def test_a_page_reads_a_bounded_window_and_says_the_total_is_an_estimate(
                     "sector": "agriculture",
                     "stage": "mvp",
                     "ward": "go-vap",
-                    "women_led": False,
+                    "women_led": n == 2,
                     "youth_led": False,
                     "needs": [],
                     "team": [],
@@ -199,6 +199,11 @@ async def test_a_page_reads_a_bounded_window_and_says_the_total_is_an_estimate(
         rare = await registry.search(None, SearchStartups(q="phượng"))
         assert not rare.total_is_estimate
         assert [item.id for item in rare.items] == ["bulk001"] and rare.total == 1
+
+        # a filter is checked on the candidates: an old match is still found
+        women = await registry.search(None, SearchStartups(q="nông s", women_led=True))
+        assert [item.id for item in women.items] == ["bulk002"]
+        assert not women.total_is_estimate
 
         hints = await registry.suggest(None, SuggestStartups(q="gò v"))
         assert [h.id for h in hints.items][:3] == ["bulk040", "bulk039", "bulk038"]
