@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import pairwise
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -137,3 +138,17 @@ def edge_grams(text: str, longest: int = 15) -> list[str]:
     lookup (DESIGN §7)."""
     grams = {word[:size] for word in folded_words(text) for size in range(1, longest + 1)}
     return sorted(gram for gram in grams if gram)
+
+
+def pair_grams(text: str, longest: int = 15) -> list[str]:
+    """For every two adjacent folded words of `text`: the first word (cut to `longest`), a
+    space, and each leading part (1 to `longest` characters) of the second; sorted, without
+    repeats. `pair_grams("Gò Vấp")` → `["go v", "go va", "go vap"]`. What a search-as-you-type
+    index holds so a two-word query ("khoi ngh", "gò v") is one selective equality."""
+    folded = folded_words(text)
+    grams = {
+        f"{first[:longest]} {second[:size]}"
+        for first, second in pairwise(folded)
+        for size in range(1, min(len(second), longest) + 1)
+    }
+    return sorted(grams)

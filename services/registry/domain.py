@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 from shared.contracts.base import Actor, Forbidden, Invalid, Role
 from shared.contracts.events.registry import StartupRegisteredV1, StartupStatusChangedV1, Visibility
 from shared.contracts.events.registry import StartupStatus as S
-from shared.text import edge_grams, fold, folded_words, tone_keys
+from shared.text import edge_grams, fold, folded_words, pair_grams, tone_keys
 
 YOUTH_AGE_LIMIT = 35
 STAFF = frozenset({Role.ASSOCIATION_STAFF, Role.ADMIN})
@@ -24,6 +25,11 @@ LISTED = frozenset({S.VERIFIED, S.ACTIVE, S.GRADUATED})
 MAX_QUERY_CHARS = 100
 MAX_QUERY_WORDS = 8
 LONGEST_PREFIX = 15
+# Search keys carry the startup's registration slot: `search_seq // SLOT_SIZE` (the
+# registry numbers startups 1, 2, 3… as it stores them). One key value then names at most
+# SLOT_SIZE startups, so every index lookup is bounded whatever the data (SecantusDB fetches
+# every index hit in full before it applies `limit`: measured 55–110 µs a document).
+SLOT_SIZE = 32
 
 OWNER, STAFF_ONLY = "owner", "staff"
 # (from, to) → who may make the change: "staff", or "owner" (the owner or staff).
@@ -108,16 +114,38 @@ def name_key(name: str) -> str:
 
 
 def search_fields(name: str, summary: str) -> dict[str, list[str]]:
-    """What the search index holds: folded words, tone-placement keys, the name's words, and
-    every folded word's leading parts (`search_prefixes`, the multikey index of search as you
-    type)."""
+    """What ranking and checking a candidate needs: folded words, tone-placement keys and
+    the name's words. The indexed keys (`search_keys`) also need the startup's number: see
+    `search_keys`."""
     text = f"{name} {summary}"
     return {
         "search_words": sorted(set(folded_words(text))),
         "search_tones": sorted(set(tone_keys(text))),
         "search_name": sorted(set(folded_words(name))),
-        "search_prefixes": edge_grams(text, LONGEST_PREFIX),
     }
+
+
+def slot_of(seq: int) -> int:
+    """The registration slot of the startup numbered `seq` (≥ 0): `seq // SLOT_SIZE`."""
+    return seq // SLOT_SIZE
+
+
+def slot_key(gram: str, slot: int) -> str:
+    """The indexed key of `gram` (a folded prefix, or "word prefix" of two adjacent words)
+    in `slot`: `slot_key("khoi ngh", 12)` → `"khoi ngh@0000012"` (a word never holds "@";
+    the slot is zero-padded so the keys of consecutive slots are one range of the index)."""
+    return f"{gram}@{slot:07d}"
+
+
+def search_keys(name: str, summary: str, seq: int) -> list[str]:
+    """The multikey index entries of a startup numbered `seq`: every folded word's leading
+    parts (1–15 characters) and every adjacent word pair as "whole first word + leading part
+    of the next" ("khoi n", "khoi ngh", "go v"), each in the startup's slot. A one-word query
+    is then one equality per slot, and a two-word query one equality on a selective key."""
+    text = f"{name} {summary}"
+    slot = slot_of(seq)
+    grams = edge_grams(text, LONGEST_PREFIX) + pair_grams(text, LONGEST_PREFIX)
+    return [slot_key(gram, slot) for gram in grams]
 
 
 @dataclass(frozen=True)
@@ -150,6 +178,17 @@ class Query:
         selective), cut to the indexed length; later words win ties."""
         longest = max(reversed(self.folded), key=len)
         return longest[:LONGEST_PREFIX]
+
+    @property
+    def pair(self) -> str | None:
+        """The two-word key to look candidates up by first, or None for a one-word query:
+        the adjacent typed pair with the most letters (later pairs win ties), as indexed by
+        `search_keys` ("khởi ngh" → "khoi ngh")."""
+        if len(self.folded) < 2:
+            return None
+        pairs = list(pairwise(self.folded))
+        first, second = max(reversed(pairs), key=lambda p: len(p[0]) + len(p[1]))
+        return f"{first[:LONGEST_PREFIX]} {second[:LONGEST_PREFIX]}"
 
     def matches(self, doc: dict[str, Any]) -> bool:
         """Whether every typed word starts one of the startup's folded words."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
+from services.registry import domain
 from shared.contracts.base import Envelope
 from shared.infra.mongo import OUTBOX_FIELD, AggregateCollection, Database, Document
 
@@ -23,6 +24,9 @@ DAILY_FIGURES = "daily_figures"
 WARDS = "wards"
 SECTORS = "sectors"
 CONTACTS = "contacts"
+COUNTERS = "counters"
+# The counter that numbers startups as they are stored (`search_seq`).
+STARTUP_SEQ = "startup_seq"
 
 INDEXES = {
     STARTUPS: [
@@ -34,8 +38,9 @@ INDEXES = {
         IndexModel(
             [("request_key", ASCENDING)], unique=True, sparse=True, name="request_key_unique"
         ),
-        # Search as you type: every folded word's leading parts, one entry each (multikey).
-        IndexModel([("search_prefixes", ASCENDING)], name="search_prefixes"),
+        # Search as you type: folded leading parts of words and of adjacent word pairs,
+        # each in the startup's registration slot (multikey; `domain.search_keys`).
+        IndexModel([("search_keys", ASCENDING)], name="search_keys"),
         IndexModel(
             [("status", ASCENDING), ("visibility", ASCENDING), ("registered_at", DESCENDING)],
             name="listing",
@@ -46,6 +51,7 @@ INDEXES = {
     SECTORS: [],
     CONTACTS: [],
     DAILY_FIGURES: [],
+    COUNTERS: [],
 }
 
 # Never sent back to callers; the search fields are internal too.
@@ -55,6 +61,7 @@ HIDDEN = {
     "search_name": 0,
     "search_words": 0,
     "search_prefixes": 0,
+    "search_keys": 0,
     "name_key": 0,
 }
 # What ranking a search candidate and deciding who may see it needs, and nothing more.
@@ -67,7 +74,17 @@ CANDIDATE_FIELDS = {
     "visibility": 1,
     "status": 1,
     "owner_id": 1,
+    # the plain filters of a search, checked on the candidates
+    "ward": 1,
+    "sector": 1,
+    "stage": 1,
+    "women_led": 1,
+    "youth_led": 1,
 }
+# A search window reads at most this many slots in one request, and at most this many
+# requests: the widest lookup stays bounded even for a word no startup has.
+MAX_SLOTS_PER_READ = 4096
+MAX_READS = 6
 
 
 @dataclass(frozen=True)
@@ -100,10 +117,25 @@ class Audience:
         return doc["visibility"] == self.public_visibility and doc["status"] in self.listed_statuses
 
 
-def candidate_query(filters: Mapping[str, object], prefix: str) -> Document:
-    """The filter of a search's candidate lookup: the indexed prefix FIRST (SecantusDB serves
-    a multi-field filter from the first field with an index), then the plain filters."""
-    return {"search_prefixes": prefix, **filters}
+def candidate_query(filters: Mapping[str, object], gram: str, slots: Sequence[int]) -> Document:
+    """The filter of a search's candidate lookup: the gram's keys in `slots` (consecutive)
+    FIRST
+    (SecantusDB serves a multi-field filter from the first field with an index), then the
+    plain filters."""
+    low, high = domain.slot_key(gram, min(slots)), domain.slot_key(gram, max(slots))
+    # one range, not `$in`: SecantusDB rechecks each hit's whole key array against every
+    # `$in` value (measured: a 64-slot `$in` cost several ms a document), a range twice
+    keys: object = low if low == high else {"$gte": low, "$lte": high}
+    return {"search_keys": keys, **filters}
+
+
+@dataclass
+class Window:
+    """What a bounded search lookup read: the candidates (newest slots first) and whether
+    every slot was read (`complete`: no older candidate was left out)."""
+
+    docs: list[Document]
+    complete: bool
 
 
 class StartupStore:
@@ -116,10 +148,28 @@ class StartupStore:
         self.sectors = AggregateCollection(db[SECTORS], {})
         self.contacts = AggregateCollection(db[CONTACTS], {})
         self.figures = AggregateCollection(db[DAILY_FIGURES], {})
+        self.counters = db[COUNTERS]
 
     async def insert(self, doc: Document, events: list[Envelope]) -> None:
-        """Store a new startup with its events. Raises `AlreadyExists` (same owner and name, or same tax code)."""
-        await self.startups.insert(doc, events)
+        """Store a new startup with its events, numbered (`search_seq`) and with its indexed
+        search keys (`domain.search_keys`). Raises `AlreadyExists` (same owner and name, or
+        same tax code)."""
+        seq = await self.next_seqs(1)
+        keys = domain.search_keys(doc.get("name", ""), doc.get("summary", ""), seq)
+        await self.startups.insert({**doc, "search_seq": seq, "search_keys": keys}, events)
+
+    async def next_seqs(self, count: int) -> int:
+        """Reserve `count` (≥ 1) startup numbers; returns the first (numbers start at 1)."""
+        counter = await self.counters.find_one_and_update(
+            {"_id": STARTUP_SEQ}, {"$inc": {"value": count}}, upsert=True, return_document=True
+        )
+        assert counter is not None  # upsert with the document after the update
+        return int(counter["value"]) - count + 1
+
+    async def last_seq(self) -> int:
+        """The highest startup number given so far (0 when none)."""
+        counter = await self.counters.find_one({"_id": STARTUP_SEQ})
+        return int(counter["value"]) if counter else 0
 
     async def update(
         self,
@@ -174,34 +224,78 @@ class StartupStore:
             query, sort=[("registered_at", DESCENDING)], skip=skip, limit=limit
         )
 
-    async def candidates(self, filters: Mapping[str, object], prefix: str) -> list[Document]:
-        """The startups equal to `filters` one of whose folded words starts with `prefix`,
-        read through the `search_prefixes` multikey index (an equality on one entry), with
-        only `CANDIDATE_FIELDS`. The caller checks the other typed words and who may see
-        each one: SecantusDB plans `$all`, `$and` and a top-level `$or` as a collection scan
-        (explain, 0.7.0b3), so the query is kept to one indexed equality and plain fields."""
-        return await self.startups.find(
-            candidate_query(filters, prefix), projection=CANDIDATE_FIELDS
+    async def window(
+        self, filters: Mapping[str, object], gram: str, want: int, budget: int
+    ) -> Window:
+        """Startups equal to `filters` holding `gram` (`domain.search_keys`), newest slots
+        first, read until at least `want` are found, about `budget` index hits are read, or
+        every slot is read; with only `CANDIDATE_FIELDS`.
+
+        Each read is one indexed range over whole slots, so it returns at most `SLOT_SIZE`
+        × slots hits; the slots per read grow with how sparse the gram proved to be (1, then
+        up to `MAX_SLOTS_PER_READ`), at most `MAX_READS` reads. `filters` are checked here,
+        not by the database: SecantusDB fetches every index hit in full before it applies
+        other fields or `limit`, so the budget counts hits, and filtered-out hits count too.
+        SecantusDB also plans `$all`, `$and` and a top-level `$or` as a collection scan
+        (explain, 0.7.0b3), so each read is one indexed key alone."""
+        top = domain.slot_of(await self.last_seq())
+        docs: list[Document] = []
+        span, read, reads = 1, 0, 0
+        while top >= 0 and len(docs) < want and read < budget and reads < MAX_READS:
+            slots = list(range(top, max(top - span, -1), -1))
+            found = await self.startups.find(
+                candidate_query({}, gram, slots), projection=CANDIDATE_FIELDS
+            )
+            kept = [doc for doc in found if all(doc.get(k) == v for k, v in filters.items())]
+            docs += kept
+            read += len(found)
+            reads += 1
+            top -= len(slots)
+            # the next read covers about as many slots as should yield what is still
+            # wanted, and no more than the hits left in the budget
+            kept_per_slot = max(len(kept), 1) / len(slots)
+            hits_per_slot = max(len(found), 1) / len(slots)
+            span = max(
+                1,
+                min(
+                    MAX_SLOTS_PER_READ,
+                    len(slots) * 8,
+                    int((want - len(docs)) / kept_per_slot) + 1,
+                    int((budget - read) / hits_per_slot) + 1,
+                ),
+            )
+        return Window(docs=docs, complete=top < 0)
+
+    async def owned_candidates(self, owner_id: str, filters: Mapping[str, object]) -> Window:
+        """Every startup of one owner equal to `filters`, with only `CANDIDATE_FIELDS` (an
+        owner has few; served by the `owner_name` index)."""
+        docs = await self.startups.find(
+            {"owner_id": owner_id, **filters}, projection=CANDIDATE_FIELDS
         )
+        return Window(docs=docs, complete=True)
 
     async def by_ids(self, ids: Sequence[str]) -> list[Document]:
         """The startups with these ids (internal search fields hidden), in the order given."""
         found = {doc["_id"]: doc for doc in await self.startups.find({"_id": {"$in": list(ids)}})}
         return [found[i] for i in ids if i in found]
 
-    async def without_prefixes(self, limit: int) -> list[Document]:
-        """Up to `limit` startups stored before search as you type (no `search_prefixes`),
-        with their `_id`, `name` and `summary`."""
+    async def without_keys(self, limit: int) -> list[Document]:
+        """Up to `limit` startups stored before bounded search keys (no `search_keys`), oldest
+        first, with their `_id`, `name`, `summary` and `search_seq` (if numbered)."""
         return await self.startups.find(
-            {"search_prefixes": {"$exists": False}},
+            {"search_keys": {"$exists": False}},
             limit=limit,
-            projection={"_id": 1, "name": 1, "summary": 1},
+            sort=[("registered_at", ASCENDING)],
+            projection={"_id": 1, "name": 1, "summary": 1, "search_seq": 1},
         )
 
     async def set_search_fields(self, startup_id: str, fields: Document) -> None:
-        """Store the derived search fields of a startup; not a change of the startup itself
-        (no version, no event)."""
-        await self.startups.collection.update_one({"_id": startup_id}, {"$set": fields})
+        """Store the derived search fields of a startup and drop the unbounded prefixes of
+        the first search as you type; not a change of the startup itself (no version, no
+        event)."""
+        await self.startups.collection.update_one(
+            {"_id": startup_id}, {"$set": fields, "$unset": {"search_prefixes": ""}}
+        )
 
     async def history(self, startup_id: str) -> Document | None:
         """The startup's `history` entries and `owner_id`, or None."""

@@ -20,7 +20,9 @@ from shared.contracts.rpc.registry import (
     SearchStartups,
     StartupHistory,
     StartupPage,
+    StartupSuggestions,
     StartupView,
+    SuggestStartups,
     UpdateStartup,
     VerifyStartup,
 )
@@ -55,6 +57,11 @@ def register_rpc(broker: NatsBroker, registry: Callable[[], Registry]) -> None:
     async def search(request: SearchStartups) -> StartupPage:
         """`rpc.registry.startup.search`: a filtered, ranked page of startups → `StartupPage`."""
         return await registry().search(request.actor, request)
+
+    async def suggest(request: SuggestStartups) -> StartupSuggestions:
+        """`rpc.registry.startup.suggest`: up to 8 startups for the search box →
+        `StartupSuggestions`."""
+        return await registry().suggest(request.actor, request)
 
     async def verify(request: VerifyStartup) -> StartupView:
         """`rpc.registry.startup.verify`: staff verify a submitted startup → `StartupView`."""
@@ -98,6 +105,7 @@ def register_rpc(broker: NatsBroker, registry: Callable[[], Registry]) -> None:
     answer_rpc(broker, "registry", GetStartup, get)
     answer_rpc(broker, "registry", UpdateStartup, update)
     answer_rpc(broker, "registry", SearchStartups, search)
+    answer_rpc(broker, "registry", SuggestStartups, suggest)
     answer_rpc(broker, "registry", VerifyStartup, verify)
     answer_rpc(broker, "registry", RejectStartup, reject)
     answer_rpc(broker, "registry", ChangeStartupStatus, change_status)

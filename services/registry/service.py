@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from services.registry import domain
-from services.registry.repository import STARTUPS, Audience
+from services.registry import search as searching
+from services.registry.repository import STARTUPS, Audience, Window
 from shared.contracts.base import (
     Actor,
     Conflict,
@@ -36,7 +37,10 @@ from shared.contracts.rpc.registry import (
     StartupFields,
     StartupHistory,
     StartupPage,
+    StartupSuggestion,
+    StartupSuggestions,
     StartupView,
+    SuggestStartups,
 )
 from shared.infra.logging import current_correlation_id, get_logger
 from shared.infra.mongo import AlreadyExists, Document, Outbox
@@ -108,17 +112,29 @@ class StartupRepository(Protocol):
         """One page of the visible startups matching `filters`, newest first, and the total."""
         ...
 
-    async def candidates(self, filters: Mapping[str, object], prefix: str) -> list[Document]:
-        """The startups matching `filters` with a folded word starting with `prefix`, as
-        `_id`, `registered_at`, the search fields, `visibility`, `status` and `owner_id`."""
+    async def window(
+        self, filters: Mapping[str, object], gram: str, want: int, budget: int
+    ) -> Window:
+        """The startups matching `filters` holding the indexed `gram`, newest slots first,
+        until `want` are found or about `budget` read, as `_id`, `registered_at`, the search
+        fields, `visibility`, `status` and `owner_id`."""
+        ...
+
+    async def owned_candidates(self, owner_id: str, filters: Mapping[str, object]) -> Window:
+        """Every startup of `owner_id` matching `filters`, with the same fields."""
         ...
 
     async def by_ids(self, ids: Sequence[str]) -> list[Document]:
         """The startups with these ids, in the order given (unknown ids left out)."""
         ...
 
-    async def without_prefixes(self, limit: int) -> list[Document]:
-        """Up to `limit` startups with no `search_prefixes` yet (`_id`, `name`, `summary`)."""
+    async def without_keys(self, limit: int) -> list[Document]:
+        """Up to `limit` startups with no `search_keys` yet, oldest first (`_id`, `name`,
+        `summary`, `search_seq`)."""
+        ...
+
+    async def next_seqs(self, count: int) -> int:
+        """Reserve `count` startup numbers; the first of them."""
         ...
 
     async def set_search_fields(self, startup_id: str, fields: Document) -> None:
@@ -271,6 +287,10 @@ class Registry:
             merged.pop(key, None)
         if {"name", "summary"} & data.keys():
             merged.update(domain.search_fields(merged["name"], merged["summary"]))
+            if "search_seq" in merged:  # else the start-up backfill numbers it
+                merged["search_keys"] = domain.search_keys(
+                    merged["name"], merged["summary"], merged["search_seq"]
+                )
             merged["name_key"] = domain.name_key(merged["name"])
         if {"name", "tax_code"} & data.keys():
             await self._check_duplicate(
@@ -374,7 +394,8 @@ class Registry:
         `q` (its first 100 characters, 8 words) every typed word must start a word of the name
         or summary, accents, case and đ/d aside ("khoi ngh" finds "Khởi nghiệp"), and results
         are ranked by `domain.relevance` (whole words first), then newest; else newest first.
-        Candidates come from the `search_prefixes` index by the longest typed word.
+        Only a bounded window of the newest candidates is read and ranked (`search.py`);
+        `total_is_estimate` says when older startups were not read.
         """
         filters: Document = {}
         for key in ("ward", "sector", "stage", "status", "women_led", "youth_led", "owner_id"):
@@ -392,24 +413,54 @@ class Registry:
             return StartupPage(
                 items=items, total=total, page=request.page, page_size=request.page_size
             )
-        found = await self.store.candidates(filters, parsed.lead)
-        ranked = domain.rank(parsed, (doc for doc in found if audience.allows(doc)))
-        chosen = ranked[skip : skip + request.page_size]
+        want = max(searching.PAGE_WINDOW, skip + request.page_size + 1)
+        found = await searching.find_matches(self.store, parsed, filters, audience, want)
+        chosen = found.ranked[skip : skip + request.page_size]
         docs = await self.store.by_ids([doc["_id"] for _, doc in chosen])
         scores = {doc["_id"]: score for score, doc in chosen}
         items = [view(doc, actor, scores[doc["_id"]]) for doc in docs]
         return StartupPage(
-            items=items, total=len(ranked), page=request.page, page_size=request.page_size
+            items=items,
+            total=len(found.ranked),
+            page=request.page,
+            page_size=request.page_size,
+            total_is_estimate=found.estimate,
+        )
+
+    async def suggest(self, actor: Actor | None, request: SuggestStartups) -> StartupSuggestions:
+        """Up to `request.limit` startups `actor` may see for what is typed in the search box,
+        ranked as `search`, from a small window of the newest candidates (no total)."""
+        parsed = domain.Query.parse(request.q)
+        if parsed is None:
+            return StartupSuggestions(items=[])
+        found = await searching.find_matches(
+            self.store, parsed, {}, _audience(actor), searching.SUGGEST_WINDOW
+        )
+        chosen = [doc["_id"] for _, doc in found.ranked[: request.limit]]
+        return StartupSuggestions(
+            items=[
+                StartupSuggestion(id=doc["_id"], name=doc["name"], summary=doc["summary"])
+                for doc in await self.store.by_ids(chosen)
+            ]
         )
 
     async def index_for_search(self, batch: int = 500) -> int:
-        """Give every startup stored before search as you type its search fields (prefixes
-        included), `batch` at a time; returns how many were updated. Run at start-up, so old
-        data is found by prefix."""
+        """Give every startup stored before bounded search keys its number (`search_seq`, the
+        oldest first) and search fields (`domain.search_keys` included), `batch` at a time;
+        returns how many were updated. Run at start-up, so old data is found by prefix."""
         updated = 0
-        while older := await self.store.without_prefixes(batch):
+        while older := await self.store.without_keys(batch):
+            unnumbered = [doc for doc in older if "search_seq" not in doc]
+            seq = await self.store.next_seqs(len(unnumbered)) if unnumbered else 0
             for doc in older:
-                fields = domain.search_fields(doc.get("name", ""), doc.get("summary", ""))
+                if "search_seq" not in doc:
+                    doc["search_seq"], seq = seq, seq + 1
+                name, summary = doc.get("name", ""), doc.get("summary", "")
+                fields: Document = {
+                    **domain.search_fields(name, summary),
+                    "search_seq": doc["search_seq"],
+                    "search_keys": domain.search_keys(name, summary, doc["search_seq"]),
+                }
                 await self.store.set_search_fields(doc["_id"], fields)
             updated += len(older)
         if updated:

@@ -23,7 +23,12 @@ from shared.contracts.rpc.competitions import (
     GetResults,
     ListCompetitions,
 )
-from shared.contracts.rpc.registry import GetStartup, RegistryFiguresRequest, SearchStartups
+from shared.contracts.rpc.registry import (
+    GetStartup,
+    RegistryFiguresRequest,
+    SearchStartups,
+    SuggestStartups,
+)
 from shared.i18n import LOCALES
 from shared.infra.broker import RpcFailure
 from shared.localtime import local_date
@@ -69,11 +74,12 @@ async def home(page: Page, q: Annotated[str, Query(max_length=200)] = "") -> Res
 
 
 async def _search(page: Web, q: str) -> Any:
+    """The search box's suggestions for `q` (≤ 8, no total; issue 19), or None."""
     try:
-        search = SearchStartups(q=q.strip()[:200], page=1, page_size=8)
+        suggest = SuggestStartups(q=q.strip()[:200], limit=8)
     except ValidationError:
         return None
-    return await page.try_call(search)
+    return await page.try_call(suggest)
 
 
 @router.get("/search")

@@ -12,8 +12,10 @@ from pydantic import (
     EmailStr,
     Field,
     HttpUrl,
+    SerializerFunctionWrapHandler,
     StringConstraints,
     field_validator,
+    model_serializer,
 )
 from pydantic_core import PydanticCustomError
 
@@ -140,7 +142,35 @@ class StartupView(BaseModel):
     score: float | None = Field(None, description="Relevance, when a query was given")
 
 
-StartupPage = Page[StartupView]
+class StartupPage(Page[StartupView]):
+    """One page of startups (DESIGN §9: `{items, total, page, page_size}`). With a query,
+    `total` counts the matches among the newest candidates read (a bounded window, issue
+    19); `total_is_estimate` is true when older startups were not read, so there may be
+    more than `total`. The field is sent only when true, so an exact page keeps exactly the
+    wire shape of every other list."""
+
+    total_is_estimate: bool = False
+
+    @model_serializer(mode="wrap")
+    def _estimate_only_when_true(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and not data.get("total_is_estimate"):
+            data.pop("total_is_estimate", None)
+        return data
+
+
+class StartupSuggestion(BaseModel):
+    """One startup suggested as the person types: its id, name and summary."""
+
+    id: str
+    name: str
+    summary: str
+
+
+class StartupSuggestions(BaseModel):
+    """At most 8 suggestions, most relevant first; no total (issue 19)."""
+
+    items: list[StartupSuggestion]
 
 
 class HistoryEntry(BaseModel):
@@ -217,6 +247,17 @@ class SearchStartups(RpcRequest[StartupPage], PageQuery):
     women_led: bool | None = None
     youth_led: bool | None = None
     owner_id: Id | None = None
+
+
+class SuggestStartups(RpcRequest[StartupSuggestions]):
+    """What the search box on `/` shows as the person types: up to `limit` (≤ 8) startups the
+    actor may see whose words start with every typed word, ranked as `SearchStartups`, from
+    a small window of the newest candidates; no total, no filters (issue 19)."""
+
+    subject = "rpc.registry.startup.suggest"
+
+    q: Annotated[Line, StringConstraints(max_length=200)]
+    limit: Annotated[int, Field(ge=1, le=8)] = 8
 
 
 class VerifyStartup(RpcRequest[StartupView]):
