@@ -82,6 +82,24 @@ class Judging:
 
     # --- judging ----------------------------------------------------------------------------
 
+    async def standing(self, doc: Document) -> tuple[dict[str, Document], list[domain.Ranked]]:
+        """The current round's entries by id and their order (`ranking.round_ranking`, the
+        round's normalisation) from the scores of entries still in it; an empty order when
+        nobody has scored yet. Used to publish results and to advance a round."""
+        entries = {e["_id"]: e for e in await self.records.round_entries(doc)}
+        scores = [s for s in await self.records.round_scores(doc) if s["entry_id"] in entries]
+        ranked = ranking.round_ranking(
+            [
+                domain.JudgeScore(
+                    s["judge_id"], s["entry_id"], s["weighted_total"], scores_by_label(s["scores"])
+                )
+                for s in scores
+            ],
+            {entry_id: utc(e["submitted_at"]) for entry_id, e in entries.items()},
+            Normalisation(doc.get("normalisation", Normalisation.Z_SCORE.value)),
+        )
+        return entries, ranked
+
     async def assign_judge(self, actor: Actor, competition_id: str, user_id: str) -> JudgingView:
         """Put a judge account on the panel (a draft, published or judging competition); during
         judging the entries are spread again. Emits `JudgeAssignedV1` with the entries now
@@ -244,20 +262,9 @@ class Judging:
         domain.check_manager(actor, doc)
         doc = await self.start_if_due(doc)
         domain.check_status(doc, S.JUDGING)
-        entries = {e["_id"]: e for e in await self.records.round_entries(doc)}
-        scores = [s for s in await self.records.round_scores(doc) if s["entry_id"] in entries]
-        if not scores:
+        entries, ranked = await self.standing(doc)
+        if not ranked:
             raise Conflict("chưa có điểm nào để công bố kết quả")
-        ranked = ranking.round_ranking(
-            [
-                domain.JudgeScore(
-                    s["judge_id"], s["entry_id"], s["weighted_total"], scores_by_label(s["scores"])
-                )
-                for s in scores
-            ],
-            {entry_id: utc(e["submitted_at"]) for entry_id, e in entries.items()},
-            Normalisation(doc.get("normalisation", Normalisation.Z_SCORE.value)),
-        )
         rule = TieBreak(doc.get("tie_break", TieBreak.SHARE.value))
         placing = ranking.place(ranked, doc["winners"], rule, doc.get("prizes"))
         school_names: dict[str, str] = {}

@@ -14,13 +14,12 @@ from services.competitions import domain, ranking
 from services.competitions.judging import Judging
 from services.competitions.records import CompetitionRecords, current_round, envelope, round_doc
 from services.competitions.repository import PEOPLE
-from services.competitions.views import keyed_rubric, plan_fields, scores_by_label
+from services.competitions.views import keyed_rubric, plan_fields
 from shared.contracts.base import Actor, Conflict, Invalid, Role
 from shared.contracts.events.competitions import CompetitionStatus, JudgeAssignedV1
 from shared.contracts.rpc.competitions import (
     Advancement,
     CompetitionView,
-    Normalisation,
     RoundFields,
     RoundResult,
 )
@@ -102,20 +101,9 @@ class Rounds:
         following = upcoming[0]
         if utc(following["judging_deadline"]) <= self.clock():
             raise Conflict("hạn chấm của vòng sau đã qua")
-        entries = {e["_id"]: e for e in await self.records.round_entries(doc)}
-        scores = [s for s in await self.records.round_scores(doc) if s["entry_id"] in entries]
-        if not scores:
+        entries, ranked = await self.judging.standing(doc)
+        if not ranked:
             raise Conflict("vòng này chưa có điểm nào")
-        ranked = ranking.round_ranking(
-            [
-                domain.JudgeScore(
-                    s["judge_id"], s["entry_id"], s["weighted_total"], scores_by_label(s["scores"])
-                )
-                for s in scores
-            ],
-            {entry_id: utc(e["submitted_at"]) for entry_id, e in entries.items()},
-            Normalisation(doc.get("normalisation", Normalisation.Z_SCORE.value)),
-        )
         advanced, eliminated, tie = ranking.cut(
             ranked, top=advancement.top, threshold=advancement.threshold
         )
