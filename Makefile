@@ -29,8 +29,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy shared services bench
 
+# The suites that start whole stacks run beside the others (tests/suites.py): two pytest
+# processes, each with its own database and NATS servers on free ports.
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m tests.suites
 
 test: lint typecheck browser-prerequisites pytest
 

@@ -233,8 +233,14 @@ def database_argv(port: int, storage: Path) -> list[str]:
 
 
 def database_url(port: int) -> str:
-    """The connection string of an embedded server on loopback `port`."""
-    return f"mongodb://127.0.0.1:{port}/"
+    """The connection string of an embedded server on loopback `port`.
+
+    Without retryable writes: the embedded server (SecantusDB 0.7.0b3, one process, no
+    failover to retry across) keeps every retryable write's reply for 30 minutes and, on
+    each new one, scans and past 10,000 sorts them all (`TransactionRegistry.
+    _prune_retryable_locked`), so a long run slowed to a crawl (seen in profiles of
+    `make test`). A replica set in production keeps MongoDB's default through its own URL."""
+    return f"mongodb://127.0.0.1:{port}/?retryWrites=false"
 
 
 def wait_for_database(url: str, timeout: float) -> None:
