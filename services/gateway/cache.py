@@ -212,4 +212,7 @@ class RegistryWatch:
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
         if self.client is not None:
-            await self.client.close()
+            # After a NATS outage the socket may already be gone: closing then raises, and
+            # a gateway shutting down has nothing left to flush on this connection.
+            with contextlib.suppress(ConnectionError, nats.errors.Error):
+                await self.client.close()
