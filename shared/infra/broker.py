@@ -140,6 +140,17 @@ async def reset_consumers(broker: NatsBroker, service: str) -> list[str]:
     return removed
 
 
+async def consumer_created(broker: NatsBroker, stream: str, durable: str) -> datetime | None:
+    """When JetStream created the durable consumer `durable` on `stream` (UTC), or None
+    when it does not exist (yet)."""
+    try:
+        info = await broker.connection.jetstream().consumer_info(stream, durable)
+    except NotFoundError:
+        return None
+    created: datetime | None = info.created
+    return created
+
+
 # --- events: publish and consume --------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.base import Envelope
+from shared.contracts.streams import stream_for
 from shared.infra.broker import publish_event
 from shared.infra.logging import get_logger
 from shared.infra.settings import Settings
@@ -201,9 +202,10 @@ class ProcessedEvents:
     consumer's birth is history: read models apply it, effects (a welcome email) do not
     (see `shared.infra.runtime.replaying_history`). A consumer born with its database
     (`fresh`) takes the database's birth (`history_before`); one added later to a running
-    database (a new or renamed consumer) is born when it is first seen, so it never
-    resends a year of emails. Births are kept in the `meta` collection and survive a
-    rebuild of the read models, which replays everything as history."""
+    database (a new or renamed consumer) is born when JetStream created it (`created_at`,
+    asked of the server the first time), so it never resends a year of emails. Births are
+    kept in the `meta` collection and survive a rebuild of the read models, which deletes
+    the consumers and replays everything as history."""
 
     collection_name = "processed_events"
 
@@ -214,22 +216,31 @@ class ProcessedEvents:
         history_before: datetime | None = None,
         *,
         fresh: bool = True,
+        created_at: Callable[[str, str], Awaitable[datetime | None]] | None = None,
     ) -> None:
         self.collection = db[self.collection_name]
         self.meta = db[META]
         self.ttl_seconds = ttl_seconds
         self.history_before = history_before
         self.fresh = fresh
+        # (stream, consumer) → when JetStream created that durable consumer, or None.
+        self.created_at = created_at
         self._births: dict[str, datetime] = {}
 
-    async def consumer_birth(self, consumer: str) -> datetime | None:
-        """When `consumer` first handled anything here (UTC); None when history is not
-        tracked (no database birth given). Written once, atomically, and cached."""
+    async def consumer_birth(self, consumer: str, stream: str) -> datetime | None:
+        """When `consumer` (a durable consumer on `stream`) was born (UTC); None when
+        history is not tracked (no database birth given). Written once, atomically, and
+        cached: a later start, or a rebuild that re-creates the consumer, keeps it."""
         if self.history_before is None:
             return None
         born = self._births.get(consumer)
         if born is None:
-            candidate = self.history_before if self.fresh else now()
+            candidate = self.history_before
+            if not self.fresh and self.created_at is not None:
+                # Not known yet on a running database: a consumer added now. Its birth is
+                # when the server created it, which precedes every event it will deliver
+                # as news (the moment it first handles one would not).
+                candidate = await self.created_at(stream, consumer) or candidate
             key = {"_id": f"consumer:{consumer}"}
             try:
                 marker = await self.meta.find_one_and_update(
@@ -247,7 +258,7 @@ class ProcessedEvents:
 
     async def is_history(self, consumer: str, envelope: Envelope) -> bool:
         """Whether the event happened before `consumer` was born (see the class)."""
-        born = await self.consumer_birth(consumer)
+        born = await self.consumer_birth(consumer, stream_for(envelope.type).name)
         return born is not None and envelope.time < born
 
     async def forget_all(self) -> None:

@@ -34,6 +34,7 @@ from shared.contracts.rpc.common import (
 from shared.contracts.streams import ALL_STREAMS
 from shared.infra.asyncapi import asyncapi_document, serve_metrics_and_asyncapi
 from shared.infra.broker import (
+    consumer_created,
     ensure_streams,
     reset_consumers,
     rpc_responder,
@@ -205,7 +206,11 @@ def build_service_app(
         outbox = OutboxRelay(db, broker, outbox_collections)
         born, fresh = await database_birth(db)
         processed = ProcessedEvents(
-            db, settings.processed_events_ttl_seconds, history_before=born, fresh=fresh
+            db,
+            settings.processed_events_ttl_seconds,
+            history_before=born,
+            fresh=fresh,
+            created_at=lambda stream, durable: consumer_created(broker, stream, durable),
         )
         if fresh or settings.rebuild_read_models:
             await rebuild_read_models(db, broker, settings.service, read_models, processed)
