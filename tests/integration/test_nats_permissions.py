@@ -122,14 +122,21 @@ async def test_the_gateway_calls_services(guarded: NatsServer) -> None:
         await mentoring.close()
 
 
-async def test_competitions_asks_the_registry_for_a_startup_and_nothing_else(
-    guarded: NatsServer,
+@pytest.mark.parametrize(
+    ("service", "forbidden"),
+    [
+        ("mentoring", ("rpc.registry.startup.register", "rpc.competitions.entry.submit")),
+        ("competitions", ("rpc.registry.startup.verify", "rpc.mentoring.consultation.open")),
+    ],
+)
+async def test_a_service_may_ask_the_registry_for_a_startup_and_nothing_else(
+    guarded: NatsServer, service: str, forbidden: tuple[str, ...]
 ) -> None:
-    """Read-your-writes (issue 13): competitions may request `rpc.registry.startup.get`
-    and no other RPC."""
+    """Read-your-writes (issue 13): mentoring and competitions may request
+    `rpc.registry.startup.get` and no other RPC."""
     errors: list[str] = []
     registry = await connect_as(guarded, "registry", errors)
-    competitions = await connect_as(guarded, "competitions", errors)
+    asking = await connect_as(guarded, service, errors)
     try:
 
         async def answer(msg: object) -> None:
@@ -140,48 +147,19 @@ async def test_competitions_asks_the_registry_for_a_startup_and_nothing_else(
 
         async def ask() -> bytes:
             try:
-                reply = await competitions.request("rpc.registry.startup.get", b"{}", timeout=2)
+                reply = await asking.request("rpc.registry.startup.get", b"{}", timeout=2)
                 return bytes(reply.data)
             except nats.errors.NoRespondersError:
                 return b""
 
         assert await eventually(ask, timeout=10) == b"startup"
         assert errors == []
-        await refused(competitions, errors, "rpc.registry.startup.verify")
-        await refused(competitions, errors, "rpc.mentoring.consultation.open")
-    finally:
-        await competitions.close()
-        await registry.close()
-
-
-async def test_mentoring_may_ask_the_registry_for_a_startup_and_nothing_else(
-    guarded: NatsServer,
-) -> None:
-    errors: list[str] = []
-    mentoring = await connect_as(guarded, "mentoring", errors)
-    registry = await connect_as(guarded, "registry", errors)
-    try:
-
-        async def answer(msg: object) -> None:
-            await msg.respond(b"startup")  # type: ignore[attr-defined]
-
-        await registry.subscribe("rpc.registry.startup.get", cb=answer)
-        await registry.flush()
-
-        async def ask() -> bytes:
-            try:
-                reply = await mentoring.request("rpc.registry.startup.get", b"{}", timeout=2)
-                return bytes(reply.data)
-            except nats.errors.NoRespondersError:
-                return b""
-
-        assert await eventually(ask, timeout=10) == b"startup"
-        assert errors == []
-        await refused(mentoring, errors, "rpc.registry.startup.register")
+        for subject in forbidden:
+            await refused(asking, errors, subject)
         assert all("permissions violation" in e.lower() for e in errors), errors
     finally:
+        await asking.close()
         await registry.close()
-        await mentoring.close()
 
 
 async def test_a_wrong_password_is_refused(guarded: NatsServer) -> None:
