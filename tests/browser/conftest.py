@@ -83,6 +83,19 @@ def token(api: httpx.Client, email: str, password: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+def api_founder(api: httpx.Client, full_name: str) -> tuple[dict[str, str], str]:
+    """A founder signed up through the API (with consent): their bearer headers, and the
+    code of a ward valid today for the startups they register."""
+    email = f"f-{uuid.uuid4().hex[:8]}@govap.example.vn"
+    registered = api.post(
+        f"{API}/auth/register",
+        json={"email": email, "password": PASSWORD, "full_name": full_name, "consent": True},
+    )
+    assert registered.status_code == 201, registered.text
+    wards = api.get(f"{API}/wards", params={"page_size": 100}).json()["items"]
+    return token(api, email, PASSWORD), next(w["code"] for w in wards if w.get("current"))
+
+
 def create_user(api: httpx.Client, role: str, organization: str = "youth_union") -> dict[str, Any]:
     """An account of `role` made by the admin; returns `{id, email, headers}`."""
     admin = token(api, *ADMIN)

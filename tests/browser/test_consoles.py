@@ -27,6 +27,7 @@ from tests.browser.conftest import (
     ADMIN,
     API,
     PASSWORD,
+    api_founder,
     axe_violations,
     create_user,
     poll,
@@ -124,15 +125,7 @@ def this_month() -> str:
 
 def founder_with_startup(api: httpx.Client, name: str) -> tuple[dict[str, str], str]:
     """A founder registered through the API with a submitted (not yet verified) startup."""
-    email = f"f-{uuid.uuid4().hex[:8]}@govap.example.vn"
-    registered = api.post(
-        f"{API}/auth/register",
-        json={"email": email, "password": PASSWORD, "full_name": "Phạm Thu Trang", "consent": True},
-    )
-    assert registered.status_code == 201, registered.text
-    headers = token(api, email, PASSWORD)
-    wards = api.get(f"{API}/wards", params={"page_size": 100}).json()["items"]
-    ward = next(w["code"] for w in wards if w.get("current"))
+    headers, ward = api_founder(api, "Phạm Thu Trang")
     body = {
         "name": name,
         "summary": "Nền tảng đặt món cho các bếp ăn tập thể ở Gò Vấp.",

@@ -24,6 +24,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import (
     API,
     PASSWORD,
+    api_founder,
     axe_violations,
     create_user,
     poll,
@@ -94,15 +95,7 @@ def verify(api: httpx.Client, startup_id: str) -> None:
 
 def api_startup(api: httpx.Client, name: str) -> str:
     """A founder registered through the API with a verified public startup named `name`."""
-    email = f"api-{uuid.uuid4().hex[:8]}@govap.example.vn"
-    registered = api.post(
-        f"{API}/auth/register",
-        json={"email": email, "password": PASSWORD, "full_name": "Lê Văn Nam", "consent": True},
-    )
-    assert registered.status_code == 201, registered.text
-    headers = token(api, email, PASSWORD)
-    wards = api.get(f"{API}/wards", params={"page_size": 100}).json()["items"]
-    ward = next(w["code"] for w in wards if w.get("current"))
+    headers, ward = api_founder(api, "Lê Văn Nam")
     body = {
         "name": name,
         "summary": "Một dự án thử nghiệm cho việc hiển thị an toàn.",
