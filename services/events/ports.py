@@ -42,6 +42,14 @@ class EventsRepository(Protocol):
         """Return one seat."""
         ...
 
+    async def seat_counters(self) -> list[Document]:
+        """Published events' `_id`, `capacity`, `seats_free` and `seat_moves`."""
+        ...
+
+    async def reset_seats(self, event_id: str, seat_moves: int, seats_free: int) -> bool:
+        """Set free seats if the counter has not moved since `seat_moves`; False if it has."""
+        ...
+
     async def next_waitlist_number(self, event_id: str) -> int:
         """The next waitlist number (1, 2, …), atomically."""
         ...

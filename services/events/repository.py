@@ -108,7 +108,11 @@ class EventsStore:
         query: Document = {"_id": event_id, "version": version}
         if seats_delta < 0:
             query["seats_free"] = {"$gte": -seats_delta}
-        update: Document = {"$inc": {"version": 1, "seats_free": seats_delta}, "$set": changes}
+        moved = {"seat_moves": 1} if seats_delta else {}
+        update: Document = {
+            "$inc": {"version": 1, "seats_free": seats_delta, **moved},
+            "$set": changes,
+        }
         return await self.events.collection.find_one_and_update(
             query,
             with_outbox(update, events),
@@ -120,14 +124,36 @@ class EventsStore:
         """Take one free seat of a published event, atomically; False when none is free."""
         taken = await self.events.collection.find_one_and_update(
             {"_id": event_id, "status": "published", "seats_free": {"$gt": 0}},
-            {"$inc": {"seats_free": -1}},
+            # `seat_moves` counts every change of the counter, so the seat audit can tell a
+            # counter that stood still from one in use (services/events/seats.py).
+            {"$inc": {"seats_free": -1, "seat_moves": 1}},
             projection={"_id": 1},
         )
         return taken is not None
 
     async def give_back_seat(self, event_id: str) -> None:
         """Return one seat to the event's free seats."""
-        await self.events.collection.update_one({"_id": event_id}, {"$inc": {"seats_free": 1}})
+        await self.events.collection.update_one(
+            {"_id": event_id}, {"$inc": {"seats_free": 1, "seat_moves": 1}}
+        )
+
+    async def seat_counters(self) -> list[Document]:
+        """Every published event's `capacity`, `seats_free` and `seat_moves` (a district
+        has hundreds of events open at most)."""
+        found = self.events.collection.find(
+            {"status": "published"}, {"capacity": 1, "seats_free": 1, "seat_moves": 1}
+        )
+        return [doc async for doc in found]
+
+    async def reset_seats(self, event_id: str, seat_moves: int, seats_free: int) -> bool:
+        """Set the event's free seats to `seats_free` if its counter has not moved since
+        it read `seat_moves` (a missing counter reads 0); False when it has."""
+        unmoved: Document = {"$in": [seat_moves]} if seat_moves else {"$in": [0, None]}
+        result = await self.events.collection.update_one(
+            {"_id": event_id, "status": "published", "seat_moves": unmoved},
+            {"$set": {"seats_free": seats_free}, "$inc": {"seat_moves": 1}},
+        )
+        return result.modified_count == 1
 
     async def next_waitlist_number(self, event_id: str) -> int:
         """The next waitlist number of the event (1, 2, …), by one atomic increment."""

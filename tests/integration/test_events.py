@@ -17,6 +17,7 @@ from pymongo import AsyncMongoClient
 
 from services.events.app import build_app as build_events
 from services.events.repository import INDEXES, EventsStore
+from services.events.seats import SeatAudit
 from services.events.service import EventsService
 from shared.contracts.base import Actor, Conflict, Role
 from shared.contracts.events.events import EventKind
@@ -308,3 +309,72 @@ async def test_a_ward_committee_registers_its_members_within_its_quota(
     member = bearer((await login(api, "thanh-vien0@example.vn"))["access_token"])
     mine = (await api.get(f"{API}/me/registrations", headers=member)).json()["items"]
     assert mine[0]["status"] == "seat" and mine[0]["code"]
+
+
+class MovableClock:
+    """A clock the test moves forward: the audit's two-minute grace without waiting."""
+
+    def __init__(self) -> None:
+        self.at = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+async def test_a_seat_taken_by_a_copy_that_crashed_is_returned_to_the_waitlist(
+    settings: Settings, mongo: AsyncMongoClient[Document]
+) -> None:
+    db = mongo[settings.database_name("events")]
+    await ensure_indexes(db, INDEXES)
+    store = EventsStore(db)
+    service = EventsService(store, NoOutbox(), lambda: datetime.now(UTC))
+    event = await service.create(ORGANIZER, fields(2))
+    await service.publish(ORGANIZER, event.id)
+    await service.register(person(1), event.id, RegistrationFields())
+    # A copy took the last seat and died before writing the registration: the next person
+    # is waitlisted although only one seat is held.
+    assert await store.take_seat(event.id)
+    waiting = await service.register(person(2), event.id, RegistrationFields())
+    assert waiting.status == "waitlist"
+    clock = MovableClock()
+    audit = SeatAudit(store, service.fill_free_seats, clock)
+    assert await audit.once() == {}  # first sighting of the counter
+    clock.at += timedelta(minutes=1)
+    assert await audit.once() == {}  # within the grace: it may be a registration in flight
+    clock.at += timedelta(minutes=2)
+    assert await audit.once() == {event.id: 1}
+    seats = await service.registrations(ORGANIZER, event.id, "seat", 1, 10)
+    assert sorted(r.user_id for r in seats.items) == [person(1).id, person(2).id]
+    after = await service.get(ORGANIZER, event.id)
+    assert (after.seats_taken, after.seats_left, after.waitlisted) == (2, 0, 0)
+    # Agreeing counters are left alone, however long they stand still.
+    clock.at += timedelta(minutes=10)
+    assert await audit.once() == {}
+
+
+async def test_the_seat_audit_never_touches_a_counter_that_moved(
+    settings: Settings, mongo: AsyncMongoClient[Document]
+) -> None:
+    db = mongo[settings.database_name("events")]
+    await ensure_indexes(db, INDEXES)
+    store = EventsStore(db)
+    service = EventsService(store, NoOutbox(), lambda: datetime.now(UTC))
+    event = await service.create(ORGANIZER, fields(3))
+    await service.publish(ORGANIZER, event.id)
+    assert await store.take_seat(event.id)  # a copy dies holding this seat
+    clock = MovableClock()
+    audit = SeatAudit(store, service.fill_free_seats, clock)
+    other = SeatAudit(store, service.fill_free_seats, clock)
+    await audit.once()
+    clock.at += timedelta(minutes=3)
+    # Someone registers: the counter moved since the sighting, so it may hold a
+    # registration in flight and is not reset, however wrong it looks.
+    await service.register(person(1), event.id, RegistrationFields())
+    assert await audit.once() == {}
+    assert (await service.get(ORGANIZER, event.id)).seats_left == 1
+    # Two copies auditing the same standing, wrong counter at once reset it once.
+    await asyncio.gather(audit.once(), other.once())
+    clock.at += timedelta(minutes=3)
+    results = await asyncio.gather(audit.once(), other.once())
+    assert sorted(len(r) for r in results) == [0, 1]
+    assert (await service.get(ORGANIZER, event.id)).seats_left == 2

@@ -53,6 +53,7 @@ class FakeEventsStore:
         doc.update(copy.deepcopy(changes))
         doc["version"] += 1
         doc["seats_free"] += seats_delta
+        doc["seat_moves"] = doc.get("seat_moves", 0) + (1 if seats_delta else 0)
         self.outbox.queue("events", event_id, events)
         return copy.deepcopy(doc)
 
@@ -61,10 +62,29 @@ class FakeEventsStore:
         if doc["status"] != "published" or doc["seats_free"] <= 0:
             return False
         doc["seats_free"] -= 1
+        doc["seat_moves"] = doc.get("seat_moves", 0) + 1
         return True
 
     async def give_back_seat(self, event_id: str) -> None:
-        self.events[event_id]["seats_free"] += 1
+        doc = self.events[event_id]
+        doc["seats_free"] += 1
+        doc["seat_moves"] = doc.get("seat_moves", 0) + 1
+
+    async def seat_counters(self) -> list[Document]:
+        fields = ("_id", "capacity", "seats_free", "seat_moves")
+        return [
+            {k: doc[k] for k in fields if k in doc}
+            for doc in self.events.values()
+            if doc["status"] == "published"
+        ]
+
+    async def reset_seats(self, event_id: str, seat_moves: int, seats_free: int) -> bool:
+        doc = self.events[event_id]
+        if doc["status"] != "published" or doc.get("seat_moves", 0) != seat_moves:
+            return False
+        doc["seats_free"] = seats_free
+        doc["seat_moves"] = seat_moves + 1
+        return True
 
     async def next_waitlist_number(self, event_id: str) -> int:
         self.events[event_id]["waitlist_seq"] += 1

@@ -1,0 +1,101 @@
+"""The seat audit: a seat taken by a copy that crashed before writing its registration (or
+freed by a cancellation whose give-back was lost) is found and returned (issue 18's
+leftover).
+
+Taking a seat and writing the registration are two writes on two documents (one aggregate
+per write, DESIGN §4), so a crash between them leaves `seats_free` one short for good. The
+counter is checked against the registrations that hold a seat, but only once it has stood
+still for `grace`: a registration in flight has moved the counter moments ago, so a
+counter that has not moved for two minutes while disagreeing with the registrations is a
+lost write, not a race. The reset is conditional on the counter still not having moved,
+so two copies auditing at once, or a registration arriving meanwhile, change nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from services.events.ports import EventsRepository
+from shared.infra.logging import get_logger
+
+log = get_logger(__name__)
+
+#: How long a counter must stand still before it is trusted to disagree.
+GRACE = timedelta(minutes=2)
+#: How often each copy audits the published events' counters, in seconds.
+AUDIT_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """A counter's `seat_moves` and when this copy first saw it at that value."""
+
+    moves: int
+    since: datetime
+
+
+class SeatAudit:
+    """Brings `seats_free` back to `capacity − registrations holding a seat` for published
+    events whose counter stood still for `grace` while disagreeing; a returned seat goes to
+    the waitlist through `fill_free_seats` (the registrations use case)."""
+
+    def __init__(
+        self,
+        store: EventsRepository,
+        fill_free_seats: Callable[[str], Awaitable[int]],
+        clock: Callable[[], datetime],
+        grace: timedelta = GRACE,
+    ) -> None:
+        self.store = store
+        self.fill_free_seats = fill_free_seats
+        self.clock = clock
+        self.grace = grace
+        self.seen: dict[str, Sighting] = {}
+
+    async def once(self) -> dict[str, int]:
+        """One audit of every published event. Returns event id → seats returned (negative
+        when the counter showed more free seats than there are) for the counters reset."""
+        now = self.clock()
+        reset: dict[str, int] = {}
+        counters = await self.store.seat_counters()
+        self.seen = {k: v for k, v in self.seen.items() if k in {c["_id"] for c in counters}}
+        for counter in counters:
+            event_id = counter["_id"]
+            moves = int(counter.get("seat_moves") or 0)
+            sighting = self.seen.get(event_id)
+            if sighting is None or sighting.moves != moves:
+                self.seen[event_id] = Sighting(moves, now)
+                continue
+            if now - sighting.since < self.grace:
+                continue
+            seated = await self.store.count_registrations(event_id, "seat")
+            should_be = int(counter["capacity"]) - seated
+            if should_be == int(counter["seats_free"]) or should_be < 0:
+                continue
+            if not await self.store.reset_seats(event_id, moves, should_be):
+                continue  # it moved meanwhile: a live registration, look again next time
+            reset[event_id] = should_be - int(counter["seats_free"])
+            log.warning(
+                "seats.reconciled",
+                event_id=event_id,
+                seats_free_before=counter["seats_free"],
+                seats_free_after=should_be,
+            )
+            if should_be > 0:
+                await self.fill_free_seats(event_id)
+        return reset
+
+    async def run(self, interval: float, stop: asyncio.Event) -> None:
+        """Audit every `interval` seconds until `stop` is set; a failed audit is logged and
+        the next one tries again."""
+        while not stop.is_set():
+            try:
+                await self.once()
+            except Exception:
+                log.exception("seats.audit_failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=interval)
