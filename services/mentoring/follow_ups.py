@@ -76,7 +76,12 @@ class FollowUps:
         where = {"match_id": event.match_id}
         if isinstance(event, MatchAcceptedV1):
             await self.store.apply_once(
-                REQUESTS, event.request_id, envelope.id, where=where, changes={"status": "matched"}
+                REQUESTS,
+                event.request_id,
+                envelope.id,
+                where=where,
+                # No longer waiting: the startup may ask about these topics again.
+                changes={"status": "matched", "waiting": False},
             )
             return
         await self.store.apply_once(

@@ -40,6 +40,15 @@ INDEXES = {
     REQUESTS: [
         IndexModel([("status", ASCENDING), ("opened_at", DESCENDING)], name="open_newest"),
         IndexModel([("founder_id", ASCENDING)], name="founder"),
+        # One waiting request per startup and topic, even when two are asked at the same
+        # moment on two copies: the check in `open_request` reads, this index decides.
+        # `waiting_topics` holds the topic keys while the request is open or proposed.
+        IndexModel(
+            [("startup_id", ASCENDING), ("waiting_topics", ASCENDING)],
+            unique=True,
+            partialFilterExpression={"waiting": True},
+            name="one_waiting_request_per_topic",
+        ),
     ],
     MATCHES: [IndexModel([("mentor_id", ASCENDING), ("status", ASCENDING)], name="mentor_status")],
     SESSIONS: [

@@ -171,13 +171,7 @@ class Mentoring:
         if startup["status"] in CLOSED_STARTUP:
             raise Invalid("dự án đã bị từ chối hoặc đã đóng", status=startup["status"])
         asked = {topic_key(t) for t in draft.topics}
-        for waiting in await self.store.open_requests_of_startup(draft.startup_id):
-            if asked & {topic_key(t) for t in waiting["topics"]}:
-                raise Conflict(
-                    "detail.request_already_open",
-                    request_id=waiting["_id"],
-                    status=waiting["status"],
-                )
+        await self._refuse_if_waiting(draft.startup_id, asked)
         now = self.clock()
         request_id = new_id()
         doc = {
@@ -189,6 +183,9 @@ class Mentoring:
             "stage": startup["stage"],
             "ward": startup["ward"],
             "status": "open",
+            # Enforced by the unique index `one_waiting_request_per_topic` until matched.
+            "waiting": True,
+            "waiting_topics": sorted(asked),
             "declined_mentors": [],
             "opened_at": now,
             "version": 1,
@@ -205,7 +202,24 @@ class Mentoring:
             startup_name=startup["name"],
             opened_at=now,
         )
-        return request_view(await self.records.create(REQUESTS, doc, event))
+        try:
+            created = await self.records.create(REQUESTS, doc, event)
+        except AlreadyExists:
+            # Another copy opened one with a shared topic a moment ago.
+            await self._refuse_if_waiting(draft.startup_id, asked)
+            raise Conflict("detail.request_already_open") from None
+        return request_view(created)
+
+    async def _refuse_if_waiting(self, startup_id: str, topics: set[str]) -> None:
+        """Raise `Conflict` naming the startup's waiting request (open or proposed) that
+        shares one of `topics` (keys), if there is one."""
+        for waiting in await self.store.open_requests_of_startup(startup_id):
+            if topics & {topic_key(t) for t in waiting["topics"]}:
+                raise Conflict(
+                    "detail.request_already_open",
+                    request_id=waiting["_id"],
+                    status=waiting["status"],
+                )
 
     async def get_request(self, actor: Actor, request_id: str) -> ConsultationView:
         """The request, for its founder, its mentor or staff. Raises `NotFound`, `Forbidden`."""

@@ -5,6 +5,7 @@ registry; a replayed event counts nothing twice."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -335,3 +336,34 @@ async def test_a_proposal_whose_match_write_is_lost_converges_through_the_consum
     # the follow-ups start from their consumer's creation, never replaying older history
     info = await js.consumer_info("MENTORING", "mentoring-follow-ups")
     assert info.config.deliver_policy == DeliverPolicy.NEW
+
+
+async def test_requests_asked_at_the_same_moment_open_one_per_topic(point: Point) -> None:
+    api = point.api
+    owner = await point.founder("cungluc@example.vn")
+    staff = await point.account("staff-c@hdn.govap.vn", Role.ASSOCIATION_STAFF)
+    mentor, _ = await point.mentor("cungluc@hdn.govap.vn", ["funding"])
+    startup_id = await point.startup(owner, "Cà Phê Cùng Lúc")
+    await point.request(owner, startup_id, ["legal"])  # the startup is known to mentoring
+
+    async def ask(n: int) -> httpx.Response:
+        body = {"startup_id": startup_id, "topics": ["funding"], "message": f"Lần hỏi {n}."}
+        return await api.post(f"{API}/consultations", json=body, headers=owner.headers)
+
+    # A double tap on two phones: the responders answer concurrently, the index decides.
+    answers = await asyncio.gather(*(ask(n) for n in range(8)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [201] + [409] * 7, [a.text for a in answers]
+    opened = next(a.json() for a in answers if a.status_code == 201)
+    assert all(a.json()["code"] == "conflict" for a in answers if a.status_code == 409), [
+        a.json() for a in answers
+    ]
+    # Once matched, the startup may ask about the same topic again.
+    await accepted_match(point, staff, mentor, opened["id"])
+
+    async def matched() -> bool:
+        seen = await api.get(f"{API}/consultations/{opened['id']}", headers=owner.headers)
+        return bool(seen.json()["status"] == "matched")
+
+    await eventually(matched)
+    assert (await ask(9)).status_code == 201
