@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections import Counter
 from collections.abc import Awaitable, Callable
 
 from services.competitions import domain, ranking
@@ -39,6 +40,7 @@ from shared.contracts.base import (
     Forbidden,
     Invalid,
     NotFound,
+    Page,
     Role,
 )
 from shared.contracts.events.competitions import (
@@ -51,6 +53,7 @@ from shared.contracts.events.competitions import (
 from shared.contracts.rpc.competitions import (
     AssignmentPage,
     ConflictView,
+    JudgeCandidateView,
     JudgingView,
     Normalisation,
     Results,
@@ -60,6 +63,7 @@ from shared.contracts.rpc.competitions import (
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document
 from shared.localtime import utc
+from shared.text import fold, folded_words
 
 log = get_logger(__name__)
 S = CompetitionStatus
@@ -115,7 +119,7 @@ class Judging:
         if person.get("role") != Role.JUDGE.value:
             raise Invalid("tài khoản này không phải giám khảo", field="user_id")
         if any(j["id"] == user_id for j in doc["judges"]):
-            return judging_view(doc)
+            return await self.view(doc)
         judges = [*doc["judges"], {"id": user_id, "organization": person.get("organization")}]
         changes: Document = {"judges": judges}
         plan = None
@@ -136,7 +140,7 @@ class Judging:
         )
         saved = await self.records.save(doc, changes, [envelope(event, competition_id)])
         log.info("judge.assigned", competition_id=competition_id, judge_id=user_id)
-        return judging_view(saved)
+        return await self.view(saved)
 
     async def judging(self, actor: Actor, competition_id: str) -> JudgingView:
         """The panel, conflicts and assignments, for the competition's managers. Raises
@@ -144,7 +148,45 @@ class Judging:
         """
         doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
-        return judging_view(await self.start_if_due(doc))
+        return await self.view(await self.start_if_due(doc))
+
+    async def view(self, doc: Document) -> JudgingView:
+        """The judging of `doc` with each judge's name (as competitions knows it) and the
+        entries each has scored in the current round."""
+        names: dict[str, str] = {}
+        for judge in doc["judges"]:
+            person = await self.store.read_model(PEOPLE, judge["id"])
+            if person and person.get("full_name") and not person.get("erased"):
+                names[judge["id"]] = str(person["full_name"])
+        scored = Counter(s["judge_id"] for s in await self.records.round_scores(doc))
+        return judging_view(doc, names, scored)
+
+    async def judge_candidates(
+        self, actor: Actor, q: str | None, page: int, page_size: int
+    ) -> Page[JudgeCandidateView]:
+        """Judge accounts by name for choosing a panel (organizers and admins): `q` matches
+        words of the name by their beginnings, tones and đ folded, in any order. Raises
+        `Forbidden` for another role."""
+        if actor.role not in (Role.ORGANIZER, Role.ADMIN):
+            raise Forbidden("chỉ đơn vị tổ chức chọn được giám khảo")
+        wanted = folded_words(q or "")
+        found = []
+        for person in await self.store.find(PEOPLE, {"role": Role.JUDGE.value}):
+            if person.get("erased"):
+                continue
+            name = str(person.get("full_name") or "")
+            have = folded_words(name)
+            if all(any(w.startswith(part) for w in have) for part in wanted):
+                found.append((fold(name), person))
+        found.sort(key=lambda pair: (pair[0], pair[1]["_id"]))
+        start = (page - 1) * page_size
+        items = [
+            JudgeCandidateView(
+                id=p["_id"], full_name=p.get("full_name"), organization=p.get("organization")
+            )
+            for _, p in found[start : start + page_size]
+        ]
+        return Page(items=items, total=len(found), page=page, page_size=page_size)
 
     async def declare_conflict(self, actor: Actor, entry_id: str, reason: str) -> ConflictView:
         """A judge declares a conflict of interest with an entry; it is given to another judge

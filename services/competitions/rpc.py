@@ -75,6 +75,10 @@ def register_rpc(
         """`rpc.competitions.judging.get`: the panel and its assignments → `JudgingView`."""
         return await competitions().judging(_actor(r.actor), r.competition_id)
 
+    async def judge_candidates(r: c.ListJudgeCandidates) -> c.JudgeCandidatePage:
+        """`rpc.competitions.judge.candidates`: judge accounts by name → a page."""
+        return await competitions().judge_candidates(_actor(r.actor), r.q, r.page, r.page_size)
+
     async def declare_conflict(r: c.DeclareConflict) -> c.ConflictView:
         """`rpc.competitions.conflict.declare`: declare a conflict → `ConflictView`."""
         return await competitions().declare_conflict(_actor(r.actor), r.entry_id, r.conflict.reason)
@@ -186,6 +190,7 @@ def register_rpc(
     answer_rpc(broker, "competitions", c.ListEntries, list_entries)
     answer_rpc(broker, "competitions", c.AssignJudge, assign_judge)
     answer_rpc(broker, "competitions", c.GetJudging, judging)
+    answer_rpc(broker, "competitions", c.ListJudgeCandidates, judge_candidates)
     answer_rpc(broker, "competitions", c.DeclareConflict, declare_conflict)
     answer_rpc(broker, "competitions", c.ListAssignments, assignments)
     answer_rpc(broker, "competitions", c.SubmitScores, submit_scores)

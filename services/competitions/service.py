@@ -47,6 +47,7 @@ from shared.contracts.rpc.competitions import (
     EntryFields,
     EntryPage,
     EntryView,
+    JudgeCandidatePage,
     JudgingView,
     Results,
     ScoreView,
@@ -99,6 +100,12 @@ class Competitions:
     async def judging(self, actor: Actor, competition_id: str) -> JudgingView:
         """See `Judging.judging`."""
         return await self.judging_cases.judging(actor, competition_id)
+
+    async def judge_candidates(
+        self, actor: Actor, q: str | None, page: int, page_size: int
+    ) -> JudgeCandidatePage:
+        """See `Judging.judge_candidates`."""
+        return await self.judging_cases.judge_candidates(actor, q, page, page_size)
 
     async def declare_conflict(self, actor: Actor, entry_id: str, reason: str) -> ConflictView:
         """See `Judging.declare_conflict`."""

@@ -14,6 +14,7 @@ from shared.contracts.events.competitions import (
 )
 from shared.contracts.rpc.competitions import (
     Assignment,
+    ConflictView,
     EntryView,
     JudgingView,
     ResultRow,
@@ -58,13 +59,27 @@ def plan_fields(plan: domain.Plan) -> Document:
     }
 
 
-def judging_view(doc: Document) -> JudgingView:
-    """The panel, conflicts and assignments as the contract's view."""
+def judging_view(
+    doc: Document,
+    judge_names: Mapping[str, str] | None = None,
+    scored: Mapping[str, int] | None = None,
+) -> JudgingView:
+    """The panel, conflicts and assignments as the contract's view, with the judges'
+    names and how many entries each scored this round when the caller looked them up."""
     assignments = {a["entry_id"]: a["judge_ids"] for a in doc.get("assignments") or []}
     load = {j["id"]: 0 for j in doc["judges"]}
     for ids in assignments.values():
         for judge_id in ids:
             load[judge_id] = load.get(judge_id, 0) + 1
+    conflicts = [
+        ConflictView(
+            entry_id=c["entry_id"],
+            judge_id=c["judge_id"],
+            reason=c.get("reason") or "",
+            reassigned=c["judge_id"] not in assignments.get(c["entry_id"], []),
+        )
+        for c in doc.get("conflicts") or []
+    ]
     return JudgingView(
         competition_id=doc["_id"],
         status=doc["status"],
@@ -73,6 +88,9 @@ def judging_view(doc: Document) -> JudgingView:
         assignments=assignments,
         short_entries=doc.get("short_entries") or [],
         load=load,
+        judge_names=dict(judge_names or {}),
+        scored={j["id"]: (scored or {}).get(j["id"], 0) for j in doc["judges"]},
+        conflicts=conflicts,
     )
 
 

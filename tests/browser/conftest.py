@@ -96,14 +96,19 @@ def api_founder(api: httpx.Client, full_name: str) -> tuple[dict[str, str], str]
     return token(api, email, PASSWORD), next(w["code"] for w in wards if w.get("current"))
 
 
-def create_user(api: httpx.Client, role: str, organization: str = "youth_union") -> dict[str, Any]:
+def create_user(
+    api: httpx.Client,
+    role: str,
+    organization: str = "youth_union",
+    full_name: str = "Nguyễn Thị Thu Hà",
+) -> dict[str, Any]:
     """An account of `role` made by the admin; returns `{id, email, headers}`."""
     admin = token(api, *ADMIN)
     email = f"{role}-{uuid.uuid4().hex[:8]}@govap.example.vn"
     body = {
         "email": email,
         "password": PASSWORD,
-        "full_name": "Nguyễn Thị Thu Hà",
+        "full_name": full_name,
         "role": role,
         "organization": organization,
     }

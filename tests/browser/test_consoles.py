@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -23,6 +24,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from shared.text import fold
 from tests.browser.conftest import (
     ADMIN,
     API,
@@ -57,6 +59,10 @@ CONSOLES = {
 }
 
 
+#: The judges' given names: the organizer finds each by typing it without tones.
+JUDGE_NAMES = {1: "Ánh", 2: "Bình", 3: "Cường"}
+
+
 class People:
     """One signed-in browser context per person, made once for the module."""
 
@@ -67,10 +73,12 @@ class People:
         self.contexts: dict[str, BrowserContext] = {}
         self.accounts: dict[str, dict[str, Any]] = {}
 
-    def account(self, name: str, role: str, organization: str) -> dict[str, Any]:
+    def account(
+        self, name: str, role: str, organization: str, full_name: str = "Nguyễn Thị Thu Hà"
+    ) -> dict[str, Any]:
         """The account called `name` (created through the admin API on first use)."""
         if name not in self.accounts:
-            self.accounts[name] = create_user(self.api, role, organization)
+            self.accounts[name] = create_user(self.api, role, organization, full_name)
         return self.accounts[name]
 
     def page(self, name: str, width: int = 1280, *, bypass_csp: bool = False) -> Page:
@@ -111,7 +119,7 @@ def people(browser: Browser, base_url: str, api: httpx.Client) -> Iterator[Peopl
     found.account("staff", "association_staff", "business_association")
     found.account("organizer", "organizer", "youth_union")
     for n in (1, 2, 3):
-        found.account(f"judge{n}", "judge", "youth_union")
+        found.account(f"judge{n}", "judge", "youth_union", f"Trần Quốc Khảo {JUDGE_NAMES[n]}")
     found.account("advisor", "school_advisor", "thcs-go-vap")
     found.account("mentor", "mentor", "business_association")
     yield found
@@ -241,12 +249,28 @@ def test_organizer_judges_and_results(people: People, api: httpx.Client) -> None
     competition_id = organizer.url.rsplit("/", 1)[1]
     organizer.click(f"form[action$='{competition_id}/publish'] button")
     expect(organizer.locator("#competition-status")).to_have_text("Đã công bố")
+    # Judges are chosen by name, typed without tones ("khao cuong" finds "Khảo Cường").
     for n in (1, 2, 3):
         judge = people.accounts[f"judge{n}"]
-        organizer.fill("#f-user_id", judge["id"])
+        typed = f"khao {fold(JUDGE_NAMES[n])}"
+
+        def offered(typed: str = typed, judge_id: str = judge["id"]) -> bool:
+            organizer.goto(
+                f"/console/organizer/competitions/{competition_id}?judge_q={quote(typed)}"
+            )
+            return organizer.locator(f"#f-user_id option[value='{judge_id}']").count() == 1
+
+        poll(offered)
+        assert organizer.locator("#f-judge_q").input_value() == typed
+        organizer.select_option("#f-user_id", judge["id"])
         organizer.click(f"form[action$='{competition_id}/judge'] button")
         expect(organizer.locator("p.ok")).to_be_visible()
     expect(organizer.locator("#judge-load tbody tr")).to_have_count(3)
+    load = organizer.inner_text("#judge-load")
+    assert all(f"Trần Quốc Khảo {name}" in load for name in JUDGE_NAMES.values())
+    # A name nobody has says so instead of an empty list.
+    organizer.goto(f"/console/organizer/competitions/{competition_id}?judge_q=zzzz")
+    expect(organizer.locator("#no-judges")).to_be_visible()
 
     # Two verified startups enter through the API before the deadline.
     names = []
@@ -304,6 +328,16 @@ def test_organizer_judges_and_results(people: People, api: httpx.Client) -> None
         assert n == conflicted or sections.count() >= 1
 
     organizer.goto(f"/console/organizer/competitions/{competition_id}")
+    # The organizer sees the conflict and its reason by the judge's name, and every judge
+    # has scored what they hold (4 score sets over the panel, nobody still owing one).
+    conflict_row = organizer.locator("#conflicts tbody tr")
+    expect(conflict_row).to_have_count(1)
+    expect(conflict_row).to_contain_text(f"Trần Quốc Khảo {JUDGE_NAMES[conflicted]}")
+    expect(conflict_row).to_contain_text("Tôi là cố vấn của đội này.")
+    rows = organizer.locator("#judge-load tbody tr")
+    scored = sum(int(rows.nth(i).locator("td").nth(1).inner_text()) for i in range(3))
+    assert scored == 4
+    expect(organizer.locator("#judge-load")).not_to_contain_text("chưa chấm")
     organizer.click(f"form[action$='{competition_id}/results'] button")
     expect(organizer.locator("#results tbody tr")).to_have_count(2)
     expect(organizer.locator("#tie-rule")).to_be_visible()

@@ -92,6 +92,7 @@ WHO: dict[str, frozenset[Role] | None] = {
     "GET /api/v1/competitions/{competition_id}/judging": ORGANIZER,  # not in §9
     "POST /api/v1/entries/{entry_id}/conflicts": JUDGE,
     "GET /api/v1/judging/assignments": JUDGE,
+    "GET /api/v1/judges": ORGANIZER,  # not in §9: choosing a panel by name
     "POST /api/v1/entries/{entry_id}/scores": JUDGE,
     "POST /api/v1/competitions/{competition_id}/results/publish": ORGANIZER,
     "GET /api/v1/competitions/{competition_id}/results": ANYONE,

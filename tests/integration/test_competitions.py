@@ -319,6 +319,25 @@ async def test_school_contest_from_entries_to_published_results(capi: httpx.Asyn
     plan = judging["assignments"]
     assert j_edu.id not in plan[mine[0]] and len(plan[mine[0]]) == 2
     assert judging["load"][j_late.id] >= 1
+    # the organizer sees the declared conflicts, the judges by name, and nothing scored yet
+    declared = {(c["judge_id"], c["entry_id"]): c for c in judging["conflicts"]}
+    assert declared[(j_edu.id, mine[0])]["reason"] == "Người quen của đội"
+    assert declared[(j_edu.id, mine[0])]["reassigned"] is True
+    assert (j_youth.id, e2) in declared
+    assert judging["judge_names"][j_late.id] == "Nguyễn Văn Thành"
+    assert set(judging["scored"].values()) == {0}
+    # judges are found by name, tones optional; other roles may not list them
+    found = await api.get(f"{API}/judges", params={"q": "nguyen thanh"}, headers=organizer.headers)
+    assert found.status_code == 200, found.text
+    assert {j_school.id, j_youth.id, j_edu.id, j_late.id} <= {
+        i["id"] for i in found.json()["items"]
+    }
+    assert someone.id not in {i["id"] for i in found.json()["items"]}  # a founder, not a judge
+    nobody = await api.get(f"{API}/judges", params={"q": "zzz"}, headers=organizer.headers)
+    assert nobody.json()["total"] == 0
+    assert (await api.get(f"{API}/judges", headers=j_youth.headers)).status_code == 403
+    too_long = await api.get(f"{API}/judges", params={"q": "x" * 81}, headers=organizer.headers)
+    assert too_long.status_code == 422
 
     # scoring: assigned entries only, every criterion in range
     url = f"{API}/entries/{{}}/scores"
@@ -348,6 +367,8 @@ async def test_school_contest_from_entries_to_published_results(capi: httpx.Asyn
             )
             assert scored.status_code == 200, scored.text
             assert scored.json()["weighted_total"] == pytest.approx(value)
+    judging = (await api.get(f"{API}/competitions/{cid}/judging", headers=organizer.headers)).json()
+    assert judging["scored"] == judging["load"]  # everyone scored all they hold
     revised = await api.post(
         url.format(some),
         json={"scores": {"Tính sáng tạo": 9, "Tính khả thi": 9, "Trình bày": 9}},

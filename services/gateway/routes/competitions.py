@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Query, status
 
 from services.gateway.access import ANYONE, JUDGE, ORGANIZER, SIGNED_IN, allow
 from services.gateway.deps import Id, Paging, Rpc
@@ -33,10 +33,12 @@ from shared.contracts.rpc.competitions import (
     GetJudging,
     GetResults,
     JudgeAssignment,
+    JudgeCandidatePage,
     JudgingView,
     ListAssignments,
     ListCompetitions,
     ListEntries,
+    ListJudgeCandidates,
     PublishCompetition,
     PublishResults,
     Results,
@@ -118,6 +120,19 @@ async def assign_judge(competition_id: Id, body: JudgeAssignment, rpc: Rpc) -> J
 async def judging(competition_id: Id, rpc: Rpc) -> JudgingView:
     """Who reviews what, each judge's load, and the entries short of judges."""
     return await rpc.call(GetJudging(competition_id=competition_id))
+
+
+@router.get("/judges", dependencies=[ORGANIZER])
+async def judge_candidates(
+    rpc: Rpc,
+    paging: Paging,
+    q: Annotated[
+        str | None,
+        Query(max_length=80, description="Beginnings of the name's words, tones optional"),
+    ] = None,
+) -> JudgeCandidatePage:
+    """Judge accounts by name, to choose a competition's panel."""
+    return await rpc.call(ListJudgeCandidates(q=q or None, **paging.model_dump()))
 
 
 @router.post("/entries/{entry_id}/conflicts", dependencies=[JUDGE])

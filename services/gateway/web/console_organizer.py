@@ -27,6 +27,7 @@ from shared.contracts.rpc.competitions import (
     GetResults,
     ListCompetitions,
     ListEntries,
+    ListJudgeCandidates,
     PublishCompetition,
     PublishResults,
     TieBreak,
@@ -150,12 +151,26 @@ async def _competition_page(
     judging = await page.try_call(GetJudging(competition_id=found.id))
     entries = await page.try_call(ListEntries(competition_id=found.id, page=1, page_size=100))
     results = await page.try_call(GetResults(competition_id=found.id))
+    # Judges are chosen by name: the judge accounts not yet on the panel, narrowed by the
+    # name typed in `judge_q` when there are more than one select can show.
+    judge_q = (page.request.query_params.get("judge_q") or "")[:80].strip()
+    candidates = await page.try_call(ListJudgeCandidates(q=judge_q or None, page=1, page_size=100))
+    panel = set(judging.judges) if judging else set()
+    choices = [
+        (c.id, f"{c.full_name or c.id}" + (f" — {c.organization}" if c.organization else ""))
+        for c in (candidates.items if candidates else [])
+        if c.id not in panel
+    ]
     return page.render(
         "console/competition.html",
         status=status,
         competition=found,
         judging=judging,
+        judge_choices=choices,
+        judge_q=judge_q,
+        more_judges=bool(candidates and candidates.total > len(candidates.items)),
         entries=list(entries.items) if entries else [],
+        entry_titles={e.id: e.title for e in entries.items} if entries else {},
         results=results,
         errors=errors,
         form={},

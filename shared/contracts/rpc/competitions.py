@@ -245,8 +245,21 @@ class ScoreSet(BaseModel):
     scores: dict[CriterionName, Score] = Field(min_length=1, max_length=20)
 
 
+class ConflictView(BaseModel):
+    """A declared conflict: which judge, which entry, why, when."""
+
+    entry_id: str
+    judge_id: str
+    reason: str
+    reassigned: bool
+
+
 class JudgingView(BaseModel):
-    """Who reviews what; `short_entries` have fewer eligible judges than required."""
+    """Who reviews what; `short_entries` have fewer eligible judges than required.
+    `judge_names` by judge id (from the accounts competitions knows; absent for one it has
+    not yet heard of), `scored`: entries each judge has scored in the current round, and
+    the `conflicts` declared (the organizer sees who still owes a score and why an entry
+    moved)."""
 
     competition_id: str
     status: CompetitionStatus
@@ -255,15 +268,33 @@ class JudgingView(BaseModel):
     assignments: dict[str, list[str]]
     short_entries: list[str]
     load: dict[str, int]
+    judge_names: dict[str, str] = Field(default_factory=dict)
+    scored: dict[str, int] = Field(default_factory=dict)
+    conflicts: list[ConflictView] = Field(default_factory=list)
 
 
-class ConflictView(BaseModel):
-    """A declared conflict: which judge, which entry, why, when."""
+class JudgeCandidateView(BaseModel):
+    """A judge account an organizer may put on a panel: id, name, organization."""
 
-    entry_id: str
-    judge_id: str
-    reason: str
-    reassigned: bool
+    id: str
+    full_name: str | None = None
+    organization: str | None = None
+
+
+JudgeCandidatePage = Page[JudgeCandidateView]
+
+
+class ListJudgeCandidates(RpcRequest[JudgeCandidatePage], PageQuery):
+    """Judge accounts by name, for organizers and staff choosing a panel → a page, by name.
+    `q` matches any part of the name with or without tones and đ ("nguyen an" finds
+    "Nguyễn Văn An").
+
+    Errors: `forbidden` (another role).
+    """
+
+    subject = "rpc.competitions.judge.candidates"
+
+    q: Annotated[Text, StringConstraints(max_length=80)] | None = None
 
 
 class ScoreView(BaseModel):
