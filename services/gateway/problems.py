@@ -155,7 +155,19 @@ def from_rpc(failure: RpcFailure) -> Problem:
     code = RPC_STATUS.get(error.code, "internal")
     if code == "internal":
         return Problem("internal")
-    return Problem(code, error.message, **({"details": error.details} if error.details else {}))
+    # The details' plain values fill the catalogue message's placeholders ("{request_id}"),
+    # so a service may name what it refers to in the words the person reads.
+    params = {
+        key: value
+        for key, value in (error.details or {}).items()
+        if isinstance(value, str | int | float) and not isinstance(value, bool)
+    }
+    return Problem(
+        code,
+        error.message,
+        params=params,
+        **({"details": error.details} if error.details else {}),
+    )
 
 
 def _field_of(loc: tuple[int | str, ...] | list[int | str]) -> str:
