@@ -27,6 +27,8 @@ from shared.contracts.rpc.competitions import (
     InitiativeFigures,
     InitiativePage,
     InitiativeView,
+    RecognisedInitiativePage,
+    RecognisedInitiativeView,
     ReviewFields,
 )
 from shared.infra.mongo import Document, Outbox
@@ -115,6 +117,33 @@ class Initiatives:
             page=page,
             page_size=page_size,
         )
+
+    async def recognised(
+        self, scope: str | None, page: int, page_size: int
+    ) -> RecognisedInitiativePage:
+        """One page of recognised initiatives for anyone, newest decision first (of that
+        `scope`), without authors (personal data) or the council's work."""
+        docs, total = await self.store.page_recognised(
+            scope, skip=(page - 1) * page_size, limit=page_size
+        )
+        items = [
+            RecognisedInitiativeView(
+                id=d["_id"],
+                title=d["title"],
+                unit=d["unit"],
+                field=d["field"],
+                solution=d["solution"],
+                applied_where=d["applied_where"],
+                applied_since=d["applied_since"],
+                economic_benefit=d["economic_benefit"],
+                social_benefit=d["social_benefit"],
+                can_spread=d["can_spread"],
+                scope=d.get("scope"),
+                decided_at=d.get("decided_at"),
+            )
+            for d in docs
+        ]
+        return RecognisedInitiativePage(items=items, total=total, page=page, page_size=page_size)
 
     async def assign_council(
         self, actor: Actor, initiative_id: str, council: CouncilFields

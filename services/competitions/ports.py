@@ -101,6 +101,12 @@ class CompetitionRepository(Protocol):
         """A page of initiatives, newest first, and how many."""
         ...
 
+    async def page_recognised(
+        self, scope: str | None, *, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        """Recognised initiatives, newest decision first, and how many."""
+        ...
+
     async def save_score(
         self, doc: Document, previous_revision: int | None, events: list[Envelope]
     ) -> bool:

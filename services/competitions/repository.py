@@ -222,6 +222,18 @@ class CompetitionStore:
             query, sort=[("filed_at", DESCENDING)], skip=skip, limit=limit
         )
 
+    async def page_recognised(
+        self, scope: str | None, *, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        """Recognised initiatives (of `scope`, when given), newest decision first, and how
+        many."""
+        query: Document = {"status": "recognised"}
+        if scope is not None:
+            query["scope"] = scope
+        return await self._of(INITIATIVES).page(
+            query, sort=[("decided_at", DESCENDING), ("_id", ASCENDING)], skip=skip, limit=limit
+        )
+
     async def save_score(
         self, doc: Document, previous_revision: int | None, events: list[Envelope]
     ) -> bool:

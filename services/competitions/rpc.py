@@ -161,6 +161,10 @@ def register_rpc(
         """`rpc.competitions.initiative.list`: a page of initiatives → `InitiativePage`."""
         return await initiatives().list_initiatives(_actor(r.actor), r.status, r.page, r.page_size)
 
+    async def recognised(r: c.ListRecognisedInitiatives) -> c.RecognisedInitiativePage:
+        """`rpc.competitions.initiative.recognised`: recognised initiatives, for anyone."""
+        return await initiatives().recognised(r.scope, r.page, r.page_size)
+
     async def assign_council(r: c.AssignCouncil) -> c.InitiativeView:
         """`rpc.competitions.initiative.assign_council`: name the council → `InitiativeView`."""
         return await initiatives().assign_council(_actor(r.actor), r.initiative_id, r.council)
@@ -230,6 +234,7 @@ def register_rpc(
     answer_rpc(broker, "competitions", c.FileInitiative, file_initiative)
     answer_rpc(broker, "competitions", c.GetInitiative, get_initiative)
     answer_rpc(broker, "competitions", c.ListInitiatives, list_initiatives)
+    answer_rpc(broker, "competitions", c.ListRecognisedInitiatives, recognised)
     answer_rpc(broker, "competitions", c.AssignCouncil, assign_council)
     answer_rpc(broker, "competitions", c.ReviewInitiative, review)
     answer_rpc(broker, "competitions", c.DecideInitiative, decide)

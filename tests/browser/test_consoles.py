@@ -551,8 +551,9 @@ def test_initiative_council_votes_and_decision(people: People, api: httpx.Client
     organizer = people.page("organizer")
     organizer.goto("/console/organizer/initiatives")
     card = organizer.locator(f"#initiative-{initiative_id}")
-    members = " ".join(people.accounts[f"judge{n}"]["id"] for n in (1, 2, 3))
-    card.locator("input[name=member_ids]").fill(members)
+    # The council is ticked by name among the judge accounts.
+    for n in (1, 2, 3):
+        card.get_by_label(f"Trần Quốc Khảo {JUDGE_NAMES[n]}").check()
     card.locator("form[action$='/council'] button").click()
     expect(organizer.locator("p.ok")).to_be_visible()
     card = organizer.locator(f"#initiative-{initiative_id}")
@@ -589,6 +590,17 @@ def test_initiative_council_votes_and_decision(people: People, api: httpx.Client
     card.locator("form[action$='/decision'] button").click()
     expect(organizer.locator("p.ok")).to_be_visible()
     expect(organizer.locator(f"#initiative-{initiative_id}")).to_contain_text("Đã công nhận")
+    # Anyone reads it on the public page, at its scope, without its authors' names.
+    visitor = people.browser.new_context(base_url=people.base_url, locale="vi-VN")
+    try:
+        public = visitor.new_page()
+        public.goto("/initiatives")
+        card = public.locator("#recognised li", has_text=dossier["title"])
+        expect(card).to_contain_text("Cấp phường")
+        expect(card).to_contain_text("UBND phường Gò Vấp")
+        assert "Võ Thị Mai" not in public.inner_text("main")
+    finally:
+        visitor.close()
 
 
 def test_admin_creates_finds_and_disables_a_staff_account(

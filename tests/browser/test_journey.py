@@ -389,6 +389,7 @@ def test_every_page_passes_axe_and_screenshots_are_kept(
         "/signup",
         "/login",
         "/clubs",
+        "/initiatives",
     ]
     private = [
         "/me",

@@ -105,6 +105,7 @@ WHO: dict[str, frozenset[Role] | None] = {
     # initiatives
     "POST /api/v1/initiatives": SIGNED_IN,
     "GET /api/v1/initiatives": SIGNED_IN,  # not in §9
+    "GET /api/v1/initiatives/recognised": ANYONE,  # not in §9: the public list
     "GET /api/v1/initiatives/{initiative_id}": SIGNED_IN,  # not in §9
     "POST /api/v1/initiatives/{initiative_id}/council": ORGANIZER,  # not in §9
     "POST /api/v1/initiatives/{initiative_id}/reviews": JUDGE,

@@ -146,6 +146,22 @@ async def test_initiative_from_filing_to_recognition(
     )
     assert refused.json()["status"] == "refused"
 
+    # anyone may read the recognised one, without its authors; the refused one is not there
+    public = await api.get(f"{API}/initiatives/recognised")
+    assert public.status_code == 200, public.text
+    listed = {item["id"]: item for item in public.json()["items"]}
+    assert iid in listed and other_iid not in listed
+    assert listed[iid]["scope"] == "city" and listed[iid]["decided_at"]
+    assert "Võ Thị Mai" not in public.text and "Đặng Quốc Huy" not in public.text
+    assert "reviews" not in listed[iid] and "filed_by" not in listed[iid]
+    by_scope = await api.get(f"{API}/initiatives/recognised", params={"scope": "ward"})
+    assert iid not in {item["id"] for item in by_scope.json()["items"]}
+    bad = await api.get(f"{API}/initiatives/recognised", params={"scope": "$where"})
+    assert bad.status_code == 422
+    page = await api.get("/initiatives")
+    assert page.status_code == 200 and "Quy trình số hoá hồ sơ một cửa" in page.text
+    assert "Võ Thị Mai" not in page.text
+
     mine = (await api.get(f"{API}/initiatives", headers=author.headers)).json()
     assert mine["total"] == 2
     assert (await api.get(f"{API}/initiatives", headers=outsider.headers)).json()["total"] == 0

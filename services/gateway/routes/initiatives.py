@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from services.gateway.access import JUDGE, ORGANIZER, SIGNED_IN
+from services.gateway.access import ANYONE, JUDGE, ORGANIZER, SIGNED_IN
 from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.rpc.competitions import (
     AssignCouncil,
@@ -19,6 +19,8 @@ from shared.contracts.rpc.competitions import (
     InitiativePage,
     InitiativeView,
     ListInitiatives,
+    ListRecognisedInitiatives,
+    RecognisedInitiativePage,
     ReviewFields,
     ReviewInitiative,
 )
@@ -43,6 +45,17 @@ async def list_initiatives(
     """Organizers see all; others what they filed or sit on the council of."""
     request = ListInitiatives(status=status, **paging.model_dump())
     return await rpc.call(request)
+
+
+@router.get("/recognised", dependencies=[ANYONE])
+async def recognised_initiatives(
+    rpc: Rpc,
+    paging: Paging,
+    scope: Annotated[str | None, Query(pattern=r"^[a-z_]{2,20}$")] = None,
+) -> RecognisedInitiativePage:
+    """Initiatives the council recognised, newest decision first, for anyone: what they
+    are, where they apply and their benefit, never their authors."""
+    return await rpc.call(ListRecognisedInitiatives(scope=scope, **paging.model_dump()))
 
 
 @router.get("/{initiative_id}", dependencies=[SIGNED_IN])

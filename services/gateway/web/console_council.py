@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
+from services.gateway.web.console_organizer import judge_choices
 from services.gateway.web.kit import FormErrors, Web, web
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import InitiativeScope
@@ -43,11 +44,15 @@ async def _render(
     today = datetime.now(HCMC).date()
     items = list(found.items) if found else []
     days_left = {i.id: (i.decision_due - today).days for i in items if i.decision_due}
+    # The council is chosen among the judge accounts, by name.
+    candidates, _ = await judge_choices(page, None)
     return page.render(
         template,
         status=status,
         initiatives=items,
         days_left=days_left,
+        candidates=candidates,
+        candidate_ids={j for j, _ in candidates},
         scopes=[(s.value, page.label("InitiativeScope", s)) for s in InitiativeScope],
         errors=errors,
         failed=failed,
@@ -63,11 +68,13 @@ async def council_home(page: Page) -> Response:
 
 @router.post("/console/organizer/initiatives/{initiative_id}/council")
 async def form_council(page: Page, initiative_id: str) -> Response:
-    """Name the council (judge account ids, separated by commas or spaces); the default
-    100-point sheet unless the service holds another."""
+    """Name the council: the judges ticked by name (or account ids typed, separated by
+    commas or spaces, for one not in the list); the default 100-point sheet unless the
+    service holds another."""
     page.require(Role.ORGANIZER)
     form = await page.form()
-    members = [m[:64] for m in form.get("member_ids").replace(",", " ").split() if m][:30]
+    typed = " ".join(form.all("member_ids")).replace(",", " ").split()
+    members = list(dict.fromkeys(m[:64] for m in typed if m))[:30]
     try:
         council = CouncilFields(member_ids=members)
         await page.call(AssignCouncil(initiative_id=initiative_id[:64], council=council))

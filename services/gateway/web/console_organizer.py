@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
+from services.gateway.web.events import organization_names
 from services.gateway.web.kit import FormData, FormErrors, Web, web
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import CompetitionKind
@@ -143,6 +144,19 @@ async def new_competition(page: Page) -> Response:
     return page.redirect(f"/console/organizer/competitions/{created.id}")
 
 
+async def judge_choices(page: Web, q: str | None) -> tuple[list[tuple[str, str]], bool]:
+    """The first 100 judge accounts (by name, matching `q`) as `(id, "name — unit")` for a
+    select or checkboxes, and whether there are more than shown."""
+    found = await page.try_call(ListJudgeCandidates(q=q, page=1, page_size=100))
+    if found is None:
+        return [], False
+    choices = []
+    for judge in found.items:
+        unit = await organization_names(page.request, judge.organization or "")
+        choices.append((judge.id, (judge.full_name or judge.id) + (f" — {unit}" if unit else "")))
+    return choices, found.total > len(found.items)
+
+
 async def _competition_page(
     page: Web, competition_id: str, *, status: int = 200, errors: Any = None
 ) -> Response:
@@ -154,13 +168,9 @@ async def _competition_page(
     # Judges are chosen by name: the judge accounts not yet on the panel, narrowed by the
     # name typed in `judge_q` when there are more than one select can show.
     judge_q = (page.request.query_params.get("judge_q") or "")[:80].strip()
-    candidates = await page.try_call(ListJudgeCandidates(q=judge_q or None, page=1, page_size=100))
     panel = set(judging.judges) if judging else set()
-    choices = [
-        (c.id, f"{c.full_name or c.id}" + (f" — {c.organization}" if c.organization else ""))
-        for c in (candidates.items if candidates else [])
-        if c.id not in panel
-    ]
+    offered, more = await judge_choices(page, judge_q or None)
+    choices = [(judge_id, shown) for judge_id, shown in offered if judge_id not in panel]
     return page.render(
         "console/competition.html",
         status=status,
@@ -168,7 +178,7 @@ async def _competition_page(
         judging=judging,
         judge_choices=choices,
         judge_q=judge_q,
-        more_judges=bool(candidates and candidates.total > len(candidates.items)),
+        more_judges=more,
         entries=list(entries.items) if entries else [],
         entry_titles={e.id: e.title for e in entries.items} if entries else {},
         results=results,

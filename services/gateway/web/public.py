@@ -22,6 +22,7 @@ from shared.contracts.rpc.competitions import (
     GetCoverage,
     GetResults,
     ListCompetitions,
+    ListRecognisedInitiatives,
 )
 from shared.contracts.rpc.registry import (
     GetStartup,
@@ -174,6 +175,18 @@ async def competition(competition_id: str, page: Page) -> Response:
     found = await page.call(GetCompetition(competition_id=competition_id[:64]))
     results = await page.try_call(GetResults(competition_id=found.id))
     return page.render("competition.html", competition=found, results=results)
+
+
+@router.get("/initiatives")
+async def recognised_initiatives(
+    page: Page, p: Annotated[int, Query(ge=1, le=10_000)] = 1
+) -> Response:
+    """Initiatives (sáng kiến) the council recognised, newest decision first, without
+    their authors' names (personal data)."""
+    await page.load_unread()
+    result = await page.call(ListRecognisedInitiatives(page=p, page_size=PAGE_SIZE))
+    pages = max(1, -(-result.total // PAGE_SIZE))
+    return page.render("initiatives.html", result=result, number=p, pages=pages)
 
 
 @router.get("/lang")

@@ -876,6 +876,37 @@ class ListInitiatives(RpcRequest[InitiativePage], PageQuery):
     status: Annotated[Line, StringConstraints(max_length=20)] | None = None
 
 
+class RecognisedInitiativeView(BaseModel):
+    """A recognised initiative as anyone may read it: what it is, where it applies, its
+    benefit, the scope and date of recognition. No author names: they are personal data
+    and the dossier carries no consent to publish them (PDPL 91/2025)."""
+
+    id: str
+    title: str
+    unit: str
+    field: str
+    solution: str
+    applied_where: str
+    applied_since: date
+    economic_benefit: str
+    social_benefit: str
+    can_spread: bool
+    scope: str | None = None
+    decided_at: datetime | None = None
+
+
+RecognisedInitiativePage = Page[RecognisedInitiativeView]
+
+
+class ListRecognisedInitiatives(RpcRequest[RecognisedInitiativePage], PageQuery):
+    """The initiatives the council recognised, newest decision first → a page (anyone,
+    signed in or not), optionally by `scope`."""
+
+    subject = "rpc.competitions.initiative.recognised"
+
+    scope: Annotated[Line, StringConstraints(max_length=20)] | None = None
+
+
 class AssignCouncil(RpcRequest[InitiativeView]):
     """An organizer names the council and scoring sheet; the 3-month limit starts →
     the initiative. Errors: `not_found`, `forbidden`, `conflict` (already decided).

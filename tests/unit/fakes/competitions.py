@@ -181,6 +181,19 @@ class FakeCompetitionStore:
         )
         return found[skip : skip + limit], len(found)
 
+    async def page_recognised(
+        self, scope: str | None, *, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        found = _sorted(
+            [
+                d
+                for d in self._all(INITIATIVES)
+                if d["status"] == "recognised" and (scope is None or d.get("scope") == scope)
+            ],
+            [("decided_at", -1)],
+        )
+        return found[skip : skip + limit], len(found)
+
     async def save_score(
         self, doc: Document, previous_revision: int | None, events: list[Envelope]
     ) -> bool:
