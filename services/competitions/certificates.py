@@ -8,7 +8,6 @@ kind and holder (a unique key), so issuing again after a crash issues nothing tw
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from datetime import datetime
 
@@ -32,6 +31,7 @@ from shared.contracts.rpc.certificates import (
 from shared.i18n import enum_label
 from shared.infra.logging import get_logger
 from shared.infra.mongo import AlreadyExists, Document
+from shared.infra.periodic import run_every
 from shared.localtime import local_date
 
 log = get_logger(__name__)
@@ -113,14 +113,8 @@ class Certificates:
 
     async def run(self, interval: float, stop: asyncio.Event) -> None:
         """Run `issue_pending` every `interval` seconds until `stop` is set; a failed sweep
-        is logged and the next one tries again."""
-        while not stop.is_set():
-            try:
-                await self.issue_pending()
-            except Exception:
-                log.exception("certificates.sweep_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
+        is logged (`certificates.sweep.failed`) and the next one tries again."""
+        await run_every(interval, stop, self.issue_pending, "certificates.sweep")
 
     async def _entrant_name(self, entry: Document) -> str:
         if entry.get("startup_id"):

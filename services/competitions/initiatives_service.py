@@ -126,23 +126,9 @@ class Initiatives:
         docs, total = await self.store.page_recognised(
             scope, skip=(page - 1) * page_size, limit=page_size
         )
-        items = [
-            RecognisedInitiativeView(
-                id=d["_id"],
-                title=d["title"],
-                unit=d["unit"],
-                field=d["field"],
-                solution=d["solution"],
-                applied_where=d["applied_where"],
-                applied_since=d["applied_since"],
-                economic_benefit=d["economic_benefit"],
-                social_benefit=d["social_benefit"],
-                can_spread=d["can_spread"],
-                scope=d.get("scope"),
-                decided_at=d.get("decided_at"),
-            )
-            for d in docs
-        ]
+        # Only the view's fields are read from the dossier: authors, council, reviews and
+        # who filed it stay out.
+        items = [RecognisedInitiativeView.model_validate({**d, "id": d["_id"]}) for d in docs]
         return RecognisedInitiativePage(items=items, total=total, page=page, page_size=page_size)
 
     async def assign_council(

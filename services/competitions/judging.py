@@ -9,7 +9,6 @@ judging action also starts a due competition first (lazily), so nobody waits for
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import Counter
 from collections.abc import Awaitable, Callable
 
@@ -62,6 +61,7 @@ from shared.contracts.rpc.competitions import (
 )
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document
+from shared.infra.periodic import run_every
 from shared.localtime import utc
 from shared.text import fold, folded_words
 
@@ -403,12 +403,6 @@ class Judging:
 
     async def run(self, interval: float, stop: asyncio.Event) -> None:
         """Run `start_due` every `interval` seconds until `stop` is set; a failed tick is logged
-        and the next one tries again.
+        (`competitions.tick.failed`) and the next one tries again.
         """
-        while not stop.is_set():
-            try:
-                await self.start_due()
-            except Exception:
-                log.exception("competitions.tick_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
+        await run_every(interval, stop, self.start_due, "competitions.tick")

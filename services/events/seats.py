@@ -14,13 +14,13 @@ so two copies auditing at once, or a registration arriving meanwhile, change not
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from services.events.ports import EventsRepository
 from shared.infra.logging import get_logger
+from shared.infra.periodic import run_every
 
 log = get_logger(__name__)
 
@@ -90,12 +90,6 @@ class SeatAudit:
         return reset
 
     async def run(self, interval: float, stop: asyncio.Event) -> None:
-        """Audit every `interval` seconds until `stop` is set; a failed audit is logged and
-        the next one tries again."""
-        while not stop.is_set():
-            try:
-                await self.once()
-            except Exception:
-                log.exception("seats.audit_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
+        """Audit every `interval` seconds until `stop` is set; a failed audit is logged
+        (`seats.audit.failed`) and the next one tries again."""
+        await run_every(interval, stop, self.once, "seats.audit")

@@ -321,13 +321,21 @@ class MovableClock:
         return self.at
 
 
-async def test_a_seat_taken_by_a_copy_that_crashed_is_returned_to_the_waitlist(
+@pytest.fixture
+async def one_copy(
     settings: Settings, mongo: AsyncMongoClient[Document]
-) -> None:
+) -> tuple[EventsStore, EventsService]:
+    """The store and the use cases of one copy over the real database."""
     db = mongo[settings.database_name("events")]
     await ensure_indexes(db, INDEXES)
     store = EventsStore(db)
-    service = EventsService(store, NoOutbox(), lambda: datetime.now(UTC))
+    return store, EventsService(store, NoOutbox(), lambda: datetime.now(UTC))
+
+
+async def test_a_seat_taken_by_a_copy_that_crashed_is_returned_to_the_waitlist(
+    one_copy: tuple[EventsStore, EventsService],
+) -> None:
+    store, service = one_copy
     event = await service.create(ORGANIZER, fields(2))
     await service.publish(ORGANIZER, event.id)
     await service.register(person(1), event.id, RegistrationFields())
@@ -353,12 +361,9 @@ async def test_a_seat_taken_by_a_copy_that_crashed_is_returned_to_the_waitlist(
 
 
 async def test_the_seat_audit_never_touches_a_counter_that_moved(
-    settings: Settings, mongo: AsyncMongoClient[Document]
+    one_copy: tuple[EventsStore, EventsService],
 ) -> None:
-    db = mongo[settings.database_name("events")]
-    await ensure_indexes(db, INDEXES)
-    store = EventsStore(db)
-    service = EventsService(store, NoOutbox(), lambda: datetime.now(UTC))
+    store, service = one_copy
     event = await service.create(ORGANIZER, fields(3))
     await service.publish(ORGANIZER, event.id)
     assert await store.take_seat(event.id)  # a copy dies holding this seat
