@@ -54,6 +54,7 @@ from shared.contracts.rpc.notifications import (
     QuietHoursSetting,
 )
 from shared.infra.logging import get_logger
+from shared.infra.personal_data import clear_contact
 from shared.infra.runtime import replaying_history
 from shared.localtime import local_date
 
@@ -85,14 +86,16 @@ class RecipientNotYetKnown(LookupError):
 
 
 def _contact(event: UserRegisteredV1 | UserUpdatedV1) -> Contact:
+    """The directory entry from an opened identity event (`PersonKeys.opening`)."""
+    clear = clear_contact(event)
     return Contact(
         user_id=event.user_id,
-        email=event.email,
-        full_name=event.full_name,
+        email=clear.email,
+        full_name=clear.full_name,
         role=event.role.value,
         locale=event.locale,
         organization=event.organization,
-        phone=event.phone,
+        phone=clear.phone,
     )
 
 
