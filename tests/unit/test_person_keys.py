@@ -210,3 +210,25 @@ def test_a_sealed_contact_is_bounded() -> None:
         SealedContact(key_id="ab", nonce="AAAA", ciphertext="A" * 5000)
     with pytest.raises(ValueError, match="String should"):
         SealedContact(key_id="ab", nonce="{$ne: 1}", ciphertext="AAAA")
+
+
+async def test_a_rebuild_does_not_wait_for_people_it_will_not_tell(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Replaying history into a rebuilt notifications database, a startup event may come
+    before its founder's identity event (whose contact is opened over the gateway): nothing
+    is told for history, so it is not parked among the dead letters waiting for them."""
+    from services.notifications import service
+    from services.notifications.domain import Channel
+    from tests.unit.fakes.notifications import FakeNotificationStore, RecordingSender
+    from tests.unit.test_notifications_service import startup_of
+
+    store = FakeNotificationStore()
+    notifications = service.Notifications(
+        store, {Channel.EMAIL: RecordingSender(Channel.EMAIL)}, instance="t"
+    )
+    with pytest.raises(service.RecipientNotYetKnown):
+        await notifications.startup_registered("e1", startup_of("late"))
+    monkeypatch.setattr(service, "replaying_history", lambda: True)
+    await notifications.startup_registered("e1", startup_of("late"))
+    assert store.notifications == {}
