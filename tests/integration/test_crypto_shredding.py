@@ -22,6 +22,9 @@ from services.events.app import build_app as build_events
 from services.mentoring.app import build_app as build_mentoring
 from services.notifications.app import build_app as build_notifications
 from services.registry.app import build_app as build_registry
+from shared.contracts.base import Envelope
+from shared.contracts.streams import IDENTITY
+from shared.infra.broker import consumer_options, make_broker
 from shared.infra.mongo import make_mongo_client
 from shared.infra.settings import Settings
 from shared.infra.testing import eventually
@@ -141,6 +144,30 @@ def holding(texts: dict[str, str], wanted: list[str]) -> dict[str, list[str]]:
     }
 
 
+FRAGILE = "tests-fragile"
+
+
+@asynccontextmanager
+async def fragile_consumer(settings: Settings, js: JetStreamContext) -> AsyncIterator[None]:
+    """A consumer of registrations that always fails while it runs, so the kit parks them in
+    `DLQ` (with the event in full); it is removed afterwards."""
+    broker = make_broker(settings)
+
+    @broker.subscriber(
+        "identity.user.registered.v1",
+        **consumer_options(settings, stream=IDENTITY, durable=FRAGILE),
+    )
+    async def fragile(envelope: Envelope) -> None:
+        raise RuntimeError("kho lưu trữ tạm thời không phản hồi")
+
+    await broker.start()
+    try:
+        yield
+    finally:
+        await broker.stop()
+        await js.delete_consumer(IDENTITY.name, FRAGILE)
+
+
 async def person(
     api: httpx.AsyncClient, name: str, email: str, phone: str, *, idempotency_key: str
 ) -> tuple[str, dict[str, str]]:
@@ -170,9 +197,20 @@ async def test_an_erased_person_is_nowhere_even_after_every_read_model_is_rebuil
         async with services(settings):
             await registry_knows_reference_data(settings)
             org = await organizer(api, "to-chuc.xoa@govap.gov.vn")
-            erased_id, her = await person(
-                api, ERASED_NAME, ERASED_EMAIL, ERASED_PHONE, idempotency_key="dang-ky-1"
-            )
+            async with fragile_consumer(settings, js):
+                erased_id, her = await person(
+                    api, ERASED_NAME, ERASED_EMAIL, ERASED_PHONE, idempotency_key="dang-ky-1"
+                )
+
+                async def letters() -> dict[str, str]:
+                    return {
+                        where: text
+                        for where, text in (await stream_text(js)).items()
+                        if where.startswith("DLQ#") and erased_id in text
+                    }
+
+                # Her registration event is parked among the dead letters too.
+                await eventually(letters, until=bool)
             kept_id, him = await person(
                 api, KEPT_NAME, KEPT_EMAIL, "0987111222", idempotency_key="dang-ky-2"
             )
