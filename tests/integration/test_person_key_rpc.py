@@ -7,11 +7,13 @@ import json
 import time
 
 from nats.js import JetStreamContext
+from pymongo import AsyncMongoClient
 
 from shared import crypto
-from shared.contracts.events.identity import Contact, UserRegisteredV1
+from shared.contracts.events.identity import Contact, UserRegisteredV1, UserUpdatedV1
 from shared.contracts.rpc.identity import GetPersonKey
 from shared.infra.broker import call, make_broker
+from shared.infra.mongo import Document
 from shared.infra.personal_data import PersonKeys
 from shared.infra.settings import Settings
 from tests.integration.conftest import running_gateway
@@ -70,5 +72,36 @@ async def test_the_gateway_answers_a_person_key_until_the_erasure(
             assert gone.state == "erased" and gone.key is None
             keys.forget(user_id)
             assert await keys.opened(event) is None
+        finally:
+            await broker.stop()
+
+
+async def test_an_account_older_than_its_key_gets_one_with_its_next_change(
+    gateway_settings: Settings, js: JetStreamContext, mongo: AsyncMongoClient[Document]
+) -> None:
+    """Accounts made before issue 13 have no key (their old events are in clear): the
+    gateway says `unknown` until their next change, which makes the key in the same write
+    and publishes the change sealed under it."""
+    settings = gateway_settings
+    async with running_gateway(settings) as api:
+        user_id, headers = await person(
+            api, ERASED_NAME, ERASED_EMAIL, ERASED_PHONE, idempotency_key="k2"
+        )
+        users = mongo[settings.database_name("gateway")].users
+        await users.update_one({"_id": user_id}, {"$unset": {"person_key": ""}})
+        broker = make_broker(settings)
+        await broker.connect()
+        try:
+            before = await call(broker, GetPersonKey(user_id=user_id), timeout=5)
+            assert before.state == "unknown"
+            changed = await api.patch(f"{API}/me", json={"phone": "0987000111"}, headers=headers)
+            assert changed.status_code == 200, changed.text
+            after = await call(broker, GetPersonKey(user_id=user_id), timeout=5)
+            assert after.state == "active" and after.key
+            message = await js.get_last_msg("IDENTITY", "identity.user.updated.v1")
+            event = UserUpdatedV1.model_validate(json.loads(message.data or b"{}")["data"])
+            assert event.user_id == user_id and event.sealed is not None
+            opened = crypto.open_sealed(crypto.decode_key(after.key), user_id, event.sealed)
+            assert opened.phone == "+84987000111"
         finally:
             await broker.stop()
