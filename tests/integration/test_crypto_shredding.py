@@ -100,6 +100,18 @@ async def until_caught_up(js: JetStreamContext) -> None:
     await eventually(check, until=bool, timeout=60)
 
 
+def readable(value: Any) -> Any:
+    """`value` with every binary field (a kept response body, a key) decoded as UTF-8 text,
+    so text inside bytes is searched too instead of being hidden in base64."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, dict):
+        return {key: readable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [readable(item) for item in value]
+    return value
+
+
 async def database_text(settings: Settings) -> dict[str, str]:
     """Every document of every collection of every database of this test's stack, as
     lower-case JSON text, by `database.collection`."""
@@ -109,7 +121,7 @@ async def database_text(settings: Settings) -> dict[str, str]:
         for service in ("gateway", *SERVICES):
             db = client[settings.database_name(service)]
             for collection in await db.list_collection_names():
-                docs = await db[collection].find().to_list()
+                docs = [readable(doc) for doc in await db[collection].find().to_list()]
                 text = json_util.dumps(docs, ensure_ascii=False).lower()
                 found[f"{db.name}.{collection}"] = text
     finally:
