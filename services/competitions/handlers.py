@@ -22,6 +22,7 @@ from shared.contracts.events.registry import (
 from shared.contracts.streams import IDENTITY, REGISTRY
 from shared.infra.broker import consumer_options
 from shared.infra.mongo import ProcessedEvents
+from shared.infra.personal_data import PersonKeys
 from shared.infra.runtime import Reaction, event_handler
 from shared.infra.settings import Settings
 
@@ -49,7 +50,8 @@ def register_handlers(
     processed: Callable[[], ProcessedEvents],
 ) -> None:
     """Subscribe competitions' durable consumers; the read models exist once started."""
-    reacting = reactions(models)
+    # Identity events' sealed contacts are opened with the person's key (issue 13).
+    reacting = PersonKeys(broker).opening(reactions(models))
     for stream, durable in ((IDENTITY, IDENTITY_CONSUMER), (REGISTRY, REGISTRY_CONSUMER)):
         broker.subscriber(
             stream.subjects[0], **consumer_options(settings, stream=stream, durable=durable)

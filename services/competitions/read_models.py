@@ -30,6 +30,7 @@ from shared.contracts.events.reference import SchoolSavedV1
 from shared.contracts.events.registry import StartupSnapshot
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document
+from shared.infra.personal_data import clear_contact
 
 log = get_logger(__name__)
 ERASED_AUTHOR = "(tác giả đã yêu cầu xoá dữ liệu)"
@@ -57,7 +58,7 @@ class ReadModels:
         event than the one kept is ignored, and nothing passes an erased person's tombstone
         (events from before versions count as version 0)."""
         fields = {
-            "full_name": event.full_name,
+            "full_name": clear_contact(event).full_name,
             "role": event.role.value,
             "organization": event.organization,
         }

@@ -17,6 +17,7 @@ from shared.contracts.events.reference import OrganizationSavedV1
 from shared.contracts.streams import IDENTITY
 from shared.infra.broker import consumer_options
 from shared.infra.mongo import ProcessedEvents
+from shared.infra.personal_data import PersonKeys
 from shared.infra.runtime import Reaction, event_handler
 from shared.infra.settings import Settings
 
@@ -43,4 +44,4 @@ def register_handlers(
     broker.subscriber(
         IDENTITY.subjects[0],
         **consumer_options(settings, stream=IDENTITY, durable=IDENTITY_CONSUMER),
-    )(event_handler(IDENTITY_CONSUMER, reactions(records), processed))
+    )(event_handler(IDENTITY_CONSUMER, PersonKeys(broker).opening(reactions(records)), processed))

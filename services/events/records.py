@@ -30,6 +30,7 @@ from shared.contracts.rpc.certificates import CertificateView, new_certificate_c
 from shared.contracts.rpc.events import EventsFigures, EventView
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Outbox
+from shared.infra.personal_data import clear_contact
 from shared.localtime import local_date, utc
 
 log = get_logger(__name__)
@@ -166,7 +167,7 @@ class Records:
         """Keep the account's name and organization (the highest version wins; an erased
         person is never recreated)."""
         fields = {
-            "full_name": event.full_name,
+            "full_name": clear_contact(event).full_name,
             "organization": event.organization,
             "role": event.role.value,
         }

@@ -11,8 +11,14 @@ from typing import Protocol
 
 from services.gateway import auth, domain
 from services.gateway.repository import USERS, UserStore
+from shared import crypto
 from shared.contracts.base import Actor, Conflict, Envelope, Invalid, Locale, NotFound, Role
-from shared.contracts.events.identity import PasswordResetRequestedV1, UserUpdatedV1
+from shared.contracts.events.identity import (
+    Contact,
+    PasswordResetRequestedV1,
+    SealedContact,
+    UserUpdatedV1,
+)
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document, OutboxRelay
 
@@ -42,6 +48,20 @@ class ResetTokenExpired(ResetTokenInvalid):
     """The token's 30 minutes are over (400 `reset_token_expired`)."""
 
     problem_code = "reset_token_expired"
+
+
+#: The account document's field holding the person's 32-byte key (crypto-shredding,
+#: issue 13): set in the write that makes the account, None from the erasure on.
+PERSON_KEY = "person_key"
+
+
+def sealed_contact(key: bytes, account: Document) -> SealedContact:
+    """The account's email, full name and phone sealed under its person key
+    (`shared.crypto.seal`), as identity events carry them."""
+    contact = Contact(
+        email=account["email"], full_name=account["full_name"], phone=account.get("phone")
+    )
+    return crypto.seal(key, account["_id"], contact)
 
 
 class SessionsEnded(Protocol):
@@ -92,13 +112,16 @@ class AccountChanges:
         merged = {**doc, **changes}
         if "full_name" in changes:
             changes = {**changes, "search": domain.search_key(merged["full_name"], doc["email"])}
+        key = doc.get(PERSON_KEY)
+        if not key:
+            # An account older than issue 13 gets its key with its first change.
+            key = crypto.new_key()
+            changes = {**changes, PERSON_KEY: key}
         event = UserUpdatedV1(
             user_id=doc["_id"],
-            email=merged["email"],
-            full_name=merged["full_name"],
+            sealed=sealed_contact(key, merged),
             role=Role(merged["role"]),
             organization=merged.get("organization"),
-            phone=merged.get("phone"),
             locale=Locale(merged.get("locale", "vi")),
             version=int(doc.get("version", 1)) + 1,
         )

@@ -36,9 +36,10 @@ from services.gateway.repository import (
 )
 from services.gateway.revocation import TokenRevocations
 from services.gateway.routes import ops
-from services.gateway.service import Identity
+from services.gateway.service import Identity, person_keys
+from shared.contracts.rpc.identity import GetPersonKey
 from shared.contracts.streams import ALL_STREAMS
-from shared.infra.broker import ensure_streams, make_broker
+from shared.infra.broker import answer_rpc, ensure_streams, make_broker
 from shared.infra.logging import get_logger
 from shared.infra.mongo import (
     OutboxRelay,
@@ -72,9 +73,13 @@ def build_app(settings: Settings) -> FastAPI:
         broker = make_broker(settings)
         await broker.connect()
         await ensure_streams(broker, ALL_STREAMS, replicas=settings.stream_replicas)
-        await broker.start()
         client = make_mongo_client(settings)
         db = client[settings.database_name("gateway")]
+        users = UserStore(db)
+        # Services open the sealed contacts of identity events with the person's key
+        # (issue 13); subscribed before the broker starts, in the queue group `gateway`.
+        answer_rpc(broker, "gateway", GetPersonKey, person_keys(users))
+        await broker.start()
         outboxed = (USERS, *REFERENCE_COLLECTIONS)
         await ensure_indexes(
             db, {**INDEXES, **{name: [*INDEXES[name], *OutboxRelay.indexes()] for name in outboxed}}
@@ -85,7 +90,6 @@ def build_app(settings: Settings) -> FastAPI:
             settings.jwt_issuer,
             timedelta(minutes=settings.access_token_minutes),
         )
-        users = UserStore(db)
         revocations = TokenRevocations(access.versions, broker, access.key)
         await revocations.start(users)
         identity = Identity(

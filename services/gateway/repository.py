@@ -63,6 +63,32 @@ class UserStore:
     async def by_id(self, user_id: str) -> Document | None:
         return await self.users.find_one({"_id": user_id})
 
+    async def key_of(self, user_id: str) -> Document | None:
+        """The account's person key and erasure mark only, or None for no such account."""
+        return await self.users.find_one({"_id": user_id}, {"person_key": 1, "deleted_at": 1})
+
+    async def forget_traces(self, user_id: str, email: str, full_name: str) -> int:
+        """What an erased account leaves beside its document (PDPL 91/2025, issue 13): its
+        password-reset tokens, the responses kept 24 h for replay under an Idempotency-Key
+        whose body names it (the record's key is a hash of caller and key, so the bodies are
+        searched: the sign-up's own 201 holds the email and name), and the rate-limit
+        counters keyed by its email. Refresh tokens keep only hashes and the id. Returns
+        how many records went."""
+        removed = (await self.resets.delete_many({"user_id": user_id})).deleted_count
+        db = self.users.database
+        needles = [n.encode() for n in (user_id, email, full_name) if n]
+        replays = db[IDEMPOTENCY_KEYS]
+        doomed = [
+            record["_id"]
+            async for record in replays.find({"body": {"$exists": True}}, {"body": 1})
+            if any(needle in bytes(record["body"] or b"") for needle in needles)
+        ]
+        if doomed:
+            removed += (await replays.delete_many({"_id": {"$in": doomed}})).deleted_count
+        counters = {"_id": {"$regex": f"^[a-z-]+:email:{re.escape(email)}@"}}
+        removed += (await db[RATE_LIMITS].delete_many(counters)).deleted_count
+        return removed
+
     async def update(
         self,
         user_id: str,
@@ -115,7 +141,7 @@ class UserStore:
             query["role"] = role
         if folded:
             query["search"] = {"$regex": re.escape(folded)}
-        cursor = self.users.find(query, {OUTBOX_FIELD: 0, "password_hash": 0})
+        cursor = self.users.find(query, {OUTBOX_FIELD: 0, "password_hash": 0, "person_key": 0})
         items: list[Document] = await cursor.sort("email", ASCENDING).skip(skip).to_list(limit)
         return items, await self.users.count_documents(query)
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.gateway import auth, domain
-from services.gateway.accounts import AccountChanges, SessionsEnded
+from services.gateway.accounts import PERSON_KEY, AccountChanges, SessionsEnded, sealed_contact
 from services.gateway.repository import USERS, EmailTaken, UserStore
+from shared import crypto
 from shared.contracts.base import (
     Actor,
     Conflict,
@@ -24,6 +26,7 @@ from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
     UserRegisteredV1,
 )
+from shared.contracts.rpc.identity import GetPersonKey, PersonKey
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document, OutboxRelay
 
@@ -76,6 +79,25 @@ def actor_of(doc: Document) -> Actor:
     return Actor(id=doc["_id"], role=Role(doc["role"]), organization=doc.get("organization"))
 
 
+def person_keys(store: UserStore) -> Callable[[GetPersonKey], Awaitable[PersonKey]]:
+    """The use case of `rpc.gateway.person_key.get` over `store`."""
+
+    async def person_key(request: GetPersonKey) -> PersonKey:
+        """The key opening the person's sealed contacts while the account lives; `erased`
+        once they asked for erasure (the key is gone); `unknown` for no such account or one
+        without a key yet (older accounts get theirs on their next change; their older
+        events are in clear). Never logs the key."""
+        doc = await store.key_of(request.user_id)
+        if doc is not None and doc.get("deleted_at"):
+            return PersonKey(user_id=request.user_id, state="erased")
+        key = doc.get(PERSON_KEY) if doc else None
+        if not key:
+            return PersonKey(user_id=request.user_id, state="unknown")
+        return PersonKey(user_id=request.user_id, state="active", key=crypto.encode_key(key))
+
+    return person_key
+
+
 class Identity(AccountChanges):
     """Identity use cases: register, sign in, rotate and revoke tokens, the user's own
     data; administration and password reset come from `AccountChanges`."""
@@ -100,6 +122,7 @@ class Identity(AccountChanges):
         phone = domain.normalise_phone(account.phone) if account.phone else None
         now = datetime.now(UTC)
         user_id = new_id()
+        key = crypto.new_key()
         user: Document = {
             "_id": user_id,
             "email": email,
@@ -113,6 +136,8 @@ class Identity(AccountChanges):
             "version": 1,
             "token_version": 0,
             "search": domain.search_key(domain.clean_text(account.full_name), email),
+            # The person's own key, in the same write as the account (issue 13).
+            PERSON_KEY: key,
         }
         if account.consent_notice_version:
             user["consent"] = {
@@ -121,11 +146,9 @@ class Identity(AccountChanges):
             }
         event = UserRegisteredV1(
             user_id=user_id,
-            email=email,
-            full_name=user["full_name"],
+            sealed=sealed_contact(key, user),
             role=account.role,
             organization=account.organization,
-            phone=phone,
             locale=account.locale,
             version=1,
         )
@@ -248,8 +271,11 @@ class Identity(AccountChanges):
     ) -> Document:
         """File the request, erase the account's personal data, and tell every service.
 
-        The anonymised account, the request record and the event are one document write,
-        so the request cannot be acknowledged and then lost.
+        The anonymised account, the destroyed person key (crypto-shredding: every sealed
+        copy of the person's contact, in the streams too, can no longer be opened), the
+        request record and the event are one document write, so the request cannot be
+        acknowledged and then lost. Replayable responses, rate-limit counters and
+        password-reset tokens of the account go too (`UserStore.forget_traces`).
         """
         doc = await self.me(actor)
         if doc.get("deletion"):
@@ -270,6 +296,8 @@ class Identity(AccountChanges):
             "search": "",
             "deleted_at": now,
             "deletion": deletion,
+            PERSON_KEY: None,
+            "password_reset_requested_at": None,
         }
         updated = await self.store.update(
             doc["_id"], doc["version"], changes, [envelope], end_sessions=True
@@ -277,6 +305,7 @@ class Identity(AccountChanges):
         if updated is None:
             raise Conflict("detail.account_changed")
         await self.store.revoke_user(doc["_id"], now, "deletion_requested")
+        await self.store.forget_traces(doc["_id"], doc["email"], doc["full_name"])
         await self._sessions_ended(doc["_id"], updated["token_version"])
         await self.outbox.flush(USERS, doc["_id"])
         log.info("user.deletion_requested", user_id=doc["_id"], request_id=request_id)

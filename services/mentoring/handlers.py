@@ -36,6 +36,7 @@ from shared.contracts.events.registry import (
 from shared.contracts.streams import IDENTITY, MENTORING, REGISTRY
 from shared.infra.broker import consumer_options
 from shared.infra.mongo import ProcessedEvents
+from shared.infra.personal_data import PersonKeys
 from shared.infra.runtime import Reaction, event_handler
 from shared.infra.settings import Settings
 
@@ -69,7 +70,8 @@ def register_handlers(
     processed: Callable[[], ProcessedEvents],
 ) -> None:
     """Subscribe mentoring's durable consumers; the use cases exist once started."""
-    reacting = reactions(read_models)
+    # Identity events' sealed contacts are opened with the person's key (issue 13).
+    reacting = PersonKeys(broker).opening(reactions(read_models))
     for stream, durable in CONSUMERS:
         broker.subscriber(
             stream.subjects[0], **consumer_options(settings, stream=stream, durable=durable)

@@ -15,6 +15,7 @@ from shared.contracts.events.identity import (
 )
 from shared.contracts.events.reference import SectorSavedV1
 from shared.contracts.events.registry import StartupSnapshot
+from shared.infra.personal_data import clear_contact
 
 
 class ReadModels:
@@ -40,7 +41,7 @@ class ReadModels:
         """Keep the account's name, role and organization at the event's `version`: an older
         one is ignored, and nothing recreates a person erased (PDPL 91/2025)."""
         fields = {
-            "full_name": event.full_name,
+            "full_name": clear_contact(event).full_name,
             "role": event.role.value,
             "organization": event.organization,
         }

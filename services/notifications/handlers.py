@@ -52,6 +52,7 @@ from shared.contracts.streams import (
 )
 from shared.infra.broker import consumer_options
 from shared.infra.mongo import ProcessedEvents
+from shared.infra.personal_data import PersonKeys
 from shared.infra.runtime import Reaction, event_handler
 from shared.infra.settings import Settings
 
@@ -108,7 +109,8 @@ def register_handlers(
 ) -> None:
     """Subscribe one durable consumer per stream (`notifications-<stream>`); each event is
     reacted to once per id (`ProcessedEvents`), and inbox ids derive from the event id."""
-    reacting = reactions(notifications, settings.public_base_url)
+    # Identity events' sealed contacts are opened with the person's key (issue 13).
+    reacting = PersonKeys(broker).opening(reactions(notifications, settings.public_base_url))
     for stream in STREAMS:
         durable = f"notifications-{stream.name.lower()}"
         broker.subscriber(

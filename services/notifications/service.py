@@ -54,6 +54,7 @@ from shared.contracts.rpc.notifications import (
     QuietHoursSetting,
 )
 from shared.infra.logging import get_logger
+from shared.infra.personal_data import clear_contact
 from shared.infra.runtime import replaying_history
 from shared.localtime import local_date
 
@@ -85,14 +86,16 @@ class RecipientNotYetKnown(LookupError):
 
 
 def _contact(event: UserRegisteredV1 | UserUpdatedV1) -> Contact:
+    """The directory entry from an opened identity event (`PersonKeys.opening`)."""
+    clear = clear_contact(event)
     return Contact(
         user_id=event.user_id,
-        email=event.email,
-        full_name=event.full_name,
+        email=clear.email,
+        full_name=clear.full_name,
         role=event.role.value,
         locale=event.locale,
         organization=event.organization,
-        phone=event.phone,
+        phone=clear.phone,
     )
 
 
@@ -198,12 +201,18 @@ class Notifications:
             await self.notify(kind, staff, event_id=event_id, **data)
 
     async def _recipient(self, user_id: str) -> Contact | None:
-        """The person's contact; None for someone erased. Raises `RecipientNotYetKnown`
+        """The person's contact; None for someone erased, or not known yet while history is
+        replayed (nothing is told then). Raises `RecipientNotYetKnown`
         when their identity event has not arrived yet (it travels on another stream): the
         event is redelivered after a backoff and the notice waits, never dropped."""
         contact = await self.store.contact(user_id)
         if contact is not None or await self.store.is_erased(user_id):
             return contact
+        if replaying_history():
+            # History replayed into a rebuilt database tells no one (`notify`): waiting for
+            # the person's identity event (another stream, whose contact is opened with a
+            # key asked of the gateway) would only park the event among the dead letters.
+            return None
         raise RecipientNotYetKnown(user_id)
 
     async def _to(self, user_id: str, kind: Kind, event_id: str, **data: object) -> None:

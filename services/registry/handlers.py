@@ -19,6 +19,7 @@ from shared.contracts.events.registry import StartupRegisteredV1, StartupStatusC
 from shared.contracts.streams import IDENTITY, REGISTRY
 from shared.infra.broker import consumer_options
 from shared.infra.mongo import ProcessedEvents
+from shared.infra.personal_data import PersonKeys, clear_contact
 from shared.infra.runtime import Reaction, event_handler
 from shared.infra.settings import Settings
 
@@ -27,7 +28,9 @@ FIGURES_CONSUMER = "registry-figures"
 
 
 def _contact(event: UserRegisteredV1 | UserUpdatedV1) -> dict[str, str]:
-    return {"full_name": event.full_name, "email": event.email, "role": event.role.value}
+    """The registry's contact fields from an opened identity event (`PersonKeys.opening`)."""
+    contact = clear_contact(event)
+    return {"full_name": contact.full_name, "email": contact.email, "role": event.role.value}
 
 
 def reactions(r: Callable[[], Registry]) -> dict[type[Event], Reaction]:
@@ -52,7 +55,7 @@ def register_handlers(
     """
     broker.subscriber(
         "identity.>", **consumer_options(settings, stream=IDENTITY, durable=IDENTITY_CONSUMER)
-    )(event_handler(IDENTITY_CONSUMER, reactions(registry), processed))
+    )(event_handler(IDENTITY_CONSUMER, PersonKeys(broker).opening(reactions(registry)), processed))
 
     # The registry's own events, summed into daily figures for the district report.
     def count(envelope: Envelope, _: object) -> Awaitable[None]:

@@ -96,9 +96,15 @@ _PLUMBING = ("_INBOX.>", "$JS.API.>", "$JS.ACK.>")
 #: The few requests a service (not the gateway) makes of another, each named exactly:
 #: mentoring and competitions ask the registry for a startup their read model has not seen yet (DESIGN §4,
 #: read your own writes; issue 13).
+#: Every service's identity consumer asks the gateway for a person's key to open the sealed
+#: contact of an identity event (crypto-shredding, issue 13).
+PERSON_KEY_CALL = "rpc.gateway.person_key.get"
 SERVICE_CALLS: dict[str, tuple[str, ...]] = {
-    "mentoring": ("rpc.registry.startup.get",),
-    "competitions": ("rpc.registry.startup.get",),
+    "registry": (PERSON_KEY_CALL,),
+    "mentoring": ("rpc.registry.startup.get", PERSON_KEY_CALL),
+    "competitions": ("rpc.registry.startup.get", PERSON_KEY_CALL),
+    "events": (PERSON_KEY_CALL,),
+    "notifications": (PERSON_KEY_CALL,),
 }
 
 
@@ -111,10 +117,11 @@ def service_permissions(
     for it in `SERVICE_CALLS`; it subscribes only
     to its own `rpc.<service>.>` and its inbox (its pull consumers fetch through the
     JetStream API). The gateway alone publishes `rpc.>`; it publishes `identity.>` as the
-    owner of identity and reference data, and every event subject to replay dead letters.
+    owner of identity and reference data, and every event subject to replay dead letters;
+    it answers `rpc.gateway.>` (the services' `PERSON_KEY_CALL`).
     """
     if service == "gateway":
-        return (("rpc.>", "dlq.>", *all_events, *_PLUMBING), ("_INBOX.>",))
+        return (("rpc.>", "dlq.>", *all_events, *_PLUMBING), ("rpc.gateway.>", "_INBOX.>"))
     return (
         (*event_subjects, *SERVICE_CALLS.get(service, ()), "dlq.>", *_PLUMBING),
         (f"rpc.{service}.>", "_INBOX.>"),

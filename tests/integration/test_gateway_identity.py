@@ -55,7 +55,10 @@ async def test_register_stores_a_founder_and_publishes_the_event_once(
 
     events = await eventually(registered)
     assert len(events) == 1
-    assert events[0].data["email"] == "chau.le@example.vn"
+    # The contact travels sealed under the person's key (crypto-shredding, issue 13).
+    assert events[0].data.get("email") is None
+    assert events[0].data["sealed"]["ciphertext"]
+    assert "chau.le" not in events[0].model_dump_json()
 
 
 async def test_email_is_unique_case_insensitively(api: httpx.AsyncClient) -> None:

@@ -27,7 +27,8 @@ def user(name: str) -> NatsUser:
 
 @pytest.fixture(scope="module")
 def guarded() -> Iterator[NatsServer]:
-    users = (user("registry"), user("mentoring"), user("gateway"), user("competitions"))
+    names = ("registry", "mentoring", "gateway", "competitions", "events", "notifications")
+    users = tuple(user(name) for name in names)
     server = NatsServer.start(store=Path(tempfile.mkdtemp("-nats")), users=users)
     yield server
     server.stop()
@@ -160,6 +161,42 @@ async def test_a_service_may_ask_the_registry_for_a_startup_and_nothing_else(
     finally:
         await asking.close()
         await registry.close()
+
+
+@pytest.mark.parametrize(
+    "service", ["registry", "mentoring", "competitions", "events", "notifications"]
+)
+async def test_a_service_may_ask_the_gateway_for_a_person_key_and_nothing_else(
+    guarded: NatsServer, service: str
+) -> None:
+    """Crypto-shredding (issue 13): every service's identity consumer may request
+    `rpc.gateway.person_key.get`, which the gateway answers; no other `rpc.gateway.*`."""
+    errors: list[str] = []
+    gateway = await connect_as(guarded, "gateway", errors)
+    asking = await connect_as(guarded, service, errors)
+    try:
+
+        async def answer(msg: object) -> None:
+            await msg.respond(b"key")  # type: ignore[attr-defined]
+
+        await gateway.subscribe("rpc.gateway.person_key.get", queue="gateway", cb=answer)
+        await gateway.flush()
+
+        async def ask() -> bytes:
+            try:
+                reply = await asking.request("rpc.gateway.person_key.get", b"{}", timeout=2)
+                return bytes(reply.data)
+            except nats.errors.NoRespondersError:
+                return b""
+
+        assert await eventually(ask, timeout=10) == b"key"
+        assert errors == []
+        for subject in ("rpc.gateway.person_key.set", "rpc.gateway.user.delete"):
+            await refused(asking, errors, subject)
+        assert all("permissions violation" in e.lower() for e in errors), errors
+    finally:
+        await asking.close()
+        await gateway.close()
 
 
 async def test_a_wrong_password_is_refused(guarded: NatsServer) -> None:
