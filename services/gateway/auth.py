@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import dataclasses
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,6 +15,10 @@ from pathlib import Path
 import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from shared.contracts.base import Actor, Role, new_id
 from shared.infra.logging import get_logger
@@ -57,6 +64,34 @@ def signing_key(settings: Settings) -> str:
         detail="INNOHUB_JWT_SECRET is not set; set it in any real deployment",
     )
     return key
+
+
+def _successor_key(refresh_token: str) -> bytes:
+    """The key of a rotation's successor, derived from the refresh token it replaced (only
+    its holder has it; the store keeps the token's SHA-256, from which this cannot be had)."""
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=b"innohub refresh successor"
+    ).derive(refresh_token.encode())
+
+
+def seal_successor(refresh_token: str, tokens: Tokens) -> str:
+    """`tokens`, issued when `refresh_token` was rotated, encrypted (AES-256-GCM) under a
+    key derived from `refresh_token`: base64 of nonce + ciphertext, for the store."""
+    nonce = secrets.token_bytes(12)
+    plain = json.dumps(dataclasses.asdict(tokens)).encode()
+    sealed = AESGCM(_successor_key(refresh_token)).encrypt(nonce, plain, None)
+    return base64.b64encode(nonce + sealed).decode()
+
+
+def open_successor(refresh_token: str, blob: str) -> Tokens:
+    """The tokens `seal_successor` sealed for `refresh_token`. Raises `TokenError` when
+    the blob was sealed for another token or was altered."""
+    try:
+        raw = base64.b64decode(blob)
+        plain = AESGCM(_successor_key(refresh_token)).decrypt(raw[:12], raw[12:], None)
+        return Tokens(**json.loads(plain))
+    except (InvalidTag, ValueError, TypeError) as exc:
+        raise TokenError("successor does not open") from exc
 
 
 class TokenError(Exception):

@@ -189,6 +189,11 @@ class UserStore:
         )
         return result.modified_count == 1
 
+    async def keep_successor(self, token_hash: str, sealed: str) -> None:
+        """Keep, on a rotated refresh token, the tokens its rotation issued, sealed under a
+        key only that token's holder can derive (`auth.seal_successor`)."""
+        await self.tokens.update_one({"_id": token_hash}, {"$set": {"successor": sealed}})
+
     async def revoke_family(self, family_id: str, at: datetime, reason: str) -> int:
         result = await self.tokens.update_many(
             {"family_id": family_id, "revoked_at": None},

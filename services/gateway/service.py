@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,9 +31,14 @@ from shared.contracts.events.identity import (
 from shared.contracts.rpc.identity import GetPersonKey, PersonKey
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document, OutboxRelay
+from shared.localtime import utc
 
 log = get_logger(__name__)
 HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+#: How long a copy waits for another copy's rotation of the same refresh token to be kept.
+SUCCESSOR_WAIT = 3.0
 
 
 class EmailAlreadyRegistered(Conflict):
@@ -207,30 +214,60 @@ class Identity(AccountChanges):
             expires_in=int(self.access.lifetime.total_seconds()),
         )
 
-    async def refresh(self, refresh_token: str) -> auth.Tokens:
+    async def refresh(self, refresh_token: str, *, grace: timedelta = timedelta(0)) -> auth.Tokens:
+        """New tokens for `refresh_token`, which is rotated (used once). Presented again
+        within `grace` of its rotation (a web page whose parallel requests reached different
+        gateway copies), it answers the same new tokens, kept sealed under a key only its
+        holder can derive; later, or with no grace (the API), a reuse ends the whole family
+        (`refresh_reused`). Raises `AuthFailure` (`invalid_token`, `token_expired`,
+        `refresh_reused`, `account_disabled`)."""
         token_hash = auth.refresh_token_hash(refresh_token)
         token = await self.store.refresh_by_hash(token_hash)
         now = datetime.now(UTC)
         if token is None or token.get("revoked_at") is not None:
             raise AuthFailure("invalid_token")
-        expires_at = token["expires_at"]
-        if expires_at.tzinfo is None:
-            expires_at = expires_at.replace(tzinfo=UTC)
-        if expires_at <= now:
+        if utc(token["expires_at"]) <= now:
             raise AuthFailure("token_expired")
-        if token.get("rotated_at") is not None or not await self.store.rotate_refresh(
-            token_hash, now
-        ):
-            # A rotated token presented again: someone holds a copy. End the whole family.
-            revoked = await self.store.revoke_family(token["family_id"], now, "reuse_detected")
-            log.warning("auth.refresh_reused", user_id=token["user_id"], revoked=revoked)
-            raise AuthFailure("refresh_reused")
-        doc = await self.store.by_id(token["user_id"])
+        if token.get("rotated_at") is None and await self.store.rotate_refresh(token_hash, now):
+            doc = await self._active(token["user_id"])
+            tokens = await self._issue(doc, family_id=token["family_id"])
+            if grace:
+                await self.store.keep_successor(
+                    token_hash, auth.seal_successor(refresh_token, tokens)
+                )
+            return tokens
+        kept = await self._successor(token_hash, now, grace) if grace else None
+        if kept is not None:
+            await self._active(token["user_id"])
+            return auth.open_successor(refresh_token, kept)
+        # A rotated token presented again: someone holds a copy. End the whole family.
+        revoked = await self.store.revoke_family(token["family_id"], now, "reuse_detected")
+        log.warning("auth.refresh_reused", user_id=token["user_id"], revoked=revoked)
+        raise AuthFailure("refresh_reused")
+
+    async def _successor(self, token_hash: str, now: datetime, grace: timedelta) -> str | None:
+        """The sealed successor of a token rotated less than `grace` ago, waiting up to
+        `SUCCESSOR_WAIT` for the rotating copy to keep it; None otherwise."""
+        deadline = time.monotonic() + SUCCESSOR_WAIT
+        while True:
+            token = await self.store.refresh_by_hash(token_hash)
+            rotated = token.get("rotated_at") if token else None
+            if token is None or rotated is None or now - utc(rotated) > grace:
+                return None
+            if token.get("successor"):
+                return str(token["successor"])
+            if time.monotonic() > deadline:
+                return None
+            await asyncio.sleep(0.05)  # the other copy is issuing; poll its write
+
+    async def _active(self, user_id: str) -> Document:
+        """The account, if it may still hold a session. Raises `AuthFailure`."""
+        doc = await self.store.by_id(user_id)
         if doc is None or doc.get("deleted_at"):
             raise AuthFailure("invalid_token")
         if doc.get("disabled"):
             raise AuthFailure("account_disabled")
-        return await self._issue(doc, family_id=token["family_id"])
+        return doc
 
     async def logout(self, actor: Actor, refresh_token: str | None) -> None:
         now = datetime.now(UTC)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from nats.js import JetStreamContext
+from pymongo import AsyncMongoClient
 
-from services.gateway.auth import AccessTokens
+from services.gateway.auth import AccessTokens, refresh_token_hash, signing_key
+from services.gateway.repository import UserStore
+from services.gateway.service import AuthFailure, Identity
 from shared.contracts.base import Actor, Envelope, Role
+from shared.infra.mongo import Document
 from shared.infra.settings import Settings
 from shared.infra.testing import eventually
 from tests.integration.conftest import bearer, login, register, running_gateway
@@ -352,3 +357,57 @@ async def test_cors_origins_come_from_settings(
             f"{API}/auth/login", headers={**preflight, "Origin": "https://evil.example"}
         )
         assert "access-control-allow-origin" not in other.headers
+
+
+async def test_a_web_page_refreshing_on_two_gateway_copies_keeps_its_session(
+    api: httpx.AsyncClient, gateway_settings: Settings, mongo: AsyncMongoClient[Document]
+) -> None:
+    """Two requests of one page reach two copies with the same expired session: both get
+    the same new tokens (the web's grace), while a reuse after the grace, or on the API
+    (no grace), still ends the whole family."""
+    await register(api, "haibanSao@example.vn")
+    first = await login(api, "haibansao@example.vn")
+    users = UserStore(mongo[gateway_settings.database_name("gateway")])
+    access = AccessTokens(
+        signing_key(gateway_settings), gateway_settings.jwt_issuer, timedelta(minutes=15)
+    )
+
+    def copy() -> Identity:
+        return Identity(users, NoOutbox(), access, timedelta(days=30))  # type: ignore[arg-type]
+
+    grace = timedelta(seconds=30)
+    one, two = await asyncio.gather(
+        copy().refresh(first["refresh_token"], grace=grace),
+        copy().refresh(first["refresh_token"], grace=grace),
+    )
+    assert one == two
+    me = await api.get(f"{API}/me", headers=bearer(one.access_token))
+    assert me.status_code == 200
+    # The answer kept for the grace is sealed: the store holds no usable token.
+    kept = await users.refresh_by_hash(refresh_token_hash(first["refresh_token"]))
+    assert kept is not None and one.refresh_token not in str(kept)
+    # The successor rotates as usual.
+    third = await copy().refresh(one.refresh_token, grace=grace)
+    # After the grace, the old token presented again is a reuse: the family ends.
+    await users.tokens.update_one(
+        {"_id": refresh_token_hash(first["refresh_token"])},
+        {"$set": {"rotated_at": datetime.now(UTC) - timedelta(minutes=1)}},
+    )
+    with pytest.raises(AuthFailure) as reused:
+        await copy().refresh(first["refresh_token"], grace=grace)
+    assert reused.value.code == "refresh_reused"
+    ended = await api.post(f"{API}/auth/refresh", json={"refresh_token": third.refresh_token})
+    assert_problem(ended, 401, "invalid_token")
+    # The API keeps no grace: two refreshes at once, one wins and the other is a reuse.
+    tokens = await login(api, "haibansao@example.vn")
+    answers = await asyncio.gather(
+        *(
+            api.post(f"{API}/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+            for _ in range(2)
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [200, 401]
+
+
+class NoOutbox:
+    """Refreshing publishes nothing."""

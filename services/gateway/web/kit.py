@@ -20,7 +20,7 @@ import secrets
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote
@@ -183,7 +183,11 @@ class Refresher:
             }
             if key in self._recent:
                 return self._recent[key][1]
-            tokens: auth.Tokens = await request.app.state.gateway.identity.refresh(refresh_token)
+            # The grace also holds across gateway copies: another copy that rotated this
+            # token a moment ago for the same page kept its answer (`Identity.refresh`).
+            tokens: auth.Tokens = await request.app.state.gateway.identity.refresh(
+                refresh_token, grace=timedelta(seconds=REFRESH_GRACE_SECONDS)
+            )
             self._recent[key] = (now, tokens)
             return tokens
 
