@@ -150,6 +150,20 @@ class Judging:
         domain.check_manager(actor, doc)
         return await self.view(await self.start_if_due(doc))
 
+    async def scores_owed(self, doc: Document) -> dict[str, list[str]]:
+        """Entry id → the judges assigned to it who have not scored it this round."""
+        scored = {(s["entry_id"], s["judge_id"]) for s in await self.records.round_scores(doc)}
+        owed: dict[str, list[str]] = {}
+        for assignment in doc.get("assignments") or []:
+            missing = [
+                judge_id
+                for judge_id in assignment["judge_ids"]
+                if (assignment["entry_id"], judge_id) not in scored
+            ]
+            if missing:
+                owed[assignment["entry_id"]] = missing
+        return owed
+
     async def view(self, doc: Document) -> JudgingView:
         """The judging of `doc` with each judge's name (as competitions knows it) and the
         entries each has scored in the current round."""
@@ -305,6 +319,17 @@ class Judging:
         doc = await self.start_if_due(doc)
         domain.check_status(doc, S.JUDGING)
         entries, ranked = await self.standing(doc)
+        owed = await self.scores_owed(doc)
+        if owed and utc(doc["judging_deadline"]) > self.clock():
+            # Before the judging deadline an unscored entry would silently drop out of the
+            # ranking: the organizer waits for the judges (or the deadline) instead.
+            raise Conflict(
+                "detail.results_scores_missing",
+                reason="scores_missing",
+                entries=len(owed),
+                scores=sum(len(judges) for judges in owed.values()),
+                entry_ids=sorted(owed),
+            )
         if not ranked:
             raise Conflict("chưa có điểm nào để công bố kết quả")
         rule = TieBreak(doc.get("tie_break", TieBreak.SHARE.value))
@@ -316,6 +341,13 @@ class Judging:
                 school = await self.store.read_model(SCHOOLS, code)
                 school_names[code] = str((school or {}).get("name") or code)
         rows = result_rows(placing, entries, school_names, current_round(doc))
+        ranked_ids = {row["entry_id"] for row in rows}
+        # Past the deadline, entries nobody scored are listed as such, never dropped silently.
+        unscored = [
+            {"entry_id": entry_id, "title": entry["title"]}
+            for entry_id, entry in entries.items()
+            if entry_id not in ranked_ids
+        ]
         now = self.clock()
         event = ResultsPublishedV1(
             competition_id=competition_id,
@@ -331,6 +363,7 @@ class Judging:
             "tie_at_prize_line": placing.tie_at_prize_line,
             "results_notice": tie_notice() if placing.tie_at_prize_line else None,
             "results_tie_break_label": tie_break_label(rule),
+            "results_unscored": unscored,
         }
         saved = await self.records.save(doc, changes, [envelope(event, competition_id)])
         log.info(

@@ -197,4 +197,5 @@ def results_view(doc: Document) -> Results:
         tie_break_label=doc.get("results_tie_break_label"),
         tie_at_prize_line=bool(doc.get("tie_at_prize_line")),
         notice=doc.get("results_notice"),
+        unscored=doc.get("results_unscored") or [],
     )

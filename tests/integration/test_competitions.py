@@ -356,6 +356,16 @@ async def test_school_contest_from_entries_to_published_results(capi: httpx.Asyn
         await api.post(url.format(some), json=missing, headers=j_youth.headers)
     ).status_code == 422
 
+    # results wait for the scores still owed, and say how many in the reader's language
+    early = await api.post(
+        f"{API}/competitions/{cid}/results/publish",
+        headers={**organizer.headers, "Accept-Language": "vi"},
+    )
+    assert early.status_code == 409, early.text
+    assert early.json()["details"]["reason"] == "scores_missing"
+    assert early.json()["details"]["entries"] == 3
+    assert f"Còn {early.json()['details']['scores']} lượt chấm của 3 bài" in early.json()["detail"]
+
     judges = {j.id: j for j in (j_school, j_youth, j_edu, j_late)}
     marks = {e1: 9.0, e2: 6.0, e3: 7.5}
     for entry_id, ids in plan.items():

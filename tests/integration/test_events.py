@@ -6,6 +6,7 @@ phones at once; the whole flow through the gateway."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -383,3 +384,31 @@ async def test_the_seat_audit_never_touches_a_counter_that_moved(
     results = await asyncio.gather(audit.once(), other.once())
     assert sorted(len(r) for r in results) == [0, 1]
     assert (await service.get(ORGANIZER, event.id)).seats_left == 2
+
+
+async def test_the_youth_union_names_itself_as_organizer_in_the_event_form(
+    events_api: httpx.AsyncClient,
+) -> None:
+    api = events_api
+    admin = bearer((await login(api, *ADMIN))["access_token"])
+    body = {
+        "email": "doan@quandoan.govap.vn",
+        "password": "to-chuc-su-kien-2026",
+        "full_name": "Lê Văn Đoàn",
+        "role": "organizer",
+        "organization": "youth_union",
+    }
+    assert (await api.post(f"{API}/admin/users", json=body, headers=admin)).status_code == 201
+    form = await api.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert token
+    signed_in = await api.post(
+        "/login",
+        data={"csrf_token": token.group(1), "email": body["email"], "password": body["password"]},
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    page = await api.get("/events/new")
+    assert page.status_code == 200
+    # The unions and divisions are offered by name beside the ward committees.
+    assert re.search(r'<option value="youth_union"[^>]*>[^<]*Đoàn', page.text), page.text[:2000]
+    assert 'value="ward-committee-go-vap"' in page.text

@@ -13,7 +13,7 @@ from services.competitions.records import rounds_of
 from services.competitions.repository import CERTIFICATES, COMPETITIONS, ENTRIES, PEOPLE, STARTUPS
 from services.competitions.results import public_name
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role
-from shared.contracts.rpc.competitions import CompetitionPatch
+from shared.contracts.rpc.competitions import CompetitionPatch, EntryFields
 from tests.unit.fakes.competitions import FakeCompetitionStore
 from tests.unit.test_competitions_service import (
     FOUNDER,
@@ -322,3 +322,38 @@ async def test_certificates_lost_to_a_crash_after_publishing_are_issued_by_the_s
     assert await sweep.issue_pending() == 0
     personal = await world.competitions.personal_data(FOUNDER.id)
     assert [c["kind"] for c in personal["certificates"]] == ["winner"]
+
+
+async def test_results_wait_for_owed_scores_until_the_deadline_then_list_the_unscored(
+    world: World,
+) -> None:
+    competition_id = await published(world)
+    await world.competitions.assign_judge(ORGANIZER, competition_id, JUDGE.id)
+    other = Actor(id="founder-2", role=Role.FOUNDER)
+    world.store.collections[STARTUPS]["s2"] = {
+        **world.store.collections[STARTUPS]["s1"],
+        "_id": "s2",
+        "owner_id": other.id,
+        "name": "Robot tưới cây",
+    }
+    scored = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+    unscored = await world.competitions.submit_entry(
+        other,
+        competition_id,
+        EntryFields(startup_id="s2", title="Robot tưới cây", description="Tưới theo độ ẩm"),
+    )
+    world.clock.now = START + timedelta(days=11)
+    await world.competitions.submit_scores(JUDGE, scored.id, {"Tính mới": 8, "Khả thi": 6})
+    # Before the judging deadline an entry still owed a score cannot drop out silently.
+    with pytest.raises(Conflict) as owed:
+        await world.competitions.publish_results(ORGANIZER, competition_id)
+    assert owed.value.details["reason"] == "scores_missing"
+    assert (owed.value.details["entries"], owed.value.details["scores"]) == (1, 1)
+    assert owed.value.details["entry_ids"] == [unscored.id]
+    judging = await world.competitions.judging(ORGANIZER, competition_id)
+    assert judging.scored == {JUDGE.id: 1} and judging.load == {JUDGE.id: 2}
+    # Past it, the results are published and the unscored entry is listed, unranked.
+    world.clock.now = START + timedelta(days=21)
+    results = await world.competitions.publish_results(ORGANIZER, competition_id)
+    assert [row.entry_id for row in results.rows] == [scored.id]
+    assert [(u.entry_id, u.title) for u in results.unscored] == [(unscored.id, "Robot tưới cây")]

@@ -9,7 +9,6 @@ Every rule is the events service's: these views call the same RPCs as `routes/ev
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
@@ -54,8 +53,6 @@ ANNOUNCERS = (Role.ORGANIZER, Role.ASSOCIATION_STAFF, Role.ADMIN)
 #: Sitting rows offered by the create form (the contract allows up to 30 through the API).
 FORM_SITTINGS = 3
 PAGE_SIZE = 20
-#: The events contract's `Code` pattern (reference codes with `_` do not fit it).
-ORGANIZER_CODE = re.compile(r"^[a-z0-9][a-z0-9\-]*$")
 ReplyT = TypeVar("ReplyT", bound=BaseModel)
 
 
@@ -90,9 +87,9 @@ async def _units(request: Request) -> list[tuple[str, str]]:
 
 
 async def _organizations(request: Request) -> list[tuple[str, str]]:
-    """The units an event may name as organizers: only codes the events contract accepts
-    (`Code`: no underscore)."""
-    return [(code, name) for code, name in await _units(request) if ORGANIZER_CODE.match(code)]
+    """The units an event may name as organizers: every organization of the reference data
+    (the district's unions and divisions, and the ward committees)."""
+    return await _units(request)
 
 
 async def organization_names(request: Request, codes: str) -> str:

@@ -352,6 +352,13 @@ class ResultRow(BaseModel):
     judges: int
 
 
+class UnscoredEntry(BaseModel):
+    """An entry no judge scored by the judging deadline: listed with the results, unranked."""
+
+    entry_id: str
+    title: str
+
+
 class Results(BaseModel):
     """The ranking of a competition once published, best first. `tie_at_prize_line`: the
     last winning place is shared with entries past it (all of them win under `share`);
@@ -367,6 +374,7 @@ class Results(BaseModel):
     tie_break_label: str | None = None
     tie_at_prize_line: bool = False
     notice: str | None = None
+    unscored: list[UnscoredEntry] = Field(default_factory=list)
 
 
 class CreateCompetition(RpcRequest[CompetitionView]):
@@ -496,7 +504,9 @@ class SubmitScores(RpcRequest[ScoreView]):
 
 class PublishResults(RpcRequest[Results]):
     """The organizer ranks the entries by mean per-judge z-score and publishes →
-    the results. Errors: `not_found`, `forbidden`, `conflict` (no score yet).
+    the results. Errors: `not_found`, `forbidden`, `conflict` (no score yet; or, before the
+    judging deadline, scores still owed: `reason` `scores_missing` with `entries`,
+    `scores` and `entry_ids`). Past the deadline, entries nobody scored are `unscored`.
     """
 
     subject = "rpc.competitions.results.publish"
