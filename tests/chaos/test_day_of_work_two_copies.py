@@ -1,0 +1,534 @@
+"""Issue 13, "two copies of everything": a day of work on `INNOHUB_REPLICAS=2`, counted exactly.
+
+The stack runs as `make run` starts it, two copies of every service, with a real SMTP server
+in the test that receives every email and the notifications clock moved by a file
+(`INNOHUB_TEST_CLOCK_FILE`, test only). The day: staff and judges are created, six founders
+sign up (two choose the daily digest), register startups that staff verify; midway one copy of
+each service is killed with kill -9 and the launcher starts it again; a consultation is
+requested, matched, accepted, one session recorded as held and one booked for tomorrow 10:00;
+the clock moves two hours on and the 24-hour reminder goes out; a competition runs from
+entries through judging to results; the clock moves past 18:00 and the digests go out.
+
+Then everything is counted: one welcome per account, one inbox item per recipient and fact,
+one email per emailed item (one digest for the digest users), one reminder per party, one
+result notice per entry, and the month's district report equals what was done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from services.notifications.domain import RULES, Channel, Kind
+from shared.infra.clock import write_offset
+from shared.localtime import HCMC
+from tests.chaos.conftest import ADMIN, LaunchedStack, SmtpSink, launch, poll, report
+from tests.chaos.test_kill_and_restart import drained
+
+pytestmark = pytest.mark.chaos
+
+API = "/api/v1"
+PASSWORD = "mat-khau-mot-ngay-2026"
+FOUNDERS = 6
+DIGEST_USERS = 2  # founders 0 and 1 choose the daily digest
+ENTRANTS = (0, 1, 3)  # founders whose startups enter the competition
+CONSULTING = 2  # the founder who asks for a consultation
+KILLED = ("registry-1", "mentoring-1", "competitions-1", "notifications-1", "events-1")
+#: How long a client keeps retrying a request that found no answer (a killed copy).
+RETRY_SECONDS = 90.0
+#: Entries close this long after the competition is created (competitions' real clock).
+ENTRY_WINDOW = timedelta(seconds=45)
+RUBRIC = {
+    "criteria": [
+        {"name": "Tính sáng tạo", "weight": 0.6},
+        {"name": "Tính khả thi", "weight": 0.4},
+    ],
+    "min_score": 0,
+    "max_score": 10,
+}
+
+
+@dataclass
+class Account:
+    email: str
+    id: str
+    headers: dict[str, str]
+
+
+@dataclass
+class Client:
+    """The API as a careful client uses it: every POST carries an Idempotency-Key and is
+    retried with the same key after a broken connection, a 5xx or a 409 "in progress"."""
+
+    http: httpx.Client
+    retried: int = 0
+    answers: Counter[int] = field(default_factory=Counter)
+
+    def send(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        sent = dict(headers or {})
+        if method == "POST":
+            sent["Idempotency-Key"] = uuid.uuid4().hex
+        deadline = time.monotonic() + RETRY_SECONDS
+        while True:
+            try:
+                response: httpx.Response | None = self.http.request(
+                    method, f"{API}{path}", headers=sent, **kwargs
+                )
+            except httpx.TransportError:
+                response = None
+            if response is not None and not (
+                response.status_code >= 500
+                or (
+                    response.status_code == 409
+                    and response.json().get("code") == "idempotency_key_in_progress"
+                )
+            ):
+                self.answers[response.status_code] += 1
+                return response
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{method} {path}: no answer within {RETRY_SECONDS} s")
+            self.retried += 1
+            time.sleep(0.25)  # a client's retry backoff, not a wait for a condition
+
+    def ok(
+        self, method: str, path: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> Any:
+        response = self.send(method, path, headers, **kwargs)
+        assert response.status_code in (200, 201, 202), f"{path}: {response.text}"
+        return response.json()
+
+    def until(
+        self, method: str, path: str, headers: dict[str, str], status: int, **kwargs: Any
+    ) -> Any:
+        """Repeat the request until it answers `status`: another service has not yet
+        learned what it needs from an event (read models are eventually consistent)."""
+        found = poll(
+            lambda: self.send(method, path, headers, **kwargs),
+            until=lambda r: r.status_code == status,
+            timeout=60,
+        )
+        return found.json()
+
+    def login(self, email: str, password: str) -> dict[str, str]:
+        tokens = self.ok("POST", "/auth/login", json={"email": email, "password": password})
+        return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def local_at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=HCMC)
+
+
+class StackClock:
+    """The notifications clock of the stack: real time plus the offset in its file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0.0
+
+    def set_to(self, moment: datetime) -> None:
+        """Make the stack's notifications clock read `moment` now (and run on from it)."""
+        self.offset = (moment - datetime.now(UTC)).total_seconds()
+        write_offset(self.path, self.offset)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + timedelta(seconds=self.offset)
+
+
+def staff_account(api: Client, admin: dict[str, str], email: str, role: str, org: str) -> Account:
+    body = {
+        "email": email,
+        "password": PASSWORD,
+        "full_name": "Phan Thanh Tùng",
+        "role": role,
+        "organization": org,
+    }
+    created = api.ok("POST", "/admin/users", admin, json=body)
+    return Account(email, created["id"], api.login(email, PASSWORD))
+
+
+def founder(api: Client, n: int) -> Account:
+    email = f"sanglap{n}@example.vn"
+    body = {"email": email, "password": PASSWORD, "full_name": f"Lê Thị Hồng {n}", "consent": True}
+    created = api.ok("POST", "/auth/register", json=body)
+    return Account(email, created["id"], api.login(email, PASSWORD))
+
+
+def startup_body(n: int) -> dict[str, Any]:
+    return {
+        "name": f"Nông Sản Sạch Gò Vấp {n}",
+        "summary": "Kết nối bếp ăn trường học với nông trại sạch quanh Gò Vấp.",
+        "sector": "agriculture",
+        "stage": "mvp",
+        "ward": "go-vap",
+        "women_led": n % 2 == 0,
+        "youth_led": n == 1,
+        "needs": ["legal"],
+    }
+
+
+def inbox_counts(stack: LaunchedStack) -> Counter[tuple[str, str]]:
+    """Inbox items by (recipient id, kind), read from the notifications database."""
+    docs = stack.database("notifications").notifications.find({}, {"recipient_id": 1, "kind": 1})
+    return Counter((doc["recipient_id"], doc["kind"]) for doc in docs)
+
+
+def emailed(kind: str) -> bool:
+    """Whether a kind goes out by email by default (the recipients here chose no channels)."""
+    return Channel.EMAIL in RULES[Kind(kind)].channels
+
+
+def expected_emails(
+    inbox: Counter[tuple[str, str]], digest_users: set[str], user_id: str
+) -> tuple[int, int]:
+    """(immediate emails, digest emails) one person should receive for their inbox: one per
+    emailed item, except that a digest user's non-immediate items make one digest."""
+    immediate = digested = 0
+    for (recipient, kind), count in inbox.items():
+        if recipient != user_id or not emailed(kind):
+            continue
+        if user_id in digest_users and not RULES[Kind(kind)].immediate:
+            digested += count
+        else:
+            immediate += count
+    return immediate, (1 if digested else 0)
+
+
+def test_a_day_of_work_on_two_copies_counts_every_effect_once(tmp_path: Path) -> None:
+    started = time.monotonic()
+    smtp = SmtpSink().start()
+    clock = StackClock(tmp_path / "clock-offset")
+    # The notifications clock starts at 09:00 of today (local): a working day, no quiet hours,
+    # the digest due at 18:00, tomorrow's session reminder due at 10:00.
+    today = datetime.now(HCMC).date()
+    clock.set_to(local_at(today, 9))
+    month = datetime.now(HCMC).strftime("%Y-%m")
+    stack = launch(
+        tmp_path,
+        replicas="2",
+        smtp_host="127.0.0.1",
+        smtp_port=str(smtp.port),
+        test_clock_file=str(clock.path),
+    )
+    try:
+        launched_s = time.monotonic() - started
+        with httpx.Client(base_url=stack.base_url, timeout=30) as http:
+            api = Client(http)
+            day(stack, api, clock, today, month, smtp, launched_s)
+    finally:
+        code = stack.stop()
+        smtp.stop()
+    assert code == 0, stack.log_path.read_text()[-3000:]
+
+
+def day(
+    stack: LaunchedStack,
+    api: Client,
+    clock: StackClock,
+    today: date,
+    month: str,
+    smtp: SmtpSink,
+    launched_s: float,
+) -> None:
+    began = time.monotonic()
+    admin = api.login(*ADMIN)
+    chief = Account(ADMIN[0], api.ok("GET", "/me", admin)["id"], admin)
+    staff = staff_account(
+        api, admin, "canbo@hdn.govap.vn", "association_staff", "business_association"
+    )
+    mentor = staff_account(api, admin, "chuyengia@hdn.govap.vn", "mentor", "business_association")
+    organizer = staff_account(api, admin, "btc@quandoan.govap.vn", "organizer", "youth_union")
+    judges = [
+        staff_account(api, admin, f"giamkhao{n}@example.vn", "judge", "economic_division")
+        for n in range(2)
+    ]
+    founders = [founder(api, n) for n in range(FOUNDERS)]
+    for person in founders[:DIGEST_USERS]:
+        api.ok("PUT", "/notification-preferences", person.headers, json={"digest": True})
+
+    # Startups: the registry learns the wards and sectors from the gateway's events first.
+    db = stack.database("registry")
+    poll(
+        lambda: (db.wards.count_documents({}), db.sectors.count_documents({})),
+        until=lambda n: n[0] >= 6 and n[1] >= 10,
+        timeout=60,
+    )
+    startups = [
+        api.until("POST", "/startups", person.headers, 201, json=startup_body(n))["id"]
+        for n, person in enumerate(founders)
+    ]
+
+    # Midway, while the services are still working through those events: kill -9 one copy
+    # of each; the launcher starts it again while the other copy serves.
+    killed = {name: stack.kill(name) for name in KILLED}
+    killed_at = time.monotonic()
+
+    for startup_id in startups:
+        verified = api.ok("POST", f"/startups/{startup_id}/verify", staff.headers)
+        assert verified["status"] == "verified"
+
+    # A competition for startups, open for entries a short while (competitions' real clock).
+    now = datetime.now(UTC)
+    competition = api.ok(
+        "POST",
+        "/competitions",
+        organizer.headers,
+        json={
+            "title": "Cuộc thi Khởi nghiệp Đổi mới Sáng tạo Gò Vấp",
+            "kind": "youth_startup",
+            "description": "Cuộc thi dành cho các dự án khởi nghiệp của quận.",
+            "eligibility": {"entrants": "startup"},
+            "entry_deadline": (now + ENTRY_WINDOW).isoformat(),
+            "judging_deadline": (now + timedelta(hours=2)).isoformat(),
+            "rubric": RUBRIC,
+            "judges_per_entry": 2,
+            "winners": 1,
+        },
+    )
+    cid = competition["id"]
+    api.ok("POST", f"/competitions/{cid}/publish", organizer.headers)
+    entries = {}
+    for n in ENTRANTS:
+        body = {
+            "startup_id": startups[n],
+            "title": f"Dự án dự thi số {n}",
+            "description": "Giảm chi phí thực phẩm sạch cho bếp ăn trường học.",
+        }
+        path = f"/competitions/{cid}/entries"
+        entries[n] = api.until("POST", path, founders[n].headers, 201, json=body)["id"]
+    for judge in judges:
+        api.until(
+            "POST",
+            f"/competitions/{cid}/judges",
+            organizer.headers,
+            200,
+            json={"user_id": judge.id},
+        )
+
+    # The Consultation Point: a request, a proposed mentor who accepts, one session recorded
+    # as held earlier today and one booked for tomorrow 10:00 (the notifications clock's
+    # tomorrow: 25 hours ahead of it).
+    profile = {
+        "expertise": ["legal", "ip"],
+        "sectors": ["agriculture"],
+        "stages": ["mvp"],
+        "monthly_capacity": 4,
+        "bio": "Luật sư, hơn mười năm tư vấn cho doanh nghiệp nhỏ.",
+    }
+    api.until("POST", "/mentors", mentor.headers, 201, json=profile)
+    slots = [{"weekday": d, "start": "08:00", "end": "17:00"} for d in range(7)]
+    api.ok("PUT", f"/mentors/{mentor.id}/availability", mentor.headers, json={"slots": slots})
+    asking = founders[CONSULTING]
+    request = api.until(
+        "POST",
+        "/consultations",
+        asking.headers,
+        201,
+        json={
+            "startup_id": startups[CONSULTING],
+            "topics": ["legal"],
+            "message": "Chúng tôi cần tư vấn về hợp đồng với nông trại.",
+        },
+    )
+    match = api.ok(
+        "POST",
+        f"/consultations/{request['id']}/match",
+        staff.headers,
+        json={"mentor_id": mentor.id},
+    )
+    assert api.ok("POST", f"/matches/{match['id']}/accept", mentor.headers)["status"] == "accepted"
+    real_now = datetime.now(UTC)
+    month_start = datetime.now(HCMC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    held_from = max(real_now - timedelta(hours=2), month_start.astimezone(UTC))
+    held_to = held_from + min(timedelta(hours=1), (real_now - held_from) / 2)
+    held = api.ok(
+        "POST",
+        "/sessions",
+        mentor.headers,
+        json={
+            "match_id": match["id"],
+            "starts_at": held_from.isoformat(),
+            "ends_at": held_to.isoformat(),
+            "mode": "in_person",
+        },
+    )
+    outcome = {"notes": "Rà soát mẫu hợp đồng cung ứng nông sản.", "duration_minutes": 45}
+    api.ok("POST", f"/sessions/{held['id']}/complete", mentor.headers, json=outcome)
+    tomorrow = today + timedelta(days=1)
+    booked = api.ok(
+        "POST",
+        "/sessions",
+        asking.headers,
+        json={
+            "match_id": match["id"],
+            "starts_at": local_at(tomorrow, 10).isoformat(),
+            "ends_at": local_at(tomorrow, 11).isoformat(),
+            "mode": "online",
+        },
+    )
+    assert booked["status"] == "scheduled"
+    parties = (asking.id, mentor.id)
+
+    # Both parties hear of the booking; the reminder is then a job waiting for 10:00 today
+    # (written after the inbox items: the clock moves only once it is there).
+    poll(
+        lambda: inbox_counts(stack),
+        until=lambda c: all(c[(who, "session_scheduled")] == 2 for who in parties),
+        timeout=60,
+    )
+    jobs = stack.database("notifications").schedules
+    job = poll(
+        lambda: jobs.find_one({"_id": f"session-reminder:{booked['id']}"}),
+        until=lambda found: found is not None,
+        timeout=30,
+    )
+    assert job["status"] == "pending"
+    assert all(inbox_counts(stack)[(who, "session_reminder")] == 0 for who in parties)
+
+    # Two hours on: the 24-hour reminder is due, and fires once for each party.
+    clock.set_to(clock.now() + timedelta(hours=2))
+    try:
+        poll(
+            lambda: inbox_counts(stack),
+            until=lambda c: all(c[(who, "session_reminder")] >= 1 for who in parties),
+            timeout=30,
+        )
+    except AssertionError:
+        found = list(jobs.find({"kind": "session_reminder"}))
+        raise AssertionError(f"no reminder at {clock.now()}; jobs: {found}") from None
+    reminder_s = time.monotonic() - began
+
+    # Judging began by itself at the entry deadline; each judge scores what is theirs.
+    for n, judge in enumerate(judges):
+        items = poll(
+            lambda judge=judge: api.ok("GET", "/judging/assignments", judge.headers)["items"],
+            until=lambda found: len(found) == len(ENTRANTS),
+            timeout=ENTRY_WINDOW.total_seconds() + 60,
+        )
+        for item in items:
+            mark = 6 + n + (item["entry_id"] == entries[ENTRANTS[0]]) * 3
+            scores = {"scores": {"Tính sáng tạo": mark, "Tính khả thi": mark}}
+            api.ok("POST", f"/entries/{item['entry_id']}/scores", judge.headers, json=scores)
+    api.ok("POST", f"/competitions/{cid}/results/publish", organizer.headers)
+    entrants = [founders[n].id for n in ENTRANTS]
+    poll(
+        lambda: inbox_counts(stack),
+        until=lambda c: all(c[(who, "results_published")] >= 1 for who in entrants),
+        timeout=60,
+    )
+
+    # Every killed copy is back.
+    restarted = {name: stack.wait_restarted(name, pid) for name, pid in killed.items()}
+    back_s = time.monotonic() - killed_at
+
+    # The evening: past 18:00 the digests go out.
+    clock.set_to(local_at(today, 18, 5))
+    digest_users = {person.id for person in founders[:DIGEST_USERS]}
+    accounts = [staff, mentor, organizer, *judges, *founders]
+    by_email = {person.email: person.id for person in [*accounts, chief]}
+
+    def all_sent() -> int:
+        pending = stack.database("notifications").deliveries.count_documents(
+            {"channel": "email", "status": {"$ne": "sent"}}
+        )
+        return int(pending)
+
+    poll(all_sent, until=lambda n: n == 0, timeout=60)
+    lagging = asyncio.run(drained(stack.nats_login(), timeout=60))
+    assert not any(lagging.values()), lagging
+    inbox = inbox_counts(stack)
+
+    def mail() -> Counter[str]:
+        return Counter(by_email.get(to, to) for to, _ in smtp.received())
+
+    def mail_expected() -> dict[str, int]:
+        everyone = [*accounts, chief]
+        return {p.id: sum(expected_emails(inbox, digest_users, p.id)) for p in everyone}
+
+    poll(mail, until=lambda m: all(m[i] >= n for i, n in mail_expected().items()), timeout=30)
+    received = mail()
+    subjects = smtp.received()
+    digests = Counter(
+        by_email.get(to, to) for to, subject in subjects if subject.startswith("InnoHub:")
+    )
+
+    # The report of the month, as the admin reads it.
+    figures = poll(
+        lambda: api.ok("GET", "/reports/district", admin, params={"period": month}),
+        until=lambda r: all(r.get(s) for s in ("startups", "consultations", "competitions")),
+        timeout=30,
+    )
+    startups_fig, consult_fig, comp_fig = (
+        figures["startups"],
+        figures["consultations"],
+        figures["competitions"],
+    )
+    welcomes = Counter(
+        who for (who, kind), n in inbox.items() if kind == "welcome" for _ in range(n)
+    )
+    report(
+        "a day of work on two copies (INNOHUB_REPLICAS=2)",
+        accounts=len(accounts),
+        startups=len(startups),
+        entries=len(entries),
+        inbox_items=sum(inbox.values()),
+        emails=len(subjects),
+        digests=sum(digests.values()),
+        reminders=sum(inbox[(who, "session_reminder")] for who in parties),
+        client_retries=api.retried,
+        killed=len(killed),
+        restarts_back_after_s=round(back_s, 1),
+        launch_s=round(launched_s, 1),
+        reminder_at_s=round(reminder_s, 1),
+        total_s=round(time.monotonic() - began + launched_s, 1),
+    )
+
+    # Exactly once, everywhere.
+    assert {p.id: welcomes[p.id] for p in accounts} == {p.id: 1 for p in accounts}
+    assert {who: inbox[(who, "session_reminder")] for who in parties} == dict.fromkeys(parties, 1)
+    assert {who: inbox[(who, "session_scheduled")] for who in parties} == dict.fromkeys(parties, 2)
+    assert inbox[(asking.id, "match_proposed")] == 1
+    assert inbox[(asking.id, "match_accepted")] == 1
+    assert inbox[(mentor.id, "match_proposed_to_mentor")] == 1
+    assert inbox[(staff.id, "consultation_requested")] == 1
+    assert inbox[(staff.id, "startup_awaits_verification")] == FOUNDERS
+    for person in founders:
+        assert inbox[(person.id, "startup_received")] == 1, person.email
+        assert inbox[(person.id, "startup_verified")] == 1, person.email
+    assert {who: inbox[(who, "results_published")] for who in entrants} == dict.fromkeys(
+        entrants, 1
+    )
+    assert inbox[(organizer.id, "entry_received")] == len(ENTRANTS)
+    assert {j.id: inbox[(j.id, "judge_assigned")] for j in judges} == {j.id: 1 for j in judges}
+    # one email per emailed item, one digest per digest user, nothing to anyone else
+    assert {p.id: received[p.id] for p in [*accounts, chief]} == mail_expected()
+    assert set(received) <= {p.id for p in [*accounts, chief]}
+    assert {who: digests[who] for who in digest_users} == dict.fromkeys(digest_users, 1)
+    titles = {
+        doc["recipient_id"]: doc["title"]
+        for doc in stack.database("notifications").notifications.find({"kind": "session_reminder"})
+    }
+    reminder_emails = Counter(
+        by_email.get(to) for to, subject in subjects if subject == titles.get(by_email.get(to, ""))
+    )
+    assert {who: reminder_emails[who] for who in parties} == dict.fromkeys(parties, 1), subjects
+    # The month's report equals what was done.
+    assert (startups_fig["registered"], startups_fig["verified"]) == (FOUNDERS, FOUNDERS)
+    assert (startups_fig["women_led"], startups_fig["youth_led"]) == (3, 1)
+    assert (consult_fig["requests"], consult_fig["matched"], consult_fig["sessions_held"]) == (
+        1,
+        1,
+        1,
+    )
+    assert (comp_fig["held"], comp_fig["entries"], comp_fig["winners"]) == (1, len(ENTRANTS), 1)
+    assert set(restarted) == set(KILLED)
