@@ -269,9 +269,21 @@ def day(
     # lands between or during requests); the launcher starts each again while the other
     # copy serves.
     killed: dict[str, int] = {}
+    back_after: dict[str, float] = {}
 
     def kill_one_copy_of_each() -> None:
+        """kill -9, then note when the launcher has each copy running again."""
         killed.update({name: stack.kill(name) for name in KILLED})
+        at = time.monotonic()
+        while len(back_after) < len(killed) and time.monotonic() < at + 90:
+            try:
+                pids = stack.state().get("pids", {})
+            except ValueError:  # stack.json being rewritten
+                pids = {}
+            for name, old in killed.items():
+                if name not in back_after and pids.get(name, old) != old:
+                    back_after[name] = time.monotonic() - at
+            time.sleep(0.1)  # the sampling interval of the watch, not a wait for a result
 
     killer = threading.Timer(0.05, kill_one_copy_of_each)
     startups = []
@@ -281,9 +293,6 @@ def day(
         startups.append(
             api.until("POST", "/startups", person.headers, 201, json=startup_body(n))["id"]
         )
-    killer.join()
-    assert set(killed) == set(KILLED)
-    killed_at = time.monotonic()
 
     for startup_id in startups:
         verified = api.ok("POST", f"/startups/{startup_id}/verify", staff.headers)
@@ -439,9 +448,10 @@ def day(
         timeout=60,
     )
 
-    # Every killed copy is back.
-    restarted = {name: stack.wait_restarted(name, pid) for name, pid in killed.items()}
-    back_s = time.monotonic() - killed_at
+    # Every killed copy is back (the watch thread saw each new pid).
+    killer.join()
+    assert set(back_after) == set(killed) == set(KILLED), (killed, back_after)
+    poll(stack.ready, until=bool, timeout=60)
 
     # The evening: past 18:00 the digests go out.
     clock.set_to(local_at(today, 18, 5))
@@ -496,7 +506,7 @@ def day(
         reminders=sum(inbox[(who, "session_reminder")] for who in parties),
         client_retries=api.retried,
         killed=len(killed),
-        restarts_back_after_s=round(back_s, 1),
+        slowest_restart_s=round(max(back_after.values()), 1),
         launch_s=round(launched_s, 1),
         reminder_at_s=round(reminder_s, 1),
         total_s=round(time.monotonic() - began + launched_s, 1),
@@ -551,4 +561,3 @@ def day(
         1,
     )
     assert (comp_fig["held"], comp_fig["entries"], comp_fig["winners"]) == (1, len(ENTRANTS), 1)
-    assert set(restarted) == set(KILLED)
