@@ -6,8 +6,9 @@ in the test that receives every email and the notifications clock moved by a fil
 sign up (two choose the daily digest), register startups that staff verify; midway one copy of
 each service is killed with kill -9 and the launcher starts it again; a consultation is
 requested, matched, accepted, one session recorded as held and one booked for tomorrow 10:00;
-the clock moves two hours on and the 24-hour reminder goes out; a competition runs from
-entries through judging to results; the clock moves past 18:00 and the digests go out.
+the clock moves two hours on and the 24-hour reminder goes out; two founders take a seat at
+a training tomorrow; a competition runs from entries through judging to results; the clock
+moves past 18:00: the digests and the training's day-before reminder go out.
 
 Then everything is counted: one welcome per account, one inbox item per recipient and fact,
 one email per emailed item (one digest for the digest users), one reminder per party, one
@@ -43,6 +44,7 @@ FOUNDERS = 6
 DIGEST_USERS = 2  # founders 0 and 1 choose the daily digest
 ENTRANTS = (0, 1, 3)  # founders whose startups enter the competition
 CONSULTING = 2  # the founder who asks for a consultation
+TRAINEES = (3, 4)  # founders (no digest) who take a seat at a training tomorrow
 KILLED = ("registry-1", "mentoring-1", "competitions-1", "notifications-1", "events-1")
 #: How long a client keeps retrying a request that found no answer (a killed copy).
 RETRY_SECONDS = 90.0
@@ -298,6 +300,34 @@ def day(
         verified = api.ok("POST", f"/startups/{startup_id}/verify", staff.headers)
         assert verified["status"] == "verified"
 
+    # A training tomorrow 14:00: two founders take a seat; the reminder the day before is due
+    # at 14:00 today, which the notifications clock passes in the evening.
+    tomorrow = today + timedelta(days=1)
+    training = api.ok(
+        "POST",
+        "/events",
+        organizer.headers,
+        json={
+            "title": "Lớp tập huấn gọi vốn cho dự án khởi nghiệp",
+            "kind": "training",
+            "organizers": ["youth_union"],
+            "place": "Hội trường Quận Đoàn Gò Vấp",
+            "sittings": [
+                {
+                    "starts_at": local_at(tomorrow, 14).isoformat(),
+                    "ends_at": local_at(tomorrow, 16).isoformat(),
+                }
+            ],
+            "capacity": 30,
+            "audience": {"wards": ["go-vap"]},
+        },
+    )
+    api.ok("POST", f"/events/{training['id']}/publish", organizer.headers)
+    for n in TRAINEES:
+        path = f"/events/{training['id']}/registrations"
+        seat = api.until("POST", path, founders[n].headers, 201, json={"ward": "go-vap"})
+        assert seat["status"] == "seat"
+
     # A competition for startups, open for entries a short while (competitions' real clock).
     now = datetime.now(UTC)
     competition = api.ok(
@@ -385,7 +415,6 @@ def day(
     )
     outcome = {"notes": "Rà soát mẫu hợp đồng cung ứng nông sản.", "duration_minutes": 45}
     api.ok("POST", f"/sessions/{held['id']}/complete", mentor.headers, json=outcome)
-    tomorrow = today + timedelta(days=1)
     booked = api.ok(
         "POST",
         "/sessions",
@@ -453,8 +482,14 @@ def day(
     assert set(back_after) == set(killed) == set(KILLED), (killed, back_after)
     poll(stack.ready, until=bool, timeout=60)
 
-    # The evening: past 18:00 the digests go out.
+    # The evening: past 18:00 the digests go out; the training's reminder (due 14:00) too.
     clock.set_to(local_at(today, 18, 5))
+    trainees = [founders[n].id for n in TRAINEES]
+    poll(
+        lambda: inbox_counts(stack),
+        until=lambda c: all(c[(who, "event_reminder")] >= 1 for who in trainees),
+        timeout=30,
+    )
     digest_users = {person.id for person in founders[:DIGEST_USERS]}
     accounts = [staff, mentor, organizer, *judges, *founders]
     by_email = {person.email: person.id for person in [*accounts, chief]}
@@ -532,6 +567,9 @@ def day(
         expected[(judge.id, "judge_assigned")] = 1
     for who in entrants:
         expected[(who, "results_published")] = 1
+    for n in TRAINEES:
+        expected[(founders[n].id, "event_registered")] = 1
+        expected[(founders[n].id, "event_reminder")] = 1
     # The first admin's own items (a welcome, report deadlines) are theirs to have.
     found = Counter({key: n for key, n in inbox.items() if key[0] != chief.id})
     assert found == expected, (found - expected, expected - found)
@@ -550,6 +588,8 @@ def day(
 
     reminder_emails = emails_titled("session_reminder")
     assert {who: reminder_emails[who] for who in parties} == dict.fromkeys(parties, 1), subjects
+    training_emails = emails_titled("event_reminder")
+    assert {who: training_emails[who] for who in trainees} == dict.fromkeys(trainees, 1)
     welcome_emails = emails_titled("welcome")
     assert {p.id: welcome_emails[p.id] for p in accounts} == {p.id: 1 for p in accounts}
     # The month's report equals what was done.
