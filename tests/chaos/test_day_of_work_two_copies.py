@@ -49,7 +49,7 @@ KILLED = ("registry-1", "mentoring-1", "competitions-1", "notifications-1", "eve
 #: How long a client keeps retrying a request that found no answer (a killed copy).
 RETRY_SECONDS = 90.0
 #: Entries close this long after the competition is created (competitions' real clock).
-ENTRY_WINDOW = timedelta(seconds=45)
+ENTRY_WINDOW = timedelta(seconds=75)
 RUBRIC = {
     "criteria": [
         {"name": "Tính sáng tạo", "weight": 0.6},
@@ -255,6 +255,38 @@ def day(
         staff_account(api, admin, f"giamkhao{n}@example.vn", "judge", "economic_division")
         for n in range(2)
     ]
+
+    # A competition for startups, open for entries a while (the competitions service's real
+    # clock); the founders enter once their startups are verified.
+    now = datetime.now(UTC)
+    entry_deadline = now + ENTRY_WINDOW
+    competition = api.ok(
+        "POST",
+        "/competitions",
+        organizer.headers,
+        json={
+            "title": "Cuộc thi Khởi nghiệp Đổi mới Sáng tạo Gò Vấp",
+            "kind": "youth_startup",
+            "description": "Cuộc thi dành cho các dự án khởi nghiệp của quận.",
+            "eligibility": {"entrants": "startup"},
+            "entry_deadline": entry_deadline.isoformat(),
+            "judging_deadline": (now + timedelta(hours=2)).isoformat(),
+            "rubric": RUBRIC,
+            "judges_per_entry": 2,
+            "winners": 1,
+        },
+    )
+    cid = competition["id"]
+    api.ok("POST", f"/competitions/{cid}/publish", organizer.headers)
+    for judge in judges:
+        api.until(
+            "POST",
+            f"/competitions/{cid}/judges",
+            organizer.headers,
+            200,
+            json={"user_id": judge.id},
+        )
+
     founders = [founder(api, n) for n in range(FOUNDERS)]
     for person in founders[:DIGEST_USERS]:
         api.ok("PUT", "/notification-preferences", person.headers, json={"digest": True})
@@ -328,26 +360,6 @@ def day(
         seat = api.until("POST", path, founders[n].headers, 201, json={"ward": "go-vap"})
         assert seat["status"] == "seat"
 
-    # A competition for startups, open for entries a short while (competitions' real clock).
-    now = datetime.now(UTC)
-    competition = api.ok(
-        "POST",
-        "/competitions",
-        organizer.headers,
-        json={
-            "title": "Cuộc thi Khởi nghiệp Đổi mới Sáng tạo Gò Vấp",
-            "kind": "youth_startup",
-            "description": "Cuộc thi dành cho các dự án khởi nghiệp của quận.",
-            "eligibility": {"entrants": "startup"},
-            "entry_deadline": (now + ENTRY_WINDOW).isoformat(),
-            "judging_deadline": (now + timedelta(hours=2)).isoformat(),
-            "rubric": RUBRIC,
-            "judges_per_entry": 2,
-            "winners": 1,
-        },
-    )
-    cid = competition["id"]
-    api.ok("POST", f"/competitions/{cid}/publish", organizer.headers)
     entries = {}
     for n in ENTRANTS:
         body = {
@@ -357,14 +369,7 @@ def day(
         }
         path = f"/competitions/{cid}/entries"
         entries[n] = api.until("POST", path, founders[n].headers, 201, json=body)["id"]
-    for judge in judges:
-        api.until(
-            "POST",
-            f"/competitions/{cid}/judges",
-            organizer.headers,
-            200,
-            json={"user_id": judge.id},
-        )
+    entries_left_s = (entry_deadline - datetime.now(UTC)).total_seconds()
 
     # The Consultation Point: a request, a proposed mentor who accepts, one session recorded
     # as held earlier today and one booked for tomorrow 10:00 (the notifications clock's
@@ -542,6 +547,7 @@ def day(
         client_retries=api.retried,
         killed=len(killed),
         slowest_restart_s=round(max(back_after.values()), 1),
+        entry_window_left_s=round(entries_left_s, 1),
         launch_s=round(launched_s, 1),
         reminder_at_s=round(reminder_s, 1),
         total_s=round(time.monotonic() - began + launched_s, 1),
