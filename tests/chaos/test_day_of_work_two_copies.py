@@ -583,6 +583,21 @@ def day(
     assert {p.id: received[p.id] for p in [*accounts, chief]} == mail_expected()
     assert set(received) <= {p.id for p in [*accounts, chief]}
     assert {who: digests[who] for who in digest_users} == dict.fromkeys(digest_users, 1)
+    # each digest holds every non-urgent emailed item of the day (verified, result)
+    digest_subjects = {
+        by_email[to]: subject for to, subject in subjects if subject.startswith("InnoHub:")
+    }
+    held_back = {
+        who: sum(
+            n
+            for (recipient, kind), n in inbox.items()
+            if recipient == who and emailed(kind) and not RULES[Kind(kind)].immediate
+        )
+        for who in digest_users
+    }
+    assert digest_subjects == {
+        who: f"InnoHub: {n} thông báo trong ngày" for who, n in held_back.items()
+    }
     notices = stack.database("notifications").notifications
 
     def emails_titled(kind: str) -> Counter[str]:
@@ -606,4 +621,5 @@ def day(
         1,
         1,
     )
+    assert consult_fig["hours"] == pytest.approx(outcome["duration_minutes"] / 60, abs=0.01)
     assert (comp_fig["held"], comp_fig["entries"], comp_fig["winners"]) == (1, len(ENTRANTS), 1)
