@@ -381,7 +381,10 @@ def day(
         by_email.get(to, to) for to, subject in subjects if subject.startswith("InnoHub:")
     )
 
-    # The report of the month, as the admin reads it.
+    # The report of the month, as the admin reads it (the year's, should the day have run
+    # past midnight into another month).
+    if datetime.now(HCMC).strftime("%Y-%m") != month:
+        month = month[:4]
     figures = poll(
         lambda: api.ok("GET", "/reports/district", admin, params={"period": month}),
         until=lambda r: all(r.get(s) for s in ("startups", "consultations", "competitions")),
