@@ -447,14 +447,20 @@ class Notifications:
         `DIGEST_GATHER_SECONDS`) for a copy that claimed one of them to stand back; an item
         whose claimant died stays out and goes at its lease's end."""
         deadline = asyncio.get_running_loop().time() + DIGEST_GATHER_SECONDS
+        mine = [token, self.instance]
+        batch: list[dict[str, Any]] = []
         while True:
-            batch = await self.store.claim_digest_batch(recipient_id, at, token, LEASE)
-            mine = [token, self.instance]
-            if not await self.store.digest_claimed_elsewhere(recipient_id, at, mine):
-                return batch
+            # Look first, then claim: done once no one else holds an item and the claim
+            # after that look found nothing new (an item released meanwhile is taken).
+            elsewhere = await self.store.digest_claimed_elsewhere(recipient_id, at, mine)
+            claimed = await self.store.claim_digest_batch(recipient_id, at, token, LEASE)
+            if not elsewhere and len(claimed) == len(batch):
+                return claimed
+            batch = claimed
             if asyncio.get_running_loop().time() > deadline:
                 return batch
-            await asyncio.sleep(0.05)  # the other copy is releasing its claim
+            if elsewhere:
+                await asyncio.sleep(0.05)  # the other copy is releasing its claim
 
     async def _send(
         self,
@@ -470,7 +476,9 @@ class Notifications:
         except Exception as exc:  # any transport failure: retry later, never forever
             attempts = int(delivery.get("attempts", 0)) + 1
             retry = domain.retry_at(at, attempts)
-            await self.store.failed(delivery["_id"], at, f"{type(exc).__name__}: {exc}", retry)
+            # A digest's items are retried together, so the retry is again one email.
+            for item in batch:
+                await self.store.failed(item["_id"], at, f"{type(exc).__name__}: {exc}", retry)
             log.warning(
                 "delivery.failed",
                 channel=delivery["channel"],

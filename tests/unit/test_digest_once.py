@@ -81,3 +81,16 @@ async def test_a_copy_that_finds_the_digest_held_stops_until_the_next_tick() -> 
     copies.now = EVENING + LEASE + timedelta(seconds=1)
     assert await copies.second.deliver_due() == 3
     assert len(copies.email.sent) == 2
+
+
+async def test_a_digest_that_failed_is_retried_whole() -> None:
+    copies = Copies()
+    await copies.digest_of_three()
+    copies.email.failing = True
+    assert await copies.first.deliver_due() == 0
+    pending = [d for d in copies.store.deliveries.values() if d["status"] == "pending"]
+    assert len(pending) == 3 and len({d["due_at"] for d in pending}) == 1
+    copies.email.failing = False
+    copies.now = pending[0]["due_at"]
+    assert await copies.second.deliver_due() == 3
+    assert [m.title for _, m in copies.email.sent[1:]] == ["InnoHub: 3 thông báo trong ngày"]
