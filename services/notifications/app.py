@@ -20,6 +20,7 @@ from services.notifications.repository import (
 from services.notifications.rpc import register_rpc
 from services.notifications.service import Notifications
 from shared.infra.broker import make_broker
+from shared.infra.clock import service_clock
 from shared.infra.mongo import ProcessedEvents
 from shared.infra.runtime import MadeAtStartup, ServiceContext, build_service_app, instance_name
 from shared.infra.settings import Settings
@@ -43,6 +44,7 @@ def build_app(settings: Settings) -> FastStream:
                 NotificationStore(context.db),
                 senders(settings),
                 instance=settings.instance or instance_name(),
+                clock=service_clock(settings),
             )
         )
         processed.set(context.processed)

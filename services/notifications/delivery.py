@@ -4,8 +4,9 @@ whose local implementations only log what they would send."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.message import EmailMessage
-from email.utils import make_msgid
+from email.header import Header
+from email.mime.text import MIMEText
+from email.utils import formataddr, make_msgid, parseaddr
 from typing import Protocol
 
 import aiosmtplib
@@ -34,6 +35,22 @@ class Sender(Protocol):
         """Deliver or raise; the caller retries with backoff."""
 
 
+def compose_email(sender: str, contact: Contact, message: Message) -> MIMEText:
+    """The plain-text UTF-8 email of `message` to `contact` from `sender` ("Name <address>").
+
+    The compat32 message and `Header` encode a Vietnamese subject into RFC 2047 words that
+    keep every space; the newer `EmailMessage` folding drops the space between two encoded
+    words ("đến vớiGò Vấp", CPython gh-144156, unfixed in 3.11)."""
+    email = MIMEText(f"{message.body}\n\n— Gò Vấp InnoHub\n", "plain", "utf-8")
+    sender_name, sender_address = parseaddr(sender)
+    email["From"] = formataddr((sender_name, sender_address), charset="utf-8")
+    email["To"] = contact.email
+    email["Subject"] = Header(message.title, "utf-8", header_name="Subject").encode()
+    email["Message-ID"] = make_msgid(domain="innohub.local")
+    email["Content-Language"] = contact.locale.value
+    return email
+
+
 class EmailSender:
     """Email over SMTP (`INNOHUB_SMTP_*` settings); used only when a host is set."""
 
@@ -46,13 +63,7 @@ class EmailSender:
         """Send one plain-text UTF-8 email; SMTP errors and the timeout
         (`smtp_timeout_seconds`) propagate so the caller retries."""
         assert self.settings.smtp_host
-        email = EmailMessage()
-        email["From"] = self.settings.smtp_from
-        email["To"] = contact.email
-        email["Subject"] = message.title  # encoded as UTF-8 by the email package
-        email["Message-ID"] = make_msgid(domain="innohub.local")
-        email["Content-Language"] = contact.locale.value
-        email.set_content(f"{message.body}\n\n— Gò Vấp InnoHub\n")
+        email = compose_email(self.settings.smtp_from, contact, message)
         await aiosmtplib.send(
             email,
             hostname=self.settings.smtp_host,

@@ -60,6 +60,27 @@ class NotificationRepository(Protocol):
         return those `batch` holds."""
         ...
 
+    async def hold_digest(
+        self, recipient_id: str, holder: str, at: datetime, lease: timedelta
+    ) -> bool:
+        """Become the one sender of the recipient's digest until `at + lease`; False while
+        another holder's lease runs."""
+        ...
+
+    async def drop_digest_hold(self, recipient_id: str, holder: str) -> None:
+        """End `holder`'s hold on the recipient's digest."""
+        ...
+
+    async def unclaim(self, delivery_id: str, claimant: str) -> None:
+        """Release `claimant`'s claim on a pending delivery."""
+        ...
+
+    async def digest_claimed_elsewhere(
+        self, recipient_id: str, at: datetime, mine: list[str]
+    ) -> int:
+        """How many of the recipient's due digest deliveries others hold under live claims."""
+        ...
+
     async def delivered(self, delivery_ids: list[str], at: datetime) -> None:
         """Mark the deliveries sent at `at` and release their claims."""
         ...

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from services.notifications.domain import Contact, Delivery, Notification
 from shared.contracts.base import Locale
@@ -20,6 +21,8 @@ DELIVERIES = "deliveries"
 PREFERENCES = "preferences"
 SCHEDULES = "schedules"
 LABELS = "labels"
+# Who is sending each person's digest now: one holder per person, with a lease (issue 13).
+DIGEST_HOLDS = "digest_holds"
 # People who asked for erasure: a late identity event must not bring them back, and an
 # event about them is not waited on (issue 13; PDPL 91/2025).
 ERASED = "erased_people"
@@ -36,6 +39,7 @@ INDEXES = {
     PREFERENCES: [],
     SCHEDULES: [IndexModel([("status", ASCENDING), ("due_at", ASCENDING)], name="schedule_due")],
     LABELS: [],
+    DIGEST_HOLDS: [],
 }
 
 
@@ -52,6 +56,7 @@ class NotificationStore:
         self.schedules = AggregateCollection(db[SCHEDULES], {})
         self.labels = AggregateCollection(db[LABELS], {})
         self.erased = AggregateCollection(db[ERASED], {})
+        self.digest_holds = AggregateCollection(db[DIGEST_HOLDS], {})
 
     # --- contacts and labels ---------------------------------------------------------------
 
@@ -141,6 +146,51 @@ class NotificationStore:
         )
         return await self.deliveries.find(
             {"recipient_id": recipient_id, "status": "pending", "claimed_by": batch}
+        )
+
+    async def hold_digest(
+        self, recipient_id: str, holder: str, at: datetime, lease: timedelta
+    ) -> bool:
+        """Become the one sender of the recipient's digest until `at + lease`: True unless
+        another holder's lease is still running (one document per person, taken by a single
+        conditional upsert, so of two copies exactly one wins)."""
+        try:
+            await self.digest_holds.collection.update_one(
+                {"_id": recipient_id, "$or": [{"until": {"$lte": at}}, {"holder": holder}]},
+                {"$set": {"holder": holder, "until": at + lease}},
+                upsert=True,
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    async def drop_digest_hold(self, recipient_id: str, holder: str) -> None:
+        """End `holder`'s hold on the recipient's digest (nothing if another holds it)."""
+        await self.digest_holds.collection.delete_one({"_id": recipient_id, "holder": holder})
+
+    async def unclaim(self, delivery_id: str, claimant: str) -> None:
+        """Release `claimant`'s claim on a delivery, so the digest's holder may batch it."""
+        await self.deliveries.collection.update_one(
+            {"_id": delivery_id, "claimed_by": claimant, "status": "pending"},
+            {"$set": {"claimed_by": None, "claimed_until": None}},
+        )
+
+    async def digest_claimed_elsewhere(
+        self, recipient_id: str, at: datetime, mine: list[str]
+    ) -> int:
+        """How many of the recipient's due, pending digest deliveries are held under a live
+        claim by a claimant not in `mine` (a copy that has not yet stood back)."""
+        return int(
+            await self.deliveries.collection.count_documents(
+                {
+                    "recipient_id": recipient_id,
+                    "digest": True,
+                    "status": "pending",
+                    "due_at": {"$lte": at},
+                    "claimed_until": {"$gt": at},
+                    "claimed_by": {"$nin": mine},
+                }
+            )
         )
 
     async def delivered(self, delivery_ids: list[str], at: datetime) -> None:
@@ -267,6 +317,7 @@ class NotificationStore:
         await self.contacts.collection.delete_one({"_id": user_id})
         await self.choices.collection.delete_one({"_id": user_id})
         await self.deliveries.collection.delete_many({"recipient_id": user_id})
+        await self.digest_holds.collection.delete_one({"_id": user_id})
         result = await self.notifications.collection.delete_many({"recipient_id": user_id})
         return result.deleted_count
 

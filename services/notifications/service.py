@@ -60,6 +60,8 @@ from shared.localtime import local_date
 
 log = get_logger(__name__)
 LEASE = timedelta(minutes=2)
+#: How long the copy sending a digest waits for another copy to release an item it claimed.
+DIGEST_GATHER_SECONDS = 2.0
 REMINDER_BEFORE_SESSION = timedelta(hours=24)
 MODES = {
     "in_person": {
@@ -413,29 +415,79 @@ class Notifications:
         sent = 0
         at = now or self.clock()
         while delivery := await self.store.claim_due_delivery(at, self.instance, LEASE):
-            sent += await self._deliver(delivery, at)
+            done = await self._deliver_or_stand_back(delivery, at)
+            if done is None:
+                break  # another copy is sending that person's digest: try again next tick
+            sent += done
         return sent
 
     async def _deliver(self, delivery: dict[str, Any], at: datetime) -> int:
+        """Send one claimed delivery (with the rest of its digest); how many went out."""
+        return await self._deliver_or_stand_back(delivery, at) or 0
+
+    async def _deliver_or_stand_back(self, delivery: dict[str, Any], at: datetime) -> int | None:
+        """Send a claimed delivery; None when it belongs to a digest another copy is
+        sending (the claim is released so that copy's batch takes it)."""
         contact = await self.store.contact(delivery["recipient_id"])
         sender = self.senders.get(Channel(delivery["channel"]))
         if contact is None or sender is None:
             await self.store.failed(delivery["_id"], at, "no contact or channel", None)
             return 0
-        batch = [delivery]
-        if delivery.get("digest"):
-            # The trigger is ours already; the rest of the day's items are claimed under a
-            # token of this send, so a second copy never puts them in a digest of its own.
-            token = f"{self.instance}:{delivery['_id']}"
-            others = await self.store.claim_digest_batch(contact.user_id, at, token, LEASE)
-            batch += [item for item in others if item["_id"] != delivery["_id"]]
+        if not delivery.get("digest"):
+            return await self._send(contact, sender, delivery, [delivery], at)
+        # One digest per person (issue 13): with two copies each may claim a different item
+        # of the same digest at once; the one that holds the person's digest sends it all,
+        # the other stands back and releases its item.
+        token = f"{self.instance}:{delivery['_id']}"
+        if not await self.store.hold_digest(contact.user_id, token, at, LEASE):
+            await self.store.unclaim(delivery["_id"], self.instance)
+            return None
+        try:
+            batch = await self._claim_digest(contact.user_id, at, token)
+            others = [item for item in batch if item["_id"] != delivery["_id"]]
+            return await self._send(contact, sender, delivery, [delivery, *others], at)
+        finally:
+            await self.store.drop_digest_hold(contact.user_id, token)
+
+    async def _claim_digest(
+        self, recipient_id: str, at: datetime, token: str
+    ) -> list[dict[str, Any]]:
+        """Claim the person's due digest items under `token`, waiting (up to
+        `DIGEST_GATHER_SECONDS`) for a copy that claimed one of them to stand back; an item
+        whose claimant died stays out and goes at its lease's end."""
+        deadline = asyncio.get_running_loop().time() + DIGEST_GATHER_SECONDS
+        mine = [token, self.instance]
+        batch: list[dict[str, Any]] = []
+        while True:
+            # Look first, then claim: done once no one else holds an item and the claim
+            # after that look found nothing new (an item released meanwhile is taken).
+            elsewhere = await self.store.digest_claimed_elsewhere(recipient_id, at, mine)
+            claimed = await self.store.claim_digest_batch(recipient_id, at, token, LEASE)
+            if not elsewhere and len(claimed) == len(batch):
+                return claimed
+            batch = claimed
+            if asyncio.get_running_loop().time() > deadline:
+                return batch
+            if elsewhere:
+                await asyncio.sleep(0.05)  # the other copy is releasing its claim
+
+    async def _send(
+        self,
+        contact: Contact,
+        sender: Sender,
+        delivery: dict[str, Any],
+        batch: list[dict[str, Any]],
+        at: datetime,
+    ) -> int:
         message = await self._message(contact, batch)
         try:
             await sender.send(contact, message)
         except Exception as exc:  # any transport failure: retry later, never forever
             attempts = int(delivery.get("attempts", 0)) + 1
             retry = domain.retry_at(at, attempts)
-            await self.store.failed(delivery["_id"], at, f"{type(exc).__name__}: {exc}", retry)
+            # A digest's items are retried together, so the retry is again one email.
+            for item in batch:
+                await self.store.failed(item["_id"], at, f"{type(exc).__name__}: {exc}", retry)
             log.warning(
                 "delivery.failed",
                 channel=delivery["channel"],

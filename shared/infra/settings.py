@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_timeout_seconds: float = Field(10.0, gt=0)
     notification_tick_seconds: float = Field(1.0, gt=0)
+    # TEST ONLY (issue 13): a file holding seconds added to real time by the clock of the
+    # notifications service (`shared/infra/clock.py`), so a test moves a running stack's
+    # time forward. Unset in production (refused there).
+    test_clock_file: Path | None = None
     judging_tick_seconds: float = Field(1.0, gt=0)
     # Scopes of influence an initiative may be recognised with (configuration, DESIGN §11).
     initiative_scopes: list[str] = Field(

@@ -9,14 +9,18 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 from pymongo import MongoClient
 
 from shared.infra.servers import free_port
@@ -161,3 +165,36 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("chaos figures")
         for line in FIGURES:
             terminalreporter.line(line)
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on a free loopback port that keeps every message it
+    receives, to count the stack's emails per recipient (issue 13)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.messages: list[EmailMessage] = []
+        self._lock = threading.Lock()
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        """aiosmtpd's hook: keep the message, one per envelope recipient."""
+        raw = envelope.original_content or envelope.content
+        parsed = message_from_bytes(raw, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        with self._lock:
+            for _ in envelope.rcpt_tos:
+                self.messages.append(parsed)
+        return "250 OK"
+
+    def start(self) -> SmtpSink:
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+    def received(self) -> list[tuple[str, str]]:
+        """(recipient address, decoded subject) of every message so far."""
+        with self._lock:
+            return [(str(m["To"]).lower(), str(m["Subject"])) for m in self.messages]

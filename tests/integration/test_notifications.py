@@ -239,7 +239,8 @@ async def test_two_copies_never_put_one_item_in_two_digests(
     mongo: AsyncMongoClient[Document], settings: Settings, smtp: SmtpServer
 ) -> None:
     """Issue 13: each copy claims a different digest item of the same person at the same
-    moment; every item goes out in exactly one email."""
+    moment; every item goes out in exactly one email, and that is one digest (the day of
+    work on two copies found two)."""
     from services.notifications.service import LEASE
     from shared.contracts.base import Actor
     from shared.contracts.rpc.notifications import NotificationPreferences
@@ -273,6 +274,7 @@ async def test_two_copies_never_put_one_item_in_two_digests(
     digests = [body(message) for message in smtp.mailbox.messages[1:]]
     for startup in ("Một", "Hai", "Ba"):
         assert sum(f"“{startup}”" in text for text in digests) == 1, digests
+    assert len(digests) == 1, digests
 
 
 async def test_report_reminder_fires_once_with_two_copies_at_the_right_time(

@@ -22,6 +22,7 @@ class FakeNotificationStore:
         self.choices: dict[str, Document] = {}
         self.schedules: dict[str, Document] = {}
         self.erased: set[str] = set()
+        self.digest_holds: dict[str, dict[str, Any]] = {}
 
     async def save_contact(self, contact: Contact) -> None:
         if contact.user_id not in self.erased:
@@ -94,6 +95,39 @@ class FakeNotificationStore:
             and d["status"] == "pending"
             and d.get("claimed_by") == batch
         ]
+
+    async def hold_digest(
+        self, recipient_id: str, holder: str, at: datetime, lease: timedelta
+    ) -> bool:
+        held = self.digest_holds.get(recipient_id)
+        if held and held["holder"] != holder and held["until"] > at:
+            return False
+        self.digest_holds[recipient_id] = {"holder": holder, "until": at + lease}
+        return True
+
+    async def drop_digest_hold(self, recipient_id: str, holder: str) -> None:
+        if self.digest_holds.get(recipient_id, {}).get("holder") == holder:
+            del self.digest_holds[recipient_id]
+
+    async def unclaim(self, delivery_id: str, claimant: str) -> None:
+        d = self.deliveries[delivery_id]
+        if d.get("claimed_by") == claimant and d["status"] == "pending":
+            d.update(claimed_by=None, claimed_until=None)
+
+    async def digest_claimed_elsewhere(
+        self, recipient_id: str, at: datetime, mine: list[str]
+    ) -> int:
+        return sum(
+            1
+            for d in self.deliveries.values()
+            if d["recipient_id"] == recipient_id
+            and d["digest"]
+            and d["status"] == "pending"
+            and utc(d["due_at"]) <= at
+            and d["claimed_until"] is not None
+            and d["claimed_until"] > at
+            and d.get("claimed_by") not in mine
+        )
 
     async def delivered(self, delivery_ids: list[str], at: datetime) -> None:
         for delivery_id in delivery_ids:
@@ -175,6 +209,7 @@ class FakeNotificationStore:
         self.erased.add(user_id)
         self.contacts.pop(user_id, None)
         self.choices.pop(user_id, None)
+        self.digest_holds.pop(user_id, None)
         self.deliveries = {k: d for k, d in self.deliveries.items() if d["recipient_id"] != user_id}
         gone = [k for k, n in self.notifications.items() if n["recipient_id"] == user_id]
         for key in gone:
