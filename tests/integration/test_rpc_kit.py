@@ -1,0 +1,175 @@
+"""The kit's request–reply on nats-py against a real nats-server (issue 19): replies and
+typed errors, concurrency bounded per process, correlation ids, and a drain at shutdown
+that answers what was taken before the store closes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from faststream import TestApp
+from faststream.nats import NatsBroker
+
+from shared.contracts.base import NotFound, RpcRequest
+from shared.contracts.rpc.common import Pong
+from shared.infra.broker import make_broker
+from shared.infra.logging import current_correlation_id
+from shared.infra.rpc import (
+    RPC_CONCURRENCY,
+    RpcFailure,
+    answer_rpc,
+    call,
+    drain_rpc,
+    rpc_responders,
+    start_rpc,
+)
+from shared.infra.runtime import ServiceContext, build_service_app
+from shared.infra.settings import Settings
+from shared.infra.testing import eventually
+
+
+class Echo(RpcRequest[Pong]):
+    """A test request: `Pong(service=word, instance=<the correlation id it saw>)`."""
+
+    subject = "rpc.tests.echo.ask"
+
+    word: str
+    hold: bool = False
+
+
+@pytest.fixture
+async def caller(settings: Settings) -> AsyncIterator[NatsBroker]:
+    broker = make_broker(settings.model_copy(update={"service": "caller"}))
+    await broker.connect()
+    yield broker
+    await broker.stop()
+
+
+class EchoService:
+    """Answers `Echo`; a `hold` request waits until `release` is set, counted meanwhile."""
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+        self.holding = 0
+        self.most_holding = 0
+
+    async def echo(self, request: Echo) -> Pong:
+        if request.word == "missing":
+            raise NotFound("no such word")
+        if request.word == "boom":
+            raise RuntimeError("database password is hunter2")
+        if request.hold:
+            self.holding += 1
+            self.most_holding = max(self.most_holding, self.holding)
+            await self.release.wait()
+            self.holding -= 1
+        return Pong(service=request.word, instance=current_correlation_id() or "")
+
+
+@pytest.fixture
+async def responder(settings: Settings) -> AsyncIterator[tuple[NatsBroker, EchoService]]:
+    broker = make_broker(settings.model_copy(update={"service": "tests"}))
+    service = EchoService()
+    answer_rpc(broker, "tests", Echo, service.echo)
+    await broker.connect()
+    await start_rpc(broker)
+    yield broker, service
+    service.release.set()
+    await drain_rpc(broker, timeout=2)
+    await broker.stop()
+
+
+async def test_a_request_gets_its_typed_reply_and_the_callers_correlation_id(
+    caller: NatsBroker, responder: Any
+) -> None:
+    reply = await call(caller, Echo(word="xin chào"), timeout=2, correlation_id="corr-42")
+    assert reply == Pong(service="xin chào", instance="corr-42")
+
+
+async def test_errors_keep_their_code_and_hide_internals(
+    caller: NatsBroker, responder: Any
+) -> None:
+    with pytest.raises(RpcFailure) as missing:
+        await call(caller, Echo(word="missing"), timeout=2)
+    assert missing.value.code == "not_found"
+    with pytest.raises(RpcFailure) as boom:
+        await call(caller, Echo(word="boom"), timeout=2)
+    assert boom.value.code == "internal"
+    assert "hunter2" not in str(boom.value.error.model_dump())
+    # A body that is not the contract (not even JSON) is `invalid`, never a crash.
+    for body in (b"{not json", b'{"word": 7}', b'{"word": "a", "extra": 1}'):
+        raw = await caller.connection.request(Echo.subject, body, timeout=2)
+        assert raw.data.startswith(b'{"error":{"code":"invalid"'), raw.data
+
+
+async def test_one_process_answers_at_most_its_concurrency_at_once(
+    caller: NatsBroker, responder: tuple[NatsBroker, EchoService]
+) -> None:
+    _, service = responder
+    extra = 8
+    calls = [
+        asyncio.create_task(call(caller, Echo(word=f"w{n}", hold=True), timeout=10))
+        for n in range(RPC_CONCURRENCY + extra)
+    ]
+    await eventually(lambda: _value(service.holding), until=lambda n: n == RPC_CONCURRENCY)
+    assert not any(task.done() for task in calls)
+    service.release.set()
+    replies = await asyncio.gather(*calls)
+    assert sorted(r.service for r in replies) == sorted(f"w{n}" for n in range(len(calls)))
+    assert service.most_holding == RPC_CONCURRENCY
+
+
+async def test_drain_answers_requests_in_flight_then_stops_answering(
+    caller: NatsBroker, responder: tuple[NatsBroker, EchoService]
+) -> None:
+    broker, service = responder
+    pending = asyncio.create_task(call(caller, Echo(word="đang chờ", hold=True), timeout=5))
+    await eventually(lambda: _value(service.holding), until=lambda n: n == 1)
+    drained = asyncio.create_task(drain_rpc(broker, timeout=5))
+    await asyncio.sleep(0)  # the drain is under way while the request still runs
+    service.release.set()
+    await drained
+    assert (await pending).service == "đang chờ"
+    with pytest.raises(RpcFailure) as after:
+        await call(caller, Echo(word="muộn"), timeout=1)
+    assert after.value.code == "unavailable"
+    assert not rpc_responders(broker).running
+
+
+async def test_no_responder_is_unavailable(caller: NatsBroker) -> None:
+    with pytest.raises(RpcFailure) as failure:
+        await call(caller, Echo(word="ai đó"), timeout=1)
+    assert failure.value.code == "unavailable"
+    assert failure.value.error.details["subject"] == Echo.subject
+
+
+async def test_a_stopping_service_answers_requests_it_took_before_closing_its_store(
+    settings: Settings, caller: NatsBroker
+) -> None:
+    """The store closes after the drain: a request reading the database while the service
+    stops gets its result, not an internal error from a closed client."""
+    broker = make_broker(settings.model_copy(update={"service": "tests"}))
+    started = asyncio.Event()
+    contexts: list[ServiceContext] = []
+
+    async def slow_read(request: Echo) -> Pong:
+        started.set()
+        await asyncio.sleep(0.5)
+        found = await contexts[0].db["words"].find_one({"_id": request.word})
+        return Pong(service=request.word, instance=str(found))
+
+    async def setup(context: ServiceContext) -> None:
+        contexts.append(context)
+
+    answer_rpc(broker, "tests", Echo, slow_read)
+    app = build_service_app(settings, broker, setup=setup)
+    async with TestApp(app):
+        pending = asyncio.create_task(call(caller, Echo(word="chậm"), timeout=5))
+        await asyncio.wait_for(started.wait(), 5)
+    assert await pending == Pong(service="chậm", instance="None")
+
+
+async def _value(value: int) -> int:
+    return value
