@@ -36,6 +36,7 @@ from services.gateway.repository import (
 )
 from services.gateway.revocation import TokenRevocations
 from services.gateway.routes import ops
+from services.gateway.routing import guard_routers
 from services.gateway.service import Identity
 from shared.contracts.streams import ALL_STREAMS
 from shared.infra.broker import ensure_streams, make_broker
@@ -181,4 +182,6 @@ def build_app(settings: Settings) -> FastAPI:
 
     # Fail closed: a route without exactly one access rule stops the gateway from starting.
     check_every_route_has_one_rule(app.routes)
+    # Last, once every route is in: routers skip the paths they cannot match (issue 19).
+    guard_routers(app)
     return app
