@@ -150,6 +150,10 @@ def build_app(settings: Settings) -> FastAPI:
         ),
         lifespan=lifespan,
         dependencies=[Depends(resolve_actor)],
+        # No OpenTelemetry here (metrics are Prometheus, from the edge middleware): FastAPI's
+        # native telemetry asked os.environ for a tracer provider on every request, ~10 %
+        # of a read's time in the gateway (issue 19's profile).
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         # /docs is the web app's, from vendored Swagger UI assets (no CDN).
         docs_url=None,
         redoc_url=None,
