@@ -3,6 +3,8 @@ the organizations accounts belong to."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import time
 import uuid
 from datetime import UTC, date, datetime
@@ -73,24 +75,38 @@ class ReferenceData:
         self.broker = broker
         # kind → (monotonic time read, every item): see LIST_SECONDS.
         self._lists: dict[str, tuple[float, list[Document]]] = {}
+        self._reading: dict[str, asyncio.Future[list[Document]]] = {}
         self._writes = 0
 
     async def _every(self, kind: str) -> list[Document]:
         """Every item of `kind` by code, read at most LIST_SECONDS ago (or written since
-        by this copy); a read that overlapped one of this copy's writes is not kept."""
+        by this copy). Callers arriving while it is being read share that one read; a
+        read that overlapped one of this copy's writes is not kept."""
         kept = self._lists.get(kind)
-        now = time.monotonic()
-        if kept is not None and now - kept[0] < LIST_SECONDS:
+        if kept is not None and time.monotonic() - kept[0] < LIST_SECONDS:
             return list(kept[1])
-        writes = self._writes
+        reading = self._reading.get(kind)
+        if reading is None:
+            reading = self._reading[kind] = asyncio.ensure_future(self._read(kind))
+            reading.add_done_callback(functools.partial(self._read_done, kind))
+        return list(await asyncio.shield(reading))
+
+    def _read_done(self, kind: str, reading: asyncio.Future[list[Document]]) -> None:
+        if self._reading.get(kind) is reading:
+            del self._reading[kind]
+
+    async def _read(self, kind: str) -> list[Document]:
+        started, writes = time.monotonic(), self._writes
         items, _ = await self.store.find(kind, {}, sort="_id")
         if writes == self._writes:
-            self._lists[kind] = (now, items)
-        return list(items)
+            self._lists[kind] = (started, items)
+        return items
 
     def _changed(self) -> None:
+        # A read under way may predate the write: later callers start their own.
         self._writes += 1
         self._lists.clear()
+        self._reading.clear()
 
     async def seed_if_empty(self) -> None:
         seeds: dict[str, list[dict[str, Any]]] = {

@@ -3,6 +3,7 @@ moment, and its own writes show at once (issue 19)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -69,3 +70,40 @@ async def test_lists_are_read_once_a_moment_and_this_copys_writes_show_at_once(
     store.docs[SECTORS]["edtech"] = {"_id": "edtech", "name_vi": "Giáo dục", "version": 1}
     monkeypatch.setattr(reference, "LIST_SECONDS", 0.0)
     assert [s["_id"] for s in await data.sectors()] == ["edtech", "fintech"]
+
+
+class SlowStore(Store):
+    """A store whose list reads wait until `go` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.go = asyncio.Event()
+
+    async def find(
+        self, kind: str, query: dict[str, Any], *, sort: str, skip: int = 0, limit: int = 0
+    ) -> tuple[list[dict[str, Any]], int]:
+        found = await super().find(kind, query, sort=sort, skip=skip, limit=limit)
+        await self.go.wait()
+        return found
+
+
+async def _turns() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+async def test_callers_at_once_share_one_read_but_not_one_older_than_their_write() -> None:
+    store = SlowStore()
+    data = ReferenceData(store, Outbox(), None)  # type: ignore[arg-type]
+    together = [asyncio.create_task(data.sectors()) for _ in range(20)]
+    await _turns()
+    assert store.finds == 1
+    # This copy writes while that read is under way: a list asked after the write is
+    # read again, never the shared read that began before it.
+    await data.create(SECTORS, SECTOR)
+    after = asyncio.create_task(data.sectors())
+    await _turns()
+    assert store.finds == 2
+    store.go.set()
+    assert all(s == [] for s in await asyncio.gather(*together))
+    assert [s["_id"] for s in await after] == ["fintech"]
