@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import nats
+import uvloop
 
 from shared.contracts.base import RpcReply
 from shared.contracts.rpc.registry import GetStartup, StartupView
@@ -165,22 +166,28 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=32)
     parser.add_argument("--serve", choices=MODES)
     parser.add_argument("--url")
+    parser.add_argument(
+        "--uvloop", action="store_true", help="run responders and callers on uvloop"
+    )
     args = parser.parse_args()
+    run: Callable[[Any], Any] = uvloop.run if args.uvloop else asyncio.run
     configure_logging("bench", level="WARNING", json=False)
     if args.serve:
-        asyncio.run(serve(args.serve, args.url, args.io_ms / 1000, args.workers))
+        run(serve(args.serve, args.url, args.io_ms / 1000, args.workers))
         return
     server = NatsServer.start()
     results: list[tuple[str, float, float, float]] = []
     try:
         print(
             f"request–reply, {args.concurrency} in flight, {args.io_ms:g} ms store time, "
+            f"{'uvloop' if args.uvloop else 'asyncio'} event loop, "
             f"load average {os.getloadavg()[0]:.2f}"
         )
         print(f"{'responder / caller':<28}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'ratio':>8}")
         for label, mode, kind in RUNS:
             argv = [sys.executable, __file__, "--serve", mode, "--url", server.url]
             argv += ["--io-ms", str(args.io_ms), "--workers", str(args.workers)]
+            argv += ["--uvloop"] if args.uvloop else []
             child = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
             try:
                 assert child.stdout is not None
