@@ -18,6 +18,7 @@ reply, and is bound to every log line the handler writes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import weakref
@@ -186,13 +187,17 @@ class RpcResponders:
         self.routes[subject] = (queue, handler)
 
     async def start(self, connection: NatsClient) -> None:
-        """Subscribe every route on `connection` (idempotent: a second call does nothing)."""
+        """Subscribe every route on `connection` and wait until the server has them
+        (idempotent: a second call does nothing)."""
         if self.subscriptions:
             return
         self._slots = asyncio.Semaphore(self.concurrency)
         for subject, (queue, handler) in sorted(self.routes.items()):
             callback = functools.partial(self._dispatch, handler)
             self.subscriptions.append(await connection.subscribe(subject, queue=queue, cb=callback))
+        # A round trip: once it returns the server has every subscription, so a request
+        # sent after start (the readiness ping) finds a responder.
+        await connection.flush()
         log.debug("rpc.responding", subjects=len(self.subscriptions))
 
     async def _dispatch(self, handler: Handler, msg: Msg) -> None:
@@ -229,7 +234,8 @@ class RpcResponders:
             try:
                 await subscription.drain()  # type: ignore[no-untyped-call]
             except nats.errors.Error:  # the connection is already closed or draining
-                await subscription.unsubscribe()
+                with contextlib.suppress(nats.errors.Error):
+                    await subscription.unsubscribe()
         if self.running:
             _, late = await asyncio.wait(set(self.running), timeout=timeout)
             for task in late:

@@ -84,7 +84,7 @@ async def responder(settings: Settings) -> AsyncIterator[tuple[NatsBroker, EchoS
 async def test_a_request_gets_its_typed_reply_and_the_callers_correlation_id(
     caller: NatsBroker, responder: Any
 ) -> None:
-    reply = await call(caller, Echo(word="xin chào"), timeout=2, correlation_id="corr-42")
+    reply = await call(caller, Echo(word="xin chào"), timeout=10, correlation_id="corr-42")
     assert reply == Pong(service="xin chào", instance="corr-42")
 
 
@@ -92,15 +92,15 @@ async def test_errors_keep_their_code_and_hide_internals(
     caller: NatsBroker, responder: Any
 ) -> None:
     with pytest.raises(RpcFailure) as missing:
-        await call(caller, Echo(word="missing"), timeout=2)
+        await call(caller, Echo(word="missing"), timeout=10)
     assert missing.value.code == "not_found"
     with pytest.raises(RpcFailure) as boom:
-        await call(caller, Echo(word="boom"), timeout=2)
+        await call(caller, Echo(word="boom"), timeout=10)
     assert boom.value.code == "internal"
     assert "hunter2" not in str(boom.value.error.model_dump())
     # A body that is not the contract (not even JSON) is `invalid`, never a crash.
     for body in (b"{not json", b'{"word": 7}', b'{"word": "a", "extra": 1}'):
-        raw = await caller.connection.request(Echo.subject, body, timeout=2)
+        raw = await caller.connection.request(Echo.subject, body, timeout=10)
         assert raw.data.startswith(b'{"error":{"code":"invalid"'), raw.data
 
 
@@ -173,3 +173,15 @@ async def test_a_stopping_service_answers_requests_it_took_before_closing_its_st
 
 async def _value(value: int) -> int:
     return value
+
+
+async def test_draining_after_the_connection_closed_does_not_fail_the_shutdown(
+    settings: Settings,
+) -> None:
+    broker = make_broker(settings.model_copy(update={"service": "tests"}))
+    answer_rpc(broker, "tests", Echo, EchoService().echo)
+    await broker.connect()
+    await start_rpc(broker)
+    await broker.connection.close()
+    await drain_rpc(broker, timeout=1)
+    assert not rpc_responders(broker).subscriptions
