@@ -21,6 +21,8 @@ import asyncio
 import contextlib
 import functools
 import json
+import re
+import time
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
@@ -30,6 +32,7 @@ from faststream.nats import NatsBroker
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
+from prometheus_client import CollectorRegistry, Counter, Histogram
 from pydantic import BaseModel, ValidationError
 
 from shared.contracts.base import DomainError, ErrorCode, RpcError, RpcReply, RpcRequest
@@ -97,6 +100,15 @@ class RequestClass(Protocol[RequestT_co, ReplyT_co]):
 Handler = Callable[[bytes], Awaitable[bytes]]
 #: The same on decoded JSON (`rpc_responder`).
 Responder = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+_ERROR_CODE = re.compile(rb'^\{"error":\{"code":"([a-z_]+)"')
+
+
+def _outcome(body: bytes) -> str:
+    """`result`, or the code of the error a reply body carries."""
+    found = _ERROR_CODE.match(body)
+    return found.group(1).decode() if found else "result"
 
 
 def _error_body(error: RpcError) -> bytes:
@@ -176,6 +188,8 @@ class RpcResponders:
         self.subscriptions: list[Subscription] = []
         self.running: set[asyncio.Task[None]] = set()
         self._slots: asyncio.Semaphore | None = None
+        self.answered: Counter | None = None
+        self.latency: Histogram | None = None
 
     def add(self, subject: str, queue: str, handler: Handler) -> None:
         """Answer `subject` with `handler` in queue group `queue`. Raises `ValueError` when
@@ -214,9 +228,26 @@ class RpcResponders:
         assert self._slots is not None
         self._slots.release()
 
+    def instrument(self, registry: CollectorRegistry) -> None:
+        """Count answered requests by subject and outcome (`result` or the error's code)
+        and time them, in `registry` (the service's `/metrics`)."""
+        self.answered = Counter(
+            "innohub_rpc_requests_total",
+            "Requests answered, by subject and outcome (result or error code)",
+            ["subject", "outcome"],
+            registry=registry,
+        )
+        self.latency = Histogram(
+            "innohub_rpc_request_duration_seconds",
+            "Time from taking a request to sending its reply, by subject",
+            ["subject"],
+            registry=registry,
+        )
+
     async def _answer(self, handler: Handler, msg: Msg) -> None:
         headers = msg.headers
         bind_correlation(headers.get(CORRELATION_HEADER) if headers else None)
+        started = time.perf_counter()
         try:
             body = await handler(msg.data)
             if msg.reply:
@@ -224,6 +255,10 @@ class RpcResponders:
                 await msg.respond(body)
         except Exception as exc:  # the reply could not be sent: the caller times out
             log.warning("rpc.reply_failed", subject=msg.subject, error=f"{type(exc).__name__}")
+            return
+        if self.answered is not None and self.latency is not None:
+            self.latency.labels(msg.subject).observe(time.perf_counter() - started)
+            self.answered.labels(msg.subject, _outcome(body)).inc()
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Stop taking requests (copies in the same queue group take them from here on),
@@ -273,10 +308,13 @@ def answer_rpc(
     )
 
 
-async def start_rpc(broker: NatsBroker) -> None:
+async def start_rpc(broker: NatsBroker, registry: CollectorRegistry | None = None) -> None:
     """Subscribe the request handlers registered for `broker` on its (connected)
-    nats-py connection."""
-    await rpc_responders(broker).start(broker.connection)
+    nats-py connection; with `registry`, count and time them there."""
+    responders = rpc_responders(broker)
+    if registry is not None and responders.answered is None:
+        responders.instrument(registry)
+    await responders.start(broker.connection)
 
 
 async def drain_rpc(broker: NatsBroker, timeout: float = 10.0) -> None:

@@ -230,7 +230,7 @@ def build_service_app(
         saw the service answer never publishes before they do), serve metrics and
         AsyncAPI if configured, start background tasks."""
         context: ServiceContext = state["context"]
-        await start_rpc(broker)
+        await start_rpc(broker, registry)
         if settings.metrics_port:
             server, thread = serve_metrics_and_asyncapi(
                 settings.metrics_host,

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from faststream import TestApp
 from faststream.nats import NatsBroker
+from prometheus_client import CollectorRegistry
 
 from shared.contracts.base import NotFound
 from shared.contracts.rpc.common import ExportPersonalData, PersonalData
@@ -192,3 +193,28 @@ async def test_draining_after_the_connection_closed_does_not_fail_the_shutdown(
     await broker.connection.close()
     await drain_rpc(broker, timeout=1)
     assert not rpc_responders(broker).subscriptions
+
+
+async def test_answered_requests_are_counted_by_subject_and_outcome(
+    settings: Settings, caller: NatsBroker
+) -> None:
+    broker = make_broker(settings.model_copy(update={"service": "tests"}))
+    answer_rpc(broker, "tests", ExportPersonalData, EchoService().echo, subject=SUBJECT)
+    registry = CollectorRegistry()
+    await broker.connect()
+    await start_rpc(broker, registry)
+    try:
+        await call(caller, ask("một"), subject=SUBJECT, timeout=10)
+        with pytest.raises(RpcFailure):
+            await call(caller, ask("missing"), subject=SUBJECT, timeout=10)
+    finally:
+        await drain_rpc(broker, timeout=2)
+        await broker.stop()
+
+    def answered(outcome: str) -> float | None:
+        labels = {"subject": SUBJECT, "outcome": outcome}
+        return registry.get_sample_value("innohub_rpc_requests_total", labels)
+
+    assert (answered("result"), answered("not_found")) == (1.0, 1.0)
+    timed = {"subject": SUBJECT}
+    assert registry.get_sample_value("innohub_rpc_request_duration_seconds_count", timed) == 2.0
