@@ -57,6 +57,8 @@ bench: $(STAMP)
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \
 		else echo "bench needs wrk: sudo apt-get install wrk"; exit 1; fi; fi
 	$(BIN)/python bench/gateway.py
+	$(BIN)/python bench/rpc.py
+	$(BIN)/python bench/consumer.py
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/events.py
 	$(BIN)/python bench/registry_search.py

@@ -3,9 +3,11 @@
 A benchmark, not a test. It starts the stack as `make run` does (its own database server
 and nats-server, every service, the gateway) in a temporary folder, seeds a verified public
 startup and a signed-in founder, and starts a bare FastAPI app on one uvicorn process that
-serves the very same JSON bodies from memory. wrk (Debian's package; `make bench` installs
-it) then loads each path of both for the same time with the same connections, one after the
-other, and this prints req/s, p50, p99, errors and the ratio gateway ÷ bare.
+serves the very same bodies from memory (JSON, and the HTML of the startup's public page).
+wrk (Debian's package; `make bench` installs it) then loads each path of both for the same
+time with the same connections, one after the other, and this prints req/s, p50, p99,
+errors and the ratio gateway ÷ bare, the load average when it ran, and the resident memory
+(from /proc) of the gateway and the registry after the load.
 
     python bench/gateway.py [--seconds 10] [--connections 32]
 """
@@ -137,13 +139,19 @@ def seed(base: str) -> dict[str, Any]:
         )
         paths = {
             "startup by id": (f"/api/v1/startups/{startup_id}", {}),
+            # Signed in, a read is never served from the gateway's public cache: this one
+            # goes to the registry by request–reply (the query only keys the bare body).
+            "by id, owner (RPC)": (f"/api/v1/startups/{startup_id}?as=owner", founder_headers),
             "GET /me with a token": ("/api/v1/me", founder_headers),
             "search ?q=rau sach": ("/api/v1/startups?q=rau%20sach", {}),
+            "web page /startups/{id}": (f"/startups/{startup_id}", {}),
         }
-        bodies = {
-            path: http.get(path.removeprefix("/api/v1"), headers=headers).json()
-            for path, headers in paths.values()
-        }
+        bodies: dict[str, Any] = {}
+        for path, headers in paths.values():
+            answer = http.get(f"{base}{path}", headers=headers)
+            answer.raise_for_status()
+            # JSON bodies as objects, the page as its HTML text (bare_app answers both).
+            bodies[path] = answer.text if path.startswith("/startups/") else answer.json()
         return {"paths": paths, "bodies": bodies}
 
 
@@ -172,6 +180,16 @@ def start_bare(bodies: dict[str, Any], folder: Path) -> tuple[subprocess.Popen[b
     return process, f"http://127.0.0.1:{port}"
 
 
+def resident_mib(pid: int) -> float:
+    """The resident set size of process `pid` in MiB, from /proc (0 when it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    found = re.search(r"^VmRSS:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) / 1024 if found else 0.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=10)
@@ -185,6 +203,11 @@ def main() -> None:
     try:
         seeded = seed(stack.base_url)
         bare, bare_url = start_bare(seeded["bodies"], folder)
+        print(
+            f"gateway against bare FastAPI (same bodies from memory), {args.connections} "
+            "connections, "
+            f"{args.seconds} s each, load average {os.getloadavg()[0]:.2f}"
+        )
         print(f"{'path':<24}{'':>10}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
         for label, (path, headers) in seeded["paths"].items():
             through = wrk(stack.base_url + path, args.seconds, args.connections, headers)
@@ -196,6 +219,13 @@ def main() -> None:
                 )
             ratio = through.requests_per_second / direct.requests_per_second
             print(f"{'':<24}{'ratio':>10}{ratio:>10.2f}")
+        processes = stack.processes
+        memory = {name: resident_mib(processes[name].pid) for name in ("gateway", "registry")}
+        memory["bare"] = resident_mib(bare.pid)
+        print(
+            f"load average after: {os.getloadavg()[0]:.2f}; resident memory after the load: "
+            + ", ".join(f"{name} {mib:.0f} MiB" for name, mib in memory.items())
+        )
     finally:
         if bare is not None:
             bare.terminate()

@@ -36,6 +36,7 @@ from services.gateway.repository import (
 )
 from services.gateway.revocation import TokenRevocations
 from services.gateway.routes import ops
+from services.gateway.routing import guard_routers
 from services.gateway.service import Identity, person_keys
 from shared.contracts.rpc.identity import GetPersonKey
 from shared.contracts.streams import ALL_STREAMS
@@ -47,6 +48,7 @@ from shared.infra.mongo import (
     ensure_indexes,
     make_mongo_client,
 )
+from shared.infra.rpc import drain_rpc, start_rpc
 from shared.infra.settings import Settings
 
 log = get_logger(__name__)
@@ -80,6 +82,7 @@ def build_app(settings: Settings) -> FastAPI:
         # (issue 13); subscribed before the broker starts, in the queue group `gateway`.
         answer_rpc(broker, "gateway", GetPersonKey, person_keys(users))
         await broker.start()
+        await start_rpc(broker)
         outboxed = (USERS, *REFERENCE_COLLECTIONS)
         await ensure_indexes(
             db, {**INDEXES, **{name: [*INDEXES[name], *OutboxRelay.indexes()] for name in outboxed}}
@@ -126,6 +129,8 @@ def build_app(settings: Settings) -> FastAPI:
             await sweeper
             await syncer
             await watch.stop()
+            # Key requests in flight are answered before the store closes.
+            await drain_rpc(broker, timeout=settings.rpc_timeout_seconds)
             await broker.stop()
             await close_mongo_client(client)
             log.info("gateway.stopped")
@@ -153,6 +158,10 @@ def build_app(settings: Settings) -> FastAPI:
         ),
         lifespan=lifespan,
         dependencies=[Depends(resolve_actor)],
+        # No OpenTelemetry here (metrics are Prometheus, from the edge middleware): FastAPI's
+        # native telemetry asked os.environ for a tracer provider on every request, ~10 %
+        # of a read's time in the gateway (issue 19's profile).
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         # /docs is the web app's, from vendored Swagger UI assets (no CDN).
         docs_url=None,
         redoc_url=None,
@@ -185,4 +194,6 @@ def build_app(settings: Settings) -> FastAPI:
 
     # Fail closed: a route without exactly one access rule stops the gateway from starting.
     check_every_route_has_one_rule(app.routes)
+    # Last, once every route is in: routers skip the paths they cannot match (issue 19).
+    guard_routers(app)
     return app

@@ -8,6 +8,7 @@ import dataclasses
 import hashlib
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +28,9 @@ from shared.infra.settings import Settings
 log = get_logger(__name__)
 
 ALGORITHM = "HS256"
+#: Verified access tokens one gateway copy remembers (a few hundred bytes each); when full,
+#: it forgets them all and verifies again.
+VERIFIED_TOKENS = 4096
 _hasher = PasswordHasher()  # Argon2id with the library's current recommended parameters
 # Verified against when the email is unknown, so a miss costs as much as a hit.
 _DUMMY_HASH = _hasher.hash("innohub-no-such-user")
@@ -148,6 +152,8 @@ class AccessTokens:
         self.issuer = issuer
         self.lifetime = lifetime
         self.versions = versions or TokenVersions()
+        # token → (actor, token version, expiry): see `verify`.
+        self._verified: dict[str, tuple[Actor, int, float]] = {}
 
     def issue(self, actor: Actor, *, now: datetime | None = None, token_version: int = 0) -> str:
         """A signed token for `actor`, valid `lifetime`, carrying the user's token version."""
@@ -167,7 +173,29 @@ class AccessTokens:
     def verify(self, token: str) -> Actor:
         """The actor of a valid token. Raises `TokenError` with `token_expired`,
         `token_revoked` (the user's sessions were ended since it was issued) or
-        `invalid_token`."""
+        `invalid_token`.
+
+        A token whose signature and claims checked out is remembered (at most
+        `VERIFIED_TOKENS`), so a client's next requests skip the HMAC and JSON work, a
+        tenth of a signed-in read's time (issue 19's profile); its expiry and the user's
+        token version are still checked on every request."""
+        known = self._verified.get(token)
+        if known is None:
+            known = self._decode(token)
+            if len(self._verified) >= VERIFIED_TOKENS:
+                self._verified.clear()
+            self._verified[token] = known
+        actor, version, expires = known
+        if expires <= time.time():
+            self._verified.pop(token, None)
+            raise TokenError("token_expired")
+        if not self.versions.accepts(actor.id, version):
+            raise TokenError("token_revoked")
+        return actor
+
+    def _decode(self, token: str) -> tuple[Actor, int, float]:
+        """(actor, token version, expiry as a POSIX time) of a token whose signature,
+        issuer and claims are valid; raises `TokenError` otherwise."""
         try:
             claims = jwt.decode(
                 token,
@@ -185,11 +213,10 @@ class AccessTokens:
                 id=claims["sub"], role=Role(claims["role"]), organization=claims.get("org")
             )
             version = int(claims.get("tv", 0))
+            expires = float(claims["exp"])
         except (KeyError, ValueError, TypeError):
             raise TokenError("invalid_token") from None
-        if not self.versions.accepts(actor.id, version):
-            raise TokenError("token_revoked")
-        return actor
+        return actor, version, expires
 
 
 def new_refresh_token() -> str:

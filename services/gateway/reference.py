@@ -3,6 +3,9 @@ the organizations accounts belong to."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import time
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
@@ -38,6 +41,11 @@ EVENTS: dict[str, type[Event]] = {
     ORGANIZATIONS: OrganizationSavedV1,
 }
 _REPLAY_NAMESPACE = uuid.UUID("0e3f6c1a-8d1e-4f7b-9a53-2f8b1c7d4e60")
+#: How long one gateway copy reuses its read of every ward or every sector: pages render
+#: their filters and names from them on every request, which cost four database calls
+#: and half a startup page's time (issue 19's profile). This copy's own writes drop the
+#: copy at once; another copy's write shows here within this many seconds.
+LIST_SECONDS = 2.0
 
 
 def _to_doc(fields: dict[str, Any]) -> Document:
@@ -65,6 +73,40 @@ class ReferenceData:
         self.store = store
         self.outbox = outbox
         self.broker = broker
+        # kind → (monotonic time read, every item): see LIST_SECONDS.
+        self._lists: dict[str, tuple[float, list[Document]]] = {}
+        self._reading: dict[str, asyncio.Future[list[Document]]] = {}
+        self._writes = 0
+
+    async def _every(self, kind: str) -> list[Document]:
+        """Every item of `kind` by code, read at most LIST_SECONDS ago (or written since
+        by this copy). Callers arriving while it is being read share that one read; a
+        read that overlapped one of this copy's writes is not kept."""
+        kept = self._lists.get(kind)
+        if kept is not None and time.monotonic() - kept[0] < LIST_SECONDS:
+            return list(kept[1])
+        reading = self._reading.get(kind)
+        if reading is None:
+            reading = self._reading[kind] = asyncio.ensure_future(self._read(kind))
+            reading.add_done_callback(functools.partial(self._read_done, kind))
+        return list(await asyncio.shield(reading))
+
+    def _read_done(self, kind: str, reading: asyncio.Future[list[Document]]) -> None:
+        if self._reading.get(kind) is reading:
+            del self._reading[kind]
+
+    async def _read(self, kind: str) -> list[Document]:
+        started, writes = time.monotonic(), self._writes
+        items, _ = await self.store.find(kind, {}, sort="_id")
+        if writes == self._writes:
+            self._lists[kind] = (started, items)
+        return items
+
+    def _changed(self) -> None:
+        # A read under way may predate the write: later callers start their own.
+        self._writes += 1
+        self._lists.clear()
+        self._reading.clear()
 
     async def seed_if_empty(self) -> None:
         seeds: dict[str, list[dict[str, Any]]] = {
@@ -111,6 +153,8 @@ class ReferenceData:
             await self.store.insert(kind, doc, [envelope])
         except CodeTaken:
             raise Conflict("detail.code_taken", code_taken=fields["code"]) from None
+        finally:
+            self._changed()
         await self.outbox.flush(kind, doc["_id"])
         return await self.get(kind, doc["_id"])
 
@@ -144,7 +188,10 @@ class ReferenceData:
         changes["updated_at"] = datetime.now(UTC)
         merged = {**current, **changes, "version": version + 1}
         envelope = _envelope(kind, merged)
-        updated = await self.store.replace(kind, code, version, changes, [envelope])
+        try:
+            updated = await self.store.replace(kind, code, version, changes, [envelope])
+        finally:
+            self._changed()
         if updated is None:
             raise Conflict("detail.reference_changed", current_version=current["version"])
         await self.outbox.flush(kind, code)
@@ -168,10 +215,10 @@ class ReferenceData:
             raise Invalid("detail.ward_missing", field="ward", ward=fields["ward"])
 
     async def wards(self, *, on: date | None, ward_set: str | None) -> list[Document]:
-        query: Document = {}
         if ward_set:
-            query["ward_set"] = ward_set
-        items, _ = await self.store.find(WARDS, query, sort="_id")
+            items, _ = await self.store.find(WARDS, {"ward_set": ward_set}, sort="_id")
+        else:
+            items = await self._every(WARDS)
         if on is not None:
             items = [doc for doc in items if ward_valid_on(doc, on)]
         return sorted(items, key=lambda d: (d["valid_from"], _natural(d["name"])))
@@ -198,8 +245,7 @@ class ReferenceData:
         return bool(await self.store.existing_codes(ORGANIZATIONS, [code]))
 
     async def sectors(self) -> list[Document]:
-        items, _ = await self.store.find(SECTORS, {}, sort="_id")
-        return items
+        return await self._every(SECTORS)
 
 
 def _natural(name: str) -> tuple[str, int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
+import re
 import threading
 from collections.abc import Callable, Collection, Iterable, Iterator
 from socketserver import ThreadingMixIn
@@ -22,7 +23,7 @@ from prometheus_client import CollectorRegistry, make_wsgi_app
 
 import shared.contracts.events  # noqa: F401  (registers every event type)
 from shared.contracts import rpc
-from shared.contracts.base import Event, RpcRequest
+from shared.contracts.base import Event, RpcReply, RpcRequest
 
 ENVELOPE_NOTE = (
     "Sent on JetStream as a CloudEvents 1.0 envelope (id = Nats-Msg-Id, type = the subject, "
@@ -56,7 +57,7 @@ def asyncapi_document(
 ) -> dict[str, Any]:
     """The AsyncAPI 3.0 document (JSON-able dict) of the events whose producing service is
     in `publishers` (None: every service) and of the requests `rpc.<service>.…` of every
-    service in `responders`, with their reply models named in the description."""
+    service in `responders`, each with its reply (operation reply and schema)."""
     broker = NatsBroker(list(servers))
     for subject, model in sorted(Event.registry.items()):
         if publishers is None or model.producing_service() in publishers:
@@ -67,10 +68,12 @@ def asyncapi_document(
                 description=f"{summary} {ENVELOPE_NOTE}".strip(),
                 schema=model,
             )
+    documented: set[str] = set()
     for request in sorted(request_contracts(), key=lambda r: r.subject):
         service = request.subject.split(".")[1]
         if service not in responders:
             continue
+        documented.add(request.subject)
         reply = request.reply_model()
 
         async def handler(body: Any) -> Any:  # documented only, never subscribed
@@ -89,7 +92,50 @@ def asyncapi_document(
         )(handler)
     specification = AsyncAPI(broker, title=title, version="1.0.0").to_specification()
     document: dict[str, Any] = specification.to_jsonable()
+    _add_replies(document, [r for r in request_contracts() if r.subject in documented])
     return document
+
+
+def _add_replies(document: dict[str, Any], requests: Iterable[type[RpcRequest[Any]]]) -> None:
+    """Give each request's receive operation its reply (AsyncAPI 3.0 operation reply): a
+    channel `<subject>.reply` whose address is the request's reply inbox, carrying
+    `{result: <Reply>} | {error: {code, message, details}}` with the reply model's schema
+    in `components.schemas` (FastStream documents only the request)."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    messages = document["components"].setdefault("messages", {})
+    by_channel = {
+        op["channel"]["$ref"].rsplit("/", 1)[-1]: op
+        for op in document.get("operations", {}).values()
+        if "channel" in op
+    }
+    for request in requests:
+        reply = request.reply_model()
+        schema = RpcReply[reply].model_json_schema(  # type: ignore[valid-type]
+            ref_template="#/components/schemas/{model}"
+        )
+        for name, definition in schema.pop("$defs", {}).items():
+            schemas.setdefault(name, definition)
+        envelope = "RpcReply_" + re.sub(r"\W", "_", reply.__name__)
+        schemas[envelope] = {**schema, "title": envelope}
+        channel = f"{request.subject}.reply"
+        message = f"{channel}:Reply"
+        messages[message] = {
+            "title": message,
+            "correlationId": {"location": "$message.header#/correlation_id"},
+            "payload": {"$ref": f"#/components/schemas/{envelope}"},
+        }
+        document["channels"][channel] = {
+            "address": None,
+            "description": f"The reply to {request.subject}, sent to the request's inbox.",
+            "messages": {"Reply": {"$ref": f"#/components/messages/{message}"}},
+        }
+        operation = by_channel.get(request.subject)
+        if operation is not None:
+            operation["reply"] = {
+                "address": {"location": "$message.header#/reply_to"},
+                "channel": {"$ref": f"#/channels/{channel}"},
+                "messages": [{"$ref": f"#/channels/{channel}/messages/Reply"}],
+            }
 
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):

@@ -3,7 +3,8 @@
 FastStream's defaults are not ours: a raised handler would be terminated and no
 `Nats-Msg-Id` would be sent. Here a raised event handler is redelivered after a delay
 and, on its last delivery, handed to the `DLQ` stream with the error; every event is
-published with its envelope id as `Nats-Msg-Id`.
+published with its envelope id as `Nats-Msg-Id`. Request–reply is on nats-py, in
+`shared.infra.rpc` (re-exported here).
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
-import nats.errors
 from faststream import AckPolicy
 from faststream._internal.middlewares import BaseMiddleware
 from faststream.exceptions import AckMessage, HandlerException, NackMessage
@@ -24,27 +24,26 @@ from faststream.nats import ConsumerConfig, JStream, NatsBroker, PullSub
 from faststream.nats.security import NatsUserPassword
 from nats.js import api as js_api
 from nats.js.errors import NotFoundError
-from pydantic import BaseModel, ValidationError
 
-from shared.contracts.base import (
-    DomainError,
-    Envelope,
-    ErrorCode,
-    RpcError,
-    RpcReply,
-    RpcRequest,
-)
+from shared.contracts.base import Envelope
 from shared.contracts.streams import DLQ, StreamSpec, dead_letter_subject, stream_for
 from shared.infra.logging import bind_correlation, clear_correlation, get_logger
+from shared.infra.rpc import RPC_CONCURRENCY as RPC_CONCURRENCY
+from shared.infra.rpc import ReplyT as ReplyT
+from shared.infra.rpc import RequestClass as RequestClass
+from shared.infra.rpc import RequestT as RequestT
+from shared.infra.rpc import RpcFailure as RpcFailure
+from shared.infra.rpc import answer_rpc as answer_rpc
+from shared.infra.rpc import call as call
+from shared.infra.rpc import rpc_handler as rpc_handler
+from shared.infra.rpc import rpc_responder as rpc_responder
 from shared.infra.settings import Settings
 
 log = get_logger(__name__)
+# Request–reply lives in `shared.infra.rpc` (nats-py, issue 19); its names imported above
+# stay importable from here, where services have always found them.
 
 MSG_ID_HEADER = "Nats-Msg-Id"
-ReplyT = TypeVar("ReplyT", bound=BaseModel)
-ReplyT_co = TypeVar("ReplyT_co", bound=BaseModel, covariant=True)
-RequestT = TypeVar("RequestT", bound=RpcRequest[Any])
-RequestT_co = TypeVar("RequestT_co", bound=RpcRequest[Any], covariant=True)
 
 
 # --- broker and streams -----------------------------------------------------------------
@@ -281,15 +280,17 @@ class _RedeliveryMiddleware(BaseMiddleware):
         self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
     ) -> Any:
         """Run a JetStream handler; on failure nak with backoff, or dead-letter and ack
-        on the last allowed delivery. Core NATS requests pass through untouched."""
-        metadata = _js_metadata(msg)
-        if metadata is None:  # core NATS (request–reply): nothing to redeliver
-            return await call_next(msg)
+        on the last allowed delivery. Core NATS messages pass through untouched."""
         try:
             return await call_next(msg)
         except HandlerException:
             raise
         except Exception as exc:
+            # Read only on failure: parsing it for every message cost ~5 % of the consumer
+            # path (bench/consumer.py profile, issue 19).
+            metadata = _js_metadata(msg)
+            if metadata is None:  # core NATS: nothing to redeliver
+                raise
             delivered = metadata.num_delivered
             if delivered >= self.policy.max_deliver:
                 await self.policy.dead_letter(msg, metadata, exc)
@@ -303,149 +304,6 @@ class _RedeliveryMiddleware(BaseMiddleware):
                 error=f"{type(exc).__name__}: {exc}",
             )
             raise NackMessage(delay=delay) from exc
-
-
-# --- request–reply ------------------------------------------------------------------------
-
-
-class RpcFailure(Exception):
-    """A typed error answered by a service, or `unavailable` when none answered in time."""
-
-    def __init__(self, error: RpcError) -> None:
-        super().__init__(f"{error.code}: {error.message}")
-        self.error = error
-
-    @property
-    def code(self) -> ErrorCode:
-        """The error's code, which the gateway maps to an HTTP status (DESIGN §4)."""
-        return self.error.code
-
-
-class RequestClass(Protocol[RequestT_co, ReplyT_co]):
-    """A request contract class as `rpc_responder` sees it: `VerifyStartup` is a
-    `RequestClass[VerifyStartup, StartupView]`, so mypy ties a use case to both."""
-
-    subject: str
-
-    def model_validate(self, obj: Any) -> RequestT_co:
-        """The request parsed from its JSON body."""
-        ...
-
-    def reply_model(self) -> type[ReplyT_co]:
-        """The model the request's handler replies with."""
-        ...
-
-
-Responder = Callable[[dict[str, Any]], Awaitable[dict[str, Any]]]
-
-
-def rpc_responder(
-    request_model: RequestClass[RequestT, ReplyT],
-    use_case: Callable[[RequestT], Awaitable[ReplyT]],
-) -> Responder:
-    """Turn a typed use case into a request–reply handler that always answers (DESIGN §4).
-
-    `use_case` takes the request contract and returns the reply that contract names
-    (`RpcRequest[StartupView]` → `StartupView`); mypy refuses any other pairing.
-    The handler answers `{result: {...}}`, or `{error: {code, message, details}}`: a domain
-    error keeps its code, a malformed request is `invalid` with pydantic's errors, and
-    anything unexpected is `internal` with no internals (logged as `rpc.failed`).
-    """
-
-    async def respond(body: dict[str, Any]) -> dict[str, Any]:
-        """Validate the request body, run the use case and answer `{result}` or `{error}`."""
-        try:
-            request = request_model.model_validate(body)
-        except ValidationError as exc:
-            error = RpcError(
-                code=ErrorCode.INVALID,
-                message="invalid request",
-                details={"errors": json.loads(exc.json(include_url=False, include_input=False))},
-            )
-            return {"error": error.model_dump(mode="json")}
-        try:
-            result = await use_case(request)
-        except DomainError as exc:
-            return {"error": exc.to_error().model_dump(mode="json")}
-        except Exception:
-            log.exception("rpc.failed", subject=request_model.subject)
-            error = RpcError(code=ErrorCode.INTERNAL, message="internal error")
-            return {"error": error.model_dump(mode="json")}
-        return {"result": result.model_dump(mode="json")}
-
-    respond.__name__ = getattr(use_case, "__name__", "respond")
-    respond.__doc__ = use_case.__doc__
-    return respond
-
-
-# Requests one process answers at once. FastStream's core subscriber handles one message at
-# a time unless given workers, so every RPC waited for the previous one's database call:
-# bench/rpc.py (2 ms store time, 32 in flight) measured 293 req/s so, 1,605 with workers.
-RPC_WORKERS = 32
-
-
-def rpc_subscriber_options(service: str) -> dict[str, Any]:
-    """Core NATS request–reply; copies of a service share the load in one queue group, and
-    each copy answers up to `RPC_WORKERS` requests concurrently."""
-    return {"queue": service, "max_workers": RPC_WORKERS}
-
-
-def answer_rpc(
-    broker: NatsBroker,
-    service: str,
-    request_model: RequestClass[RequestT, ReplyT],
-    use_case: Callable[[RequestT], Awaitable[ReplyT]],
-    *,
-    subject: str | None = None,
-) -> None:
-    """Subscribe `use_case` to its contract's subject (or `subject`, for the requests every
-    service answers on its own subject) in the service's queue group, via `rpc_responder`."""
-    options = rpc_subscriber_options(service)
-    broker.subscriber(subject or request_model.subject, **options)(
-        rpc_responder(request_model, use_case)
-    )
-
-
-async def call(
-    broker: NatsBroker,
-    request: RpcRequest[ReplyT],
-    *,
-    timeout: float,
-    correlation_id: str | None = None,
-    subject: str | None = None,
-) -> ReplyT:
-    """Send a request and return the reply its contract names (DESIGN §4).
-
-    `subject` overrides the contract's for requests every service answers
-    (`ping_subject(service)`). Raises `RpcFailure` with the service's typed error, with
-    `unavailable` when no copy answered within `timeout` seconds, or with `internal`
-    when the reply holds neither a result nor an error.
-    """
-    subject = subject or request.subject
-    try:
-        response = await broker.request(
-            # Unset fields stay unset: the service tells "not given" from an explicit null.
-            request.model_dump(mode="json", exclude_unset=True),
-            subject=subject,
-            timeout=timeout,
-            correlation_id=correlation_id,
-        )
-    except (TimeoutError, nats.errors.TimeoutError, nats.errors.NoRespondersError) as exc:
-        raise RpcFailure(
-            RpcError(
-                code=ErrorCode.UNAVAILABLE,
-                message="service did not answer",
-                details={"subject": subject, "reason": type(exc).__name__},
-            )
-        ) from exc
-    reply_model = type(request).reply_model()
-    reply = RpcReply[reply_model].model_validate_json(response.body)  # type: ignore[valid-type]
-    if reply.error is not None:
-        raise RpcFailure(reply.error)
-    if reply.result is None:
-        raise RpcFailure(RpcError(code=ErrorCode.INTERNAL, message="empty reply"))
-    result: ReplyT = reply.result
-    return result
 
 
 # --- dead letters -------------------------------------------------------------------------

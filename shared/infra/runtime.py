@@ -37,8 +37,6 @@ from shared.infra.broker import (
     consumer_created,
     ensure_streams,
     reset_consumers,
-    rpc_responder,
-    rpc_subscriber_options,
 )
 from shared.infra.logging import configure_logging, get_logger
 from shared.infra.mongo import (
@@ -51,6 +49,7 @@ from shared.infra.mongo import (
     ensure_indexes,
     make_mongo_client,
 )
+from shared.infra.rpc import answer_rpc, drain_rpc, start_rpc
 from shared.infra.settings import Settings
 
 log = get_logger(__name__)
@@ -177,9 +176,7 @@ def build_service_app(
         """`rpc.<service>.health.ping`: answer this service's name and instance."""
         return Pong(service=settings.service, instance=instance)
 
-    broker.subscriber(ping_subject(settings.service), **rpc_subscriber_options(settings.service))(
-        rpc_responder(PingRequest, ping)
-    )
+    answer_rpc(broker, settings.service, PingRequest, ping, subject=ping_subject(settings.service))
 
     async def export(request: ExportPersonalData) -> PersonalData:
         """`rpc.<service>.personal_data.export`: what this service holds about a person
@@ -190,9 +187,13 @@ def build_service_app(
         data = await personal_data()(request.user_id) if personal_data else {}
         return PersonalData(service=settings.service, data=data)
 
-    broker.subscriber(
-        personal_data_subject(settings.service), **rpc_subscriber_options(settings.service)
-    )(rpc_responder(ExportPersonalData, export))
+    answer_rpc(
+        broker,
+        settings.service,
+        ExportPersonalData,
+        export,
+        subject=personal_data_subject(settings.service),
+    )
 
     @app.on_startup
     async def connect() -> None:
@@ -225,8 +226,11 @@ def build_service_app(
 
     @app.after_startup
     async def started() -> None:
-        """After startup: serve metrics and AsyncAPI if configured, start background tasks."""
+        """After startup: answer requests (once the event consumers exist, so a caller who
+        saw the service answer never publishes before they do), serve metrics and
+        AsyncAPI if configured, start background tasks."""
         context: ServiceContext = state["context"]
+        await start_rpc(broker, registry)
         if settings.metrics_port:
             server, thread = serve_metrics_and_asyncapi(
                 settings.metrics_host,
@@ -251,7 +255,11 @@ def build_service_app(
 
     @app.on_shutdown
     async def stop() -> None:
-        """Shutdown, first step: signal the background tasks and wait for them to end."""
+        """Shutdown, first step: stop answering requests and let those in flight finish
+        (before the store closes, after this hook and the broker's drain), then signal the
+        background tasks and wait for them to end."""
+        # Callers wait `rpc_timeout_seconds`: a longer drain would answer nobody.
+        await drain_rpc(broker, timeout=settings.rpc_timeout_seconds)
         if "stop" in state:
             state["stop"].set()
             context = state["context"]
