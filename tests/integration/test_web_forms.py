@@ -87,3 +87,36 @@ async def test_startup_edit_shows_each_field_error(registry_api: httpx.AsyncClie
     assert field_error(refused.text, "name")
     assert field_error(refused.text, "website")
     assert 'value="không phải trang web"' in refused.text
+
+
+async def test_signup_names_every_error_at_once_and_keeps_the_tick(
+    api: httpx.AsyncClient,
+) -> None:
+    """QA 15: a short phone, a short password and no consent are named in one answer,
+    each beside its field; what was typed comes back except the password, and a ticked
+    consent stays ticked."""
+    typed = {"full_name": "Đặng Thị Hồng", "email": "hong.qa@example.vn", "phone": "12345"}
+    refused = await post_form(api, "/signup", "/signup", {**typed, "password": "ngan"})
+    assert refused.status_code == 422
+    assert field_error(refused.text, "phone")
+    assert field_error(refused.text, "password")
+    assert field_error(refused.text, "consent")
+    assert 'value="12345"' in refused.text and 'value="hong.qa@example.vn"' in refused.text
+    assert 'value="ngan"' not in refused.text
+
+    ticked = await post_form(
+        api, "/signup", "/signup", {**typed, "password": "ngan", "consent": "1"}
+    )
+    assert ticked.status_code == 422
+    box = re.search(r'<input id="f-consent"[^>]*>', ticked.text)
+    assert box is not None and "checked" in box.group(0)
+    assert field_error(ticked.text, "consent") is None
+    assert field_error(ticked.text, "phone") and field_error(ticked.text, "password")
+
+    created = await post_form(
+        api,
+        "/signup",
+        "/signup",
+        {**typed, "phone": "0912345678", "password": PASSWORD, "consent": "1"},
+    )
+    assert created.status_code == 303
