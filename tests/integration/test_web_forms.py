@@ -10,9 +10,20 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 
+from shared.infra.testing import eventually
+from tests.integration.test_competitions import (  # noqa: F401 (the `capi` fixture)
+    capi,
+    create_published,
+    known,
+    staff,
+    team,
+)
+from tests.integration.test_competitions import founder as competitions_founder
+from tests.integration.test_initiatives import dossier
 from tests.integration.test_registry import create, founder
 
 API = "/api/v1"
@@ -120,3 +131,126 @@ async def test_signup_names_every_error_at_once_and_keeps_the_tick(
         {**typed, "phone": "0912345678", "password": PASSWORD, "consent": "1"},
     )
     assert created.status_code == 303
+
+
+async def test_consoles_keep_what_was_typed_beside_each_error(
+    capi: httpx.AsyncClient,  # noqa: F811
+) -> None:
+    """QA 8, 9, 10, 15: the school console names the school; a team entry refused keeps
+    each consent tick; an activity without a date keeps its title; a judge's 12 and 7 on a
+    0–10 range come back with the error beside the 12 and the entry named; a conflict
+    without a reason opens its section with the error beside the reason; a council
+    member's points typed as a word come back with the other points."""
+    api = capi
+    organizer = await staff(api, "btc.web@quandoan.govap.vn", "organizer", "youth_union")
+    advisor = await staff(api, "gv.web@thcs-go-vap.edu.vn", "school_advisor", "thcs-go-vap")
+    judge = await staff(api, "gk.web@example.vn", "judge", "education_division")
+    published = await create_published(api, organizer, seconds=12)
+    cid = published["id"]
+    async with browser(api) as school:
+        await web_login(school, "gv.web@thcs-go-vap.edu.vn", "mat-khau-cuoc-thi-2026")
+        home = await school.get("/console/school")
+        assert "Trường THCS Gò Vấp" in home.text and "thcs-go-vap" not in home.text
+        refused = await post_form(
+            school,
+            "/console/school/team",
+            "/console/school",
+            {
+                "competition_id": cid,
+                "team_name": "Đội Sáng Tạo",
+                "title": "Máy tưới cây tự động",
+                "description": "Cảm biến độ ẩm đất điều khiển bơm nước.",
+                "student_0": "Lê Hoàng Minh Khôi",
+                "grade_0": "8",
+                "student_agreed_0": "1",
+                "guardian_0": "Phạm Thị Hoa",
+                "guardian_agreed_0": "1",
+                "student_1": "Trần Ngọc Bảo Anh",
+                "grade_1": "8",
+                "student_agreed_1": "1",
+            },
+        )
+        assert refused.status_code == 422
+        for box, ticked in (
+            ("student_agreed_0", True),
+            ("guardian_agreed_0", True),
+            ("student_agreed_1", True),
+            ("guardian_agreed_1", False),
+        ):
+            found = re.search(rf'<input id="f-{box}"[^>]*>', refused.text)
+            assert found is not None and ("checked" in found.group(0)) is ticked, box
+        entered = await api.post(
+            f"/api/v1/competitions/{cid}/entries",
+            json=team("Đội Gò Vấp", "thcs-go-vap"),
+            headers=advisor.headers,
+        )
+        assert entered.status_code == 201, entered.text
+
+        club = {"kind": "stem", "name": "CLB STEM Gò Vấp", "members_count": 35}
+        made = await api.post("/api/v1/clubs", json=club, headers=advisor.headers)
+        assert made.status_code == 201, made.text
+        club_id = made.json()["id"]
+        no_date = await post_form(
+            school,
+            f"/console/school/clubs/{club_id}/activities",
+            "/console/school",
+            {"date": "", "title": "Ngày hội STEM", "participants": "40"},
+        )
+        assert no_date.status_code == 422
+        assert 'value="Ngày hội STEM"' in no_date.text and 'value="40"' in no_date.text
+        assert field_error(no_date.text, f"d-{club_id}")
+
+    await known(api, organizer, cid, judge)
+
+    async def assigned() -> list[dict[str, Any]]:
+        page = await api.get("/api/v1/judging/assignments", headers=judge.headers)
+        items: list[dict[str, Any]] = page.json()["items"]
+        return items
+
+    entry_id = (await eventually(assigned, timeout=30))[0]["entry_id"]
+    async with browser(api) as jury:
+        await web_login(jury, "gk.web@example.vn", "mat-khau-cuoc-thi-2026")
+        scored = await post_form(
+            jury,
+            f"/console/judge/entries/{entry_id}/score",
+            "/console/judge",
+            {"score_0": "12", "score_1": "7", "score_2": "8"},
+        )
+        assert scored.status_code == 422
+        assert field_error(scored.text, f"s-{entry_id}-0")
+        assert field_error(scored.text, f"s-{entry_id}-1") is None
+        assert 'value="12"' in scored.text and 'value="7"' in scored.text
+        assert f'href="#entry-{entry_id}">Máy tưới cây tự động</a>' in scored.text
+
+        conflict = await post_form(
+            jury, f"/console/judge/entries/{entry_id}/conflict", "/console/judge", {"reason": ""}
+        )
+        assert conflict.status_code == 422
+        assert "<details open>" in conflict.text
+        assert field_error(conflict.text, f"c-{entry_id}")
+
+        author = await competitions_founder(api, "tac.gia.web@example.vn")
+        filed = await api.post("/api/v1/initiatives", json=dossier(), headers=author.headers)
+        assert filed.status_code == 201, filed.text
+        iid = filed.json()["id"]
+
+        async def formed() -> int:
+            response = await api.post(
+                f"/api/v1/initiatives/{iid}/council",
+                json={"member_ids": [judge.id]},
+                headers=organizer.headers,
+            )
+            return response.status_code
+
+        await eventually(formed, until=lambda s: s == 200)
+        review = await post_form(
+            jury,
+            f"/console/judge/initiatives/{iid}/review",
+            "/console/judge/initiatives",
+            {"points_0": "mười", "points_1": "15", "in_favour": "yes", "comment": "Hữu ích"},
+        )
+        assert review.status_code == 422
+        assert field_error(review.text, f"p-{iid}-0")
+        assert 'value="15"' in review.text and ">Hữu ích</textarea>" in review.text
+        favour = re.search(rf'<input type="radio" id="vy-{iid}"[^>]*>', review.text)
+        assert favour is not None and "checked" in favour.group(0)
