@@ -254,3 +254,128 @@ async def test_consoles_keep_what_was_typed_beside_each_error(
         assert 'value="15"' in review.text and ">Hữu ích</textarea>" in review.text
         favour = re.search(rf'<input type="radio" id="vy-{iid}"[^>]*>', review.text)
         assert favour is not None and "checked" in favour.group(0)
+
+    # QA 3, 16: the organizer reads the same score as the public page, as Vietnamese
+    # writes it (7,6), not the normalised final score.
+    body = {"scores": {"Tính sáng tạo": 8, "Tính khả thi": 7, "Trình bày": 7.5}}
+    scored_api = await api.post(
+        f"/api/v1/entries/{entry_id}/scores", json=body, headers=judge.headers
+    )
+    assert scored_api.status_code == 200, scored_api.text
+    results = await api.post(
+        f"/api/v1/competitions/{cid}/results/publish", headers=organizer.headers
+    )
+    assert results.status_code == 200, results.text
+    async with browser(api) as console:
+        await web_login(console, "btc.web@quandoan.govap.vn", "mat-khau-cuoc-thi-2026")
+        shown = await console.get(f"/console/organizer/competitions/{cid}")
+        row = re.search(r'<table id="results">.*?</table>', shown.text, re.S)
+        assert row is not None and "<td>7,6</td>" in row.group(0), row
+        assert "0.00" not in row.group(0)
+        assert "<dd>0 – 10</dd>" in shown.text and "<td>50 %</td>" in shown.text
+
+
+async def test_competition_form_sets_eligibility_and_weights_in_percent(
+    capi: httpx.AsyncClient,  # noqa: F811
+) -> None:
+    """QA 13, 14: an organizer makes a school-team contest for lower-secondary schools in
+    the web app; weights not summing to 100 % are refused in percent beside the criteria,
+    with every choice kept."""
+    api = capi
+    organizer = await staff(api, "btc.form@quandoan.govap.vn", "organizer", "youth_union")
+    form = {
+        "title": "Ngày hội Học sinh Gò Vấp cùng trải nghiệm sáng tạo",
+        "kind": "school_creativity",
+        "description": "Các đội học sinh trình bày sản phẩm sáng tạo.",
+        "entrants": "school_team",
+        "school_levels": ["lower_secondary"],
+        "wards": ["go-vap", "an-nhon"],
+        "entry_deadline": "2031-05-01T17:00",
+        "judging_deadline": "2031-05-20T17:00",
+        "criterion_0": "Tính sáng tạo",
+        "weight_0": "40",
+        "criterion_1": "Tính khả thi",
+        "weight_1": "35",
+        "criterion_2": "Trình bày",
+        "weight_2": "30",
+        "min_score": "0",
+        "max_score": "10",
+    }
+    path = "/console/organizer/competitions/new"
+    async with browser(api) as console:
+        await web_login(console, "btc.form@quandoan.govap.vn", "mat-khau-cuoc-thi-2026")
+        blank = await console.get(path)
+        assert 'name="entrants" value="school_team"' in blank.text
+        refused = await post_form(console, path, path, form)
+        assert refused.status_code == 422
+        error = field_error(refused.text, "criteria")
+        assert error is not None and "100 %" in error and "105 %" in error, error
+        assert "bằng 1<" not in refused.text
+        for kept in (
+            'id="f-entrants-school_team" name="entrants" value="school_team" checked',
+            'id="f-school_levels-lower_secondary" name="school_levels" '
+            'value="lower_secondary" checked',
+            'id="f-wards-an-nhon" name="wards" value="an-nhon" checked',
+        ):
+            assert kept in refused.text, kept
+        created = await post_form(console, path, path, {**form, "weight_2": "25"})
+        assert created.status_code == 303, created.text
+        competition_id = created.headers["location"].rsplit("/", 1)[-1]
+        shown = await console.get(created.headers["location"])
+        assert "Đội học sinh" in shown.text
+    read = await api.get(f"/api/v1/competitions/{competition_id}", headers=organizer.headers)
+    assert read.status_code == 200, read.text
+    eligibility = read.json()["eligibility"]
+    assert eligibility["entrants"] == "school_team"
+    assert eligibility["school_levels"] == ["lower_secondary"]
+    assert sorted(eligibility["wards"]) == ["an-nhon", "go-vap"]
+
+
+async def test_anyone_signed_in_files_an_initiative_with_its_authors(
+    capi: httpx.AsyncClient,  # noqa: F811
+) -> None:
+    """QA 13: `/initiatives/new` (linked from /initiatives and /me) files the dossier of
+    `InitiativeFields` with its authors; a share typed wrong is marked on its author's row
+    and shares not summing to 100 % on the authors, with everything typed kept."""
+    api = capi
+    author = await competitions_founder(api, "sang.kien.web@example.vn")
+    listing = await api.get("/initiatives")
+    assert 'href="/initiatives/new"' in listing.text
+    anonymous = await api.get("/initiatives/new")
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login")
+    fields = dossier()
+    form: dict[str, str | list[str]] = {
+        key: str(value) for key, value in fields.items() if key not in ("authors", "can_spread")
+    }
+    form |= {"can_spread": "1", "author_name_0": "Võ Thị Mai", "author_name_1": "Đặng Quốc Huy"}
+    async with browser(api) as client:
+        await web_login(client, "sang.kien.web@example.vn", "mat-khau-cuoc-thi-2026")
+        me = await client.get("/me")
+        assert 'href="/initiatives/new"' in me.text
+        path = "/initiatives/new"
+        bad_share = await post_form(
+            client, path, path, {**form, "author_share_0": "60", "author_share_1": "bốn mươi"}
+        )
+        assert bad_share.status_code == 422
+        assert field_error(bad_share.text, "author_share_1")
+        assert field_error(bad_share.text, "author_share_0") is None
+        assert 'value="Đặng Quốc Huy"' in bad_share.text and 'value="bốn mươi"' in bad_share.text
+        assert "Bộ phận một cửa phường Gò Vấp" in bad_share.text
+
+        not_whole = await post_form(
+            client, path, path, {**form, "author_share_0": "60", "author_share_1": "30"}
+        )
+        assert not_whole.status_code == 422
+        assert field_error(not_whole.text, "authors")
+
+        filed = await post_form(
+            client, path, path, {**form, "author_share_0": "60", "author_share_1": "40"}
+        )
+        assert filed.status_code == 303, filed.text
+        done = await client.get(filed.headers["location"])
+        assert 'id="initiative-filed"' in done.text and fields["title"] in done.text
+    mine = (await api.get("/api/v1/initiatives", headers=author.headers)).json()["items"]
+    assert [(i["title"], [a["share"] for a in i["authors"]]) for i in mine] == [
+        (fields["title"], [60, 40])
+    ]
+    assert mine[0]["can_spread"] is True and mine[0]["applied_since"] == "2026-01-05"
