@@ -53,10 +53,13 @@ def validate_rubric(
         raise Invalid("trọng số mỗi tiêu chí phải lớn hơn 0", field="rubric.criteria")
     total = math.fsum(weight for _, weight in criteria)
     if abs(total - 1.0) > WEIGHT_TOLERANCE:
+        # Said in percent, as the organizer's form takes weights (QA 14); the sum in
+        # shares of 1 stays in `weight_sum` for API clients.
         raise Invalid(
-            "tổng trọng số các tiêu chí phải bằng 1",
+            "detail.rubric_weights_percent",
             field="rubric.criteria",
             weight_sum=total,
+            weight_percent=f"{total * 100:.4g}",
         )
     if not min_score < max_score:
         raise Invalid("điểm tối thiểu phải nhỏ hơn điểm tối đa", field="rubric.min_score")

@@ -12,6 +12,7 @@ import pytest
 from services.competitions import domain, initiatives
 from services.competitions.domain import EntryRef, JudgeRef, JudgeScore
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, Role
+from shared.i18n import gettext
 
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
@@ -22,10 +23,23 @@ def test_rubric_weights_must_sum_to_one_within_a_millionth() -> None:
     domain.validate_rubric([("Ý tưởng", 0.4), ("Khả thi", 0.35), ("Tác động", 0.25)], 0, 10)
     domain.validate_rubric([("a", 0.3333333), ("b", 0.3333333), ("c", 0.3333334)], 0, 10)
     domain.validate_rubric([("a", 0.5), ("b", 0.5000005)], 0, 10)  # within 1e-6
-    with pytest.raises(Invalid, match="tổng trọng số"):
+    with pytest.raises(Invalid, match="rubric_weights_percent"):
         domain.validate_rubric([("a", 0.5), ("b", 0.49)], 0, 10)
-    with pytest.raises(Invalid, match="tổng trọng số"):
+    with pytest.raises(Invalid, match="rubric_weights_percent"):
         domain.validate_rubric([("a", 0.5), ("b", 0.500002)], 0, 10)
+
+
+def test_weight_message_is_in_percent_as_the_form_takes_weights() -> None:
+    """QA 14: the organizer types weights in percent; the refusal says 100 %, not 1."""
+    with pytest.raises(Invalid) as refused:
+        domain.validate_rubric([("a", 0.4), ("b", 0.35), ("c", 0.3)], 0, 10)
+    assert refused.value.code == "invalid"
+    assert refused.value.details["field"] == "rubric.criteria"
+    params = {"weight_percent": refused.value.details["weight_percent"]}
+    assert params["weight_percent"] == "105"
+    vietnamese = gettext(refused.value.message, "vi", **params)
+    assert "bằng 100 %" in vietnamese and "105 %" in vietnamese
+    assert "100 %" in gettext(refused.value.message, "en", **params)
 
 
 def test_rubric_refuses_non_positive_weights_duplicate_names_and_an_empty_range() -> None:

@@ -26,6 +26,7 @@ from services.gateway.web import (
     events,
     founder,
     inbox,
+    initiative_form,
     mentor,
     public,
     recovery,
@@ -43,6 +44,7 @@ def install(app: FastAPI) -> None:
     for module in (
         account,
         founder,
+        initiative_form,
         inbox,
         mentor,
         public,

@@ -7,20 +7,21 @@ and `Identity` use cases (consent, rate limit, password policy, token revocation
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from services.gateway import auth
+from services.gateway import auth, domain
 from services.gateway.access import ANYONE
 from services.gateway.domain import PRIVACY_NOTICE_VERSION
 from services.gateway.problems import Problem
 from services.gateway.routes import auth as auth_routes
 from services.gateway.routes import me as me_routes
 from services.gateway.service import AuthFailure
-from services.gateway.web.kit import FormData, Web, WebRoute, safe_next, web
+from services.gateway.web.kit import FormData, FormErrors, Web, WebRoute, safe_next, web
 from shared.contracts.base import DomainError, Locale
 from shared.infra.logging import get_logger
 
@@ -42,6 +43,15 @@ async def signup(request: Request, page: Page) -> Response:
     """Create the founder account (the API's rules), then sign in and go to `/me`."""
     form = await page.form()
     state = request.app.state.gateway
+    found = _all_field_errors(page, form)
+    if found:
+        return page.render(
+            "signup.html",
+            status=422,
+            form=form.kept(),
+            errors=found,
+            notice=PRIVACY_NOTICE_VERSION,
+        )
     try:
         registration = auth_routes.Registration(
             email=form.get("email"),
@@ -63,6 +73,42 @@ async def signup(request: Request, page: Page) -> Response:
         )
     page.start_session(tokens)
     return page.redirect("/me")
+
+
+def _all_field_errors(page: Web, form: FormData) -> FormErrors:
+    """Every field error of a sign-up at once (QA 15): the contract's bounds, the phone
+    and password rules of the identity domain and the missing consent, each beside its
+    field, so one submit names them all. Empty when the form passes; the API's own checks
+    still run when it is sent (rate limit, duplicate email)."""
+    found = FormErrors()
+    try:
+        auth_routes.Registration(
+            email=form.get("email"),
+            password=form.get("password"),
+            full_name=form.get("full_name"),
+            phone=form.optional("phone"),
+            locale=Locale(page.locale),
+            consent=form.flag("consent"),
+        )
+    except ValidationError as error:
+        found = page.errors_of(error)
+    checks: list[tuple[str, Callable[[], object]]] = [
+        ("password", lambda: domain.check_password(form.get("password"))),
+    ]
+    if form.get("phone"):
+        checks.append(("phone", lambda: domain.normalise_phone(form.get("phone"))))
+    for name, check in checks:
+        if name in found.fields:
+            continue
+        try:
+            check()
+        except DomainError as error:
+            found.fields[name] = page.errors_of(error).summary
+    if not form.flag("consent"):
+        found.fields["consent"] = page.t("detail.consent_required")
+    if found.fields:
+        found.summary = page.t("web.form.fix_errors")
+    return found
 
 
 def _errors(page: Web, error: Exception) -> object:

@@ -37,8 +37,15 @@ Page = Annotated[Web, Depends(web)]
 
 
 async def _render(
-    page: Web, template: str, *, status: int = 200, errors: Any = None, failed: str = ""
+    page: Web,
+    template: str,
+    *,
+    status: int = 200,
+    errors: Any = None,
+    failed: str = "",
+    form: dict[str, Any] | None = None,
 ) -> Response:
+    """The page; after a refusal `form` is what was typed, filled in again (QA 8)."""
     await page.load_unread()
     found = await page.try_call(ListInitiatives(page=1, page_size=100))
     today = datetime.now(HCMC).date()
@@ -56,6 +63,7 @@ async def _render(
         scopes=[(s.value, page.label("InitiativeScope", s)) for s in InitiativeScope],
         errors=errors,
         failed=failed,
+        form=form or {},
     )
 
 
@@ -140,7 +148,9 @@ async def review(page: Page, initiative_id: str) -> Response:
         if errors.fields:
             errors.summary = page.t("web.form.fix_errors")
     if errors:
-        return await _render(page, "console/reviews.html", status=422, errors=errors, failed=key)
+        return await _render(
+            page, "console/reviews.html", status=422, errors=errors, failed=key, form=form.kept()
+        )
     try:
         fields = ReviewFields(
             points=points,
@@ -150,6 +160,11 @@ async def review(page: Page, initiative_id: str) -> Response:
         await page.call(ReviewInitiative(initiative_id=key, review=fields))
     except (ValidationError, RpcFailure) as error:
         return await _render(
-            page, "console/reviews.html", status=422, errors=page.errors_of(error), failed=key
+            page,
+            "console/reviews.html",
+            status=422,
+            errors=page.errors_of(error),
+            failed=key,
+            form=form.kept(),
         )
     return page.redirect("/console/judge/initiatives?done=review")

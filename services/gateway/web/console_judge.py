@@ -34,8 +34,17 @@ async def _assignments(page: Web) -> list[Any]:
 
 
 async def _render(
-    page: Web, *, status: int = 200, errors: Any = None, failed: str = ""
+    page: Web,
+    *,
+    status: int = 200,
+    errors: Any = None,
+    failed: str = "",
+    failed_form: str = "",
+    form: dict[str, Any] | None = None,
 ) -> Response:
+    """The console; after a refusal, `failed` names the entry, `failed_form` which of its
+    forms (`score` or `conflict`) and `form` what was typed, so the numbers and the reason
+    come back beside their errors (QA 8, 9)."""
     await page.load_unread()
     return page.render(
         "console/judge.html",
@@ -43,7 +52,33 @@ async def _render(
         assignments=await _assignments(page),
         errors=errors,
         failed=failed,
+        failed_form=failed_form,
+        form=form or {},
     )
+
+
+def _score_errors(page: Web, error: Exception, criteria: list[str]) -> FormErrors:
+    """A refused score set as the form's errors: the service's `criteria` (out of range)
+    and pydantic's `scores.<name>` each marked on that criterion's field `score_<i>`."""
+    errors = page.errors_of(error)
+    named: list[str] = []
+    if isinstance(error, RpcFailure):
+        named = [str(n) for n in (error.error.details or {}).get("criteria") or []]
+        named += [str(n) for n in (error.error.details or {}).get("missing") or []]
+    elif isinstance(error, ValidationError):
+        for item in error.errors():
+            loc = list(item.get("loc") or ())
+            if len(loc) > 1 and loc[0] == "scores":
+                named.append(str(loc[1]))
+    message = errors.summary
+    if isinstance(error, ValidationError) and errors.fields:
+        message = next(iter(errors.fields.values()))
+    for name in named:
+        if name in criteria:
+            errors.fields[f"score_{criteria.index(name)}"] = message
+    if errors.fields:
+        errors.summary = page.t("web.form.fix_errors")
+    return errors
 
 
 @router.get("/console/judge")
@@ -75,11 +110,21 @@ async def score(page: Page, entry_id: str) -> Response:
             errors.fields[f"score_{index}"] = page.t("console.judge.number_needed")
     if errors.fields:
         errors.summary = page.t("web.form.fix_errors")
-        return await _render(page, status=422, errors=errors, failed=key)
+        return await _render(
+            page, status=422, errors=errors, failed=key, failed_form="score", form=form.kept()
+        )
     try:
         await page.call(SubmitScores(entry_id=key, score=ScoreSet(scores=scores)))
     except (ValidationError, RpcFailure) as error:
-        return await _render(page, status=422, errors=page.errors_of(error), failed=key)
+        names = [c.name for c in found.rubric.criteria]
+        return await _render(
+            page,
+            status=422,
+            errors=_score_errors(page, error, names),
+            failed=key,
+            failed_form="score",
+            form=form.kept(),
+        )
     return page.redirect("/console/judge?done=score")
 
 
@@ -92,5 +137,12 @@ async def conflict(page: Page, entry_id: str) -> Response:
         declaration = ConflictDeclaration(reason=form.get("reason"))
         await page.call(DeclareConflict(entry_id=entry_id[:64], conflict=declaration))
     except (ValidationError, RpcFailure) as error:
-        return await _render(page, status=422, errors=page.errors_of(error), failed=entry_id[:64])
+        return await _render(
+            page,
+            status=422,
+            errors=page.errors_of(error),
+            failed=entry_id[:64],
+            failed_form="conflict",
+            form=form.kept(),
+        )
     return page.redirect("/console/judge?done=conflict")

@@ -17,8 +17,10 @@ from pydantic import ValidationError
 from services.gateway.access import ANYONE
 from services.gateway.web.events import organization_names
 from services.gateway.web.kit import FormData, FormErrors, Web, web
+from services.gateway.web.public import wards_and_sectors
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import CompetitionKind
+from shared.contracts.events.reference import SchoolLevel
 from shared.contracts.rpc.competitions import (
     AssignJudge,
     CompetitionFields,
@@ -79,6 +81,20 @@ def _fields(form: FormData) -> dict[str, Any]:
         "winners": form.get("winners") or 3,
         "blind": form.flag("blind"),
         "tie_break": form.get("tie_break") or TieBreak.SHARE.value,
+        "eligibility": _eligibility(form),
+    }
+
+
+def _eligibility(form: FormData) -> dict[str, Any]:
+    """Who may enter (QA 13): startups or school teams, and the contract's narrowing
+    options (youth-, women-led or verified startups only, some wards, some school levels)."""
+    return {
+        "entrants": form.get("entrants") or "startup",
+        "youth_led_only": form.flag("youth_led_only"),
+        "women_led_only": form.flag("women_led_only"),
+        "verified_only": form.flag("verified_only"),
+        "wards": form.all("wards"),
+        "school_levels": form.all("school_levels"),
     }
 
 
@@ -101,7 +117,8 @@ async def organizer_home(page: Page) -> Response:
     return page.render("console/organizer.html", competitions=mine)
 
 
-def _new_form(page: Web, form: dict[str, Any], errors: Any, status: int = 200) -> Response:
+async def _new_form(page: Web, form: dict[str, Any], errors: Any, status: int = 200) -> Response:
+    refs = await wards_and_sectors(page.request, page.locale)
     return page.render(
         "console/competition_form.html",
         status=status,
@@ -110,6 +127,12 @@ def _new_form(page: Web, form: dict[str, Any], errors: Any, status: int = 200) -
         kinds=[(k.value, page.label("CompetitionKind", k)) for k in CompetitionKind],
         tie_breaks=[(t.value, page.label("TieBreak", t)) for t in TieBreak],
         rows=range(CRITERIA_ROWS),
+        entrants=[
+            ("startup", page.t("console.organizer.entrants_startup")),
+            ("school_team", page.t("console.organizer.entrants_school_team")),
+        ],
+        wards=refs["wards"],
+        school_levels=[(v.value, page.label("SchoolLevel", v)) for v in SchoolLevel],
     )
 
 
@@ -118,7 +141,9 @@ async def new_competition_form(page: Page) -> Response:
     """The rubric builder and the competition's deadlines."""
     page.require(Role.ORGANIZER)
     await page.load_unread()
-    return _new_form(page, {"min_score": "0", "max_score": "10", "blind": "1"}, None)
+    return await _new_form(
+        page, {"min_score": "0", "max_score": "10", "blind": "1", "entrants": "startup"}, None
+    )
 
 
 @router.post("/console/organizer/competitions/new")
@@ -131,7 +156,7 @@ async def new_competition(page: Page) -> Response:
         created = await page.call(CreateCompetition(competition=fields))
     except (ValidationError, RpcFailure) as error:
         await page.load_unread()
-        return _new_form(page, form.kept(), _rubric_errors(page.errors_of(error)), 422)
+        return await _new_form(page, form.kept(), _rubric_errors(page.errors_of(error)), 422)
     except ValueError:
         await page.load_unread()
         errors = FormErrors(summary=page.t("web.form.fix_errors"))
@@ -140,7 +165,7 @@ async def new_competition(page: Page) -> Response:
                 _local(form.get(name))
             except ValueError:
                 errors.fields[name] = page.t("web.form.bad_time")
-        return _new_form(page, form.kept(), errors, 422)
+        return await _new_form(page, form.kept(), errors, 422)
     return page.redirect(f"/console/organizer/competitions/{created.id}")
 
 

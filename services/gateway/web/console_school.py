@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 
@@ -36,7 +36,23 @@ Page = Annotated[Web, Depends(web)]
 STUDENT_ROWS = 5
 
 
+async def school_name(request: Request, code: str) -> str:
+    """The school's name in the reference data (`thcs-go-vap` → "Trường THCS Gò Vấp"),
+    or the code itself when the reference data does not know it (QA 10)."""
+    if not code:
+        return ""
+    reference = request.app.state.gateway.reference
+    docs, _total = await reference.schools(ward=None, level=None, skip=0, limit=1000)
+    for doc in docs:
+        if str(doc.get("code", doc["_id"])) == code:
+            return str(doc.get("name") or code)
+    return code
+
+
 async def _render(page: Web, *, status: int = 200, **more: Any) -> Response:
+    """The console; after a refusal `more` carries the failed form's errors and what was
+    typed (`club_form`, `activity_form` of `activity_club`, `team_form`), so it comes back
+    filled in, consent ticks included (QA 8, 15)."""
     actor = page.require(Role.SCHOOL_ADVISOR)
     await page.load_unread()
     clubs = await page.try_call(
@@ -55,6 +71,7 @@ async def _render(page: Web, *, status: int = 200, **more: Any) -> Response:
         "club_errors": None,
         "activity_errors": None,
         "activity_club": "",
+        "activity_form": {},
         "team_form": {},
         "team_errors": None,
         "done": "",
@@ -63,7 +80,7 @@ async def _render(page: Web, *, status: int = 200, **more: Any) -> Response:
     return page.render(
         "console/school.html",
         status=status,
-        school=actor.organization or "",
+        school=await school_name(page.request, actor.organization or ""),
         clubs=list(clubs.items) if clubs and actor.organization else [],
         kinds=[(k.value, page.label("ClubKind", k)) for k in ClubKind],
         competitions=[(c.id, c.title) for c in competitions],
@@ -112,7 +129,11 @@ async def log_activity(page: Page, club_id: str) -> Response:
         await page.call(LogActivity(club_id=club_id[:64], activity=activity))
     except (ValidationError, RpcFailure) as error:
         return await _render(
-            page, status=422, activity_errors=page.errors_of(error), activity_club=club_id
+            page,
+            status=422,
+            activity_errors=page.errors_of(error),
+            activity_club=club_id[:64],
+            activity_form=form.kept(),
         )
     return page.redirect("/console/school?done=activity")
 

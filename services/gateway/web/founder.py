@@ -195,7 +195,12 @@ async def edit_startup(request: Request, startup_id: str, page: Page) -> Respons
         changes = StartupChanges(version=int(form.get("version") or 0), **_startup_fields(form))
         saved = await page.call(UpdateStartup(startup_id=current.id, changes=changes))
     except (ValidationError, RpcFailure, ValueError) as error:
-        errors = page.errors_of(error) if not isinstance(error, ValueError) else FormErrors()
+        # A pydantic `ValidationError` is a `ValueError` too: only a malformed `version`
+        # (from `int`) has no field errors of its own.
+        if isinstance(error, ValidationError | RpcFailure):
+            errors = page.errors_of(error)
+        else:
+            errors = FormErrors(summary=page.t("web.form.fix_errors"))
         changed: list[tuple[str, Any]] = []
         if isinstance(error, RpcFailure) and str(error.code) == "conflict":
             fresh = await page.call(GetStartup(startup_id=current.id))
