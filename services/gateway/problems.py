@@ -109,7 +109,7 @@ async def request_locale(request: Request) -> str:
     state = getattr(request.app.state, "gateway", None) if "app" in request.scope else None
     if actor is not None and state is not None:
         try:
-            saved = (await state.identity.me(actor)).get("locale")
+            saved = (await state.identity.profile(actor)).get("locale")
         except DomainError:
             saved = None  # the account is gone: the header decides
         except STORE_UNAVAILABLE:

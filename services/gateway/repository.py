@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,11 +43,38 @@ class EmailTaken(Exception):
     pass
 
 
+#: How long a copy answers `GET /me` from its memory: its own writes drop the entry at
+#: once; another copy's write shows within this (the same second as a revoked token).
+PROFILE_SECONDS = 1.0
+#: Accounts kept in that memory at most (the oldest read goes first).
+PROFILES_KEPT = 10_000
+
+
 class UserStore:
     def __init__(self, db: Database) -> None:
         self.users = db[USERS]
         self.tokens = db[REFRESH_TOKENS]
         self.resets = db[PASSWORD_RESETS]
+        self._profiles: dict[str, tuple[float, Document]] = {}
+
+    async def profile(self, user_id: str) -> Document | None:
+        """The account as `GET /me` and the page's language read it, from this copy's
+        memory when read less than `PROFILE_SECONDS` ago (every write of this store drops
+        it), else from the database. Never for credentials or sessions: `by_id`."""
+        now = time.monotonic()
+        kept = self._profiles.get(user_id)
+        if kept is not None and now - kept[0] < PROFILE_SECONDS:
+            return kept[1]
+        doc = await self.users.find_one({"_id": user_id}, {OUTBOX_FIELD: 0})
+        if doc is not None:
+            if len(self._profiles) >= PROFILES_KEPT:
+                del self._profiles[next(iter(self._profiles))]
+            self._profiles.pop(user_id, None)
+            self._profiles[user_id] = (now, doc)
+        return doc
+
+    def _changed(self, user_id: str) -> None:
+        self._profiles.pop(user_id, None)
 
     async def insert(self, user: Document, events: list[Envelope]) -> None:
         """The user and their `registered` event in one write (single-document outbox)."""
@@ -106,6 +134,7 @@ class UserStore:
             inc["token_version"] = 1
             changes = {**changes, "token_version_at": datetime.now(UTC)}
         update = with_outbox({"$set": changes, "$inc": inc}, events)
+        self._changed(user_id)
         return await self.users.find_one_and_update(
             {"_id": user_id, "version": version}, update, return_document=ReturnDocument.AFTER
         )
@@ -113,6 +142,7 @@ class UserStore:
     async def end_sessions(self, user_id: str) -> int:
         """Raise the user's token version (the account's own version is unchanged); the
         new token version, 0 when there is no such user."""
+        self._changed(user_id)
         doc = await self.users.find_one_and_update(
             {"_id": user_id},
             {"$inc": {"token_version": 1}, "$set": {"token_version_at": datetime.now(UTC)}},
@@ -151,6 +181,7 @@ class UserStore:
         return [doc async for doc in cursor]
 
     async def set_search(self, user_id: str, folded: str) -> None:
+        self._changed(user_id)
         await self.users.update_one({"_id": user_id}, {"$set": {"search": folded}})
 
     async def active_admins(self) -> int:

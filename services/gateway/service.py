@@ -288,6 +288,15 @@ class Identity(AccountChanges):
             raise NotFound("detail.account_not_found")
         return doc
 
+    async def profile(self, actor: Actor) -> Document:
+        """The account for showing it (`GET /me`, the page's language): from this copy's
+        memory for up to a second (`UserStore.profile`), never for credentials. Raises
+        `NotFound`."""
+        doc = await self.store.profile(actor.id)
+        if doc is None:
+            raise NotFound("detail.account_not_found")
+        return doc
+
     async def change_password(self, actor: Actor, current: str, new: str) -> None:
         doc = await self.me(actor)
         if not await auth.verify_password(doc["password_hash"], current):

@@ -411,3 +411,27 @@ async def test_a_web_page_refreshing_on_two_gateway_copies_keeps_its_session(
 
 class NoOutbox:
     """Refreshing publishes nothing."""
+
+
+async def test_me_is_read_from_memory_yet_shows_every_change(
+    api: httpx.AsyncClient, gateway_settings: Settings, mongo: AsyncMongoClient[Document]
+) -> None:
+    """`GET /me` is answered from the copy's memory for up to a second: this copy's own
+    changes show at once, another copy's within the second."""
+    await register(api, "nhotam@example.vn")
+    headers = bearer((await login(api, "nhotam@example.vn"))["access_token"])
+    assert (await api.get(f"{API}/me", headers=headers)).json()["locale"] == "vi"
+    changed = await api.patch(f"{API}/me", json={"locale": "en"}, headers=headers)
+    assert changed.status_code == 200, changed.text
+    assert (await api.get(f"{API}/me", headers=headers)).json()["locale"] == "en"
+    # Another copy (its own store over the same database) changes the name.
+    other = UserStore(mongo[gateway_settings.database_name("gateway")])
+    user_id = (await api.get(f"{API}/me", headers=headers)).json()["id"]
+    doc = await other.by_id(user_id)
+    assert doc is not None
+    await other.update(user_id, doc["version"], {"full_name": "Nhớ Tạm Đã Đổi"}, [])
+
+    async def name() -> str:
+        return str((await api.get(f"{API}/me", headers=headers)).json()["full_name"])
+
+    await eventually(name, until=lambda n: n == "Nhớ Tạm Đã Đổi", timeout=5)

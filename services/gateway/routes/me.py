@@ -49,7 +49,7 @@ class PasswordChange(BaseModel):
 @router.get("", dependencies=[SIGNED_IN])
 async def me(actor: CurrentUser, state: State) -> UserOut:
     """The signed-in user, their role and organization."""
-    return _user_out(await state.identity.me(actor))
+    return _user_out(await state.identity.profile(actor))
 
 
 @router.patch("", dependencies=[SIGNED_IN])
