@@ -5,15 +5,19 @@ once, the report pages' labels and period form, the favicon."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import httpx
 
 from services.gateway.web.kit import LANG_COOKIE
 from shared.infra.testing import eventually
-from tests.integration.conftest import register
+from shared.localtime import HCMC
+from tests.integration.conftest import bearer, login, register
+from tests.integration.test_registry import startup
 from tests.integration.test_web_session import PASSWORD, csrf_of, sign_up
 
 ADMIN = ("admin@govap.gov.vn", "quan-tri-vien-2026")
+API = "/api/v1"
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
 
@@ -117,3 +121,53 @@ async def test_a_bad_report_period_shows_the_period_form_with_the_error(
         assert 'aria-invalid="true"' in field.group(0)
         assert f'id="e-{name}" role="alert"' in page.text
         assert "2026-H1" in page.text  # the error says what a period looks like
+
+
+async def test_consoles_show_names_not_codes(registry_api: httpx.AsyncClient) -> None:
+    """Staff queue: the ward's name; admin accounts: the unit's name; the report page: the
+    sector's name (QA finding 10); the dashboard's labels follow the page's language."""
+    api = registry_api
+    await register(api, "codes@example.vn", password=PASSWORD)
+    owner = bearer((await login(api, "codes@example.vn", PASSWORD))["access_token"])
+    created = await api.post(f"{API}/startups", json=startup("Nông Trại Số"), headers=owner)
+    assert created.status_code == 201, created.text
+    staff_user = await api.post(
+        f"{API}/admin/users",
+        json={
+            "email": "hdn-codes@govap.gov.vn",
+            "password": PASSWORD,
+            "full_name": "Phan Văn Tâm",
+            "role": "association_staff",
+            "organization": "business_association",
+        },
+        headers=bearer((await login(api, *ADMIN))["access_token"]),
+    )
+    assert staff_user.status_code == 201, staff_user.text
+
+    await web_login(api, *ADMIN)
+
+    async def queue() -> str:
+        return (await api.get("/console/staff")).text
+
+    text = await eventually(queue, until=lambda t: "Nông Trại Số" in t)
+    card = text[text.index("Nông Trại Số") :][:600]
+    assert "Phường Gò Vấp" in card and "· go-vap" not in card
+
+    users = (await api.get("/console/admin", params={"q": "Phan Văn Tâm"})).text
+    assert "hdn-codes@govap.gov.vn" in users, users[-3000:]
+    row = users[users.index("hdn-codes@govap.gov.vn") :][:400]
+    assert "Hội Doanh nghiệp Gò Vấp" in row and ">business_association<" not in row
+
+    month = datetime.now(HCMC).strftime("%Y-%m")
+
+    async def report() -> str:
+        return (await api.get("/console/admin/report", params={"period": month})).text
+
+    text = await eventually(report, until=lambda t: "Nông nghiệp công nghệ cao" in t)
+    assert "/ agriculture<" not in text
+
+    # The reader switches to English: the dashboard's labels follow the page.
+    await api.get("/lang", params={"to": "en", "next": "/dashboard"})
+    board = (await api.get("/dashboard", params={"period": month})).text
+    assert '<html lang="en"' in board
+    assert "Tháng" not in board and "Theo phường" not in board

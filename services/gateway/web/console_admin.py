@@ -55,6 +55,7 @@ async def _users_page(
     role_raw = request.query_params.get("role") or ""
     role = Role(role_raw) if role_raw in {r.value for r in Role} else None
     found = await admin_api.list_users(_state(request), PageQuery(page=1, page_size=50), q, role)
+    units = await _organizations(request)
     return page.render(
         "console/admin_users.html",
         status=status,
@@ -64,7 +65,8 @@ async def _users_page(
         role=role.value if role else "",
         role_options=[(r.value, page.label("Role", r)) for r in Role],
         staff_roles=[(r.value, page.label("Role", r)) for r in Role if r in STAFF_ROLES],
-        organizations=await _organizations(request),
+        organizations=units,
+        unit_names=dict(units),
         errors=errors,
         form=form or {},
     )
