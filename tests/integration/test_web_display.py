@@ -171,3 +171,21 @@ async def test_consoles_show_names_not_codes(registry_api: httpx.AsyncClient) ->
     board = (await api.get("/dashboard", params={"period": month})).text
     assert '<html lang="en"' in board
     assert "Tháng" not in board and "Theo phường" not in board
+
+
+async def test_days_read_dd_mm_yyyy_on_the_receipt_and_the_reference_page(
+    api: httpx.AsyncClient,
+) -> None:
+    assert (await sign_up(api, "xoa-ngay@example.vn")).status_code == 303
+    token = await csrf_of(api, "/me/delete")
+    receipt = await api.post("/me/delete", data={"csrf_token": token, "confirm": "1"})
+    assert receipt.status_code == 200, receipt.text
+    due = re.search(r"<dd>([^<]*)</dd></dl>", receipt.text)
+    assert due is not None and re.fullmatch(r"\d{2}/\d{2}/\d{4}", due.group(1)), receipt.text
+
+    api.cookies.clear()
+    await web_login(api, *ADMIN)
+    reference = (await api.get("/console/admin/reference")).text
+    wards = reference[reference.index('id="wards"') : reference.index("</table>")]
+    assert re.search(r"<td>\d{2}/\d{2}/\d{4}</td>", wards)
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", wards)
