@@ -72,6 +72,9 @@ async def test_topics_read_as_labels_and_the_week_leaves_out_anothers_booking(
     assert f'id="{slot_id(9)}"' in text and f'id="{slot_id(11)}"' in text
     assert f'id="{slot_id(10)}"' not in text
     assert "Gọi vốn, marketing" in text and "funding" not in text
+    # The startup is shown by its name, and labelled so (not as its "code").
+    assert "<dt>Dự án khởi nghiệp</dt><dd>Cà Phê Hạnh Thông</dd>" in text
+    assert "Mã dự án khởi nghiệp" not in text
 
     # The mentor's summary and edit box: labels, which save back as the same topics.
     await as_person(api, "vonmarketing@hdn.govap.vn", "tai-khoan-2026")
