@@ -21,6 +21,7 @@ from shared.contracts.events.mentoring import (
     SessionScheduledV1,
 )
 from shared.contracts.rpc.mentoring import (
+    BUSY_MAX,
     BusyInterval,
     BusyTimes,
     Cancellation,
@@ -101,7 +102,7 @@ class Sessions:
         )
         return BusyTimes(
             mentor_id=query.mentor_id,
-            items=[BusyInterval(starts_at=a, ends_at=b) for a, b in spans],
+            items=[BusyInterval(starts_at=a, ends_at=b) for a, b in spans[:BUSY_MAX]],
         )
 
     async def _visible(self, actor: Actor, session_id: str) -> Document:

@@ -644,6 +644,8 @@ class MentoringFiguresRequest(RpcRequest[MentoringFigures]):
 
 #: The longest span of busy times asked at once (a week view needs eight days).
 BUSY_SPAN_DAYS = 31
+#: The most busy times answered at once (31 days of half-hour sessions fit).
+BUSY_MAX = 2_000
 
 
 class BusyInterval(BaseModel):
@@ -657,8 +659,8 @@ class BusyInterval(BaseModel):
 class BusyTimes(BaseModel):
     """A mentor's taken times overlapping the asked span, earliest first."""
 
-    mentor_id: str
-    items: list[BusyInterval]
+    mentor_id: Id
+    items: list[BusyInterval] = Field(max_length=BUSY_MAX)
 
 
 class GetMentorBusy(RpcRequest[BusyTimes]):
