@@ -35,7 +35,9 @@ async def dashboard(request: Request, page: Page) -> Response:
         return period_refused(page, "/dashboard", "console.dashboard.title", period)
     report = await district(request, period, page.locale)
     sections = {s: reports.heading(s, page.locale) for s in reports.SECTIONS}
-    charts = report_charts(report, sections, target_label=page.t("console.dashboard.target"))
+    charts = report_charts(
+        report, sections, target_label=page.t("console.dashboard.target"), locale=page.locale
+    )
     return page.render(
         "console/dashboard.html", period=period, report=report, charts=charts, sections=sections
     )
@@ -64,7 +66,7 @@ async def trend(request: Request, page: Page) -> Response:
         for key in ("registered", "women_led", "youth_led", "requests", "sessions_held", "entries")
     }
     charts = [
-        trend_chart("startups", page.t("console.trend.startups"), months, headings),
-        trend_chart("activity", page.t("console.trend.activity"), months, headings),
+        trend_chart("startups", page.t("console.trend.startups"), months, headings, page.locale),
+        trend_chart("activity", page.t("console.trend.activity"), months, headings, page.locale),
     ]
     return page.render("console/trend.html", year=year, charts=charts)
