@@ -38,6 +38,8 @@ async def test_a_saved_english_locale_decides_the_page_unless_the_switch_was_use
     me = await api.get("/me")
     assert me.status_code == 200
     assert '<html lang="en"' in me.text and me.headers["content-language"] == "en"
+    refused = await api.get("/console/admin")  # an error page speaks the saved language too
+    assert refused.status_code == 403 and '<html lang="en"' in refused.text
 
     # The switch in the header is an explicit choice: it wins over the saved locale.
     await api.get("/lang", params={"to": "vi", "next": "/me"})

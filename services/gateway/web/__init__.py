@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.gateway.problems import request_locale
 from services.gateway.web import (
     account,
     certificates,
@@ -99,6 +100,8 @@ def install(app: FastAPI) -> None:
     async def refused(request: Request, exc: PageRefused) -> Response:
         page = Web(request)
         page.actor = getattr(request.state, "actor", None)
+        if page.actor is not None and not page.locale_chosen:
+            page.locale = await request_locale(request)  # the account's saved language
         return page.render(
             "error.html", status=exc.status, message=page.t(exc.message_id), detail=exc.detail
         )
