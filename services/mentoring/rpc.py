@@ -20,6 +20,7 @@ from shared.contracts.rpc.mentoring import (
     GetConsultation,
     GetMatch,
     GetMentor,
+    GetMentorBusy,
     GetSession,
     ListConsultations,
     ListMatches,
@@ -90,6 +91,7 @@ def register_rpc(broker: NatsBroker, use: UseCases) -> None:
     answer(ListMatches, lambda r: x().list_matches(_actor(r.actor), r.status, r))
     answer(ScheduleSession, lambda r: s().schedule(_actor(r.actor), r.draft))
     answer(ListSessions, lambda r: s().list(_actor(r.actor), r))
+    answer(GetMentorBusy, lambda r: s().busy(_actor(r.actor), r))
     answer(GetSession, lambda r: s().get(_actor(r.actor), r.session_id))
     answer(CancelSession, lambda r: s().cancel(_actor(r.actor), r.session_id, r.cancellation))
     answer(

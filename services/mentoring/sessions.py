@@ -21,9 +21,13 @@ from shared.contracts.events.mentoring import (
     SessionScheduledV1,
 )
 from shared.contracts.rpc.mentoring import (
+    BUSY_MAX,
+    BusyInterval,
+    BusyTimes,
     Cancellation,
     Completion,
     FeedbackDraft,
+    GetMentorBusy,
     ListSessions,
     NoShow,
     Rescheduling,
@@ -79,6 +83,26 @@ class Sessions:
             total=total,
             page=query.page,
             page_size=query.page_size,
+        )
+
+    async def busy(self, actor: Actor, query: GetMentorBusy) -> BusyTimes:
+        """The mentor's taken times overlapping [starts_from, starts_before): every session not
+        cancelled (a booking in progress too, as booking refuses it), start and end only, so
+        anyone choosing a time sees what is free without learning whose the others are.
+        Raises `Forbidden` without an actor (the RPC wiring)."""
+        del actor  # any signed-in person may see when a mentor is busy, never with whom
+        start, before = query.starts_from.astimezone(UTC), query.starts_before.astimezone(UTC)
+        found = await self.store.sessions_between("mentor_id", query.mentor_id, start, before)
+        now = self.clock()
+        spans = sorted(
+            (utc(s["starts_at"]), utc(s["ends_at"]))
+            for s in found
+            # a hold older than HOLD is a crashed booking's leftover: booking ignores it too
+            if s["status"] != "held" or now - utc(s["held_at"]) < domain.HOLD
+        )
+        return BusyTimes(
+            mentor_id=query.mentor_id,
+            items=[BusyInterval(starts_at=a, ends_at=b) for a, b in spans[:BUSY_MAX]],
         )
 
     async def _visible(self, actor: Actor, session_id: str) -> Document:

@@ -43,6 +43,20 @@ def _label(context: Context, value: str, enum_name: str) -> str:
 
 _templates.filters["label"] = _label
 
+#: What may already end a sentence a person typed (a reason): no full stop is added then.
+SENTENCE_ENDS = (".", "!", "?", "…")
+
+
+def sentence(value: object) -> str:
+    """`{{ reason | sentence }}`: the text stripped, ending with exactly one full stop unless
+    it already ends a sentence ("rõ ràng." stays "rõ ràng.", never "rõ ràng.."); empty
+    text stays empty."""
+    text = str(value or "").strip()
+    return text if not text or text.endswith(SENTENCE_ENDS) else f"{text}."
+
+
+_templates.filters["sentence"] = sentence
+
 
 def render(kind: Kind, locale: Locale, **data: object) -> tuple[str, str]:
     """Title and body of a kind in the recipient's locale; the first line is the title."""

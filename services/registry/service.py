@@ -276,7 +276,11 @@ class Registry:
         version = requested.pop("version")
         if version != doc["version"]:
             raise _stale(doc)
-        unset = [key for key, value in requested.items() if value is None]
+        # A field is changed only when it differs from the stored value: clearing a field
+        # that was never filled in (an edit form sends every field) is no change.
+        unset = [
+            key for key, value in requested.items() if value is None and doc.get(key) is not None
+        ]
         data = {key: value for key, value in requested.items() if value is not None}
         changed = sorted(key for key, value in data.items() if doc.get(key) != value) + unset
         if not changed:

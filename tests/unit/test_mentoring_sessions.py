@@ -35,6 +35,7 @@ from shared.contracts.rpc.mentoring import (
     Completion,
     ConsultationDraft,
     FeedbackDraft,
+    GetMentorBusy,
     ListSessions,
     MentorChanges,
     NoShow,
@@ -505,3 +506,38 @@ async def test_an_older_identity_event_is_ignored_and_an_erased_person_stays_era
     await world.read_models.user_seen(identity(UserUpdatedV1, 4, "Lê Văn Bốn"))
     await world.read_models.user_seen(identity(UserRegisteredV1, None, "Lê Văn Cũ"))
     assert "u-9" not in world.store.kinds[USERS]
+
+
+# --- busy times: what a week view leaves out, never whose (QA finding 6) ---------------------
+
+
+async def test_another_founder_sees_when_the_mentor_is_busy_but_not_with_whom(
+    world: World,
+) -> None:
+    match_id = await accepted_match(world)
+    first = await world.sessions.schedule(FOUNDER, book(match_id, 1, 9))
+    second = await world.sessions.schedule(FOUNDER, book(match_id, 2, 10, hours=2))
+    await world.sessions.cancel(FOUNDER, second.id, Cancellation(reason="bận việc"))
+    asked = GetMentorBusy(
+        mentor_id=MENTOR.id, starts_from=at_local(0, 0), starts_before=at_local(7, 0)
+    )
+
+    busy = await world.sessions.busy(OTHER_FOUNDER, asked)
+
+    # The other founder cannot read the session, yet its time is not offered to them.
+    assert (await world.sessions.list(OTHER_FOUNDER, ListSessions())).total == 0
+    assert [(b.starts_at, b.ends_at) for b in busy.items] == [
+        (first.starts_at, first.ends_at)  # the cancelled one is free again
+    ]
+    assert set(busy.items[0].model_dump()) == {"starts_at", "ends_at"}
+
+
+def test_a_busy_span_is_bounded() -> None:
+    start = datetime(2026, 3, 2, tzinfo=UTC)
+    for end in (start, start - timedelta(hours=1), start + timedelta(days=40)):
+        with pytest.raises(ValidationError):
+            GetMentorBusy(mentor_id="m-1", starts_from=start, starts_before=end)
+    with pytest.raises(ValidationError):
+        GetMentorBusy(
+            mentor_id="m-1", starts_from=datetime(2026, 3, 2), starts_before=datetime(2026, 3, 3)
+        )

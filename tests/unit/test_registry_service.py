@@ -171,3 +171,38 @@ async def test_a_rejection_needs_a_reason(registry: Registry) -> None:
     startup = await registry.register(FOUNDER, fields())
     with pytest.raises(Invalid):
         await registry.change_status(STAFF, startup.id, StartupStatus.REJECTED)
+
+
+async def test_history_names_only_the_fields_that_changed(
+    registry: Registry, store: FakeStartups, outbox: RecordingOutbox
+) -> None:
+    """An edit form sends every field: clearing fields never filled in is no change, so
+    the history and the event name the renamed field alone (QA finding 7)."""
+    startup = await registry.register(FOUNDER, fields(website="https://rau.vn"))
+    await registry.update(
+        FOUNDER,
+        startup.id,
+        StartupChanges.model_validate(
+            {
+                "version": 1,
+                "name": "Rau Sạch Hạnh Thông",
+                "summary": "Giao rau sạch từ vườn tới bếp trong ngày",
+                "sector": "agritech",
+                "founding_date": None,
+                "founder_birth_year": None,
+                "tax_code": None,
+                "website": "https://rau.vn/",
+            }
+        ),
+    )
+    event = outbox.events()[-1]
+    assert isinstance(event, StartupUpdatedV1)
+    assert list(event.changed) == ["name"]
+    assert store.startups[startup.id]["history"][-1]["changed"] == ["name"]
+
+    # Clearing a field that holds a value is a change.
+    await registry.update(
+        FOUNDER, startup.id, StartupChanges.model_validate({"version": 2, "website": None})
+    )
+    event = outbox.events()[-1]
+    assert isinstance(event, StartupUpdatedV1) and list(event.changed) == ["website"]

@@ -7,12 +7,15 @@ router and the handlers that turn "sign in first" and refusals into pages.
 
 from __future__ import annotations
 
+import inspect
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.gateway.problems import request_locale
 from services.gateway.web import (
     account,
     certificates,
@@ -33,6 +36,15 @@ from services.gateway.web import (
     sessions,
 )
 from services.gateway.web.kit import STATIC, LoginRequired, PageRefused, Refresher, Web
+
+
+def wants_html(request: Request) -> bool:
+    """Whether `request` is a browser's asking for a page: `text/html` accepted, and not a
+    path of the JSON API (`/api/...`, `/openapi.json`)."""
+    path = request.url.path
+    if path.startswith("/api/") or path == "/api" or path.endswith(".json"):
+        return False
+    return "text/html" in request.headers.get("accept", "").lower()
 
 
 def install(app: FastAPI) -> None:
@@ -66,6 +78,22 @@ def install(app: FastAPI) -> None:
     ):
         app.include_router(console.router)
 
+    api_http_error = app.exception_handlers[StarletteHTTPException]
+
+    @app.exception_handler(StarletteHTTPException)
+    async def not_found_page(request: Request, exc: Exception) -> Response:
+        """An unknown page a browser asked for (`Accept: text/html`, outside `/api/`) gets
+        the site's 404 page; everything else keeps the API's problem+json."""
+        if (
+            isinstance(exc, StarletteHTTPException)
+            and exc.status_code == 404
+            and wants_html(request)
+        ):
+            page = Web(request)
+            return page.render("error.html", status=404, message=page.t("web.error.not_found"))
+        answer = api_http_error(request, exc)
+        return await answer if inspect.isawaitable(answer) else answer
+
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(exc.next_path, safe='')}", status_code=303)
@@ -74,6 +102,8 @@ def install(app: FastAPI) -> None:
     async def refused(request: Request, exc: PageRefused) -> Response:
         page = Web(request)
         page.actor = getattr(request.state, "actor", None)
+        if page.actor is not None and not page.locale_chosen:
+            page.locale = await request_locale(request)  # the account's saved language
         return page.render(
             "error.html", status=exc.status, message=page.t(exc.message_id), detail=exc.detail
         )

@@ -17,7 +17,13 @@ from services.gateway.web.events import organization_names
 from services.gateway.web.kit import Web
 from shared.contracts.base import Role
 from shared.contracts.rpc.certificates import ListMyCertificates, certificates_subject
-from shared.contracts.rpc.mentoring import GetMentor, ListSessions, SessionStatus, Slot
+from shared.contracts.rpc.mentoring import (
+    GetMentor,
+    GetMentorBusy,
+    ListSessions,
+    SessionStatus,
+    Slot,
+)
 from shared.infra.broker import RpcFailure
 from shared.localtime import HCMC
 
@@ -91,8 +97,8 @@ async def booking(page: Web, found: Any) -> dict[str, Any]:
     """The proposed or accepted mentor (`GetMentor`, `None` when not readable) with the name
     of their organization (reference data) and, for the
     founder of a matched request, the coming week's free one-hour starts: the mentor's
-    weekly availability minus the sessions the founder can see booked with them (the
-    service still refuses a time another founder took meanwhile)."""
+    weekly availability minus every time the mentor is taken (`GetMentorBusy`: with anyone,
+    when only; the service still refuses a time another founder took meanwhile)."""
     if not found.mentor_id:
         return {"mentor": None, "mentor_unit": None, "week": []}
     mentor = await page.try_call(GetMentor(mentor_id=found.mentor_id))
@@ -103,17 +109,14 @@ async def booking(page: Web, found: Any) -> dict[str, Any]:
     if mentor is None or actor is None or actor.role != Role.FOUNDER or found.status != "matched":
         return {"mentor": mentor, "mentor_unit": unit, "week": []}
     now = datetime.now(HCMC)
-    sessions = await page.try_call(
-        ListSessions(
+    busy = await page.try_call(
+        GetMentorBusy(
             mentor_id=found.mentor_id,
-            status=SessionStatus.SCHEDULED,
             starts_from=now - timedelta(days=1),
             starts_before=now + timedelta(days=DAYS + 1),
-            page=1,
-            page_size=100,
         )
     )
-    booked = [(s.starts_at, s.ends_at) for s in sessions.items] if sessions else []
+    booked = [(b.starts_at, b.ends_at) for b in busy.items] if busy else []
     return {"mentor": mentor, "mentor_unit": unit, "week": free_week(mentor.slots, booked, now)}
 
 

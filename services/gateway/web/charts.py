@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pygal  # type: ignore[import-untyped]
+from babel.numbers import format_decimal
 from pygal.style import Style  # type: ignore[import-untyped]
+
+from services.gateway.reports import percent
 
 #: The breakdowns drawn, by section, in the order the dashboard shows them.
 CHARTED: dict[str, tuple[str, ...]] = {
@@ -56,14 +59,15 @@ def _number(value: Any) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
-def shown(value: float, share: bool) -> str:
-    """A figure as the table shows it: a count as an integer, a share as a percentage with
-    one decimal, any other number with two decimals."""
+def shown(value: float, share: bool, locale: str = "vi") -> str:
+    """A figure as the table shows it, as `locale` writes numbers (Babel): a count as an
+    integer, a share as a percentage with one decimal ("12,5 %" in Vietnamese, "12.5%" in
+    English), any other number with at most two decimals ("7,55")."""
     if share:
-        return f"{round(value * 100, 1):g} %"
+        return percent(value, locale)
     if value == int(value):
         return str(int(value))
-    return f"{value:.2f}"
+    return format_decimal(value, format="#,##0.##", locale=locale)
 
 
 def bar_chart(
@@ -74,13 +78,19 @@ def bar_chart(
     names: dict[str, str],
     target: float | None = None,
     target_label: str = "",
+    locale: str = "vi",
 ) -> Chart:
     """A horizontal bar chart of one breakdown (`values`: key → number); `names` labels the
     keys; `target` (a share) is drawn as a second series when given."""
     share = figure in SHARES
     keys = list(values)
     rows = [
-        (names.get(key, key), key, shown(_number(values[key]), share), _number(values[key]))
+        (
+            names.get(key, key),
+            key,
+            shown(_number(values[key]), share, locale),
+            _number(values[key]),
+        )
         for key in keys
     ]
     chart = pygal.HorizontalBar(
@@ -94,7 +104,7 @@ def bar_chart(
         explicit_size=True,
         print_values=False,
         truncate_label=40,
-        value_formatter=(lambda v: shown(v, True)) if share else (lambda v: shown(v, False)),
+        value_formatter=lambda v: shown(v, share, locale),
     )
     chart.x_labels = [row[0] for row in rows]
     if not share:
@@ -111,7 +121,7 @@ def bar_chart(
 
 
 def report_charts(
-    report: dict[str, Any], sections: dict[str, str], target_label: str = ""
+    report: dict[str, Any], sections: dict[str, str], target_label: str = "", locale: str = "vi"
 ) -> list[Chart]:
     """Every charted breakdown present in `report` (the district report's JSON, with its
     `labels`), in `CHARTED` order, titled with `sections` (section key → heading) and the
@@ -132,7 +142,9 @@ def report_charts(
             if section == "clubs" and figure in SHARES and isinstance(data.get("target"), float):
                 target = float(data["target"])
             names = {str(k): str(v) for k, v in (labels.get(figure) or {}).items()}
-            charts.append(bar_chart(section, figure, values, title, names, target, target_label))
+            charts.append(
+                bar_chart(section, figure, values, title, names, target, target_label, locale)
+            )
     return charts
 
 
@@ -164,6 +176,7 @@ def trend_chart(
     title: str,
     months: list[tuple[str, str, dict[str, Any]]],
     headings: dict[str, str],
+    locale: str = "vi",
 ) -> Trend:
     """A line chart of `TRENDS[key]` over `months` ((period, label, report JSON) in order);
     a section missing from a month's report is a gap (`None`), never a zero."""
@@ -184,7 +197,7 @@ def trend_chart(
         explicit_size=True,
         legend_at_bottom=True,
         truncate_legend=40,
-        value_formatter=lambda v: shown(v, False),
+        value_formatter=lambda v: shown(v, False, locale),
     )
     chart.x_labels = [label for _, label, _ in rows]
     top = max([int(v) for _, _, vs in rows for v in vs if v is not None] + [1])

@@ -55,6 +55,7 @@ async def _users_page(
     role_raw = request.query_params.get("role") or ""
     role = Role(role_raw) if role_raw in {r.value for r in Role} else None
     found = await admin_api.list_users(_state(request), PageQuery(page=1, page_size=50), q, role)
+    units = await _organizations(request)
     return page.render(
         "console/admin_users.html",
         status=status,
@@ -64,7 +65,8 @@ async def _users_page(
         role=role.value if role else "",
         role_options=[(r.value, page.label("Role", r)) for r in Role],
         staff_roles=[(r.value, page.label("Role", r)) for r in Role if r in STAFF_ROLES],
-        organizations=await _organizations(request),
+        organizations=units,
+        unit_names=dict(units),
         errors=errors,
         form=form or {},
     )
@@ -168,27 +170,59 @@ def default_period() -> str:
 def chosen_period(request: Request, default: str | None = None) -> str:
     """The period asked for (`?period=`, else `default`, else the month before this one),
     canonical; a malformed one is refused with a 422 page."""
+    period, bad = typed_period(request, default)
+    if bad:
+        raise PageRefused(422, "console.report.bad_period")
+    return period
+
+
+def typed_period(request: Request, default: str | None = None) -> tuple[str, bool]:
+    """The period asked for (`?period=`, else `default`, else the month before this one):
+    `(canonical, False)`, or `(what was typed, True)` when it is malformed."""
     raw = (request.query_params.get("period") or default or default_period()).strip()[:32]
     try:
-        return reports.parse_period(raw).label
+        return reports.parse_period(raw).label, False
     except (Problem, DomainError, ValueError):
-        raise PageRefused(422, "console.report.bad_period") from None
+        return raw, True
 
 
-async def district(request: Request, period: str) -> dict[str, Any]:
+def period_refused(
+    page: Web, action: str, title_id: str, typed: str, *, name: str = "period", **params: Any
+) -> Response:
+    """A malformed period (or year) asked for: the page's title and its period form again,
+    with what was typed and the error beside it (422), so it can be corrected."""
+    return page.render(
+        "console/period_refused.html",
+        status=422,
+        action=action,
+        title=page.t(title_id, **params),
+        period=typed,
+        error=page.t("console.report.bad_period"),
+        name=name,
+    )
+
+
+async def district(request: Request, period: str, locale: str | None = None) -> dict[str, Any]:
     """The district report's JSON for `period`, exactly as `GET /reports/district` answers
-    it for the signed-in reader."""
+    it for the signed-in reader; with `locale`, its period title and labels in that locale
+    (the page's language, which the reader may have switched from their saved one)."""
     found = await report_api.district_report(
         period, Services(request), _state(request), request, format="json"
     )
-    return dict(found.model_dump(mode="json"))
+    report = dict(found.model_dump(mode="json"))
+    if locale is not None:
+        names = await report_api.report_names(_state(request), locale)
+        report["period_title"] = reports.period_title(reports.parse_period(period), locale)
+        report["labels"] = reports.labels(report, locale, names)
+    return report
 
 
 async def _report_page(
     request: Request, page: Web, period: str, *, status: int = 200, errors: Any = None
 ) -> Response:
     await page.load_unread()
-    report = await district(request, period)
+    report = await district(request, period, page.locale)
+    names = await report_api.report_names(_state(request), page.locale)
     versions = await report_api.report_versions(period, _state(request))
     return page.render(
         "console/admin_report.html",
@@ -197,7 +231,7 @@ async def _report_page(
         report=report,
         sections=reports.SECTIONS,
         titles={s: reports.heading(s, page.locale) for s in reports.SECTIONS},
-        rows={s: reports.rows(report.get(s) or {}, page.locale) for s in reports.SECTIONS},
+        rows={s: reports.rows(report.get(s) or {}, page.locale, names) for s in reports.SECTIONS},
         versions=versions.items,
         errors=errors,
     )
@@ -207,7 +241,11 @@ async def _report_page(
 async def report(request: Request, page: Page) -> Response:
     """The district report of a period with its due date, completeness, lock and drift."""
     page.require(Role.ADMIN)
-    return await _report_page(request, page, chosen_period(request))
+    period, bad = typed_period(request)
+    if bad:
+        await page.load_unread()
+        return period_refused(page, "/console/admin/report", "console.admin.report", period)
+    return await _report_page(request, page, period)
 
 
 @router.get("/console/admin/report/download")

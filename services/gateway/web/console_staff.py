@@ -58,7 +58,20 @@ async def _render_queue(page: Web, *, status: int = 200, **more: Any) -> Respons
     await page.load_unread()
     queue = await _queue(page)
     missing = {s.id: [f for f in OPTIONAL_FIELDS if getattr(s, f) in (None, "")] for s in queue}
-    return page.render("console/staff.html", status=status, queue=queue, missing=missing, **more)
+    return page.render(
+        "console/staff.html",
+        status=status,
+        queue=queue,
+        missing=missing,
+        ward_names=await ward_names(page),
+        **more,
+    )
+
+
+async def ward_names(page: Web) -> dict[str, str]:
+    """Ward code → name, of every ward set (a startup keeps the ward it registered in)."""
+    wards = await page.request.app.state.gateway.reference.wards(on=None, ward_set=None)
+    return {str(d.get("code", d["_id"])): str(d["name"]) for d in wards}
 
 
 @router.get("/console/staff")

@@ -15,8 +15,8 @@ from fastapi.responses import Response
 from services.gateway import reports
 from services.gateway.access import ANYONE
 from services.gateway.web.charts import report_charts, trend_chart
-from services.gateway.web.console_admin import chosen_period, district
-from services.gateway.web.kit import PageRefused, Web, web
+from services.gateway.web.console_admin import district, period_refused, typed_period
+from services.gateway.web.kit import Web, web
 from shared.contracts.base import Role
 from shared.localtime import HCMC
 
@@ -30,10 +30,14 @@ async def dashboard(request: Request, page: Page) -> Response:
     month by default)."""
     page.require(Role.ADMIN, Role.ORGANIZER)
     await page.load_unread()
-    period = chosen_period(request, default=datetime.now(HCMC).strftime("%Y-%m"))
-    report = await district(request, period)
+    period, bad = typed_period(request, default=datetime.now(HCMC).strftime("%Y-%m"))
+    if bad:
+        return period_refused(page, "/dashboard", "console.dashboard.title", period)
+    report = await district(request, period, page.locale)
     sections = {s: reports.heading(s, page.locale) for s in reports.SECTIONS}
-    charts = report_charts(report, sections, target_label=page.t("console.dashboard.target"))
+    charts = report_charts(
+        report, sections, target_label=page.t("console.dashboard.target"), locale=page.locale
+    )
     return page.render(
         "console/dashboard.html", period=period, report=report, charts=charts, sections=sections
     )
@@ -49,18 +53,20 @@ async def trend(request: Request, page: Page) -> Response:
     now = datetime.now(HCMC)
     raw = (request.query_params.get("year") or str(now.year)).strip()[:4]
     if not raw.isdigit() or not 2000 <= int(raw) <= now.year:
-        raise PageRefused(422, "console.report.bad_period")
+        return period_refused(
+            page, "/dashboard/trend", "console.trend.title", raw, year=raw, name="year"
+        )
     year = int(raw)
     last = now.month if year == now.year else 12
     periods = [f"{year:04d}-{month:02d}" for month in range(1, last + 1)]
-    found = await asyncio.gather(*(district(request, period) for period in periods))
+    found = await asyncio.gather(*(district(request, period, page.locale) for period in periods))
     months = [(p, f"{p[5:]}/{p[:4]}", report) for p, report in zip(periods, found, strict=True)]
     headings = {
         key: reports.heading(key, page.locale)
         for key in ("registered", "women_led", "youth_led", "requests", "sessions_held", "entries")
     }
     charts = [
-        trend_chart("startups", page.t("console.trend.startups"), months, headings),
-        trend_chart("activity", page.t("console.trend.activity"), months, headings),
+        trend_chart("startups", page.t("console.trend.startups"), months, headings, page.locale),
+        trend_chart("activity", page.t("console.trend.activity"), months, headings, page.locale),
     ]
     return page.render("console/trend.html", year=year, charts=charts)

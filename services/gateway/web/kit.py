@@ -8,7 +8,8 @@ errors mapped onto the form's fields.
   is rotated (`Identity.refresh`) and the cookie rewritten.
 - CSRF: a random value in its own HttpOnly cookie, and in every form a token signed over
   that value (itsdangerous, 12 h); a POST without a matching token is refused with 403.
-- Locale: the `innohub_lang` cookie (set by the switch in the header), else Vietnamese.
+- Locale: the `innohub_lang` cookie (set by the switch in the header) when the reader chose
+  one, else the signed-in account's saved locale, else `Accept-Language`, else Vietnamese.
 - Templates: Jinja2 with autoescape on for every template; `_()` reads the catalogue.
 """
 
@@ -18,9 +19,9 @@ import asyncio
 import hashlib
 import secrets
 import time
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote
@@ -36,10 +37,10 @@ from pydantic import BaseModel, ValidationError
 
 from services.gateway import auth
 from services.gateway.deps import Services
-from services.gateway.problems import field_errors, from_rpc
+from services.gateway.problems import field_errors, from_rpc, request_locale
 from services.gateway.service import AuthFailure
 from shared.contracts.base import Actor, DomainError, Role, RpcRequest
-from shared.i18n import LOCALES, enum_label, gettext, known
+from shared.i18n import LOCALES, enum_label, gettext, known, negotiate
 from shared.infra.broker import RpcFailure
 from shared.infra.logging import get_logger
 from shared.localtime import HCMC
@@ -79,6 +80,27 @@ def local_time(moment: datetime | None, with_time: bool = True) -> str:
 
 
 templates.filters["local"] = local_time
+
+
+def local_day(value: date | datetime | str | None) -> str:
+    """A day as `dd/mm/yyyy` (DESIGN §7): a `date`, an ISO `YYYY-MM-DD` string, or an
+    instant (its day in Asia/Ho_Chi_Minh); empty for `None`, any other text as it is."""
+    if value is None or value == "":
+        return ""
+    moment: date
+    if isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return value
+    else:
+        moment = value
+    if isinstance(moment, datetime):
+        return local_time(moment, with_time=False)
+    return moment.strftime("%d/%m/%Y")
+
+
+templates.filters["day"] = local_day
 
 
 @pass_context
@@ -236,7 +258,11 @@ class Web:
     def __init__(self, request: Request) -> None:
         self.request = request
         lang = request.cookies.get(LANG_COOKIE)
-        self.locale = lang if lang in LOCALES else "vi"
+        #: Whether the reader chose the language with the switch (the cookie wins then).
+        self.locale_chosen = lang in LOCALES
+        self.locale = (
+            str(lang) if self.locale_chosen else negotiate(request.headers.get("accept-language"))
+        )
         self.actor: Actor | None = None
         self.user: dict[str, Any] | None = None
         self.unread = 0
@@ -253,6 +279,12 @@ class Web:
     def t(self, message_id: str, **params: Any) -> str:
         """The catalogue's text of `message_id` in the page's locale."""
         return gettext(message_id, self.locale, **params)
+
+    def topics(self, stored: Iterable[str]) -> list[str]:
+        """Stored topics as the reader reads them: a canonical topic's label in the page's
+        locale (`funding` → "Gọi vốn" / "Funding"), a free topic as it was typed. Each label
+        typed back is the same topic again (`canonical_topic`)."""
+        return [enum_label("Need", str(t), self.locale) or str(t) for t in stored]
 
     def label(self, enum_name: str, value: Any) -> str:
         """The label of an enum value (`Stage`, `mvp`), or the value itself when free text."""
@@ -287,6 +319,9 @@ class Web:
                 return
             self.start_session(fresh)
         self.request.state.actor = self.actor
+        if not self.locale_chosen:
+            # The account's saved locale, else Accept-Language (as the JSON API answers).
+            self.locale = await request_locale(self.request)
         self.request.state.web_cookie_refresh_token = refresh
         if not hasattr(self.request.state, "web_refresh_token"):  # not refreshed just now
             self.request.state.web_refresh_token = refresh
@@ -445,6 +480,7 @@ class Web:
         body = templates.get_template(template).render(
             _=self.t,
             label=self.label,
+            topics=self.topics,
             locale=self.locale,
             other_locale="en" if self.locale == "vi" else "vi",
             here=path + (f"?{query}" if query else ""),

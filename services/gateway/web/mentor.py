@@ -91,11 +91,13 @@ async def my_profile(page: Web, mentor_id: str) -> MentorView | None:
         raise
 
 
-def _profile_form(mentor: MentorView | None) -> dict[str, Any]:
+def _profile_form(page: Web, mentor: MentorView | None) -> dict[str, Any]:
+    """The edit box filled from the stored profile: topics by their labels in the page's
+    language, which read back as the same topics when saved."""
     if mentor is None:
         return {"languages": ["vi"], "monthly_capacity": "4"}
     return {
-        "expertise": ", ".join(mentor.expertise),
+        "expertise": ", ".join(page.topics(mentor.expertise)),
         "sectors": list(mentor.sectors),
         "languages": list(mentor.languages),
         "monthly_capacity": str(mentor.monthly_capacity),
@@ -132,7 +134,7 @@ async def profile_form(request: Request, page: Page) -> Response:
     """Expertise (canonical topics and free ones), sectors, languages, capacity, pause."""
     actor = page.require(Role.MENTOR)
     mentor = await my_profile(page, actor.id)
-    return await _render_profile(request, page, _profile_form(mentor), None, mentor=mentor)
+    return await _render_profile(request, page, _profile_form(page, mentor), None, mentor=mentor)
 
 
 @router.post("/mentor/profile")

@@ -6,7 +6,14 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from shared.contracts.base import Locale, Page, PageQuery, Patch, RpcRequest, unique
@@ -633,3 +640,46 @@ class MentoringFiguresRequest(RpcRequest[MentoringFigures]):
 
     start: datetime
     end: datetime
+
+
+#: The longest span of busy times asked at once (a week view needs eight days).
+BUSY_SPAN_DAYS = 31
+#: The most busy times answered at once (31 days of half-hour sessions fit).
+BUSY_MAX = 2_000
+
+
+class BusyInterval(BaseModel):
+    """A time [starts_at, ends_at) a mentor is taken (a session booked, being booked, held
+    or missed): when only, never whose."""
+
+    starts_at: datetime
+    ends_at: datetime
+
+
+class BusyTimes(BaseModel):
+    """A mentor's taken times overlapping the asked span, earliest first."""
+
+    mentor_id: Id
+    items: list[BusyInterval] = Field(max_length=BUSY_MAX)
+
+
+class GetMentorBusy(RpcRequest[BusyTimes]):
+    """The times a mentor is taken in [starts_from, starts_before) (aware instants, at most
+    31 days), for any signed-in person choosing a time with them: start and end only, never
+    the session, its startup or founder. Errors: `forbidden` without an actor, `invalid`
+    for a span that is empty, longer than 31 days or without a time zone."""
+
+    subject = "rpc.mentoring.mentor.busy"
+
+    mentor_id: Id
+    starts_from: datetime
+    starts_before: datetime
+
+    @model_validator(mode="after")
+    def _bounded(self) -> GetMentorBusy:
+        if self.starts_from.tzinfo is None or self.starts_before.tzinfo is None:
+            raise PydanticCustomError("aware_time", "A time needs its time zone")
+        span = self.starts_before - self.starts_from
+        if span.total_seconds() <= 0 or span.days > BUSY_SPAN_DAYS:
+            raise PydanticCustomError("busy_span", "A span of 1 second to 31 days")
+        return self
