@@ -100,6 +100,31 @@ async def test_startup_edit_shows_each_field_error(registry_api: httpx.AsyncClie
     assert 'value="không phải trang web"' in refused.text
 
 
+async def test_another_founders_startup_edit_page_is_refused_before_typing(
+    registry_api: httpx.AsyncClient,
+) -> None:
+    """QA 20: the edit page of someone else's startup is a 403 page when it is opened, not
+    after the form is filled in; the owner still gets the form."""
+    api = registry_api
+    owner = await founder(api, "chu.du.an@example.vn")
+    created = await create(api, owner, name="Bánh Mì Hạnh Thông Tây")
+    # Verified, so other founders may read it (an unverified one is a 404 to them).
+    admin = await api.post(f"{API}/auth/login", json={"email": ADMIN[0], "password": ADMIN[1]})
+    staff = {"Authorization": f"Bearer {admin.json()['access_token']}"}
+    verified = await api.post(f"{API}/startups/{created['id']}/verify", json={}, headers=staff)
+    assert verified.status_code == 200, verified.text
+    await founder(api, "nguoi.khac@example.vn")
+    async with browser(api) as client:
+        await web_login(client, "nguoi.khac@example.vn", "mat-khau-du-dai")
+        other = await client.get(f"/startups/{created['id']}/edit")
+        assert other.status_code == 403, other.text[:300]
+        assert "Bánh Mì Hạnh Thông Tây" not in other.text
+    async with browser(api) as client:
+        await web_login(client, "chu.du.an@example.vn", "mat-khau-du-dai")
+        mine = await client.get(f"/startups/{created['id']}/edit")
+        assert mine.status_code == 200 and "Bánh Mì Hạnh Thông Tây" in mine.text
+
+
 async def test_signup_names_every_error_at_once_and_keeps_the_tick(
     api: httpx.AsyncClient,
 ) -> None:

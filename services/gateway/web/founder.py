@@ -19,7 +19,7 @@ from services.gateway.web.booking import (
     sessions_to_complete,
     upcoming_sessions,
 )
-from services.gateway.web.kit import FormData, FormErrors, Web, WebRoute, web
+from services.gateway.web.kit import FormData, FormErrors, PageRefused, Web, WebRoute, web
 from services.gateway.web.public import wards_and_sectors
 from shared.contracts.base import Role
 from shared.contracts.events.mentoring import Mode
@@ -30,6 +30,7 @@ from shared.contracts.rpc.mentoring import (
     FeedbackDraft,
     GetConsultation,
     GetMentor,
+    GetSession,
     ListConsultations,
     OpenConsultation,
     RecordFeedback,
@@ -178,8 +179,11 @@ async def new_startup(request: Request, page: Page) -> Response:
 @router.get("/startups/{startup_id}/edit")
 async def edit_startup_form(request: Request, startup_id: str, page: Page) -> Response:
     """The startup's fields to change, with the version they were read at."""
-    page.require(Role.FOUNDER, Role.ASSOCIATION_STAFF, Role.ADMIN)
+    actor = page.require(Role.FOUNDER, Role.ASSOCIATION_STAFF, Role.ADMIN)
     found = await page.call(GetStartup(startup_id=startup_id[:64]))
+    if actor.role == Role.FOUNDER and found.owner_id != actor.id:
+        # Refused before anything is typed, not after (another founder's startup).
+        raise PageRefused(403, "web.error.forbidden")
     form = found.model_dump(mode="json")
     form["needs"] = [str(n) for n in found.needs]
     return await _startup_form(request, page, form=form, errors=None, startup=found)
@@ -330,8 +334,9 @@ async def book(page: Page, request_id: str) -> Response:
 
 @router.get("/sessions/{session_id}/rate")
 async def rate_form(page: Page, session_id: str) -> Response:
-    """Rate a held session 1–5."""
+    """Rate a held session 1–5 (its founder only: another's is refused at once)."""
     page.require(Role.FOUNDER)
+    await page.call(GetSession(session_id=session_id[:64]))  # 404/403 page for another's
     await page.load_unread()
     return page.render("rate.html", session_id=session_id[:64], errors=None, done=None, form={})
 
