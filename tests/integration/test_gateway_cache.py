@@ -3,6 +3,8 @@ made anywhere is visible as soon as the registry's event reaches the gateway."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from faststream.nats import NatsBroker
 
@@ -48,6 +50,18 @@ async def test_an_edit_made_elsewhere_is_visible_within_one_event(
     assert await search_total() == 0
     assert await search_total() == 0
 
+    async def page_title() -> str:
+        page = await api.get(f"/startups/{created['id']}")
+        assert page.status_code == 200
+        found = re.search(r"<h1[^>]*>([^<]+)</h1>", page.text)
+        return found.group(1).strip() if found else ""
+
+    # The public web page reads the same cache (the JSON was read once above).
+    hits = cache.hits
+    assert await page_title() == "Cà phê muối"
+    assert cache.hits == hits + 1
+    assert (await api.get("/startups/khong-co-du-an-nay")).status_code == 404
+
     # edited straight through the registry, not through this gateway's routes
     broker: NatsBroker = make_broker(settings)
     await broker.connect()
@@ -63,6 +77,7 @@ async def test_an_edit_made_elsewhere_is_visible_within_one_event(
         await broker.stop()
     assert await eventually(public_name, until=lambda name: name == "Trà sữa muối", timeout=5)
     assert await eventually(search_total, until=lambda total: total == 1, timeout=5)
+    assert await eventually(page_title, until=lambda title: title == "Trà sữa muối", timeout=5)
 
 
 async def test_an_edit_through_the_gateway_is_read_back_at_once(

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
+from services.gateway.cache import CACHE, PublicReads
 from services.gateway.web.kit import LANG_COOKIE, Web, WebRoute, safe_next, web
 from shared.contracts.events.registry import Stage
 from shared.contracts.rpc.competitions import (
@@ -28,6 +29,7 @@ from shared.contracts.rpc.registry import (
     GetStartup,
     RegistryFiguresRequest,
     SearchStartups,
+    StartupView,
     SuggestStartups,
 )
 from shared.i18n import LOCALES
@@ -144,11 +146,22 @@ async def startups(request: Request, page: Page) -> Response:
     )
 
 
+async def _startup(page: Web, read: GetStartup) -> StartupView:
+    """The startup as the reader may see it: an anonymous reader's from the gateway's public
+    cache (the JSON API's, emptied by every registry event), anyone else's from the
+    registry. A refusal is the page's 404 or 403, as `page.call` makes it."""
+    cache = page.request.app.state.gateway.extras.get(CACHE)
+    if page.actor is None and isinstance(cache, PublicReads):
+        body = await cache.read(read, lambda: page.call(read))
+        return StartupView.model_validate_json(body)
+    return await page.call(read)
+
+
 @router.get("/startups/{startup_id}")
 async def startup(request: Request, startup_id: str, page: Page) -> Response:
     """One startup as the reader may see it (owners and staff see every field)."""
     await page.load_unread()
-    found = await page.call(GetStartup(startup_id=startup_id[:64]))
+    found = await _startup(page, GetStartup(startup_id=startup_id[:64]))
     refs = await wards_and_sectors(request, page.locale)
     return page.render(
         "startup.html",
