@@ -60,17 +60,24 @@ def fields(capacity: int, starts_in: timedelta = timedelta(days=2)) -> EventFiel
     )
 
 
+async def events_store(settings: Settings, mongo: AsyncMongoClient[Document]) -> EventsStore:
+    """The events store over the test's database on the real server, indexed."""
+    db = mongo[settings.database_name("events")]
+    await ensure_indexes(db, INDEXES)
+    return EventsStore(db)
+
+
 @pytest.fixture
 async def two_copies(
     settings: Settings, mongo: AsyncMongoClient[Document]
 ) -> tuple[EventsService, EventsService]:
     """Two copies of the use cases over one real database, as two service processes."""
-    db = mongo[settings.database_name("events")]
-    await ensure_indexes(db, INDEXES)
-    store = EventsStore(db)
+    store = await events_store(settings, mongo)
     return (
         EventsService(store, NoOutbox(), lambda: datetime.now(UTC)),
-        EventsService(EventsStore(db), NoOutbox(), lambda: datetime.now(UTC)),
+        EventsService(
+            EventsStore(store.events.collection.database), NoOutbox(), lambda: datetime.now(UTC)
+        ),
     )
 
 
@@ -327,9 +334,7 @@ async def one_copy(
     settings: Settings, mongo: AsyncMongoClient[Document]
 ) -> tuple[EventsStore, EventsService]:
     """The store and the use cases of one copy over the real database."""
-    db = mongo[settings.database_name("events")]
-    await ensure_indexes(db, INDEXES)
-    store = EventsStore(db)
+    store = await events_store(settings, mongo)
     return store, EventsService(store, NoOutbox(), lambda: datetime.now(UTC))
 
 

@@ -53,14 +53,7 @@ async def signup(request: Request, page: Page) -> Response:
             notice=PRIVACY_NOTICE_VERSION,
         )
     try:
-        registration = auth_routes.Registration(
-            email=form.get("email"),
-            password=form.get("password"),
-            full_name=form.get("full_name"),
-            phone=form.optional("phone"),
-            locale=Locale(page.locale),
-            consent=form.flag("consent"),
-        )
+        registration = _registration(page, form)
         await auth_routes.register(registration, request, state)
         tokens = await state.identity.login(registration.email, registration.password)
     except (ValidationError, Problem, DomainError, AuthFailure) as error:
@@ -75,6 +68,18 @@ async def signup(request: Request, page: Page) -> Response:
     return page.redirect("/me")
 
 
+def _registration(page: Web, form: FormData) -> auth_routes.Registration:
+    """The sign-up form as the API's registration body (raises pydantic's errors)."""
+    return auth_routes.Registration(
+        email=form.get("email"),
+        password=form.get("password"),
+        full_name=form.get("full_name"),
+        phone=form.optional("phone"),
+        locale=Locale(page.locale),
+        consent=form.flag("consent"),
+    )
+
+
 def _all_field_errors(page: Web, form: FormData) -> FormErrors:
     """Every field error of a sign-up at once (QA 15): the contract's bounds, the phone
     and password rules of the identity domain and the missing consent, each beside its
@@ -82,14 +87,7 @@ def _all_field_errors(page: Web, form: FormData) -> FormErrors:
     still run when it is sent (rate limit, duplicate email)."""
     found = FormErrors()
     try:
-        auth_routes.Registration(
-            email=form.get("email"),
-            password=form.get("password"),
-            full_name=form.get("full_name"),
-            phone=form.optional("phone"),
-            locale=Locale(page.locale),
-            consent=form.flag("consent"),
-        )
+        _registration(page, form)
     except ValidationError as error:
         found = page.errors_of(error)
     checks: list[tuple[str, Callable[[], object]]] = [
