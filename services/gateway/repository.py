@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from datetime import UTC, datetime
@@ -56,6 +57,8 @@ class UserStore:
         self.tokens = db[REFRESH_TOKENS]
         self.resets = db[PASSWORD_RESETS]
         self._profiles: dict[str, tuple[float, Document]] = {}
+        self._reading: dict[str, asyncio.Future[Document | None]] = {}
+        self._writes = 0
 
     async def profile(self, user_id: str) -> Document | None:
         """The account as `GET /me` and the page's language read it, from this copy's
@@ -65,8 +68,24 @@ class UserStore:
         kept = self._profiles.get(user_id)
         if kept is not None and now - kept[0] < PROFILE_SECONDS:
             return kept[1]
+        # One read per account at a time: requests arriving while it runs share it (when the
+        # second ends, every open page of a busy account would otherwise read at once).
+        reading = self._reading.get(user_id)
+        if reading is None:
+            reading = asyncio.ensure_future(self._read_profile(user_id, now))
+            self._reading[user_id] = reading
+            reading.add_done_callback(
+                lambda done: (
+                    self._reading.pop(user_id, None) if self._reading.get(user_id) is done else None
+                )
+            )
+        return await asyncio.shield(reading)
+
+    async def _read_profile(self, user_id: str, now: float) -> Document | None:
+        writes = self._writes
         doc = await self.users.find_one({"_id": user_id}, {OUTBOX_FIELD: 0})
-        if doc is not None:
+        # A write of this copy during the read may have come after it: keep nothing then.
+        if doc is not None and writes == self._writes:
             if len(self._profiles) >= PROFILES_KEPT:
                 del self._profiles[next(iter(self._profiles))]
             self._profiles.pop(user_id, None)
@@ -74,7 +93,9 @@ class UserStore:
         return doc
 
     def _changed(self, user_id: str) -> None:
+        self._writes += 1
         self._profiles.pop(user_id, None)
+        self._reading.pop(user_id, None)  # a read begun before the write is not shared
 
     async def insert(self, user: Document, events: list[Envelope]) -> None:
         """The user and their `registered` event in one write (single-document outbox)."""
@@ -134,21 +155,24 @@ class UserStore:
             inc["token_version"] = 1
             changes = {**changes, "token_version_at": datetime.now(UTC)}
         update = with_outbox({"$set": changes, "$inc": inc}, events)
-        self._changed(user_id)
-        return await self.users.find_one_and_update(
-            {"_id": user_id, "version": version}, update, return_document=ReturnDocument.AFTER
-        )
+        try:
+            return await self.users.find_one_and_update(
+                {"_id": user_id, "version": version}, update, return_document=ReturnDocument.AFTER
+            )
+        finally:
+            # After the write: a profile read that began before it keeps nothing.
+            self._changed(user_id)
 
     async def end_sessions(self, user_id: str) -> int:
         """Raise the user's token version (the account's own version is unchanged); the
         new token version, 0 when there is no such user."""
-        self._changed(user_id)
         doc = await self.users.find_one_and_update(
             {"_id": user_id},
             {"$inc": {"token_version": 1}, "$set": {"token_version_at": datetime.now(UTC)}},
             projection={"token_version": 1},
             return_document=ReturnDocument.AFTER,
         )
+        self._changed(user_id)
         return int(doc["token_version"]) if doc else 0
 
     async def token_versions(self, since: datetime | None) -> list[tuple[str, int]]:
@@ -181,8 +205,8 @@ class UserStore:
         return [doc async for doc in cursor]
 
     async def set_search(self, user_id: str, folded: str) -> None:
-        self._changed(user_id)
         await self.users.update_one({"_id": user_id}, {"$set": {"search": folded}})
+        self._changed(user_id)
 
     async def active_admins(self) -> int:
         """Admins not disabled and not erased."""
