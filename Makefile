@@ -57,6 +57,7 @@ bench: $(STAMP)
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk; \
 		else echo "bench needs wrk: sudo apt-get install wrk"; exit 1; fi; fi
 	$(BIN)/python bench/gateway.py
+	$(BIN)/python bench/inbox_latency.py
 	$(BIN)/python bench/rpc.py
 	$(BIN)/python bench/consumer.py
 	$(BIN)/python bench/web.py
