@@ -16,40 +16,18 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from shared.infra.launcher import Stack, free_port
-from shared.infra.settings import Settings
+# The stack as bench/gateway.py starts it (run as `python bench/inbox_latency.py`, so the
+# bench folder is on the path).
+from gateway import ADMIN, start_stack
 
-ADMIN = ("admin@govap.gov.vn", "quan-tri-vien-2026")
 POLL_SECONDS = 0.002
 GIVE_UP_SECONDS = 30.0
-
-
-def start_stack(folder: Path) -> Stack:
-    """The whole stack on free ports, quiet logs, no sign-in limit."""
-    settings = Settings(
-        data_dir=folder, gateway_port=free_port(), nats_port=free_port(), nats_url=None
-    )
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("INNOHUB_") and k not in ("NATS_URL", "MONGODB_URL")
-    }
-    env.update(
-        INNOHUB_LOG_LEVEL="WARNING",
-        INNOHUB_ADMIN_EMAIL=ADMIN[0],
-        INNOHUB_ADMIN_PASSWORD=ADMIN[1],
-        INNOHUB_AUTH_RATE_LIMIT_PER_MINUTE="100000",
-    )
-    stack = Stack(settings, env=env, stdout=subprocess.DEVNULL)
-    stack.start()
-    return stack
 
 
 def bearer(http: httpx.Client, email: str, password: str) -> dict[str, str]:
