@@ -67,6 +67,17 @@ async def _render(
     )
 
 
+async def _refused(page: Web, error: Exception, initiative_id: str) -> Response:
+    """The organizer's page again (422) with the refusal beside the dossier it is about."""
+    return await _render(
+        page,
+        "console/initiatives.html",
+        status=422,
+        errors=page.errors_of(error),
+        failed=initiative_id[:64],
+    )
+
+
 @router.get("/console/organizer/initiatives")
 async def council_home(page: Page) -> Response:
     """Every dossier with its council, votes and the days left before the legal limit."""
@@ -87,13 +98,7 @@ async def form_council(page: Page, initiative_id: str) -> Response:
         council = CouncilFields(member_ids=members)
         await page.call(AssignCouncil(initiative_id=initiative_id[:64], council=council))
     except (ValidationError, RpcFailure) as error:
-        return await _render(
-            page,
-            "console/initiatives.html",
-            status=422,
-            errors=page.errors_of(error),
-            failed=initiative_id[:64],
-        )
+        return await _refused(page, error, initiative_id)
     return page.redirect("/console/organizer/initiatives?done=council")
 
 
@@ -110,13 +115,7 @@ async def decide(page: Page, initiative_id: str) -> Response:
         )
         await page.call(DecideInitiative(initiative_id=initiative_id[:64], decision=decision))
     except (ValidationError, RpcFailure) as error:
-        return await _render(
-            page,
-            "console/initiatives.html",
-            status=422,
-            errors=page.errors_of(error),
-            failed=initiative_id[:64],
-        )
+        return await _refused(page, error, initiative_id)
     return page.redirect("/console/organizer/initiatives?done=decision")
 
 
