@@ -19,6 +19,7 @@ from services.gateway.access import check_every_route_has_one_rule
 from services.gateway.cache import start_public_reads
 from services.gateway.deps import GatewayState
 from services.gateway.edge import EdgeMiddleware, HttpMetrics
+from services.gateway.erasure import ClearContactCleanup
 from services.gateway.idempotency import IdempotencyMiddleware
 from services.gateway.problems import Problem
 from services.gateway.ratelimit import SharedLimits, SlidingWindow
@@ -121,6 +122,8 @@ def build_app(settings: Settings) -> FastAPI:
         stop = asyncio.Event()
         sweeper = asyncio.create_task(outbox.run_sweeper(settings.outbox_sweep_seconds, stop))
         syncer = asyncio.create_task(revocations.run(users, settings.token_sync_seconds, stop))
+        cleanup = ClearContactCleanup(users, broker.connection.jetstream())
+        cleaner = asyncio.create_task(cleanup.run(settings.log_cleanup_seconds, stop))
         log.info("gateway.started", port=settings.gateway_port)
         try:
             yield
@@ -128,6 +131,7 @@ def build_app(settings: Settings) -> FastAPI:
             stop.set()
             await sweeper
             await syncer
+            await cleaner
             await watch.stop()
             # Key requests in flight are answered before the store closes.
             await drain_rpc(broker, timeout=settings.rpc_timeout_seconds)

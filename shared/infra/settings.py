@@ -135,6 +135,9 @@ class Settings(BaseSettings):
     # How often each gateway copy re-reads token versions from its store (the broadcast is
     # immediate; this catches one lost while disconnected).
     token_sync_seconds: float = Field(1.0, gt=0)
+    # How often the gateway looks for erased accounts whose clear contacts (identity events
+    # from before sealing) are still in the streams, and deletes them (gateway/erasure.py).
+    log_cleanup_seconds: float = Field(60.0, gt=0)
     # Public startup reads kept in the gateway's memory (issue 19): at most this many
     # replies, emptied by every registry event; 0 turns the cache off.
     public_cache_size: int = Field(2000, ge=0, le=100_000)

@@ -137,7 +137,7 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
     first_id = first.get_attribute("id")
     first.locator("button").click()
     founder.wait_for_load_state()
-    poll(lambda: int(founder.inner_text("#unread")) == 2, timeout=10)
+    poll(lambda: int(founder.inner_text("#unread")) == 2, timeout=30)
     expect(founder.locator(f"#{first_id}")).not_to_have_class(re.compile(r"\bunread\b"))
     founder.goto("/inbox")
     assert int(founder.inner_text("#unread")) == 2
@@ -318,10 +318,10 @@ def test_public_finds_a_startup_by_typing_a_prefix(new_page: NewPage, api: httpx
 
     # Whole words, accents or not, first: then only the prefix rule is left to check.
     poll(found_by("khởi nghiệp"), timeout=30)
-    poll(found_by("khoi nghiep"), timeout=10)
+    poll(found_by("khoi nghiep"), timeout=30)
     shoot(page, "search-as-you-type")
-    poll(found_by("khoi ngh"), timeout=15)
-    poll(found_by("hạnh th"), timeout=10)
+    poll(found_by("khoi ngh"), timeout=30)
+    poll(found_by("hạnh th"), timeout=30)
 
 
 def test_english_switch_shows_english_and_is_remembered(new_page: NewPage) -> None:

@@ -22,8 +22,9 @@ from services.events.app import build_app as build_events
 from services.mentoring.app import build_app as build_mentoring
 from services.notifications.app import build_app as build_notifications
 from services.registry.app import build_app as build_registry
-from shared.contracts.base import Envelope
-from shared.contracts.streams import IDENTITY
+from shared.contracts.base import Envelope, Role
+from shared.contracts.events.identity import UserRegisteredV1
+from shared.contracts.streams import DLQ, IDENTITY
 from shared.infra.broker import consumer_options, make_broker
 from shared.infra.mongo import make_mongo_client
 from shared.infra.settings import Settings
@@ -303,3 +304,62 @@ async def test_an_erased_person_is_nowhere_even_after_every_read_model_is_rebuil
         assert any(w.startswith(settings.database_name(service)) for w in kept_in), service
     assert any(where.startswith("IDENTITY#") for where in holding(streams, [kept_id]))
     assert erased_id and kept_id
+
+
+async def legacy_registration(
+    js: JetStreamContext, user_id: str, name: str, email: str, phone: str
+) -> bytes:
+    """Publish, as the gateway did before contacts were sealed, the person's registration
+    with email, name and phone in clear; returns the event as published."""
+    event = UserRegisteredV1(
+        user_id=user_id, email=email.lower(), full_name=name, phone=phone, role=Role.FOUNDER
+    )
+    envelope = Envelope.wrap(event, aggregate_id=user_id)
+    data = envelope.model_dump_json().encode()
+    await js.publish(event.subject, data, stream=IDENTITY.name)
+    return data
+
+
+async def test_erasure_deletes_the_clear_contacts_of_events_published_before_sealing(
+    gateway_settings: Settings, js: JetStreamContext
+) -> None:
+    settings = gateway_settings.model_copy(update={"log_cleanup_seconds": 0.2})
+    gone = needles(ERASED_NAME, ERASED_EMAIL, ERASED_PHONE)
+    kept = needles(KEPT_NAME, KEPT_EMAIL, "0987111222")
+    async with running_gateway(settings) as api:
+        erased_id, her = await person(
+            api, ERASED_NAME, ERASED_EMAIL, ERASED_PHONE, idempotency_key="cu-1"
+        )
+        kept_id, _ = await person(api, KEPT_NAME, KEPT_EMAIL, "0987111222", idempotency_key="cu-2")
+        # What an older gateway left: both registrations in clear, and hers dead-lettered
+        # by a consumer that failed on it.
+        old = await legacy_registration(js, erased_id, ERASED_NAME, ERASED_EMAIL, ERASED_PHONE)
+        await legacy_registration(js, kept_id, KEPT_NAME, KEPT_EMAIL, "0987111222")
+        letter = {"original_subject": "identity.user.registered.v1", "message": old.decode()}
+        await js.publish(
+            "dlq.identity.tests-old-consumer",
+            json.dumps(letter, ensure_ascii=False).encode(),
+            stream=DLQ.name,
+        )
+        before = holding(await stream_text(js), gone)
+        assert any(where.startswith("IDENTITY#") for where in before), before
+        assert any(where.startswith("DLQ#") for where in before), before
+
+        receipt = await api.delete(f"{API}/me", headers=her)
+        assert receipt.status_code == 202, receipt.text
+
+        async def still_there() -> dict[str, list[str]]:
+            return holding(await stream_text(js), gone)
+
+        assert await eventually(still_there, until=lambda found: not found, timeout=30) == {}
+        # The person who did not ask keeps their (old, clear) registration.
+        assert any(where.startswith("IDENTITY#") for where in holding(await stream_text(js), kept))
+        clients = make_mongo_client(settings)
+        try:
+            users = clients[settings.database_name("gateway")].users
+            marked = await users.find_one({"_id": erased_id})
+            assert marked is not None and marked.get("log_cleaned_at") is not None
+            other = await users.find_one({"_id": kept_id})
+            assert other is not None and "log_cleaned_at" not in other
+        finally:
+            await clients.close()

@@ -24,6 +24,8 @@ INDEXES = {
         IndexModel([("email", ASCENDING)], unique=True, name="email_unique"),
         IndexModel([("token_version_at", ASCENDING)], sparse=True, name="token_version_at"),
         IndexModel([("role", ASCENDING), ("search", ASCENDING)], name="role_search"),
+        # Erased accounts only: the streams' clean-up looks among them (erasure.py).
+        IndexModel([("deleted_at", ASCENDING)], sparse=True, name="erased"),
     ],
     REFRESH_TOKENS: [
         IndexModel([("family_id", ASCENDING)], name="refresh_family"),
@@ -258,6 +260,25 @@ class UserStore:
         result = await self.tokens.update_many(
             {"user_id": user_id, "revoked_at": None},
             {"$set": {"revoked_at": at, "revoked_reason": reason}},
+        )
+        return result.modified_count
+
+    async def erased_with_log_to_clean(self, limit: int) -> list[str]:
+        """Ids of at most `limit` erased accounts not yet marked `log_cleaned_at`, oldest
+        erasure first (`services.gateway.erasure`)."""
+        cursor = self.users.find(
+            {"deleted_at": {"$exists": True}, "log_cleaned_at": {"$exists": False}},
+            {"_id": 1},
+            sort=[("deleted_at", ASCENDING)],
+            limit=limit,
+        )
+        return [doc["_id"] async for doc in cursor]
+
+    async def mark_log_cleaned(self, user_ids: list[str], at: datetime) -> int:
+        """Record that no stream holds these erased accounts' contacts in clear any more."""
+        result = await self.users.update_many(
+            {"_id": {"$in": user_ids}, "deleted_at": {"$exists": True}},
+            {"$set": {"log_cleaned_at": at}},
         )
         return result.modified_count
 
