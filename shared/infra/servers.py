@@ -46,12 +46,21 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
+#: Ports this process has handed out: a launcher picks several before any is bound, and
+#: the kernel may offer a just-closed port again, so two servers would get the same one.
+_HANDED_OUT: set[int] = set()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port the kernel reports free on `host` right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+    """A TCP port the kernel reports free on `host` right now, never one this process
+    handed out before."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((host, 0))
+            port: int = sock.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def wait_for_port(host: str, port: int, timeout: float) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
 from shared.infra.launcher import Stack
 from shared.infra.testing import DatabaseServer
@@ -34,6 +34,9 @@ CHROMIUM_ARGS = [
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / ".artifacts" / "screenshots"
+#: `expect(...)` waits as long as page actions do (its own default is 5 s): on a loaded
+#: 2-core machine a page of the stack can take longer than that to answer.
+expect.set_options(timeout=20_000)
 ADMIN = ("admin@govap.gov.vn", "quan-tri-vien-2026")
 PASSWORD = "mat-khau-rat-dai-2026"
 API = "/api/v1"

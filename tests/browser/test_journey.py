@@ -195,12 +195,17 @@ def test_founder_and_mentor_journey(new_page: NewPage, api: httpx.Client) -> Non
     mentor_page.click("main form button[type=submit]")
     mentor_page.wait_for_url(re.compile(r"saved=1"))
     mentor_page.goto("/mentor/availability")
+    # Free all day, and late evenings into the night (a slot across midnight), so the
+    # session booked below "now" fits one slot whatever the hour the test runs at.
     for day in range(7):
         mentor_page.fill(f"#s-{day}-1", "00:00")
         mentor_page.fill(f"#e-{day}-1", "23:59")
+        mentor_page.fill(f"#s-{day}-2", "20:00")
+        mentor_page.fill(f"#e-{day}-2", "02:00")
     mentor_page.click("main form button[type=submit]")
     mentor_page.wait_for_url(re.compile(r"saved=1"))
     expect(mentor_page.locator("#e-0-1")).to_have_value("23:59")
+    expect(mentor_page.locator("#e-6-2")).to_have_value("02:00")
     admin = token(api, "admin@govap.gov.vn", "quan-tri-vien-2026")
     proposed = api.post(
         f"{API}/consultations/{request_id}/match",

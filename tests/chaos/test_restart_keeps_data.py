@@ -42,7 +42,7 @@ async def first_run(http: httpx.AsyncClient) -> dict[str, Any]:
         await staff(http, "gk1@example.vn", "judge", "youth_union"),
         await staff(http, "gk2@example.vn", "judge", "womens_union"),
     ]
-    body = competition(seconds=6)
+    body = competition(seconds=15)
     made = await http.post(f"{API}/competitions", json=body, headers=organizer.headers)
     assert made.status_code == 201, made.text
     cid = made.json()["id"]
@@ -62,7 +62,7 @@ async def first_run(http: httpx.AsyncClient) -> dict[str, Any]:
         items: list[dict[str, Any]] = page.json()["items"]
         return items
 
-    await eventually(assignments, timeout=30)
+    await eventually(assignments, timeout=60)
     entry_id = entered.json()["id"]
     scored = await http.post(
         f"{API}/entries/{entry_id}/scores", json=SCORES, headers=judges[0].headers
