@@ -12,7 +12,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -52,6 +52,16 @@ def poll(check: Callable[[], Any], timeout: float = 45.0, interval: float = 0.3)
         if time.monotonic() > deadline:
             raise AssertionError(f"not true within {timeout} s: {check}")
         time.sleep(interval)
+
+
+def once_known(send: Callable[[], httpx.Response], timeout: float = 45.0) -> httpx.Response:
+    """`send()`'s first answer that is not 404: a service that has not yet heard of a
+    record another service just made (a startup, its verification) says 404 until its
+    consumer catches up; any other answer is the one to check."""
+    return cast(
+        "httpx.Response",
+        poll(lambda: answer if (answer := send()).status_code != 404 else None, timeout),
+    )
 
 
 @pytest.fixture(scope="module")

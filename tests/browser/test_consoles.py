@@ -33,6 +33,7 @@ from tests.browser.conftest import (
     api_founder,
     axe_violations,
     create_user,
+    once_known,
     poll,
     shoot,
     token,
@@ -192,14 +193,7 @@ def test_staff_verify_from_the_queue_and_match_a_mentor(people: People, api: htt
         "message": "Chúng tôi cần lời khuyên về gọi vốn hạt giống.",
     }
     # Mentoring may not have heard of the startup yet (404): ask again until it has.
-    opened = poll(
-        lambda: (
-            sent
-            if (sent := api.post(f"{API}/consultations", json=draft, headers=founder)).status_code
-            != 404
-            else None
-        )
-    )
+    opened = once_known(lambda: api.post(f"{API}/consultations", json=draft, headers=founder))
     assert opened.status_code == 201, opened.text
     request_id = opened.json()["id"]
 
@@ -298,19 +292,12 @@ def test_organizer_judges_and_results(people: People, api: httpx.Client) -> None
     # may be 404 while competitions has not yet heard of the verification).
     for n, (headers, startup_id) in enumerate(entrants, start=1):
         entry = {"startup_id": startup_id, "title": f"Bài {n}", "description": "Mô tả bài dự thi."}
-        status = poll(
-            lambda entry=entry, headers=headers: (
-                code
-                if (
-                    code := api.post(
-                        f"{API}/competitions/{competition_id}/entries", json=entry, headers=headers
-                    ).status_code
-                )
-                != 404
-                else 0
+        entered = once_known(
+            lambda entry=entry, headers=headers: api.post(
+                f"{API}/competitions/{competition_id}/entries", json=entry, headers=headers
             )
         )
-        assert status == 201, f"entry {n}: {status}"
+        assert entered.status_code == 201, f"entry {n}: {entered.text}"
 
     # Once the entry deadline passes the judges see their entries, blind.
     judges = {n: people.page(f"judge{n}") for n in (1, 2, 3)}

@@ -24,6 +24,7 @@ from tests.browser.conftest import (
     PASSWORD,
     axe_violations,
     create_user,
+    once_known,
     poll,
     shoot,
     token,
@@ -70,14 +71,7 @@ def matched(api: httpx.Client) -> dict[str, Any]:
     )
     draft = {"startup_id": startup_id, "topics": ["gọi vốn"], "message": "Cần tư vấn gọi vốn."}
     # Mentoring may not have heard of the verified startup yet (404): ask again until it has.
-    opened = poll(
-        lambda: (
-            sent
-            if (sent := api.post(f"{API}/consultations", json=draft, headers=founder)).status_code
-            != 404
-            else None
-        )
-    )
+    opened = once_known(lambda: api.post(f"{API}/consultations", json=draft, headers=founder))
     assert opened.status_code == 201, opened.text
     mentor = create_user(api, "mentor", "business_association")
     profile = {"expertise": ["gọi vốn"], "languages": ["vi"], "monthly_capacity": 5}
