@@ -10,7 +10,7 @@ from services.events.handlers import register_handlers
 from services.events.records import Records
 from services.events.repository import AGGREGATES, INDEXES, ORGANIZATIONS, PEOPLE, EventsStore
 from services.events.rpc import register_rpc
-from services.events.seats import AUDIT_SECONDS, SeatAudit
+from services.events.seats import AUDIT_SECONDS, QuotaAudit, SeatAudit
 from services.events.service import EventsService
 from shared.infra.broker import make_broker
 from shared.infra.mongo import ProcessedEvents, now
@@ -28,15 +28,19 @@ def build_app(settings: Settings) -> FastStream:
     register_rpc(broker, events, records)
 
     async def setup(context: ServiceContext) -> None:
-        """Compose the use cases over the started context and start the seat audit."""
+        """Compose the use cases over the started context and start the seat and quota
+        audits."""
         store = EventsStore(context.db)
         service = EventsService(store, context.outbox, now)
         events.set(service)
         records.set(Records(store, context.outbox, now))
         processed.set(context.processed)
-        # A seat whose registration was lost to a crash is returned (services/events/seats.py).
+        # A seat or a unit's place whose registration was lost to a crash is returned
+        # (services/events/seats.py).
         audit = SeatAudit(store, service.fill_free_seats, now)
         context.tasks.append(asyncio.create_task(audit.run(AUDIT_SECONDS, asyncio.Event())))
+        quotas = QuotaAudit(store, now)
+        context.tasks.append(asyncio.create_task(quotas.run(AUDIT_SECONDS, asyncio.Event())))
 
     return build_service_app(
         settings,

@@ -66,6 +66,19 @@ class EventsRepository(Protocol):
         """Unit → places left (units that have used theirs at all)."""
         ...
 
+    async def quota_counters(self) -> list[Document]:
+        """Published events' quota counters: `_id`, `event_id`, `organization`, `left`,
+        `moves` and the unit's `seats`."""
+        ...
+
+    async def reset_quota(self, key: str, moves: int, left: int) -> bool:
+        """Set places left if the counter has not moved since `moves`; False if it has."""
+        ...
+
+    async def count_unit_registrations(self, event_id: str, organization: str) -> int:
+        """Live registrations (seat or waitlist) the unit made for its members."""
+        ...
+
     async def page_events(
         self, query: Document, skip: int, limit: int
     ) -> tuple[list[Document], int]:

@@ -93,6 +93,8 @@ class Registrations:
             "gender": fields.gender.value if fields.gender and fields.consent else None,
             "birth_year": fields.birth_year if fields.consent else None,
             "consent_at": now if fields.consent else None,
+            # A person taking up again a place a unit once took for them holds it alone.
+            "registered_by": None,
         }
         return await self._enrol(event, actor.id, details)
 
@@ -243,7 +245,7 @@ class Registrations:
 
     async def cancel_registration(self, actor: Actor, event_id: str) -> RegistrationView:
         """The actor gives up their seat or waitlist place; a freed seat goes to the first
-        waiting. Raises `NotFound` without a live registration, `Conflict` once the event
+        waiting, and a place a unit took for them goes back to the unit's quota. Raises `NotFound` without a live registration, `Conflict` once the event
         is no longer open (held, cancelled)."""
         event = await self._event(event_id)
         domain.check_status(event, EventStatus.PUBLISHED)
@@ -265,6 +267,10 @@ class Registrations:
         if doc["status"] == RegistrationStatus.SEAT.value:
             await self.store.give_back_seat(event_id)
             await self.fill_free_seats(event_id)
+        # A member a unit registered frees the unit's place for another member.
+        unit = (doc.get("registered_by") or {}).get("organization")
+        if unit:
+            await self.store.give_back_quota(event_id, unit)
         return views.registration_view(after, ticket=False, event=event)
 
     async def my_registrations(

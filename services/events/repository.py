@@ -181,14 +181,58 @@ class EventsStore:
                 },
                 upsert=True,
             )
+        # `moves` counts every change, so the quota audit can tell a counter that stood
+        # still from one in use (services/events/seats.py), as `seat_moves` does for seats.
         taken = await self.quotas.find_one_and_update(
-            {"_id": key, "left": {"$gt": 0}}, {"$inc": {"left": -1}}, projection={"_id": 1}
+            {"_id": key, "left": {"$gt": 0}},
+            {"$inc": {"left": -1, "moves": 1}},
+            projection={"_id": 1},
         )
         return taken is not None
 
     async def give_back_quota(self, event_id: str, organization: str) -> None:
         """Return one place of the unit's quota."""
-        await self.quotas.update_one({"_id": f"{event_id}:{organization}"}, {"$inc": {"left": 1}})
+        await self.quotas.update_one(
+            {"_id": f"{event_id}:{organization}"}, {"$inc": {"left": 1, "moves": 1}}
+        )
+
+    async def quota_counters(self) -> list[Document]:
+        """The quota counters of published events, each with its unit's `seats` from the
+        event (quotas cannot change after creation): `_id`, `event_id`, `organization`,
+        `left`, `moves`, `seats`."""
+        events = {
+            doc["_id"]: {q["organization"]: int(q["seats"]) for q in doc.get("quotas") or []}
+            async for doc in self.events.collection.find(
+                {"status": "published", "quotas.0": {"$exists": True}}, {"quotas": 1}
+            )
+        }
+        if not events:
+            return []
+        found = []
+        async for counter in self.quotas.find({"event_id": {"$in": list(events)}}):
+            seats = events[counter["event_id"]].get(counter["organization"])
+            if seats is not None:
+                found.append({**counter, "seats": seats})
+        return found
+
+    async def reset_quota(self, key: str, moves: int, left: int) -> bool:
+        """Set the unit's places left to `left` if its counter has not moved since it read
+        `moves` (a missing count reads 0); False when it has."""
+        unmoved: Document = {"$in": [moves]} if moves else {"$in": [0, None]}
+        result = await self.quotas.update_one(
+            {"_id": key, "moves": unmoved}, {"$set": {"left": left}, "$inc": {"moves": 1}}
+        )
+        return result.modified_count == 1
+
+    async def count_unit_registrations(self, event_id: str, organization: str) -> int:
+        """How many live registrations (seat or waitlist) the unit made for its members."""
+        return await self.registrations.count(
+            {
+                "event_id": event_id,
+                "registered_by.organization": organization,
+                "status": {"$in": ["seat", "waitlist"]},
+            }
+        )
 
     async def quotas_left(self, event_id: str) -> dict[str, int]:
         """Unit → places left, for the units that have used their quota at all."""

@@ -9,6 +9,11 @@ still for `grace`: a registration in flight has moved the counter moments ago, s
 counter that has not moved for two minutes while disagreeing with the registrations is a
 lost write, not a race. The reset is conditional on the counter still not having moved,
 so two copies auditing at once, or a registration arriving meanwhile, change nothing.
+
+A unit's quota counter (places a ward committee or union may still fill with its members)
+is audited the same way against the live registrations the unit made: taking a place and
+writing the member's registration are two writes too, and so are a cancellation and the
+place it gives back.
 """
 
 from __future__ import annotations
@@ -32,10 +37,30 @@ AUDIT_SECONDS = 60.0
 
 @dataclass(frozen=True)
 class Sighting:
-    """A counter's `seat_moves` and when this copy first saw it at that value."""
+    """A counter's move count and when this copy first saw it at that value."""
 
     moves: int
     since: datetime
+
+
+class Standstill:
+    """Which counters have stood still for `grace`, as this copy has seen them."""
+
+    def __init__(self, grace: timedelta) -> None:
+        self.grace = grace
+        self.seen: dict[str, Sighting] = {}
+
+    def still(self, key: str, moves: int, now: datetime) -> bool:
+        """True when the counter `key` was already at `moves` `grace` ago; notes it."""
+        sighting = self.seen.get(key)
+        if sighting is None or sighting.moves != moves:
+            self.seen[key] = Sighting(moves, now)
+            return False
+        return now - sighting.since >= self.grace
+
+    def keep_only(self, keys: set[str]) -> None:
+        """Forget counters no longer audited (events held, cancelled or archived)."""
+        self.seen = {k: v for k, v in self.seen.items() if k in keys}
 
 
 class SeatAudit:
@@ -53,8 +78,7 @@ class SeatAudit:
         self.store = store
         self.fill_free_seats = fill_free_seats
         self.clock = clock
-        self.grace = grace
-        self.seen: dict[str, Sighting] = {}
+        self.standstill = Standstill(grace)
 
     async def once(self) -> dict[str, int]:
         """One audit of every published event. Returns event id → seats returned (negative
@@ -62,15 +86,11 @@ class SeatAudit:
         now = self.clock()
         reset: dict[str, int] = {}
         counters = await self.store.seat_counters()
-        self.seen = {k: v for k, v in self.seen.items() if k in {c["_id"] for c in counters}}
+        self.standstill.keep_only({c["_id"] for c in counters})
         for counter in counters:
             event_id = counter["_id"]
             moves = int(counter.get("seat_moves") or 0)
-            sighting = self.seen.get(event_id)
-            if sighting is None or sighting.moves != moves:
-                self.seen[event_id] = Sighting(moves, now)
-                continue
-            if now - sighting.since < self.grace:
+            if not self.standstill.still(event_id, moves, now):
                 continue
             seated = await self.store.count_registrations(event_id, "seat")
             should_be = int(counter["capacity"]) - seated
@@ -93,3 +113,50 @@ class SeatAudit:
         """Audit every `interval` seconds until `stop` is set; a failed audit is logged
         (`seats.audit.failed`) and the next one tries again."""
         await run_every(interval, stop, self.once, "seats.audit")
+
+
+class QuotaAudit:
+    """Brings a unit's places left back to `seats − live registrations it made` for
+    published events whose quota counter stood still for `grace` while disagreeing."""
+
+    def __init__(
+        self, store: EventsRepository, clock: Callable[[], datetime], grace: timedelta = GRACE
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.standstill = Standstill(grace)
+
+    async def once(self) -> dict[str, int]:
+        """One audit of every quota counter of a published event. Returns counter id
+        (`event:unit`) → places returned (negative when it showed more than there are)."""
+        now = self.clock()
+        reset: dict[str, int] = {}
+        counters = await self.store.quota_counters()
+        self.standstill.keep_only({c["_id"] for c in counters})
+        for counter in counters:
+            key = counter["_id"]
+            moves = int(counter.get("moves") or 0)
+            if not self.standstill.still(key, moves, now):
+                continue
+            used = await self.store.count_unit_registrations(
+                counter["event_id"], counter["organization"]
+            )
+            should_be = max(0, int(counter["seats"]) - used)
+            if should_be == int(counter["left"]):
+                continue
+            if not await self.store.reset_quota(key, moves, should_be):
+                continue  # it moved meanwhile: a live enrolment, look again next time
+            reset[key] = should_be - int(counter["left"])
+            log.warning(
+                "quota.reconciled",
+                event_id=counter["event_id"],
+                organization=counter["organization"],
+                left_before=counter["left"],
+                left_after=should_be,
+            )
+        return reset
+
+    async def run(self, interval: float, stop: asyncio.Event) -> None:
+        """Audit every `interval` seconds until `stop` is set; a failed audit is logged
+        (`quota.audit.failed`) and the next one tries again."""
+        await run_every(interval, stop, self.once, "quota.audit")

@@ -18,13 +18,16 @@ from pymongo import AsyncMongoClient
 
 from services.events.app import build_app as build_events
 from services.events.repository import INDEXES, EventsStore
-from services.events.seats import SeatAudit
+from services.events.seats import QuotaAudit, SeatAudit
 from services.events.service import EventsService
 from shared.contracts.base import Actor, Conflict, Role
 from shared.contracts.events.events import EventKind
 from shared.contracts.rpc.events import (
     CheckInFields,
     EventFields,
+    MemberFields,
+    MemberList,
+    Quota,
     RegistrationFields,
     SittingFields,
 )
@@ -317,6 +320,19 @@ async def test_a_ward_committee_registers_its_members_within_its_quota(
     member = bearer((await login(api, "thanh-vien0@example.vn"))["access_token"])
     mine = (await api.get(f"{API}/me/registrations", headers=member)).json()["items"]
     assert mine[0]["status"] == "seat" and mine[0]["code"]
+    # A member who cannot come frees the committee's place for another member.
+    gave_up = await api.delete(f"{path}/registrations/me", headers=member)
+    assert gave_up.status_code == 200, gave_up.text
+    assert (await api.get(path)).json()["quotas"][0]["used"] == 1
+    third = {"members": [{"user_id": ids[2], "consent": True}]}
+    again = await api.post(f"{path}/group-registrations", json=third, headers=org)
+    assert again.status_code == 201, again.text
+    assert [o["status"] for o in again.json()["outcomes"]] == ["seat"]
+    assert (await api.get(path)).json()["quotas"][0]["used"] == 2
+    # Taking the place up again on their own does not use the committee's quota.
+    back = await api.post(f"{path}/registrations", json={}, headers=member)
+    assert back.status_code == 201, back.text
+    assert (await api.get(path)).json()["quotas"][0]["used"] == 2
 
 
 class MovableClock:
@@ -389,6 +405,39 @@ async def test_the_seat_audit_never_touches_a_counter_that_moved(
     results = await asyncio.gather(audit.once(), other.once())
     assert sorted(len(r) for r in results) == [0, 1]
     assert (await service.get(ORGANIZER, event.id)).seats_left == 2
+
+
+async def test_a_units_place_taken_by_a_copy_that_crashed_is_returned_to_its_quota(
+    one_copy: tuple[EventsStore, EventsService],
+) -> None:
+    store, service = one_copy
+    unit = ORGANIZER.organization or ""
+    with_quota = fields(10).model_copy(update={"quotas": [Quota(organization=unit, seats=2)]})
+    event = await service.create(ORGANIZER, with_quota)
+    await service.publish(ORGANIZER, event.id)
+    members = MemberList(members=[MemberFields(user_id=person(1).id, consent=True)])
+    assert (await service.register_members(ORGANIZER, event.id, members)).used == 1
+    # A copy took the committee's second place and died before writing the registration.
+    assert await store.take_quota(event.id, unit, 2)
+    late = MemberList(members=[MemberFields(user_id=person(2).id, consent=True)])
+    refused = await service.register_members(ORGANIZER, event.id, late)
+    assert refused.outcomes[0].reason == "quota_full"
+    clock = MovableClock()
+    audit = QuotaAudit(store, clock)
+    other = QuotaAudit(store, clock)
+    assert await audit.once() == {}  # first sighting
+    clock.at += timedelta(minutes=1)
+    assert await audit.once() == {}  # within the grace: an enrolment may be in flight
+    clock.at += timedelta(minutes=2)
+    # Two copies auditing at once return the place once.
+    results = await asyncio.gather(audit.once(), other.once())
+    assert sorted(results, key=len) == [{}, {f"{event.id}:{unit}": 1}]
+    seated = await service.register_members(ORGANIZER, event.id, late)
+    assert [o.status for o in seated.outcomes] == ["seat"] and seated.used == 2
+    # An agreeing counter is left alone however long it stands still.
+    clock.at += timedelta(minutes=10)
+    assert await audit.once() == {}
+    assert await audit.once() == {}
 
 
 async def test_the_youth_union_names_itself_as_organizer_in_the_event_form(

@@ -25,6 +25,7 @@ class FakeEventsStore:
         self.people: dict[str, Document] = {}
         self.organizations: set[str] = set()
         self.quotas: dict[tuple[str, str], int] = {}
+        self.quota_moves: dict[tuple[str, str], int] = {}
 
     async def insert_event(self, doc: Document, events: Sequence[Envelope]) -> None:
         if doc["_id"] in self.events:
@@ -95,13 +96,54 @@ class FakeEventsStore:
         if left <= 0:
             return False
         self.quotas[(event_id, organization)] = left - 1
+        self._moved(event_id, organization)
         return True
 
     async def give_back_quota(self, event_id: str, organization: str) -> None:
         self.quotas[(event_id, organization)] += 1
+        self._moved(event_id, organization)
+
+    def _moved(self, event_id: str, organization: str) -> None:
+        key = (event_id, organization)
+        self.quota_moves[key] = self.quota_moves.get(key, 0) + 1
 
     async def quotas_left(self, event_id: str) -> dict[str, int]:
         return {org: left for (ev, org), left in self.quotas.items() if ev == event_id}
+
+    async def quota_counters(self) -> list[Document]:
+        found = []
+        for (event_id, organization), left in self.quotas.items():
+            event = self.events.get(event_id) or {}
+            seats = {q["organization"]: q["seats"] for q in event.get("quotas") or []}
+            if event.get("status") == "published" and organization in seats:
+                found.append(
+                    {
+                        "_id": f"{event_id}:{organization}",
+                        "event_id": event_id,
+                        "organization": organization,
+                        "left": left,
+                        "moves": self.quota_moves.get((event_id, organization), 0),
+                        "seats": seats[organization],
+                    }
+                )
+        return found
+
+    async def reset_quota(self, key: str, moves: int, left: int) -> bool:
+        event_id, organization = key.split(":", 1)
+        if self.quota_moves.get((event_id, organization), 0) != moves:
+            return False
+        self.quotas[(event_id, organization)] = left
+        self.quota_moves[(event_id, organization)] = moves + 1
+        return True
+
+    async def count_unit_registrations(self, event_id: str, organization: str) -> int:
+        return sum(
+            1
+            for doc in self.registrations.values()
+            if doc["event_id"] == event_id
+            and (doc.get("registered_by") or {}).get("organization") == organization
+            and doc["status"] in ("seat", "waitlist")
+        )
 
     async def page_events(
         self, query: Document, skip: int, limit: int
