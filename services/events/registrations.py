@@ -245,8 +245,9 @@ class Registrations:
 
     async def cancel_registration(self, actor: Actor, event_id: str) -> RegistrationView:
         """The actor gives up their seat or waitlist place; a freed seat goes to the first
-        waiting, and a place a unit took for them goes back to the unit's quota. Raises `NotFound` without a live registration, `Conflict` once the event
-        is no longer open (held, cancelled)."""
+        waiting, and a place a unit took for them goes back to the unit's quota. Raises
+        `NotFound` without a live registration, `Conflict` once the event is no longer open
+        (held, cancelled)."""
         event = await self._event(event_id)
         domain.check_status(event, EventStatus.PUBLISHED)
         doc = await self.store.registration_of(event_id, actor.id)

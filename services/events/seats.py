@@ -6,8 +6,8 @@ Taking a seat and writing the registration are two writes on two documents (one 
 per write, DESIGN §4), so a crash between them leaves `seats_free` one short for good. The
 counter is checked against the registrations that hold a seat, but only once it has stood
 still for `grace`: a registration in flight has moved the counter moments ago, so a
-counter that has not moved for two minutes while disagreeing with the registrations is a
-lost write, not a race. The reset is conditional on the counter still not having moved,
+counter that has not moved for two minutes, and disagreed with the registrations at two
+audits in a row, is a lost write, not a race. The reset is conditional on the counter still not having moved,
 so two copies auditing at once, or a registration arriving meanwhile, change nothing.
 
 A unit's quota counter (places a ward committee or union may still fill with its members)
@@ -49,6 +49,7 @@ class Standstill:
     def __init__(self, grace: timedelta) -> None:
         self.grace = grace
         self.seen: dict[str, Sighting] = {}
+        self.suspected: dict[str, tuple[int, int]] = {}
 
     def still(self, key: str, moves: int, now: datetime) -> bool:
         """True when the counter `key` was already at `moves` `grace` ago; notes it."""
@@ -58,9 +59,28 @@ class Standstill:
             return False
         return now - sighting.since >= self.grace
 
+    def confirmed(self, key: str, moves: int, target: int | None) -> bool:
+        """True when the previous audit already found counter `key`, at the same `moves`,
+        wanting the same `target`; notes the finding otherwise (`target` None: it agrees).
+
+        A cancellation writes the registration first and gives its seat or place back a
+        few milliseconds later: an audit between the two would see a disagreement on a
+        standing counter and return the place, and the give-back would return it again.
+        The same disagreement seen by two audits a whole interval apart is a lost write."""
+        finding = None if target is None else (moves, target)
+        if finding is not None and self.suspected.get(key) == finding:
+            del self.suspected[key]
+            return True
+        if finding is None:
+            self.suspected.pop(key, None)
+        else:
+            self.suspected[key] = finding
+        return False
+
     def keep_only(self, keys: set[str]) -> None:
         """Forget counters no longer audited (events held, cancelled or archived)."""
         self.seen = {k: v for k, v in self.seen.items() if k in keys}
+        self.suspected = {k: v for k, v in self.suspected.items() if k in keys}
 
 
 class SeatAudit:
@@ -94,7 +114,8 @@ class SeatAudit:
                 continue
             seated = await self.store.count_registrations(event_id, "seat")
             should_be = int(counter["capacity"]) - seated
-            if should_be == int(counter["seats_free"]) or should_be < 0:
+            agrees = should_be == int(counter["seats_free"]) or should_be < 0
+            if not self.standstill.confirmed(event_id, moves, None if agrees else should_be):
                 continue
             if not await self.store.reset_seats(event_id, moves, should_be):
                 continue  # it moved meanwhile: a live registration, look again next time
@@ -142,7 +163,8 @@ class QuotaAudit:
                 counter["event_id"], counter["organization"]
             )
             should_be = max(0, int(counter["seats"]) - used)
-            if should_be == int(counter["left"]):
+            agrees = should_be == int(counter["left"])
+            if not self.standstill.confirmed(key, moves, None if agrees else should_be):
                 continue
             if not await self.store.reset_quota(key, moves, should_be):
                 continue  # it moved meanwhile: a live enrolment, look again next time

@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import pkgutil
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 from types import ModuleType
 
@@ -131,7 +131,10 @@ def build_app(settings: Settings) -> FastAPI:
             stop.set()
             await sweeper
             await syncer
-            await cleaner
+            # A walk of a long stream may be under way: stop it rather than wait for it.
+            cleaner.cancel()
+            with suppress(asyncio.CancelledError):
+                await cleaner
             await watch.stop()
             # Key requests in flight are answered before the store closes.
             await drain_rpc(broker, timeout=settings.rpc_timeout_seconds)

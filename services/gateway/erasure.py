@@ -10,9 +10,11 @@ log is not yet clean the gateway deletes those messages, then marks the account
 leaves `no_erase` false), so nothing is left on disk either.
 
 Runs at start and every `interval` seconds, a few milliseconds when no account waits.
-Copies may run it at once: a message one copy deleted is skipped by the other, and an
-account is marked only once both streams were walked, so a crash means another walk, never
-a message left behind. Events published since the change are sealed and never deleted.
+Copies may run it at once: a message one copy deleted is skipped by the other. An account
+is marked only by a walk of both streams that found none of its messages left, so a crash,
+a dead letter replayed or parked while a walk ran, means another walk, never a message
+left behind; a missing stream fails the walk instead of passing for an empty one. Events
+published since the change are sealed and never deleted.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError
 
 from services.gateway.repository import UserStore
 from shared.contracts.streams import DLQ, IDENTITY
@@ -40,6 +42,10 @@ IDENTITY_EVENTS = "identity.user.>"
 IDENTITY_LETTERS = "dlq.identity.>"
 #: Erased accounts handled by one walk of the streams at most.
 ACCOUNTS_PER_WALK = 500
+#: JetStream's error codes for "no message at or after that sequence" and "that message is
+#: gone already" (another copy deleted it); "stream not found" (10059) is a failure.
+NO_MESSAGE = 10037
+ALREADY_DELETED = 10057
 
 
 def clear_contact_owner(event: bytes | str) -> str | None:
@@ -76,8 +82,10 @@ async def messages(
     while True:
         try:
             found = await js.get_msg(stream, seq=sequence, subject=subject, next=True)
-        except NotFoundError:  # nothing at or after `sequence` on that subject
-            return
+        except APIError as error:
+            if error.err_code == NO_MESSAGE:  # nothing at or after `sequence` on `subject`
+                return
+            raise
         assert found.seq is not None
         yield found.seq, found.data or b""
         sequence = found.seq + 1
@@ -105,13 +113,17 @@ class ClearContactCleanup:
         if not waiting:
             return Cleaned(0, {})
         erased = set(waiting)
+        found: set[str] = set()
         deleted = {
             IDENTITY.name: await self._delete(
-                IDENTITY.name, IDENTITY_EVENTS, clear_contact_owner, erased
+                IDENTITY.name, IDENTITY_EVENTS, clear_contact_owner, erased, found
             ),
-            DLQ.name: await self._delete(DLQ.name, IDENTITY_LETTERS, letter_owner, erased),
+            DLQ.name: await self._delete(DLQ.name, IDENTITY_LETTERS, letter_owner, erased, found),
         }
-        marked = await self.users.mark_log_cleaned(waiting, datetime.now(UTC))
+        # Those whose messages this walk deleted are marked by the next walk that finds
+        # nothing of them: a copy replayed or parked meanwhile is caught there.
+        clean = [user_id for user_id in waiting if user_id not in found]
+        marked = await self.users.mark_log_cleaned(clean, datetime.now(UTC)) if clean else 0
         log.info("erasure.log_cleaned", accounts=marked, deleted=deleted)
         return Cleaned(marked, deleted)
 
@@ -121,17 +133,25 @@ class ClearContactCleanup:
         subject: str,
         owner: Callable[[bytes], str | None],
         erased: set[str],
+        found: set[str],
     ) -> int:
-        doomed = [
-            seq async for seq, data in messages(self.js, stream, subject) if owner(data) in erased
-        ]
+        """Delete the messages of `stream` on `subject` whose `owner` is in `erased`, adding
+        those owners to `found`; returns how many were deleted."""
+        doomed: list[int] = []
+        async for seq, data in messages(self.js, stream, subject):
+            whose = owner(data)
+            if whose in erased:
+                doomed.append(seq)
+                found.add(whose)
         for seq in doomed:
             try:
                 await self.js.delete_msg(stream, seq)
-            except NotFoundError:  # another copy was first
-                continue
+            except APIError as error:
+                if error.err_code not in (NO_MESSAGE, ALREADY_DELETED):
+                    raise  # another copy was first: nothing to do; anything else fails
         return len(doomed)
 
     async def run(self, interval: float, stop: asyncio.Event) -> None:
-        """`run_once` now and every `interval` seconds until `stop` is set."""
+        """`run_once` now and every `interval` seconds until `stop` is set (the gateway
+        cancels a walk under way at shutdown: nothing is marked before a walk ends)."""
         await run_every(interval, stop, self.run_once, "erasure.log_clean")

@@ -357,8 +357,13 @@ async def test_erasure_deletes_the_clear_contacts_of_events_published_before_sea
         clients = make_mongo_client(settings)
         try:
             users = clients[settings.database_name("gateway")].users
-            marked = await users.find_one({"_id": erased_id})
-            assert marked is not None and marked.get("log_cleaned_at") is not None
+
+            async def cleaned_at() -> Any:
+                marked = await users.find_one({"_id": erased_id})
+                return marked and marked.get("log_cleaned_at")
+
+            # Marked by the walk after the one that deleted (it confirms nothing is left).
+            assert await eventually(cleaned_at, until=bool, timeout=30)
             other = await users.find_one({"_id": kept_id})
             assert other is not None and "log_cleaned_at" not in other
         finally:
