@@ -445,6 +445,15 @@ def test_admin_downloads_the_xlsx_and_locks_the_month(people: People, api: httpx
 
     agree(workbook_disagreements)
 
+    # Switched to English, the console's download is in English too (the browser still
+    # asks for Vietnamese, and the account's saved language is Vietnamese).
+    admin.goto(f"/lang?to=en&next=/console/admin/report?period={period}")
+    with admin.expect_download() as download_info:
+        admin.click("#download-xlsx")
+    english = load_workbook(io.BytesIO(download_info.value.path().read_bytes()))
+    assert "Startups" in english.sheetnames, english.sheetnames
+    admin.goto(f"/lang?to=vi&next=/console/admin/report?period={period}")
+
     admin.click("form[action^='/console/admin/report/lock'] button")
     expect(admin.locator("#locked-version")).to_have_text("1")
     # A second version needs its reason, said next to the field.

@@ -209,6 +209,22 @@ async def district_report(
 ) -> Any:
     """The plan's report for a month, a half-year or a year, with year-to-date figures.
     When the period is locked, the latest locked version and which sections have drifted."""
+    locale = await request_locale(request)
+    return await district_report_in(period, rpc, state, locale, format=format, live=live)
+
+
+async def district_report_in(
+    period: str,
+    rpc: Rpc,
+    state: State,
+    locale: str,
+    *,
+    format: Literal["json", "csv", "xlsx"] = "json",
+    live: bool = False,
+) -> Any:
+    """`GET /reports/district` in `locale` (the web console passes the page's language,
+    which the reader may have switched): a `DistrictReport`, or the CSV or XLSX response.
+    Raises what `reports.parse_period` and the services' calls raise."""
     parsed = reports.parse_period(period)
     report = await live_report(parsed, rpc, state)
     locked = None if live else await state.reports.latest(parsed.label)
@@ -218,7 +234,6 @@ async def district_report(
         frozen["drifted_sections"] = reports.drifted(frozen, report)
         report = frozen
     report["generated_at"] = datetime.now(UTC)
-    locale = await request_locale(request)
     header = report_header(state.settings, locale)
     names = await report_names(state, locale)
     if format != "json":

@@ -256,8 +256,9 @@ async def download(request: Request, page: Page) -> Response:
     format: Literal["csv", "xlsx"] = (
         "csv" if request.query_params.get("format") == "csv" else "xlsx"
     )
-    answer: Response = await report_api.district_report(
-        period, Services(request), _state(request), request, format=format
+    # In the page's language (the switch may differ from the browser's), as the page shows.
+    answer: Response = await report_api.district_report_in(
+        period, Services(request), _state(request), page.locale, format=format
     )
     answer.headers["Cache-Control"] = "no-store"
     return answer
