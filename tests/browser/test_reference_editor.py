@@ -1,9 +1,11 @@
 """The admin's reference-data editor in a real browser (DESIGN §7: wards, sectors, schools
 and organizations are data an admin edits): a ward and a sector added from the pages show
-in the JSON API; a bad code, a missing name and an impossible day are refused next to
-their fields with what was typed kept and nothing stored; a stale edit is explained,
-changes nothing and can then be saved deliberately; the English page reads in English;
-another role is refused. Screenshots at 360 and 1280 px."""
+in the JSON API and reach the registry's read model (a founder's startup in them is
+accepted); a bad code, a missing name and an impossible day are refused next to their
+fields with what was typed kept and nothing stored; a stale edit is explained, changes
+nothing and can then be saved deliberately; a school and an organization are added; the
+English page reads in English; another role is refused. Axe on the list and forms;
+screenshots at 360 and 1280 px."""
 
 from __future__ import annotations
 
@@ -19,8 +21,10 @@ from tests.browser.conftest import (
     ADMIN,
     API,
     PASSWORD,
+    api_founder,
     axe_violations,
     create_user,
+    poll,
     shoot,
     token,
 )
@@ -115,12 +119,12 @@ def test_admin_maintains_wards_and_sectors_from_the_pages(
     )
     assert meanwhile.status_code == 200, meanwhile.text
     admin.fill("#f-name", "Phường Của Tôi")
-    admin.fill("#f-valid_to", "30/06/2027")
+    admin.fill("#f-valid_to", "31/12/2099")
     admin.click("#reference-form button[type=submit]")
     expect(admin.locator("#form-errors")).to_contain_text("người khác đã lưu")
     expect(admin.locator("#saved-now")).to_contain_text("Phường Đổi Tên")
     expect(admin.locator("#f-name")).to_have_value("Phường Của Tôi")
-    expect(admin.locator("#f-valid_to")).to_have_value("30/06/2027")
+    expect(admin.locator("#f-valid_to")).to_have_value("31/12/2099")
     kept = listed(api, "wards")[code]
     assert (kept["name"], kept["valid_to"], kept["version"]) == ("Phường Đổi Tên", None, 2)
     shoot(admin, "reference-ward-stale")
@@ -129,7 +133,7 @@ def test_admin_maintains_wards_and_sectors_from_the_pages(
     saved = listed(api, "wards")[code]
     assert (saved["name"], saved["valid_to"], saved["version"]) == (
         "Phường Của Tôi",
-        "2027-06-30",
+        "2099-12-31",
         3,
     )
 
@@ -148,6 +152,22 @@ def test_admin_maintains_wards_and_sectors_from_the_pages(
     admin.click("#reference-form button[type=submit]")
     expect(admin.locator("#sectors tbody tr", has_text=sector)).to_have_count(1)
     assert listed(api, "sectors")[sector]["name_en"] == "High-tech agriculture"
+
+    # The registry's read model learns both: a founder's startup in them is accepted.
+    founder, _ = api_founder(api, "Lê Thị Mai")
+    startup = {
+        "name": f"Rau Sạch {tag}",
+        "summary": "Trồng rau thủy canh trên sân thượng.",
+        "sector": sector,
+        "stage": "idea",
+        "ward": code,
+    }
+
+    def registered() -> httpx.Response | None:
+        answer = api.post(f"{API}/startups", json=startup, headers=founder)
+        return answer if answer.status_code != 422 else None
+
+    assert poll(registered).status_code == 201
 
     # A school in the new ward (it becomes an organization too), and an organization.
     admin.goto(f"{BASE}/schools/new")
