@@ -17,6 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from services.gateway.web.console_reference import codes, typed_day
 from tests.browser.conftest import (
     ADMIN,
     API,
@@ -179,6 +180,17 @@ def test_admin_maintains_wards_and_sectors_from_the_pages(
     expect(admin.locator("#schools tbody tr", has_text=f"thcs-thu-{tag}")).to_contain_text(
         "Phường Của Tôi"
     )
+    # The school's edit page: it stops being active; an unknown code is a 404 page.
+    admin.locator("#schools tbody tr", has_text=f"thcs-thu-{tag}").get_by_role("link").click()
+    expect(admin.locator("#f-active")).to_be_checked()
+    admin.uncheck("#f-active")
+    admin.click("#reference-form button[type=submit]")
+    expect(admin.locator("#saved")).to_contain_text(f"thcs-thu-{tag}")
+    schools = api.get(f"{API}/schools", params={"ward": code}).json()["items"]
+    assert [(s["code"], s["active"], s["version"]) for s in schools] == [
+        (f"thcs-thu-{tag}", False, 2)
+    ]
+    assert admin.request.get(f"{BASE}/schools/khong-co-{tag}/edit").status == 404
     admin.goto(f"{BASE}/organizations/new")
     admin.fill("#f-code", f"clb-{tag}")
     admin.fill("#f-name", "Câu lạc bộ Doanh nhân trẻ")
@@ -222,3 +234,18 @@ def test_admin_maintains_wards_and_sectors_from_the_pages(
     page.goto(f"{BASE}/wards/new")
     expect(page.locator("main")).to_contain_text("quyền")
     page.context.close()
+
+
+def test_days_and_codes_are_read_as_people_type_them() -> None:
+    assert typed_day("01/07/2025") == ("2025-07-01", False)
+    assert typed_day(" 1/7/2025 ") == ("2025-07-01", False)
+    assert typed_day("2025-07-01") == ("2025-07-01", False)
+    assert typed_day("") == (None, False)
+    assert typed_day("31/02/2026") == ("31/02/2026", True)
+    assert typed_day("07/2025") == ("07/2025", True)
+    assert codes(" phuong-1, phuong-3;phuong-4  phuong-5 ") == [
+        "phuong-1",
+        "phuong-3",
+        "phuong-4",
+        "phuong-5",
+    ]

@@ -34,8 +34,8 @@ BASE = "/console/admin/reference"
 CodePath = Annotated[str, Path(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")]
 #: `dd/mm/yyyy` (day and month may have one digit), as people in Viet Nam write a day.
 TYPED_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-#: The longest text read back from the query string for the "saved" notice.
-MAX_SAVED = 80
+#: A code read back from `?saved=` for the "saved" notice (anything else is not shown).
+SAVED_CODE = re.compile(r"[a-z0-9][a-z0-9_\-]{1,79}")
 
 
 def _state(request: Request) -> Any:
@@ -79,6 +79,8 @@ def form_errors(page: Web, error: Exception, bad_days: tuple[str, ...] = ()) -> 
             errors.summary = page.t("console.reference.stale")
     for name in bad_days:
         errors.fields[name] = page.t("console.reference.bad_day")
+    if "version" in errors.fields:  # only a tampered or truncated form: no box to show it
+        errors.summary = errors.fields.pop("version")
     if errors.fields and not errors.summary:
         errors.summary = page.t("web.form.fix_errors")
     return errors
@@ -189,6 +191,7 @@ async def reference(request: Request, page: Page) -> Response:
     schools, _ = await state.reference.schools(ward=None, level=None, skip=0, limit=500)
     organizations, _ = await state.reference.organizations(kind=None, skip=0, limit=500)
     wards = await state.reference.wards(on=None, ward_set=None)
+    saved = request.query_params.get("saved") or ""
     return page.render(
         "console/admin_reference.html",
         wards=wards,
@@ -196,18 +199,40 @@ async def reference(request: Request, page: Page) -> Response:
         sectors=await state.reference.sectors(),
         schools=schools,
         organizations=organizations,
-        saved=(request.query_params.get("saved") or "")[:MAX_SAVED],
+        saved=saved if SAVED_CODE.fullmatch(saved) else "",
     )
 
 
-# -- wards ------------------------------------------------------------------------------
 @router.get(BASE + "/wards/new")
-async def new_ward(request: Request, page: Page) -> Response:
-    """The form to add a ward: code, name, valid from/to (dd/mm/yyyy), predecessors, set."""
+@router.get(BASE + "/sectors/new")
+@router.get(BASE + "/schools/new")
+@router.get(BASE + "/organizations/new")
+async def new_item(request: Request, page: Page) -> Response:
+    """The empty form to add a ward (code, name, valid from/to dd/mm/yyyy, predecessors,
+    ward set), a sector (code, Vietnamese and English names), a school (code, name, level,
+    one of today's wards) or an organization (code, name, kind, ward if local)."""
     page.require(Role.ADMIN)
-    return await _form_page(request, page, "ward")
+    return await _form_page(request, page, _kind_of(request))
 
 
+@router.get(BASE + "/wards/{code}/edit")
+@router.get(BASE + "/sectors/{code}/edit")
+@router.get(BASE + "/schools/{code}/edit")
+async def edit_item(request: Request, page: Page, code: CodePath) -> Response:
+    """A ward's, sector's or school's form filled with what is saved now, its version in
+    a hidden field; a 404 page for an unknown code."""
+    page.require(Role.ADMIN)
+    kind = _kind_of(request)
+    doc = await _saved_doc(request, _COLLECTIONS[kind], code)
+    return await _form_page(request, page, kind, code=code, form=_SHOWN[kind](doc))
+
+
+def _kind_of(request: Request) -> str:
+    """`ward` for `/console/admin/reference/wards/...`, and so on."""
+    return request.url.path.removeprefix(BASE + "/").split("/")[0].removesuffix("s")
+
+
+# -- wards ------------------------------------------------------------------------------
 @router.post(BASE + "/wards/new")
 async def add_ward(request: Request, page: Page) -> Response:
     """Add a ward (`POST /api/v1/wards`'s use case); refused next to the fields, kept."""
@@ -221,14 +246,6 @@ async def add_ward(request: Request, page: Page) -> Response:
         errors = form_errors(page, error, bad)
         return await _form_page(request, page, "ward", form=form.kept(), errors=errors)
     return page.redirect(f"{BASE}?saved={body.code}#wards")
-
-
-@router.get(BASE + "/wards/{code}/edit")
-async def edit_ward(request: Request, page: Page, code: CodePath) -> Response:
-    """A ward's form filled with what is saved now and its version (a hidden field)."""
-    page.require(Role.ADMIN)
-    doc = await _saved_doc(request, WARDS, code)
-    return await _form_page(request, page, "ward", code=code, form=_ward_form(doc))
 
 
 @router.post(BASE + "/wards/{code}/edit")
@@ -260,6 +277,8 @@ async def _refused(
 ) -> Response:
     """An edit refused: what was typed again; after a stale version also what is saved
     now, its version in the hidden field."""
+    if isinstance(error, NotFound):
+        raise PageRefused(404, "web.error.not_found")
     kept = form.kept()
     saved = None
     if isinstance(error, Conflict):
@@ -277,13 +296,6 @@ def _sector_form(doc: dict[str, Any]) -> dict[str, Any]:
         "name_en": doc.get("name_en", ""),
         "version": str(doc["version"]),
     }
-
-
-@router.get(BASE + "/sectors/new")
-async def new_sector(request: Request, page: Page) -> Response:
-    """The form to add a sector: code, Vietnamese and English names."""
-    page.require(Role.ADMIN)
-    return await _form_page(request, page, "sector")
 
 
 @router.post(BASE + "/sectors/new")
@@ -304,14 +316,6 @@ async def add_sector(request: Request, page: Page) -> Response:
         errors = form_errors(page, error)
         return await _form_page(request, page, "sector", form=form.kept(), errors=errors)
     return page.redirect(f"{BASE}?saved={body.code}#sectors")
-
-
-@router.get(BASE + "/sectors/{code}/edit")
-async def edit_sector(request: Request, page: Page, code: CodePath) -> Response:
-    """A sector's names as saved now and its version."""
-    page.require(Role.ADMIN)
-    doc = await _saved_doc(request, SECTORS, code)
-    return await _form_page(request, page, "sector", code=code, form=_sector_form(doc))
 
 
 @router.post(BASE + "/sectors/{code}/edit")
@@ -354,13 +358,6 @@ def _school_body(form: FormData, *, active: bool) -> dict[str, Any]:
     }
 
 
-@router.get(BASE + "/schools/new")
-async def new_school(request: Request, page: Page) -> Response:
-    """The form to add a school: code, name, level, ward (today's wards)."""
-    page.require(Role.ADMIN)
-    return await _form_page(request, page, "school")
-
-
 @router.post(BASE + "/schools/new")
 async def add_school(request: Request, page: Page) -> Response:
     """Add a school (`POST /api/v1/schools`'s use case; it becomes an organization too)."""
@@ -375,14 +372,6 @@ async def add_school(request: Request, page: Page) -> Response:
         errors = form_errors(page, error)
         return await _form_page(request, page, "school", form=form.kept(), errors=errors)
     return page.redirect(f"{BASE}?saved={body.code}#schools")
-
-
-@router.get(BASE + "/schools/{code}/edit")
-async def edit_school(request: Request, page: Page, code: CodePath) -> Response:
-    """A school as saved now and its version."""
-    page.require(Role.ADMIN)
-    doc = await _saved_doc(request, SCHOOLS, code)
-    return await _form_page(request, page, "school", code=code, form=_school_form(doc))
 
 
 @router.post(BASE + "/schools/{code}/edit")
@@ -401,13 +390,6 @@ async def save_school(request: Request, page: Page, code: CodePath) -> Response:
 
 
 # -- organizations ----------------------------------------------------------------------
-@router.get(BASE + "/organizations/new")
-async def new_organization(request: Request, page: Page) -> Response:
-    """The form to add an organization accounts can belong to: code, name, kind, ward."""
-    page.require(Role.ADMIN)
-    return await _form_page(request, page, "organization")
-
-
 @router.post(BASE + "/organizations/new")
 async def add_organization(request: Request, page: Page) -> Response:
     """Add an organization (`POST /api/v1/organizations`'s use case)."""
