@@ -121,7 +121,9 @@ def test_admin_maintains_wards_and_sectors_from_the_pages(
     assert meanwhile.status_code == 200, meanwhile.text
     admin.fill("#f-name", "Phường Của Tôi")
     admin.fill("#f-valid_to", "31/12/2099")
-    admin.click("#reference-form button[type=submit]")
+    with admin.expect_response(lambda r: r.request.method == "POST") as refused:
+        admin.click("#reference-form button[type=submit]")
+    assert refused.value.status == 409
     expect(admin.locator("#form-errors")).to_contain_text("người khác đã lưu")
     expect(admin.locator("#saved-now")).to_contain_text("Phường Đổi Tên")
     expect(admin.locator("#f-name")).to_have_value("Phường Của Tôi")

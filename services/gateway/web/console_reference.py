@@ -149,7 +149,7 @@ async def _form_page(
     saved: dict[str, Any] | None = None,
 ) -> Response:
     """The add (no `code`) or edit page of `kind`, with what was typed and its errors (422
-    when there are errors) and, after a stale save, the version saved now (`saved`)."""
+    when there are errors) and, after a stale save (409), the version saved now (`saved`)."""
     await page.load_unread()
     typed = form or {}
     context: dict[str, Any] = {}
@@ -170,7 +170,7 @@ async def _form_page(
     action = f"{BASE}/{kind}s/{code}/edit" if code else f"{BASE}/{kind}s/new"
     return page.render(
         "console/reference_form.html",
-        status=422 if errors else 200,
+        status=(409 if saved else 422) if errors else 200,
         kind=kind,
         code=code,
         action=action,
