@@ -155,6 +155,12 @@ def test_admin_maintains_wards_and_sectors_from_the_pages(
     admin.click("#reference-form button[type=submit]")
     expect(admin.locator("#sectors tbody tr", has_text=sector)).to_have_count(1)
     assert listed(api, "sectors")[sector]["name_en"] == "High-tech agriculture"
+    admin.locator("#sectors tbody tr", has_text=sector).get_by_role("link").click()
+    expect(admin.locator("#f-name_en")).to_have_value("High-tech agriculture")
+    admin.fill("#f-name_en", "High-tech farming")
+    admin.click("#reference-form button[type=submit]")
+    expect(admin.locator("#saved")).to_contain_text(sector)
+    assert listed(api, "sectors")[sector]["name_en"] == "High-tech farming"
 
     # The registry's read model learns both: a founder's startup in them is accepted.
     founder, _ = api_founder(api, "Lê Thị Mai")
