@@ -23,6 +23,7 @@ from services.gateway.web import (
     console_council,
     console_judge,
     console_organizer,
+    console_reference,
     console_school,
     console_staff,
     dashboard,
@@ -73,6 +74,7 @@ def install(app: FastAPI) -> None:
         console_judge,
         console_school,
         console_admin,
+        console_reference,
         console_council,
         dashboard,
     ):

@@ -1,6 +1,5 @@
 """The Economic Division's (admin) console (issue 16): accounts (find, create staff with an
-organization from the registry, disable, change role), reference data (wards with their
-validity through the 2025 reforms, sectors, organizations), dead letters with replay, and
+organization from the registry, disable, change role), dead letters with replay, and
 the district report (pick a month, half or year; due date and completeness; CSV/XLSX;
 lock; a new version with a reason; drift and versions).
 
@@ -120,23 +119,6 @@ async def change_user(request: Request, page: Page, user_id: str) -> Response:
     except (ValidationError, Problem, DomainError, AuthFailure) as error:
         return await _users_page(request, page, status=422, errors=_errors(page, error))
     return page.redirect(f"/console/admin?q={form.get('back_q')}")
-
-
-@router.get("/console/admin/reference")
-async def reference(request: Request, page: Page) -> Response:
-    """Wards (with the dates each was valid), sectors and organizations."""
-    page.require(Role.ADMIN)
-    await page.load_unread()
-    state = _state(request)
-    wards = await state.reference.wards(on=None, ward_set=None)
-    sectors = await state.reference.sectors()
-    organizations = await _organizations(request)
-    return page.render(
-        "console/admin_reference.html",
-        wards=wards,
-        sectors=sectors,
-        organizations=organizations,
-    )
 
 
 @router.get("/console/admin/dead-letters")
