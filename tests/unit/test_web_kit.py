@@ -57,3 +57,19 @@ def test_every_template_escapes_what_people_typed() -> None:
     )
     assert "<img" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_a_fields_bounds_reach_the_browser_and_what_was_typed_stays_escaped() -> None:
+    macro = templates.get_template("_forms.html").module.field  # type: ignore[attr-defined]
+    html = str(
+        macro(
+            "reason",
+            "Lý do",
+            {"reason": '"><script>alert(1)</script>'},
+            None,
+            extra='maxlength="500" spellcheck="false"',
+        )
+    )
+    # The template's own attributes work (they were escaped to maxlength=&#34;500&#34;).
+    assert 'maxlength="500" spellcheck="false"' in html
+    assert "<script>" not in html
