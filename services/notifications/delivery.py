@@ -3,6 +3,7 @@ whose local implementations only log what they would send."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from email.header import Header
 from email.mime.text import MIMEText
@@ -20,10 +21,23 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class Message:
-    """A rendered notification: its title (the email subject) and plain-text body."""
+    """A rendered notification: its title (the email subject) and plain-text body; `key`
+    names what it delivers (the delivery's id, a digest's item ids), the same on a resend."""
 
     title: str
     body: str
+    key: str = ""
+
+
+def message_id(key: str, sender_address: str) -> str:
+    """The email's Message-ID (RFC 5322 §3.6.4): derived from `key` when there is one, so a
+    message sent again after a copy died between sending it and recording it (SMTP has no
+    exactly-once) is the same message to the recipient's mail system, which can drop the
+    second; a random one otherwise. The domain is the sender's."""
+    domain = sender_address.rpartition("@")[2] or "innohub.local"
+    if not key:
+        return make_msgid(domain=domain)
+    return f"<{hashlib.sha256(key.encode()).hexdigest()[:40]}@{domain}>"
 
 
 class Sender(Protocol):
@@ -46,7 +60,7 @@ def compose_email(sender: str, contact: Contact, message: Message) -> MIMEText:
     email["From"] = formataddr((sender_name, sender_address), charset="utf-8")
     email["To"] = contact.email
     email["Subject"] = Header(message.title, "utf-8", header_name="Subject").encode()
-    email["Message-ID"] = make_msgid(domain="innohub.local")
+    email["Message-ID"] = message_id(message.key, sender_address)
     email["Content-Language"] = contact.locale.value
     return email
 

@@ -502,15 +502,17 @@ class Notifications:
     async def _message(self, contact: Contact, batch: list[dict[str, Any]]) -> Message:
         notifications = [await self.store.find(item["notification_id"]) for item in batch]
         found = [n for n in notifications if n]
+        # What this email delivers: sent again after a crash, it is the same email.
+        key = ",".join(sorted(str(item["_id"]) for item in batch))
         if len(found) == 1:
-            return Message(title=found[0]["title"], body=found[0]["body"])
+            return Message(title=found[0]["title"], body=found[0]["body"], key=key)
         title = (
             f"InnoHub: {len(found)} thông báo trong ngày"
             if contact.locale.value == "vi"
             else f"InnoHub: {len(found)} notifications today"
         )
         body = "\n\n".join(f"• {n['title']}\n{n['body']}" for n in found)
-        return Message(title=title, body=body)
+        return Message(title=title, body=body, key=key)
 
     # --- scheduled reminders ---------------------------------------------------------------
 

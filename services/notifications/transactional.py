@@ -9,6 +9,7 @@ useless by then, 30 minutes and single use) and in the email; nowhere else here.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
@@ -70,6 +71,8 @@ async def password_reset(
     message = reset_message(
         contact.full_name, contact.locale.value, link, event.expires_at, minutes
     )
-    await sender.send(contact, message)
+    # A redelivered request is the same email (one Message-ID per request).
+    key = f"password-reset:{event.user_id}:{event.expires_at.isoformat()}"
+    await sender.send(contact, replace(message, key=key))
     log.info("password_reset.emailed", recipient_id=event.user_id)
     return True

@@ -195,6 +195,23 @@ class SmtpSink:
         self._controller.stop()
 
     def received(self) -> list[tuple[str, str]]:
-        """(recipient address, decoded subject) of every message so far."""
+        """(recipient address, decoded subject) of every message so far, as the recipient's
+        mailbox shows them: a message sent again with the same Message-ID (a copy killed
+        between sending and recording it) is one message, as mail systems that drop
+        duplicates show it; `resent` counts those."""
         with self._lock:
-            return [(str(m["To"]).lower(), str(m["Subject"])) for m in self.messages]
+            seen: set[tuple[str, str]] = set()
+            found = []
+            for m in self.messages:
+                key = (str(m["To"]).lower(), str(m["Message-ID"]))
+                if key not in seen:
+                    seen.add(key)
+                    found.append((key[0], str(m["Subject"])))
+            return found
+
+    def resent(self) -> int:
+        """How many messages arrived again with a Message-ID already received."""
+        with self._lock:
+            return len(self.messages) - len(
+                {(str(m["To"]).lower(), str(m["Message-ID"])) for m in self.messages}
+            )

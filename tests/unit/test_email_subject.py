@@ -35,3 +35,18 @@ def test_the_subject_and_sender_read_back_as_written(title: str) -> None:
     assert str(read["To"]) == "lan@example.vn"
     body = read.get_body()
     assert body is not None and "Nội dung" in body.get_content()
+
+
+def test_an_email_sent_again_is_the_same_message_to_the_mail_system() -> None:
+    """A copy that died between sending and recording sends the delivery again: the same
+    Message-ID lets the recipient's mail system drop the second (SMTP has no exactly-once)."""
+    contact = Contact("u1", "lan@example.vn", "Nguyễn Thị Lan", "founder", Locale.VI)
+
+    def sent(key: str) -> str:
+        email = compose_email(SENDER, contact, Message(title="Chào", body="Nội dung", key=key))
+        return str(email["Message-ID"])
+
+    assert sent("delivery-1") == sent("delivery-1")
+    assert sent("delivery-1") != sent("delivery-2")
+    assert sent("delivery-1").endswith("@innohub.local>")
+    assert sent("") != sent("")  # nothing to name: a fresh id each time
