@@ -8,6 +8,7 @@ pinned) for the accessibility check, and `shoot` for screenshots under
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -52,6 +53,15 @@ def poll(check: Callable[[], Any], timeout: float = 45.0, interval: float = 0.3)
         if time.monotonic() > deadline:
             raise AssertionError(f"not true within {timeout} s: {check}")
         time.sleep(interval)
+
+
+def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    """Sign `page` in through the `/login` form; returns once it has landed on `/me`."""
+    page.goto("/login")
+    page.fill("#f-email", email)
+    page.fill("#f-password", password)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(re.compile(r"/me$"))
 
 
 def once_known(send: Callable[[], httpx.Response], timeout: float = 45.0) -> httpx.Response:

@@ -36,6 +36,7 @@ from tests.browser.conftest import (
     once_known,
     poll,
     shoot,
+    sign_in,
     token,
 )
 from tests.browser.test_journey import api_startup
@@ -97,11 +98,7 @@ class People:
             password = ADMIN[1] if name == "admin" else PASSWORD
             page = context.new_page()
             page.set_default_timeout(20_000)
-            page.goto("/login")
-            page.fill("#f-email", email)
-            page.fill("#f-password", password)
-            page.click("form[action='/login'] button[type=submit]")
-            page.wait_for_url(re.compile(r"/me$"))
+            sign_in(page, email, password)
             page.close()
             self.contexts[key] = context
         page = self.contexts[key].new_page()

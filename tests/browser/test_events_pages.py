@@ -21,7 +21,15 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import API, PASSWORD, axe_violations, create_user, poll, shoot
+from tests.browser.conftest import (
+    API,
+    PASSWORD,
+    axe_violations,
+    create_user,
+    poll,
+    shoot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -30,15 +38,6 @@ NewPage = Callable[..., Page]
 COMMITTEE = "ward-committee-an-nhon"
 #: A catalogue id shown instead of its words.
 RAW_ID = re.compile(r"\b(web|field|enum|detail)\.[a-z_]+\.?[a-z_]*\b")
-
-
-def sign_in(page: Page, email: str) -> None:
-    """Through `/login`, landing on `/me`."""
-    page.goto("/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(re.compile(r"/me$"))
 
 
 def person(api: httpx.Client, name: str) -> str:

@@ -29,6 +29,7 @@ from tests.browser.conftest import (
     create_user,
     poll,
     shoot,
+    sign_in,
     token,
 )
 
@@ -55,15 +56,6 @@ def sign_up(page: Page, email: str, name: str = "Trần Thị Mai") -> None:
     page.fill("#f-password", PASSWORD)
     page.check("#f-consent")
     page.click("form[action='/signup'] button[type=submit]")
-    page.wait_for_url(re.compile(r"/me$"))
-
-
-def sign_in(page: Page, email: str) -> None:
-    """Through `/login`."""
-    page.goto("/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
     page.wait_for_url(re.compile(r"/me$"))
 
 

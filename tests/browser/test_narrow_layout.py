@@ -10,18 +10,10 @@ import httpx
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import ADMIN, API, PASSWORD, api_founder, poll, shoot
+from tests.browser.conftest import ADMIN, API, PASSWORD, api_founder, poll, shoot, sign_in
 
 pytestmark = pytest.mark.browser
 NewPage = Callable[..., Page]
-
-
-def sign_in(page: Page, email: str, password: str) -> None:
-    page.goto("/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", password)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(re.compile(r"/me$"))
 
 
 def page_width(page: Page) -> int:

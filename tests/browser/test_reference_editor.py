@@ -9,7 +9,6 @@ screenshots at 360 and 1280 px."""
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import Any
 
@@ -27,6 +26,7 @@ from tests.browser.conftest import (
     create_user,
     poll,
     shoot,
+    sign_in,
     token,
 )
 
@@ -47,11 +47,7 @@ def signed_in(
     )
     page = context.new_page()
     page.set_default_timeout(20_000)
-    page.goto("/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", password)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(re.compile(r"/me$"))
+    sign_in(page, email, password)
     return page
 
 

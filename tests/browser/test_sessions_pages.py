@@ -27,21 +27,13 @@ from tests.browser.conftest import (
     once_known,
     poll,
     shoot,
+    sign_in,
     token,
 )
 
 pytestmark = pytest.mark.browser
 HCMC = ZoneInfo("Asia/Ho_Chi_Minh")
 NewPage = Callable[..., Page]
-
-
-def sign_in(page: Page, email: str) -> None:
-    """Through `/login`, landing on `/me`."""
-    page.goto("/login")
-    page.fill("#f-email", email)
-    page.fill("#f-password", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(re.compile(r"/me$"))
 
 
 def matched(api: httpx.Client) -> dict[str, Any]:

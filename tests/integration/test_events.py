@@ -25,6 +25,7 @@ from shared.contracts.events.events import EventKind
 from shared.contracts.rpc.events import (
     CheckInFields,
     EventFields,
+    EventView,
     MemberFields,
     MemberList,
     Quota,
@@ -413,16 +414,23 @@ async def test_the_seat_audit_never_touches_a_counter_that_moved(
     assert (await service.get(ORGANIZER, event.id)).seats_left == 2
 
 
-async def test_a_units_place_taken_by_a_copy_that_crashed_is_returned_to_its_quota(
-    one_copy: tuple[EventsStore, EventsService],
-) -> None:
-    store, service = one_copy
+async def committee_event(service: EventsService) -> tuple[EventView, str]:
+    """A published event of 10 seats giving the organizer's committee a quota of 2, one of
+    them used by `person(1)`; and the committee's code."""
     unit = ORGANIZER.organization or ""
     with_quota = fields(10).model_copy(update={"quotas": [Quota(organization=unit, seats=2)]})
     event = await service.create(ORGANIZER, with_quota)
     await service.publish(ORGANIZER, event.id)
     members = MemberList(members=[MemberFields(user_id=person(1).id, consent=True)])
     assert (await service.register_members(ORGANIZER, event.id, members)).used == 1
+    return event, unit
+
+
+async def test_a_units_place_taken_by_a_copy_that_crashed_is_returned_to_its_quota(
+    one_copy: tuple[EventsStore, EventsService],
+) -> None:
+    store, service = one_copy
+    event, unit = await committee_event(service)
     # A copy took the committee's second place and died before writing the registration.
     assert await store.take_quota(event.id, unit, 2)
     late = MemberList(members=[MemberFields(user_id=person(2).id, consent=True)])
@@ -452,12 +460,7 @@ async def test_an_audit_between_a_cancellation_and_its_give_back_returns_nothing
     one_copy: tuple[EventsStore, EventsService],
 ) -> None:
     store, service = one_copy
-    unit = ORGANIZER.organization or ""
-    with_quota = fields(10).model_copy(update={"quotas": [Quota(organization=unit, seats=2)]})
-    event = await service.create(ORGANIZER, with_quota)
-    await service.publish(ORGANIZER, event.id)
-    members = MemberList(members=[MemberFields(user_id=person(1).id, consent=True)])
-    await service.register_members(ORGANIZER, event.id, members)
+    event, unit = await committee_event(service)
     clock = MovableClock()
     seats, quotas = SeatAudit(store, service.fill_free_seats, clock), QuotaAudit(store, clock)
     for audit in (seats, quotas):

@@ -14,12 +14,13 @@ Days are typed and shown dd/mm/yyyy (an ISO `yyyy-mm-dd` is read too)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from services.gateway.access import ANYONE
 from services.gateway.repository import SCHOOLS, SECTORS, WARDS
@@ -239,13 +240,10 @@ async def add_ward(request: Request, page: Page) -> Response:
     page.require(Role.ADMIN)
     form = await page.form()
     fields, bad = _ward_body(form)
-    try:
-        body = reference_api.WardIn.model_validate({**fields, "code": form.get("code")})
-        await reference_api.create_ward(body, _state(request))
-    except (ValidationError, DomainError) as error:
-        errors = form_errors(page, error, bad)
-        return await _form_page(request, page, "ward", form=form.kept(), errors=errors)
-    return page.redirect(f"{BASE}?saved={body.code}#wards")
+    fields["code"] = form.get("code")
+    return await _add(
+        request, page, form, "ward", reference_api.WardIn, fields, reference_api.create_ward, bad
+    )
 
 
 @router.post(BASE + "/wards/{code}/edit")
@@ -256,14 +254,52 @@ async def save_ward(request: Request, page: Page, code: CodePath) -> Response:
     page.require(Role.ADMIN)
     form = await page.form()
     fields, bad = _ward_body(form)
+    model, update = reference_api.WardUpdate, reference_api.update_ward
+    return await _save(request, page, form, "ward", code, model, fields, update, bad)
+
+
+async def _add(
+    request: Request,
+    page: Page,
+    form: FormData,
+    kind: str,
+    model: type[BaseModel],
+    fields: dict[str, Any],
+    create: Callable[[Any, Any], Awaitable[Any]],
+    bad: tuple[str, ...] = (),
+) -> Response:
+    """Validate `fields` as `model` and `create` it (the API route's own use case); back to
+    the list saying what was saved, or the form again with each error next to its field
+    and everything typed kept (`bad`: the day fields that could not be read)."""
     try:
-        body = reference_api.WardUpdate.model_validate({**fields, "version": form.get("version")})
-        await reference_api.update_ward(code, body, _state(request))
+        body = model.model_validate(fields)
+        await create(body, _state(request))
     except (ValidationError, DomainError) as error:
-        return await _refused(
-            request, page, "ward", code, form, form_errors(page, error, bad), error
-        )
-    return page.redirect(f"{BASE}?saved={code}#wards")
+        errors = form_errors(page, error, bad)
+        return await _form_page(request, page, kind, form=form.kept(), errors=errors)
+    return page.redirect(f"{BASE}?saved={getattr(body, 'code', '')}#{kind}s")
+
+
+async def _save(
+    request: Request,
+    page: Page,
+    form: FormData,
+    kind: str,
+    code: str,
+    model: type[BaseModel],
+    fields: dict[str, Any],
+    update: Callable[[str, Any, Any], Awaitable[Any]],
+    bad: tuple[str, ...] = (),
+) -> Response:
+    """Validate `fields` with the form's version as `model` and `update` the record `code`
+    (the API route's own use case); refused as `_refused` explains."""
+    try:
+        body = model.model_validate({**fields, "version": form.get("version")})
+        await update(code, body, _state(request))
+    except (ValidationError, DomainError) as error:
+        errors = form_errors(page, error, bad)
+        return await _refused(request, page, kind, code, form, errors, error)
+    return page.redirect(f"{BASE}?saved={code}#{kind}s")
 
 
 async def _refused(
@@ -303,19 +339,9 @@ async def add_sector(request: Request, page: Page) -> Response:
     """Add a sector (`POST /api/v1/sectors`'s use case)."""
     page.require(Role.ADMIN)
     form = await page.form()
-    try:
-        body = reference_api.SectorIn.model_validate(
-            {
-                "code": form.get("code"),
-                "name_vi": form.get("name_vi"),
-                "name_en": form.get("name_en"),
-            }
-        )
-        await reference_api.create_sector(body, _state(request))
-    except (ValidationError, DomainError) as error:
-        errors = form_errors(page, error)
-        return await _form_page(request, page, "sector", form=form.kept(), errors=errors)
-    return page.redirect(f"{BASE}?saved={body.code}#sectors")
+    fields = {key: form.get(key) for key in ("code", "name_vi", "name_en")}
+    create = reference_api.create_sector
+    return await _add(request, page, form, "sector", reference_api.SectorIn, fields, create)
 
 
 @router.post(BASE + "/sectors/{code}/edit")
@@ -323,18 +349,9 @@ async def save_sector(request: Request, page: Page, code: CodePath) -> Response:
     """Save a sector's names at the version seen (`PUT /api/v1/sectors/{code}`)."""
     page.require(Role.ADMIN)
     form = await page.form()
-    try:
-        body = reference_api.SectorUpdate.model_validate(
-            {
-                "name_vi": form.get("name_vi"),
-                "name_en": form.get("name_en"),
-                "version": form.get("version"),
-            }
-        )
-        await reference_api.update_sector(code, body, _state(request))
-    except (ValidationError, DomainError) as error:
-        return await _refused(request, page, "sector", code, form, form_errors(page, error), error)
-    return page.redirect(f"{BASE}?saved={code}#sectors")
+    fields = {key: form.get(key) for key in ("name_vi", "name_en")}
+    model, update = reference_api.SectorUpdate, reference_api.update_sector
+    return await _save(request, page, form, "sector", code, model, fields, update)
 
 
 # -- schools ----------------------------------------------------------------------------
@@ -363,15 +380,9 @@ async def add_school(request: Request, page: Page) -> Response:
     """Add a school (`POST /api/v1/schools`'s use case; it becomes an organization too)."""
     page.require(Role.ADMIN)
     form = await page.form()
-    try:
-        body = reference_api.SchoolIn.model_validate(
-            {**_school_body(form, active=True), "code": form.get("code")}
-        )
-        await reference_api.create_school(body, _state(request))
-    except (ValidationError, DomainError) as error:
-        errors = form_errors(page, error)
-        return await _form_page(request, page, "school", form=form.kept(), errors=errors)
-    return page.redirect(f"{BASE}?saved={body.code}#schools")
+    fields = {**_school_body(form, active=True), "code": form.get("code")}
+    create = reference_api.create_school
+    return await _add(request, page, form, "school", reference_api.SchoolIn, fields, create)
 
 
 @router.post(BASE + "/schools/{code}/edit")
@@ -379,14 +390,9 @@ async def save_school(request: Request, page: Page, code: CodePath) -> Response:
     """Save a school at the version seen (`PUT /api/v1/schools/{code}`)."""
     page.require(Role.ADMIN)
     form = await page.form()
-    try:
-        body = reference_api.SchoolUpdate.model_validate(
-            {**_school_body(form, active=form.flag("active")), "version": form.get("version")}
-        )
-        await reference_api.update_school(code, body, _state(request))
-    except (ValidationError, DomainError) as error:
-        return await _refused(request, page, "school", code, form, form_errors(page, error), error)
-    return page.redirect(f"{BASE}?saved={code}#schools")
+    fields = _school_body(form, active=form.flag("active"))
+    model, update = reference_api.SchoolUpdate, reference_api.update_school
+    return await _save(request, page, form, "school", code, model, fields, update)
 
 
 # -- organizations ----------------------------------------------------------------------
@@ -395,20 +401,15 @@ async def add_organization(request: Request, page: Page) -> Response:
     """Add an organization (`POST /api/v1/organizations`'s use case)."""
     page.require(Role.ADMIN)
     form = await page.form()
-    try:
-        body = reference_api.OrganizationIn.model_validate(
-            {
-                "code": form.get("code"),
-                "name": form.get("name"),
-                "kind": form.get("kind"),
-                "ward": form.optional("ward"),
-            }
-        )
-        await reference_api.create_organization(body, _state(request))
-    except (ValidationError, DomainError) as error:
-        errors = form_errors(page, error)
-        return await _form_page(request, page, "organization", form=form.kept(), errors=errors)
-    return page.redirect(f"{BASE}?saved={body.code}#organizations")
+    fields = {
+        "code": form.get("code"),
+        "name": form.get("name"),
+        "kind": form.get("kind"),
+        "ward": form.optional("ward"),
+    }
+    create = reference_api.create_organization
+    model = reference_api.OrganizationIn
+    return await _add(request, page, form, "organization", model, fields, create)
 
 
 _COLLECTIONS = {"ward": WARDS, "sector": SECTORS, "school": SCHOOLS}
