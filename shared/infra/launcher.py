@@ -39,6 +39,7 @@ from shared.infra.servers import (
     free_port,
     nats_argv,
     port_is_free,
+    reserve_port,
     service_permissions,
     wait_for_database,
     wait_for_jetstream,
@@ -134,6 +135,12 @@ class Stack:
                 f"port {s.nats_port} is taken: set INNOHUB_NATS_PORT to a free port "
                 "(or NATS_URL to use a running server)"
             )
+        # Free now, bound only once the servers and services before them are up: the
+        # ports this launcher picks for those must not be these (a CI run saw a service's
+        # metrics server take the gateway's port).
+        reserve_port(s.gateway_port)
+        if not s.nats_url:
+            reserve_port(s.nats_port)
 
     def start(self, ready_timeout: float = 90.0) -> None:
         """Start everything in order and wait for the gateway's readiness.

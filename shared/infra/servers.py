@@ -51,6 +51,13 @@ def port_is_free(host: str, port: int) -> bool:
 _HANDED_OUT: set[int] = set()
 
 
+def reserve_port(port: int) -> None:
+    """Never hand out `port` from `free_port` in this process: a port fixed by a setting
+    (the gateway's, nats-server's) that is free now but bound only later, after other
+    children took free ports, must not be given to one of them first."""
+    _HANDED_OUT.add(port)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port the kernel reports free on `host` right now, never one this process
     handed out before."""

@@ -86,3 +86,45 @@ def test_the_state_file_names_every_child(stack: Stack) -> None:
     process = stack.children["gateway"].process
     assert process is not None
     assert f'"gateway": {process.pid}' in state
+
+
+class _OfferedPorts:
+    """Stands in for `socket.socket` in `free_port`: the kernel offers these ports in turn."""
+
+    def __init__(self, offers: list[int]) -> None:
+        self.offers = offers
+        self.port = 0
+
+    def __call__(self, *_args: object) -> _OfferedPorts:
+        return self
+
+    def __enter__(self) -> _OfferedPorts:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+    def bind(self, _address: object) -> None:
+        self.port = self.offers.pop(0)
+
+    def getsockname(self) -> tuple[str, int]:
+        return ("127.0.0.1", self.port)
+
+
+def test_the_gateway_and_nats_ports_are_never_handed_to_another_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A CI run saw a service's metrics server take the gateway's port: both were free when
+    # the launcher checked them, the gateway binds its own last of all.
+    from shared.infra import servers
+
+    gateway, nats = servers.free_port(), servers.free_port()
+    other = servers.free_port() + 1
+    settings = Settings(
+        data_dir=tmp_path, mongodb_url="mongodb://unused", gateway_port=gateway, nats_port=nats
+    )
+    stack = Stack(settings)
+    servers._HANDED_OUT.difference_update({gateway, nats})
+    stack.check_ports()
+    monkeypatch.setattr(servers.socket, "socket", _OfferedPorts([gateway, nats, other]))
+    assert servers.free_port() == other
