@@ -162,4 +162,6 @@ WHO: dict[str, frozenset[Role] | None] = {
     "POST /api/v1/organizations": ADMIN,
     "GET /api/v1/admin/users": ADMIN,
     "PATCH /api/v1/admin/users/{user_id}": ADMIN,
+    # organizations edited by the Economic Division (admin): rename, deactivate
+    "PUT /api/v1/organizations/{code}": ADMIN,  # not in §9 (like PUT /schools/{code})
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -11,8 +13,9 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from services.gateway.access import ADMIN, ANYONE
 from services.gateway.deps import State, page_query
+from services.gateway.problems import Problem
 from services.gateway.repository import ORGANIZATIONS, SCHOOLS, SECTORS, WARDS
-from shared.contracts.base import Page, PageQuery
+from shared.contracts.base import Invalid, Page, PageQuery
 from shared.contracts.events.reference import OrganizationKind, SchoolLevel
 from shared.text import Line
 
@@ -213,22 +216,58 @@ async def update_sector(code: CodePath, body: SectorUpdate, state: State) -> Sec
 OrganizationCode = Annotated[
     str, StringConstraints(min_length=2, max_length=80, pattern=r"^[a-z0-9][a-z0-9_\-]*$")
 ]
+OrganizationCodePath = Annotated[
+    str, Path(min_length=2, max_length=80, pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+]
 
 
-class OrganizationIn(BaseModel):
-    """A new organization accounts can belong to: code, name, kind, ward if local."""
+class OrganizationFields(BaseModel):
+    """An organization's name, kind, ward if local, and whether it is active (a unit that
+    closed stays, inactive, so the accounts and events naming it keep their meaning)."""
 
-    code: OrganizationCode
     name: Name
     kind: OrganizationKind
     ward: Code | None = None
     active: bool = True
 
 
+class OrganizationIn(OrganizationFields):
+    """A new organization accounts can belong to: code, name, kind, ward if local."""
+
+    code: OrganizationCode
+
+
+class OrganizationUpdate(OrganizationFields):
+    """An organization's fields at the `version` last seen (409 when stale)."""
+
+    version: int = Field(ge=1, le=2_147_483_647)
+
+
 class OrganizationOut(OrganizationIn):
     """An organization and its version."""
 
     version: int
+
+
+@contextmanager
+def ward_named() -> Iterator[None]:
+    """Turns the store's refusal of an unknown ward (`Invalid`, `detail.ward_missing`) into
+    a 422 problem whose `errors` name the `ward` field, as a refused pydantic field is
+    named (message from the catalogue in the caller's language); other errors pass."""
+    try:
+        yield
+    except Invalid as error:
+        if error.message != "detail.ward_missing":
+            raise
+        raise Problem(
+            "invalid",
+            error.message,
+            params={"ward": str(error.details.get("ward", ""))},
+            details=error.details,
+            errors=[
+                {"loc": ["body", "ward"], "field": "ward", "msg": error.message, "type": "unknown"}
+            ],
+        ) from None
 
 
 @router.get("/organizations", dependencies=[ANYONE])
@@ -248,6 +287,21 @@ async def list_organizations(
 
 @router.post("/organizations", dependencies=[ADMIN], status_code=status.HTTP_201_CREATED)
 async def create_organization(body: OrganizationIn, state: State) -> OrganizationOut:
-    """Add an organization; 409 when the code exists, 422 for an unknown ward."""
-    doc = await state.reference.create(ORGANIZATIONS, body.model_dump(mode="json"))
+    """Add an organization; 409 when the code exists, 422 naming `ward` for an unknown ward."""
+    with ward_named():
+        doc = await state.reference.create(ORGANIZATIONS, body.model_dump(mode="json"))
+    return OrganizationOut.model_validate(_with_code(doc))
+
+
+@router.put("/organizations/{code}", dependencies=[ADMIN])
+async def update_organization(
+    code: OrganizationCodePath, body: OrganizationUpdate, state: State
+) -> OrganizationOut:
+    """Edit an organization (rename it, change its kind or ward, deactivate a unit that
+    closed) at the version last seen; 404 unknown, 409 stale (`details.current_version`),
+    422 naming `ward` for an unknown ward, nothing changed. The saved state is published
+    (`identity.organization.saved.v1`) for the services' read models."""
+    fields = body.model_dump(mode="json", exclude={"version"})
+    with ward_named():
+        doc = await state.reference.update(ORGANIZATIONS, code, body.version, fields)
     return OrganizationOut.model_validate(_with_code(doc))
