@@ -1,0 +1,160 @@
+"""The Economic Division (admin) edits an organization through `PUT /api/v1/organizations/
+{code}` at the version it saw: a mistyped name is fixed and a unit that closed is marked
+inactive; a stale version (409), an unknown code (404) and an unknown ward (422 naming the
+field in Vietnamese or English) change nothing; another role is refused; the events
+service's organization read model learns the new name from `identity.organization.saved.v1`."""
+
+from __future__ import annotations
+
+import asyncio
+import unicodedata
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from nats.js import JetStreamContext
+from pymongo import AsyncMongoClient
+
+from services.events.app import build_app as build_events
+from shared.infra.mongo import Document
+from shared.infra.settings import Settings
+from shared.infra.testing import eventually
+from tests.integration.conftest import bearer, login, register, running_service
+
+API = "/api/v1"
+ADMIN = ("admin@govap.gov.vn", "quan-tri-vien-2026")
+UNIT = "youth_union"  # seeded: "Đoàn Thanh niên Gò Vấp", a district unit with no ward
+
+
+@pytest.fixture
+async def events_api(
+    settings: Settings, api: httpx.AsyncClient, js: JetStreamContext
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway's API with the events service (a consumer of organizations) running."""
+    async with running_service(build_events, settings, "events"):
+        yield api
+
+
+async def organization(api: httpx.AsyncClient, code: str) -> dict[str, Any]:
+    """The organization `code` as `GET /organizations` lists it."""
+    found = await api.get(f"{API}/organizations", params={"page_size": 100})
+    assert found.status_code == 200, found.text
+    return next(item for item in found.json()["items"] if item["code"] == code)
+
+
+def fields_of(unit: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The body of a PUT: the unit's fields at its version, with `changes`."""
+    body = {key: unit[key] for key in ("name", "kind", "ward", "active", "version")}
+    return {**body, **changes}
+
+
+async def test_admin_renames_and_deactivates_an_organization(
+    events_api: httpx.AsyncClient, settings: Settings, mongo: AsyncMongoClient[Document]
+) -> None:
+    api = events_api
+    admin = bearer((await login(api, *ADMIN))["access_token"])
+    before = await organization(api, UNIT)
+    assert (before["name"], before["active"], before["version"]) == (
+        "Đoàn Thanh niên Gò Vấp",
+        True,
+        1,
+    )
+    path = f"{API}/organizations/{UNIT}"
+
+    # Another role, or nobody signed in, is refused.
+    await register(api, "sang-lap@example.vn")
+    founder = bearer((await login(api, "sang-lap@example.vn"))["access_token"])
+    assert (await api.put(path, json=fields_of(before, name="Đoàn X"))).status_code == 401
+    refused = await api.put(path, json=fields_of(before, name="Đoàn X"), headers=founder)
+    assert refused.status_code == 403
+
+    # An unknown code is a 404; an unknown ward a 422 naming the field in the caller's
+    # language; neither changes anything.
+    unknown = await api.put(f"{API}/organizations/khong-co", json=fields_of(before), headers=admin)
+    assert unknown.status_code == 404
+    assert unknown.json()["code"] == "not_found"
+    bad_ward = fields_of(before, name="Đoàn Sai", ward="atlantis")
+    vi = await api.put(path, json=bad_ward, headers={**admin, "Accept-Language": "vi"})
+    assert vi.status_code == 422, vi.text
+    assert [(e["field"], e["msg"]) for e in vi.json()["errors"]] == [
+        ("ward", "phường không tồn tại")
+    ]
+    # A second admin reading in English (a signed-in user's own locale wins).
+    english = {
+        "email": "admin-en@govap.gov.vn",
+        "password": "mat-khau-du-dai",
+        "full_name": "Trần Văn Nam",
+        "role": "admin",
+        "organization": "economic_division",
+        "locale": "en",
+    }
+    assert (await api.post(f"{API}/admin/users", json=english, headers=admin)).status_code == 201
+    admin_en = bearer((await login(api, english["email"]))["access_token"])
+    en = await api.put(path, json=bad_ward, headers=admin_en)
+    assert [(e["field"], e["msg"]) for e in en.json()["errors"]] == [("ward", "no such ward")]
+    assert en.json()["title"] == "Invalid input"
+    assert await organization(api, UNIT) == before
+
+    # The edit: a name typed with decomposed diacritics is kept NFC; the unit is inactive.
+    typed = unicodedata.normalize("NFD", "Thành Đoàn  Gò Vấp (cũ)")
+    saved = await api.put(path, json=fields_of(before, name=typed, active=False), headers=admin)
+    assert saved.status_code == 200, saved.text
+    assert (saved.json()["name"], saved.json()["active"], saved.json()["version"]) == (
+        "Thành Đoàn Gò Vấp (cũ)",
+        False,
+        2,
+    )
+    assert await organization(api, UNIT) == saved.json()
+
+    # A stale version changes nothing and says which version is saved now.
+    stale = await api.put(path, json=fields_of(before, name="Đoàn Cũ Hơn"), headers=admin)
+    assert stale.status_code == 409
+    assert stale.json()["details"]["current_version"] == 2
+    assert await organization(api, UNIT) == saved.json()
+
+    # The events service's read model (organizers an event may name) learns the change.
+    kept = mongo[settings.database_name("events")].organizations
+
+    async def in_events() -> dict[str, Any] | None:
+        return await kept.find_one({"_id": UNIT}, {"name": 1, "active": 1, "version": 1})
+
+    assert await eventually(in_events, until=lambda doc: bool(doc and doc["version"] == 2)) == {
+        "_id": UNIT,
+        "name": "Thành Đoàn Gò Vấp (cũ)",
+        "active": False,
+        "version": 2,
+    }
+
+
+async def test_two_admins_saving_the_same_version_one_wins(api: httpx.AsyncClient) -> None:
+    admin = bearer((await login(api, *ADMIN))["access_token"])
+    before = await organization(api, "womens_union")
+    path = f"{API}/organizations/womens_union"
+    first, second = await asyncio.gather(
+        api.put(path, json=fields_of(before, name="Hội Phụ nữ Gò Vấp"), headers=admin),
+        api.put(path, json=fields_of(before, name="Hội LHPN Gò Vấp"), headers=admin),
+    )
+    assert sorted([first.status_code, second.status_code]) == [200, 409]
+    winner = first if first.status_code == 200 else second
+    assert await organization(api, "womens_union") == winner.json()
+    assert winner.json()["version"] == 2
+
+
+async def test_an_edit_is_bounded_like_a_new_organization(api: httpx.AsyncClient) -> None:
+    admin = bearer((await login(api, *ADMIN))["access_token"])
+    before = await organization(api, "economic_division")
+    path = f"{API}/organizations/economic_division"
+    for bad in (
+        fields_of(before, kind="ministry"),
+        fields_of(before, name="X"),
+        fields_of(before, version=0),
+        fields_of(before, ward={"$ne": None}),
+        {key: value for key, value in fields_of(before).items() if key != "version"},
+    ):
+        answer = await api.put(path, json=bad, headers=admin)
+        assert answer.status_code == 422, (bad, answer.text)
+    assert (
+        await api.put(f"{API}/organizations/Bad Code!", json=before, headers=admin)
+    ).status_code == 422
+    assert await organization(api, "economic_division") == before
