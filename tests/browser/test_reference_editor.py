@@ -3,12 +3,15 @@ and organizations are data an admin edits): a ward and a sector added from the p
 in the JSON API and reach the registry's read model (a founder's startup in them is
 accepted); a bad code, a missing name and an impossible day are refused next to their
 fields with what was typed kept and nothing stored; a stale edit is explained, changes
-nothing and can then be saved deliberately; a school and an organization are added; the
-English page reads in English; another role is refused. Axe on the list and forms;
+nothing and can then be saved deliberately; a school and an organization are added; an
+organization is renamed (diacritics kept NFC) and deactivated from its page, a stale save
+explained in Vietnamese and in English; the English page reads in English; another role
+is refused. Axe on the list and forms;
 screenshots at 360 and 1280 px."""
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from typing import Any
 
@@ -16,7 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from services.gateway.web.console_reference import codes, typed_day
+from services.gateway.web.console_reference.editor import codes, typed_day
 from tests.browser.conftest import (
     ADMIN,
     API,
@@ -222,6 +225,7 @@ def test_admin_maintains_wards_and_sectors_from_the_pages(
             (BASE, "reference-list"),
             (f"{BASE}/wards/new", "reference-ward-new"),
             (f"{BASE}/schools/new", "reference-school-new"),
+            (f"{BASE}/organizations/youth_union/edit", "reference-organization-edit"),
         ):
             shown.goto(path)
             shoot(shown, name)
@@ -233,11 +237,95 @@ def test_admin_maintains_wards_and_sectors_from_the_pages(
     # Another role is refused every page of the editor.
     organizer = create_user(api, "organizer")
     page = signed_in(browser, base_url, organizer["email"], PASSWORD, width=1280)
-    for path in (BASE, f"{BASE}/wards/new", f"{BASE}/wards/{code}/edit", f"{BASE}/sectors/new"):
+    for path in (
+        BASE,
+        f"{BASE}/wards/new",
+        f"{BASE}/wards/{code}/edit",
+        f"{BASE}/sectors/new",
+        f"{BASE}/organizations/youth_union/edit",
+    ):
         assert page.request.get(path, max_redirects=0).status == 403, path
     page.goto(f"{BASE}/wards/new")
     expect(page.locator("main")).to_contain_text("quyền")
     page.context.close()
+
+
+def test_admin_renames_and_deactivates_an_organization_from_its_page(
+    browser: Browser, base_url: str, api: httpx.Client
+) -> None:
+    tag = uuid.uuid4().hex[:6]
+    code = f"clb_khoi_nghiep-{tag}"
+    headers = token(api, *ADMIN)
+    created = api.post(
+        f"{API}/organizations",
+        json={"code": code, "name": "Câu lạc bộ Khởi nghiep", "kind": "other"},
+        headers=headers,
+    )
+    assert created.status_code == 201, created.text
+    admin = signed_in(browser, base_url, *ADMIN, width=1280)
+
+    # From the list to the unit's page: what is saved now, active ticked.
+    admin.goto(BASE)
+    row = admin.locator("#organizations tbody tr", has_text=code)
+    expect(row).not_to_contain_text("ngừng hoạt động")
+    row.get_by_role("link").click()
+    expect(admin.locator("h1")).to_contain_text(code)
+    expect(admin.locator("#f-name")).to_have_value("Câu lạc bộ Khởi nghiep")
+    expect(admin.locator("#f-kind")).to_have_value("other")
+    expect(admin.locator("#f-active")).to_be_checked()
+
+    # No name: refused next to the box, the unticked box kept, nothing stored.
+    admin.fill("#f-name", "")
+    admin.uncheck("#f-active")
+    admin.click("#reference-form button[type=submit]")
+    expect(admin.locator("#e-name")).to_be_visible()
+    expect(admin.locator("#f-active")).not_to_be_checked()
+    assert listed(api, "organizations?page_size=100")[code]["version"] == 1
+
+    # Someone saves the unit meanwhile: the page says so in Vietnamese, changes nothing,
+    # keeps what was typed (decomposed diacritics, as some keyboards send them) and shows
+    # what is saved now; saving again is deliberate.
+    meanwhile = api.put(
+        f"{API}/organizations/{code}",
+        json={"name": "Câu lạc bộ Đổi Tên", "kind": "other", "active": True, "version": 1},
+        headers=headers,
+    )
+    assert meanwhile.status_code == 200, meanwhile.text
+    wanted = "Câu lạc bộ Khởi nghiệp Gò Vấp"
+    admin.fill("#f-name", unicodedata.normalize("NFD", wanted))
+    with admin.expect_response(lambda r: r.request.method == "POST") as refused:
+        admin.click("#reference-form button[type=submit]")
+    assert refused.value.status == 409
+    expect(admin.locator("#form-errors")).to_contain_text("người khác đã lưu")
+    expect(admin.locator("#saved-now")).to_contain_text("Câu lạc bộ Đổi Tên")
+    assert unicodedata.normalize("NFC", admin.locator("#f-name").input_value()) == wanted
+    expect(admin.locator("#f-active")).not_to_be_checked()
+    kept = listed(api, "organizations?page_size=100")[code]
+    assert (kept["name"], kept["active"], kept["version"]) == ("Câu lạc bộ Đổi Tên", True, 2)
+    shoot(admin, "reference-organization-stale")
+    admin.click("#reference-form button[type=submit]")
+    expect(admin.locator("#saved")).to_contain_text(code)
+    row = admin.locator("#organizations tbody tr", has_text=code)
+    expect(row).to_contain_text(wanted)
+    expect(row).to_contain_text("ngừng hoạt động")
+    saved = listed(api, "organizations?page_size=100")[code]
+    assert (saved["name"], saved["active"], saved["version"]) == (wanted, False, 3)
+    assert unicodedata.is_normalized("NFC", saved["name"])
+
+    # In English the stale edit reads in English; an unknown unit is a 404 page.
+    admin.context.add_cookies([{"name": "innohub_lang", "value": "en", "url": base_url}])
+    admin.goto(f"{BASE}/organizations/{code}/edit")
+    expect(admin.locator("#f-active")).not_to_be_checked()
+    again = {"name": wanted, "kind": "other", "active": True, "version": 3}
+    assert api.put(f"{API}/organizations/{code}", json=again, headers=headers).status_code == 200
+    admin.fill("#f-name", "Startup Club")
+    with admin.expect_response(lambda r: r.request.method == "POST") as refused:
+        admin.click("#reference-form button[type=submit]")
+    assert refused.value.status == 409
+    expect(admin.locator("#form-errors")).to_contain_text("Someone else saved")
+    expect(admin.locator("#f-name")).to_have_value("Startup Club")
+    assert admin.request.get(f"{BASE}/organizations/khong-co-{tag}/edit").status == 404
+    admin.context.close()
 
 
 def test_days_and_codes_are_read_as_people_type_them() -> None:

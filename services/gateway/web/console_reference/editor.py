@@ -1,45 +1,65 @@
-"""The Economic Division's (admin) reference-data editor (DESIGN §7: wards, schools, sectors
-and organizations are data an admin edits, not constants).
+"""The steps every page of the reference-data editor shares: reading what an admin types
+(days dd/mm/yyyy, lists of codes), the add and edit form of a kind, one add step and one
+save step over the JSON API's own use cases, and their refusals shown next to the fields
+in the page's language with everything typed kept.
 
-`/console/admin/reference` lists wards (with the dates each was valid and its ward set),
-sectors, schools and organizations; linked pages add a ward, a sector, a school or an
-organization, and edit a ward, a sector or a school at the version the admin saw.
-
-The views call the JSON API's own use cases (`routes/reference.py`: its request models,
-their bounds, `ReferenceData.create/update` with the 409 on a stale version), never the
-HTTP API. Errors are shown next to their field in the page's language with every value
-typed kept; a save redirects to the list with `?saved=<code>` (POST-redirect-GET).
-Days are typed and shown dd/mm/yyyy (an ISO `yyyy-mm-dd` is read too)."""
+A kind (ward, sector, school, organization) describes itself once as a `Kind`: its
+collection, how a saved record fills its form, and what else its form shows (options)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
-from services.gateway.access import ANYONE
-from services.gateway.repository import SCHOOLS, SECTORS, WARDS
+from services.gateway.problems import Problem
 from services.gateway.routes import reference as reference_api
-from services.gateway.web.kit import FormData, FormErrors, PageRefused, Web, local_day, web
-from shared.contracts.base import Conflict, DomainError, NotFound, Role
-from shared.contracts.events.reference import OrganizationKind, SchoolLevel
+from services.gateway.web.kit import (
+    FormData,
+    FormErrors,
+    PageRefused,
+    Web,
+    problem_errors,
+    web,
+)
+from shared.contracts.base import Conflict, DomainError, NotFound
 
-router = APIRouter(include_in_schema=False, dependencies=[ANYONE])
 Page = Annotated[Web, Depends(web)]
 BASE = "/console/admin/reference"
 CodePath = Annotated[str, Path(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")]
 #: `dd/mm/yyyy` (day and month may have one digit), as people in Viet Nam write a day.
 TYPED_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-#: A code read back from `?saved=` for the "saved" notice (anything else is not shown).
-SAVED_CODE = re.compile(r"[a-z0-9][a-z0-9_\-]{1,79}")
+#: A record as saved (`_id`, `version`, its fields) → what its form shows, all text.
+Shown = Callable[[dict[str, Any]], dict[str, Any]]
+#: (request, page, what the form holds) → what else the kind's form shows (its options).
+Options = Callable[[Request, Web, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
-def _state(request: Request) -> Any:
+async def no_options(request: Request, page: Web, typed: dict[str, Any]) -> dict[str, Any]:
+    """Nothing besides the typed fields (a sector's form)."""
+    return {}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of reference data as the editor handles it: `name` (`ward`: the template's
+    branch and the `/wards/...` paths), its store `collection`, `shown` (the form of a
+    saved record) and `options` (e.g. the wards a school may be in)."""
+
+    name: str
+    collection: str
+    shown: Shown
+    options: Options = no_options
+
+
+def state_of(request: Request) -> Any:
+    """The gateway's use cases (`request.app.state.gateway`)."""
     return request.app.state.gateway
 
 
@@ -67,9 +87,10 @@ def codes(raw: str) -> list[str]:
 
 def form_errors(page: Web, error: Exception, bad_days: tuple[str, ...] = ()) -> FormErrors:
     """A failed save as the form's errors in the page's language: pydantic's by field, a
-    taken code next to `code`, a missing predecessor next to `predecessors`, a stale
-    version explained in the summary, and each unreadable day (`bad_days`) next to its box."""
-    errors = page.errors_of(error)
+    problem's by the fields it names (an unknown ward), a taken code next to `code`, a
+    missing predecessor next to `predecessors`, a stale version explained in the summary,
+    and each unreadable day (`bad_days`) next to its box."""
+    errors = problem_errors(page, error) if isinstance(error, Problem) else page.errors_of(error)
     if isinstance(error, DomainError):
         if error.message == "detail.code_taken":
             errors.fields["code"] = errors.summary
@@ -87,46 +108,19 @@ def form_errors(page: Web, error: Exception, bad_days: tuple[str, ...] = ()) -> 
     return errors
 
 
-async def _saved_doc(request: Request, collection: str, code: str) -> dict[str, Any]:
-    """The item `code` of `collection` as saved now; a 404 page when there is none."""
+async def saved_doc(request: Request, kind: Kind, code: str) -> dict[str, Any]:
+    """The record `code` of `kind` as saved now; a 404 page when there is none."""
     try:
-        doc: dict[str, Any] = await _state(request).reference.get(collection, code)
+        doc: dict[str, Any] = await state_of(request).reference.get(kind.collection, code)
     except NotFound:
         raise PageRefused(404, "web.error.not_found") from None
     return doc
 
 
-def _ward_body(form: FormData) -> tuple[dict[str, Any], tuple[str, ...]]:
-    """The ward fields of a posted form, days as ISO text, and the names of unreadable days."""
-    body: dict[str, Any] = {
-        "name": form.get("name"),
-        "predecessors": codes(form.get("predecessors")),
-        "ward_set": form.get("ward_set"),
-    }
-    bad: list[str] = []
-    for name in ("valid_from", "valid_to"):
-        value, unreadable = typed_day(form.get(name))
-        body[name] = value if value is not None or name == "valid_to" else ""
-        if unreadable:
-            bad.append(name)
-    return body, tuple(bad)
-
-
-def _ward_form(doc: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "code": doc["_id"],
-        "name": doc.get("name", ""),
-        "valid_from": local_day(doc.get("valid_from")),
-        "valid_to": local_day(doc.get("valid_to")),
-        "predecessors": ", ".join(doc.get("predecessors") or []),
-        "ward_set": doc.get("ward_set", ""),
-        "version": str(doc["version"]),
-    }
-
-
-async def _ward_options(request: Request, keep: str = "") -> list[tuple[str, str]]:
-    """The wards valid today as `(code, name)`, and `keep` (a school's own ward) if older."""
-    state = _state(request)
+async def ward_options(request: Request, keep: str = "") -> list[tuple[str, str]]:
+    """The wards valid today as `(code, name)`, and `keep` (the record's own ward) if older,
+    so editing a record in a former ward does not silently move it."""
+    state = state_of(request)
     found = await state.reference.wards(on=reference_api.today(), ward_set=None)
     options = [(str(d["_id"]), str(d["name"])) for d in found]
     if keep and keep not in dict(options):
@@ -139,10 +133,10 @@ async def _ward_options(request: Request, keep: str = "") -> list[tuple[str, str
     return options
 
 
-async def _form_page(
+async def form_page(
     request: Request,
     page: Web,
-    kind: str,
+    kind: Kind,
     *,
     code: str | None = None,
     form: dict[str, Any] | None = None,
@@ -153,28 +147,14 @@ async def _form_page(
     when there are errors) and, after a stale save (409), the version saved now (`saved`)."""
     await page.load_unread()
     typed = form or {}
-    context: dict[str, Any] = {}
-    if kind == "ward":
-        sets = sorted(
-            {
-                str(d.get("ward_set"))
-                for d in await _state(request).reference.wards(on=None, ward_set=None)
-            }
-        )
-        context["ward_sets"] = ", ".join(sets)
-    elif kind == "school":
-        context["levels"] = [(v.value, page.label("SchoolLevel", v)) for v in SchoolLevel]
-        context["wards"] = await _ward_options(request, str(typed.get("ward") or ""))
-    elif kind == "organization":
-        context["kinds"] = [(v.value, page.label("OrganizationKind", v)) for v in OrganizationKind]
-        context["wards"] = await _ward_options(request)
-    action = f"{BASE}/{kind}s/{code}/edit" if code else f"{BASE}/{kind}s/new"
+    context = await kind.options(request, page, typed)
+    plural = f"{BASE}/{kind.name}s"
     return page.render(
         "console/reference_form.html",
         status=(409 if saved else 422) if errors else 200,
-        kind=kind,
+        kind=kind.name,
         code=code,
-        action=action,
+        action=f"{plural}/{code}/edit" if code else f"{plural}/new",
         form=typed,
         errors=errors,
         saved=saved,
@@ -182,87 +162,18 @@ async def _form_page(
     )
 
 
-@router.get(BASE)
-async def reference(request: Request, page: Page) -> Response:
-    """Wards (with the dates each was valid), sectors, schools and organizations, each
-    with a link to add one and, for wards, sectors and schools, to edit it."""
-    page.require(Role.ADMIN)
-    await page.load_unread()
-    state = _state(request)
-    schools, _ = await state.reference.schools(ward=None, level=None, skip=0, limit=500)
-    organizations, _ = await state.reference.organizations(kind=None, skip=0, limit=500)
-    wards = await state.reference.wards(on=None, ward_set=None)
-    saved = request.query_params.get("saved") or ""
-    return page.render(
-        "console/admin_reference.html",
-        wards=wards,
-        ward_names={str(w["_id"]): str(w["name"]) for w in wards},
-        sectors=await state.reference.sectors(),
-        schools=schools,
-        organizations=organizations,
-        saved=saved if SAVED_CODE.fullmatch(saved) else "",
-    )
+async def edit_page(request: Request, page: Web, kind: Kind, code: str) -> Response:
+    """The form of `kind`'s record `code` filled with what is saved now, its version in a
+    hidden field; a 404 page for an unknown code."""
+    doc = await saved_doc(request, kind, code)
+    return await form_page(request, page, kind, code=code, form=kind.shown(doc))
 
 
-@router.get(BASE + "/wards/new")
-@router.get(BASE + "/sectors/new")
-@router.get(BASE + "/schools/new")
-@router.get(BASE + "/organizations/new")
-async def new_item(request: Request, page: Page) -> Response:
-    """The empty form to add a ward (code, name, valid from/to dd/mm/yyyy, predecessors,
-    ward set), a sector (code, Vietnamese and English names), a school (code, name, level,
-    one of today's wards) or an organization (code, name, kind, ward if local)."""
-    page.require(Role.ADMIN)
-    return await _form_page(request, page, _kind_of(request))
-
-
-@router.get(BASE + "/wards/{code}/edit")
-@router.get(BASE + "/sectors/{code}/edit")
-@router.get(BASE + "/schools/{code}/edit")
-async def edit_item(request: Request, page: Page, code: CodePath) -> Response:
-    """A ward's, sector's or school's form filled with what is saved now, its version in
-    a hidden field; a 404 page for an unknown code."""
-    page.require(Role.ADMIN)
-    kind = _kind_of(request)
-    doc = await _saved_doc(request, _COLLECTIONS[kind], code)
-    return await _form_page(request, page, kind, code=code, form=_SHOWN[kind](doc))
-
-
-def _kind_of(request: Request) -> str:
-    """`ward` for `/console/admin/reference/wards/...`, and so on."""
-    return request.url.path.removeprefix(BASE + "/").split("/")[0].removesuffix("s")
-
-
-# -- wards ------------------------------------------------------------------------------
-@router.post(BASE + "/wards/new")
-async def add_ward(request: Request, page: Page) -> Response:
-    """Add a ward (`POST /api/v1/wards`'s use case); refused next to the fields, kept."""
-    page.require(Role.ADMIN)
-    form = await page.form()
-    fields, bad = _ward_body(form)
-    fields["code"] = form.get("code")
-    return await _add(
-        request, page, form, "ward", reference_api.WardIn, fields, reference_api.create_ward, bad
-    )
-
-
-@router.post(BASE + "/wards/{code}/edit")
-async def save_ward(request: Request, page: Page, code: CodePath) -> Response:
-    """Save a ward at the version the form was opened with (`PUT /api/v1/wards/{code}`'s
-    use case). A stale version changes nothing: the page says so, keeps what was typed,
-    shows what is saved now and carries the new version, so saving again is deliberate."""
-    page.require(Role.ADMIN)
-    form = await page.form()
-    fields, bad = _ward_body(form)
-    model, update = reference_api.WardUpdate, reference_api.update_ward
-    return await _save(request, page, form, "ward", code, model, fields, update, bad)
-
-
-async def _add(
+async def add(
     request: Request,
-    page: Page,
+    page: Web,
     form: FormData,
-    kind: str,
+    kind: Kind,
     model: type[BaseModel],
     fields: dict[str, Any],
     create: Callable[[Any, Any], Awaitable[Any]],
@@ -273,18 +184,18 @@ async def _add(
     and everything typed kept (`bad`: the day fields that could not be read)."""
     try:
         body = model.model_validate(fields)
-        await create(body, _state(request))
-    except (ValidationError, DomainError) as error:
+        await create(body, state_of(request))
+    except (ValidationError, DomainError, Problem) as error:
         errors = form_errors(page, error, bad)
-        return await _form_page(request, page, kind, form=form.kept(), errors=errors)
-    return page.redirect(f"{BASE}?saved={getattr(body, 'code', '')}#{kind}s")
+        return await form_page(request, page, kind, form=form.kept(), errors=errors)
+    return page.redirect(f"{BASE}?saved={getattr(body, 'code', '')}#{kind.name}s")
 
 
-async def _save(
+async def save(
     request: Request,
-    page: Page,
+    page: Web,
     form: FormData,
-    kind: str,
+    kind: Kind,
     code: str,
     model: type[BaseModel],
     fields: dict[str, Any],
@@ -292,125 +203,35 @@ async def _save(
     bad: tuple[str, ...] = (),
 ) -> Response:
     """Validate `fields` with the form's version as `model` and `update` the record `code`
-    (the API route's own use case); refused as `_refused` explains."""
+    (the API route's own use case); back to the list saying what was saved, or refused as
+    `refused` explains."""
     try:
         body = model.model_validate({**fields, "version": form.get("version")})
-        await update(code, body, _state(request))
-    except (ValidationError, DomainError) as error:
+        await update(code, body, state_of(request))
+    except (ValidationError, DomainError, Problem) as error:
         errors = form_errors(page, error, bad)
-        return await _refused(request, page, kind, code, form, errors, error)
-    return page.redirect(f"{BASE}?saved={code}#{kind}s")
+        return await refused(request, page, kind, code, form, errors, error)
+    return page.redirect(f"{BASE}?saved={code}#{kind.name}s")
 
 
-async def _refused(
+async def refused(
     request: Request,
-    page: Page,
-    kind: str,
+    page: Web,
+    kind: Kind,
     code: str,
     form: FormData,
     errors: FormErrors,
     error: Exception,
 ) -> Response:
-    """An edit refused: what was typed again; after a stale version also what is saved
-    now, its version in the hidden field."""
+    """An edit refused: a 404 page for a record gone; otherwise what was typed again, and
+    after a stale version (409) also what is saved now, its version in the hidden field,
+    so saving again is deliberate."""
     if isinstance(error, NotFound):
         raise PageRefused(404, "web.error.not_found")
     kept = form.kept()
     saved = None
     if isinstance(error, Conflict):
-        doc = await _saved_doc(request, _COLLECTIONS[kind], code)
-        saved = _SHOWN[kind](doc)
+        doc = await saved_doc(request, kind, code)
+        saved = kind.shown(doc)
         kept["version"] = str(doc["version"])
-    return await _form_page(request, page, kind, code=code, form=kept, errors=errors, saved=saved)
-
-
-# -- sectors ----------------------------------------------------------------------------
-def _sector_form(doc: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "code": doc["_id"],
-        "name_vi": doc.get("name_vi", ""),
-        "name_en": doc.get("name_en", ""),
-        "version": str(doc["version"]),
-    }
-
-
-@router.post(BASE + "/sectors/new")
-async def add_sector(request: Request, page: Page) -> Response:
-    """Add a sector (`POST /api/v1/sectors`'s use case)."""
-    page.require(Role.ADMIN)
-    form = await page.form()
-    fields = {key: form.get(key) for key in ("code", "name_vi", "name_en")}
-    create = reference_api.create_sector
-    return await _add(request, page, form, "sector", reference_api.SectorIn, fields, create)
-
-
-@router.post(BASE + "/sectors/{code}/edit")
-async def save_sector(request: Request, page: Page, code: CodePath) -> Response:
-    """Save a sector's names at the version seen (`PUT /api/v1/sectors/{code}`)."""
-    page.require(Role.ADMIN)
-    form = await page.form()
-    fields = {key: form.get(key) for key in ("name_vi", "name_en")}
-    model, update = reference_api.SectorUpdate, reference_api.update_sector
-    return await _save(request, page, form, "sector", code, model, fields, update)
-
-
-# -- schools ----------------------------------------------------------------------------
-def _school_form(doc: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "code": doc["_id"],
-        "name": doc.get("name", ""),
-        "level": doc.get("level", ""),
-        "ward": doc.get("ward", ""),
-        "active": "1" if doc.get("active", True) else "",
-        "version": str(doc["version"]),
-    }
-
-
-def _school_body(form: FormData, *, active: bool) -> dict[str, Any]:
-    return {
-        "name": form.get("name"),
-        "level": form.get("level"),
-        "ward": form.get("ward"),
-        "active": active,
-    }
-
-
-@router.post(BASE + "/schools/new")
-async def add_school(request: Request, page: Page) -> Response:
-    """Add a school (`POST /api/v1/schools`'s use case; it becomes an organization too)."""
-    page.require(Role.ADMIN)
-    form = await page.form()
-    fields = {**_school_body(form, active=True), "code": form.get("code")}
-    create = reference_api.create_school
-    return await _add(request, page, form, "school", reference_api.SchoolIn, fields, create)
-
-
-@router.post(BASE + "/schools/{code}/edit")
-async def save_school(request: Request, page: Page, code: CodePath) -> Response:
-    """Save a school at the version seen (`PUT /api/v1/schools/{code}`)."""
-    page.require(Role.ADMIN)
-    form = await page.form()
-    fields = _school_body(form, active=form.flag("active"))
-    model, update = reference_api.SchoolUpdate, reference_api.update_school
-    return await _save(request, page, form, "school", code, model, fields, update)
-
-
-# -- organizations ----------------------------------------------------------------------
-@router.post(BASE + "/organizations/new")
-async def add_organization(request: Request, page: Page) -> Response:
-    """Add an organization (`POST /api/v1/organizations`'s use case)."""
-    page.require(Role.ADMIN)
-    form = await page.form()
-    fields = {
-        "code": form.get("code"),
-        "name": form.get("name"),
-        "kind": form.get("kind"),
-        "ward": form.optional("ward"),
-    }
-    create = reference_api.create_organization
-    model = reference_api.OrganizationIn
-    return await _add(request, page, form, "organization", model, fields, create)
-
-
-_COLLECTIONS = {"ward": WARDS, "sector": SECTORS, "school": SCHOOLS}
-_SHOWN = {"ward": _ward_form, "sector": _sector_form, "school": _school_form}
+    return await form_page(request, page, kind, code=code, form=kept, errors=errors, saved=saved)
