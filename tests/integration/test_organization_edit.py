@@ -21,6 +21,7 @@ from shared.infra.mongo import Document
 from shared.infra.settings import Settings
 from shared.infra.testing import eventually
 from tests.integration.conftest import bearer, login, register, running_service
+from tests.integration.test_web_forms import browser, field_error, post_form, web_login
 
 API = "/api/v1"
 ADMIN = ("admin@govap.gov.vn", "quan-tri-vien-2026")
@@ -158,3 +159,18 @@ async def test_an_edit_is_bounded_like_a_new_organization(api: httpx.AsyncClient
         await api.put(f"{API}/organizations/Bad Code!", json=before, headers=admin)
     ).status_code == 422
     assert await organization(api, "economic_division") == before
+
+
+async def test_the_edit_page_shows_an_unknown_ward_beside_its_box(api: httpx.AsyncClient) -> None:
+    """A ward no longer offered (or a tampered form) is refused beside the ward box, with
+    what was typed kept and nothing saved."""
+    before = await organization(api, "business_association")
+    async with browser(api) as client:
+        await web_login(client, *ADMIN)
+        form = {"name": "Đoàn Phường Ma", "kind": "district_unit", "ward": "atlantis"}
+        path = "/console/admin/reference/organizations/business_association/edit"
+        answer = await post_form(client, path, path, {**form, "version": "1", "active": "1"})
+    assert answer.status_code == 422, answer.text
+    assert field_error(answer.text, "ward") == "phường không tồn tại"
+    assert 'value="Đoàn Phường Ma"' in answer.text
+    assert await organization(api, "business_association") == before
