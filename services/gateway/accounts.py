@@ -191,6 +191,12 @@ class AccountChanges:
         log.info("user.administered", user_id=user_id, by=actor.id, fields=sorted(changes))
         return updated
 
+    async def organization_of(self, user_id: str) -> str | None:
+        """The organization code of account `user_id`; `None` when it has none or there is
+        no such account."""
+        doc = await self.store.by_id(user_id)
+        return None if doc is None else doc.get("organization")
+
     async def backfill_search(self) -> int:
         """Fill the search field of accounts made before it existed; how many."""
         missing = await self.store.without_search()

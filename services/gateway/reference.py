@@ -234,15 +234,20 @@ class ReferenceData:
         return await self.store.find(SCHOOLS, query, sort="name", skip=skip, limit=limit)
 
     async def organizations(
-        self, *, kind: str | None, skip: int, limit: int
+        self, *, kind: str | None, skip: int, limit: int, active: bool | None = None
     ) -> tuple[list[Document], int]:
-        """Organizations by code, of `kind` if given, and how many in all."""
+        """Organizations by code, of `kind` if given, only the active (`active=True`) or
+        the deactivated (`active=False`) ones if asked, and how many in all."""
         query: Document = {"kind": kind} if kind else {}
+        if active is not None:
+            # Organizations made before the flag existed have none: they are active.
+            query["active"] = {"$ne": False} if active else False
         return await self.store.find(ORGANIZATIONS, query, sort="_id", skip=skip, limit=limit)
 
-    async def organization_exists(self, code: str) -> bool:
-        """Whether `code` is a known organization."""
-        return bool(await self.store.existing_codes(ORGANIZATIONS, [code]))
+    async def organization_active(self, code: str) -> bool | None:
+        """Whether the organization `code` is active; `None` when there is none."""
+        doc = await self.store.get(ORGANIZATIONS, code)
+        return None if doc is None else doc.get("active", True) is not False
 
     async def sectors(self) -> list[Document]:
         return await self._every(SECTORS)

@@ -174,3 +174,76 @@ async def test_the_edit_page_shows_an_unknown_ward_beside_its_box(api: httpx.Asy
     assert field_error(answer.text, "ward") == "phường không tồn tại"
     assert 'value="Đoàn Phường Ma"' in answer.text
     assert await organization(api, "business_association") == before
+
+
+async def test_a_deactivated_unit_is_no_longer_offered_but_its_members_stay(
+    api: httpx.AsyncClient,
+) -> None:
+    """Once a unit closes, pick lists (`?active=true`, the accounts page, the new-event
+    form) leave it out and no account is put in it (422 naming `organization`), while an
+    account already in it keeps it through a role change and still shows its name."""
+    admin = bearer((await login(api, *ADMIN))["access_token"])
+    staff = {
+        "email": "can-bo.doan@govap.gov.vn",
+        "password": "mat-khau-du-dai",
+        "full_name": "Lê Thị Hồng",
+        "role": "organizer",
+        "organization": UNIT,
+    }
+    made = await api.post(f"{API}/admin/users", json=staff, headers=admin)
+    assert made.status_code == 201, made.text
+    before = await organization(api, UNIT)
+    closed = await api.put(
+        f"{API}/organizations/{UNIT}", json=fields_of(before, active=False), headers=admin
+    )
+    assert closed.status_code == 200, closed.text
+
+    def codes(answer: httpx.Response) -> set[str]:
+        assert answer.status_code == 200, answer.text
+        return {item["code"] for item in answer.json()["items"]}
+
+    listed = f"{API}/organizations"
+    assert UNIT not in codes(await api.get(listed, params={"active": "true"}))
+    assert "economic_division" in codes(await api.get(listed, params={"active": "true"}))
+    assert codes(await api.get(listed, params={"active": "false"})) == {UNIT}
+    assert UNIT in codes(await api.get(listed, params={"page_size": 100}))
+
+    # Nobody new is put in it, by creation or by a change.
+    refused = await api.post(
+        f"{API}/admin/users", json={**staff, "email": "moi@govap.gov.vn"}, headers=admin
+    )
+    assert refused.status_code == 422, refused.text
+    assert [(e["loc"][-1], e["msg"]) for e in refused.json()["errors"]] == [
+        ("organization", f"tổ chức «{UNIT}» đã ngừng hoạt động; hãy chọn một đơn vị đang hoạt động")
+    ]
+    other = await api.post(
+        f"{API}/admin/users",
+        json={**staff, "email": "khac@govap.gov.vn", "organization": "economic_division"},
+        headers=admin,
+    )
+    assert other.status_code == 201, other.text
+    moved = await api.patch(
+        f"{API}/admin/users/{other.json()['id']}", json={"organization": UNIT}, headers=admin
+    )
+    assert moved.status_code == 422, moved.text
+    # The account already in it keeps it while its role changes (the console sends both).
+    kept = await api.patch(
+        f"{API}/admin/users/{made.json()['id']}",
+        json={"role": "mentor", "organization": UNIT},
+        headers=admin,
+    )
+    assert kept.status_code == 200, kept.text
+    assert (kept.json()["role"], kept.json()["organization"]) == ("mentor", UNIT)
+
+    async with browser(api) as client:
+        await web_login(client, *ADMIN)
+        accounts = await client.get("/console/admin", params={"q": "Lê Thị Hồng"})
+        new_event = await client.get("/events/new")
+    assert accounts.status_code == 200, accounts.text
+    create_form = accounts.text.split('action="/console/admin/users"', 1)[1]
+    assert f'value="{UNIT}"' not in create_form
+    member_row = accounts.text.split('action="/console/admin/users"', 1)[0]
+    assert f'<option value="{UNIT}" selected>{before["name"]} (ngừng hoạt động)' in member_row
+    assert new_event.status_code == 200, new_event.text
+    assert f'value="{UNIT}"' not in new_event.text
+    assert 'value="womens_union"' in new_event.text

@@ -44,7 +44,8 @@ class StaffAccount(BaseModel):
 @router.post("/users", dependencies=[ADMIN], status_code=status.HTTP_201_CREATED)
 async def create_user(body: StaffAccount, state: State, request: Request) -> UserOut:
     """Mentor, association staff, organizer, school advisor, judge or admin accounts, in
-    a known organization (`GET /organizations`): 422 naming `organization` otherwise."""
+    a known, active organization (`GET /organizations?active=true`): 422 naming
+    `organization` otherwise."""
     if body.role not in STAFF_ROLES:
         raise Problem(
             "invalid",
@@ -67,21 +68,25 @@ async def create_user(body: StaffAccount, state: State, request: Request) -> Use
     return _user_out(doc)
 
 
-async def _known_organization(state: State, code: str) -> None:
-    """422 with the `organization` field named unless `code` is a known organization."""
-    if not await state.reference.organization_exists(code):
-        raise Problem(
-            "invalid",
-            "detail.organization_unknown",
-            params={"organization": code},
-            errors=[
-                {
-                    "loc": ["body", "organization"],
-                    "msg": "detail.organization_unknown",
-                    "type": "unknown",
-                }
-            ],
-        )
+async def _known_organization(state: State, code: str, current: str | None = None) -> None:
+    """422 with the `organization` field named unless `code` is a known organization that
+    is active; an account may keep the deactivated unit it is already in (`current`)."""
+    active = await state.reference.organization_active(code)
+    if active or (active is False and code == current):
+        return
+    message = "detail.organization_unknown" if active is None else "detail.organization_inactive"
+    raise Problem(
+        "invalid",
+        message,
+        params={"organization": code},
+        errors=[
+            {
+                "loc": ["body", "organization"],
+                "msg": message,
+                "type": "unknown" if active is None else "inactive",
+            }
+        ],
+    )
 
 
 class AdminUserOut(UserOut):
@@ -122,9 +127,11 @@ async def administer_user(
     """Change an account's role or organization, or disable or enable it. Its access
     tokens end at once (and its refresh tokens when disabled); a disabled account cannot
     sign in or refresh. 404 unknown, 409 `last_admin` when the last active admin would
-    demote or disable themself, 422 for an unknown organization."""
+    demote or disable themself, 422 for an unknown or deactivated organization (one the
+    account is already in may stay)."""
     if body.organization is not None:
-        await _known_organization(state, body.organization)
+        current = await state.identity.organization_of(user_id)
+        await _known_organization(state, body.organization, current)
     doc = await state.identity.administer(
         actor,
         user_id,

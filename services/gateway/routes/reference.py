@@ -275,11 +275,16 @@ async def list_organizations(
     state: State,
     paging: Annotated[PageQuery, page_query(100)],
     kind: OrganizationKind | None = None,
+    active: bool | None = None,
 ) -> Page[OrganizationOut]:
     """The organizations accounts belong to (the plan's units, ward committees, schools),
-    by code; `kind` filters."""
+    by code; `kind` filters, `active=true` leaves out deactivated ones (what a pick list
+    offers), `active=false` shows only those."""
     docs, total = await state.reference.organizations(
-        kind=kind.value if kind else None, skip=paging.skip, limit=paging.page_size
+        kind=kind.value if kind else None,
+        skip=paging.skip,
+        limit=paging.page_size,
+        active=active,
     )
     items = [OrganizationOut.model_validate(_with_code(d)) for d in docs]
     return Page(items=items, total=total, **paging.model_dump())

@@ -41,9 +41,13 @@ def _errors(page: Web, error: Exception) -> FormErrors:
     return page.errors_of(error)
 
 
-async def _organizations(request: Request) -> list[tuple[str, str]]:
-    docs, _ = await _state(request).reference.organizations(kind=None, skip=0, limit=200)
-    return [(str(d["_id"]), str(d.get("name") or d.get("name_vi") or d["_id"])) for d in docs]
+async def _organizations(request: Request) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    """The active units an account may be put in, `(code, name)`, and the names of every
+    unit, deactivated ones included (accounts may still belong to one)."""
+    docs, _ = await _state(request).reference.organizations(kind=None, skip=0, limit=500)
+    names = {str(d["_id"]): str(d.get("name") or d.get("name_vi") or d["_id"]) for d in docs}
+    active = [(str(d["_id"]), names[str(d["_id"])]) for d in docs if d.get("active") is not False]
+    return active, names
 
 
 async def _users_page(
@@ -54,7 +58,7 @@ async def _users_page(
     role_raw = request.query_params.get("role") or ""
     role = Role(role_raw) if role_raw in {r.value for r in Role} else None
     found = await admin_api.list_users(_state(request), PageQuery(page=1, page_size=50), q, role)
-    units = await _organizations(request)
+    units, unit_names = await _organizations(request)
     return page.render(
         "console/admin_users.html",
         status=status,
@@ -65,7 +69,8 @@ async def _users_page(
         role_options=[(r.value, page.label("Role", r)) for r in Role],
         staff_roles=[(r.value, page.label("Role", r)) for r in Role if r in STAFF_ROLES],
         organizations=units,
-        unit_names=dict(units),
+        unit_names=unit_names,
+        active_units={code for code, _name in units},
         errors=errors,
         form=form or {},
     )

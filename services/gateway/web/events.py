@@ -76,20 +76,21 @@ async def _my_registration(page: Web, event_id: str) -> RegistrationView | None:
     return chosen[0] if chosen else None
 
 
-async def _units(request: Request) -> list[tuple[str, str]]:
-    """District units and ward committees of the reference data: `(code, name)`."""
+async def _units(request: Request, active: bool | None = None) -> list[tuple[str, str]]:
+    """District units and ward committees of the reference data: `(code, name)`; only the
+    active ones with `active=True`."""
     reference = request.app.state.gateway.reference
     found: list[tuple[str, str]] = []
     for kind in ("district_unit", "ward_committee"):
-        docs, _total = await reference.organizations(kind=kind, skip=0, limit=100)
+        docs, _total = await reference.organizations(kind=kind, skip=0, limit=100, active=active)
         found += [(str(d.get("code", d["_id"])), str(d.get("name") or d["_id"])) for d in docs]
     return found
 
 
 async def _organizations(request: Request) -> list[tuple[str, str]]:
-    """The units an event may name as organizers: every organization of the reference data
-    (the district's unions and divisions, and the ward committees)."""
-    return await _units(request)
+    """The units a new event may name as organizers: the active district unions and
+    divisions and ward committees of the reference data."""
+    return await _units(request, active=True)
 
 
 async def organization_names(request: Request, codes: str) -> str:
