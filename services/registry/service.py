@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 from services.registry import domain
 from services.registry import search as searching
-from services.registry.repository import STARTUPS, Audience, Window
+from services.registry.ports import StartupRepository
+from services.registry.repository import STARTUPS, Audience
+from services.registry.views import snapshot, view
 from shared.contracts.base import (
     Actor,
     Conflict,
@@ -23,7 +25,6 @@ from shared.contracts.events.identity import UserDeletionRequestedV1
 from shared.contracts.events.reference import SectorSavedV1, WardSavedV1
 from shared.contracts.events.registry import (
     StartupRegisteredV1,
-    StartupSnapshot,
     StartupStatus,
     StartupStatusChangedV1,
     StartupUpdatedV1,
@@ -47,144 +48,6 @@ from shared.infra.mongo import AlreadyExists, Document, Outbox
 from shared.localtime import local_date, local_day, valid_on
 
 log = get_logger(__name__)
-PUBLIC_FIELDS = (
-    "name", "summary", "sector", "stage", "ward", "status", "visibility", "women_led",
-    "youth_led", "needs", "founding_date", "website", "registered_at", "updated_at", "version",
-)  # fmt: skip
-OWNER_FIELDS = ("owner_id", "team", "tax_code", "founder_birth_year", "rejection_reason")
-
-
-def snapshot(doc: Document) -> StartupSnapshot:
-    """The startup document as the event contract's `StartupSnapshot` (team size counted, not
-    listed).
-    """
-    return StartupSnapshot.model_validate(
-        {**doc, "startup_id": doc["_id"], "team_size": len(doc.get("team") or [])}
-    )
-
-
-def view(doc: Document, actor: Actor | None, score: float | None = None) -> StartupView:
-    """The startup as `actor` may see it: owners and staff get every field, others the public
-    ones (DESIGN §9). `score` is the search relevance, when ranked.
-    """
-    fields = PUBLIC_FIELDS + (OWNER_FIELDS if domain.sees_everything(actor, doc) else ())
-    data = {key: doc.get(key) for key in fields}
-    return StartupView.model_validate({**data, "id": doc["_id"], "score": score})
-
-
-class StartupRepository(Protocol):
-    """What the registry's use cases need of storage; `repository.StartupStore` is the
-    MongoDB one, the unit tests' fake keeps dicts. Documents are plain dicts keyed `_id`."""
-
-    async def insert(self, doc: Document, events: list[Envelope]) -> None:
-        """Store a new startup with its events; raise `AlreadyExists` on a duplicate."""
-        ...
-
-    async def update(
-        self,
-        startup_id: str,
-        version: int,
-        changes: Document,
-        unset: list[str],
-        history: Document,
-        events: list[Envelope],
-    ) -> Document | None:
-        """Apply `changes` if the stored version is `version`, else None (`AlreadyExists`)."""
-        ...
-
-    async def made_by_request(self, request_key: str) -> Document | None:
-        """The startup registered under this scoped Idempotency-Key, or None."""
-        ...
-
-    async def get(self, startup_id: str) -> Document | None:
-        """The startup (internal search fields hidden), or None."""
-        ...
-
-    async def find_duplicate(
-        self, owner_id: str, name_key: str, tax_code: str | None, exclude_id: str | None = None
-    ) -> Document | None:
-        """A startup of the same owner and name, or tax code, other than `exclude_id`; or None."""
-        ...
-
-    async def search(
-        self, filters: Mapping[str, object], audience: Audience, *, skip: int, limit: int
-    ) -> tuple[list[Document], int]:
-        """One page of the visible startups matching `filters`, newest first, and the total."""
-        ...
-
-    async def window(
-        self, filters: Mapping[str, object], gram: str, want: int, budget: int
-    ) -> Window:
-        """The startups matching `filters` holding the indexed `gram`, newest slots first,
-        until `want` are found or about `budget` read, as `_id`, `registered_at`, the search
-        fields, `visibility`, `status` and `owner_id`."""
-        ...
-
-    async def owned_candidates(self, owner_id: str, filters: Mapping[str, object]) -> Window:
-        """Every startup of `owner_id` matching `filters`, with the same fields."""
-        ...
-
-    async def by_ids(self, ids: Sequence[str]) -> list[Document]:
-        """The startups with these ids, in the order given (unknown ids left out)."""
-        ...
-
-    async def without_keys(self, limit: int) -> list[Document]:
-        """Up to `limit` startups with no `search_keys` yet, oldest first (`_id`, `name`,
-        `summary`, `search_seq`)."""
-        ...
-
-    async def next_seqs(self, count: int) -> int:
-        """Reserve `count` startup numbers; the first of them."""
-        ...
-
-    async def set_search_fields(self, startup_id: str, fields: Document) -> None:
-        """Store a startup's derived search fields (no version, no event)."""
-        ...
-
-    async def history(self, startup_id: str) -> Document | None:
-        """The startup's `history` entries and `owner_id`, or None."""
-        ...
-
-    async def owned_by(self, owner_id: str) -> list[Document]:
-        """Every startup `owner_id` owns."""
-        ...
-
-    async def erase_founder(self, owner_id: str, email: str | None) -> int:
-        """Remove the person's own data from their startups; return how many changed."""
-        ...
-
-    async def add_to_day(self, day: str, increments: dict[str, int], event_id: str) -> bool:
-        """Add `increments` to the counters of `day` (ISO date, Asia/Ho_Chi_Minh) unless the
-        event `event_id` was already counted; True when it was added now."""
-        ...
-
-    async def days(self, first: str | None, before: str) -> list[Document]:
-        """The daily buckets with `first` <= day < `before` (ISO dates; no lower bound if None)."""
-        ...
-
-    async def save_reference(self, kind: str, code: str, version: int, fields: Document) -> None:
-        """Keep a ward's or sector's snapshot unless a newer version is already kept."""
-        ...
-
-    async def ward(self, code: str) -> Document | None:
-        """The ward's snapshot (`valid_from`, `valid_to`, names), or None."""
-        ...
-
-    async def sector(self, code: str) -> Document | None:
-        """The sector's snapshot, or None."""
-        ...
-
-    async def save_contact(self, user_id: str, fields: Document, version: int | None) -> bool:
-        """Keep the contact unless a newer version or a tombstone is kept; True if written."""
-        ...
-
-    async def contact(self, user_id: str) -> Document | None:
-        """The account's name, email and role, or None."""
-        ...
-
-    async def erase_contact(self, user_id: str) -> Document | None:
-        """Delete the contact; return what it held, or None."""
-        ...
 
 
 class Registry:
