@@ -1,4 +1,5 @@
-"""The registry's storage port, shared by its use cases (`service.py`)."""
+"""The registry's storage port, shared by its use cases (`service.py`, `search.py`,
+`figures.py`, `read_models.py`, `personal_data.py`)."""
 
 from __future__ import annotations
 
