@@ -30,7 +30,7 @@ from pymongo import AsyncMongoClient
 
 from services.registry import domain
 from services.registry.repository import COUNTERS, INDEXES, STARTUP_SEQ, STARTUPS, StartupStore
-from services.registry.service import Registry
+from services.registry.search import StartupSearch
 from shared.contracts.base import Actor
 from shared.contracts.rpc.registry import SearchStartups, SuggestStartups
 from shared.infra.mongo import Document, ensure_indexes
@@ -126,7 +126,7 @@ async def measure(url: str, size: int, rounds: int) -> None:
     seconds = await load(db, size)
     print(f"loaded {size:,} startups in {seconds:.0f} s")
     print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    registry = Registry(StartupStore(db), outbox=None)  # type: ignore[arg-type]
+    finder = StartupSearch(StartupStore(db))
     typed_all = (*TYPED, RARE[:6], RARE)
     for who, actor in (("anonymous", None), ("staff", STAFF)):
         suggest: list[float] = []
@@ -135,10 +135,10 @@ async def measure(url: str, size: int, rounds: int) -> None:
         for round_ in range(rounds):
             for typed in typed_all:
                 started = time.perf_counter()
-                hints = await registry.suggest(actor, SuggestStartups(q=typed))
+                hints = await finder.suggest(actor, SuggestStartups(q=typed))
                 suggest.append((time.perf_counter() - started) * 1000)
                 started = time.perf_counter()
-                page = await registry.search(actor, SearchStartups(q=typed))
+                page = await finder.search(actor, SearchStartups(q=typed))
                 pages.append((time.perf_counter() - started) * 1000)
                 by_query.setdefault(typed, []).extend((suggest[-1], pages[-1]))
                 if round_ == 0 and who == "anonymous":

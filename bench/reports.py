@@ -20,8 +20,8 @@ from services.mentoring import domain as mentoring_rules
 from services.mentoring.follow_ups import FollowUps
 from services.mentoring.repository import MentoringStore
 from services.registry import domain as registry_rules
+from services.registry.figures import Figures
 from services.registry.repository import StartupStore
-from services.registry.service import Registry
 from shared.contracts.base import new_id
 from shared.contracts.events.mentoring import FeedbackRecordedV1, SessionCompletedV1
 from shared.contracts.events.registry import (
@@ -78,9 +78,9 @@ async def registry_year(count: int) -> float:
             days[at.date().isoformat()][key] += value
     db = CLIENT["bench_registry"]
     await db.daily_figures.insert_many([{"_id": day, **nested(v)} for day, v in days.items()])
-    registry = Registry(StartupStore(db), outbox=None)  # type: ignore[arg-type]
+    figures_of = Figures(StartupStore(db))
     started = time.perf_counter()
-    figures = await registry.figures(YEAR, YEAR.replace(year=2027))
+    figures = await figures_of.period(YEAR, YEAR.replace(year=2027))
     elapsed = time.perf_counter() - started
     assert figures.registered == count
     return elapsed

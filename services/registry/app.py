@@ -7,7 +7,10 @@ from typing import Any
 
 from faststream import FastStream
 
+from services.registry.figures import Figures
 from services.registry.handlers import register_handlers
+from services.registry.personal_data import PersonalData
+from services.registry.read_models import ReadModels
 from services.registry.repository import (
     CONTACTS,
     DAILY_FIGURES,
@@ -18,7 +21,8 @@ from services.registry.repository import (
     StartupStore,
 )
 from services.registry.rpc import register_rpc
-from services.registry.service import Registry
+from services.registry.search import StartupSearch
+from services.registry.service import Startups
 from shared.infra.broker import make_broker
 from shared.infra.mongo import ProcessedEvents
 from shared.infra.runtime import MadeAtStartup, ServiceContext, build_service_app
@@ -28,15 +32,25 @@ from shared.infra.settings import Settings
 def build_app(settings: Settings) -> FastStream:
     """The registry process: its consumers, its RPCs, and its use cases made at start-up."""
     broker = make_broker(settings)
-    registry: MadeAtStartup[Registry] = MadeAtStartup("registry")
+    startups: MadeAtStartup[Startups] = MadeAtStartup("startups")
+    search: MadeAtStartup[StartupSearch] = MadeAtStartup("search")
+    figures: MadeAtStartup[Figures] = MadeAtStartup("figures")
+    models: MadeAtStartup[ReadModels] = MadeAtStartup("read models")
+    personal: MadeAtStartup[PersonalData] = MadeAtStartup("personal data")
     processed: MadeAtStartup[ProcessedEvents] = MadeAtStartup("processed events")
-    register_handlers(broker, settings, registry, processed)
-    register_rpc(broker, registry)
+    register_handlers(broker, settings, models, personal, figures, processed)
+    register_rpc(broker, startups, search, figures)
 
     async def setup(context: ServiceContext) -> Mapping[str, Any]:
-        """Build the registry use cases over the started context; no personal-data extras."""
-        registry.set(Registry(StartupStore(context.db), context.outbox))
-        await registry().index_for_search()  # startups stored before search as you type
+        """Compose the registry's use cases over the started context (one store, each use
+        case its own object); no personal-data extras."""
+        store = StartupStore(context.db)
+        startups.set(Startups(store, context.outbox))
+        search.set(StartupSearch(store))
+        figures.set(Figures(store))
+        models.set(ReadModels(store))
+        personal.set(PersonalData(store))
+        await search().index_for_search()  # startups stored before search as you type
         processed.set(context.processed)
         return {}
 
@@ -47,5 +61,5 @@ def build_app(settings: Settings) -> FastStream:
         indexes=INDEXES,
         read_models=[WARDS, SECTORS, CONTACTS, DAILY_FIGURES],
         outbox_collections=[STARTUPS],
-        personal_data=lambda: registry().personal_data,
+        personal_data=lambda: personal().export,
     )

@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Callable
 
 from faststream.nats import NatsBroker
 
-from services.registry.service import Registry
+from services.registry.figures import Figures
+from services.registry.personal_data import PersonalData
+from services.registry.read_models import ReadModels
 from shared.contracts.base import Envelope, Event
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
@@ -33,21 +35,26 @@ def _contact(event: UserRegisteredV1 | UserUpdatedV1) -> dict[str, str]:
     return {"full_name": contact.full_name, "email": contact.email, "role": event.role.value}
 
 
-def reactions(r: Callable[[], Registry]) -> dict[type[Event], Reaction]:
-    """What each identity and reference-data event does to the registry's read models."""
+def reactions(
+    models: Callable[[], ReadModels], personal: Callable[[], PersonalData]
+) -> dict[type[Event], Reaction]:
+    """What each identity and reference-data event does to the registry's read models, and
+    a deletion request to the person's data."""
     return {
-        WardSavedV1: lambda env, e: r().ward_saved(e),
-        SectorSavedV1: lambda env, e: r().sector_saved(e),
-        UserRegisteredV1: lambda env, e: r().contact_saved(e.user_id, _contact(e), e.version),
-        UserUpdatedV1: lambda env, e: r().contact_saved(e.user_id, _contact(e), e.version),
-        UserDeletionRequestedV1: lambda env, e: r().erase_person(e),
+        WardSavedV1: lambda env, e: models().ward_saved(e),
+        SectorSavedV1: lambda env, e: models().sector_saved(e),
+        UserRegisteredV1: lambda env, e: models().contact_saved(e.user_id, _contact(e), e.version),
+        UserUpdatedV1: lambda env, e: models().contact_saved(e.user_id, _contact(e), e.version),
+        UserDeletionRequestedV1: lambda env, e: personal().erase(e),
     }
 
 
 def register_handlers(
     broker: NatsBroker,
     settings: Settings,
-    registry: Callable[[], Registry],
+    models: Callable[[], ReadModels],
+    personal: Callable[[], PersonalData],
+    figures: Callable[[], Figures],
     processed: Callable[[], ProcessedEvents],
 ) -> None:
     """Subscribe the registry's durable consumers: identity and reference data into read models,
@@ -55,12 +62,16 @@ def register_handlers(
     """
     broker.subscriber(
         "identity.>", **consumer_options(settings, stream=IDENTITY, durable=IDENTITY_CONSUMER)
-    )(event_handler(IDENTITY_CONSUMER, PersonKeys(broker).opening(reactions(registry)), processed))
+    )(
+        event_handler(
+            IDENTITY_CONSUMER, PersonKeys(broker).opening(reactions(models, personal)), processed
+        )
+    )
 
     # The registry's own events, summed into daily figures for the district report.
     def count(envelope: Envelope, _: object) -> Awaitable[None]:
         """Add one of the registry's own events to its local day's figures."""
-        return registry().count_event(envelope)
+        return figures().count_event(envelope)
 
     counted: dict[type[Event], Reaction] = {
         StartupRegisteredV1: count,

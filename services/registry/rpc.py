@@ -6,7 +6,9 @@ from collections.abc import Callable
 
 from faststream.nats import NatsBroker
 
-from services.registry.service import Registry
+from services.registry.figures import Figures
+from services.registry.search import StartupSearch
+from services.registry.service import Startups
 from shared.contracts.base import Actor, Forbidden
 from shared.contracts.events.registry import StartupStatus
 from shared.contracts.rpc.registry import (
@@ -36,36 +38,41 @@ def _actor(actor: Actor | None) -> Actor:
     return actor
 
 
-def register_rpc(broker: NatsBroker, registry: Callable[[], Registry]) -> None:
-    """Answer every registry request contract in the `registry` queue group; `registry`
-    gives the use cases once the service has started."""
+def register_rpc(
+    broker: NatsBroker,
+    startups: Callable[[], Startups],
+    search: Callable[[], StartupSearch],
+    figures: Callable[[], Figures],
+) -> None:
+    """Answer every registry request contract in the `registry` queue group; `startups`,
+    `search` and `figures` give the use cases once the service has started."""
 
     async def register(request: RegisterStartup) -> StartupView:
         """`rpc.registry.startup.register`: register a startup for its founder → `StartupView`."""
-        return await registry().register(
+        return await startups().register(
             _actor(request.actor), request.startup, request.request_key
         )
 
     async def get(request: GetStartup) -> StartupView:
         """`rpc.registry.startup.get`: one startup as the actor may see it → `StartupView`."""
-        return await registry().get(request.actor, request.startup_id)
+        return await startups().get(request.actor, request.startup_id)
 
     async def update(request: UpdateStartup) -> StartupView:
         """`rpc.registry.startup.update`: edit a startup (owner or staff) → `StartupView`."""
-        return await registry().update(_actor(request.actor), request.startup_id, request.changes)
+        return await startups().update(_actor(request.actor), request.startup_id, request.changes)
 
-    async def search(request: SearchStartups) -> StartupPage:
+    async def find(request: SearchStartups) -> StartupPage:
         """`rpc.registry.startup.search`: a filtered, ranked page of startups → `StartupPage`."""
-        return await registry().search(request.actor, request)
+        return await search().search(request.actor, request)
 
     async def suggest(request: SuggestStartups) -> StartupSuggestions:
         """`rpc.registry.startup.suggest`: up to 8 startups for the search box →
         `StartupSuggestions`."""
-        return await registry().suggest(request.actor, request)
+        return await search().suggest(request.actor, request)
 
     async def verify(request: VerifyStartup) -> StartupView:
         """`rpc.registry.startup.verify`: staff verify a submitted startup → `StartupView`."""
-        return await registry().change_status(
+        return await startups().change_status(
             _actor(request.actor),
             request.startup_id,
             StartupStatus.VERIFIED,
@@ -75,7 +82,7 @@ def register_rpc(broker: NatsBroker, registry: Callable[[], Registry]) -> None:
 
     async def reject(request: RejectStartup) -> StartupView:
         """`rpc.registry.startup.reject`: staff reject a startup with a reason → `StartupView`."""
-        return await registry().change_status(
+        return await startups().change_status(
             _actor(request.actor),
             request.startup_id,
             StartupStatus.REJECTED,
@@ -85,7 +92,7 @@ def register_rpc(broker: NatsBroker, registry: Callable[[], Registry]) -> None:
 
     async def change_status(request: ChangeStartupStatus) -> StartupView:
         """`rpc.registry.startup.change_status`: any allowed lifecycle move → `StartupView`."""
-        return await registry().change_status(
+        return await startups().change_status(
             _actor(request.actor),
             request.startup_id,
             request.to_status,
@@ -95,19 +102,19 @@ def register_rpc(broker: NatsBroker, registry: Callable[[], Registry]) -> None:
 
     async def history(request: GetStartupHistory) -> StartupHistory:
         """`rpc.registry.startup.history`: a startup's status history → `StartupHistory`."""
-        return await registry().history(_actor(request.actor), request.startup_id)
+        return await startups().history(_actor(request.actor), request.startup_id)
 
-    async def figures(request: RegistryFiguresRequest) -> RegistryFigures:
+    async def period_figures(request: RegistryFiguresRequest) -> RegistryFigures:
         """`rpc.registry.figures.get`: counts over whole local days → `RegistryFigures`."""
-        return await registry().figures(request.start, request.end)
+        return await figures().period(request.start, request.end)
 
     answer_rpc(broker, "registry", RegisterStartup, register)
     answer_rpc(broker, "registry", GetStartup, get)
     answer_rpc(broker, "registry", UpdateStartup, update)
-    answer_rpc(broker, "registry", SearchStartups, search)
+    answer_rpc(broker, "registry", SearchStartups, find)
     answer_rpc(broker, "registry", SuggestStartups, suggest)
     answer_rpc(broker, "registry", VerifyStartup, verify)
     answer_rpc(broker, "registry", RejectStartup, reject)
     answer_rpc(broker, "registry", ChangeStartupStatus, change_status)
     answer_rpc(broker, "registry", GetStartupHistory, history)
-    answer_rpc(broker, "registry", RegistryFiguresRequest, figures)
+    answer_rpc(broker, "registry", RegistryFiguresRequest, period_figures)

@@ -1,14 +1,18 @@
-"""Registry use cases: register, edit, verify or reject, change status, find, history, figures."""
+"""The startup lifecycle: register, edit, verify or reject, change status, read one startup and
+its history. Finding startups is in `search.py`, the report's figures in `figures.py`, the
+copies of reference data and contacts in `read_models.py`, export and erasure in
+`personal_data.py`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, Protocol
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
 
 from services.registry import domain
-from services.registry import search as searching
-from services.registry.repository import STARTUPS, Audience, Window
+from services.registry.ports import StartupRepository
+from services.registry.repository import STARTUPS
+from services.registry.views import snapshot, view
 from shared.contracts.base import (
     Actor,
     Conflict,
@@ -19,177 +23,30 @@ from shared.contracts.base import (
     NotFound,
     new_id,
 )
-from shared.contracts.events.identity import UserDeletionRequestedV1
-from shared.contracts.events.reference import SectorSavedV1, WardSavedV1
 from shared.contracts.events.registry import (
     StartupRegisteredV1,
-    StartupSnapshot,
     StartupStatus,
     StartupStatusChangedV1,
     StartupUpdatedV1,
-    Visibility,
 )
 from shared.contracts.rpc.registry import (
     HistoryEntry,
-    RegistryFigures,
-    SearchStartups,
     StartupChanges,
     StartupFields,
     StartupHistory,
-    StartupPage,
-    StartupSuggestion,
-    StartupSuggestions,
     StartupView,
-    SuggestStartups,
 )
 from shared.infra.logging import current_correlation_id, get_logger
 from shared.infra.mongo import AlreadyExists, Document, Outbox
-from shared.localtime import local_date, local_day, valid_on
+from shared.localtime import local_date, valid_on
 
 log = get_logger(__name__)
-PUBLIC_FIELDS = (
-    "name", "summary", "sector", "stage", "ward", "status", "visibility", "women_led",
-    "youth_led", "needs", "founding_date", "website", "registered_at", "updated_at", "version",
-)  # fmt: skip
-OWNER_FIELDS = ("owner_id", "team", "tax_code", "founder_birth_year", "rejection_reason")
 
 
-def snapshot(doc: Document) -> StartupSnapshot:
-    """The startup document as the event contract's `StartupSnapshot` (team size counted, not
-    listed).
-    """
-    return StartupSnapshot.model_validate(
-        {**doc, "startup_id": doc["_id"], "team_size": len(doc.get("team") or [])}
-    )
-
-
-def view(doc: Document, actor: Actor | None, score: float | None = None) -> StartupView:
-    """The startup as `actor` may see it: owners and staff get every field, others the public
-    ones (DESIGN §9). `score` is the search relevance, when ranked.
-    """
-    fields = PUBLIC_FIELDS + (OWNER_FIELDS if domain.sees_everything(actor, doc) else ())
-    data = {key: doc.get(key) for key in fields}
-    return StartupView.model_validate({**data, "id": doc["_id"], "score": score})
-
-
-class StartupRepository(Protocol):
-    """What the registry's use cases need of storage; `repository.StartupStore` is the
-    MongoDB one, the unit tests' fake keeps dicts. Documents are plain dicts keyed `_id`."""
-
-    async def insert(self, doc: Document, events: list[Envelope]) -> None:
-        """Store a new startup with its events; raise `AlreadyExists` on a duplicate."""
-        ...
-
-    async def update(
-        self,
-        startup_id: str,
-        version: int,
-        changes: Document,
-        unset: list[str],
-        history: Document,
-        events: list[Envelope],
-    ) -> Document | None:
-        """Apply `changes` if the stored version is `version`, else None (`AlreadyExists`)."""
-        ...
-
-    async def made_by_request(self, request_key: str) -> Document | None:
-        """The startup registered under this scoped Idempotency-Key, or None."""
-        ...
-
-    async def get(self, startup_id: str) -> Document | None:
-        """The startup (internal search fields hidden), or None."""
-        ...
-
-    async def find_duplicate(
-        self, owner_id: str, name_key: str, tax_code: str | None, exclude_id: str | None = None
-    ) -> Document | None:
-        """A startup of the same owner and name, or tax code, other than `exclude_id`; or None."""
-        ...
-
-    async def search(
-        self, filters: Mapping[str, object], audience: Audience, *, skip: int, limit: int
-    ) -> tuple[list[Document], int]:
-        """One page of the visible startups matching `filters`, newest first, and the total."""
-        ...
-
-    async def window(
-        self, filters: Mapping[str, object], gram: str, want: int, budget: int
-    ) -> Window:
-        """The startups matching `filters` holding the indexed `gram`, newest slots first,
-        until `want` are found or about `budget` read, as `_id`, `registered_at`, the search
-        fields, `visibility`, `status` and `owner_id`."""
-        ...
-
-    async def owned_candidates(self, owner_id: str, filters: Mapping[str, object]) -> Window:
-        """Every startup of `owner_id` matching `filters`, with the same fields."""
-        ...
-
-    async def by_ids(self, ids: Sequence[str]) -> list[Document]:
-        """The startups with these ids, in the order given (unknown ids left out)."""
-        ...
-
-    async def without_keys(self, limit: int) -> list[Document]:
-        """Up to `limit` startups with no `search_keys` yet, oldest first (`_id`, `name`,
-        `summary`, `search_seq`)."""
-        ...
-
-    async def next_seqs(self, count: int) -> int:
-        """Reserve `count` startup numbers; the first of them."""
-        ...
-
-    async def set_search_fields(self, startup_id: str, fields: Document) -> None:
-        """Store a startup's derived search fields (no version, no event)."""
-        ...
-
-    async def history(self, startup_id: str) -> Document | None:
-        """The startup's `history` entries and `owner_id`, or None."""
-        ...
-
-    async def owned_by(self, owner_id: str) -> list[Document]:
-        """Every startup `owner_id` owns."""
-        ...
-
-    async def erase_founder(self, owner_id: str, email: str | None) -> int:
-        """Remove the person's own data from their startups; return how many changed."""
-        ...
-
-    async def add_to_day(self, day: str, increments: dict[str, int], event_id: str) -> bool:
-        """Add `increments` to the counters of `day` (ISO date, Asia/Ho_Chi_Minh) unless the
-        event `event_id` was already counted; True when it was added now."""
-        ...
-
-    async def days(self, first: str | None, before: str) -> list[Document]:
-        """The daily buckets with `first` <= day < `before` (ISO dates; no lower bound if None)."""
-        ...
-
-    async def save_reference(self, kind: str, code: str, version: int, fields: Document) -> None:
-        """Keep a ward's or sector's snapshot unless a newer version is already kept."""
-        ...
-
-    async def ward(self, code: str) -> Document | None:
-        """The ward's snapshot (`valid_from`, `valid_to`, names), or None."""
-        ...
-
-    async def sector(self, code: str) -> Document | None:
-        """The sector's snapshot, or None."""
-        ...
-
-    async def save_contact(self, user_id: str, fields: Document, version: int | None) -> bool:
-        """Keep the contact unless a newer version or a tombstone is kept; True if written."""
-        ...
-
-    async def contact(self, user_id: str) -> Document | None:
-        """The account's name, email and role, or None."""
-        ...
-
-    async def erase_contact(self, user_id: str) -> Document | None:
-        """Delete the contact; return what it held, or None."""
-        ...
-
-
-class Registry:
-    """The registry's use cases (DESIGN §2, §9): each takes the acting user and a command,
-    loads the startup, applies `domain`'s rules and saves it with its events in one write.
+class Startups:
+    """The startups' lifecycle (DESIGN §2, §9): each use case takes the acting user and a
+    command, loads the startup, applies `domain`'s rules and saves it with its events in one
+    write.
 
     Errors raised are the contract's: `NotFound`, `Forbidden`, `Invalid`, `Conflict` (a
     duplicate name or tax code, or a stale `version`). `clock` gives aware UTC moments.
@@ -393,84 +250,6 @@ class Registry:
             raise NotFound("không tìm thấy dự án", startup_id=startup_id)
         return view(doc, actor)
 
-    async def search(self, actor: Actor | None, request: SearchStartups) -> StartupPage:
-        """One page of the startups `actor` may see, filtered by the request's fields. With
-        `q` (its first 100 characters, 8 words) every typed word must start a word of the name
-        or summary, accents, case and đ/d aside ("khoi ngh" finds "Khởi nghiệp"), and results
-        are ranked by `domain.relevance` (whole words first), then newest; else newest first.
-        Only a bounded window of the newest candidates is read and ranked (`search.py`);
-        `total_is_estimate` says when older startups were not read.
-        """
-        filters: Document = {}
-        for key in ("ward", "sector", "stage", "status", "women_led", "youth_led", "owner_id"):
-            value = getattr(request, key)
-            if value is not None:
-                filters[key] = value.value if hasattr(value, "value") else value
-        audience = _audience(actor)
-        skip = (request.page - 1) * request.page_size
-        parsed = domain.Query.parse(request.q)
-        if parsed is None:
-            docs, total = await self.store.search(
-                filters, audience, skip=skip, limit=request.page_size
-            )
-            items = [view(doc, actor) for doc in docs]
-            return StartupPage(
-                items=items, total=total, page=request.page, page_size=request.page_size
-            )
-        want = max(searching.PAGE_WINDOW, skip + request.page_size + 1)
-        found = await searching.find_matches(self.store, parsed, filters, audience, want)
-        chosen = found.ranked[skip : skip + request.page_size]
-        docs = await self.store.by_ids([doc["_id"] for _, doc in chosen])
-        scores = {doc["_id"]: score for score, doc in chosen}
-        items = [view(doc, actor, scores[doc["_id"]]) for doc in docs]
-        return StartupPage(
-            items=items,
-            total=len(found.ranked),
-            page=request.page,
-            page_size=request.page_size,
-            total_is_estimate=found.estimate,
-        )
-
-    async def suggest(self, actor: Actor | None, request: SuggestStartups) -> StartupSuggestions:
-        """Up to `request.limit` startups `actor` may see for what is typed in the search box,
-        ranked as `search`, from a small window of the newest candidates (no total)."""
-        parsed = domain.Query.parse(request.q)
-        if parsed is None:
-            return StartupSuggestions(items=[])
-        found = await searching.find_matches(
-            self.store, parsed, {}, _audience(actor), searching.SUGGEST_WINDOW
-        )
-        chosen = [doc["_id"] for _, doc in found.ranked[: request.limit]]
-        return StartupSuggestions(
-            items=[
-                StartupSuggestion(id=doc["_id"], name=doc["name"], summary=doc["summary"])
-                for doc in await self.store.by_ids(chosen)
-            ]
-        )
-
-    async def index_for_search(self, batch: int = 500) -> int:
-        """Give every startup stored before bounded search keys its number (`search_seq`, the
-        oldest first) and search fields (`domain.search_keys` included), `batch` at a time;
-        returns how many were updated. Run at start-up, so old data is found by prefix."""
-        updated = 0
-        while older := await self.store.without_keys(batch):
-            unnumbered = [doc for doc in older if "search_seq" not in doc]
-            seq = await self.store.next_seqs(len(unnumbered)) if unnumbered else 0
-            for doc in older:
-                if "search_seq" not in doc:
-                    doc["search_seq"], seq = seq, seq + 1
-                name, summary = doc.get("name", ""), doc.get("summary", "")
-                fields: Document = {
-                    **domain.search_fields(name, summary),
-                    "search_seq": doc["search_seq"],
-                    "search_keys": domain.search_keys(name, summary, doc["search_seq"]),
-                }
-                await self.store.set_search_fields(doc["_id"], fields)
-            updated += len(older)
-        if updated:
-            log.info("startups.indexed_for_search", startups=updated)
-        return updated
-
     async def history(self, actor: Actor, startup_id: str) -> StartupHistory:
         """Every recorded change of the startup, oldest first. Raises `NotFound`, `Forbidden`
         (neither the owner nor staff).
@@ -484,82 +263,6 @@ class Registry:
         return StartupHistory(
             startup_id=startup_id, items=[HistoryEntry.model_validate(e) for e in entries]
         )
-
-    async def count_event(self, envelope: Envelope) -> None:
-        """Add one of the registry's own events to its day's figures (local date)."""
-        event = envelope.event()
-        increments = domain.figure_increments(event)
-        if not increments:
-            return
-        at = (
-            event.startup.registered_at if isinstance(event, StartupRegisteredV1) else envelope.time
-        )
-        await self.store.add_to_day(local_day(at), increments, envelope.id)
-
-    async def figures(self, start: datetime, end: datetime) -> RegistryFigures:
-        """Summed from daily buckets, so a year costs 365 small reads whatever the number
-        of startups. Periods are whole local days; `active` is the running total at `end`."""
-        # the local days the interval touches: day-aligned periods map exactly
-        first = local_day(start)
-        before = (
-            date.fromisoformat(local_day(end - timedelta(microseconds=1))) + timedelta(days=1)
-        ).isoformat()
-        in_period = await self.store.days(first, before)
-        totals = domain.sum_days(in_period)
-        active = sum(int(day.get("active_delta", 0)) for day in await self.store.days(None, before))
-        return RegistryFigures(
-            registered=totals.get("registered", 0),
-            verified=totals.get("verified", 0),
-            active=active,
-            women_led=totals.get("women_led", 0),
-            youth_led=totals.get("youth_led", 0),
-            by_ward=domain.breakdown(totals, "by_ward"),
-            by_sector=domain.breakdown(totals, "by_sector"),
-            by_stage=domain.breakdown(totals, "by_stage"),
-        )
-
-    async def personal_data(self, user_id: str) -> dict[str, Any]:
-        """What the registry holds about the person (PDPL 91/2025 access request): their contact
-        and the startups they own, as JSON-ready dicts.
-        """
-        owner = Actor(id=user_id, role="founder")
-        startups = [
-            view(doc, owner).model_dump(mode="json") for doc in await self.store.owned_by(user_id)
-        ]
-        contact = await self.store.contact(user_id)
-        return {"contact": contact, "startups": startups}
-
-    # --- read models -----------------------------------------------------------------------
-
-    async def ward_saved(self, event: WardSavedV1) -> None:
-        """Keep the ward's snapshot (read model from the gateway's reference data), unless a
-        newer version is kept.
-        """
-        fields = event.model_dump(mode="json", exclude={"code", "version"})
-        await self.store.save_reference("wards", event.code, event.version, fields)
-
-    async def sector_saved(self, event: SectorSavedV1) -> None:
-        """Keep the sector's snapshot, unless a newer version is kept."""
-        fields = event.model_dump(mode="json", exclude={"code", "version"})
-        await self.store.save_reference("sectors", event.code, event.version, fields)
-
-    async def contact_saved(self, user_id: str, fields: Document, version: int | None) -> None:
-        """Keep the account's name, email and role at `version` (the account's version in
-        the identity event): an older version is ignored, and so is any update after the
-        person's erasure (the contact is a tombstone then)."""
-        if not await self.store.save_contact(user_id, fields, version):
-            log.info("contact.ignored", user_id=user_id, version=version)
-
-    async def erase_person(self, event: UserDeletionRequestedV1) -> None:
-        """Erase the person's data (PDPL 91/2025): their contact (a tombstone stays, so a late
-        update cannot recreate them), their birth year and team entries; the startups
-        themselves stay, so the district's figures do not change.
-        """
-        contact = await self.store.erase_contact(event.user_id)
-        erased = await self.store.erase_founder(
-            event.user_id, contact.get("email") if contact else None
-        )
-        log.info("person.erased", user_id=event.user_id, startups=erased)
 
     # --- helpers -------------------------------------------------------------------------
 
@@ -636,18 +339,6 @@ class Registry:
             "reason": reason,
             "changed": changed or [],
         }
-
-
-def _audience(actor: Actor | None) -> Audience:
-    """Staff see every startup; others the public, listed ones and their own (DESIGN §9)."""
-    if domain.is_staff(actor):
-        return Audience(everything=True)
-    return Audience(
-        everything=False,
-        listed_statuses=tuple(s.value for s in domain.LISTED),
-        public_visibility=Visibility.PUBLIC.value,
-        viewer_id=actor.id if actor else None,
-    )
 
 
 def _stale(doc: Document) -> Conflict:

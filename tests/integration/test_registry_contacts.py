@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 
 from pymongo import AsyncMongoClient
 
+from services.registry.personal_data import PersonalData
+from services.registry.read_models import ReadModels
 from services.registry.repository import INDEXES, StartupStore
-from services.registry.service import Registry
 from shared.contracts.events.identity import UserDeletionRequestedV1
 from shared.infra.mongo import Document, ensure_indexes
 from shared.infra.settings import Settings
@@ -24,29 +25,30 @@ async def test_the_highest_version_is_kept_and_erasure_is_final(
 ) -> None:
     db = mongo[settings.database_name("registry")]
     await ensure_indexes(db, INDEXES)
-    registry = Registry(StartupStore(db), outbox=None)  # type: ignore[arg-type]
+    store = StartupStore(db)
+    models, personal = ReadModels(store), PersonalData(store)
 
-    await registry.contact_saved("u1", fields("Nguyễn Thị Lan"), 1)
-    await registry.contact_saved("u1", fields("Nguyễn Thị Lan Anh"), 3)
-    await registry.contact_saved("u1", fields("Tên cũ"), 2)  # delivered late: older
-    await registry.contact_saved("u1", fields("Nguyễn Thị Lan Anh"), 3)  # redelivered
-    contact = await registry.store.contact("u1")
+    await models.contact_saved("u1", fields("Nguyễn Thị Lan"), 1)
+    await models.contact_saved("u1", fields("Nguyễn Thị Lan Anh"), 3)
+    await models.contact_saved("u1", fields("Tên cũ"), 2)  # delivered late: older
+    await models.contact_saved("u1", fields("Nguyễn Thị Lan Anh"), 3)  # redelivered
+    contact = await store.contact("u1")
     assert contact is not None
     assert (contact["full_name"], contact["version"]) == ("Nguyễn Thị Lan Anh", 3)
 
-    await registry.erase_person(
+    await personal.erase(
         UserDeletionRequestedV1(user_id="u1", request_id="r1", requested_at=datetime.now(UTC))
     )
-    assert await registry.store.contact("u1") is None
-    await registry.contact_saved("u1", fields("Nguyễn Thị Lan Anh"), 4)  # late update
-    await registry.contact_saved("u1", fields("Nguyễn Thị Lan Anh"), None)  # unversioned
-    assert await registry.store.contact("u1") is None
+    assert await store.contact("u1") is None
+    await models.contact_saved("u1", fields("Nguyễn Thị Lan Anh"), 4)  # late update
+    await models.contact_saved("u1", fields("Nguyễn Thị Lan Anh"), None)  # unversioned
+    assert await store.contact("u1") is None
     kept = await db.contacts.find_one({"_id": "u1"})
     assert kept is not None
     assert "email" not in kept  # the tombstone holds no personal data
-    assert (await registry.personal_data("u1"))["contact"] is None
+    assert (await personal.export("u1"))["contact"] is None
 
     # an account without versions (older events) still gets its latest contact
-    await registry.contact_saved("u2", fields("Trần Văn Minh"), None)
-    await registry.contact_saved("u2", fields("Trần Minh"), None)
-    assert (await registry.store.contact("u2") or {})["full_name"] == "Trần Minh"
+    await models.contact_saved("u2", fields("Trần Văn Minh"), None)
+    await models.contact_saved("u2", fields("Trần Minh"), None)
+    assert (await store.contact("u2") or {})["full_name"] == "Trần Minh"

@@ -20,7 +20,6 @@ from services.registry.repository import (
     StartupStore,
     candidate_query,
 )
-from services.registry.service import Registry
 from shared.contracts.rpc.registry import SearchStartups, SuggestStartups
 from shared.infra.mongo import Document, make_mongo_client
 from shared.infra.settings import Settings
@@ -112,7 +111,7 @@ async def test_older_startups_are_indexed_and_the_index_serves_the_lookup(
             },
         )
         assert await found(api, "khoi ngh") == []
-        updated = await Registry(StartupStore(db), outbox=None).index_for_search()  # type: ignore[arg-type]
+        updated = await search.StartupSearch(StartupStore(db)).index_for_search()
         assert updated == 1
         stored = await db.startups.find_one({"_id": ids["khoi"]})
         assert stored is not None and "search_prefixes" not in stored
@@ -187,25 +186,25 @@ async def test_a_page_reads_a_bounded_window_and_says_the_total_is_an_estimate(
                 }
             )
         await db[STARTUPS].insert_many(docs)
-        registry = Registry(StartupStore(db), outbox=None)  # type: ignore[arg-type]
+        finder = search.StartupSearch(StartupStore(db))
 
-        page = await registry.search(None, SearchStartups(q="nông s", page_size=3))
+        page = await finder.search(None, SearchStartups(q="nông s", page_size=3))
         assert page.total_is_estimate and 5 <= page.total < 40
         assert [item.id for item in page.items] == ["bulk040", "bulk039", "bulk038"]
         # a later page widens the window rather than answering empty
-        deep = await registry.search(None, SearchStartups(q="nong san", page=5, page_size=5))
+        deep = await finder.search(None, SearchStartups(q="nong san", page=5, page_size=5))
         assert [item.id for item in deep.items] == [f"bulk{n:03d}" for n in range(20, 15, -1)]
         # a word only the oldest holds: every slot is read, the total is exact
-        rare = await registry.search(None, SearchStartups(q="phượng"))
+        rare = await finder.search(None, SearchStartups(q="phượng"))
         assert not rare.total_is_estimate
         assert [item.id for item in rare.items] == ["bulk001"] and rare.total == 1
 
         # a filter is checked on the candidates: an old match is still found
-        women = await registry.search(None, SearchStartups(q="nông s", women_led=True))
+        women = await finder.search(None, SearchStartups(q="nông s", women_led=True))
         assert [item.id for item in women.items] == ["bulk002"]
         assert not women.total_is_estimate
 
-        hints = await registry.suggest(None, SuggestStartups(q="gò v"))
+        hints = await finder.suggest(None, SuggestStartups(q="gò v"))
         assert [h.id for h in hints.items][:3] == ["bulk040", "bulk039", "bulk038"]
         assert len(hints.items) <= 8
     finally:

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.registry.service import Registry
+from services.registry.search import StartupSearch
+from services.registry.service import Startups
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, Role
 from shared.contracts.events.registry import (
     StartupRegisteredV1,
@@ -45,8 +46,13 @@ def store(outbox: RecordingOutbox) -> FakeStartups:
 
 
 @pytest.fixture
-def registry(store: FakeStartups, outbox: RecordingOutbox) -> Registry:
-    return Registry(store, outbox, clock=lambda: NOW)
+def startups(store: FakeStartups, outbox: RecordingOutbox) -> Startups:
+    return Startups(store, outbox, clock=lambda: NOW)
+
+
+@pytest.fixture
+def search(store: FakeStartups) -> StartupSearch:
+    return StartupSearch(store)
 
 
 def fields(**overrides: object) -> StartupFields:
@@ -62,9 +68,9 @@ def fields(**overrides: object) -> StartupFields:
 
 
 async def test_a_founder_registers_a_startup_and_its_event_is_published(
-    registry: Registry, outbox: RecordingOutbox, store: FakeStartups
+    startups: Startups, outbox: RecordingOutbox, store: FakeStartups
 ) -> None:
-    view = await registry.register(FOUNDER, fields())
+    view = await startups.register(FOUNDER, fields())
 
     assert view.status == StartupStatus.SUBMITTED
     assert view.version == 1
@@ -77,44 +83,44 @@ async def test_a_founder_registers_a_startup_and_its_event_is_published(
     assert store.startups[view.id]["team"][0]["is_founder"] is True
 
 
-async def test_only_founders_register(registry: Registry, outbox: RecordingOutbox) -> None:
+async def test_only_founders_register(startups: Startups, outbox: RecordingOutbox) -> None:
     with pytest.raises(Forbidden):
-        await registry.register(STAFF, fields())
+        await startups.register(STAFF, fields())
     assert outbox.published == []
 
 
-async def test_a_ward_no_longer_in_force_is_refused(registry: Registry) -> None:
+async def test_a_ward_no_longer_in_force_is_refused(startups: Startups) -> None:
     with pytest.raises(Invalid) as refused:
-        await registry.register(FOUNDER, fields(ward="phuong-5"))
+        await startups.register(FOUNDER, fields(ward="phuong-5"))
     assert refused.value.details["field"] == "ward"
 
 
 async def test_the_same_name_twice_from_one_founder_is_a_conflict(
-    registry: Registry, outbox: RecordingOutbox, store: FakeStartups
+    startups: Startups, outbox: RecordingOutbox, store: FakeStartups
 ) -> None:
-    first = await registry.register(FOUNDER, fields())
+    first = await startups.register(FOUNDER, fields())
     with pytest.raises(Conflict) as conflict:
-        await registry.register(FOUNDER, fields(name="rau sạch gò vấp"))
+        await startups.register(FOUNDER, fields(name="rau sạch gò vấp"))
 
     assert conflict.value.details["existing"]["id"] == first.id
     assert len(store.startups) == 1
     assert len(outbox.published) == 1
     # another founder may use the same name
-    await registry.register(OTHER_FOUNDER, fields())
+    await startups.register(OTHER_FOUNDER, fields())
     assert len(store.startups) == 2
 
 
 async def test_an_edit_from_a_stale_version_is_a_conflict(
-    registry: Registry, outbox: RecordingOutbox
+    startups: Startups, outbox: RecordingOutbox
 ) -> None:
-    startup = await registry.register(FOUNDER, fields())
-    edited = await registry.update(
+    startup = await startups.register(FOUNDER, fields())
+    edited = await startups.update(
         FOUNDER, startup.id, StartupChanges(version=1, summary="Giao rau sạch và trái cây mỗi ngày")
     )
     assert edited.version == 2
 
     with pytest.raises(Conflict) as conflict:
-        await registry.update(
+        await startups.update(
             FOUNDER, startup.id, StartupChanges(version=1, summary="Một bản sửa cũ hơn nhiều")
         )
     assert conflict.value.details["current_version"] == 2
@@ -122,9 +128,9 @@ async def test_an_edit_from_a_stale_version_is_a_conflict(
 
 
 async def test_a_lost_race_between_read_and_write_is_a_conflict(
-    registry: Registry, store: FakeStartups
+    startups: Startups, store: FakeStartups
 ) -> None:
-    startup = await registry.register(FOUNDER, fields())
+    startup = await startups.register(FOUNDER, fields())
     real_get = store.get
 
     async def read_then_someone_else_writes(startup_id: str) -> dict[str, object] | None:
@@ -134,17 +140,17 @@ async def test_a_lost_race_between_read_and_write_is_a_conflict(
 
     store.get = read_then_someone_else_writes  # type: ignore[method-assign]
     with pytest.raises(Conflict):
-        await registry.change_status(STAFF, startup.id, StartupStatus.VERIFIED)
+        await startups.change_status(STAFF, startup.id, StartupStatus.VERIFIED)
 
 
 async def test_staff_verify_a_startup_and_it_becomes_listed(
-    registry: Registry, outbox: RecordingOutbox
+    startups: Startups, search: StartupSearch, outbox: RecordingOutbox
 ) -> None:
-    startup = await registry.register(FOUNDER, fields())
-    before = await registry.search(None, SearchStartups())
+    startup = await startups.register(FOUNDER, fields())
+    before = await search.search(None, SearchStartups())
     assert before.total == 0
 
-    verified = await registry.change_status(STAFF, startup.id, StartupStatus.VERIFIED)
+    verified = await startups.change_status(STAFF, startup.id, StartupStatus.VERIFIED)
 
     assert verified.status == StartupStatus.VERIFIED
     assert verified.version == 2
@@ -152,34 +158,34 @@ async def test_staff_verify_a_startup_and_it_becomes_listed(
     assert len(changed) == 1
     assert changed[0].from_status == StartupStatus.SUBMITTED  # type: ignore[attr-defined]
     assert changed[0].to_status == StartupStatus.VERIFIED  # type: ignore[attr-defined]
-    after = await registry.search(None, SearchStartups())
+    after = await search.search(None, SearchStartups())
     assert [item.id for item in after.items] == [startup.id]
-    history = await registry.history(FOUNDER, startup.id)
+    history = await startups.history(FOUNDER, startup.id)
     assert [entry.to_status for entry in history.items] == ["submitted", "verified"]
 
 
 async def test_a_founder_cannot_verify_their_own_startup(
-    registry: Registry, outbox: RecordingOutbox
+    startups: Startups, outbox: RecordingOutbox
 ) -> None:
-    startup = await registry.register(FOUNDER, fields())
+    startup = await startups.register(FOUNDER, fields())
     with pytest.raises(Forbidden):
-        await registry.change_status(FOUNDER, startup.id, StartupStatus.VERIFIED)
+        await startups.change_status(FOUNDER, startup.id, StartupStatus.VERIFIED)
     assert len(outbox.published) == 1
 
 
-async def test_a_rejection_needs_a_reason(registry: Registry) -> None:
-    startup = await registry.register(FOUNDER, fields())
+async def test_a_rejection_needs_a_reason(startups: Startups) -> None:
+    startup = await startups.register(FOUNDER, fields())
     with pytest.raises(Invalid):
-        await registry.change_status(STAFF, startup.id, StartupStatus.REJECTED)
+        await startups.change_status(STAFF, startup.id, StartupStatus.REJECTED)
 
 
 async def test_history_names_only_the_fields_that_changed(
-    registry: Registry, store: FakeStartups, outbox: RecordingOutbox
+    startups: Startups, store: FakeStartups, outbox: RecordingOutbox
 ) -> None:
     """An edit form sends every field: clearing fields never filled in is no change, so
     the history and the event name the renamed field alone (QA finding 7)."""
-    startup = await registry.register(FOUNDER, fields(website="https://rau.vn"))
-    await registry.update(
+    startup = await startups.register(FOUNDER, fields(website="https://rau.vn"))
+    await startups.update(
         FOUNDER,
         startup.id,
         StartupChanges.model_validate(
@@ -201,7 +207,7 @@ async def test_history_names_only_the_fields_that_changed(
     assert store.startups[startup.id]["history"][-1]["changed"] == ["name"]
 
     # Clearing a field that holds a value is a change.
-    await registry.update(
+    await startups.update(
         FOUNDER, startup.id, StartupChanges.model_validate({"version": 2, "website": None})
     )
     event = outbox.events()[-1]
