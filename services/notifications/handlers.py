@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from faststream.nats import NatsBroker
 
@@ -71,44 +72,49 @@ def reactions(
 ) -> dict[type[Event], Reaction]:
     """One entry per event kind that concerns a person; adding a kind is adding a line.
     `base_url` is the web app's, for links in emails."""
+
+    def with_id(react: Callable[[Notices, str, Any], Awaitable[object]]) -> Reaction:
+        """`react(notices, event id, event)`: the id keys the inbox items it writes."""
+        return lambda env, e: react(n(), env.id, e)
+
+    def without_id(react: Callable[[Notices, Any], Awaitable[object]]) -> Reaction:
+        """`react(notices, event)`: keeps what the event says, tells no one of it."""
+        return lambda env, e: react(n(), e)
+
     return {
         # Transactional email (accounts, issue 17): at once, never in the inbox.
         PasswordResetRequestedV1: lambda env, e: transactional.password_reset(
             n(), e, base_url=base_url
         ),
-        UserRegisteredV1: lambda env, e: directory.user_registered(n(), env.id, e),
-        UserUpdatedV1: lambda env, e: directory.user_updated(n(), e),
-        UserDeletionRequestedV1: lambda env, e: directory.erase_person(n(), e),
-        WardSavedV1: lambda env, e: directory.label_saved(n(), e),
-        SectorSavedV1: lambda env, e: directory.label_saved(n(), e),
-        StartupRegisteredV1: lambda env, e: startup_notices.startup_registered(n(), env.id, e),
-        StartupStatusChangedV1: lambda env, e: startup_notices.startup_status_changed(
-            n(), env.id, e
-        ),
-        RequestOpenedV1: lambda env, e: mentoring_notices.request_opened(n(), env.id, e),
-        MatchProposedV1: lambda env, e: mentoring_notices.match_proposed(n(), env.id, e),
-        FeedbackRecordedV1: lambda env, e: mentoring_notices.feedback_recorded(n(), env.id, e),
-        MatchAcceptedV1: lambda env, e: mentoring_notices.match_answered(n(), env.id, e),
-        MatchDeclinedV1: lambda env, e: mentoring_notices.match_answered(n(), env.id, e),
-        SessionScheduledV1: lambda env, e: mentoring_notices.session_scheduled(n(), env.id, e),
-        CompetitionPublishedV1: lambda env, e: competition_notices.competition_seen(n(), e),
-        EntrySubmittedV1: lambda env, e: competition_notices.entry_submitted(n(), env.id, e),
-        JudgeAssignedV1: lambda env, e: competition_notices.judge_assigned(n(), env.id, e),
-        ResultsPublishedV1: lambda env, e: competition_notices.results_published(n(), env.id, e),
-        InitiativeDecidedV1: lambda env, e: competition_notices.initiative_decided(n(), env.id, e),
+        UserRegisteredV1: with_id(directory.user_registered),
+        UserUpdatedV1: without_id(directory.user_updated),
+        UserDeletionRequestedV1: without_id(directory.erase_person),
+        WardSavedV1: without_id(directory.label_saved),
+        SectorSavedV1: without_id(directory.label_saved),
+        StartupRegisteredV1: with_id(startup_notices.startup_registered),
+        StartupStatusChangedV1: with_id(startup_notices.startup_status_changed),
+        RequestOpenedV1: with_id(mentoring_notices.request_opened),
+        MatchProposedV1: with_id(mentoring_notices.match_proposed),
+        FeedbackRecordedV1: with_id(mentoring_notices.feedback_recorded),
+        MatchAcceptedV1: with_id(mentoring_notices.match_answered),
+        MatchDeclinedV1: with_id(mentoring_notices.match_answered),
+        SessionScheduledV1: with_id(mentoring_notices.session_scheduled),
+        CompetitionPublishedV1: without_id(competition_notices.competition_seen),
+        EntrySubmittedV1: with_id(competition_notices.entry_submitted),
+        JudgeAssignedV1: with_id(competition_notices.judge_assigned),
+        ResultsPublishedV1: with_id(competition_notices.results_published),
+        InitiativeDecidedV1: with_id(competition_notices.initiative_decided),
         # events (issue 18)
-        RegistrationConfirmedV1: lambda env, e: event_notices.confirmed(n(), env.id, e),
-        RegistrationPromotedV1: lambda env, e: event_notices.promoted(n(), env.id, e),
-        RegistrationCancelledV1: lambda env, e: event_notices.registration_cancelled(n(), e),
-        EventChangedV1: lambda env, e: event_notices.changed(n(), env.id, e),
-        EventCancelledV1: lambda env, e: event_notices.cancelled(n(), env.id, e),
+        RegistrationConfirmedV1: with_id(event_notices.confirmed),
+        RegistrationPromotedV1: with_id(event_notices.promoted),
+        RegistrationCancelledV1: without_id(event_notices.registration_cancelled),
+        EventChangedV1: with_id(event_notices.changed),
+        EventCancelledV1: with_id(event_notices.cancelled),
         # --- mentoring: sessions called off (issue 17) ---
-        SessionCancelledV1: lambda env, e: mentoring_notices.session_cancelled(n(), env.id, e),
+        SessionCancelledV1: with_id(mentoring_notices.session_cancelled),
         # competitions depth (issue 14/17)
-        InitiativeFiledV1: lambda env, e: competition_notices.initiative_filed(n(), env.id, e),
-        InitiativeCouncilAssignedV1: lambda env, e: competition_notices.council_appointed(
-            n(), env.id, e
-        ),
+        InitiativeFiledV1: with_id(competition_notices.initiative_filed),
+        InitiativeCouncilAssignedV1: with_id(competition_notices.council_appointed),
     }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.notifications.deliveries import Deliveries
@@ -255,9 +255,8 @@ class ServiceCopy:
         cls,
         store: NotificationRepository,
         senders: dict[Channel, Sender],
-        *,
         instance: str,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime],
     ) -> ServiceCopy:
         """The use cases over `store` with `senders`, claiming as `instance`, at `clock`."""
         notices = Notices(store, senders, clock=clock)
