@@ -1,7 +1,7 @@
 """Who hears what of the events service (issue 18): registration confirmed or waitlisted,
 promoted from the waitlist, reminders the day before and two hours before, the event
-changed or cancelled. Functions over the `Notifications` use cases, kept apart so the
-other kinds' code stays as it is.
+changed or cancelled. Functions over the `Notices` use cases, like the other event
+reactions.
 
 A reminder is a scheduled job per (event, person, moment). When it fires it checks what it
 learned since: the person still holds a seat (`event-seat:` label) and the event still
@@ -11,9 +11,10 @@ cancelled event or a new time silences the old reminder (the new time plans its 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from services.notifications.domain import Kind
+from services.notifications.notices import Notices
 from shared.contracts.events.events import (
     EventCancelledV1,
     EventChangedV1,
@@ -24,9 +25,6 @@ from shared.contracts.events.events import (
     RegistrationStatus,
 )
 from shared.infra.runtime import replaying_history
-
-if TYPE_CHECKING:
-    from services.notifications.service import Notifications
 
 REMINDER_JOB = "event_reminder"
 #: The day before and two hours before the first sitting (issue 18).
@@ -49,7 +47,7 @@ def _data(event: EventSummary) -> dict[str, Any]:
     }
 
 
-async def _plan_reminders(n: Notifications, event: EventSummary, user_id: str) -> None:
+async def _plan_reminders(n: Notices, event: EventSummary, user_id: str) -> None:
     if replaying_history():
         return
     now = n.clock()
@@ -62,50 +60,50 @@ async def _plan_reminders(n: Notifications, event: EventSummary, user_id: str) -
         await n.store.schedule(job_id, REMINDER_JOB, due, payload)
 
 
-async def confirmed(n: Notifications, event_id: str, event: RegistrationConfirmedV1) -> None:
+async def confirmed(n: Notices, event_id: str, event: RegistrationConfirmedV1) -> None:
     """A seat: confirmed, with reminders planned. A waitlist place: told its position."""
     summary = event.event
     await n.store.save_label(_seat_key(summary.event_id, event.user_id), event.status.value)
     if event.status == RegistrationStatus.SEAT:
-        await n._to(event.user_id, Kind.EVENT_REGISTERED, event_id, **_data(summary))
+        await n.tell(event.user_id, Kind.EVENT_REGISTERED, event_id, **_data(summary))
         await _plan_reminders(n, summary, event.user_id)
     else:
         data = {**_data(summary), "position": event.position or 0}
-        await n._to(event.user_id, Kind.EVENT_WAITLISTED, event_id, **data)
+        await n.tell(event.user_id, Kind.EVENT_WAITLISTED, event_id, **data)
 
 
-async def promoted(n: Notifications, event_id: str, event: RegistrationPromotedV1) -> None:
+async def promoted(n: Notices, event_id: str, event: RegistrationPromotedV1) -> None:
     """A seat freed up and the person got it: told, with reminders planned."""
     summary = event.event
     await n.store.save_label(_seat_key(summary.event_id, event.user_id), "seat")
-    await n._to(event.user_id, Kind.EVENT_PROMOTED, event_id, **_data(summary))
+    await n.tell(event.user_id, Kind.EVENT_PROMOTED, event_id, **_data(summary))
     await _plan_reminders(n, summary, event.user_id)
 
 
-async def registration_cancelled(n: Notifications, event: RegistrationCancelledV1) -> None:
+async def registration_cancelled(n: Notices, event: RegistrationCancelledV1) -> None:
     """The person gave up their place: their reminders stay silent."""
     await n.store.save_label(_seat_key(event.event_id, event.user_id), "cancelled")
 
 
-async def changed(n: Notifications, event_id: str, event: EventChangedV1) -> None:
+async def changed(n: Notices, event_id: str, event: EventChangedV1) -> None:
     """A new time or place: every registrant is told; seats get reminders at the new time."""
     summary = event.event
     await n.store.save_label(_start_key(summary.event_id), summary.starts_at.isoformat())
     for user_id in event.registrant_ids:
-        await n._to(user_id, Kind.EVENT_CHANGED, event_id, **_data(summary))
+        await n.tell(user_id, Kind.EVENT_CHANGED, event_id, **_data(summary))
         if await n.store.label(_seat_key(summary.event_id, user_id)) == "seat":
             await _plan_reminders(n, summary, user_id)
 
 
-async def cancelled(n: Notifications, event_id: str, event: EventCancelledV1) -> None:
+async def cancelled(n: Notices, event_id: str, event: EventCancelledV1) -> None:
     """The event is cancelled: every registrant is told why; reminders stay silent."""
     summary = event.event
     await n.store.save_label(_start_key(summary.event_id), "cancelled")
     for user_id in event.registrant_ids:
-        await n._to(user_id, Kind.EVENT_CANCELLED, event_id, reason=event.reason, **_data(summary))
+        await n.tell(user_id, Kind.EVENT_CANCELLED, event_id, reason=event.reason, **_data(summary))
 
 
-async def remind(n: Notifications, job: dict[str, Any]) -> None:
+async def remind(n: Notices, job: dict[str, Any]) -> None:
     """Fire one reminder job, unless the seat or the start it was planned for is gone."""
     payload = dict(job["payload"])
     event_id, user_id = payload.pop("event_id"), payload.pop("user_id")
@@ -116,4 +114,4 @@ async def remind(n: Notifications, job: dict[str, Any]) -> None:
     if start is not None and start != payload["starts_at"]:
         return
     kind = Kind.EVENT_REMINDER if tag == "day" else Kind.EVENT_REMINDER_SOON
-    await n._to(user_id, kind, job["_id"], **payload)
+    await n.tell(user_id, kind, job["_id"], **payload)

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from faststream.nats import NatsBroker
 
-from services.notifications import event_notices, transactional
-from services.notifications.service import Notifications
+from services.notifications import (
+    competition_notices,
+    directory,
+    event_notices,
+    mentoring_notices,
+    startup_notices,
+    transactional,
+)
+from services.notifications.notices import Notices
 from shared.contracts.base import Event
 from shared.contracts.events.competitions import (
     CompetitionPublishedV1,
@@ -60,57 +68,66 @@ STREAMS: tuple[StreamSpec, ...] = (IDENTITY, REGISTRY, MENTORING, COMPETITIONS, 
 
 
 def reactions(
-    n: Callable[[], Notifications], base_url: str = "http://localhost:8000"
+    n: Callable[[], Notices], base_url: str = "http://localhost:8000"
 ) -> dict[type[Event], Reaction]:
     """One entry per event kind that concerns a person; adding a kind is adding a line.
     `base_url` is the web app's, for links in emails."""
+
+    def with_id(react: Callable[[Notices, str, Any], Awaitable[object]]) -> Reaction:
+        """`react(notices, event id, event)`: the id keys the inbox items it writes."""
+        return lambda env, e: react(n(), env.id, e)
+
+    def without_id(react: Callable[[Notices, Any], Awaitable[object]]) -> Reaction:
+        """`react(notices, event)`: keeps what the event says, tells no one of it."""
+        return lambda env, e: react(n(), e)
+
     return {
         # Transactional email (accounts, issue 17): at once, never in the inbox.
         PasswordResetRequestedV1: lambda env, e: transactional.password_reset(
             n(), e, base_url=base_url
         ),
-        UserRegisteredV1: lambda env, e: n().user_registered(env.id, e),
-        UserUpdatedV1: lambda env, e: n().user_updated(e),
-        UserDeletionRequestedV1: lambda env, e: n().erase_person(e),
-        WardSavedV1: lambda env, e: n().label_saved(e),
-        SectorSavedV1: lambda env, e: n().label_saved(e),
-        StartupRegisteredV1: lambda env, e: n().startup_registered(env.id, e),
-        StartupStatusChangedV1: lambda env, e: n().startup_status_changed(env.id, e),
-        RequestOpenedV1: lambda env, e: n().request_opened(env.id, e),
-        MatchProposedV1: lambda env, e: n().match_proposed(env.id, e),
-        FeedbackRecordedV1: lambda env, e: n().feedback_recorded(env.id, e),
-        MatchAcceptedV1: lambda env, e: n().match_answered(env.id, e),
-        MatchDeclinedV1: lambda env, e: n().match_answered(env.id, e),
-        SessionScheduledV1: lambda env, e: n().session_scheduled(env.id, e),
-        CompetitionPublishedV1: lambda env, e: n().competition_seen(e),
-        EntrySubmittedV1: lambda env, e: n().entry_submitted(env.id, e),
-        JudgeAssignedV1: lambda env, e: n().judge_assigned(env.id, e),
-        ResultsPublishedV1: lambda env, e: n().results_published(env.id, e),
-        InitiativeDecidedV1: lambda env, e: n().initiative_decided(env.id, e),
+        UserRegisteredV1: with_id(directory.user_registered),
+        UserUpdatedV1: without_id(directory.user_updated),
+        UserDeletionRequestedV1: without_id(directory.erase_person),
+        WardSavedV1: without_id(directory.label_saved),
+        SectorSavedV1: without_id(directory.label_saved),
+        StartupRegisteredV1: with_id(startup_notices.startup_registered),
+        StartupStatusChangedV1: with_id(startup_notices.startup_status_changed),
+        RequestOpenedV1: with_id(mentoring_notices.request_opened),
+        MatchProposedV1: with_id(mentoring_notices.match_proposed),
+        FeedbackRecordedV1: with_id(mentoring_notices.feedback_recorded),
+        MatchAcceptedV1: with_id(mentoring_notices.match_answered),
+        MatchDeclinedV1: with_id(mentoring_notices.match_answered),
+        SessionScheduledV1: with_id(mentoring_notices.session_scheduled),
+        CompetitionPublishedV1: without_id(competition_notices.competition_seen),
+        EntrySubmittedV1: with_id(competition_notices.entry_submitted),
+        JudgeAssignedV1: with_id(competition_notices.judge_assigned),
+        ResultsPublishedV1: with_id(competition_notices.results_published),
+        InitiativeDecidedV1: with_id(competition_notices.initiative_decided),
         # events (issue 18)
-        RegistrationConfirmedV1: lambda env, e: event_notices.confirmed(n(), env.id, e),
-        RegistrationPromotedV1: lambda env, e: event_notices.promoted(n(), env.id, e),
-        RegistrationCancelledV1: lambda env, e: event_notices.registration_cancelled(n(), e),
-        EventChangedV1: lambda env, e: event_notices.changed(n(), env.id, e),
-        EventCancelledV1: lambda env, e: event_notices.cancelled(n(), env.id, e),
+        RegistrationConfirmedV1: with_id(event_notices.confirmed),
+        RegistrationPromotedV1: with_id(event_notices.promoted),
+        RegistrationCancelledV1: without_id(event_notices.registration_cancelled),
+        EventChangedV1: with_id(event_notices.changed),
+        EventCancelledV1: with_id(event_notices.cancelled),
         # --- mentoring: sessions called off (issue 17) ---
-        SessionCancelledV1: lambda env, e: n().session_cancelled(env.id, e),
+        SessionCancelledV1: with_id(mentoring_notices.session_cancelled),
         # competitions depth (issue 14/17)
-        InitiativeFiledV1: lambda env, e: n().initiative_filed(env.id, e),
-        InitiativeCouncilAssignedV1: lambda env, e: n().council_appointed(env.id, e),
+        InitiativeFiledV1: with_id(competition_notices.initiative_filed),
+        InitiativeCouncilAssignedV1: with_id(competition_notices.council_appointed),
     }
 
 
 def register_handlers(
     broker: NatsBroker,
     settings: Settings,
-    notifications: Callable[[], Notifications],
+    notices: Callable[[], Notices],
     processed: Callable[[], ProcessedEvents],
 ) -> None:
     """Subscribe one durable consumer per stream (`notifications-<stream>`); each event is
     reacted to once per id (`ProcessedEvents`), and inbox ids derive from the event id."""
     # Identity events' sealed contacts are opened with the person's key (issue 13).
-    reacting = PersonKeys(broker).opening(reactions(notifications, settings.public_base_url))
+    reacting = PersonKeys(broker).opening(reactions(notices, settings.public_base_url))
     for stream in STREAMS:
         durable = f"notifications-{stream.name.lower()}"
         broker.subscriber(

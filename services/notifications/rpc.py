@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from faststream.nats import NatsBroker
 
-from services.notifications.service import Notifications
+from services.notifications.inbox import Inbox
 from shared.contracts.rpc.notifications import (
     GetPreferences,
     InboxPage,
@@ -19,25 +19,25 @@ from shared.contracts.rpc.notifications import (
 from shared.infra.broker import answer_rpc
 
 
-def register_rpc(broker: NatsBroker, notifications: Callable[[], Notifications]) -> None:
+def register_rpc(broker: NatsBroker, inbox: Callable[[], Inbox]) -> None:
     """Answer the inbox and preference requests in the `notifications` queue group;
-    `notifications` gives the use cases once the service has started."""
+    `inbox` gives the use cases once the service has started."""
 
     async def list_inbox(request: ListInbox) -> InboxPage:
         """`rpc.notifications.inbox.list`: a page of the actor's inbox → `InboxPage`."""
-        return await notifications().list_inbox(request)
+        return await inbox().list_inbox(request)
 
     async def mark_read(request: MarkRead) -> MarkedRead:
         """`rpc.notifications.inbox.mark_read`: mark an inbox item read → `MarkedRead`."""
-        return await notifications().mark_read(request)
+        return await inbox().mark_read(request)
 
     async def get_preferences(request: GetPreferences) -> PreferencesView:
         """`rpc.notifications.preferences.get`: the actor's preferences → `PreferencesView`."""
-        return await notifications().preferences(request.actor)
+        return await inbox().preferences(request.actor)
 
     async def save_preferences(request: SavePreferences) -> PreferencesView:
         """`rpc.notifications.preferences.save`: keep the actor's choices → `PreferencesView`."""
-        return await notifications().save_preferences(request.actor, request.preferences)
+        return await inbox().save_preferences(request.actor, request.preferences)
 
     answer_rpc(broker, "notifications", ListInbox, list_inbox)
     answer_rpc(broker, "notifications", MarkRead, mark_read)

@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from services.notifications.delivery import Message
 from services.notifications.domain import Channel, format_date, format_time
-from services.notifications.service import Notifications
+from services.notifications.notices import Notices
 from shared.contracts.events.identity import PasswordResetRequestedV1
 from shared.infra.logging import get_logger
 
@@ -47,7 +47,7 @@ def reset_message(name: str, locale: str, link: str, expires_at: datetime, minut
 
 
 async def password_reset(
-    notifications: Notifications,
+    notices: Notices,
     event: PasswordResetRequestedV1,
     *,
     base_url: str,
@@ -59,10 +59,10 @@ async def password_reset(
     logs that it could not send (never the token). A sending failure propagates, so the
     event is redelivered with backoff."""
     at = now or datetime.now(UTC)
-    contact = await notifications._recipient(event.user_id)
+    contact = await notices.recipient(event.user_id)
     if contact is None or event.expires_at <= at:
         return False
-    sender = notifications.senders.get(Channel.EMAIL)
+    sender = notices.senders.get(Channel.EMAIL)
     if sender is None:
         log.warning("password_reset.no_email_channel", recipient_id=event.user_id)
         return False

@@ -17,10 +17,10 @@ from aiosmtpd.handlers import Message as MessageHandler
 from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
 
+from services.notifications import competition_notices, directory, mentoring_notices
 from services.notifications.delivery import senders
 from services.notifications.domain import HCMC, Kind
 from services.notifications.repository import NotificationStore
-from services.notifications.service import Notifications
 from services.registry.app import build_app as build_registry
 from shared.contracts.base import Envelope, Locale, Role
 from shared.contracts.events.identity import UserRegisteredV1
@@ -30,6 +30,7 @@ from shared.infra.settings import Settings
 from shared.infra.testing import eventually
 from tests.integration.conftest import bearer, login, register, running_service
 from tests.integration.test_registry import founder, staff
+from tests.unit.fakes.notifications import ServiceCopy
 
 API = "/api/v1"
 
@@ -93,12 +94,19 @@ def body(message: MailMessage) -> str:
 
 def use_cases(
     settings: Settings, smtp_port: int, clock: Clock, db: object, name: str
-) -> Notifications:
+) -> ServiceCopy:
     mail = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp_port})
-    return Notifications(NotificationStore(db), senders(mail), instance=name, clock=clock)  # type: ignore[arg-type]
+    return ServiceCopy.of(NotificationStore(db), senders(mail), instance=name, clock=clock)  # type: ignore[arg-type]
 
 
-async def welcome(service: Notifications, user_id: str = "u1", locale: Locale = Locale.VI) -> None:
+async def both_fire(first: ServiceCopy, second: ServiceCopy) -> list[int]:
+    """Two copies fire their due jobs at the same moment: how many each fired."""
+    return list(
+        await asyncio.gather(first.reminders.run_due_jobs(), second.reminders.run_due_jobs())
+    )
+
+
+async def welcome(service: ServiceCopy, user_id: str = "u1", locale: Locale = Locale.VI) -> None:
     event = UserRegisteredV1(
         user_id=user_id,
         email=f"{user_id}@example.vn",
@@ -106,7 +114,9 @@ async def welcome(service: Notifications, user_id: str = "u1", locale: Locale = 
         role=Role.FOUNDER,
         locale=locale,
     )
-    await service.user_registered(Envelope.wrap(event, aggregate_id=user_id).id, event)
+    await directory.user_registered(
+        service.notices, Envelope.wrap(event, aggregate_id=user_id).id, event
+    )
 
 
 async def test_email_goes_out_over_smtp_with_a_utf8_vietnamese_subject(
@@ -115,12 +125,12 @@ async def test_email_goes_out_over_smtp_with_a_utf8_vietnamese_subject(
     clock = Clock(datetime(2026, 11, 28, 9, 0, tzinfo=HCMC))
     service = use_cases(settings, smtp.port, clock, mongo[settings.database_name("n1")], "a")
     await welcome(service)
-    assert await service.deliver_due() == 1
+    assert await service.deliveries.deliver_due() == 1
     [message] = smtp.mailbox.messages
     assert subject(message) == "Chào mừng Nguyễn Thị Lan đến với Gò Vấp InnoHub"
     assert message["To"] == "u1@example.vn"
     assert "Điểm tư vấn khởi nghiệp" in body(message)
-    assert await service.deliver_due() == 0  # sent once
+    assert await service.deliveries.deliver_due() == 0  # sent once
 
 
 async def test_english_users_get_english(
@@ -129,7 +139,7 @@ async def test_english_users_get_english(
     clock = Clock(datetime(2026, 11, 28, 9, 0, tzinfo=HCMC))
     service = use_cases(settings, smtp.port, clock, mongo[settings.database_name("n2")], "a")
     await welcome(service, "en-user", Locale.EN)
-    await service.deliver_due()
+    await service.deliveries.deliver_due()
     assert subject(smtp.mailbox.messages[0]) == "Welcome to Gò Vấp InnoHub, Nguyễn Thị Lan"
 
 
@@ -142,7 +152,7 @@ async def test_smtp_down_then_up_is_delivered_after_retry(
     await welcome(service)
     inbox = await service.store.inbox("u1", skip=0, limit=10, unread_only=False)
     assert inbox[1] == 1  # the inbox does not wait for the mail server
-    assert await service.deliver_due() == 0  # nothing listens yet
+    assert await service.deliveries.deliver_due() == 0  # nothing listens yet
     [delivery] = await db.deliveries.find().to_list()
     assert delivery["status"] == "pending"
     assert delivery["attempts"] == 1
@@ -152,9 +162,9 @@ async def test_smtp_down_then_up_is_delivered_after_retry(
     server.start()
     try:
         clock.now += timedelta(seconds=30)
-        assert await service.deliver_due() == 0  # backing off
+        assert await service.deliveries.deliver_due() == 0  # backing off
         clock.now += timedelta(seconds=31)
-        assert await service.deliver_due() == 1
+        assert await service.deliveries.deliver_due() == 1
         assert len(server.mailbox.messages) == 1
     finally:
         server.stop()
@@ -171,7 +181,7 @@ async def test_a_failing_email_is_finally_marked_failed(
     service = use_cases(settings, smtp_port, clock, db, "a")
     await welcome(service)
     for _ in range(8):
-        await service.deliver_due()
+        await service.deliveries.deliver_due()
         clock.now += timedelta(hours=3)
     [delivery] = await db.deliveries.find().to_list()
     assert delivery["status"] == "failed"
@@ -185,13 +195,15 @@ async def test_quiet_hours_and_preferences(
     service = use_cases(settings, smtp.port, clock, mongo[settings.database_name("n5")], "a")
     await welcome(service)
     # The person just signed up and waits for it: a welcome is not held by quiet hours.
-    assert await service.deliver_due() == 1
+    assert await service.deliveries.deliver_due() == 1
     contact = await service.store.contact("u1")
     assert contact is not None
-    await service.notify(Kind.STARTUP_VERIFIED, contact, event_id="q1", startup="Một", reason="")
-    assert await service.deliver_due() == 0  # 23:00: news waits for the morning
+    await service.notices.notify(
+        Kind.STARTUP_VERIFIED, contact, event_id="q1", startup="Một", reason=""
+    )
+    assert await service.deliveries.deliver_due() == 0  # 23:00: news waits for the morning
     clock.now = datetime(2026, 11, 29, 7, 0, tzinfo=HCMC)
-    assert await service.deliver_due() == 1
+    assert await service.deliveries.deliver_due() == 1
     assert len(smtp.mailbox.messages) == 2
 
     from shared.contracts.base import Actor
@@ -199,9 +211,9 @@ async def test_quiet_hours_and_preferences(
 
     actor = Actor(id="u2", role=Role.FOUNDER)
     prefs = NotificationPreferences(channels={"welcome": ChannelChoice(email=False)})
-    await service.save_preferences(actor, prefs)
+    await service.inbox.save_preferences(actor, prefs)
     await welcome(service, "u2")
-    assert await service.deliver_due() == 0
+    assert await service.deliveries.deliver_due() == 0
     assert len(smtp.mailbox.messages) == 2
     page = await service.store.inbox("u2", skip=0, limit=5, unread_only=False)
     assert page[1] == 1  # still in the inbox
@@ -216,18 +228,21 @@ async def test_daily_digest_sends_one_email(
     clock = Clock(datetime(2026, 11, 28, 9, 0, tzinfo=HCMC))
     service = use_cases(settings, smtp.port, clock, mongo[settings.database_name("n6")], "a")
     await welcome(service)
-    await service.save_preferences(
+    await service.inbox.save_preferences(
         Actor(id="u1", role=Role.FOUNDER), NotificationPreferences(digest=True)
     )
     contact = await service.store.contact("u1")
     assert contact is not None
-    await service.notify(Kind.STARTUP_VERIFIED, contact, event_id="e1", startup="Một", reason="")
-    await service.notify(
+    await service.notices.notify(
+        Kind.STARTUP_VERIFIED, contact, event_id="e1", startup="Một", reason=""
+    )
+    await service.notices.notify(
         Kind.STARTUP_REJECTED, contact, event_id="e2", startup="Hai", reason="thiếu"
     )
-    assert await service.deliver_due() == 1  # only the welcome, sent before digest was chosen
+    # only the welcome, sent before digest was chosen
+    assert await service.deliveries.deliver_due() == 1
     clock.now = datetime(2026, 11, 28, 18, 0, tzinfo=HCMC)
-    assert await service.deliver_due() == 2
+    assert await service.deliveries.deliver_due() == 2
     assert len(smtp.mailbox.messages) == 2
     digest = smtp.mailbox.messages[1]
     assert subject(digest) == "InnoHub: 2 thông báo trong ngày"
@@ -241,7 +256,7 @@ async def test_two_copies_never_put_one_item_in_two_digests(
     """Issue 13: each copy claims a different digest item of the same person at the same
     moment; every item goes out in exactly one email, and that is one digest (the day of
     work on two copies found two)."""
-    from services.notifications.service import LEASE
+    from services.notifications.deliveries import LEASE
     from shared.contracts.base import Actor
     from shared.contracts.rpc.notifications import NotificationPreferences
 
@@ -250,14 +265,14 @@ async def test_two_copies_never_put_one_item_in_two_digests(
     first = use_cases(settings, smtp.port, clock, db, "copy-1")
     second = use_cases(settings, smtp.port, clock, db, "copy-2")
     await welcome(first)
-    await first.save_preferences(
+    await first.inbox.save_preferences(
         Actor(id="u1", role=Role.FOUNDER), NotificationPreferences(digest=True)
     )
-    assert await first.deliver_due() == 1  # the welcome
+    assert await first.deliveries.deliver_due() == 1  # the welcome
     contact = await first.store.contact("u1")
     assert contact is not None
     for n, startup in enumerate(("Một", "Hai", "Ba")):
-        await first.notify(
+        await first.notices.notify(
             Kind.STARTUP_VERIFIED, contact, event_id=f"d{n}", startup=startup, reason=""
         )
     clock.now = datetime(2026, 11, 28, 18, 0, tzinfo=HCMC)
@@ -267,9 +282,10 @@ async def test_two_copies_never_put_one_item_in_two_digests(
     assert held_by_first and held_by_second
     assert held_by_first["_id"] != held_by_second["_id"]
     sent = await asyncio.gather(
-        first._deliver(held_by_first, clock.now), second._deliver(held_by_second, clock.now)
+        first.deliveries._deliver(held_by_first, clock.now),
+        second.deliveries._deliver(held_by_second, clock.now),
     )
-    sent_later = await first.deliver_due() + await second.deliver_due()
+    sent_later = await first.deliveries.deliver_due() + await second.deliveries.deliver_due()
     assert sum(sent) + sent_later == 3
     digests = [body(message) for message in smtp.mailbox.messages[1:]]
     for startup in ("Một", "Hai", "Ba"):
@@ -288,8 +304,10 @@ async def test_report_reminder_fires_once_with_two_copies_at_the_right_time(
         event = UserRegisteredV1(
             user_id=user_id, email=f"{user_id}@x.vn", full_name="Cán bộ", role=role
         )
-        await first.user_updated(event)  # type: ignore[arg-type]
-    await asyncio.gather(first.plan_report_reminders(), second.plan_report_reminders())
+        await directory.user_updated(first.notices, event)  # type: ignore[arg-type]
+    await asyncio.gather(
+        first.reminders.plan_report_reminders(), second.reminders.plan_report_reminders()
+    )
     jobs = await first.store.jobs("report_deadline")
     due = sorted(job["due_at"] for job in jobs)
     assert len(jobs) == len({job["_id"] for job in jobs})
@@ -297,9 +315,9 @@ async def test_report_reminder_fires_once_with_two_copies_at_the_right_time(
     assert due[0].astimezone(HCMC) == datetime(2026, 12, 2, 8, 0, tzinfo=HCMC)
 
     clock.now = datetime(2026, 12, 2, 7, 59, tzinfo=HCMC)
-    assert await asyncio.gather(first.run_due_jobs(), second.run_due_jobs()) == [0, 0]
+    assert await both_fire(first, second) == [0, 0]
     clock.now = datetime(2026, 12, 2, 8, 0, tzinfo=HCMC)
-    fired = await asyncio.gather(first.run_due_jobs(), second.run_due_jobs())
+    fired = await both_fire(first, second)
     assert sum(fired) == 1
     for user_id in ("org", "adm"):
         items, total, _ = await first.store.inbox(user_id, skip=0, limit=5, unread_only=False)
@@ -307,7 +325,7 @@ async def test_report_reminder_fires_once_with_two_copies_at_the_right_time(
         assert items[0]["title"] == "Sắp đến hạn báo cáo tháng (05/12/2026)"
     assert (await first.store.inbox("f", skip=0, limit=5, unread_only=False))[1] == 0
     clock.now += timedelta(days=1)
-    assert await asyncio.gather(first.run_due_jobs(), second.run_due_jobs()) == [0, 0]
+    assert await both_fire(first, second) == [0, 0]
 
 
 # --- over NATS: each kind of event reaches the right inbox, once -------------------------
@@ -440,8 +458,9 @@ async def test_session_reminder_fires_24_hours_before_once(
     first = use_cases(settings, smtp.port, clock, db, "copy-1")
     second = use_cases(settings, smtp.port, clock, db, "copy-2")
     for user_id, role in (("founder", Role.FOUNDER), ("mentor", Role.MENTOR)):
-        await first.user_updated(
-            UserRegisteredV1(user_id=user_id, email=f"{user_id}@x.vn", full_name="Hạnh", role=role)  # type: ignore[arg-type]
+        await directory.user_updated(
+            first.notices,
+            UserRegisteredV1(user_id=user_id, email=f"{user_id}@x.vn", full_name="Hạnh", role=role),  # type: ignore[arg-type]
         )
     starts = datetime(2026, 12, 3, 14, 0, tzinfo=HCMC)
     event = SessionScheduledV1(
@@ -454,8 +473,8 @@ async def test_session_reminder_fires_24_hours_before_once(
         ends_at=starts + timedelta(hours=1),
         mode=Mode.ONLINE,
     )
-    await first.session_scheduled("event-1", event)
-    await first.session_scheduled("event-1", event)  # redelivered
+    await mentoring_notices.session_scheduled(first.notices, "event-1", event)
+    await mentoring_notices.session_scheduled(first.notices, "event-1", event)  # redelivered
 
     async def kinds(user_id: str) -> list[str]:
         items, _, _ = await first.store.inbox(user_id, skip=0, limit=10, unread_only=False)
@@ -463,9 +482,9 @@ async def test_session_reminder_fires_24_hours_before_once(
 
     assert await kinds("founder") == ["session_scheduled"]
     clock.now = starts - timedelta(hours=24, minutes=1)
-    assert await asyncio.gather(first.run_due_jobs(), second.run_due_jobs()) == [0, 0]
+    assert await both_fire(first, second) == [0, 0]
     clock.now = starts - timedelta(hours=24)
-    assert sum(await asyncio.gather(first.run_due_jobs(), second.run_due_jobs())) == 1
+    assert sum(await both_fire(first, second)) == 1
     assert await kinds("founder") == ["session_reminder", "session_scheduled"]
     assert await kinds("mentor") == ["session_reminder", "session_scheduled"]
     items, _, _ = await first.store.inbox("founder", skip=0, limit=1, unread_only=False)
@@ -491,11 +510,13 @@ async def test_judges_entrants_and_initiative_filers_hear_of_their_events(
     # Every entrant has an account: a notice for someone unknown waits (is redelivered).
     people = ("judge", Role.JUDGE), ("team", Role.FOUNDER), ("author", Role.FOUNDER)
     for user_id, role in (*people, ("someone-else", Role.FOUNDER)):
-        await service.user_updated(
-            UserRegisteredV1(user_id=user_id, email=f"{user_id}@x.vn", full_name="Thảo", role=role)  # type: ignore[arg-type]
+        await directory.user_updated(
+            service.notices,
+            UserRegisteredV1(user_id=user_id, email=f"{user_id}@x.vn", full_name="Thảo", role=role),  # type: ignore[arg-type]
         )
     now = clock.now
-    await service.competition_seen(
+    await competition_notices.competition_seen(
+        service.notices,
         CompetitionPublishedV1(
             competition_id="c1",
             title="Khởi nghiệp trẻ 2026",
@@ -504,26 +525,30 @@ async def test_judges_entrants_and_initiative_filers_hear_of_their_events(
             entry_deadline=now,
             judging_deadline=now + timedelta(days=7),
             judges_per_entry=2,
-        )
+        ),
     )
     for entry_id, entrant in (("e1", "team"), ("e2", "someone-else")):
-        await service.competition_seen(
+        await competition_notices.competition_seen(
+            service.notices,
             EntrySubmittedV1(
                 competition_id="c1",
                 entry_id=entry_id,
                 entrant_id=entrant,
                 title=f"Bài {entry_id}",
                 submitted_at=now,
-            )
+            ),
         )
-    await service.judge_assigned(
-        "ev-1", JudgeAssignedV1(competition_id="c1", judge_id="judge", entry_ids=("e1", "e2"))
+    await competition_notices.judge_assigned(
+        service.notices,
+        "ev-1",
+        JudgeAssignedV1(competition_id="c1", judge_id="judge", entry_ids=("e1", "e2")),
     )
     ranking = (
         RankedEntry(rank=1, entry_id="e2", final_score=0.7, raw_mean=8.0),
         RankedEntry(rank=2, entry_id="e1", final_score=-0.7, raw_mean=6.0),
     )
-    await service.results_published(
+    await competition_notices.results_published(
+        service.notices,
         "ev-2",
         ResultsPublishedV1(
             competition_id="c1",
@@ -533,7 +558,8 @@ async def test_judges_entrants_and_initiative_filers_hear_of_their_events(
             published_at=now,
         ),
     )
-    await service.initiative_decided(
+    await competition_notices.initiative_decided(
+        service.notices,
         "ev-3",
         InitiativeDecidedV1(
             initiative_id="i1",

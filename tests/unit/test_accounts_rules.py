@@ -12,9 +12,9 @@ from services.gateway import domain
 from services.gateway.auth import AccessTokens, TokenError, TokenVersions
 from services.gateway.problems import Problem
 from services.gateway.ratelimit import SharedLimits, client_address, trusted_networks
-from services.notifications import transactional
+from services.notifications import directory, transactional
 from services.notifications.domain import RULES, Channel, Kind, Preferences, QuietHours
-from services.notifications.service import Notifications, RecipientNotYetKnown
+from services.notifications.notices import Notices, RecipientNotYetKnown
 from shared.contracts.base import Actor, Role, new_id
 from shared.contracts.events.identity import PasswordResetRequestedV1, UserRegisteredV1
 from tests.unit.fakes.notifications import FakeNotificationStore, RecordingSender
@@ -112,19 +112,16 @@ async def test_fixed_windows_refuse_past_the_limit_and_open_again() -> None:
 NOW = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)  # 23:00 in Gò Vấp, inside quiet hours
 
 
-def world() -> tuple[Notifications, FakeNotificationStore, RecordingSender]:
+def world() -> tuple[Notices, FakeNotificationStore, RecordingSender]:
     store = FakeNotificationStore()
     email = RecordingSender(Channel.EMAIL)
-    return (
-        Notifications(store, {Channel.EMAIL: email}, instance="t", clock=lambda: NOW),
-        store,
-        email,
-    )
+    return Notices(store, {Channel.EMAIL: email}, clock=lambda: NOW), store, email
 
 
 async def test_the_reset_link_is_emailed_at_night_and_never_put_in_the_inbox() -> None:
-    notifications, store, email = world()
-    await notifications.user_registered(
+    notices, store, email = world()
+    await directory.user_registered(
+        notices,
         new_id(),
         UserRegisteredV1(
             user_id="lan", email="lan@example.vn", full_name="Nguyễn Thị Lan", role=Role.FOUNDER
@@ -134,7 +131,7 @@ async def test_the_reset_link_is_emailed_at_night_and_never_put_in_the_inbox() -
         user_id="lan", token="bi-mat-dung-mot-lan", expires_at=NOW + timedelta(minutes=30)
     )
     sent = await transactional.password_reset(
-        notifications, event, base_url="https://innohub.govap.vn/", now=NOW
+        notices, event, base_url="https://innohub.govap.vn/", now=NOW
     )
     assert sent
     [(contact, message)] = email.sent
@@ -145,10 +142,10 @@ async def test_the_reset_link_is_emailed_at_night_and_never_put_in_the_inbox() -
     assert all("bi-mat" not in str(item) for item in store.notifications.values())
     # Expired already: nothing goes out.
     late = event.model_copy(update={"expires_at": NOW - timedelta(seconds=1)})
-    assert not await transactional.password_reset(notifications, late, base_url="x", now=NOW)
+    assert not await transactional.password_reset(notices, late, base_url="x", now=NOW)
     with pytest.raises(RecipientNotYetKnown):
         await transactional.password_reset(
-            notifications, event.model_copy(update={"user_id": "later"}), base_url="x", now=NOW
+            notices, event.model_copy(update={"user_id": "later"}), base_url="x", now=NOW
         )
 
 

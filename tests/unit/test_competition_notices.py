@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from services.notifications.service import Notifications
+from services.notifications import competition_notices, directory
+from services.notifications.inbox import Inbox
 from shared.contracts.base import Actor, Role, new_id
 from shared.contracts.events.competitions import (
     EntrySubmittedV1,
@@ -20,23 +21,24 @@ from shared.contracts.rpc.notifications import InboxItem, ListInbox
 from tests.unit.test_notifications_service import NOW, World, registered
 
 
-async def inbox(notifications: Notifications, user_id: str) -> list[InboxItem]:
-    page = await notifications.list_inbox(ListInbox(actor=Actor(id=user_id, role=Role.FOUNDER)))
+async def inbox(cases: Inbox, user_id: str) -> list[InboxItem]:
+    page = await cases.list_inbox(ListInbox(actor=Actor(id=user_id, role=Role.FOUNDER)))
     return page.items
 
 
 async def test_competition_and_initiative_notices() -> None:
     world = World()
-    n = world.notifications
+    n = world.notices
     for user_id, role in (
         ("org", Role.ORGANIZER),
         ("founder", Role.FOUNDER),
         ("judge", Role.JUDGE),
         ("author", Role.FOUNDER),
     ):
-        await n.user_updated(registered(user_id, role))  # type: ignore[arg-type]
+        await directory.user_updated(n, registered(user_id, role))  # type: ignore[arg-type]
     for entry_id in ("e1", "e2"):  # one founder, two startups, two entries
-        await n.entry_submitted(
+        await competition_notices.entry_submitted(
+            n,
             new_id(),
             EntrySubmittedV1(
                 competition_id="c1",
@@ -48,12 +50,13 @@ async def test_competition_and_initiative_notices() -> None:
                 competition_title="Khởi nghiệp trẻ 2026",
             ),
         )
-    told = await inbox(n, "org")
+    told = await inbox(world.copy.inbox, "org")
     assert [i.kind for i in told] == ["entry_received", "entry_received"]
     assert "“Dự án e2”" in told[0].body + told[1].body
 
     deadline = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)  # 17:00 in Gò Vấp
-    await n.judge_assigned(
+    await competition_notices.judge_assigned(
+        n,
         new_id(),
         JudgeAssignedV1(
             competition_id="c1",
@@ -64,7 +67,7 @@ async def test_competition_and_initiative_notices() -> None:
             round=2,
         ),
     )
-    judge = next(i for i in await inbox(n, "judge") if i.kind == "judge_assigned")
+    judge = next(i for i in await inbox(world.copy.inbox, "judge") if i.kind == "judge_assigned")
     assert "17:00 20/03/2026" in judge.body and "vòng 2" in judge.body
 
     ranking = (
@@ -79,14 +82,15 @@ async def test_competition_and_initiative_notices() -> None:
         published_at=NOW + timedelta(days=20),
     )
     event_id = new_id()
-    await n.results_published(event_id, published)
-    await n.results_published(event_id, published)  # redelivered: nothing new
-    results = [i for i in await inbox(n, "founder") if i.kind == "results_published"]
+    await competition_notices.results_published(n, event_id, published)
+    await competition_notices.results_published(n, event_id, published)  # redelivered: nothing new
+    results = [i for i in await inbox(world.copy.inbox, "founder") if i.kind == "results_published"]
     assert len(results) == 2
     bodies = " ".join(i.body for i in results)
     assert "xếp hạng 1/2 và đạt Giải Nhất" in bodies and "xếp hạng 2/2." in bodies
 
-    await n.initiative_filed(
+    await competition_notices.initiative_filed(
+        n,
         new_id(),
         InitiativeFiledV1(
             initiative_id="i1",
@@ -97,12 +101,15 @@ async def test_competition_and_initiative_notices() -> None:
             filed_at=NOW,
         ),
     )
-    assert (await inbox(n, "author"))[0].kind == "initiative_received"
-    await n.council_appointed(
+    assert (await inbox(world.copy.inbox, "author"))[0].kind == "initiative_received"
+    await competition_notices.council_appointed(
+        n,
         new_id(),
         InitiativeCouncilAssignedV1(
             initiative_id="i1", title="Sổ tay số", member_ids=("judge", "x"), appointed=("judge",)
         ),
     )
-    council = next(i for i in await inbox(n, "judge") if i.kind == "council_appointed")
+    council = next(
+        i for i in await inbox(world.copy.inbox, "judge") if i.kind == "council_appointed"
+    )
     assert "“Sổ tay số”" in council.title and "2 thành viên" in council.body

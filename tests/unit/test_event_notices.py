@@ -9,9 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.notifications import event_notices
+from services.notifications import directory, event_notices
 from services.notifications.domain import Channel
-from services.notifications.service import Notifications
 from shared.contracts.base import Role, new_id
 from shared.contracts.events.events import (
     EventCancelledV1,
@@ -24,7 +23,7 @@ from shared.contracts.events.events import (
     RegistrationStatus,
 )
 from shared.contracts.events.identity import UserRegisteredV1
-from tests.unit.fakes.notifications import FakeNotificationStore, RecordingSender
+from tests.unit.fakes.notifications import FakeNotificationStore, RecordingSender, ServiceCopy
 
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # 10:00 in Gò Vấp
 START = NOW + timedelta(days=3)
@@ -34,12 +33,13 @@ class World:
     def __init__(self) -> None:
         self.now = NOW
         self.store = FakeNotificationStore()
-        self.n = Notifications(
+        self.copy = ServiceCopy.of(
             self.store,
             {Channel.EMAIL: RecordingSender(Channel.EMAIL)},
             instance="test-1",
             clock=lambda: self.now,
         )
+        self.n = self.copy.notices
 
     def kinds(self, user_id: str) -> list[str]:
         return [
@@ -62,7 +62,8 @@ def summary(start: datetime = START) -> EventSummary:
 async def world() -> World:
     world = World()
     for user in ("u1", "u2"):
-        await world.n.user_registered(
+        await directory.user_registered(
+            world.n,
             new_id(),
             UserRegisteredV1(
                 user_id=user, email=f"{user}@example.vn", full_name="Lê Văn An", role=Role.FOUNDER
@@ -85,7 +86,7 @@ def seat(
 
 async def fire(world: World, at: datetime) -> None:
     world.now = at
-    await world.n.run_due_jobs(at)
+    await world.copy.reminders.run_due_jobs(at)
 
 
 async def test_a_seat_is_confirmed_and_reminded_the_day_before_and_two_hours_before(

@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.notifications import directory, startup_notices
 from services.notifications.domain import Channel
-from services.notifications.service import Notifications, RecipientNotYetKnown
+from services.notifications.notices import RecipientNotYetKnown
 from shared.contracts.base import Actor, Forbidden, Role, new_id
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
@@ -18,7 +19,7 @@ from shared.contracts.events.identity import (
 )
 from shared.contracts.events.registry import StartupRegisteredV1, StartupSnapshot
 from shared.contracts.rpc.notifications import ListInbox, MarkRead
-from tests.unit.fakes.notifications import FakeNotificationStore, RecordingSender
+from tests.unit.fakes.notifications import FakeNotificationStore, RecordingSender, ServiceCopy
 
 NOW = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)  # 10:00 in Gò Vấp, outside quiet hours
 
@@ -28,9 +29,10 @@ class World:
         self.now = NOW
         self.store = FakeNotificationStore()
         self.email = RecordingSender(Channel.EMAIL)
-        self.notifications = Notifications(
+        self.copy = ServiceCopy.of(
             self.store, {Channel.EMAIL: self.email}, instance="test-1", clock=lambda: self.now
         )
+        self.notices = self.copy.notices
 
 
 @pytest.fixture
@@ -46,10 +48,10 @@ def registered(user_id: str, role: Role = Role.FOUNDER) -> UserRegisteredV1:
 
 async def test_an_event_becomes_one_inbox_item_and_a_redelivery_adds_none(world: World) -> None:
     event_id = new_id()
-    await world.notifications.user_registered(event_id, registered("u1"))
-    await world.notifications.user_registered(event_id, registered("u1"))  # redelivered
+    await directory.user_registered(world.notices, event_id, registered("u1"))
+    await directory.user_registered(world.notices, event_id, registered("u1"))  # redelivered
 
-    page = await world.notifications.list_inbox(ListInbox(actor=Actor(id="u1", role="founder")))
+    page = await world.copy.inbox.list_inbox(ListInbox(actor=Actor(id="u1", role="founder")))
     assert page.total == 1
     assert page.unread == 1
     assert page.items[0].kind == "welcome"
@@ -58,17 +60,21 @@ async def test_an_event_becomes_one_inbox_item_and_a_redelivery_adds_none(world:
 
 
 async def test_another_event_is_another_item(world: World) -> None:
-    await world.notifications.user_registered(new_id(), registered("u1"))
-    await world.notifications.user_registered(new_id(), registered("u1"))
+    await directory.user_registered(world.notices, new_id(), registered("u1"))
+    await directory.user_registered(world.notices, new_id(), registered("u1"))
     assert len(world.store.notifications) == 2
 
 
 async def test_a_registered_startup_reaches_its_founder_and_every_staff_member(
     world: World,
 ) -> None:
-    await world.notifications.user_registered(new_id(), registered("founder"))
-    await world.notifications.user_registered(new_id(), registered("s1", Role.ASSOCIATION_STAFF))
-    await world.notifications.user_registered(new_id(), registered("s2", Role.ASSOCIATION_STAFF))
+    await directory.user_registered(world.notices, new_id(), registered("founder"))
+    await directory.user_registered(
+        world.notices, new_id(), registered("s1", Role.ASSOCIATION_STAFF)
+    )
+    await directory.user_registered(
+        world.notices, new_id(), registered("s2", Role.ASSOCIATION_STAFF)
+    )
     snapshot = StartupSnapshot.model_validate(
         {
             "startup_id": "st1",
@@ -90,8 +96,8 @@ async def test_a_registered_startup_reaches_its_founder_and_every_staff_member(
     event = StartupRegisteredV1(startup=snapshot, actor_id="founder")
     event_id = new_id()
 
-    await world.notifications.startup_registered(event_id, event)
-    await world.notifications.startup_registered(event_id, event)
+    await startup_notices.startup_registered(world.notices, event_id, event)
+    await startup_notices.startup_registered(world.notices, event_id, event)
 
     about = [n for n in world.store.notifications.values() if n["event_id"] == event_id]
     assert sorted((n["recipient_id"], n["kind"]) for n in about) == [
@@ -102,10 +108,10 @@ async def test_a_registered_startup_reaches_its_founder_and_every_staff_member(
 
 
 async def test_a_due_email_goes_out_once(world: World) -> None:
-    await world.notifications.user_registered(new_id(), registered("u1"))
+    await directory.user_registered(world.notices, new_id(), registered("u1"))
 
-    assert await world.notifications.deliver_due(NOW) == 1
-    assert await world.notifications.deliver_due(NOW) == 0
+    assert await world.copy.deliveries.deliver_due(NOW) == 1
+    assert await world.copy.deliveries.deliver_due(NOW) == 0
 
     assert [contact.user_id for contact, _ in world.email.sent] == ["u1"]
     (delivery,) = world.store.deliveries.values()
@@ -113,29 +119,29 @@ async def test_a_due_email_goes_out_once(world: World) -> None:
 
 
 async def test_a_failed_email_is_retried_later(world: World) -> None:
-    await world.notifications.user_registered(new_id(), registered("u1"))
+    await directory.user_registered(world.notices, new_id(), registered("u1"))
     world.email.failing = True
 
-    assert await world.notifications.deliver_due(NOW) == 0
+    assert await world.copy.deliveries.deliver_due(NOW) == 0
     (delivery,) = world.store.deliveries.values()
     assert delivery["status"] == "pending"
     assert delivery["attempts"] == 1
     assert delivery["due_at"] > NOW
 
     world.email.failing = False
-    assert await world.notifications.deliver_due(delivery["due_at"] + timedelta(seconds=1)) == 1
+    assert await world.copy.deliveries.deliver_due(delivery["due_at"] + timedelta(seconds=1)) == 1
     assert len(world.email.sent) == 1
 
 
 async def test_only_the_recipient_marks_an_item_read(world: World) -> None:
-    await world.notifications.user_registered(new_id(), registered("u1"))
+    await directory.user_registered(world.notices, new_id(), registered("u1"))
     (item_id,) = world.store.notifications
 
     with pytest.raises(Forbidden):
-        await world.notifications.mark_read(
+        await world.copy.inbox.mark_read(
             MarkRead(actor=Actor(id="u2", role="founder"), notification_id=item_id)
         )
-    marked = await world.notifications.mark_read(
+    marked = await world.copy.inbox.mark_read(
         MarkRead(actor=Actor(id="u1", role="founder"), notification_id=item_id)
     )
     assert marked.read is True
@@ -171,23 +177,26 @@ async def test_a_notice_for_someone_not_yet_known_waits_instead_of_being_dropped
     the handler refuses it for now, so it is redelivered, and the founder is told."""
     event_id = new_id()
     with pytest.raises(RecipientNotYetKnown):
-        await world.notifications.startup_registered(event_id, startup_of("late"))
-    await world.notifications.user_registered(new_id(), registered("late"))
-    await world.notifications.startup_registered(event_id, startup_of("late"))  # redelivered
+        await startup_notices.startup_registered(world.notices, event_id, startup_of("late"))
+    await directory.user_registered(world.notices, new_id(), registered("late"))
+    await startup_notices.startup_registered(
+        world.notices, event_id, startup_of("late")
+    )  # redelivered
     kinds = [n["kind"] for n in world.store.notifications.values() if n["recipient_id"] == "late"]
     assert sorted(kinds) == ["startup_received", "welcome"]
 
 
 async def test_an_erased_person_is_not_waited_for_nor_brought_back(world: World) -> None:
-    await world.notifications.user_registered(new_id(), registered("gone"))
-    await world.notifications.erase_person(
-        UserDeletionRequestedV1(user_id="gone", request_id="r1", requested_at=NOW)
+    await directory.user_registered(world.notices, new_id(), registered("gone"))
+    await directory.erase_person(
+        world.notices, UserDeletionRequestedV1(user_id="gone", request_id="r1", requested_at=NOW)
     )
-    await world.notifications.user_updated(
+    await directory.user_updated(
+        world.notices,
         UserUpdatedV1(
             user_id="gone", email="gone@example.vn", full_name="Lại Là Tôi", role=Role.FOUNDER
-        )
+        ),
     )
-    await world.notifications.startup_registered(new_id(), startup_of("gone"))
+    await startup_notices.startup_registered(world.notices, new_id(), startup_of("gone"))
     assert await world.store.contact("gone") is None
     assert [n for n in world.store.notifications.values() if n["recipient_id"] == "gone"] == []

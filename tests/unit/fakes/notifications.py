@@ -1,14 +1,21 @@
-"""A fake of the notifications' `NotificationRepository` port, and a recording sender."""
+"""A fake of the notifications' `NotificationRepository` port, a recording sender, and one
+copy of the service's use cases composed over a store."""
 
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from services.notifications.delivery import Message
+from services.notifications.deliveries import Deliveries
+from services.notifications.delivery import Message, Sender
 from services.notifications.domain import Channel, Contact, Delivery, Notification
+from services.notifications.inbox import Inbox
+from services.notifications.notices import Notices
+from services.notifications.ports import NotificationRepository
+from services.notifications.reminders import Reminders
 from shared.infra.mongo import Document
 from shared.localtime import utc
 
@@ -229,3 +236,29 @@ class RecordingSender:
         if self.failing:
             raise ConnectionError("mail server unreachable")
         self.sent.append((contact, message))
+
+
+@dataclass(frozen=True)
+class ServiceCopy:
+    """One copy of the notifications service's use cases over one store, composed as
+    `services/notifications/app.py` composes them; two made over one store are two copies
+    sharing one database."""
+
+    store: NotificationRepository
+    notices: Notices
+    deliveries: Deliveries
+    reminders: Reminders
+    inbox: Inbox
+
+    @classmethod
+    def of(
+        cls,
+        store: NotificationRepository,
+        senders: dict[Channel, Sender],
+        instance: str,
+        clock: Callable[[], datetime],
+    ) -> ServiceCopy:
+        """The use cases over `store` with `senders`, claiming as `instance`, at `clock`."""
+        notices = Notices(store, senders, clock=clock)
+        deliveries = Deliveries(store, senders, instance=instance, clock=clock)
+        return cls(store, notices, deliveries, Reminders(notices, deliveries), Inbox(store))
