@@ -13,7 +13,6 @@ from services.notifications.deliveries import Deliveries
 from services.notifications.delivery import senders
 from services.notifications.handlers import register_handlers
 from services.notifications.inbox import Inbox
-from services.notifications.notices import Notices
 from services.notifications.reminders import Reminders
 from services.notifications.repository import (
     CONTACTS,
@@ -23,6 +22,7 @@ from services.notifications.repository import (
     NotificationStore,
 )
 from services.notifications.rpc import register_rpc
+from services.notifications.service import Notices
 from shared.infra.broker import make_broker
 from shared.infra.clock import service_clock
 from shared.infra.mongo import ProcessedEvents

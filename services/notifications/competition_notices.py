@@ -9,7 +9,7 @@ the events pass, to address judges and entrants later."""
 from __future__ import annotations
 
 from services.notifications.domain import Kind
-from services.notifications.notices import Notices
+from services.notifications.service import Notices
 from shared.contracts.events.competitions import (
     CompetitionPublishedV1,
     EntrySubmittedV1,

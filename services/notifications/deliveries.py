@@ -25,7 +25,7 @@ DIGEST_GATHER_SECONDS = 2.0
 
 
 class Deliveries:
-    """Sends the due outward deliveries that `notices.Notices` planned. `senders` by
+    """Sends the due outward deliveries that `service.Notices` planned. `senders` by
     channel; `instance` names this copy in claims; `clock` gives aware UTC moments."""
 
     def __init__(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.notifications.domain import Contact, Kind
-from services.notifications.notices import Notices
+from services.notifications.service import Notices
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
     UserRegisteredV1,

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from services.notifications.domain import Kind
-from services.notifications.notices import Notices
+from services.notifications.service import Notices
 from shared.contracts.events.events import (
     EventCancelledV1,
     EventChangedV1,

@@ -15,7 +15,7 @@ from services.notifications import (
     startup_notices,
     transactional,
 )
-from services.notifications.notices import Notices
+from services.notifications.service import Notices
 from shared.contracts.base import Event
 from shared.contracts.events.competitions import (
     CompetitionPublishedV1,

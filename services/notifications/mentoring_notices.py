@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from services.notifications.domain import Kind
-from services.notifications.notices import Notices
+from services.notifications.service import Notices
 from shared.contracts.events.mentoring import (
     FeedbackRecordedV1,
     MatchAcceptedV1,

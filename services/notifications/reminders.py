@@ -12,7 +12,7 @@ from typing import Any
 from services.notifications import domain, event_notices, mentoring_notices
 from services.notifications.deliveries import LEASE, Deliveries
 from services.notifications.domain import Kind
-from services.notifications.notices import Notices
+from services.notifications.service import Notices
 from shared.contracts.base import Role
 from shared.infra.logging import get_logger
 from shared.localtime import local_date

@@ -5,7 +5,7 @@ Functions over the `Notices` use cases, like the other event reactions."""
 from __future__ import annotations
 
 from services.notifications.domain import Kind
-from services.notifications.notices import Notices
+from services.notifications.service import Notices
 from shared.contracts.events.registry import (
     StartupRegisteredV1,
     StartupStatus,

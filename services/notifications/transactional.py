@@ -17,7 +17,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from services.notifications.delivery import Message
 from services.notifications.domain import Channel, format_date, format_time
-from services.notifications.notices import Notices
+from services.notifications.service import Notices
 from shared.contracts.events.identity import PasswordResetRequestedV1
 from shared.infra.logging import get_logger
 

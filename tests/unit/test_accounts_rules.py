@@ -14,7 +14,7 @@ from services.gateway.problems import Problem
 from services.gateway.ratelimit import SharedLimits, client_address, trusted_networks
 from services.notifications import directory, transactional
 from services.notifications.domain import RULES, Channel, Kind, Preferences, QuietHours
-from services.notifications.notices import Notices, RecipientNotYetKnown
+from services.notifications.service import Notices, RecipientNotYetKnown
 from shared.contracts.base import Actor, Role, new_id
 from shared.contracts.events.identity import PasswordResetRequestedV1, UserRegisteredV1
 from tests.unit.fakes.notifications import FakeNotificationStore, RecordingSender

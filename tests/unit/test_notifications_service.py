@@ -10,7 +10,7 @@ import pytest
 
 from services.notifications import directory, startup_notices
 from services.notifications.domain import Channel
-from services.notifications.notices import RecipientNotYetKnown
+from services.notifications.service import RecipientNotYetKnown
 from shared.contracts.base import Actor, Forbidden, Role, new_id
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,

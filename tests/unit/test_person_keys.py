@@ -218,15 +218,15 @@ async def test_a_rebuild_does_not_wait_for_people_it_will_not_tell(
     """Replaying history into a rebuilt notifications database, a startup event may come
     before its founder's identity event (whose contact is opened over the gateway): nothing
     is told for history, so it is not parked among the dead letters waiting for them."""
-    from services.notifications import notices, startup_notices
+    from services.notifications import service, startup_notices
     from services.notifications.domain import Channel
     from tests.unit.fakes.notifications import FakeNotificationStore, RecordingSender
     from tests.unit.test_notifications_service import startup_of
 
     store = FakeNotificationStore()
-    told = notices.Notices(store, {Channel.EMAIL: RecordingSender(Channel.EMAIL)})
-    with pytest.raises(notices.RecipientNotYetKnown):
+    told = service.Notices(store, {Channel.EMAIL: RecordingSender(Channel.EMAIL)})
+    with pytest.raises(service.RecipientNotYetKnown):
         await startup_notices.startup_registered(told, "e1", startup_of("late"))
-    monkeypatch.setattr(notices, "replaying_history", lambda: True)
+    monkeypatch.setattr(service, "replaying_history", lambda: True)
     await startup_notices.startup_registered(told, "e1", startup_of("late"))
     assert store.notifications == {}

@@ -13,9 +13,9 @@ from services.notifications.deliveries import Deliveries
 from services.notifications.delivery import Message, Sender
 from services.notifications.domain import Channel, Contact, Delivery, Notification
 from services.notifications.inbox import Inbox
-from services.notifications.notices import Notices
 from services.notifications.ports import NotificationRepository
 from services.notifications.reminders import Reminders
+from services.notifications.service import Notices
 from shared.infra.mongo import Document
 from shared.localtime import utc
 
