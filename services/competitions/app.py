@@ -24,7 +24,9 @@ from services.competitions.repository import (
     STARTUPS,
     CompetitionStore,
 )
+from services.competitions.results_service import ResultsPublication
 from services.competitions.rpc import register_rpc
+from services.competitions.scoring import Scoring
 from services.competitions.service import Competitions
 from shared.infra.broker import make_broker
 from shared.infra.mongo import ProcessedEvents
@@ -50,9 +52,15 @@ def build_app(settings: Settings) -> FastStream:
         store = CompetitionStore(context.db)
         records = CompetitionRecords(store, context.outbox)
         certificates = Certificates(store, records.clock)
-        judging = Judging(records, on_results=certificates.issue_for)
+        judging = Judging(records)
+        scoring = Scoring(records, judging)
+        publication = ResultsPublication(
+            records, judging, scoring, on_results=certificates.issue_for
+        )
         registry = RegistryStartups(broker, settings.rpc_timeout_seconds)
-        competitions.set(Competitions(records, judging, certificates, registry))
+        competitions.set(
+            Competitions(records, judging, scoring, publication, certificates, registry)
+        )
         clubs.set(Clubs(store, context.outbox))
         initiatives.set(Initiatives(store, context.outbox, scopes=settings.initiative_scopes))
         models.set(ReadModels(store))

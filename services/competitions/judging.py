@@ -1,4 +1,6 @@
-"""Judging use cases: judges and conflicts, assignments, scores, results.
+"""Judging use cases: the panel (judges and conflicts of interest) and the start of judging;
+what judges score and the round's standing are in `scoring.py`, the results in
+`results_service.py`.
 
 Judging begins by itself at the entry deadline. A periodic task (`run`) claims each due
 competition with a version-matched update, so with several copies of the service exactly one
@@ -10,29 +12,11 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Awaitable, Callable
 
-from services.competitions import domain, ranking
-from services.competitions.records import CompetitionRecords, current_round, envelope, stale
-from services.competitions.repository import (
-    COMPETITIONS,
-    ENTRIES,
-    PEOPLE,
-    SCHOOLS,
-    SCORES,
-)
-from services.competitions.results import result_rows, tie_break_label, tie_notice
-from services.competitions.views import (
-    assigned_to,
-    assignment_view,
-    judging_view,
-    plan_fields,
-    results_view,
-    score_id,
-    score_view,
-    scores_by_label,
-    stored_scores,
-)
+from services.competitions import domain
+from services.competitions.records import CompetitionRecords, current_round, envelope
+from services.competitions.repository import COMPETITIONS, PEOPLE, SCORES
+from services.competitions.views import assigned_to, judging_view, plan_fields, score_id
 from shared.contracts.base import (
     Actor,
     Conflict,
@@ -42,23 +26,8 @@ from shared.contracts.base import (
     Page,
     Role,
 )
-from shared.contracts.events.competitions import (
-    CompetitionStatus,
-    JudgeAssignedV1,
-    RankedEntry,
-    ResultsPublishedV1,
-    ScoreSubmittedV1,
-)
-from shared.contracts.rpc.competitions import (
-    AssignmentPage,
-    ConflictView,
-    JudgeCandidateView,
-    JudgingView,
-    Normalisation,
-    Results,
-    ScoreView,
-    TieBreak,
-)
+from shared.contracts.events.competitions import CompetitionStatus, JudgeAssignedV1
+from shared.contracts.rpc.competitions import ConflictView, JudgeCandidateView, JudgingView
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document
 from shared.infra.periodic import run_every
@@ -70,39 +39,15 @@ S = CompetitionStatus
 
 
 class Judging:
-    """Judges and conflicts, assignments, scores and results of competitions."""
+    """Judges and conflicts of competitions, and judging begun at each entry deadline."""
 
-    def __init__(
-        self,
-        records: CompetitionRecords,
-        on_results: Callable[[Document], Awaitable[object]] | None = None,
-    ) -> None:
-        """`on_results` runs after results are published (the certificates are issued)."""
+    def __init__(self, records: CompetitionRecords) -> None:
         self.records = records
         self.store = records.store
         self.outbox = records.outbox
         self.clock = records.clock
-        self.on_results = on_results
 
-    # --- judging ----------------------------------------------------------------------------
-
-    async def standing(self, doc: Document) -> tuple[dict[str, Document], list[domain.Ranked]]:
-        """The current round's entries by id and their order (`ranking.round_ranking`, the
-        round's normalisation) from the scores of entries still in it; an empty order when
-        nobody has scored yet. Used to publish results and to advance a round."""
-        entries = {e["_id"]: e for e in await self.records.round_entries(doc)}
-        scores = [s for s in await self.records.round_scores(doc) if s["entry_id"] in entries]
-        ranked = ranking.round_ranking(
-            [
-                domain.JudgeScore(
-                    s["judge_id"], s["entry_id"], s["weighted_total"], scores_by_label(s["scores"])
-                )
-                for s in scores
-            ],
-            {entry_id: utc(e["submitted_at"]) for entry_id, e in entries.items()},
-            Normalisation(doc.get("normalisation", Normalisation.Z_SCORE.value)),
-        )
-        return entries, ranked
+    # --- the panel --------------------------------------------------------------------------
 
     async def assign_judge(self, actor: Actor, competition_id: str, user_id: str) -> JudgingView:
         """Put a judge account on the panel (a draft, published or judging competition); during
@@ -149,20 +94,6 @@ class Judging:
         doc = await self.records.competition(competition_id, actor)
         domain.check_manager(actor, doc)
         return await self.view(await self.start_if_due(doc))
-
-    async def scores_owed(self, doc: Document) -> dict[str, list[str]]:
-        """Entry id → the judges assigned to it who have not scored it this round."""
-        scored = {(s["entry_id"], s["judge_id"]) for s in await self.records.round_scores(doc)}
-        owed: dict[str, list[str]] = {}
-        for assignment in doc.get("assignments") or []:
-            missing = [
-                judge_id
-                for judge_id in assignment["judge_ids"]
-                if (assignment["entry_id"], judge_id) not in scored
-            ]
-            if missing:
-                owed[assignment["entry_id"]] = missing
-        return owed
 
     async def view(self, doc: Document) -> JudgingView:
         """The judging of `doc` with each judge's name (as competitions knows it) and the
@@ -227,161 +158,6 @@ class Judging:
         return ConflictView(
             entry_id=entry_id, judge_id=actor.id, reason=reason, reassigned=was_assigned
         )
-
-    async def assignments(self, actor: Actor, page: int, page_size: int) -> AssignmentPage:
-        """One page of the entries the judge is to score, across competitions in judging,
-        soonest deadline first, with their score so far.
-        """
-        await self.start_due()
-        competitions = await self.store.judging_competitions_of(actor.id)
-        pairs = [
-            (c, item["entry_id"])
-            for c in competitions
-            for item in c["assignments"]
-            if actor.id in item["judge_ids"]
-        ]
-        total = len(pairs)
-        pairs = pairs[(page - 1) * page_size : page * page_size]
-        items = []
-        for competition, entry_id in pairs:
-            entry = await self.store.get(ENTRIES, entry_id)
-            if entry is None:
-                continue
-            key = score_id(entry_id, actor.id, current_round(competition))
-            score = await self.store.get(SCORES, key)
-            items.append(assignment_view(competition, entry, score))
-        return AssignmentPage(items=items, total=total, page=page, page_size=page_size)
-
-    async def submit_scores(
-        self, actor: Actor, entry_id: str, scores: dict[str, float]
-    ) -> ScoreView:
-        """A judge scores an entry assigned to them, per rubric criterion within [min_score,
-        max_score]; the weighted total is kept. A later submission replaces the earlier one
-        (revision + 1). Emits `ScoreSubmittedV1`.
-
-        Raises `NotFound`, `Forbidden` (not assigned), `Invalid` (criteria or range), `Conflict`
-        (not judging yet, the judging deadline passed, or a concurrent revision).
-        """
-        entry = await self.records.entry(entry_id)
-        doc = await self.start_if_due(await self.records.competition(entry["competition_id"]))
-        if doc["status"] in (S.DRAFT.value, S.PUBLISHED.value):
-            raise Conflict("cuộc thi chưa đến giai đoạn chấm")
-        domain.check_status(doc, S.JUDGING)
-        now = self.clock()
-        if utc(doc["judging_deadline"]) <= now:
-            raise Conflict("đã hết hạn chấm điểm")
-        if actor.id not in assigned_to(doc, entry_id):
-            raise Forbidden("bài dự thi này không được phân công cho bạn chấm")
-        total = domain.weighted_total(domain.Rubric.from_doc(doc["rubric"]), scores)
-        number = current_round(doc)
-        key = score_id(entry_id, actor.id, number)
-        previous = await self.store.get(SCORES, key)
-        revision = (previous["revision"] + 1) if previous else 1
-        score: Document = {
-            "_id": key,
-            "round": number,
-            "competition_id": doc["_id"],
-            "entry_id": entry_id,
-            "judge_id": actor.id,
-            "scores": stored_scores(doc["rubric"], scores),
-            "weighted_total": round(total, 9),
-            "revision": revision,
-            "submitted_at": previous["submitted_at"] if previous else now,
-            "updated_at": now,
-        }
-        event = ScoreSubmittedV1(
-            competition_id=doc["_id"],
-            entry_id=entry_id,
-            judge_id=actor.id,
-            weighted_total=score["weighted_total"],
-            revision=revision,
-        )
-        saved = await self.store.save_score(
-            score, previous["revision"] if previous else None, [envelope(event, key)]
-        )
-        if not saved:
-            raise stale()
-        await self.outbox.flush(SCORES, key)
-        return score_view(score)
-
-    # --- results ----------------------------------------------------------------------------
-
-    async def publish_results(self, actor: Actor, competition_id: str) -> Results:
-        """Rank the entries of the last round (its normalisation; equal final and raw scores
-        tie), place them (prizes, winners, the organizer's tie-break rule) and publish the
-        results; certificates follow (`on_results`). Emits `ResultsPublishedV1`. When the
-        prize line falls inside a tie the results carry `tie_at_prize_line` and a notice.
-        Raises `NotFound`, `Forbidden`, `Conflict` (not judging, no score, or a concurrent
-        edit).
-        """
-        doc = await self.records.competition(competition_id, actor)
-        domain.check_manager(actor, doc)
-        doc = await self.start_if_due(doc)
-        domain.check_status(doc, S.JUDGING)
-        entries, ranked = await self.standing(doc)
-        owed = await self.scores_owed(doc)
-        if owed and utc(doc["judging_deadline"]) > self.clock():
-            # Before the judging deadline an unscored entry would silently drop out of the
-            # ranking: the organizer waits for the judges (or the deadline) instead.
-            raise Conflict(
-                "detail.results_scores_missing",
-                reason="scores_missing",
-                entries=len(owed),
-                scores=sum(len(judges) for judges in owed.values()),
-                entry_ids=sorted(owed),
-            )
-        if not ranked:
-            raise Conflict("chưa có điểm nào để công bố kết quả")
-        rule = TieBreak(doc.get("tie_break", TieBreak.SHARE.value))
-        placing = ranking.place(ranked, doc["winners"], rule, doc.get("prizes"))
-        school_names: dict[str, str] = {}
-        for entry in entries.values():
-            code = entry.get("school")
-            if code and code not in school_names:
-                school = await self.store.read_model(SCHOOLS, code)
-                school_names[code] = str((school or {}).get("name") or code)
-        rows = result_rows(placing, entries, school_names, current_round(doc))
-        ranked_ids = {row["entry_id"] for row in rows}
-        # Past the deadline, entries nobody scored are listed as such, never dropped silently.
-        unscored = [
-            {"entry_id": entry_id, "title": entry["title"]}
-            for entry_id, entry in entries.items()
-            if entry_id not in ranked_ids
-        ]
-        now = self.clock()
-        event = ResultsPublishedV1(
-            competition_id=competition_id,
-            title=doc["title"],
-            ranking=tuple(RankedEntry.model_validate(row) for row in rows),
-            winners=doc["winners"],
-            published_at=now,
-        )
-        changes = {
-            "status": S.RESULTS_PUBLISHED.value,
-            "results": rows,
-            "results_published_at": now,
-            "tie_at_prize_line": placing.tie_at_prize_line,
-            "results_notice": tie_notice() if placing.tie_at_prize_line else None,
-            "results_tie_break_label": tie_break_label(rule),
-            "results_unscored": unscored,
-        }
-        saved = await self.records.save(doc, changes, [envelope(event, competition_id)])
-        log.info(
-            "results.published",
-            competition_id=competition_id,
-            ranked=len(rows),
-            tie_at_prize_line=placing.tie_at_prize_line,
-        )
-        if self.on_results is not None:
-            await self.on_results(saved)
-        return results_view(saved)
-
-    async def results(self, actor: Actor | None, competition_id: str) -> Results:
-        """The published results. Raises `NotFound` (unknown, or not yet published)."""
-        doc = await self.records.competition(competition_id, actor)
-        if doc["status"] not in (S.RESULTS_PUBLISHED.value, S.ARCHIVED.value):
-            raise NotFound("kết quả cuộc thi chưa được công bố", competition_id=competition_id)
-        return results_view(doc)
 
     # --- judging begins by itself ---------------------------------------------------------------
 

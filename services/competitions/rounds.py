@@ -14,6 +14,7 @@ from services.competitions import domain, ranking
 from services.competitions.judging import Judging
 from services.competitions.records import CompetitionRecords, current_round, envelope, round_doc
 from services.competitions.repository import PEOPLE
+from services.competitions.scoring import Scoring
 from services.competitions.views import keyed_rubric, plan_fields
 from shared.contracts.base import Actor, Conflict, Invalid, Role
 from shared.contracts.events.competitions import CompetitionStatus, JudgeAssignedV1
@@ -34,9 +35,10 @@ S = CompetitionStatus
 class Rounds:
     """Add a round; close one and start the next with the entries that go on."""
 
-    def __init__(self, records: CompetitionRecords, judging: Judging) -> None:
+    def __init__(self, records: CompetitionRecords, judging: Judging, scoring: Scoring) -> None:
         self.records = records
         self.judging = judging
+        self.scoring = scoring
         self.store = records.store
         self.clock = records.clock
 
@@ -101,7 +103,7 @@ class Rounds:
         following = upcoming[0]
         if utc(following["judging_deadline"]) <= self.clock():
             raise Conflict("hạn chấm của vòng sau đã qua")
-        entries, ranked = await self.judging.standing(doc)
+        entries, ranked = await self.scoring.standing(doc)
         if not ranked:
             raise Conflict("vòng này chưa có điểm nào")
         advanced, eliminated, tie = ranking.cut(

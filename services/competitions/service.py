@@ -1,5 +1,6 @@
 """Competition use cases: create and publish, entries, figures; judging lives in
-`judging.py` (and begins by itself at the entry deadline)."""
+`judging.py` (and begins by itself at the entry deadline), scores in `scoring.py`, results in
+`results_service.py`."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from services.competitions.repository import (
     STARTUPS,
     Drafts,
 )
+from services.competitions.results_service import ResultsPublication
 from services.competitions.rounds import Rounds
+from services.competitions.scoring import Scoring
 from services.competitions.views import entry_view, keyed_rubric, orgs, score_view
 from shared.contracts.base import (
     Actor,
@@ -63,8 +66,8 @@ S = CompetitionStatus
 
 class Competitions:
     """Competitions: create and publish, entries, figures, personal data (DESIGN §2).
-    Judging is its own use case (`Judging`), composed here so the gateway's RPCs reach
-    one object; every listing first starts the competitions whose deadline passed.
+    Judging, scoring and results are their own use cases (`Judging`, `Scoring`,
+    `ResultsPublication`), composed here so the gateway's RPCs reach one object; every listing first starts the competitions whose deadline passed.
 
     Errors raised are the contract's: `NotFound`, `Forbidden`, `Invalid`, `Conflict`.
     """
@@ -76,6 +79,8 @@ class Competitions:
         self,
         records: CompetitionRecords,
         judging: Judging,
+        scoring: Scoring,
+        publication: ResultsPublication,
         certificates: Certificates | None = None,
         registry: StartupSource | None = None,
     ) -> None:
@@ -83,15 +88,17 @@ class Competitions:
         model alone decides)."""
         self.records = records
         self.judging_cases = judging
+        self.scoring = scoring
+        self.publication = publication
         self.store = records.store
         self.outbox = records.outbox
         self.clock = records.clock
-        self.rounds = Rounds(records, judging)
+        self.rounds = Rounds(records, judging, scoring)
         self.changes = Changes(records)
         self.certificates = certificates or Certificates(records.store, records.clock)
         self.registry = registry
 
-    # --- judging (its own use case) -----------------------------------------------------------
+    # --- judging, scoring and results (their own use cases) -----------------------------------
 
     async def assign_judge(self, actor: Actor, competition_id: str, user_id: str) -> JudgingView:
         """See `Judging.assign_judge`."""
@@ -112,22 +119,22 @@ class Competitions:
         return await self.judging_cases.declare_conflict(actor, entry_id, reason)
 
     async def assignments(self, actor: Actor, page: int, page_size: int) -> AssignmentPage:
-        """See `Judging.assignments`."""
-        return await self.judging_cases.assignments(actor, page, page_size)
+        """See `Scoring.assignments`."""
+        return await self.scoring.assignments(actor, page, page_size)
 
     async def submit_scores(
         self, actor: Actor, entry_id: str, scores: dict[str, float]
     ) -> ScoreView:
-        """See `Judging.submit_scores`."""
-        return await self.judging_cases.submit_scores(actor, entry_id, scores)
+        """See `Scoring.submit_scores`."""
+        return await self.scoring.submit_scores(actor, entry_id, scores)
 
     async def publish_results(self, actor: Actor, competition_id: str) -> Results:
-        """See `Judging.publish_results`."""
-        return await self.judging_cases.publish_results(actor, competition_id)
+        """See `ResultsPublication.publish_results`."""
+        return await self.publication.publish_results(actor, competition_id)
 
     async def results(self, actor: Actor | None, competition_id: str) -> Results:
-        """See `Judging.results`."""
-        return await self.judging_cases.results(actor, competition_id)
+        """See `ResultsPublication.results`."""
+        return await self.publication.results(actor, competition_id)
 
     # --- competitions ---------------------------------------------------------------------
 

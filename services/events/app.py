@@ -8,7 +8,8 @@ from faststream import FastStream
 
 from services.events.handlers import register_handlers
 from services.events.records import Records
-from services.events.repository import AGGREGATES, INDEXES, ORGANIZATIONS, PEOPLE, EventsStore
+from services.events.repository import events_repository
+from services.events.repository.schema import AGGREGATES, INDEXES, READ_MODELS
 from services.events.rpc import register_rpc
 from services.events.seats import AUDIT_SECONDS, QuotaAudit, SeatAudit
 from services.events.service import EventsService
@@ -30,7 +31,7 @@ def build_app(settings: Settings) -> FastStream:
     async def setup(context: ServiceContext) -> None:
         """Compose the use cases over the started context and start the seat and quota
         audits."""
-        store = EventsStore(context.db)
+        store = events_repository(context.db)
         service = EventsService(store, context.outbox, now)
         events.set(service)
         records.set(Records(store, context.outbox, now))
@@ -47,7 +48,7 @@ def build_app(settings: Settings) -> FastStream:
         broker,
         setup=setup,
         indexes=INDEXES,
-        read_models=[PEOPLE, ORGANIZATIONS],
+        read_models=READ_MODELS,
         outbox_collections=AGGREGATES,
         personal_data=lambda: records().personal_data,
     )

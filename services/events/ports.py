@@ -1,9 +1,12 @@
-"""What the events use cases need of storage (the port): `repository.EventsStore` is the
-MongoDB adapter, `tests/unit/fakes/events.py` the unit tests' fake keeping dicts."""
+"""What the events use cases need of storage (the ports), one protocol per part, composed
+in `EventsRepository`: `repository.events_repository(db)` builds it over MongoDB (one module
+of the `repository` package per part), `tests/unit/fakes/events.py` over the unit tests'
+fake keeping dicts."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -11,8 +14,8 @@ from shared.contracts.base import Envelope
 from shared.infra.mongo import Document
 
 
-class EventsRepository(Protocol):
-    """Conditional single-document writes only (DESIGN §5); see `EventsStore` for each."""
+class EventStore(Protocol):
+    """The events: versioned changes (DESIGN §5); `repository.events.MongoEventStore`."""
 
     async def insert_event(self, doc: Document, events: Sequence[Envelope]) -> None:
         """Store a new event with its outbox."""
@@ -34,6 +37,21 @@ class EventsRepository(Protocol):
         """Versioned change (and seats moved); None when the race or the seats were lost."""
         ...
 
+    async def page_events(
+        self, query: Document, skip: int, limit: int
+    ) -> tuple[list[Document], int]:
+        """Events matching `query`, soonest first, and how many."""
+        ...
+
+    async def held_between(self, start: datetime, end: datetime) -> list[Document]:
+        """Events held whose last sitting ended in [start, end)."""
+        ...
+
+
+class SeatCounters(Protocol):
+    """Seats and waitlist numbers, each move one conditional update;
+    `repository.seats.MongoSeatCounters`."""
+
     async def take_seat(self, event_id: str) -> bool:
         """Take one free seat of a published event atomically; False when none is free."""
         ...
@@ -53,6 +71,11 @@ class EventsRepository(Protocol):
     async def next_waitlist_number(self, event_id: str) -> int:
         """The next waitlist number (1, 2, …), atomically."""
         ...
+
+
+class QuotaCounters(Protocol):
+    """Units' quotas, each move one conditional update;
+    `repository.seats.MongoQuotaCounters`."""
 
     async def take_quota(self, event_id: str, organization: str, seats: int) -> bool:
         """One place of the unit's quota, atomically; False when used up."""
@@ -75,19 +98,10 @@ class EventsRepository(Protocol):
         """Set places left if the counter has not moved since `moves`; False if it has."""
         ...
 
-    async def count_unit_registrations(self, event_id: str, organization: str) -> int:
-        """Live registrations (seat or waitlist) the unit made for its members."""
-        ...
 
-    async def page_events(
-        self, query: Document, skip: int, limit: int
-    ) -> tuple[list[Document], int]:
-        """Events matching `query`, soonest first, and how many."""
-        ...
-
-    async def held_between(self, start: datetime, end: datetime) -> list[Document]:
-        """Events held whose last sitting ended in [start, end)."""
-        ...
+class RegistrationStore(Protocol):
+    """Registrations, moved only if their status is still the one expected;
+    `repository.registrations.MongoRegistrationStore`."""
 
     async def insert_registration(self, doc: Document, events: Sequence[Envelope]) -> None:
         """A new registration; `AlreadyExists` when the person already has one."""
@@ -128,6 +142,10 @@ class EventsRepository(Protocol):
         """How many registrations of the event are in `status`."""
         ...
 
+    async def count_unit_registrations(self, event_id: str, organization: str) -> int:
+        """Live registrations (seat or waitlist) the unit made for its members."""
+        ...
+
     async def page_registrations(
         self, event_id: str, status: str | None, skip: int, limit: int
     ) -> tuple[list[Document], int]:
@@ -154,6 +172,10 @@ class EventsRepository(Protocol):
         """Registrations holding a seat in any of the events."""
         ...
 
+
+class CertificateStore(Protocol):
+    """Certificates of attendance; `repository.certificates.MongoCertificateStore`."""
+
     async def insert_certificate(self, doc: Document) -> bool:
         """Store a certificate; False when the attendee already has one for the event."""
         ...
@@ -176,13 +198,10 @@ class EventsRepository(Protocol):
         """Revoke, keeping the first reason."""
         ...
 
-    async def save_organization(self, code: str, fields: Document, version: int) -> None:
-        """Keep an organization's snapshot unless a newer version is already kept."""
-        ...
 
-    async def unknown_organizations(self, codes: list[str]) -> list[str]:
-        """Codes the organizations read model lacks (none while it is empty)."""
-        ...
+class PeopleStore(Protocol):
+    """The people read model, a person's data and its erasure;
+    `repository.people.MongoPeopleStore`."""
 
     async def save_person(self, user_id: str, fields: Document, version: int | None) -> None:
         """Keep a person unless a newer version or a tombstone is kept."""
@@ -203,3 +222,29 @@ class EventsRepository(Protocol):
     async def personal_data(self, user_id: str) -> dict[str, Any]:
         """Everything kept about a person."""
         ...
+
+
+class OrganizationStore(Protocol):
+    """The organizations read model; `repository.people.MongoOrganizationStore`."""
+
+    async def save_organization(self, code: str, fields: Document, version: int) -> None:
+        """Keep an organization's snapshot unless a newer version is already kept."""
+        ...
+
+    async def unknown_organizations(self, codes: list[str]) -> list[str]:
+        """Codes the organizations read model lacks (none while it is empty)."""
+        ...
+
+
+@dataclass(frozen=True)
+class EventsRepository:
+    """All the events service's storage, by part; conditional single-document writes only
+    (DESIGN §5): see each part's protocol above."""
+
+    events: EventStore
+    seats: SeatCounters
+    quotas: QuotaCounters
+    registrations: RegistrationStore
+    certificates: CertificateStore
+    people: PeopleStore
+    organizations: OrganizationStore

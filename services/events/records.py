@@ -10,7 +10,7 @@ from typing import Any
 
 from services.events import domain, views
 from services.events.ports import EventsRepository
-from services.events.repository import EVENTS
+from services.events.repository.schema import EVENTS
 from shared.contracts.base import (
     Actor,
     Conflict,
@@ -57,7 +57,7 @@ class Records:
         becomes final and, when the event gives certificates, each seat that attended at
         least `min_sittings` sittings gets one (idempotent: a retried close issues none
         twice). Raises `Conflict` before the start or when not published."""
-        event = await self.store.get_event(event_id)
+        event = await self.store.events.get_event(event_id)
         if event is None:
             raise NotFound("detail.event_not_found", reason="not_found")
         domain.check_manager(actor, event)
@@ -65,11 +65,11 @@ class Records:
         now = self.clock()
         if now < utc(event["starts_at"]):
             raise domain.refuse(Conflict, "not_started")
-        attendees = await self.store.attendees(event_id)
+        attendees = await self.store.registrations.attendees(event_id)
         certified: list[str] = []
         if event.get("certificate"):
             certified = await self._issue(event, attendees, now)
-        registrations = await self.store.count_registrations(event_id, "seat")
+        registrations = await self.store.registrations.count_registrations(event_id, "seat")
         held = EventHeldV1(
             event=views.summary(event),
             registrations=registrations,
@@ -77,7 +77,7 @@ class Records:
             certified_ids=certified,
         )
         changes = {"status": EventStatus.HELD.value, "held": True, "held_at": now}
-        after = await self.store.update_event(
+        after = await self.store.events.update_event(
             event_id, event["version"], changes, [Envelope.wrap(held, aggregate_id=event_id)]
         )
         if after is None:
@@ -86,24 +86,24 @@ class Records:
         log.info(
             "event.held", event_id=event_id, attendees=len(attendees), certified=len(certified)
         )
-        waiting = await self.store.count_registrations(event_id, "waitlist")
-        return views.event_view(after, waiting, await self.store.quotas_left(event_id))
+        waiting = await self.store.registrations.count_registrations(event_id, "waitlist")
+        return views.event_view(after, waiting, await self.store.quotas.quotas_left(event_id))
 
     async def _issue(
         self, event: dict[str, Any], attendees: list[dict[str, Any]], now: datetime
     ) -> list[str]:
         total = len(event["sittings"])
-        names = await self.store.people_named([a["user_id"] for a in attendees])
+        names = await self.store.people.people_named([a["user_id"] for a in attendees])
         certified = []
         for registration in attendees:
             attended = registration.get("attended") or []
             if not domain.qualifies(attended, int(event["min_sittings"])):
                 continue
             holder = registration["user_id"]
-            existing = await self.store.certificate_for(event["_id"], holder)
+            existing = await self.store.certificates.certificate_for(event["_id"], holder)
             code = existing["_id"] if existing else new_certificate_code("EV")
             if existing is None:
-                await self.store.insert_certificate(
+                await self.store.certificates.insert_certificate(
                     {
                         "_id": code,
                         "holder_id": holder,
@@ -117,7 +117,7 @@ class Records:
                         "revoked": False,
                     }
                 )
-            await self.store.set_certificate_code(registration["_id"], code)
+            await self.store.registrations.set_certificate_code(registration["_id"], code)
             certified.append(holder)
         return certified
 
@@ -125,7 +125,7 @@ class Records:
 
     async def certificate(self, code: str) -> CertificateView:
         """One certificate by code (anyone may verify one). Raises `NotFound`."""
-        doc = await self.store.certificate(code)
+        doc = await self.store.certificates.certificate(code)
         if doc is None:
             raise NotFound("detail.event_certificate_not_found", reason="not_found")
         return views.certificate_view(doc)
@@ -136,29 +136,31 @@ class Records:
         """A person's certificates, newest first; only their own (or an admin's look)."""
         if actor is None or (actor.id != user_id and actor.role.value != "admin"):
             raise Forbidden("detail.event_not_organizer", reason="not_owner")
-        docs, total = await self.store.page_certificates(user_id, (page - 1) * page_size, page_size)
+        docs, total = await self.store.certificates.page_certificates(
+            user_id, (page - 1) * page_size, page_size
+        )
         items = [views.certificate_view(doc) for doc in docs]
         return Page(items=items, total=total, page=page, page_size=page_size)
 
     async def revoke(self, actor: Actor, code: str, reason: str) -> CertificateView:
         """Revoke a certificate (those who manage its event). Revoking twice keeps the
         first reason."""
-        doc = await self.store.certificate(code)
+        doc = await self.store.certificates.certificate(code)
         if doc is None:
             raise NotFound("detail.event_certificate_not_found", reason="not_found")
-        event = await self.store.get_event(doc["subject_id"])
+        event = await self.store.events.get_event(doc["subject_id"])
         if event is None:
             raise NotFound("detail.event_not_found", reason="not_found")
         domain.check_manager(actor, event)
-        await self.store.revoke_certificate(code, reason, self.clock())
+        await self.store.certificates.revoke_certificate(code, reason, self.clock())
         return await self.certificate(code)
 
     # --- figures --------------------------------------------------------------------------
 
     async def figures(self, start: datetime, end: datetime) -> EventsFigures:
         """The events section of the district report over [start, end)."""
-        events = await self.store.held_between(utc(start), utc(end))
-        seats = await self.store.seats_of([e["_id"] for e in events])
+        events = await self.store.events.held_between(utc(start), utc(end))
+        seats = await self.store.registrations.seats_of([e["_id"] for e in events])
         return EventsFigures.model_validate(domain.figures(events, seats))
 
     # --- people ---------------------------------------------------------------------------
@@ -171,20 +173,20 @@ class Records:
             "organization": event.organization,
             "role": event.role.value,
         }
-        await self.store.save_person(event.user_id, fields, event.version)
+        await self.store.people.save_person(event.user_id, fields, event.version)
 
     async def organization_saved(self, event: OrganizationSavedV1) -> None:
         """Keep the organization an event may name as organizer (reference data, DESIGN §1):
         the highest version wins."""
         fields = {"name": event.name, "kind": event.kind.value, "active": event.active}
-        await self.store.save_organization(event.code, fields, event.version)
+        await self.store.organizations.save_organization(event.code, fields, event.version)
 
     async def erase_person(self, event: UserDeletionRequestedV1) -> None:
         """Erasure (PDPL 91/2025): a tombstone, and the person's registrations and
         certificates kept for the figures under a pseudonym, without name or ticket use."""
-        await self.store.erase_person(event.user_id, pseudonym(event.user_id))
+        await self.store.people.erase_person(event.user_id, pseudonym(event.user_id))
         log.info("person.erased")
 
     async def personal_data(self, user_id: str) -> dict[str, Any]:
         """Everything the service keeps about a person."""
-        return await self.store.personal_data(user_id)
+        return await self.store.people.personal_data(user_id)

@@ -9,7 +9,7 @@ from typing import Any
 
 from services.events import domain, views
 from services.events.ports import EventsRepository
-from services.events.repository import REGISTRATIONS
+from services.events.repository.schema import REGISTRATIONS
 from shared.contracts.base import (
     Actor,
     Conflict,
@@ -69,7 +69,7 @@ class Registrations:
         self.clock = clock
 
     async def _event(self, event_id: str) -> dict[str, Any]:
-        doc = await self.store.get_event(event_id)
+        doc = await self.store.events.get_event(event_id)
         if doc is None:
             raise NotFound("detail.event_not_found", reason="not_found")
         return doc
@@ -107,12 +107,12 @@ class Registrations:
         the unique index and gives its seat back (`Conflict`, `already_registered`)."""
         event_id = event["_id"]
         now = self.clock()
-        existing = await self.store.registration_of(event_id, user_id)
+        existing = await self.store.registrations.registration_of(event_id, user_id)
         if existing is not None and existing["status"] != RegistrationStatus.CANCELLED.value:
             raise domain.refuse(Conflict, "already_registered")
-        person = await self.store.person(user_id) or {}
-        seat = await self.store.take_seat(event_id)
-        number = None if seat else await self.store.next_waitlist_number(event_id)
+        person = await self.store.people.person(user_id) or {}
+        seat = await self.store.seats.take_seat(event_id)
+        number = None if seat else await self.store.seats.next_waitlist_number(event_id)
         status = RegistrationStatus.SEAT if seat else RegistrationStatus.WAITLIST
         registration_id = existing["_id"] if existing else new_id()
         fields = {
@@ -127,7 +127,11 @@ class Registrations:
             "status_order": STATUS_ORDER[status.value],
             "waitlist_number": number,
         }
-        position = None if seat else await self.store.waiting_before(event_id, number or 0) + 1
+        position = (
+            None
+            if seat
+            else await self.store.registrations.waiting_before(event_id, number or 0) + 1
+        )
         confirmed = RegistrationConfirmedV1(
             registration_id=registration_id,
             user_id=user_id,
@@ -140,12 +144,12 @@ class Registrations:
         if existing is None:
             doc = {"_id": registration_id, **fields, "code": domain.new_ticket_code()}
             try:
-                await self.store.insert_registration(doc, envelopes)
+                await self.store.registrations.insert_registration(doc, envelopes)
             except AlreadyExists:
                 doc = None
         else:
             # One registration per person per event; a cancelled one may be taken up again.
-            doc = await self.store.move_registration(
+            doc = await self.store.registrations.move_registration(
                 registration_id,
                 RegistrationStatus.CANCELLED.value,
                 fields,
@@ -154,18 +158,18 @@ class Registrations:
             )
         if doc is None:
             if seat:
-                await self.store.give_back_seat(event_id)
+                await self.store.seats.give_back_seat(event_id)
                 await self.fill_free_seats(event_id)
             raise domain.refuse(Conflict, "already_registered")
         await self.outbox.flush(REGISTRATIONS, registration_id)
         log.info("registration.confirmed", event_id=event_id, status=status.value, number=number)
         # A seat freed while this one joined the queue must not stay empty.
         if not seat and await self.fill_free_seats(event_id):
-            doc = await self.store.registration_of(event_id, user_id) or doc
+            doc = await self.store.registrations.registration_of(event_id, user_id) or doc
             if doc["status"] == RegistrationStatus.SEAT.value:
                 position = None
             else:
-                position = await self.store.waiting_before(event_id, number or 0) + 1
+                position = await self.store.registrations.waiting_before(event_id, number or 0) + 1
         return views.registration_view(doc, position=position, event=event)
 
     async def register_members(
@@ -186,10 +190,10 @@ class Registrations:
             if not member.consent:
                 outcomes.append(refusal(member.user_id, "member_consent"))
                 continue
-            if not await self.store.take_quota(event_id, unit, quota["seats"]):
+            if not await self.store.quotas.take_quota(event_id, unit, quota["seats"]):
                 outcomes.append(refusal(member.user_id, "quota_full"))
                 continue
-            person = await self.store.person(member.user_id) or {}
+            person = await self.store.people.person(member.user_id) or {}
             details = {
                 "role": person.get("role"),
                 "organization": person.get("organization") or unit,
@@ -202,13 +206,13 @@ class Registrations:
             try:
                 view = await self._enrol(event, member.user_id, details)
             except DomainError as error:
-                await self.store.give_back_quota(event_id, unit)
+                await self.store.quotas.give_back_quota(event_id, unit)
                 outcomes.append(refusal(member.user_id, str(error.details.get("reason"))))
                 continue
             outcomes.append(
                 MemberResult(user_id=member.user_id, status=view.status, position=view.position)
             )
-        left = (await self.store.quotas_left(event_id)).get(unit, quota["seats"])
+        left = (await self.store.quotas.quotas_left(event_id)).get(unit, quota["seats"])
         return GroupRegistrationView(
             organization=unit, seats=quota["seats"], used=quota["seats"] - left, outcomes=outcomes
         )
@@ -221,21 +225,21 @@ class Registrations:
         promoted = 0
         event: dict[str, Any] | None = None
         for _ in range(PROMOTION_TRIES):
-            first = await self.store.first_waiting(event_id)
-            if first is None or not await self.store.take_seat(event_id):
+            first = await self.store.registrations.first_waiting(event_id)
+            if first is None or not await self.store.seats.take_seat(event_id):
                 break
             event = event or await self._event(event_id)
             news = RegistrationPromotedV1(
                 registration_id=first["_id"], user_id=first["user_id"], event=views.summary(event)
             )
-            moved = await self.store.move_registration(
+            moved = await self.store.registrations.move_registration(
                 first["_id"],
                 RegistrationStatus.WAITLIST.value,
                 {"status": "seat", "status_order": 0, "promoted_at": self.clock()},
                 [envelope_of(news, first["_id"])],
             )
             if moved is None:
-                await self.store.give_back_seat(event_id)
+                await self.store.seats.give_back_seat(event_id)
                 continue
             await self.outbox.flush(REGISTRATIONS, first["_id"])
             promoted += 1
@@ -250,13 +254,13 @@ class Registrations:
         (held, cancelled)."""
         event = await self._event(event_id)
         domain.check_status(event, EventStatus.PUBLISHED)
-        doc = await self.store.registration_of(event_id, actor.id)
+        doc = await self.store.registrations.registration_of(event_id, actor.id)
         if doc is None or doc["status"] not in ("seat", "waitlist"):
             raise NotFound("detail.event_registration_not_found", reason="not_registered")
         news = RegistrationCancelledV1(
             registration_id=doc["_id"], user_id=actor.id, event_id=event_id
         )
-        after = await self.store.move_registration(
+        after = await self.store.registrations.move_registration(
             doc["_id"],
             doc["status"],
             {"status": "cancelled", "status_order": 2, "cancelled_at": self.clock()},
@@ -266,27 +270,32 @@ class Registrations:
             raise Conflict("detail.event_changed_meanwhile", reason="version")
         await self.outbox.flush(REGISTRATIONS, doc["_id"])
         if doc["status"] == RegistrationStatus.SEAT.value:
-            await self.store.give_back_seat(event_id)
+            await self.store.seats.give_back_seat(event_id)
             await self.fill_free_seats(event_id)
         # A member a unit registered frees the unit's place for another member.
         unit = (doc.get("registered_by") or {}).get("organization")
         if unit:
-            await self.store.give_back_quota(event_id, unit)
+            await self.store.quotas.give_back_quota(event_id, unit)
         return views.registration_view(after, ticket=False, event=event)
 
     async def my_registrations(
         self, actor: Actor, page: int, page_size: int
     ) -> Page[RegistrationView]:
         """The actor's registrations with their tickets and current waitlist positions."""
-        docs, total = await self.store.page_mine(actor.id, (page - 1) * page_size, page_size)
+        docs, total = await self.store.registrations.page_mine(
+            actor.id, (page - 1) * page_size, page_size
+        )
         items = []
         for doc in docs:
             position = None
             if doc["status"] == "waitlist":
                 position = (
-                    await self.store.waiting_before(doc["event_id"], doc["waitlist_number"]) + 1
+                    await self.store.registrations.waiting_before(
+                        doc["event_id"], doc["waitlist_number"]
+                    )
+                    + 1
                 )
-            event = await self.store.get_event(doc["event_id"])
+            event = await self.store.events.get_event(doc["event_id"])
             items.append(views.registration_view(doc, position=position, event=event))
         return Page(items=items, total=total, page=page, page_size=page_size)
 
@@ -296,15 +305,18 @@ class Registrations:
         """The event's registrations for those who manage it: seats, waitlist, cancelled."""
         event = await self._event(event_id)
         domain.check_manager(actor, event)
-        docs, total = await self.store.page_registrations(
+        docs, total = await self.store.registrations.page_registrations(
             event_id, status, (page - 1) * page_size, page_size
         )
-        names = await self.store.people_named([d["user_id"] for d in docs])
+        names = await self.store.people.people_named([d["user_id"] for d in docs])
         items = []
         for doc in docs:
             position = None
             if doc["status"] == "waitlist":
-                position = await self.store.waiting_before(event_id, doc["waitlist_number"]) + 1
+                position = (
+                    await self.store.registrations.waiting_before(event_id, doc["waitlist_number"])
+                    + 1
+                )
             items.append(
                 views.registration_view(
                     doc, position=position, full_name=names.get(doc["user_id"]), event=event
@@ -319,7 +331,9 @@ class Registrations:
         event = await self._event(event_id)
         domain.check_manager(actor, event)
         domain.check_status(event, EventStatus.PUBLISHED)
-        doc = await self.store.registration_by_code(domain.normalise_code(fields.code))
+        doc = await self.store.registrations.registration_by_code(
+            domain.normalise_code(fields.code)
+        )
         if doc is None:
             raise NotFound("detail.event_ticket_unknown", reason="ticket_unknown")
         if doc["event_id"] != event_id:
@@ -332,10 +346,10 @@ class Registrations:
         sitting = fields.sitting or domain.pick_sitting(event["sittings"], now)
         if sitting > len(event["sittings"]):
             raise domain.refuse(Invalid, "sitting_unknown")
-        after = await self.store.check_in(doc["_id"], sitting, now)
+        after = await self.store.registrations.check_in(doc["_id"], sitting, now)
         if after is None:
             raise domain.refuse(Conflict, "already_checked_in")
-        names = await self.store.people_named([doc["user_id"]])
+        names = await self.store.people.people_named([doc["user_id"]])
         return CheckInView(
             registration_id=doc["_id"],
             user_id=doc["user_id"],

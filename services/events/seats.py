@@ -105,19 +105,19 @@ class SeatAudit:
         when the counter showed more free seats than there are) for the counters reset."""
         now = self.clock()
         reset: dict[str, int] = {}
-        counters = await self.store.seat_counters()
+        counters = await self.store.seats.seat_counters()
         self.standstill.keep_only({c["_id"] for c in counters})
         for counter in counters:
             event_id = counter["_id"]
             moves = int(counter.get("seat_moves") or 0)
             if not self.standstill.still(event_id, moves, now):
                 continue
-            seated = await self.store.count_registrations(event_id, "seat")
+            seated = await self.store.registrations.count_registrations(event_id, "seat")
             should_be = int(counter["capacity"]) - seated
             agrees = should_be == int(counter["seats_free"]) or should_be < 0
             if not self.standstill.confirmed(event_id, moves, None if agrees else should_be):
                 continue
-            if not await self.store.reset_seats(event_id, moves, should_be):
+            if not await self.store.seats.reset_seats(event_id, moves, should_be):
                 continue  # it moved meanwhile: a live registration, look again next time
             reset[event_id] = should_be - int(counter["seats_free"])
             log.warning(
@@ -152,21 +152,21 @@ class QuotaAudit:
         (`event:unit`) → places returned (negative when it showed more than there are)."""
         now = self.clock()
         reset: dict[str, int] = {}
-        counters = await self.store.quota_counters()
+        counters = await self.store.quotas.quota_counters()
         self.standstill.keep_only({c["_id"] for c in counters})
         for counter in counters:
             key = counter["_id"]
             moves = int(counter.get("moves") or 0)
             if not self.standstill.still(key, moves, now):
                 continue
-            used = await self.store.count_unit_registrations(
+            used = await self.store.registrations.count_unit_registrations(
                 counter["event_id"], counter["organization"]
             )
             should_be = max(0, int(counter["seats"]) - used)
             agrees = should_be == int(counter["left"])
             if not self.standstill.confirmed(key, moves, None if agrees else should_be):
                 continue
-            if not await self.store.reset_quota(key, moves, should_be):
+            if not await self.store.quotas.reset_quota(key, moves, should_be):
                 continue  # it moved meanwhile: a live enrolment, look again next time
             reset[key] = should_be - int(counter["left"])
             log.warning(

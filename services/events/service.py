@@ -8,7 +8,7 @@ from typing import Any
 
 from services.events import domain, views
 from services.events.registrations import Registrations, envelope_of
-from services.events.repository import EVENTS
+from services.events.repository.schema import EVENTS
 from shared.contracts.base import Actor, Conflict, Event, Invalid, NotFound, Page, new_id
 from shared.contracts.events.events import (
     EventCancelledV1,
@@ -30,19 +30,19 @@ class EventsService(Registrations):
     # --- events ---------------------------------------------------------------------------
 
     async def _view(self, doc: dict[str, Any]) -> EventView:
-        waiting = await self.store.count_registrations(doc["_id"], "waitlist")
-        return views.event_view(doc, waiting, await self.store.quotas_left(doc["_id"]))
+        waiting = await self.store.registrations.count_registrations(doc["_id"], "waitlist")
+        return views.event_view(doc, waiting, await self.store.quotas.quotas_left(doc["_id"]))
 
     async def create(self, actor: Actor, fields: EventFields) -> EventView:
         """A draft event. Raises `Forbidden` for a role that may not announce, `Invalid`
         when it would start in the past or close registration after its start."""
         doc = domain.new_event(new_id(), fields, actor, self.clock())
-        unknown = await self.store.unknown_organizations(list(fields.organizers))
+        unknown = await self.store.organizations.unknown_organizations(list(fields.organizers))
         if unknown:
             raise Invalid(
                 "detail.event_organizer_unknown", reason="organizer_unknown", codes=unknown
             )
-        await self.store.insert_event(doc, [])
+        await self.store.events.insert_event(doc, [])
         log.info("event.created", event_id=doc["_id"], kind=doc["kind"])
         return views.event_view(doc, 0)
 
@@ -82,7 +82,7 @@ class EventsService(Registrations):
             clauses.append({"$or": [{"open_to_all_wards": True}, {"audience.wards": ward}]})
         if upcoming:
             clauses.append({"ends_at": {"$gt": self.clock()}})
-        docs, total = await self.store.page_events(
+        docs, total = await self.store.events.page_events(
             {"$and": clauses}, (page - 1) * page_size, page_size
         )
         items = [await self._view(doc) for doc in docs]
@@ -97,7 +97,7 @@ class EventsService(Registrations):
         seats_delta: int = 0,
     ) -> dict[str, Any]:
         envelopes = [envelope_of(event, doc["_id"]) for event in events]
-        after = await self.store.update_event(
+        after = await self.store.events.update_event(
             doc["_id"], doc["version"], changes, envelopes, seats_delta=seats_delta
         )
         if after is None:
@@ -156,7 +156,7 @@ class EventsService(Registrations):
             told.append(
                 EventChangedV1(
                     event=views.summary(merged),
-                    registrant_ids=await self.store.registrants(event_id),
+                    registrant_ids=await self.store.registrations.registrants(event_id),
                 )
             )
         try:
@@ -180,7 +180,7 @@ class EventsService(Registrations):
                 EventCancelledV1(
                     event=views.summary(doc),
                     reason=reason,
-                    registrant_ids=await self.store.registrants(event_id),
+                    registrant_ids=await self.store.registrations.registrants(event_id),
                 )
             )
         changes = {

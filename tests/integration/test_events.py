@@ -17,7 +17,9 @@ from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
 
 from services.events.app import build_app as build_events
-from services.events.repository import INDEXES, EventsStore
+from services.events.ports import EventsRepository
+from services.events.repository import events_repository
+from services.events.repository.schema import INDEXES
 from services.events.seats import QuotaAudit, SeatAudit
 from services.events.service import EventsService
 from shared.contracts.base import Actor, Conflict, Role
@@ -32,7 +34,7 @@ from shared.contracts.rpc.events import (
     RegistrationFields,
     SittingFields,
 )
-from shared.infra.mongo import Document, ensure_indexes
+from shared.infra.mongo import Database, Document, ensure_indexes
 from shared.infra.settings import Settings
 from shared.infra.testing import eventually
 from shared.localtime import HCMC
@@ -64,11 +66,11 @@ def fields(capacity: int, starts_in: timedelta = timedelta(days=2)) -> EventFiel
     )
 
 
-async def events_store(settings: Settings, mongo: AsyncMongoClient[Document]) -> EventsStore:
-    """The events store over the test's database on the real server, indexed."""
+async def events_db(settings: Settings, mongo: AsyncMongoClient[Document]) -> Database:
+    """The events database of the test on the real server, indexed."""
     db = mongo[settings.database_name("events")]
     await ensure_indexes(db, INDEXES)
-    return EventsStore(db)
+    return db
 
 
 @pytest.fixture
@@ -76,12 +78,10 @@ async def two_copies(
     settings: Settings, mongo: AsyncMongoClient[Document]
 ) -> tuple[EventsService, EventsService]:
     """Two copies of the use cases over one real database, as two service processes."""
-    store = await events_store(settings, mongo)
+    db = await events_db(settings, mongo)
     return (
-        EventsService(store, NoOutbox(), lambda: datetime.now(UTC)),
-        EventsService(
-            EventsStore(store.events.collection.database), NoOutbox(), lambda: datetime.now(UTC)
-        ),
+        EventsService(events_repository(db), NoOutbox(), lambda: datetime.now(UTC)),
+        EventsService(events_repository(db), NoOutbox(), lambda: datetime.now(UTC)),
     )
 
 
@@ -349,14 +349,14 @@ class MovableClock:
 @pytest.fixture
 async def one_copy(
     settings: Settings, mongo: AsyncMongoClient[Document]
-) -> tuple[EventsStore, EventsService]:
+) -> tuple[EventsRepository, EventsService]:
     """The store and the use cases of one copy over the real database."""
-    store = await events_store(settings, mongo)
+    store = events_repository(await events_db(settings, mongo))
     return store, EventsService(store, NoOutbox(), lambda: datetime.now(UTC))
 
 
 async def test_a_seat_taken_by_a_copy_that_crashed_is_returned_to_the_waitlist(
-    one_copy: tuple[EventsStore, EventsService],
+    one_copy: tuple[EventsRepository, EventsService],
 ) -> None:
     store, service = one_copy
     event = await service.create(ORGANIZER, fields(2))
@@ -364,7 +364,7 @@ async def test_a_seat_taken_by_a_copy_that_crashed_is_returned_to_the_waitlist(
     await service.register(person(1), event.id, RegistrationFields())
     # A copy took the last seat and died before writing the registration: the next person
     # is waitlisted although only one seat is held.
-    assert await store.take_seat(event.id)
+    assert await store.seats.take_seat(event.id)
     waiting = await service.register(person(2), event.id, RegistrationFields())
     assert waiting.status == "waitlist"
     clock = MovableClock()
@@ -388,12 +388,12 @@ async def test_a_seat_taken_by_a_copy_that_crashed_is_returned_to_the_waitlist(
 
 
 async def test_the_seat_audit_never_touches_a_counter_that_moved(
-    one_copy: tuple[EventsStore, EventsService],
+    one_copy: tuple[EventsRepository, EventsService],
 ) -> None:
     store, service = one_copy
     event = await service.create(ORGANIZER, fields(3))
     await service.publish(ORGANIZER, event.id)
-    assert await store.take_seat(event.id)  # a copy dies holding this seat
+    assert await store.seats.take_seat(event.id)  # a copy dies holding this seat
     clock = MovableClock()
     audit = SeatAudit(store, service.fill_free_seats, clock)
     other = SeatAudit(store, service.fill_free_seats, clock)
@@ -427,12 +427,12 @@ async def committee_event(service: EventsService) -> tuple[EventView, str]:
 
 
 async def test_a_units_place_taken_by_a_copy_that_crashed_is_returned_to_its_quota(
-    one_copy: tuple[EventsStore, EventsService],
+    one_copy: tuple[EventsRepository, EventsService],
 ) -> None:
     store, service = one_copy
     event, unit = await committee_event(service)
     # A copy took the committee's second place and died before writing the registration.
-    assert await store.take_quota(event.id, unit, 2)
+    assert await store.quotas.take_quota(event.id, unit, 2)
     late = MemberList(members=[MemberFields(user_id=person(2).id, consent=True)])
     refused = await service.register_members(ORGANIZER, event.id, late)
     assert refused.outcomes[0].reason == "quota_full"
@@ -457,7 +457,7 @@ async def test_a_units_place_taken_by_a_copy_that_crashed_is_returned_to_its_quo
 
 
 async def test_an_audit_between_a_cancellation_and_its_give_back_returns_nothing(
-    one_copy: tuple[EventsStore, EventsService],
+    one_copy: tuple[EventsRepository, EventsService],
 ) -> None:
     store, service = one_copy
     event, unit = await committee_event(service)
@@ -468,14 +468,14 @@ async def test_an_audit_between_a_cancellation_and_its_give_back_returns_nothing
     clock.at += timedelta(minutes=3)
     # The member's cancellation is written; its seat and place are not given back yet
     # when both audits run on the standing counters.
-    mine = await store.registration_of(event.id, person(1).id)
+    mine = await store.registrations.registration_of(event.id, person(1).id)
     assert mine is not None
     moved = {"status": "cancelled", "status_order": 2, "cancelled_at": clock.at}
-    assert await store.move_registration(mine["_id"], "seat", moved, [])
+    assert await store.registrations.move_registration(mine["_id"], "seat", moved, [])
     assert await seats.once() == {}
     assert await quotas.once() == {}
-    await store.give_back_seat(event.id)
-    await store.give_back_quota(event.id, unit)
+    await store.seats.give_back_seat(event.id)
+    await store.quotas.give_back_quota(event.id, unit)
     clock.at += timedelta(minutes=1)
     assert await seats.once() == {}
     assert await quotas.once() == {}

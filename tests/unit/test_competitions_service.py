@@ -10,6 +10,8 @@ import pytest
 from services.competitions.judging import Judging
 from services.competitions.records import CompetitionRecords
 from services.competitions.repository import COMPETITIONS, ENTRIES, PEOPLE, SCORES, STARTUPS
+from services.competitions.results_service import ResultsPublication
+from services.competitions.scoring import Scoring
 from services.competitions.service import Competitions
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, Role
 from shared.contracts.events.competitions import (
@@ -42,8 +44,11 @@ class World:
         self.clock = Clock()
         self.outbox = RecordingOutbox()
         self.store = FakeCompetitionStore(self.outbox)
-        self.judging = Judging(CompetitionRecords(self.store, self.outbox, clock=self.clock))
-        self.competitions = Competitions(self.judging.records, self.judging)
+        records = CompetitionRecords(self.store, self.outbox, clock=self.clock)
+        self.judging = Judging(records)
+        scoring = Scoring(records, self.judging)
+        publication = ResultsPublication(records, self.judging, scoring)
+        self.competitions = Competitions(records, self.judging, scoring, publication)
         self.store.collections[STARTUPS]["s1"] = {
             "_id": "s1",
             "owner_id": FOUNDER.id,

@@ -49,8 +49,8 @@ class World:
         self.outbox = RecordingOutbox()
         self.store = FakeEventsStore(self.outbox)
         self.clock = Clock()
-        self.events = EventsService(self.store, self.outbox, self.clock)
-        self.records = Records(self.store, self.outbox, self.clock)
+        self.events = EventsService(self.store.repository(), self.outbox, self.clock)
+        self.records = Records(self.store.repository(), self.outbox, self.clock)
 
     async def published(self, capacity: int = 2, **extra: object) -> str:
         fields = {

@@ -1,6 +1,6 @@
-"""An in-memory `EventsRepository` for the events use cases' unit tests: dicts, the same
-conditional writes (seat counter, status-matched moves, check-in once), and a recording
-outbox for the events each write queues."""
+"""An in-memory `EventsRepository` for the events use cases' unit tests: one store of dicts
+playing every part, the same conditional writes (seat counter, status-matched moves,
+check-in once), and a recording outbox for the events each write queues."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from services.events.ports import EventsRepository
 from shared.contracts.base import Envelope
 from shared.infra.mongo import AlreadyExists, Document
 from tests.unit.fakes.outbox import RecordingOutbox
 
 
 class FakeEventsStore:
-    """Events, registrations, certificates and people in dicts."""
+    """Events, registrations, certificates and people in dicts; `repository()` hands it to
+    the use cases as every part of their `EventsRepository`."""
 
     def __init__(self, outbox: RecordingOutbox) -> None:
         self.outbox = outbox
@@ -26,6 +28,19 @@ class FakeEventsStore:
         self.organizations: set[str] = set()
         self.quotas: dict[tuple[str, str], int] = {}
         self.quota_moves: dict[tuple[str, str], int] = {}
+
+    def repository(self) -> EventsRepository:
+        """This store as each part of the use cases' storage (they share its dicts, as the
+        MongoDB parts share one database)."""
+        return EventsRepository(
+            events=self,
+            seats=self,
+            quotas=self,
+            registrations=self,
+            certificates=self,
+            people=self,
+            organizations=self,
+        )
 
     async def insert_event(self, doc: Document, events: Sequence[Envelope]) -> None:
         if doc["_id"] in self.events:
