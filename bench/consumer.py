@@ -41,8 +41,9 @@ from shared.contracts.base import Envelope, Role
 from shared.contracts.events.identity import UserRegisteredV1
 from shared.contracts.streams import ALL_STREAMS, IDENTITY
 from shared.infra.broker import consumer_options, ensure_streams, make_broker
+from shared.infra.idempotency import ProcessedEvents
 from shared.infra.logging import configure_logging
-from shared.infra.mongo import ProcessedEvents, close_mongo_client, make_mongo_client
+from shared.infra.mongo import close_mongo_client, make_mongo_client
 from shared.infra.runtime import event_handler
 from shared.infra.settings import Settings
 from shared.infra.testing import DatabaseServer, NatsServer

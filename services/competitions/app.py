@@ -29,7 +29,7 @@ from services.competitions.rpc import register_rpc
 from services.competitions.scoring import Scoring
 from services.competitions.service import Competitions
 from shared.infra.broker import make_broker
-from shared.infra.mongo import ProcessedEvents
+from shared.infra.idempotency import ProcessedEvents
 from shared.infra.runtime import MadeAtStartup, ServiceContext, build_service_app
 from shared.infra.settings import Settings
 

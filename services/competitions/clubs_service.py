@@ -21,7 +21,8 @@ from shared.contracts.rpc.competitions import (
     CoverageFigure,
     ListClubs,
 )
-from shared.infra.mongo import AlreadyExists, Document, Outbox
+from shared.infra.mongo import AlreadyExists, Document
+from shared.infra.outbox import Outbox
 from shared.localtime import HCMC, local_date, utc
 from shared.text import fold
 

@@ -21,7 +21,7 @@ from shared.contracts.events.registry import (
 )
 from shared.contracts.streams import IDENTITY, REGISTRY
 from shared.infra.broker import consumer_options
-from shared.infra.mongo import ProcessedEvents
+from shared.infra.idempotency import ProcessedEvents
 from shared.infra.personal_data import PersonKeys
 from shared.infra.runtime import Reaction, event_handler
 from shared.infra.settings import Settings

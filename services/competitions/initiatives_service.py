@@ -31,7 +31,8 @@ from shared.contracts.rpc.competitions import (
     RecognisedInitiativeView,
     ReviewFields,
 )
-from shared.infra.mongo import Document, Outbox
+from shared.infra.mongo import Document
+from shared.infra.outbox import Outbox
 from shared.localtime import HCMC, local_date, utc
 
 MANAGERS = (Role.ORGANIZER, Role.ADMIN)

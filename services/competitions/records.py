@@ -14,7 +14,8 @@ from shared.contracts.base import Actor, Conflict, Envelope, Event, NotFound
 from shared.contracts.events.competitions import CompetitionStatus
 from shared.contracts.rpc.competitions import CompetitionView
 from shared.infra.logging import current_correlation_id
-from shared.infra.mongo import Document, Outbox
+from shared.infra.mongo import Document
+from shared.infra.outbox import Outbox
 
 S = CompetitionStatus
 

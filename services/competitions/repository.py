@@ -12,14 +12,8 @@ from enum import StrEnum
 from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 
 from shared.contracts.base import Envelope
-from shared.infra.mongo import (
-    OUTBOX_FIELD,
-    AggregateCollection,
-    AlreadyExists,
-    Database,
-    Document,
-    with_outbox,
-)
+from shared.infra.mongo import AggregateCollection, AlreadyExists, Database, Document
+from shared.infra.outbox import OUTBOX_FIELD, with_outbox
 
 COMPETITIONS = "competitions"
 ENTRIES = "entries"

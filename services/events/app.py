@@ -14,7 +14,8 @@ from services.events.rpc import register_rpc
 from services.events.seats import AUDIT_SECONDS, QuotaAudit, SeatAudit
 from services.events.service import EventsService
 from shared.infra.broker import make_broker
-from shared.infra.mongo import ProcessedEvents, now
+from shared.infra.idempotency import ProcessedEvents
+from shared.infra.mongo import now
 from shared.infra.runtime import MadeAtStartup, ServiceContext, build_service_app
 from shared.infra.settings import Settings
 

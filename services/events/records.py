@@ -29,7 +29,7 @@ from shared.contracts.events.reference import OrganizationSavedV1
 from shared.contracts.rpc.certificates import CertificateView, new_certificate_code
 from shared.contracts.rpc.events import EventsFigures, EventView
 from shared.infra.logging import get_logger
-from shared.infra.mongo import Outbox
+from shared.infra.outbox import Outbox
 from shared.infra.personal_data import clear_contact
 from shared.localtime import local_date, utc
 

@@ -38,7 +38,8 @@ from shared.contracts.rpc.events import (
     RegistrationView,
 )
 from shared.infra.logging import get_logger
-from shared.infra.mongo import AlreadyExists, Outbox
+from shared.infra.mongo import AlreadyExists
+from shared.infra.outbox import Outbox
 
 log = get_logger(__name__)
 STATUS_ORDER = {"seat": 0, "waitlist": 1, "cancelled": 2}

@@ -20,7 +20,8 @@ from shared.contracts.events.identity import (
     UserUpdatedV1,
 )
 from shared.infra.logging import get_logger
-from shared.infra.mongo import Document, OutboxRelay
+from shared.infra.mongo import Document
+from shared.infra.outbox import OutboxRelay
 
 log = get_logger(__name__)
 

@@ -13,7 +13,8 @@ from services.gateway.service import Identity
 from shared.contracts.base import DomainError, Role
 from shared.i18n import gettext
 from shared.infra.broker import make_broker
-from shared.infra.mongo import OutboxRelay, close_mongo_client, ensure_indexes, make_mongo_client
+from shared.infra.mongo import close_mongo_client, ensure_indexes, make_mongo_client
+from shared.infra.outbox import OutboxRelay
 from shared.infra.settings import Settings
 
 

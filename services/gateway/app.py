@@ -43,12 +43,8 @@ from shared.contracts.rpc.identity import GetPersonKey
 from shared.contracts.streams import ALL_STREAMS
 from shared.infra.broker import answer_rpc, ensure_streams, make_broker
 from shared.infra.logging import get_logger
-from shared.infra.mongo import (
-    OutboxRelay,
-    close_mongo_client,
-    ensure_indexes,
-    make_mongo_client,
-)
+from shared.infra.mongo import close_mongo_client, ensure_indexes, make_mongo_client
+from shared.infra.outbox import OutboxRelay
 from shared.infra.rpc import drain_rpc, start_rpc
 from shared.infra.settings import Settings
 

@@ -30,7 +30,8 @@ from shared.contracts.events.reference import (
 )
 from shared.infra.broker import publish_event
 from shared.infra.logging import get_logger
-from shared.infra.mongo import Document, OutboxRelay
+from shared.infra.mongo import Document
+from shared.infra.outbox import OutboxRelay
 
 log = get_logger(__name__)
 

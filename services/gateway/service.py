@@ -30,7 +30,8 @@ from shared.contracts.events.identity import (
 )
 from shared.contracts.rpc.identity import GetPersonKey, PersonKey
 from shared.infra.logging import get_logger
-from shared.infra.mongo import Document, OutboxRelay
+from shared.infra.mongo import Document
+from shared.infra.outbox import OutboxRelay
 from shared.localtime import utc
 
 log = get_logger(__name__)

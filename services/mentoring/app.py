@@ -24,7 +24,7 @@ from services.mentoring.rpc import UseCases, register_rpc
 from services.mentoring.service import Mentoring
 from services.mentoring.sessions import Sessions
 from shared.infra.broker import make_broker
-from shared.infra.mongo import ProcessedEvents
+from shared.infra.idempotency import ProcessedEvents
 from shared.infra.runtime import MadeAtStartup, ServiceContext, build_service_app
 from shared.infra.settings import Settings
 

@@ -11,7 +11,8 @@ from services.mentoring import domain
 from services.mentoring.ports import MentoringRepository
 from shared.contracts.base import Actor, Conflict, Envelope, Event, Forbidden, NotFound
 from shared.infra.logging import current_correlation_id
-from shared.infra.mongo import Document, Outbox
+from shared.infra.mongo import Document
+from shared.infra.outbox import Outbox
 
 
 def staff_only(actor: Actor) -> None:

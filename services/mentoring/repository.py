@@ -12,13 +12,8 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.base import Envelope
-from shared.infra.mongo import (
-    OUTBOX_FIELD,
-    AggregateCollection,
-    AlreadyExists,
-    Database,
-    Document,
-)
+from shared.infra.mongo import AggregateCollection, AlreadyExists, Database, Document
+from shared.infra.outbox import OUTBOX_FIELD
 
 MENTORS = "mentors"
 REQUESTS = "requests"

@@ -25,7 +25,7 @@ from services.notifications.rpc import register_rpc
 from services.notifications.service import Notices
 from shared.infra.broker import make_broker
 from shared.infra.clock import service_clock
-from shared.infra.mongo import ProcessedEvents
+from shared.infra.idempotency import ProcessedEvents
 from shared.infra.runtime import MadeAtStartup, ServiceContext, build_service_app, instance_name
 from shared.infra.settings import Settings
 

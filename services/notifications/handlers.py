@@ -59,7 +59,7 @@ from shared.contracts.streams import (
     StreamSpec,
 )
 from shared.infra.broker import consumer_options
-from shared.infra.mongo import ProcessedEvents
+from shared.infra.idempotency import ProcessedEvents
 from shared.infra.personal_data import PersonKeys
 from shared.infra.runtime import Reaction, event_handler
 from shared.infra.settings import Settings

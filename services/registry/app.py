@@ -24,7 +24,7 @@ from services.registry.rpc import register_rpc
 from services.registry.search import StartupSearch
 from services.registry.service import Startups
 from shared.infra.broker import make_broker
-from shared.infra.mongo import ProcessedEvents
+from shared.infra.idempotency import ProcessedEvents
 from shared.infra.runtime import MadeAtStartup, ServiceContext, build_service_app
 from shared.infra.settings import Settings
 

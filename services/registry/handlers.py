@@ -20,7 +20,7 @@ from shared.contracts.events.reference import SectorSavedV1, WardSavedV1
 from shared.contracts.events.registry import StartupRegisteredV1, StartupStatusChangedV1
 from shared.contracts.streams import IDENTITY, REGISTRY
 from shared.infra.broker import consumer_options
-from shared.infra.mongo import ProcessedEvents
+from shared.infra.idempotency import ProcessedEvents
 from shared.infra.personal_data import PersonKeys, clear_contact
 from shared.infra.runtime import Reaction, event_handler
 from shared.infra.settings import Settings

@@ -11,7 +11,8 @@ from pymongo.errors import DuplicateKeyError
 
 from services.registry import domain
 from shared.contracts.base import Envelope
-from shared.infra.mongo import OUTBOX_FIELD, AggregateCollection, Database, Document
+from shared.infra.mongo import AggregateCollection, Database, Document
+from shared.infra.outbox import OUTBOX_FIELD
 
 #: The field of a day's figures that keeps the ids of the events already counted.
 COUNTED = "counted_events"

@@ -37,7 +37,8 @@ from shared.contracts.rpc.registry import (
     StartupView,
 )
 from shared.infra.logging import current_correlation_id, get_logger
-from shared.infra.mongo import AlreadyExists, Document, Outbox
+from shared.infra.mongo import AlreadyExists, Document
+from shared.infra.outbox import Outbox
 from shared.localtime import local_date, valid_on
 
 log = get_logger(__name__)

@@ -1,4 +1,4 @@
-"""MongoDB through PyMongo's async API: client factory, indexes, outbox relay, idempotency.
+"""MongoDB through PyMongo's async API: client factory, indexes, the aggregate writes.
 
 Every process talks to a real server over the wire: a MongoDB replica set in production,
 the embedded SecantusDB server that the launcher and the tests start otherwise (DESIGN §3).
@@ -7,31 +7,22 @@ Code never branches on which one it has.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
-from faststream.nats import NatsBroker
-from pymongo import ASCENDING, AsyncMongoClient, IndexModel, ReturnDocument
+from pymongo import AsyncMongoClient, IndexModel
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from shared.contracts.base import Envelope
-from shared.contracts.streams import stream_for
-from shared.infra.broker import publish_event
-from shared.infra.logging import get_logger
+from shared.infra.outbox import OUTBOX_FIELD, outbox_entries, with_outbox
 from shared.infra.settings import Settings
-
-log = get_logger(__name__)
 
 Document = dict[str, Any]
 Database = AsyncDatabase[Document]
 Collection = AsyncCollection[Document]
-
-OUTBOX_FIELD = "_outbox"
 
 
 def make_mongo_client(settings: Settings) -> AsyncMongoClient[Document]:
@@ -75,241 +66,6 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-# --- outbox -------------------------------------------------------------------------------
-
-
-def outbox_entries(envelopes: Sequence[Envelope]) -> list[Document]:
-    """The envelopes as JSON-able documents to store in a document's outbox field."""
-    return [envelope.model_dump(mode="json") for envelope in envelopes]
-
-
-def with_outbox(update: Document, envelopes: Sequence[Envelope]) -> Document:
-    """Add the events to an update, so state and events are written in one document write."""
-    merged = {key: dict(value) for key, value in update.items()}
-    if envelopes:
-        merged.setdefault("$push", {})[OUTBOX_FIELD] = {"$each": outbox_entries(envelopes)}
-    return merged
-
-
-class OutboxRelay:
-    """Publishes the events an aggregate keeps in `_outbox`, then pulls them out.
-
-    `flush` runs right after the write that queued events, so the happy path has no
-    polling delay; `sweep` runs periodically and recovers what a crash left behind.
-    A crash after publishing and before pulling republishes the same `Nats-Msg-Id`,
-    which JetStream drops inside the duplicate window (consumers are idempotent beyond it).
-    """
-
-    def __init__(self, db: Database, broker: NatsBroker, collections: Sequence[str]) -> None:
-        self.db = db
-        self.broker = broker
-        self.collections = tuple(collections)
-
-    @staticmethod
-    def indexes() -> list[IndexModel]:
-        """The sparse index on pending outbox ids that the sweeper's query uses."""
-        return [IndexModel([(f"{OUTBOX_FIELD}.id", ASCENDING)], sparse=True, name="outbox_pending")]
-
-    async def flush(self, collection: str, doc_id: str) -> int:
-        """Publish what `doc_id` has pending; the number published.
-
-        Never raises for a broker or database fault: the write that queued the events has
-        committed, so its caller must answer success (a 500 would lie); the events stay in
-        `_outbox` and the sweep publishes them once NATS is back (issue 11)."""
-        try:
-            doc = await self.db[collection].find_one({"_id": doc_id}, {OUTBOX_FIELD: 1})
-            if not doc:
-                return 0
-            return await self._publish_pending(
-                self.db[collection], doc_id, doc.get(OUTBOX_FIELD) or []
-            )
-        except Exception as error:
-            log.warning(
-                "outbox.publish_deferred",
-                collection=collection,
-                doc_id=doc_id,
-                error=f"{type(error).__name__}: {error}",
-            )
-            return 0
-
-    async def _publish_pending(
-        self, collection: Collection, doc_id: str, pending: list[Document]
-    ) -> int:
-        published = 0
-        for entry in pending:
-            envelope = Envelope.model_validate(entry)
-            await publish_event(self.broker, envelope)
-            await collection.update_one(
-                {"_id": doc_id}, {"$pull": {OUTBOX_FIELD: {"id": envelope.id}}}
-            )
-            published += 1
-            log.debug("outbox.published", event_type=envelope.type, event_id=envelope.id)
-        return published
-
-    async def sweep(self) -> int:
-        """Publish every pending outbox entry in the relay's collections, removing each
-        once published; return how many were published."""
-        published = 0
-        for name in self.collections:
-            collection = self.db[name]
-            cursor = collection.find({f"{OUTBOX_FIELD}.id": {"$exists": True}}, {OUTBOX_FIELD: 1})
-            async for doc in cursor:
-                published += await self._publish_pending(
-                    collection, doc["_id"], doc.get(OUTBOX_FIELD) or []
-                )
-        if published:
-            log.info("outbox.recovered", published=published)
-        return published
-
-    async def run_sweeper(self, interval: float, stop: asyncio.Event) -> None:
-        """Sweep every `interval` seconds until `stop` is set; a failed sweep is logged,
-        not raised."""
-        while not stop.is_set():
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("outbox.sweep_failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
-
-
-# --- idempotent consumers -------------------------------------------------------------------
-
-
-META = "meta"
-
-
-async def database_birth(db: Database) -> tuple[datetime, bool]:
-    """When this service's database was first opened, and whether that is now.
-
-    The first process to open an empty database (a new deployment, a new copy, a lost
-    volume) writes the marker atomically and gets `True`: it rebuilds the read models from
-    the streams. Events older than the birth are history being replayed (issue 11)."""
-    born = now()
-    try:
-        await db[META].insert_one({"_id": "database", "born_at": born})
-    except DuplicateKeyError:
-        marker = await db[META].find_one({"_id": "database"})
-        return (marker or {}).get("born_at", born), False
-    return born, True
-
-
-class ProcessedEvents:
-    """Ids of events a consumer has handled (unique id, TTL), so a redelivery is skipped.
-
-    It also tells news from history, per consumer (issue 13: effect consumers deliver from
-    their creation time, read models from the beginning). An event older than the
-    consumer's birth is history: read models apply it, effects (a welcome email) do not
-    (see `shared.infra.runtime.replaying_history`). A consumer born with its database
-    (`fresh`) takes the database's birth (`history_before`); one added later to a running
-    database (a new or renamed consumer) is born when JetStream created it (`created_at`,
-    asked of the server the first time), so it never resends a year of emails. Births are
-    kept in the `meta` collection and survive a rebuild of the read models, which deletes
-    the consumers and replays everything as history."""
-
-    collection_name = "processed_events"
-
-    def __init__(
-        self,
-        db: Database,
-        ttl_seconds: int,
-        history_before: datetime | None = None,
-        *,
-        fresh: bool = True,
-        created_at: Callable[[str, str], Awaitable[datetime | None]] | None = None,
-    ) -> None:
-        self.collection = db[self.collection_name]
-        self.meta = db[META]
-        self.ttl_seconds = ttl_seconds
-        self.history_before = history_before
-        self.fresh = fresh
-        # (stream, consumer) → when JetStream created that durable consumer, or None.
-        self.created_at = created_at
-        self._births: dict[str, datetime] = {}
-
-    async def consumer_birth(self, consumer: str, stream: str) -> datetime | None:
-        """When `consumer` (a durable consumer on `stream`) was born (UTC); None when
-        history is not tracked (no database birth given). Written once, atomically, and
-        cached: a later start, or a rebuild that re-creates the consumer, keeps it."""
-        if self.history_before is None:
-            return None
-        born = self._births.get(consumer)
-        if born is None:
-            candidate = self.history_before
-            if not self.fresh and self.created_at is not None:
-                # Not known yet on a running database: a consumer added now. Its birth is
-                # when the server created it, which precedes every event it will deliver
-                # as news (the moment it first handles one would not).
-                candidate = await self.created_at(stream, consumer) or candidate
-            key = {"_id": f"consumer:{consumer}"}
-            try:
-                marker = await self.meta.find_one_and_update(
-                    key,
-                    {"$setOnInsert": {"born_at": candidate}},
-                    upsert=True,
-                    return_document=ReturnDocument.AFTER,
-                )
-            except DuplicateKeyError:
-                # Two copies upserting the same birth at once: the other one wrote it.
-                marker = await self.meta.find_one(key)
-            born = (marker or {}).get("born_at", candidate)
-            self._births[consumer] = born
-        return born
-
-    async def is_history(self, consumer: str, envelope: Envelope) -> bool:
-        """Whether the event happened before `consumer` was born (see the class)."""
-        born = await self.consumer_birth(consumer, stream_for(envelope.type).name)
-        return born is not None and envelope.time < born
-
-    async def forget_all(self) -> None:
-        """Forget every handled id, so a replay from the stream applies each event again."""
-        await self.collection.delete_many({})
-
-    def indexes(self) -> list[IndexModel]:
-        """The TTL index expiring handled ids `ttl_seconds` after `processed_at`."""
-        return [
-            IndexModel(
-                [("processed_at", ASCENDING)],
-                expireAfterSeconds=self.ttl_seconds,
-                name="processed_ttl",
-            )
-        ]
-
-    @staticmethod
-    def key(consumer: str, event_id: str) -> str:
-        """The stored id of one handled event for one consumer: `<consumer>:<event_id>`."""
-        return f"{consumer}:{event_id}"
-
-    async def seen(self, consumer: str, event_id: str) -> bool:
-        """Whether `consumer` has already handled the event `event_id`."""
-        return await self.collection.find_one({"_id": self.key(consumer, event_id)}) is not None
-
-    async def record(self, consumer: str, event_id: str) -> bool:
-        """Mark as handled; False when another delivery already did."""
-        try:
-            await self.collection.insert_one(
-                {"_id": self.key(consumer, event_id), "processed_at": now()}
-            )
-        except DuplicateKeyError:
-            return False
-        return True
-
-    async def once(
-        self, consumer: str, envelope: Envelope, effect: Callable[[], Awaitable[object]]
-    ) -> bool:
-        """Run `effect` unless this consumer already handled the event; True if it ran.
-
-        The effect runs before the id is recorded, so a crash in between means a second
-        run: effects keyed on the event id (as the inbox is) absorb that too.
-        """
-        if await self.seen(consumer, envelope.id):
-            log.info("event.duplicate_skipped", consumer=consumer, event_id=envelope.id)
-            return False
-        await effect()
-        await self.record(consumer, envelope.id)
-        return True
-
-
 # --- aggregate collections: the one base every repository uses ------------------------------
 #
 # DESIGN §5: a state change and its events go out in one document write (the `_outbox`
@@ -319,15 +75,6 @@ class ProcessedEvents:
 
 class AlreadyExists(Exception):
     """An insert or update hit a unique index (same `_id`, or a unique business key)."""
-
-
-class Outbox(Protocol):
-    """What use cases need of the outbox relay: publish now what a write just queued in a
-    document's `_outbox` (`OutboxRelay` does; unit tests pass a recording fake)."""
-
-    async def flush(self, collection: str, doc_id: str) -> int:
-        """Publish and pull out the pending events of one document; how many went out."""
-        ...
 
 
 class AggregateCollection:

@@ -38,17 +38,16 @@ from shared.infra.broker import (
     ensure_streams,
     reset_consumers,
 )
+from shared.infra.idempotency import ProcessedEvents, database_birth
 from shared.infra.logging import configure_logging, get_logger
 from shared.infra.mongo import (
     Database,
     Document,
-    OutboxRelay,
-    ProcessedEvents,
     close_mongo_client,
-    database_birth,
     ensure_indexes,
     make_mongo_client,
 )
+from shared.infra.outbox import OutboxRelay
 from shared.infra.rpc import answer_rpc, drain_rpc, start_rpc
 from shared.infra.settings import Settings
 

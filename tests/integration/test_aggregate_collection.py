@@ -9,13 +9,13 @@ from collections.abc import AsyncIterator
 import pytest
 
 from shared.infra.mongo import (
-    OUTBOX_FIELD,
     AggregateCollection,
     AlreadyExists,
     Database,
     close_mongo_client,
     make_mongo_client,
 )
+from shared.infra.outbox import OUTBOX_FIELD
 from shared.infra.settings import Settings
 
 

@@ -17,7 +17,9 @@ from shared.contracts.base import Envelope, Role
 from shared.contracts.events.identity import UserRegisteredV1
 from shared.contracts.streams import ALL_STREAMS, DLQ, IDENTITY
 from shared.infra.broker import consumer_options, ensure_streams, make_broker, publish_event
-from shared.infra.mongo import Document, OutboxRelay, ProcessedEvents, with_outbox
+from shared.infra.idempotency import ProcessedEvents
+from shared.infra.mongo import Document
+from shared.infra.outbox import OutboxRelay, with_outbox
 from shared.infra.settings import Settings
 from shared.infra.testing import eventually
 
@@ -279,7 +281,7 @@ async def test_a_consumer_added_to_a_running_database_treats_older_events_as_his
     consumers born with the database treat everything since its birth as news."""
     from datetime import timedelta
 
-    from shared.infra.mongo import database_birth
+    from shared.infra.idempotency import database_birth
 
     db = mongo[settings.database_name("births")]
     born, fresh = await database_birth(db)

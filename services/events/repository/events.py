@@ -11,7 +11,8 @@ from pymongo import ASCENDING, ReturnDocument
 
 from services.events.repository.schema import EVENTS, HIDDEN
 from shared.contracts.base import Envelope
-from shared.infra.mongo import AggregateCollection, Database, Document, with_outbox
+from shared.infra.mongo import AggregateCollection, Database, Document
+from shared.infra.outbox import with_outbox
 
 
 class MongoEventStore:

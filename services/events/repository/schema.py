@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pymongo import ASCENDING, DESCENDING, IndexModel
 
-from shared.infra.mongo import OUTBOX_FIELD
+from shared.infra.outbox import OUTBOX_FIELD
 
 EVENTS = "events"
 REGISTRATIONS = "registrations"

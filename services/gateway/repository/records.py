@@ -9,7 +9,8 @@ from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.errors import ConnectionFailure, DuplicateKeyError
 
 from shared.contracts.base import Envelope
-from shared.infra.mongo import OUTBOX_FIELD, Database, Document, outbox_entries, with_outbox
+from shared.infra.mongo import Database, Document
+from shared.infra.outbox import OUTBOX_FIELD, outbox_entries, with_outbox
 
 # What a store call raises when the database server cannot be reached (it is down or
 # restarting): the gateway answers 503 `unavailable`, never 500.

@@ -14,7 +14,8 @@ from pymongo.errors import DuplicateKeyError
 
 from services.gateway.repository.records import IDEMPOTENCY_KEYS, RATE_LIMITS
 from shared.contracts.base import Envelope
-from shared.infra.mongo import OUTBOX_FIELD, Database, Document, outbox_entries, with_outbox
+from shared.infra.mongo import Database, Document
+from shared.infra.outbox import OUTBOX_FIELD, outbox_entries, with_outbox
 
 USERS = "users"
 REFRESH_TOKENS = "refresh_tokens"
