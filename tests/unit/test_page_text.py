@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from services.gateway.web.kit import templates
+from services.gateway.web.rendering import templates
 from shared.i18n import gettext
 
 

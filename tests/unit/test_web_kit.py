@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.gateway.web.kit import FormData, local_time, safe_next, templates
+from services.gateway.web.forms import FormData
+from services.gateway.web.kit import safe_next
+from services.gateway.web.rendering import local_time, templates
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from services.gateway.web.charts import shown
-from services.gateway.web.kit import local_day
+from services.gateway.web.rendering import local_day
 
 
 def test_chart_tables_write_numbers_in_the_pages_language() -> None:

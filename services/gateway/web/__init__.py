@@ -36,7 +36,9 @@ from services.gateway.web import (
     recovery,
     sessions,
 )
-from services.gateway.web.kit import STATIC, LoginRequired, PageRefused, Refresher, Web
+from services.gateway.web.kit import LoginRequired, PageRefused, Web
+from services.gateway.web.rendering import STATIC
+from services.gateway.web.token_refresh import Refresher
 
 
 def wants_html(request: Request) -> bool:

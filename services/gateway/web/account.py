@@ -21,7 +21,8 @@ from services.gateway.problems import Problem
 from services.gateway.routes import auth as auth_routes
 from services.gateway.routes import me as me_routes
 from services.gateway.service import AuthFailure
-from services.gateway.web.kit import FormData, FormErrors, Web, WebRoute, safe_next, web
+from services.gateway.web.forms import FormData, FormErrors
+from services.gateway.web.kit import Web, WebRoute, safe_next, web
 from shared.contracts.base import DomainError, Locale
 from shared.infra.logging import get_logger
 

@@ -23,7 +23,8 @@ from services.gateway.problems import Problem
 from services.gateway.routes import admin as admin_api
 from services.gateway.routes import reports as report_api
 from services.gateway.service import AuthFailure
-from services.gateway.web.kit import FormErrors, PageRefused, Web, problem_errors, web
+from services.gateway.web.forms import FormErrors, problem_errors
+from services.gateway.web.kit import PageRefused, Web, web
 from shared.contracts.base import DomainError, PageQuery, Role
 from shared.localtime import HCMC
 

@@ -17,7 +17,8 @@ from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
 from services.gateway.web.console_organizer import judge_choices
-from services.gateway.web.kit import FormErrors, Web, web
+from services.gateway.web.forms import FormErrors
+from services.gateway.web.kit import Web, web
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import InitiativeScope
 from shared.contracts.rpc.competitions import (

@@ -13,7 +13,8 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
-from services.gateway.web.kit import FormErrors, Web, web
+from services.gateway.web.forms import FormErrors
+from services.gateway.web.kit import Web, web
 from shared.contracts.base import Role
 from shared.contracts.rpc.competitions import (
     ConflictDeclaration,

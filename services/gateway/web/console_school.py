@@ -15,7 +15,8 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
-from services.gateway.web.kit import FormData, Web, web
+from services.gateway.web.forms import FormData
+from services.gateway.web.kit import Web, web
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import ClubKind, CompetitionStatus
 from shared.contracts.rpc.competitions import (

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ValidationError
 
 from services.gateway.access import ANYONE
 from services.gateway.deps import Services
-from services.gateway.web.kit import FormData, FormErrors, Web, web
+from services.gateway.web.forms import FormData, FormErrors
+from services.gateway.web.kit import Web, web
 from services.gateway.web.public import names, wards_and_sectors
 from shared.contracts.base import Role, RpcRequest
 from shared.contracts.events.events import EventKind, EventStatus, RegistrationStatus

@@ -19,7 +19,8 @@ from services.gateway.web.booking import (
     sessions_to_complete,
     upcoming_sessions,
 )
-from services.gateway.web.kit import FormData, FormErrors, PageRefused, Web, WebRoute, web
+from services.gateway.web.forms import FormData, FormErrors
+from services.gateway.web.kit import PageRefused, Web, WebRoute, web
 from services.gateway.web.public import wards_and_sectors
 from shared.contracts.base import Role
 from shared.contracts.events.mentoring import Mode

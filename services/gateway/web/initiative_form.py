@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
 from services.gateway.problems import field_errors
-from services.gateway.web.kit import FormData, FormErrors, Web, WebRoute, web
+from services.gateway.web.forms import FormData, FormErrors
+from services.gateway.web.kit import Web, WebRoute, web
 from shared.contracts.rpc.competitions import FileInitiative, GetInitiative, InitiativeFields
 from shared.infra.broker import RpcFailure
 

@@ -1,6 +1,7 @@
 """The web kit every page uses (issue 15, DESIGN §6/§10): rendering in the reader's locale,
-the signed-in user from the session cookie, CSRF tokens, form parsing and a problem's field
-errors mapped onto the form's fields.
+the signed-in user from the session cookie, CSRF tokens, and the posted form (its parsing
+and errors in `forms`, the Jinja2 environment and filters in `rendering`, the session's
+token refresh in `token_refresh`).
 
 - Session: an HttpOnly, SameSite=Lax cookie (Secure over HTTPS) signed with itsdangerous,
   holding the access token and the refresh token. The access token is checked with the same
@@ -15,106 +16,37 @@ errors mapped onto the form's fields.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import secrets
-import time
-from collections.abc import Callable, Coroutine, Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, quote
 
-from babel.numbers import format_decimal
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
-from jinja2 import Environment, FileSystemLoader, pass_context
-from jinja2.runtime import Context
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from services.gateway import auth
 from services.gateway.deps import Services
-from services.gateway.problems import field_errors, from_rpc, request_locale
+from services.gateway.problems import from_rpc, request_locale
 from services.gateway.service import AuthFailure
-from shared.contracts.base import Actor, DomainError, Role, RpcRequest
-from shared.i18n import LOCALES, enum_label, gettext, known, negotiate
+from services.gateway.web.forms import CSRF_FIELD, MAX_FIELDS, FormData, FormErrors, form_errors
+from services.gateway.web.rendering import templates
+from shared.contracts.base import Actor, Role, RpcRequest
+from shared.i18n import LOCALES, enum_label, gettext, negotiate
 from shared.infra.broker import RpcFailure
 from shared.infra.logging import get_logger
-from shared.localtime import HCMC
 
 log = get_logger(__name__)
 
 ReplyT = TypeVar("ReplyT", bound=BaseModel)
 
-HERE = Path(__file__).parent
-STATIC = HERE / "static"
 SESSION_COOKIE = "innohub_session"
 CSRF_COOKIE = "innohub_csrf"
 LANG_COOKIE = "innohub_lang"
-CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 CSRF_MAX_AGE = 12 * 3600
-#: A refresh answered this recently is reused, so two requests of one page that both find
-#: the access token expired do not present the same refresh token twice (reuse detection).
-REFRESH_GRACE_SECONDS = 30.0
-#: Form bodies are small: the edge middleware already caps every body (max_body_bytes).
-MAX_FIELDS = 400
-
-templates = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
-    autoescape=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
-
-def local_time(moment: datetime | None, with_time: bool = True) -> str:
-    """`dd/mm/yyyy HH:MM` (or the date alone) in Asia/Ho_Chi_Minh (DESIGN §7)."""
-    if moment is None:
-        return ""
-    local = moment.astimezone(HCMC) if moment.tzinfo else moment.replace(tzinfo=HCMC)
-    return local.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
-
-
-templates.filters["local"] = local_time
-
-
-def local_day(value: date | datetime | str | None) -> str:
-    """A day as `dd/mm/yyyy` (DESIGN §7): a `date`, an ISO `YYYY-MM-DD` string, or an
-    instant (its day in Asia/Ho_Chi_Minh); empty for `None`, any other text as it is."""
-    if value is None or value == "":
-        return ""
-    moment: date
-    if isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
-        except ValueError:
-            return value
-    else:
-        moment = value
-    if isinstance(moment, datetime):
-        return local_time(moment, with_time=False)
-    return moment.strftime("%d/%m/%Y")
-
-
-templates.filters["day"] = local_day
-
-
-@pass_context
-def decimal_number(context: Context, value: float | int | None, digits: int = 2) -> str:
-    """A number as the page's language writes it, at most `digits` decimals: "7,55" and
-    "12,5" in Vietnamese, "7.55" in English (Babel; DESIGN §7). Not for `<input
-    type=number>` values, which HTML wants with a dot."""
-    if value is None:
-        return ""
-    pattern = "#,##0." + "#" * digits if digits else "#,##0"
-    return format_decimal(value, format=pattern, locale=context.get("locale") or "vi")
-
-
-templates.filters["decimal"] = decimal_number
 
 
 class LoginRequired(Exception):
@@ -158,86 +90,6 @@ def safe_next(path: str | None, default: str = "/") -> str:
     if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
         return default
     return path
-
-
-@dataclass
-class FormData:
-    """A posted urlencoded form: every value of each field, in order."""
-
-    values: dict[str, list[str]] = field(default_factory=dict)
-
-    def get(self, name: str, default: str = "") -> str:
-        """The first value of `name`, stripped, or `default`."""
-        found = self.values.get(name)
-        return found[0].strip() if found else default
-
-    def all(self, name: str) -> list[str]:
-        """Every non-empty value of `name` (checkbox groups, repeated fields)."""
-        return [value.strip() for value in self.values.get(name, []) if value.strip()]
-
-    def flag(self, name: str) -> bool:
-        """Whether a checkbox `name` was ticked."""
-        return name in self.values
-
-    def optional(self, name: str) -> str | None:
-        """The value of `name`, or `None` when it is empty."""
-        return self.get(name) or None
-
-    def kept(self) -> dict[str, str | list[str]]:
-        """What the person typed, to fill the form again after an error (never a password)."""
-        return {
-            key: (values if len(values) > 1 else values[0])
-            for key, values in self.values.items()
-            if "password" not in key and key != CSRF_FIELD
-        }
-
-
-@dataclass
-class FormErrors:
-    """What went wrong with a form: a summary and messages by field name."""
-
-    summary: str = ""
-    fields: dict[str, str] = field(default_factory=dict)
-
-    def __bool__(self) -> bool:
-        return bool(self.summary or self.fields)
-
-
-class Refresher:
-    """Rotates a session's refresh token once per grace period, however many requests of
-    the same browser find the access token expired at the same moment."""
-
-    def __init__(self) -> None:
-        self._lock = asyncio.Lock()
-        self._recent: dict[str, tuple[float, auth.Tokens]] = {}
-
-    async def refresh(self, request: Request, refresh_token: str) -> auth.Tokens:
-        """New tokens for `refresh_token`; raises `AuthFailure` when it no longer works."""
-        key = hashlib.sha256(refresh_token.encode()).hexdigest()
-        async with self._lock:
-            now = time.monotonic()
-            self._recent = {
-                k: v for k, v in self._recent.items() if now - v[0] < REFRESH_GRACE_SECONDS
-            }
-            if key in self._recent:
-                return self._recent[key][1]
-            # The grace also holds across gateway copies: another copy that rotated this
-            # token a moment ago for the same page kept its answer (`Identity.refresh`).
-            tokens: auth.Tokens = await request.app.state.gateway.identity.refresh(
-                refresh_token, grace=timedelta(seconds=REFRESH_GRACE_SECONDS)
-            )
-            self._recent[key] = (now, tokens)
-            return tokens
-
-    def forget(self, *refresh_tokens: str | None) -> None:
-        """Drop what was answered for, or with, these refresh tokens (at logout, password
-        change, deletion), so a revoked session cannot come back through the grace period."""
-        gone = {hashlib.sha256(t.encode()).hexdigest() for t in refresh_tokens if t}
-        self._recent = {
-            key: (at, tokens)
-            for key, (at, tokens) in self._recent.items()
-            if key not in gone and tokens.refresh_token not in refresh_tokens
-        }
 
 
 def _signer(request: Request, salt: str) -> URLSafeSerializer:
@@ -384,44 +236,8 @@ class Web:
             raise PageRefused(403, "web.error.csrf")
 
     def errors_of(self, error: Exception) -> FormErrors:
-        """A failed call as a form's errors: pydantic's errors by field, a service's or the
-        identity's problem detail with its `field`, in the page's locale."""
-        if isinstance(error, ValidationError):
-            found = FormErrors(summary=self.t("web.form.fix_errors"))
-            raw = list(error.errors())
-            for item, source in zip(field_errors(raw, self.locale), raw, strict=True):
-                name = str(item["field"])
-                if source.get("input") == "":
-                    # An empty field or an unchosen option: say it is needed, not its rules.
-                    label = gettext(f"field.{name}", self.locale) if known(f"field.{name}") else ""
-                    item["msg"] = self.t("web.form.required", field=label or name)
-                found.fields.setdefault(name, str(item["msg"]))
-            return found
-        if isinstance(error, RpcFailure):
-            problem = from_rpc(error)
-            details: Mapping[str, Any] = problem.extra.get("details") or {}
-            detail = problem.detail or ""
-            text = gettext(detail, self.locale, **dict(details)) if known(detail) else detail
-            text = text or gettext(f"problem.{problem.code}", self.locale)
-            found = FormErrors(summary=text)
-            if details.get("field"):
-                found.fields[str(details["field"])] = text
-            if problem.code == "conflict":
-                found.summary = f"{self.t('web.form.conflict')} {text}".strip()
-            return found
-        if isinstance(error, DomainError):
-            text = (
-                gettext(error.message, self.locale, **error.details)
-                if known(error.message)
-                else error.message
-            )
-            found = FormErrors(summary=text)
-            if error.details.get("field"):
-                found.fields[str(error.details["field"])] = text
-            return found
-        if isinstance(error, AuthFailure):
-            return FormErrors(summary=gettext(f"problem.{error.code}", self.locale))
-        raise error
+        """A failed call as a form's errors, in the page's locale (`forms.form_errors`)."""
+        return form_errors(error, self.locale)
 
     # -- calls -----------------------------------------------------------------------
     async def call(self, rpc: RpcRequest[ReplyT]) -> ReplyT:
@@ -506,22 +322,3 @@ async def web(request: Request) -> Web:
     page = Web(request)
     await page.load_session()
     return page
-
-
-def problem_errors(page: Web, problem: Any) -> FormErrors:
-    """A gateway `Problem` (raised by the JSON API's own use cases: accounts, the report's
-    lock) as a form's errors: its detail in the page's locale, and the same text next to
-    each field its `errors` name (`loc` = ["body", "<field>"])."""
-    detail = str(problem.detail or "")
-    params = dict(problem.params or {})
-    text = (
-        gettext(detail, page.locale, **params)
-        if known(detail)
-        else detail or gettext(f"problem.{problem.code}", page.locale)
-    )
-    found = FormErrors(summary=text)
-    for item in problem.extra.get("errors") or []:
-        loc = [str(part) for part in item.get("loc", []) if part != "body"]
-        if loc:
-            found.fields[".".join(loc)] = text
-    return found

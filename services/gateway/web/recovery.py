@@ -17,7 +17,8 @@ from services.gateway.access import ANYONE
 from services.gateway.problems import Problem
 from services.gateway.routes import auth as auth_routes
 from services.gateway.service import AuthFailure
-from services.gateway.web.kit import FormErrors, Web, web
+from services.gateway.web.forms import FormErrors
+from services.gateway.web.kit import Web, web
 from shared.contracts.base import DomainError
 
 router = APIRouter(include_in_schema=False, dependencies=[ANYONE])

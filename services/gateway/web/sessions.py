@@ -16,7 +16,8 @@ from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
 from services.gateway.deps import Services
-from services.gateway.web.kit import FormData, FormErrors, Web, web
+from services.gateway.web.forms import FormData, FormErrors
+from services.gateway.web.kit import Web, web
 from shared.contracts.base import Role
 from shared.contracts.rpc.mentoring import (
     Absent,

@@ -20,14 +20,8 @@ from pydantic import BaseModel, ValidationError
 
 from services.gateway.problems import Problem
 from services.gateway.routes import reference as reference_api
-from services.gateway.web.kit import (
-    FormData,
-    FormErrors,
-    PageRefused,
-    Web,
-    problem_errors,
-    web,
-)
+from services.gateway.web.forms import FormData, FormErrors, problem_errors
+from services.gateway.web.kit import PageRefused, Web, web
 from shared.contracts.base import Conflict, DomainError, NotFound
 
 Page = Annotated[Web, Depends(web)]

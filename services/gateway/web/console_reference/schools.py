@@ -22,7 +22,8 @@ from services.gateway.web.console_reference.editor import (
     save,
     ward_options,
 )
-from services.gateway.web.kit import FormData, Web
+from services.gateway.web.forms import FormData
+from services.gateway.web.kit import Web
 from shared.contracts.base import Role
 from shared.contracts.events.reference import SchoolLevel
 

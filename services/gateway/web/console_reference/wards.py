@@ -25,7 +25,9 @@ from services.gateway.web.console_reference.editor import (
     state_of,
     typed_day,
 )
-from services.gateway.web.kit import FormData, Web, local_day
+from services.gateway.web.forms import FormData
+from services.gateway.web.kit import Web
+from services.gateway.web.rendering import local_day
 from shared.contracts.base import Role
 
 router = APIRouter(include_in_schema=False, dependencies=[ANYONE])
