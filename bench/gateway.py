@@ -29,8 +29,8 @@ from typing import Any
 
 import httpx
 
-from shared.infra.launcher import Stack, free_port
-from shared.infra.servers import wait_for_port
+from shared.infra.launcher import Stack
+from shared.infra.servers import free_port, wait_for_port
 from shared.infra.settings import Settings
 
 ADMIN = ("admin@govap.gov.vn", "quan-tri-vien-2026")

@@ -3,10 +3,11 @@
 The database server (SecantusDB, unless `MONGODB_URL` is set) and nats-server (unless
 `NATS_URL` is set) start first, then every service (`INNOHUB_REPLICAS` copies of each, in one
 queue group and sharing their durable consumers), then the gateway. The launcher then
-supervises (DESIGN §3): a child that exits is restarted with backoff (1, 2, 4 … 30 s) while
-the rest keep serving; a child that dies 5 times within 2 minutes stops the whole stack and
-the launcher exits non-zero with the reason. Each child runs in its own session so the stop
-order is ours: gateway and services drain first, nats-server and the database last.
+supervises (DESIGN §3, `shared.infra.supervision`): a child that exits is restarted with
+backoff (1, 2, 4 … 30 s) while the rest keep serving; a child that dies 5 times within 2
+minutes stops the whole stack and the launcher exits non-zero with the reason. Each child
+runs in its own session so the stop order is ours: gateway and services drain first,
+nats-server and the database last.
 
 The e2e and chaos tests start the stack through here too; `stack.json` in the data folder
 names every child's pid and port, for operators and for the chaos tests that kill them.
@@ -23,7 +24,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,44 +46,13 @@ from shared.infra.servers import (
     wait_for_port,
 )
 from shared.infra.settings import Settings
-
-# Re-exported for the tests and benches that start servers the way the launcher does.
-__all__ = ["LaunchError", "Stack", "free_port", "port_is_free"]
+from shared.infra.supervision import DATABASE, Child, LaunchError, Supervisor
 
 log = get_logger("launcher")
 
-STOP_SECONDS = 8.0
-# A child that dies this often within the window is not coming back by itself.
-CRASH_LIMIT = 5
-CRASH_WINDOW_SECONDS = 120.0
-MAX_BACKOFF_SECONDS = 30.0
-DATABASE = "database"
 NATS = "nats-server"
 GATEWAY = "gateway"
 OPERATOR = "operator"
-
-
-class LaunchError(RuntimeError):
-    """The stack could not start, or a child keeps dying; the message says which and why."""
-
-
-def restart_delay(recent_deaths: int) -> float:
-    """Seconds before restarting a child that died `recent_deaths` times in the window:
-    1, 2, 4 … capped at 30."""
-    return float(min(MAX_BACKOFF_SECONDS, 2 ** max(0, recent_deaths - 1)))
-
-
-@dataclass
-class Child:
-    """One supervised process: how to start it, and its recent deaths."""
-
-    name: str
-    argv: list[str]
-    env: dict[str, str]
-    process: subprocess.Popen[bytes] | None = None
-    deaths: deque[float] = field(default_factory=deque)
-    restart_at: float | None = None
-    restarts: int = 0
 
 
 @dataclass
@@ -95,13 +64,20 @@ class Stack:
     settings: Settings
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     stdout: int | None = None
-    children: dict[str, Child] = field(default_factory=dict)
     metrics_ports: dict[str, int] = field(default_factory=dict)
     database_port: int | None = None
     nats_url: str = ""
+    supervisor: Supervisor = field(init=False)
 
     def __post_init__(self) -> None:
         self.nats_url = self.settings.effective_nats_url
+        self.supervisor = Supervisor(self.stdout, on_change=self._write_state)
+
+    @property
+    def children(self) -> dict[str, Child]:
+        """The supervised children by name (`database`, `nats-server`, each service, the
+        gateway)."""
+        return self.supervisor.children
 
     @property
     def base_url(self) -> str:
@@ -116,7 +92,7 @@ class Stack:
     @property
     def processes(self) -> dict[str, subprocess.Popen[bytes]]:
         """The running process of each child (a restarted child has a new one)."""
-        return {n: c.process for n, c in self.children.items() if c.process is not None}
+        return self.supervisor.processes
 
     @property
     def mongodb_url(self) -> str:
@@ -244,17 +220,7 @@ class Stack:
         return {"INNOHUB_NATS_USER": user, "INNOHUB_NATS_PASSWORD_FILE": str(secrets[user])}
 
     def _spawn(self, child: Child) -> None:
-        child.process = subprocess.Popen(
-            child.argv,
-            env=child.env,
-            start_new_session=True,
-            stdout=self.stdout,
-            stderr=self.stdout,
-        )
-        child.restart_at = None
-        self.children[child.name] = child
-        log.info("process.started", process=child.name, pid=child.process.pid)
-        self._write_state()
+        self.supervisor.spawn(child)
 
     def _write_state(self) -> None:
         state = {
@@ -281,40 +247,13 @@ class Stack:
 
     def dead(self) -> list[str]:
         """Children whose process has exited and not yet been restarted."""
-        return [
-            name
-            for name, child in self.children.items()
-            if child.process is not None and child.process.poll() is not None
-        ]
+        return self.supervisor.dead()
 
     def supervise(self, now: float | None = None) -> None:
-        """Restart children that exited, after their backoff.
+        """Restart children that exited, after their backoff (`Supervisor.supervise`).
 
         Raises `LaunchError` when one died `CRASH_LIMIT` times within the window."""
-        now = time.monotonic() if now is None else now
-        for child in self.children.values():
-            process = child.process
-            if process is not None and child.restart_at is None and process.poll() is not None:
-                while child.deaths and now - child.deaths[0] > CRASH_WINDOW_SECONDS:
-                    child.deaths.popleft()
-                child.deaths.append(now)
-                if len(child.deaths) >= CRASH_LIMIT:
-                    raise LaunchError(
-                        f"{child.name} exited {len(child.deaths)} times within "
-                        f"{CRASH_WINDOW_SECONDS:.0f} s (last exit code {process.returncode})"
-                    )
-                delay = restart_delay(len(child.deaths))
-                child.restart_at = now + delay
-                log.warning(
-                    "process.exited",
-                    process=child.name,
-                    exit_code=process.returncode,
-                    restart_in_seconds=delay,
-                )
-            elif child.restart_at is not None and now >= child.restart_at:
-                child.restarts += 1
-                self._spawn(child)
-                log.warning("process.restarted", process=child.name, restarts=child.restarts)
+        self.supervisor.supervise(now)
 
     def wait_ready(self, timeout: float) -> None:
         """Poll the gateway's `/api/v1/status` until the gateway and every service are ok,
@@ -337,28 +276,8 @@ class Stack:
 
     def stop(self) -> None:
         """Gateway and services first, then nats-server, the database last; SIGKILL whatever
-        outlives the limit."""
-        servers = [name for name in self.children if name.startswith("nats-") or name == DATABASE]
-        others = [name for name in self.children if name not in servers]
-        deadline = time.monotonic() + STOP_SECONDS
-        nats = [name for name in servers if name != DATABASE]
-        database = [name for name in servers if name == DATABASE]
-        for group in (others, nats, database):
-            for name in group:
-                proc = self.children[name].process
-                if proc and proc.poll() is None:
-                    proc.send_signal(signal.SIGTERM)
-            for name in group:
-                proc = self.children[name].process
-                if proc is None:
-                    continue
-                try:
-                    proc.wait(timeout=max(0.5, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait(timeout=5)
-                    log.warning("process.killed", process=name)
-        self.children.clear()
+        outlives the limit (`Supervisor.stop`)."""
+        self.supervisor.stop()
 
 
 def admin_exists(mongodb_url: str, settings: Settings) -> bool | None:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from shared.infra.launcher import Stack, free_port
+from shared.infra.launcher import Stack
+from shared.infra.servers import free_port
 from shared.infra.settings import Settings
 from shared.infra.testing import DatabaseServer
 

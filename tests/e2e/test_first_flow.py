@@ -15,8 +15,10 @@ import httpx
 import nats
 import pytest
 
-from shared.infra.launcher import LaunchError, Stack, free_port, port_is_free
+from shared.infra.launcher import Stack
+from shared.infra.servers import free_port, port_is_free
 from shared.infra.settings import Settings
+from shared.infra.supervision import LaunchError
 
 pytestmark = pytest.mark.e2e
 

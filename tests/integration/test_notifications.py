@@ -24,8 +24,8 @@ from services.notifications.repository import NotificationStore
 from services.registry.app import build_app as build_registry
 from shared.contracts.base import Envelope, Locale, Role
 from shared.contracts.events.identity import UserRegisteredV1
-from shared.infra.launcher import free_port
 from shared.infra.mongo import Document
+from shared.infra.servers import free_port
 from shared.infra.settings import Settings
 from shared.infra.testing import eventually
 from tests.integration.conftest import bearer, login, register, running_service

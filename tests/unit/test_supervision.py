@@ -10,14 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from shared.infra.launcher import (
-    CRASH_LIMIT,
-    Child,
-    LaunchError,
-    Stack,
-    restart_delay,
-)
+from shared.infra.launcher import Stack
 from shared.infra.settings import Settings
+from shared.infra.supervision import CRASH_LIMIT, Child, LaunchError, restart_delay
 
 
 def test_backoff_doubles_from_one_second_up_to_thirty() -> None:
