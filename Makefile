@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy shared services bench
+	$(BIN)/mypy shared services bench tests
 
 # The suites that start whole stacks run beside the others (tests/suites.py): two pytest
 # processes, each with its own database and NATS servers on free ports.

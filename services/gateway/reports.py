@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import get_month_names
 from babel.numbers import format_decimal
-from openpyxl import Workbook  # type: ignore[import-untyped]  # no stubs installed
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from shared.contracts.base import Invalid
 from shared.i18n import enum_label, gettext, known, label

@@ -289,11 +289,15 @@ def test_organizer_judges_and_results(people: People, api: httpx.Client) -> None
     # may be 404 while competitions has not yet heard of the verification).
     for n, (headers, startup_id) in enumerate(entrants, start=1):
         entry = {"startup_id": startup_id, "title": f"Bài {n}", "description": "Mô tả bài dự thi."}
-        entered = once_known(
-            lambda entry=entry, headers=headers: api.post(
+
+        def enter(
+            entry: dict[str, str] = entry, headers: dict[str, str] = headers
+        ) -> httpx.Response:
+            return api.post(
                 f"{API}/competitions/{competition_id}/entries", json=entry, headers=headers
             )
-        )
+
+        entered = once_known(enter)
         assert entered.status_code == 201, f"entry {n}: {entered.text}"
 
     # Once the entry deadline passes the judges see their entries, blind.
@@ -585,8 +589,9 @@ def test_the_dashboard_charts_render_under_the_csp(people: People) -> None:
 
 def test_initiative_council_votes_and_decision(people: People, api: httpx.Client) -> None:
     filer, _ = founder_with_startup(api, f"Người nộp sáng kiến {uuid.uuid4().hex[:6]}")
+    title = f"Số hoá hồ sơ một cửa {uuid.uuid4().hex[:6]}"
     dossier = {
-        "title": f"Số hoá hồ sơ một cửa {uuid.uuid4().hex[:6]}",
+        "title": title,
         "authors": [{"name": "Võ Thị Mai", "share": 60}, {"name": "Đặng Quốc Huy", "share": 40}],
         "unit": "UBND phường Gò Vấp",
         "field": "Cải cách hành chính",
@@ -652,7 +657,7 @@ def test_initiative_council_votes_and_decision(people: People, api: httpx.Client
     try:
         public = visitor.new_page()
         public.goto("/initiatives")
-        card = public.locator("#recognised li", has_text=dossier["title"])
+        card = public.locator("#recognised li", has_text=title)
         expect(card).to_contain_text("Cấp phường")
         expect(card).to_contain_text("UBND phường Gò Vấp")
         assert "Võ Thị Mai" not in public.inner_text("main")

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from playwright.sync_api import Dialog, Page, expect
 from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
     API,
@@ -362,8 +362,13 @@ def test_a_script_named_startup_renders_as_text(new_page: NewPage, api: httpx.Cl
     name = "<script>alert(1)</script>"
     startup_id = api_startup(api, name)
     page = new_page()
-    dialogs: list[Any] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    dialogs: list[str] = []
+
+    def dismiss(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
     page.goto(f"/startups/{startup_id}")
     expect(page.locator("h1")).to_have_text(name)
     assert dialogs == []

@@ -41,6 +41,7 @@ def last_reset(stack: Stack) -> dict[str, Any]:
             return {}
         finally:
             await client.close()
+        assert stored.data is not None
         data: dict[str, Any] = json.loads(stored.data)["data"]
         return data
 

@@ -69,7 +69,7 @@ class LaunchedStack:
     def wait_restarted(self, name: str, old_pid: int, timeout: float = 60) -> int:
         """The new pid once the launcher has started `name` again."""
         return poll(
-            lambda: self.state().get("pids", {}).get(name, old_pid),
+            lambda: int(self.state().get("pids", {}).get(name, old_pid)),
             until=lambda pid: pid != old_pid,
             timeout=timeout,
         )

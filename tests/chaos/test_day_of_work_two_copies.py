@@ -23,6 +23,7 @@ import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -275,7 +276,8 @@ def day(
             "mode": "in_person",
         },
     )
-    outcome = {"notes": "Rà soát mẫu hợp đồng cung ứng nông sản.", "duration_minutes": 45}
+    held_minutes = 45
+    outcome = {"notes": "Rà soát mẫu hợp đồng cung ứng nông sản.", "duration_minutes": held_minutes}
     api.ok("POST", f"/sessions/{held['id']}/complete", mentor.headers, json=outcome)
     booked = api.ok(
         "POST",
@@ -322,8 +324,15 @@ def day(
 
     # Judging began by itself at the entry deadline; each judge scores what is theirs.
     for n, judge in enumerate(judges):
+
+        def assignments(judge: Account = judge) -> list[dict[str, Any]]:
+            found: list[dict[str, Any]] = api.ok("GET", "/judging/assignments", judge.headers)[
+                "items"
+            ]
+            return found
+
         items = poll(
-            lambda judge=judge: api.ok("GET", "/judging/assignments", judge.headers)["items"],
+            assignments,
             until=lambda found: len(found) == len(ENTRANTS),
             timeout=ENTRY_WINDOW.total_seconds() + 60,
         )
@@ -438,8 +447,8 @@ def day(
         expected[(founders[n].id, "event_registered")] = 1
         expected[(founders[n].id, "event_reminder")] = 1
     # The first admin's own items (a welcome, report deadlines) are theirs to have.
-    found = Counter({key: n for key, n in inbox.items() if key[0] != chief.id})
-    assert found == expected, (found - expected, expected - found)
+    delivered = Counter({key: n for key, n in inbox.items() if key[0] != chief.id})
+    assert delivered == expected, (delivered - expected, expected - delivered)
     # one email per emailed item, one digest per digest user, nothing to anyone else
     assert {p.id: received[p.id] for p in [*accounts, chief]} == mail_expected()
     # Sent again under the same Message-ID, at most: the email the killed notifications
@@ -487,5 +496,5 @@ def day(
         1,
         1,
     )
-    assert consult_fig["hours"] == pytest.approx(outcome["duration_minutes"] / 60, abs=0.01)
+    assert consult_fig["hours"] == pytest.approx(held_minutes / 60, abs=0.01)
     assert (comp_fig["held"], comp_fig["entries"], comp_fig["winners"]) == (1, len(ENTRANTS), 1)

@@ -254,7 +254,9 @@ async def consumers_caught_up(login: dict[str, Any]) -> dict[str, int]:
             if not name or name == "DLQ":
                 continue
             for consumer in await js.consumers_info(name):
-                behind[f"{name}/{consumer.name}"] = consumer.num_pending + consumer.num_ack_pending
+                behind[f"{name}/{consumer.name}"] = (consumer.num_pending or 0) + (
+                    consumer.num_ack_pending or 0
+                )
         return behind
     finally:
         await client.close()

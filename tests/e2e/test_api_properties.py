@@ -53,15 +53,16 @@ def token(base_url: str, email: str, password: str) -> str:
 def tokens_of_every_role(base_url: str) -> dict[str, str]:
     admin = token(base_url, *ADMIN)
     found = {"admin": admin}
+    founder_email = "fuzz-founder@example.vn"
     founder = {
-        "email": "fuzz-founder@example.vn",
+        "email": founder_email,
         "password": PASSWORD,
         "full_name": "Lê Minh Châu",
         "consent": True,
     }
     created = httpx.post(f"{base_url}/api/v1/auth/register", json=founder)
     assert created.status_code == 201, created.text
-    found["founder"] = token(base_url, founder["email"], PASSWORD)
+    found["founder"] = token(base_url, founder_email, PASSWORD)
     for role, organization in STAFF.items():
         body = {
             "email": f"fuzz-{role.replace('_', '-')}@govap.gov.vn",

@@ -26,6 +26,7 @@ async def js(nats_server: NatsServer) -> AsyncIterator[JetStreamContext]:
     client = await nats.connect(nats_server.url)
     context = client.jetstream()
     for info in await context.streams_info():
+        assert info.config.name is not None  # the server names every stream it lists
         with suppress(NotFoundError):
             await context.delete_stream(info.config.name)
     yield context

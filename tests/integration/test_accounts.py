@@ -188,6 +188,7 @@ async def test_role_change_and_disabling_end_tokens_and_sign_in(
     me = await api.get(f"{API}/me", headers=bearer(refreshed.json()["access_token"]))
     assert me.json()["role"] == "judge"
     stored = await js.get_last_msg("IDENTITY", "identity.user.updated.v1")
+    assert stored.data is not None
     event = json.loads(stored.data)["data"]
     assert (event["user_id"], event["role"], event["version"]) == (user_id, "judge", 2)
 
@@ -282,6 +283,7 @@ async def test_organizations_are_seeded_and_an_unknown_one_is_refused(
     )
     assert created.status_code == 201, created.text
     stored = await js.get_last_msg("IDENTITY", "identity.organization.saved.v1")
+    assert stored.data is not None
     assert json.loads(stored.data)["data"]["code"] == "clb-khoi-nghiep"
     ok = await api.post(
         f"{API}/admin/users", json={**account, "organization": "thcs-go-vap"}, headers=admin
@@ -299,6 +301,7 @@ async def test_organizations_are_seeded_and_an_unknown_one_is_refused(
 async def reset_token(js: JetStreamContext, user_id: str) -> dict[str, Any]:
     async def last() -> dict[str, Any]:
         stored = await js.get_last_msg("IDENTITY", "identity.user.password_reset_requested.v1")
+        assert stored.data is not None
         data: dict[str, Any] = json.loads(stored.data)["data"]
         return data
 

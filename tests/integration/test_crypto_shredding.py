@@ -166,12 +166,14 @@ async def fragile_consumer(settings: Settings, js: JetStreamContext) -> AsyncIte
     `DLQ` (with the event in full); it is removed afterwards."""
     broker = make_broker(settings)
 
-    @broker.subscriber(
-        "identity.user.registered.v1",
-        **consumer_options(settings, stream=IDENTITY, durable=FRAGILE),
-    )
     async def fragile(envelope: Envelope) -> None:
         raise RuntimeError("kho lưu trữ tạm thời không phản hồi")
+
+    # called, not used as a decorator: `subscriber` takes its options as `**dict[str, Any]`
+    broker.subscriber(
+        "identity.user.registered.v1",
+        **consumer_options(settings, stream=IDENTITY, durable=FRAGILE),
+    )(fragile)
 
     await broker.start()
     try:

@@ -24,14 +24,16 @@ async def test_list_and_replay_a_dead_letter(
     handled: list[str] = []
     broker = make_broker(settings)
 
-    @broker.subscriber(
-        "identity.user.registered.v1",
-        **consumer_options(settings, stream=IDENTITY, durable="tests-fragile"),
-    )
     async def fragile(envelope: Envelope) -> None:
         if broken["on"]:
             raise RuntimeError("kho lưu trữ tạm thời không phản hồi")
         handled.append(envelope.id)
+
+    # called, not used as a decorator: `subscriber` takes its options as `**dict[str, Any]`
+    broker.subscriber(
+        "identity.user.registered.v1",
+        **consumer_options(settings, stream=IDENTITY, durable="tests-fragile"),
+    )(fragile)
 
     await broker.start()
     try:

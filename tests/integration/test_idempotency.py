@@ -72,7 +72,11 @@ async def test_a_bad_key_is_refused_and_nothing_is_created(
         response = await api.post(
             f"{API}/startups",
             json=startup(),
-            headers=[*lan.items(), ("Idempotency-Key", bad.encode("utf-8"))],
+            # as bytes: the non-ASCII key is sent as the UTF-8 a client would send
+            headers=[
+                *((name.encode(), value.encode()) for name, value in lan.items()),
+                (b"Idempotency-Key", bad.encode("utf-8")),
+            ],
         )
         assert response.status_code == 400, bad
         assert response.json()["code"] == "idempotency_key_invalid"

@@ -19,15 +19,16 @@ from pymongo import AsyncMongoClient
 
 from services.notifications import competition_notices, directory, mentoring_notices
 from services.notifications.delivery import senders
-from services.notifications.domain import HCMC, Kind
+from services.notifications.domain import Kind
 from services.notifications.repository import NotificationStore
 from services.registry.app import build_app as build_registry
 from shared.contracts.base import Envelope, Locale, Role
 from shared.contracts.events.identity import UserRegisteredV1
-from shared.infra.mongo import Document
+from shared.infra.mongo import Database, Document
 from shared.infra.servers import free_port
 from shared.infra.settings import Settings
 from shared.infra.testing import eventually
+from shared.localtime import HCMC
 from tests.integration.conftest import bearer, login, register, running_service
 from tests.integration.test_registry import founder, staff
 from tests.unit.fakes.notifications import ServiceCopy
@@ -93,10 +94,10 @@ def body(message: MailMessage) -> str:
 
 
 def use_cases(
-    settings: Settings, smtp_port: int, clock: Clock, db: object, name: str
+    settings: Settings, smtp_port: int, clock: Clock, db: Database, name: str
 ) -> ServiceCopy:
     mail = settings.model_copy(update={"smtp_host": "127.0.0.1", "smtp_port": smtp_port})
-    return ServiceCopy.of(NotificationStore(db), senders(mail), instance=name, clock=clock)  # type: ignore[arg-type]
+    return ServiceCopy.of(NotificationStore(db), senders(mail), instance=name, clock=clock)
 
 
 async def both_fire(first: ServiceCopy, second: ServiceCopy) -> list[int]:
@@ -308,7 +309,7 @@ async def test_report_reminder_fires_once_with_two_copies_at_the_right_time(
     await asyncio.gather(
         first.reminders.plan_report_reminders(), second.reminders.plan_report_reminders()
     )
-    jobs = await first.store.jobs("report_deadline")
+    jobs = await NotificationStore(db).jobs("report_deadline")
     due = sorted(job["due_at"] for job in jobs)
     assert len(jobs) == len({job["_id"] for job in jobs})
     # the next deadline is 5 December 2026 (the November report): reminder 2 December 08:00
@@ -395,6 +396,7 @@ async def test_redelivered_event_gives_no_duplicate(
     headers = bearer((await login(api, "once@example.vn"))["access_token"])
     await eventually(lambda: inbox(api, headers), until=lambda items: len(items) == 1)
     stored = await js.get_last_msg("IDENTITY", "identity.user.registered.v1")
+    assert stored.data is not None
     for attempt in ("again-1", "again-2"):  # as JetStream would beyond its duplicate window
         await js.publish(
             "identity.user.registered.v1", stored.data, headers={"Nats-Msg-Id": attempt}
@@ -402,7 +404,7 @@ async def test_redelivered_event_gives_no_duplicate(
 
     async def consumer_done() -> int:
         info = await js.consumer_info("IDENTITY", "notifications-identity")
-        return info.num_pending + info.num_ack_pending
+        return (info.num_pending or 0) + (info.num_ack_pending or 0)
 
     await eventually(consumer_done, until=lambda n: n == 0)
     assert len(await inbox(api, headers)) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import httpx
 from pymongo import AsyncMongoClient
@@ -21,21 +22,21 @@ async def test_export_gathers_what_every_service_holds(api: httpx.AsyncClient) -
     tokens = await login(api, "export@example.vn")
     headers = bearer(tokens["access_token"])
 
-    async def export() -> dict[str, object]:
-        body: dict[str, object] = (await api.get(f"{API}/me/data", headers=headers)).json()
+    async def export() -> dict[str, Any]:
+        body: dict[str, Any] = (await api.get(f"{API}/me/data", headers=headers)).json()
         return body
 
     data = await eventually(
         export,
-        until=lambda d: bool(d["services"].get("notifications", {}).get("notifications")),  # type: ignore[attr-defined]
+        until=lambda d: bool(d["services"].get("notifications", {}).get("notifications")),
     )
-    assert data["gateway"]["account"]["email"] == "export@example.vn"  # type: ignore[index]
-    assert data["gateway"]["account"]["phone"] == "+84987654321"  # type: ignore[index]
+    assert data["gateway"]["account"]["email"] == "export@example.vn"
+    assert data["gateway"]["account"]["phone"] == "+84987654321"
     assert "password_hash" not in str(data)
-    contact = data["services"]["notifications"]["contact"]  # type: ignore[index]
+    contact = data["services"]["notifications"]["contact"]
     assert contact["email"] == "export@example.vn"
     # services not running in this test are named, not silently dropped
-    assert set(data["missing"]) == {"registry", "mentoring", "competitions", "events"}  # type: ignore[arg-type]
+    assert set(data["missing"]) == {"registry", "mentoring", "competitions", "events"}
 
 
 async def test_deletion_is_acknowledged_at_once_and_carried_out_everywhere(

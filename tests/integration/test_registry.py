@@ -202,7 +202,7 @@ async def test_duplicates_name_the_existing_record(registry_api: httpx.AsyncClie
 async def test_bounds_and_reference_checks(registry_api: httpx.AsyncClient) -> None:
     api = registry_api
     owner = await founder(api, "bounds@example.vn")
-    cases = [
+    cases: list[dict[str, Any]] = [
         {"ward": "govap-2022-p1"},  # a ward of an earlier set
         {"sector": "space-mining"},
         {"tax_code": "12345"},

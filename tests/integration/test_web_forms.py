@@ -308,7 +308,7 @@ async def test_competition_form_sets_eligibility_and_weights_in_percent(
     with every choice kept."""
     api = capi
     organizer = await staff(api, "btc.form@quandoan.govap.vn", "organizer", "youth_union")
-    form = {
+    form: dict[str, str | list[str]] = {
         "title": "Ngày hội Học sinh Gò Vấp cùng trải nghiệm sáng tạo",
         "kind": "school_creativity",
         "description": "Các đội học sinh trình bày sản phẩm sáng tạo.",

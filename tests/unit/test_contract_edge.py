@@ -7,7 +7,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-from typing import Annotated, Any
+from typing import Any
 
 import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -56,11 +56,8 @@ def text_fields() -> list[tuple[str, TypeAdapter[Any]]]:
         for name, field in model.model_fields.items():
             if name in NOT_TEXT or not re.search(r"\bstr\b", str(field.annotation)):
                 continue
-            annotation = (
-                Annotated[(field.annotation, *field.metadata)]
-                if field.metadata
-                else field.annotation
-            )
+            # the annotation with its constraints (`Annotated[...]` when it has metadata)
+            annotation = field.rebuild_annotation()
             fields.append((f"{model.__name__}.{name}", TypeAdapter(annotation)))
     return fields
 

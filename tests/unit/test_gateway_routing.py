@@ -4,6 +4,7 @@ serves, and for paths it does not (issue 19: routing cost, not routing behaviour
 from __future__ import annotations
 
 import re
+from collections.abc import MutableMapping
 from typing import Any
 
 from fastapi.routing import _IncludedRouter
@@ -21,10 +22,10 @@ def _sample(template: str) -> str:
     return re.sub(r"\{[^}:]+:path\}", "a/b.css", re.sub(r"\{[^}:]+\}", "x0190", template))
 
 
-def _resolve(scope: dict[str, Any], guarded: bool) -> tuple[int, Match, dict[str, Any]]:
+def _resolve(scope: dict[str, Any], guarded: bool) -> tuple[int, Match, MutableMapping[str, Any]]:
     """(index of the first top-level route that matches fully, else the first partial one)
     as the guarded app resolves it, or as FastAPI alone would."""
-    partial: tuple[int, Match, dict[str, Any]] | None = None
+    partial: tuple[int, Match, MutableMapping[str, Any]] | None = None
     for index, route in enumerate(APP.router.routes):
         if not guarded and isinstance(route, _GuardedRouter):
             match, child = _IncludedRouter.matches(route, dict(scope))

@@ -293,24 +293,7 @@ async def test_matches_and_mentors_are_read_by_their_parties(world: World) -> No
 
 def fail_once(world: World, kind: str) -> None:
     """The next write of the follow-up to `kind` fails (the process dies between writes)."""
-    real = world.store.apply_once
-    real_insert = world.store.insert_once
-    state = {"armed": True}
-
-    async def apply_once(k: str, *args: Any, **kwargs: Any) -> bool:
-        if k == kind and state["armed"]:
-            state["armed"] = False
-            raise ConnectionError("database gone")
-        return await real(k, *args, **kwargs)
-
-    async def insert_once(k: str, doc: dict[str, Any]) -> bool:
-        if k == kind and state["armed"]:
-            state["armed"] = False
-            raise ConnectionError("database gone")
-        return await real_insert(k, doc)
-
-    world.store.apply_once = apply_once  # type: ignore[method-assign]
-    world.store.insert_once = insert_once  # type: ignore[method-assign]
+    world.store.fail_next_write_to = kind
 
 
 async def deliver(world: World, kind: type, times: int = 1) -> None:

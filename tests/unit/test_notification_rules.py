@@ -5,12 +5,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from services.notifications import domain, messages
 from services.notifications.domain import Channel, Contact, Kind, Preferences, QuietHours
 from shared.contracts.base import Locale
+from shared.localtime import HCMC
 
-HCMC = domain.HCMC
 
-
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=HCMC)  # type: ignore[misc]
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    """A moment of Asia/Ho_Chi_Minh's wall clock."""
+    return datetime(year, month, day, hour, minute, tzinfo=HCMC)
 
 
 def contact(locale: Locale = Locale.VI, phone: str | None = None) -> Contact:

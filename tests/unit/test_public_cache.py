@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.gateway.cache import PublicReads
-from shared.contracts.rpc.registry import GetStartup, StartupPage
+from shared.contracts.rpc.registry import SearchStartups, StartupPage
 
 
 def page(total: int) -> StartupPage:
@@ -18,12 +18,12 @@ async def test_replies_are_kept_up_to_the_size_least_recently_used_first() -> No
     cache.trust()
     fetched: list[str] = []
 
-    async def read(startup_id: str) -> bytes:
+    async def read(query: str) -> bytes:
         async def fetch() -> StartupPage:
-            fetched.append(startup_id)
+            fetched.append(query)
             return page(len(fetched))
 
-        return await cache.read(GetStartup(startup_id=startup_id), fetch)
+        return await cache.read(SearchStartups(q=query), fetch)
 
     first = await read("a")
     assert await read("a") == first
@@ -42,17 +42,17 @@ async def test_an_event_during_a_fetch_keeps_its_reply_out() -> None:
         cache.clear()  # what the watch does on a registry event
         return page(1)
 
-    await cache.read(GetStartup(startup_id="a"), fetch_while_an_event_arrives)
+    await cache.read(SearchStartups(q="a"), fetch_while_an_event_arrives)
     assert cache.entries == {}
 
 
 async def test_a_watch_that_is_down_bypasses_the_cache() -> None:
     cache = PublicReads(size=10)
     cache.trust()
-    await cache.read(GetStartup(startup_id="a"), lambda: _page())
+    await cache.read(SearchStartups(q="a"), lambda: _page())
     cache.distrust()  # a disconnect: emptied, and not used
     assert cache.entries == {}
-    await cache.read(GetStartup(startup_id="a"), lambda: _page())
+    await cache.read(SearchStartups(q="a"), lambda: _page())
     assert cache.entries == {}
 
     async def failing() -> StartupPage:
@@ -60,7 +60,7 @@ async def test_a_watch_that_is_down_bypasses_the_cache() -> None:
 
     cache.trust()
     with pytest.raises(RuntimeError):
-        await cache.read(GetStartup(startup_id="b"), failing)
+        await cache.read(SearchStartups(q="b"), failing)
     assert cache.entries == {}
 
 

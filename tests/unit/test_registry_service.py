@@ -212,3 +212,38 @@ async def test_history_names_only_the_fields_that_changed(
     )
     event = outbox.events()[-1]
     assert isinstance(event, StartupUpdatedV1) and list(event.changed) == ["website"]
+
+
+async def test_typed_words_find_a_startup_by_the_start_of_its_words(
+    startups: Startups, search: StartupSearch
+) -> None:
+    """Search as you type reads the indexed keys ("rau s" is a word pair), accents and case
+    aside; a visitor sees a submitted startup only once staff verify it."""
+    mine = await startups.register(FOUNDER, fields())
+    await startups.register(OTHER_FOUNDER, fields(name="Cà Phê Muối", summary="Quán cà phê"))
+
+    found = await search.search(STAFF, SearchStartups(q="RAU s"))
+    assert [item.id for item in found.items] == [mine.id]
+    assert (await search.search(None, SearchStartups(q="rau sach"))).items == []
+
+    await startups.change_status(STAFF, mine.id, StartupStatus.VERIFIED)
+    seen = await search.search(None, SearchStartups(q="gò vấp"))
+    assert [item.id for item in seen.items] == [mine.id]
+    assert not seen.total_is_estimate
+
+
+async def test_startups_stored_before_search_keys_are_numbered_and_found(
+    startups: Startups, search: StartupSearch, store: FakeStartups
+) -> None:
+    """The start-up backfill gives older startups (no `search_keys`) a number and keys."""
+    startup = await startups.register(FOUNDER, fields())
+    older = store.startups[startup.id]
+    del older["search_keys"], older["search_seq"]
+    assert (await search.search(STAFF, SearchStartups(q="rau"))).items == []
+
+    assert await search.index_for_search(batch=10) == 1
+
+    assert store.startups[startup.id]["search_seq"] == 2
+    found = await search.search(STAFF, SearchStartups(q="rau"))
+    assert [item.id for item in found.items] == [startup.id]
+    assert await search.index_for_search() == 0

@@ -25,8 +25,8 @@ def test_a_relayed_message_names_what_the_service_named_in_each_language() -> No
             details={"organization": "phong-moi", "errors": [{"loc": ["x"]}], "flag": True},
         )
     )
-    vi = json.loads(problem_response(request("vi"), from_rpc(failure)).body)
-    en = json.loads(problem_response(request("en"), from_rpc(failure)).body)
+    vi = json.loads(bytes(problem_response(request("vi"), from_rpc(failure)).body))
+    en = json.loads(bytes(problem_response(request("en"), from_rpc(failure)).body))
     assert vi["status"] == 422 and vi["code"] == "invalid"
     assert vi["detail"] == "không có tổ chức mã «phong-moi»; xem danh sách tại /organizations"
     assert "“phong-moi”" in en["detail"] and "{organization}" not in en["detail"]
@@ -36,6 +36,6 @@ def test_a_relayed_message_names_what_the_service_named_in_each_language() -> No
 
 def test_a_service_message_without_placeholders_or_details_is_kept_as_it_is() -> None:
     failure = RpcFailure(RpcError(code=ErrorCode.CONFLICT, message="đề xuất này đã được trả lời"))
-    body = json.loads(problem_response(request("vi"), from_rpc(failure)).body)
+    body = json.loads(bytes(problem_response(request("vi"), from_rpc(failure)).body))
     assert (body["status"], body["detail"]) == (409, "đề xuất này đã được trả lời")
     assert "details" not in body

@@ -54,14 +54,14 @@ def _wards() -> list[dict[str, object]]:
 
 def test_wards_follow_their_successors_across_the_reforms() -> None:
     # 2025 spans both reforms: by its last day the six wards are in force
-    names = reports.ward_names_at(_wards(), date(2025, 12, 31))  # type: ignore[arg-type]
+    names = reports.ward_names_at(_wards(), date(2025, 12, 31))
     assert names["govap-2022-p1"] == "Phường Hạnh Thông"
     assert names["govap-2025-p10"] == "Phường Gò Vấp"
     assert names["an-nhon"] == "Phường An Nhơn"
     counts = {"govap-2025-p1": 2, "govap-2025-p3": 1, "hanh-thong": 4, "an-nhon": 1}
     assert reports.relabel_wards(counts, names) == {"Phường An Nhơn": 1, "Phường Hạnh Thông": 7}
     # a 2024 month is reported in the 16-ward set
-    before = reports.ward_names_at(_wards(), date(2024, 10, 31))  # type: ignore[arg-type]
+    before = reports.ward_names_at(_wards(), date(2024, 10, 31))
     assert before["govap-2022-p4"] == "Phường 4"
 
 

@@ -3,6 +3,7 @@ that keeps dying stops the stack with the reason (DESIGN §3, issue 11)."""
 
 from __future__ import annotations
 
+import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -121,5 +122,5 @@ def test_the_gateway_and_nats_ports_are_never_handed_to_another_child(
     stack = Stack(settings)
     servers._HANDED_OUT.difference_update({gateway, nats})
     stack.check_ports()
-    monkeypatch.setattr(servers.socket, "socket", _OfferedPorts([gateway, nats, other]))
+    monkeypatch.setattr(socket, "socket", _OfferedPorts([gateway, nats, other]))
     assert servers.free_port() == other

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.mentoring.repository import MATCHES, MENTORS, REQUESTS, SECTORS, SESSIONS, USERS
 from shared.contracts.base import Envelope
@@ -14,24 +14,31 @@ from shared.infra.mongo import AlreadyExists, Document
 from shared.localtime import utc
 from tests.unit.fakes.outbox import RecordingOutbox
 
+if TYPE_CHECKING:
+    from services.mentoring.ports import MentoringRepository
+
+
+# The comparison operators of a query: (stored value, operand) -> whether it matches.
+OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
+    "$ne": lambda have, value: bool(have != value),
+    "$in": lambda have, value: have in value,
+    "$gte": lambda have, value: have is not None and bool(have >= value),
+    "$lt": lambda have, value: have is not None and bool(have < value),
+}
+
 
 def matches(doc: Document, query: Mapping[str, object]) -> bool:
     """The few MongoDB operators mentoring's queries use: equality, $ne, $in, $gte, $lt, $or."""
     for key, want in query.items():
         if key == "$or":
-            if not any(matches(doc, q) for q in want):  # type: ignore[attr-defined]
+            assert isinstance(want, list), "$or takes a list of queries"
+            if not any(matches(doc, q) for q in want):
                 return False
             continue
         have = doc.get(key)
         if isinstance(want, dict):
             for op, value in want.items():
-                ok = {
-                    "$ne": lambda h, v: h != v,
-                    "$in": lambda h, v: h in v,
-                    "$gte": lambda h, v: h is not None and h >= v,
-                    "$lt": lambda h, v: h is not None and h < v,
-                }[op](have, value)
-                if not ok:
+                if not OPERATORS[op](have, value):
                     return False
         elif have != want:
             return False
@@ -45,6 +52,14 @@ class FakeMentoringStore:
         self.outbox = outbox
         self.kinds: defaultdict[str, dict[str, Document]] = defaultdict(dict)
         self.figures: dict[str, Document] = {}
+        # the next `insert_once` or `apply_once` to this kind raises ConnectionError (the
+        # process dies between the writes of a follow-up)
+        self.fail_next_write_to: str | None = None
+
+    def _maybe_fail(self, kind: str) -> None:
+        if kind == self.fail_next_write_to:
+            self.fail_next_write_to = None
+            raise ConnectionError("database gone")
 
     def _all(self, kind: str) -> list[Document]:
         return [copy.deepcopy(doc) for doc in self.kinds[kind].values()]
@@ -157,6 +172,7 @@ class FakeMentoringStore:
         ]
 
     async def insert_once(self, kind: str, doc: Document) -> bool:
+        self._maybe_fail(kind)
         if doc["_id"] in self.kinds[kind]:
             return False
         self.kinds[kind][doc["_id"]] = copy.deepcopy(doc)
@@ -173,6 +189,7 @@ class FakeMentoringStore:
         inc: Mapping[str, int] | None = None,
         add_to_set: Document | None = None,
     ) -> bool:
+        self._maybe_fail(kind)
         current = self.kinds[kind].get(doc_id)
         if current is None or event_id in current.get("applied_events", []):
             return False
@@ -262,3 +279,8 @@ class FakeMentoringStore:
     async def erase_person(self, user_id: str) -> None:
         self.kinds["tombstones"][user_id] = {"_id": user_id, "erased": True}
         self.kinds[USERS].pop(user_id, None)
+
+
+if TYPE_CHECKING:
+    # mypy checks that the fake still has every method of the port, with its signature
+    _port: MentoringRepository = FakeMentoringStore(RecordingOutbox())

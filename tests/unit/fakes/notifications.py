@@ -7,7 +7,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.notifications.deliveries import Deliveries
 from services.notifications.delivery import Message, Sender
@@ -21,6 +21,9 @@ from shared.localtime import utc
 
 
 class FakeNotificationStore:
+    """The notifications' storage in dicts: contacts, notifications, deliveries with their
+    claims and leases, digest holds, preferences, scheduled jobs and erasure tombstones."""
+
     def __init__(self) -> None:
         self.contacts: dict[str, Contact] = {}
         self.labels: dict[str, str] = {}
@@ -262,3 +265,8 @@ class ServiceCopy:
         notices = Notices(store, senders, clock=clock)
         deliveries = Deliveries(store, senders, instance=instance, clock=clock)
         return cls(store, notices, deliveries, Reminders(notices, deliveries), Inbox(store))
+
+
+if TYPE_CHECKING:
+    # mypy checks that the fake still has every method of the port, with its signature
+    _port: NotificationRepository = FakeNotificationStore()

@@ -4,11 +4,26 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
-from services.registry.repository import STARTUPS, Audience
+from services.registry import domain
+from services.registry.repository import CANDIDATE_FIELDS, STARTUPS, Audience, Window
 from shared.contracts.base import Envelope
 from shared.infra.mongo import AlreadyExists, Document
 from tests.unit.fakes.outbox import RecordingOutbox
+
+if TYPE_CHECKING:
+    from services.registry.ports import StartupRepository
+
+
+def _project(doc: Document, fields: Mapping[str, int]) -> Document:
+    """`doc` with only `fields` (an inclusion projection, as MongoDB's), copied."""
+    return {key: copy.deepcopy(doc[key]) for key in fields if key in doc}
+
+
+def _equal(doc: Document, filters: Mapping[str, object]) -> bool:
+    """Whether `doc` holds every field of `filters` with the same value."""
+    return all(doc.get(key) == value for key, value in filters.items())
 
 
 class FakeStartups:
@@ -23,6 +38,7 @@ class FakeStartups:
         self.contacts: dict[str, Document] = {}
         self.figures: dict[str, dict[str, int]] = {}
         self.counted: dict[str, set[str]] = {}
+        self.last_seq = 0
 
     def _check_unique(self, doc: Document) -> None:
         for other in self.startups.values():
@@ -40,7 +56,10 @@ class FakeStartups:
         if doc["_id"] in self.startups:
             raise AlreadyExists(doc["_id"])
         self._check_unique(doc)
-        self.startups[doc["_id"]] = copy.deepcopy(doc)
+        # numbered and keyed for search as the real store does (`StartupStore.insert`)
+        seq = await self.next_seqs(1)
+        keys = domain.search_keys(doc.get("name", ""), doc.get("summary", ""), seq)
+        self.startups[doc["_id"]] = {**copy.deepcopy(doc), "search_seq": seq, "search_keys": keys}
         self.outbox.queue(STARTUPS, doc["_id"], events)
 
     async def update(
@@ -98,23 +117,50 @@ class FakeStartups:
         matches.sort(key=lambda doc: doc["registered_at"], reverse=True)
         return matches[skip : skip + limit], len(matches)
 
-    async def candidates(self, filters: Mapping[str, object], prefix: str) -> list[Document]:
-        return [
-            copy.deepcopy(doc)
-            for doc in self.startups.values()
-            if prefix in doc.get("search_prefixes", [])
-            and all(doc.get(k) == v for k, v in filters.items())
-        ]
+    async def window(
+        self, filters: Mapping[str, object], gram: str, want: int, budget: int
+    ) -> Window:
+        """As `StartupStore.window`, one slot a read: the slots from the newest down until
+        `want` candidates are kept or `budget` hits are read."""
+        docs: list[Document] = []
+        top, read = domain.slot_of(self.last_seq), 0
+        while top >= 0 and len(docs) < want and read < budget:
+            key = domain.slot_key(gram, top)
+            found = [d for d in self.startups.values() if key in d.get("search_keys", [])]
+            found.sort(key=lambda d: d["search_seq"], reverse=True)
+            docs += [_project(d, CANDIDATE_FIELDS) for d in found if _equal(d, filters)]
+            read += len(found)
+            top -= 1
+        return Window(docs=docs, complete=top < 0)
+
+    async def owned_candidates(self, owner_id: str, filters: Mapping[str, object]) -> Window:
+        return Window(
+            docs=[
+                _project(doc, CANDIDATE_FIELDS)
+                for doc in self.startups.values()
+                if doc["owner_id"] == owner_id and _equal(doc, filters)
+            ],
+            complete=True,
+        )
 
     async def by_ids(self, ids: Sequence[str]) -> list[Document]:
         return [copy.deepcopy(self.startups[i]) for i in ids if i in self.startups]
 
-    async def without_prefixes(self, limit: int) -> list[Document]:
-        older = [d for d in self.startups.values() if "search_prefixes" not in d]
-        return [copy.deepcopy(d) for d in older[:limit]]
+    async def without_keys(self, limit: int) -> list[Document]:
+        older = sorted(
+            (d for d in self.startups.values() if "search_keys" not in d),
+            key=lambda d: d["registered_at"],
+        )
+        wanted = {"_id": 1, "name": 1, "summary": 1, "search_seq": 1}
+        return [_project(d, wanted) for d in older[:limit]]
+
+    async def next_seqs(self, count: int) -> int:
+        self.last_seq += count
+        return self.last_seq - count + 1
 
     async def set_search_fields(self, startup_id: str, fields: Document) -> None:
         self.startups[startup_id].update(fields)
+        self.startups[startup_id].pop("search_prefixes", None)
 
     async def history(self, startup_id: str) -> Document | None:
         doc = self.startups.get(startup_id)
@@ -184,3 +230,8 @@ class FakeStartups:
         before = self.contacts.get(user_id)
         self.contacts[user_id] = {"_id": user_id, "erased": True}
         return None if before is None or before.get("erased") else before
+
+
+if TYPE_CHECKING:
+    # mypy checks that the fake still has every method of the port, with its signature
+    _port: StartupRepository = FakeStartups(RecordingOutbox())
