@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from faststream.nats import NatsBroker
 
-from services.events.records import Records
+from services.events.people import People
 from shared.contracts.base import Event
 from shared.contracts.events.identity import (
     UserDeletionRequestedV1,
@@ -24,24 +24,25 @@ from shared.infra.settings import Settings
 IDENTITY_CONSUMER = "events-identity"
 
 
-def reactions(records: Callable[[], Records]) -> dict[type[Event], Reaction]:
-    """What each identity event does to the events service's people."""
+def reactions(people: Callable[[], People]) -> dict[type[Event], Reaction]:
+    """What each identity (and organization) event does to the events service's people."""
     return {
-        UserRegisteredV1: lambda env, e: records().user_saved(e),
-        UserUpdatedV1: lambda env, e: records().user_saved(e),
-        UserDeletionRequestedV1: lambda env, e: records().erase_person(e),
-        OrganizationSavedV1: lambda env, e: records().organization_saved(e),
+        UserRegisteredV1: lambda env, e: people().user_saved(e),
+        UserUpdatedV1: lambda env, e: people().user_saved(e),
+        UserDeletionRequestedV1: lambda env, e: people().erase_person(e),
+        OrganizationSavedV1: lambda env, e: people().organization_saved(e),
     }
 
 
 def register_handlers(
     broker: NatsBroker,
     settings: Settings,
-    records: Callable[[], Records],
+    people: Callable[[], People],
     processed: Callable[[], ProcessedEvents],
 ) -> None:
-    """Subscribe the events service's durable identity consumer."""
+    """Subscribe the events service's durable identity consumer; `people` gives the use
+    case once the service has started."""
     broker.subscriber(
         IDENTITY.subjects[0],
         **consumer_options(settings, stream=IDENTITY, durable=IDENTITY_CONSUMER),
-    )(event_handler(IDENTITY_CONSUMER, PersonKeys(broker).opening(reactions(records)), processed))
+    )(event_handler(IDENTITY_CONSUMER, PersonKeys(broker).opening(reactions(people)), processed))

@@ -1,22 +1,19 @@
-"""Use cases of registrations: register (alone or as a unit's members within its quota),
-cancel, the waitlist moving up, the lists, check-in once per sitting (issue 18)."""
+"""Use cases of registrations (issue 18): register alone or as a unit's members within its
+quota, cancel, and the lists of a person's and of an event's registrations. The waitlist
+moving up is `waitlist.py`, check-in `attendance.py`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from services.events import domain, views
-from services.events.ports import EventsRepository
+from services.events.records import EventRecords, envelope_of
 from services.events.repository.schema import REGISTRATIONS
+from services.events.waitlist import Waitlist
 from shared.contracts.base import (
     Actor,
     Conflict,
     DomainError,
-    Envelope,
-    Event,
-    Invalid,
     NotFound,
     Page,
     new_id,
@@ -25,12 +22,9 @@ from shared.contracts.events.events import (
     EventStatus,
     RegistrationCancelledV1,
     RegistrationConfirmedV1,
-    RegistrationPromotedV1,
     RegistrationStatus,
 )
 from shared.contracts.rpc.events import (
-    CheckInFields,
-    CheckInView,
     GroupRegistrationView,
     MemberList,
     MemberResult,
@@ -39,13 +33,9 @@ from shared.contracts.rpc.events import (
 )
 from shared.infra.logging import get_logger
 from shared.infra.mongo import AlreadyExists
-from shared.infra.outbox import Outbox
 
 log = get_logger(__name__)
 STATUS_ORDER = {"seat": 0, "waitlist": 1, "cancelled": 2}
-#: How many waiting registrations one freed seat may try before giving up (each that
-#: cancelled meanwhile is skipped).
-PROMOTION_TRIES = 50
 
 
 def refusal(user_id: str, reason: str) -> MemberResult:
@@ -53,29 +43,14 @@ def refusal(user_id: str, reason: str) -> MemberResult:
     return MemberResult(user_id=user_id, reason=reason, message=f"detail.event_{reason}")
 
 
-def envelope_of(event: Event, aggregate_id: str) -> Envelope:
-    """The envelope of one of this service's events about `aggregate_id`."""
-    return Envelope.wrap(event, aggregate_id=aggregate_id)
-
-
 class Registrations:
-    """Registrations over an `EventsRepository` and the outbox relay; `clock` gives the
-    current instant."""
+    """Registrations over the events' `records`; a seat given up or lost in a race goes to
+    the `waitlist`."""
 
-    def __init__(
-        self, store: EventsRepository, outbox: Outbox, clock: Callable[[], datetime]
-    ) -> None:
-        self.store = store
-        self.outbox = outbox
-        self.clock = clock
-
-    async def _event(self, event_id: str) -> dict[str, Any]:
-        doc = await self.store.events.get_event(event_id)
-        if doc is None:
-            raise NotFound("detail.event_not_found", reason="not_found")
-        return doc
-
-    # --- registrations --------------------------------------------------------------------
+    def __init__(self, records: EventRecords, waitlist: Waitlist) -> None:
+        self.records = records
+        self.store = records.store
+        self.waitlist = waitlist
 
     async def register(
         self, actor: Actor, event_id: str, fields: RegistrationFields
@@ -84,8 +59,8 @@ class Registrations:
         Raises `Conflict` (`cancelled`, `registration_closed`, `not_yet_open`,
         `already_registered`…), `Forbidden` (`outside_audience`) or `Invalid` with a
         Vietnamese reason from the catalogue."""
-        event = await self._event(event_id)
-        now = self.clock()
+        event = await self.records.event(event_id)
+        now = self.records.clock()
         domain.check_can_register(event, actor, fields, now)
         details = {
             "role": actor.role.value,
@@ -107,7 +82,7 @@ class Registrations:
         with its event in one insert; a second registration of the same person loses on
         the unique index and gives its seat back (`Conflict`, `already_registered`)."""
         event_id = event["_id"]
-        now = self.clock()
+        now = self.records.clock()
         existing = await self.store.registrations.registration_of(event_id, user_id)
         if existing is not None and existing["status"] != RegistrationStatus.CANCELLED.value:
             raise domain.refuse(Conflict, "already_registered")
@@ -160,12 +135,12 @@ class Registrations:
         if doc is None:
             if seat:
                 await self.store.seats.give_back_seat(event_id)
-                await self.fill_free_seats(event_id)
+                await self.waitlist.fill_free_seats(event_id)
             raise domain.refuse(Conflict, "already_registered")
-        await self.outbox.flush(REGISTRATIONS, registration_id)
+        await self.records.outbox.flush(REGISTRATIONS, registration_id)
         log.info("registration.confirmed", event_id=event_id, status=status.value, number=number)
         # A seat freed while this one joined the queue must not stay empty.
-        if not seat and await self.fill_free_seats(event_id):
+        if not seat and await self.waitlist.fill_free_seats(event_id):
             doc = await self.store.registrations.registration_of(event_id, user_id) or doc
             if doc["status"] == RegistrationStatus.SEAT.value:
                 position = None
@@ -181,9 +156,9 @@ class Registrations:
         by one conditional update, given back if the member cannot be registered. Raises
         `Forbidden` (`no_quota`) for a unit without a quota, `Conflict` when registration
         is not open; a member refused says why in its outcome."""
-        event = await self._event(event_id)
+        event = await self.records.event(event_id)
         quota = domain.quota_of(event, actor)
-        now = self.clock()
+        now = self.records.clock()
         domain.check_open(event, now)
         unit = quota["organization"]
         outcomes: list[MemberResult] = []
@@ -218,42 +193,12 @@ class Registrations:
             organization=unit, seats=quota["seats"], used=quota["seats"] - left, outcomes=outcomes
         )
 
-    async def fill_free_seats(self, event_id: str) -> int:
-        """Give free seats to the waitlist, first come first served: take a seat
-        atomically, then move the earliest waiting registration to it (if it cancelled
-        meanwhile, the seat goes back and the next is tried). Each promoted person is
-        told. Returns how many were promoted."""
-        promoted = 0
-        event: dict[str, Any] | None = None
-        for _ in range(PROMOTION_TRIES):
-            first = await self.store.registrations.first_waiting(event_id)
-            if first is None or not await self.store.seats.take_seat(event_id):
-                break
-            event = event or await self._event(event_id)
-            news = RegistrationPromotedV1(
-                registration_id=first["_id"], user_id=first["user_id"], event=views.summary(event)
-            )
-            moved = await self.store.registrations.move_registration(
-                first["_id"],
-                RegistrationStatus.WAITLIST.value,
-                {"status": "seat", "status_order": 0, "promoted_at": self.clock()},
-                [envelope_of(news, first["_id"])],
-            )
-            if moved is None:
-                await self.store.seats.give_back_seat(event_id)
-                continue
-            await self.outbox.flush(REGISTRATIONS, first["_id"])
-            promoted += 1
-        if promoted:
-            log.info("waitlist.promoted", event_id=event_id, promoted=promoted)
-        return promoted
-
     async def cancel_registration(self, actor: Actor, event_id: str) -> RegistrationView:
         """The actor gives up their seat or waitlist place; a freed seat goes to the first
         waiting, and a place a unit took for them goes back to the unit's quota. Raises
         `NotFound` without a live registration, `Conflict` once the event is no longer open
         (held, cancelled)."""
-        event = await self._event(event_id)
+        event = await self.records.event(event_id)
         domain.check_status(event, EventStatus.PUBLISHED)
         doc = await self.store.registrations.registration_of(event_id, actor.id)
         if doc is None or doc["status"] not in ("seat", "waitlist"):
@@ -264,15 +209,15 @@ class Registrations:
         after = await self.store.registrations.move_registration(
             doc["_id"],
             doc["status"],
-            {"status": "cancelled", "status_order": 2, "cancelled_at": self.clock()},
+            {"status": "cancelled", "status_order": 2, "cancelled_at": self.records.clock()},
             [envelope_of(news, doc["_id"])],
         )
         if after is None:
             raise Conflict("detail.event_changed_meanwhile", reason="version")
-        await self.outbox.flush(REGISTRATIONS, doc["_id"])
+        await self.records.outbox.flush(REGISTRATIONS, doc["_id"])
         if doc["status"] == RegistrationStatus.SEAT.value:
             await self.store.seats.give_back_seat(event_id)
-            await self.fill_free_seats(event_id)
+            await self.waitlist.fill_free_seats(event_id)
         # A member a unit registered frees the unit's place for another member.
         unit = (doc.get("registered_by") or {}).get("organization")
         if unit:
@@ -304,7 +249,7 @@ class Registrations:
         self, actor: Actor, event_id: str, status: str | None, page: int, page_size: int
     ) -> Page[RegistrationView]:
         """The event's registrations for those who manage it: seats, waitlist, cancelled."""
-        event = await self._event(event_id)
+        event = await self.records.event(event_id)
         domain.check_manager(actor, event)
         docs, total = await self.store.registrations.page_registrations(
             event_id, status, (page - 1) * page_size, page_size
@@ -324,38 +269,3 @@ class Registrations:
                 )
             )
         return Page(items=items, total=total, page=page, page_size=page_size)
-
-    async def check_in(self, actor: Actor, event_id: str, fields: CheckInFields) -> CheckInView:
-        """Check a ticket in to a sitting, once. Raises `NotFound` (`ticket_unknown`),
-        `Conflict` (`ticket_other_event`, `ticket_cancelled`, `ticket_waitlisted`,
-        `already_checked_in`, event not open) or `Invalid` (`sitting_unknown`)."""
-        event = await self._event(event_id)
-        domain.check_manager(actor, event)
-        domain.check_status(event, EventStatus.PUBLISHED)
-        doc = await self.store.registrations.registration_by_code(
-            domain.normalise_code(fields.code)
-        )
-        if doc is None:
-            raise NotFound("detail.event_ticket_unknown", reason="ticket_unknown")
-        if doc["event_id"] != event_id:
-            raise domain.refuse(Conflict, "ticket_other_event")
-        if doc["status"] == RegistrationStatus.CANCELLED.value:
-            raise domain.refuse(Conflict, "ticket_cancelled")
-        if doc["status"] != RegistrationStatus.SEAT.value:
-            raise domain.refuse(Conflict, "ticket_waitlisted")
-        now = self.clock()
-        sitting = fields.sitting or domain.pick_sitting(event["sittings"], now)
-        if sitting > len(event["sittings"]):
-            raise domain.refuse(Invalid, "sitting_unknown")
-        after = await self.store.registrations.check_in(doc["_id"], sitting, now)
-        if after is None:
-            raise domain.refuse(Conflict, "already_checked_in")
-        names = await self.store.people.people_named([doc["user_id"]])
-        return CheckInView(
-            registration_id=doc["_id"],
-            user_id=doc["user_id"],
-            full_name=names.get(doc["user_id"]) or doc.get("full_name"),
-            sitting=sitting,
-            attended=sorted(after.get("attended") or []),
-            checked_in_at=now,
-        )

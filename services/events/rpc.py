@@ -6,8 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from faststream.nats import NatsBroker
 
-from services.events.records import Records
-from services.events.service import EventsService
+from services.events.use_cases import UseCases
 from shared.contracts.base import Actor, Forbidden
 from shared.contracts.rpc import events as c
 from shared.contracts.rpc.certificates import (
@@ -26,14 +25,10 @@ def _actor(actor: Actor | None) -> Actor:
     return actor
 
 
-def register_rpc(
-    broker: NatsBroker,
-    events: Callable[[], EventsService],
-    records: Callable[[], Records],
-) -> None:
+def register_rpc(broker: NatsBroker, use: Callable[[], UseCases]) -> None:
     """Answer every events request contract in the `events` queue group, and the shared
-    certificates requests on `rpc.events.certificates.*`."""
-    e, r = events, records
+    certificates requests on `rpc.events.certificates.*`; `use` gives the use cases once
+    the service has started."""
 
     def answer(
         request_model: RequestClass[RequestT, ReplyT],
@@ -43,16 +38,16 @@ def register_rpc(
         """Answer `request_model`'s subject (or `subject`) with `use_case`."""
         answer_rpc(broker, "events", request_model, use_case, subject=subject)
 
-    answer(c.CreateEvent, lambda q: e().create(_actor(q.actor), q.event))
-    answer(c.UpdateEvent, lambda q: e().update(_actor(q.actor), q.event_id, q.changes))
-    answer(c.PublishEvent, lambda q: e().publish(_actor(q.actor), q.event_id))
-    answer(c.CancelEvent, lambda q: e().cancel(_actor(q.actor), q.event_id, q.reason))
-    answer(c.CloseEvent, lambda q: r().close(_actor(q.actor), q.event_id))
-    answer(c.ArchiveEvent, lambda q: e().archive(_actor(q.actor), q.event_id))
-    answer(c.GetEvent, lambda q: e().get(q.actor, q.event_id))
+    answer(c.CreateEvent, lambda q: use().events.create(_actor(q.actor), q.event))
+    answer(c.UpdateEvent, lambda q: use().events.update(_actor(q.actor), q.event_id, q.changes))
+    answer(c.PublishEvent, lambda q: use().events.publish(_actor(q.actor), q.event_id))
+    answer(c.CancelEvent, lambda q: use().events.cancel(_actor(q.actor), q.event_id, q.reason))
+    answer(c.CloseEvent, lambda q: use().events.close(_actor(q.actor), q.event_id))
+    answer(c.ArchiveEvent, lambda q: use().events.archive(_actor(q.actor), q.event_id))
+    answer(c.GetEvent, lambda q: use().events.get(q.actor, q.event_id))
     answer(
         c.ListEvents,
-        lambda q: e().list_events(
+        lambda q: use().events.list_events(
             q.actor,
             kind=q.kind.value if q.kind else None,
             ward=q.ward,
@@ -63,19 +58,25 @@ def register_rpc(
             page_size=q.page_size,
         ),
     )
-    answer(c.Register, lambda q: e().register(_actor(q.actor), q.event_id, q.registration))
+    answer(
+        c.Register,
+        lambda q: use().registrations.register(_actor(q.actor), q.event_id, q.registration),
+    )
     answer(
         c.RegisterMembers,
-        lambda q: e().register_members(_actor(q.actor), q.event_id, q.members),
+        lambda q: use().registrations.register_members(_actor(q.actor), q.event_id, q.members),
     )
-    answer(c.CancelRegistration, lambda q: e().cancel_registration(_actor(q.actor), q.event_id))
+    answer(
+        c.CancelRegistration,
+        lambda q: use().registrations.cancel_registration(_actor(q.actor), q.event_id),
+    )
     answer(
         c.ListMyRegistrations,
-        lambda q: e().my_registrations(_actor(q.actor), q.page, q.page_size),
+        lambda q: use().registrations.my_registrations(_actor(q.actor), q.page, q.page_size),
     )
     answer(
         c.ListRegistrations,
-        lambda q: e().registrations(
+        lambda q: use().registrations.registrations(
             _actor(q.actor),
             q.event_id,
             q.status.value if q.status else None,
@@ -83,20 +84,20 @@ def register_rpc(
             q.page_size,
         ),
     )
-    answer(c.CheckIn, lambda q: e().check_in(_actor(q.actor), q.event_id, q.check_in))
-    answer(c.EventsFiguresRequest, lambda q: r().figures(q.start, q.end))
+    answer(c.CheckIn, lambda q: use().attendance.check_in(_actor(q.actor), q.event_id, q.check_in))
+    answer(c.EventsFiguresRequest, lambda q: use().figures.period(q.start, q.end))
     answer(
         GetCertificate,
-        lambda q: r().certificate(q.code),
+        lambda q: use().certificates.certificate(q.code),
         certificates_subject("events", "get"),
     )
     answer(
         ListMyCertificates,
-        lambda q: r().my_certificates(q.actor, q.user_id, q.page, q.page_size),
+        lambda q: use().certificates.my_certificates(q.actor, q.user_id, q.page, q.page_size),
         certificates_subject("events", "mine"),
     )
     answer(
         RevokeCertificate,
-        lambda q: r().revoke(_actor(q.actor), q.code, q.reason),
+        lambda q: use().certificates.revoke(_actor(q.actor), q.code, q.reason),
         certificates_subject("events", "revoke"),
     )

@@ -86,7 +86,7 @@ class Standstill:
 class SeatAudit:
     """Brings `seats_free` back to `capacity − registrations holding a seat` for published
     events whose counter stood still for `grace` while disagreeing; a returned seat goes to
-    the waitlist through `fill_free_seats` (the registrations use case)."""
+    the waitlist through `fill_free_seats` (`waitlist.Waitlist`)."""
 
     def __init__(
         self,

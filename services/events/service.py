@@ -1,18 +1,22 @@
-"""Use cases of events: announce, change, publish, cancel, archive (issue 18); the
-registrations are in `registrations.py`, closing as held with certificates, figures and
-people in `records.py`."""
+"""The event's lifecycle (issue 18): announce a draft, read and list events, publish,
+change, cancel, close as held (with its certificates) and archive. Registrations are
+`registrations.py`, the waitlist moving up `waitlist.py`, check-in `attendance.py`,
+certificates `certificates.py`, the report's figures `figures.py`, people and their data
+`people.py`; `records.py` loads and saves an event for them all."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from services.events import domain, views
-from services.events.registrations import Registrations, envelope_of
-from services.events.repository.schema import EVENTS
+from services.events.certificates import Certificates
+from services.events.records import EventRecords
+from services.events.waitlist import Waitlist
 from shared.contracts.base import Actor, Conflict, Event, Invalid, NotFound, Page, new_id
 from shared.contracts.events.events import (
     EventCancelledV1,
     EventChangedV1,
+    EventHeldV1,
     EventPublishedV1,
     EventStatus,
 )
@@ -23,20 +27,23 @@ from shared.localtime import utc
 log = get_logger(__name__)
 
 
-class EventsService(Registrations):
-    """Events (and, inherited, their registrations) over an `EventsRepository` and the
-    outbox relay; `clock` gives the current instant (tests pass their own)."""
+class Events:
+    """The events' lifecycle over the events' `records`; a larger capacity moves the
+    `waitlist` up, closing issues `certificates`. Each use case takes the acting user,
+    checks `domain`'s rules and saves the event with its events in one write."""
 
-    # --- events ---------------------------------------------------------------------------
-
-    async def _view(self, doc: dict[str, Any]) -> EventView:
-        waiting = await self.store.registrations.count_registrations(doc["_id"], "waitlist")
-        return views.event_view(doc, waiting, await self.store.quotas.quotas_left(doc["_id"]))
+    def __init__(
+        self, records: EventRecords, waitlist: Waitlist, certificates: Certificates
+    ) -> None:
+        self.records = records
+        self.store = records.store
+        self.waitlist = waitlist
+        self.certificates = certificates
 
     async def create(self, actor: Actor, fields: EventFields) -> EventView:
         """A draft event. Raises `Forbidden` for a role that may not announce, `Invalid`
         when it would start in the past or close registration after its start."""
-        doc = domain.new_event(new_id(), fields, actor, self.clock())
+        doc = domain.new_event(new_id(), fields, actor, self.records.clock())
         unknown = await self.store.organizations.unknown_organizations(list(fields.organizers))
         if unknown:
             raise Invalid(
@@ -48,12 +55,12 @@ class EventsService(Registrations):
 
     async def get(self, actor: Actor | None, event_id: str) -> EventView:
         """One event; a draft only for those who manage it (404 for others)."""
-        doc = await self._event(event_id)
+        doc = await self.records.event(event_id)
         if doc["status"] == EventStatus.DRAFT.value and (
             actor is None or not domain.may_manage(actor, doc)
         ):
             raise NotFound("detail.event_not_found", reason="not_found")
-        return await self._view(doc)
+        return await self.records.view(doc)
 
     async def list_events(
         self,
@@ -81,62 +88,44 @@ class EventsService(Registrations):
         if ward:
             clauses.append({"$or": [{"open_to_all_wards": True}, {"audience.wards": ward}]})
         if upcoming:
-            clauses.append({"ends_at": {"$gt": self.clock()}})
+            clauses.append({"ends_at": {"$gt": self.records.clock()}})
         docs, total = await self.store.events.page_events(
             {"$and": clauses}, (page - 1) * page_size, page_size
         )
-        items = [await self._view(doc) for doc in docs]
+        items = [await self.records.view(doc) for doc in docs]
         return Page(items=items, total=total, page=page, page_size=page_size)
-
-    async def _change(
-        self,
-        doc: dict[str, Any],
-        changes: dict[str, Any],
-        events: list[Event],
-        *,
-        seats_delta: int = 0,
-    ) -> dict[str, Any]:
-        envelopes = [envelope_of(event, doc["_id"]) for event in events]
-        after = await self.store.events.update_event(
-            doc["_id"], doc["version"], changes, envelopes, seats_delta=seats_delta
-        )
-        if after is None:
-            raise Conflict("detail.event_changed_meanwhile", reason="version")
-        if envelopes:
-            await self.outbox.flush(EVENTS, doc["_id"])
-        return after
 
     async def publish(self, actor: Actor, event_id: str) -> EventView:
         """Announce a draft: registration opens. Raises `Conflict` unless a draft, and
         `Invalid` when its first sitting has already started."""
-        doc = await self._event(event_id)
+        doc = await self.records.event(event_id)
         domain.check_manager(actor, doc)
         domain.check_status(doc, EventStatus.DRAFT)
-        if utc(doc["starts_at"]) <= self.clock():
+        if utc(doc["starts_at"]) <= self.records.clock():
             raise domain.refuse(Invalid, "starts_in_past")
         event = EventPublishedV1(
             event=views.summary(doc), capacity=doc["capacity"], organizers=doc["organizers"]
         )
         changes = {
             "status": EventStatus.PUBLISHED.value,
-            "published_at": self.clock(),
+            "published_at": self.records.clock(),
             "open_to_all_wards": not (doc.get("audience") or {}).get("wards"),
         }
-        return await self._view(await self._change(doc, changes, [event]))
+        return await self.records.view(await self.records.change(doc, changes, [event]))
 
     async def update(self, actor: Actor, event_id: str, changes: EventChanges) -> EventView:
         """Change text, place, sittings or capacity of a draft or published event; the
         registrants of a published one are told of a new time or place. A smaller capacity
         must keep the seats already taken (`Invalid` otherwise); a larger one moves the
         waitlist up."""
-        doc = await self._event(event_id)
+        doc = await self.records.event(event_id)
         domain.check_manager(actor, doc)
         domain.check_status(doc, EventStatus.DRAFT, EventStatus.PUBLISHED)
         fields = changes.model_dump(exclude_none=True, exclude={"sittings", "capacity"})
         delta = 0
         if changes.sittings is not None:
             sittings = domain.check_sittings(changes.sittings)
-            if sittings[0].starts_at <= self.clock():
+            if sittings[0].starts_at <= self.records.clock():
                 raise domain.refuse(Invalid, "starts_in_past")
             fields["sittings"] = [
                 {"starts_at": utc(s.starts_at), "ends_at": utc(s.ends_at)} for s in sittings
@@ -160,18 +149,18 @@ class EventsService(Registrations):
                 )
             )
         try:
-            after = await self._change(doc, fields, told, seats_delta=delta)
+            after = await self.records.change(doc, fields, told, seats_delta=delta)
         except Conflict:
             if delta < 0:
                 raise domain.refuse(Invalid, "capacity_below_seats") from None
             raise
         if delta > 0:
-            await self.fill_free_seats(event_id)
-        return await self._view(after)
+            await self.waitlist.fill_free_seats(event_id)
+        return await self.records.view(after)
 
     async def cancel(self, actor: Actor, event_id: str, reason: str) -> EventView:
         """Cancel a draft or published event; every registrant is told, with the reason."""
-        doc = await self._event(event_id)
+        doc = await self.records.event(event_id)
         domain.check_manager(actor, doc)
         domain.check_status(doc, EventStatus.DRAFT, EventStatus.PUBLISHED)
         told: list[Event] = []
@@ -186,14 +175,43 @@ class EventsService(Registrations):
         changes = {
             "status": EventStatus.CANCELLED.value,
             "cancel_reason": reason,
-            "cancelled_at": self.clock(),
+            "cancelled_at": self.records.clock(),
         }
-        return await self._view(await self._change(doc, changes, told))
+        return await self.records.view(await self.records.change(doc, changes, told))
+
+    async def close(self, actor: Actor, event_id: str) -> EventView:
+        """Close a published event as held once its first sitting has started: attendance
+        becomes final and, when the event gives certificates, each seat that attended at
+        least `min_sittings` sittings gets one (idempotent: a retried close issues none
+        twice). Raises `Conflict` before the start or when not published."""
+        event = await self.records.event(event_id)
+        domain.check_manager(actor, event)
+        domain.check_status(event, EventStatus.PUBLISHED)
+        now = self.records.clock()
+        if now < utc(event["starts_at"]):
+            raise domain.refuse(Conflict, "not_started")
+        attendees = await self.store.registrations.attendees(event_id)
+        certified: list[str] = []
+        if event.get("certificate"):
+            certified = await self.certificates.issue(event, attendees, now)
+        registrations = await self.store.registrations.count_registrations(event_id, "seat")
+        held = EventHeldV1(
+            event=views.summary(event),
+            registrations=registrations,
+            attendees=len(attendees),
+            certified_ids=certified,
+        )
+        changes = {"status": EventStatus.HELD.value, "held": True, "held_at": now}
+        after = await self.records.change(event, changes, [held])
+        log.info(
+            "event.held", event_id=event_id, attendees=len(attendees), certified=len(certified)
+        )
+        return await self.records.view(after)
 
     async def archive(self, actor: Actor, event_id: str) -> EventView:
         """Archive a held or cancelled event (it leaves the lists; figures stay)."""
-        doc = await self._event(event_id)
+        doc = await self.records.event(event_id)
         domain.check_manager(actor, doc)
         domain.check_status(doc, EventStatus.HELD, EventStatus.CANCELLED)
-        changes = {"status": EventStatus.ARCHIVED.value, "archived_at": self.clock()}
-        return await self._view(await self._change(doc, changes, []))
+        changes = {"status": EventStatus.ARCHIVED.value, "archived_at": self.records.clock()}
+        return await self.records.view(await self.records.change(doc, changes, []))

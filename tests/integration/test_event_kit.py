@@ -45,10 +45,11 @@ async def broker(settings: Settings, js: JetStreamContext) -> AsyncIterator[Nats
 async def start_consumer(
     broker: NatsBroker, settings: Settings, durable: str, handle: Handler
 ) -> None:
-    @broker.subscriber("identity.>", **consumer_options(settings, stream=IDENTITY, durable=durable))
     async def consume(envelope: Envelope) -> None:
         await handle(envelope)
 
+    options = consumer_options(settings, stream=IDENTITY, durable=durable)
+    broker.subscriber("identity.>", **options)(consume)
     await broker.start()
 
 
@@ -78,6 +79,7 @@ async def test_republished_event_is_dropped_by_its_message_id(
     assert await stream_count(js, "IDENTITY") == 1
     stored = await js.get_last_msg("IDENTITY", envelope.type)
     assert stored.headers is not None and stored.headers["Nats-Msg-Id"] == envelope.id
+    assert stored.data is not None
     assert Envelope.model_validate_json(stored.data) == envelope
 
 
@@ -111,6 +113,7 @@ async def test_failing_handler_is_retried_then_dead_lettered_with_its_error(
 
     await eventually(lambda: stream_count(js, DLQ.name), until=lambda n: n == 1)
     letter_msg = await js.get_last_msg(DLQ.name, "dlq.identity.tests-dlq")
+    assert letter_msg.data is not None
     letter: dict[str, Any] = json.loads(letter_msg.data)
     assert letter["error"] == "RuntimeError: hộp thư đầy: mailbox full"
     assert letter["original_subject"] == envelope.type

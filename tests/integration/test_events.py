@@ -21,7 +21,7 @@ from services.events.ports import EventsRepository
 from services.events.repository import events_repository
 from services.events.repository.schema import INDEXES
 from services.events.seats import QuotaAudit, SeatAudit
-from services.events.service import EventsService
+from services.events.use_cases import UseCases, compose
 from shared.contracts.base import Actor, Conflict, Role
 from shared.contracts.events.events import EventKind
 from shared.contracts.rpc.events import (
@@ -76,12 +76,12 @@ async def events_db(settings: Settings, mongo: AsyncMongoClient[Document]) -> Da
 @pytest.fixture
 async def two_copies(
     settings: Settings, mongo: AsyncMongoClient[Document]
-) -> tuple[EventsService, EventsService]:
+) -> tuple[UseCases, UseCases]:
     """Two copies of the use cases over one real database, as two service processes."""
     db = await events_db(settings, mongo)
     return (
-        EventsService(events_repository(db), NoOutbox(), lambda: datetime.now(UTC)),
-        EventsService(events_repository(db), NoOutbox(), lambda: datetime.now(UTC)),
+        compose(events_repository(db), NoOutbox(), lambda: datetime.now(UTC)),
+        compose(events_repository(db), NoOutbox(), lambda: datetime.now(UTC)),
     )
 
 
@@ -91,68 +91,70 @@ def person(n: int) -> Actor:
 
 @pytest.mark.parametrize(("capacity", "people"), [(20, 50), (50, 50), (49, 50)])
 async def test_concurrent_registrations_never_exceed_capacity_and_queue_in_arrival_order(
-    two_copies: tuple[EventsService, EventsService], capacity: int, people: int
+    two_copies: tuple[UseCases, UseCases], capacity: int, people: int
 ) -> None:
     a, b = two_copies
-    event = await a.create(ORGANIZER, fields(capacity))
-    await a.publish(ORGANIZER, event.id)
+    event = await a.events.create(ORGANIZER, fields(capacity))
+    await a.events.publish(ORGANIZER, event.id)
 
     async def sign_up(n: int) -> Any:
         copy = a if n % 2 else b
-        return await copy.register(person(n), event.id, RegistrationFields())
+        return await copy.registrations.register(person(n), event.id, RegistrationFields())
 
     answers = await asyncio.gather(*(sign_up(n) for n in range(people)))
     seats = [r for r in answers if r.status == "seat"]
     waiting = [r for r in answers if r.status == "waitlist"]
     assert len(seats) == min(capacity, people)
     assert len(waiting) == people - min(capacity, people)
-    seen = await a.get(ORGANIZER, event.id)
+    seen = await a.events.get(ORGANIZER, event.id)
     assert (seen.seats_taken, seen.seats_left) == (len(seats), max(0, capacity - people))
     assert seen.waitlisted == len(waiting)
-    listed = await a.registrations(ORGANIZER, event.id, "waitlist", 1, 100)
+    listed = await a.registrations.registrations(ORGANIZER, event.id, "waitlist", 1, 100)
     # Numbered by one atomic increment each: 1..n without gaps or repeats, and the list
     # and the positions follow that order of arrival.
     numbers = [r.position for r in listed.items]
     assert numbers == list(range(1, len(waiting) + 1))
     # Nobody can register twice, even at the same moment on two copies.
     again = await asyncio.gather(
-        a.register(person(0), event.id, RegistrationFields()),
-        b.register(person(0), event.id, RegistrationFields()),
+        a.registrations.register(person(0), event.id, RegistrationFields()),
+        b.registrations.register(person(0), event.id, RegistrationFields()),
         return_exceptions=True,
     )
     assert all(isinstance(x, Conflict) for x in again)
 
 
 async def test_cancellations_move_the_waitlist_up_in_order(
-    two_copies: tuple[EventsService, EventsService],
+    two_copies: tuple[UseCases, UseCases],
 ) -> None:
     a, b = two_copies
-    event = await a.create(ORGANIZER, fields(5))
-    await a.publish(ORGANIZER, event.id)
+    event = await a.events.create(ORGANIZER, fields(5))
+    await a.events.publish(ORGANIZER, event.id)
     for n in range(8):
-        await a.register(person(n), event.id, RegistrationFields())
+        await a.registrations.register(person(n), event.id, RegistrationFields())
     # Three seats cancelled at once, on two copies: the first three waiting get them.
     await asyncio.gather(
-        a.cancel_registration(person(0), event.id),
-        b.cancel_registration(person(1), event.id),
-        a.cancel_registration(person(2), event.id),
+        a.registrations.cancel_registration(person(0), event.id),
+        b.registrations.cancel_registration(person(1), event.id),
+        a.registrations.cancel_registration(person(2), event.id),
     )
-    seats = await a.registrations(ORGANIZER, event.id, "seat", 1, 100)
+    seats = await a.registrations.registrations(ORGANIZER, event.id, "seat", 1, 100)
     assert sorted(r.user_id for r in seats.items) == [person(n).id for n in (3, 4, 5, 6, 7)]
-    after = await a.get(ORGANIZER, event.id)
+    after = await a.events.get(ORGANIZER, event.id)
     assert (after.seats_taken, after.seats_left, after.waitlisted) == (5, 0, 0)
 
 
 async def test_two_phones_check_the_same_ticket_in_once(
-    two_copies: tuple[EventsService, EventsService],
+    two_copies: tuple[UseCases, UseCases],
 ) -> None:
     a, b = two_copies
-    event = await a.create(ORGANIZER, fields(10))
-    await a.publish(ORGANIZER, event.id)
-    ticket = await a.register(person(1), event.id, RegistrationFields())
+    event = await a.events.create(ORGANIZER, fields(10))
+    await a.events.publish(ORGANIZER, event.id)
+    ticket = await a.registrations.register(person(1), event.id, RegistrationFields())
     assert ticket.code is not None
     tries = [
-        (a if n % 2 else b).check_in(ORGANIZER, event.id, CheckInFields(code=ticket.code))
+        (a if n % 2 else b).attendance.check_in(
+            ORGANIZER, event.id, CheckInFields(code=ticket.code)
+        )
         for n in range(10)
     ]
     results = await asyncio.gather(*tries, return_exceptions=True)
@@ -349,26 +351,26 @@ class MovableClock:
 @pytest.fixture
 async def one_copy(
     settings: Settings, mongo: AsyncMongoClient[Document]
-) -> tuple[EventsRepository, EventsService]:
+) -> tuple[EventsRepository, UseCases]:
     """The store and the use cases of one copy over the real database."""
     store = events_repository(await events_db(settings, mongo))
-    return store, EventsService(store, NoOutbox(), lambda: datetime.now(UTC))
+    return store, compose(store, NoOutbox(), lambda: datetime.now(UTC))
 
 
 async def test_a_seat_taken_by_a_copy_that_crashed_is_returned_to_the_waitlist(
-    one_copy: tuple[EventsRepository, EventsService],
+    one_copy: tuple[EventsRepository, UseCases],
 ) -> None:
     store, service = one_copy
-    event = await service.create(ORGANIZER, fields(2))
-    await service.publish(ORGANIZER, event.id)
-    await service.register(person(1), event.id, RegistrationFields())
+    event = await service.events.create(ORGANIZER, fields(2))
+    await service.events.publish(ORGANIZER, event.id)
+    await service.registrations.register(person(1), event.id, RegistrationFields())
     # A copy took the last seat and died before writing the registration: the next person
     # is waitlisted although only one seat is held.
     assert await store.seats.take_seat(event.id)
-    waiting = await service.register(person(2), event.id, RegistrationFields())
+    waiting = await service.registrations.register(person(2), event.id, RegistrationFields())
     assert waiting.status == "waitlist"
     clock = MovableClock()
-    audit = SeatAudit(store, service.fill_free_seats, clock)
+    audit = SeatAudit(store, service.waitlist.fill_free_seats, clock)
     assert await audit.once() == {}  # first sighting of the counter
     clock.at += timedelta(minutes=1)
     assert await audit.once() == {}  # within the grace: it may be a registration in flight
@@ -378,9 +380,9 @@ async def test_a_seat_taken_by_a_copy_that_crashed_is_returned_to_the_waitlist(
     assert await audit.once() == {}
     clock.at += timedelta(minutes=1)
     assert await audit.once() == {event.id: 1}
-    seats = await service.registrations(ORGANIZER, event.id, "seat", 1, 10)
+    seats = await service.registrations.registrations(ORGANIZER, event.id, "seat", 1, 10)
     assert sorted(r.user_id for r in seats.items) == [person(1).id, person(2).id]
-    after = await service.get(ORGANIZER, event.id)
+    after = await service.events.get(ORGANIZER, event.id)
     assert (after.seats_taken, after.seats_left, after.waitlisted) == (2, 0, 0)
     # Agreeing counters are left alone, however long they stand still.
     clock.at += timedelta(minutes=10)
@@ -388,53 +390,53 @@ async def test_a_seat_taken_by_a_copy_that_crashed_is_returned_to_the_waitlist(
 
 
 async def test_the_seat_audit_never_touches_a_counter_that_moved(
-    one_copy: tuple[EventsRepository, EventsService],
+    one_copy: tuple[EventsRepository, UseCases],
 ) -> None:
     store, service = one_copy
-    event = await service.create(ORGANIZER, fields(3))
-    await service.publish(ORGANIZER, event.id)
+    event = await service.events.create(ORGANIZER, fields(3))
+    await service.events.publish(ORGANIZER, event.id)
     assert await store.seats.take_seat(event.id)  # a copy dies holding this seat
     clock = MovableClock()
-    audit = SeatAudit(store, service.fill_free_seats, clock)
-    other = SeatAudit(store, service.fill_free_seats, clock)
+    audit = SeatAudit(store, service.waitlist.fill_free_seats, clock)
+    other = SeatAudit(store, service.waitlist.fill_free_seats, clock)
     await audit.once()
     clock.at += timedelta(minutes=3)
     # Someone registers: the counter moved since the sighting, so it may hold a
     # registration in flight and is not reset, however wrong it looks.
-    await service.register(person(1), event.id, RegistrationFields())
+    await service.registrations.register(person(1), event.id, RegistrationFields())
     assert await audit.once() == {}
-    assert (await service.get(ORGANIZER, event.id)).seats_left == 1
+    assert (await service.events.get(ORGANIZER, event.id)).seats_left == 1
     # Two copies auditing the same standing, wrong counter at once reset it once.
     await asyncio.gather(audit.once(), other.once())
     clock.at += timedelta(minutes=3)
-    assert await asyncio.gather(audit.once(), other.once()) == [{}, {}]  # found once
+    assert list(await asyncio.gather(audit.once(), other.once())) == [{}, {}]  # found once
     clock.at += timedelta(minutes=1)
     results = await asyncio.gather(audit.once(), other.once())
     assert sorted(len(r) for r in results) == [0, 1]
-    assert (await service.get(ORGANIZER, event.id)).seats_left == 2
+    assert (await service.events.get(ORGANIZER, event.id)).seats_left == 2
 
 
-async def committee_event(service: EventsService) -> tuple[EventView, str]:
+async def committee_event(service: UseCases) -> tuple[EventView, str]:
     """A published event of 10 seats giving the organizer's committee a quota of 2, one of
     them used by `person(1)`; and the committee's code."""
     unit = ORGANIZER.organization or ""
     with_quota = fields(10).model_copy(update={"quotas": [Quota(organization=unit, seats=2)]})
-    event = await service.create(ORGANIZER, with_quota)
-    await service.publish(ORGANIZER, event.id)
+    event = await service.events.create(ORGANIZER, with_quota)
+    await service.events.publish(ORGANIZER, event.id)
     members = MemberList(members=[MemberFields(user_id=person(1).id, consent=True)])
-    assert (await service.register_members(ORGANIZER, event.id, members)).used == 1
+    assert (await service.registrations.register_members(ORGANIZER, event.id, members)).used == 1
     return event, unit
 
 
 async def test_a_units_place_taken_by_a_copy_that_crashed_is_returned_to_its_quota(
-    one_copy: tuple[EventsRepository, EventsService],
+    one_copy: tuple[EventsRepository, UseCases],
 ) -> None:
     store, service = one_copy
     event, unit = await committee_event(service)
     # A copy took the committee's second place and died before writing the registration.
     assert await store.quotas.take_quota(event.id, unit, 2)
     late = MemberList(members=[MemberFields(user_id=person(2).id, consent=True)])
-    refused = await service.register_members(ORGANIZER, event.id, late)
+    refused = await service.registrations.register_members(ORGANIZER, event.id, late)
     assert refused.outcomes[0].reason == "quota_full"
     clock = MovableClock()
     audit = QuotaAudit(store, clock)
@@ -443,12 +445,12 @@ async def test_a_units_place_taken_by_a_copy_that_crashed_is_returned_to_its_quo
     clock.at += timedelta(minutes=1)
     assert await audit.once() == {}  # within the grace: an enrolment may be in flight
     clock.at += timedelta(minutes=2)
-    assert await asyncio.gather(audit.once(), other.once()) == [{}, {}]  # found once
+    assert list(await asyncio.gather(audit.once(), other.once())) == [{}, {}]  # found once
     clock.at += timedelta(minutes=1)
     # Found again at the next audit: two copies auditing at once return the place once.
     results = await asyncio.gather(audit.once(), other.once())
     assert sorted(results, key=len) == [{}, {f"{event.id}:{unit}": 1}]
-    seated = await service.register_members(ORGANIZER, event.id, late)
+    seated = await service.registrations.register_members(ORGANIZER, event.id, late)
     assert [o.status for o in seated.outcomes] == ["seat"] and seated.used == 2
     # An agreeing counter is left alone however long it stands still.
     clock.at += timedelta(minutes=10)
@@ -457,12 +459,15 @@ async def test_a_units_place_taken_by_a_copy_that_crashed_is_returned_to_its_quo
 
 
 async def test_an_audit_between_a_cancellation_and_its_give_back_returns_nothing(
-    one_copy: tuple[EventsRepository, EventsService],
+    one_copy: tuple[EventsRepository, UseCases],
 ) -> None:
     store, service = one_copy
     event, unit = await committee_event(service)
     clock = MovableClock()
-    seats, quotas = SeatAudit(store, service.fill_free_seats, clock), QuotaAudit(store, clock)
+    seats, quotas = (
+        SeatAudit(store, service.waitlist.fill_free_seats, clock),
+        QuotaAudit(store, clock),
+    )
     for audit in (seats, quotas):
         assert await audit.once() == {}
     clock.at += timedelta(minutes=3)
@@ -479,7 +484,7 @@ async def test_an_audit_between_a_cancellation_and_its_give_back_returns_nothing
     clock.at += timedelta(minutes=1)
     assert await seats.once() == {}
     assert await quotas.once() == {}
-    after = await service.get(ORGANIZER, event.id)
+    after = await service.events.get(ORGANIZER, event.id)
     assert after.seats_left == 10
     assert after.quotas[0].used == 0
 

@@ -5,13 +5,23 @@ who qualify, the report's figures, erasure."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import pytest
 
 from services.events import domain
-from services.events.records import Records, pseudonym
-from services.events.service import EventsService
-from shared.contracts.base import Actor, Conflict, DomainError, Forbidden, Invalid, NotFound, Role
+from services.events.people import pseudonym
+from services.events.use_cases import compose
+from shared.contracts.base import (
+    Actor,
+    Conflict,
+    DomainError,
+    Event,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Role,
+)
 from shared.contracts.events.events import (
     EventCancelledV1,
     EventHeldV1,
@@ -36,6 +46,9 @@ START = NOW + timedelta(days=7)
 ORGANIZER = Actor(id="org", role=Role.ORGANIZER, organization="ubnd-an-nhon")
 
 
+E = TypeVar("E", bound=Event)
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = NOW
@@ -49,8 +62,14 @@ class World:
         self.outbox = RecordingOutbox()
         self.store = FakeEventsStore(self.outbox)
         self.clock = Clock()
-        self.events = EventsService(self.store.repository(), self.outbox, self.clock)
-        self.records = Records(self.store.repository(), self.outbox, self.clock)
+        use = compose(self.store.repository(), self.outbox, self.clock)
+        self.events, self.registrations = use.events, use.registrations
+        self.attendance, self.certificates = use.attendance, use.certificates
+        self.figures, self.people = use.figures, use.people
+
+    def told(self, kind: type[E]) -> list[E]:
+        """The published events of `kind`, in order."""
+        return [event for event in self.outbox.events() if isinstance(event, kind)]
 
     async def published(self, capacity: int = 2, **extra: object) -> str:
         fields = {
@@ -91,7 +110,8 @@ def world() -> World:
 async def test_seats_first_then_the_waitlist_in_order_of_arrival(world: World) -> None:
     event_id = await world.published(capacity=2)
     answers = [
-        await world.events.register(person(n), event_id, RegistrationFields()) for n in range(5)
+        await world.registrations.register(person(n), event_id, RegistrationFields())
+        for n in range(5)
     ]
     assert [(a.status, a.position) for a in answers] == [
         ("seat", None),
@@ -101,22 +121,22 @@ async def test_seats_first_then_the_waitlist_in_order_of_arrival(world: World) -
         ("waitlist", 3),
     ]
     assert all(a.code and a.qr_svg and a.qr_svg.startswith("data:image/svg+xml") for a in answers)
-    confirmed = world.outbox.of_type(RegistrationConfirmedV1)
+    confirmed = world.told(RegistrationConfirmedV1)
     assert [e.status for e in confirmed] == ["seat", "seat", "waitlist", "waitlist", "waitlist"]
 
 
 async def test_cancelling_a_seat_promotes_the_first_waiting_who_is_told(world: World) -> None:
     event_id = await world.published(capacity=1)
     for n in range(3):
-        await world.events.register(person(n), event_id, RegistrationFields())
-    await world.events.cancel_registration(person(0), event_id)
-    promoted = world.outbox.of_type(RegistrationPromotedV1)
+        await world.registrations.register(person(n), event_id, RegistrationFields())
+    await world.registrations.cancel_registration(person(0), event_id)
+    promoted = world.told(RegistrationPromotedV1)
     assert [e.user_id for e in promoted] == ["p1"]
-    mine = await world.events.my_registrations(person(2), 1, 10)
+    mine = await world.registrations.my_registrations(person(2), 1, 10)
     assert (mine.items[0].status, mine.items[0].position) == ("waitlist", 1)
     # A waiting person who leaves frees nothing: nobody else moves.
-    await world.events.cancel_registration(person(2), event_id)
-    assert len(world.outbox.of_type(RegistrationPromotedV1)) == 1
+    await world.registrations.cancel_registration(person(2), event_id)
+    assert len(world.told(RegistrationPromotedV1)) == 1
     view = await world.events.get(ORGANIZER, event_id)
     assert (view.seats_taken, view.seats_left, view.waitlisted) == (1, 0, 0)
 
@@ -126,9 +146,9 @@ async def test_a_larger_capacity_moves_the_waitlist_up_and_a_smaller_keeps_taken
 ) -> None:
     event_id = await world.published(capacity=1)
     for n in range(3):
-        await world.events.register(person(n), event_id, RegistrationFields())
+        await world.registrations.register(person(n), event_id, RegistrationFields())
     await world.events.update(ORGANIZER, event_id, EventChanges(capacity=2))
-    assert [e.user_id for e in world.outbox.of_type(RegistrationPromotedV1)] == ["p1"]
+    assert [e.user_id for e in world.told(RegistrationPromotedV1)] == ["p1"]
     with pytest.raises(Invalid) as refused:
         await world.events.update(ORGANIZER, event_id, EventChanges(capacity=1))
     assert reason(refused.value) == "capacity_below_seats"
@@ -154,13 +174,13 @@ async def test_refusals_carry_their_reason(
     event_id = await world.published(audience=audience)
     fields = RegistrationFields(ward="go-vap" if setup == "outside_ward" else None)
     if setup == "twice":
-        await world.events.register(person(1), event_id, fields)
+        await world.registrations.register(person(1), event_id, fields)
     if setup == "after_window":
         world.clock.now = START
     if setup == "cancelled":
         await world.events.cancel(ORGANIZER, event_id, "Hoãn vì mưa bão")
     with pytest.raises(kind) as refused:
-        await world.events.register(person(1), event_id, fields)
+        await world.registrations.register(person(1), event_id, fields)
     assert reason(refused.value) == expected
     assert refused.value.message == f"detail.event_{expected}"
 
@@ -175,22 +195,22 @@ async def test_the_catalogue_says_each_refusal_in_vietnamese_and_english() -> No
 
 async def test_a_cancelled_registration_may_register_again(world: World) -> None:
     event_id = await world.published(capacity=1)
-    first = await world.events.register(person(1), event_id, RegistrationFields())
-    await world.events.cancel_registration(person(1), event_id)
-    again = await world.events.register(person(1), event_id, RegistrationFields())
+    first = await world.registrations.register(person(1), event_id, RegistrationFields())
+    await world.registrations.cancel_registration(person(1), event_id)
+    again = await world.registrations.register(person(1), event_id, RegistrationFields())
     assert (again.id, again.status) == (first.id, "seat")
 
 
 async def test_check_in_once_per_sitting_and_clear_refusals(world: World) -> None:
     event_id = await world.published(capacity=1)
     other_id = await world.published(capacity=1)
-    seat = await world.events.register(person(1), event_id, RegistrationFields())
-    waiting = await world.events.register(person(2), event_id, RegistrationFields())
-    elsewhere = await world.events.register(person(3), other_id, RegistrationFields())
+    seat = await world.registrations.register(person(1), event_id, RegistrationFields())
+    waiting = await world.registrations.register(person(2), event_id, RegistrationFields())
+    elsewhere = await world.registrations.register(person(3), other_id, RegistrationFields())
     assert seat.code and waiting.code and elsewhere.code
     typed = " ".join(seat.code[i : i + 4] for i in range(0, 16, 4)).lower()
     world.clock.now = START + timedelta(minutes=5)
-    checked = await world.events.check_in(ORGANIZER, event_id, CheckInFields(code=typed))
+    checked = await world.attendance.check_in(ORGANIZER, event_id, CheckInFields(code=typed))
     assert (checked.sitting, checked.attended) == (1, [1])
     cases = [
         (seat.code, None, "already_checked_in"),
@@ -200,18 +220,18 @@ async def test_check_in_once_per_sitting_and_clear_refusals(world: World) -> Non
     ]
     for code, sitting, expected in cases:
         with pytest.raises(DomainError) as refused:
-            await world.events.check_in(
+            await world.attendance.check_in(
                 ORGANIZER, event_id, CheckInFields(code=code, sitting=sitting)
             )
         assert reason(refused.value) == expected
     with pytest.raises(NotFound):
-        await world.events.check_in(ORGANIZER, event_id, CheckInFields(code="AAAABBBBCCCCDDDD"))
-    await world.events.cancel_registration(person(3), other_id)
+        await world.attendance.check_in(ORGANIZER, event_id, CheckInFields(code="AAAABBBBCCCCDDDD"))
+    await world.registrations.cancel_registration(person(3), other_id)
     with pytest.raises(Conflict) as refused:
-        await world.events.check_in(ORGANIZER, other_id, CheckInFields(code=elsewhere.code))
+        await world.attendance.check_in(ORGANIZER, other_id, CheckInFields(code=elsewhere.code))
     assert reason(refused.value) == "ticket_cancelled"
     with pytest.raises(Forbidden):
-        await world.events.check_in(person(9), event_id, CheckInFields(code=seat.code))
+        await world.attendance.check_in(person(9), event_id, CheckInFields(code=seat.code))
 
 
 def test_the_sitting_of_a_check_in_is_todays_or_the_next() -> None:
@@ -227,32 +247,33 @@ def test_the_sitting_of_a_check_in_is_todays_or_the_next() -> None:
 async def test_closing_issues_certificates_to_those_who_attended_enough(world: World) -> None:
     event_id = await world.published(capacity=3)
     tickets = [
-        await world.events.register(person(n), event_id, RegistrationFields()) for n in range(3)
+        await world.registrations.register(person(n), event_id, RegistrationFields())
+        for n in range(3)
     ]
     with pytest.raises(Conflict) as early:
-        await world.records.close(ORGANIZER, event_id)
+        await world.events.close(ORGANIZER, event_id)
     assert reason(early.value) == "not_started"
     for ticket, sittings in zip(tickets, ([1, 2], [1], []), strict=True):
         for sitting in sittings:
             assert ticket.code
-            await world.events.check_in(
+            await world.attendance.check_in(
                 ORGANIZER, event_id, CheckInFields(code=ticket.code, sitting=sitting)
             )
     world.clock.now = START + timedelta(days=1, hours=3)
-    closed = await world.records.close(ORGANIZER, event_id)
+    closed = await world.events.close(ORGANIZER, event_id)
     assert closed.status == "held"
-    held = world.outbox.of_type(EventHeldV1)
+    held = world.told(EventHeldV1)
     assert len(held) == 1 and held[0].certified_ids == ["p0"] and held[0].attendees == 2
-    mine = await world.records.my_certificates(person(0), "p0", 1, 10)
+    mine = await world.certificates.my_certificates(person(0), "p0", 1, 10)
     assert [(c.kind, c.detail) for c in mine.items] == [("attendee", "2/2")]
     assert mine.items[0].code.startswith("EV-")
-    assert (await world.records.my_certificates(person(1), "p1", 1, 10)).total == 0
+    assert (await world.certificates.my_certificates(person(1), "p1", 1, 10)).total == 0
     with pytest.raises(Forbidden):
-        await world.records.my_certificates(person(1), "p0", 1, 10)
-    revoked = await world.records.revoke(ORGANIZER, mine.items[0].code, "Sai thông tin")
+        await world.certificates.my_certificates(person(1), "p0", 1, 10)
+    revoked = await world.certificates.revoke(ORGANIZER, mine.items[0].code, "Sai thông tin")
     assert revoked.revoked and not revoked.valid
 
-    figures = await world.records.figures(NOW, NOW + timedelta(days=30))
+    figures = await world.figures.period(NOW, NOW + timedelta(days=30))
     assert (figures.events_held, figures.registrations, figures.attendees) == (1, 3, 2)
     assert (figures.check_ins, figures.certificates) == (3, 1)
     assert figures.by_kind == {"training": 1} and figures.by_organizer == {"ubnd-an-nhon": 1}
@@ -261,7 +282,7 @@ async def test_closing_issues_certificates_to_those_who_attended_enough(world: W
 def test_figures_count_wards_organizations_women_and_youth_where_known() -> None:
     events = [{"_id": "e", "kind": "seminar", "organizers": ["hoi-lhpn"], "starts_at": START}]
     seat = {"event_id": "e", "status": "seat"}
-    registrations = [
+    registrations: list[dict[str, Any]] = [
         {**seat, "attended": [1], "ward": "an-nhon", "gender": "female", "birth_year": 2000},
         {**seat, "attended": [1], "ward": "an-nhon", "organization": "doan-thanh-nien"},
         {**seat, "attended": [1], "gender": "male", "birth_year": 1970},
@@ -278,9 +299,9 @@ def test_figures_count_wards_organizations_women_and_youth_where_known() -> None
 async def test_cancelling_an_event_tells_every_registrant(world: World) -> None:
     event_id = await world.published(capacity=1)
     for n in range(2):
-        await world.events.register(person(n), event_id, RegistrationFields())
+        await world.registrations.register(person(n), event_id, RegistrationFields())
     await world.events.cancel(ORGANIZER, event_id, "Hoãn vì mưa bão")
-    told = world.outbox.of_type(EventCancelledV1)
+    told = world.told(EventCancelledV1)
     assert len(told) == 1 and sorted(told[0].registrant_ids) == ["p0", "p1"]
 
 
@@ -296,7 +317,7 @@ async def test_only_announcers_create_and_rules_across_fields(world: World) -> N
         await world.events.create(
             person(1), EventFields.model_validate({**base, "place": "Hội trường"})
         )
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({}, "place_needed"),
         (
             {"place": "Hội trường", "sittings": [{"starts_at": START, "ends_at": START}]},
@@ -334,16 +355,16 @@ async def test_erasure_keeps_figures_and_no_late_update_recreates_the_person(wor
     registered = UserRegisteredV1(
         user_id="p1", email="a@example.vn", full_name="Lê Thị Hoa", role=Role.FOUNDER, version=1
     )
-    await world.records.user_saved(registered)
+    await world.people.user_saved(registered)
     event_id = await world.published(capacity=2)
-    await world.events.register(person(1), event_id, RegistrationFields())
-    await world.records.erase_person(
+    await world.registrations.register(person(1), event_id, RegistrationFields())
+    await world.people.erase_person(
         UserDeletionRequestedV1(user_id="p1", request_id="r", requested_at=NOW)
     )
-    await world.records.user_saved(registered.model_copy(update={"version": 2}))
+    await world.people.user_saved(registered.model_copy(update={"version": 2}))
     assert (await world.store.person("p1")) == {"erased": True}
-    assert (await world.records.personal_data("p1"))["registrations"] == []
-    listed = await world.events.registrations(ORGANIZER, event_id, None, 1, 10)
+    assert (await world.people.personal_data("p1"))["registrations"] == []
+    listed = await world.registrations.registrations(ORGANIZER, event_id, None, 1, 10)
     assert [r.user_id for r in listed.items] == [pseudonym("p1")]
     assert listed.items[0].full_name is None
 
@@ -365,7 +386,7 @@ async def test_a_unit_registers_its_consenting_members_up_to_its_quota(world: Wo
             ]
         }
     )
-    answer = await world.events.register_members(union, event_id, members)
+    answer = await world.registrations.register_members(union, event_id, members)
     assert [(o.user_id, o.status, o.reason) for o in answer.outcomes] == [
         ("m1", "seat", None),
         ("m2", None, "member_consent"),
@@ -373,18 +394,18 @@ async def test_a_unit_registers_its_consenting_members_up_to_its_quota(world: Wo
         ("m4", None, "quota_full"),
     ]
     assert (answer.seats, answer.used) == (2, 2)
-    again = await world.events.register_members(
+    again = await world.registrations.register_members(
         union,
         event_id,
         MemberList.model_validate({"members": [{"user_id": "m1", "consent": True}]}),
     )
     assert again.outcomes[0].reason == "quota_full"
-    mine = await world.events.my_registrations(person(1, id="m1"), 1, 10)
+    mine = await world.registrations.my_registrations(person(1, id="m1"), 1, 10)
     assert mine.items[0].code and world.store.registrations[mine.items[0].id]["consent_at"] == NOW
     view = await world.events.get(ORGANIZER, event_id)
     assert [(q.organization, q.seats, q.used) for q in view.quotas] == [("doan-phuong", 2, 2)]
     with pytest.raises(Forbidden) as refused:
-        await world.events.register_members(ORGANIZER, event_id, members)
+        await world.registrations.register_members(ORGANIZER, event_id, members)
     assert reason(refused.value) == "no_quota"
 
 
@@ -402,7 +423,7 @@ async def test_an_organization_saved_in_the_reference_data_may_organize() -> Non
     from shared.contracts.events.reference import OrganizationKind, OrganizationSavedV1
 
     world = World()
-    await world.records.organization_saved(
+    await world.people.organization_saved(
         OrganizationSavedV1(
             code="youth_union", name="Đoàn Thanh niên Gò Vấp", kind=OrganizationKind.DISTRICT_UNIT
         )
