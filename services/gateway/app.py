@@ -6,7 +6,7 @@ import asyncio
 import importlib
 import pkgutil
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from types import ModuleType
 
@@ -45,6 +45,7 @@ from shared.infra.broker import answer_rpc, ensure_streams, make_broker
 from shared.infra.logging import get_logger
 from shared.infra.mongo import close_mongo_client, ensure_indexes, make_mongo_client
 from shared.infra.outbox import OutboxRelay
+from shared.infra.periodic import cancel_and_wait
 from shared.infra.rpc import drain_rpc, start_rpc
 from shared.infra.settings import Settings
 
@@ -128,9 +129,7 @@ def build_app(settings: Settings) -> FastAPI:
             await sweeper
             await syncer
             # A walk of a long stream may be under way: stop it rather than wait for it.
-            cleaner.cancel()
-            with suppress(asyncio.CancelledError):
-                await cleaner
+            await cancel_and_wait(cleaner)
             await watch.stop()
             # Key requests in flight are answered before the store closes.
             await drain_rpc(broker, timeout=settings.rpc_timeout_seconds)

@@ -34,6 +34,7 @@ from services.gateway.deps import Services
 from shared.contracts.base import RpcRequest
 from shared.contracts.streams import REGISTRY
 from shared.infra.logging import get_logger
+from shared.infra.periodic import cancel_and_wait
 from shared.infra.settings import Settings
 
 log = get_logger(__name__)
@@ -208,9 +209,7 @@ class RegistryWatch:
         self.cache.distrust()
         self.cache.size = 0
         if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+            await cancel_and_wait(self.task)
         if self.client is not None:
             # After a NATS outage the socket may already be gone: closing then raises, and
             # a gateway shutting down has nothing left to flush on this connection.

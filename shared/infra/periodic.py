@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from shared.infra.logging import get_logger
 
@@ -26,3 +27,19 @@ async def run_every(
             log.exception(f"{name}.failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=interval)
+
+
+async def cancel_and_wait(task: asyncio.Task[Any], retry_seconds: float = 1.0) -> None:
+    """Cancel `task` and return once it has ended, whatever it raised.
+
+    A single `cancel()` is not enough on Python 3.11: `asyncio.wait_for`, which nats-py
+    uses under `fetch`, `next_msg` and `request`, returns its inner result instead of
+    raising when the cancellation arrives as that result does (CPython gh-86296, fixed in
+    3.12), so the task carries on as if never cancelled. A CI run saw the gateway's
+    registry watch live on that way and its shutdown wait for ever. The task is cancelled
+    again every `retry_seconds` (s) until it ends."""
+    while not task.done():
+        task.cancel()
+        await asyncio.wait({task}, timeout=retry_seconds)
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        task.result()

@@ -48,6 +48,7 @@ from shared.infra.mongo import (
     make_mongo_client,
 )
 from shared.infra.outbox import OutboxRelay
+from shared.infra.periodic import cancel_and_wait
 from shared.infra.rpc import answer_rpc, drain_rpc, start_rpc
 from shared.infra.settings import Settings
 
@@ -262,9 +263,7 @@ def build_service_app(
         if "stop" in state:
             state["stop"].set()
             context = state["context"]
-            for task in context.tasks:
-                task.cancel()
-            await asyncio.gather(*context.tasks, return_exceptions=True)
+            await asyncio.gather(*(cancel_and_wait(task) for task in context.tasks))
 
     @app.after_shutdown
     async def close() -> None:
