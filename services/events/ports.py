@@ -232,7 +232,8 @@ class OrganizationStore(Protocol):
         ...
 
     async def unknown_organizations(self, codes: list[str]) -> list[str]:
-        """Codes the organizations read model lacks (none while it is empty)."""
+        """Codes the organizations read model lacks or holds as deactivated (none while it
+        is empty)."""
         ...
 
 

@@ -21,6 +21,7 @@ from shared.infra.mongo import Document
 from shared.infra.settings import Settings
 from shared.infra.testing import eventually
 from tests.integration.conftest import bearer, login, register, running_service
+from tests.integration.test_events import body as event_body
 from tests.integration.test_web_forms import browser, field_error, post_form, web_login
 
 API = "/api/v1"
@@ -126,6 +127,13 @@ async def test_admin_renames_and_deactivates_an_organization(
         "active": False,
         "version": 2,
     }
+    # ... and a new event may no longer name it as an organizer (422, nothing created).
+    announced = await api.post(
+        f"{API}/events", json=event_body(30, organizers=[UNIT, "economic_division"]), headers=admin
+    )
+    assert announced.status_code == 422, announced.text
+    assert announced.json()["details"]["codes"] == [UNIT]
+    assert (await api.post(f"{API}/events", json=event_body(30), headers=admin)).status_code == 201
 
 
 async def test_two_admins_saving_the_same_version_one_wins(api: httpx.AsyncClient) -> None:

@@ -349,6 +349,14 @@ async def test_organizing_units_are_checked_once_the_registry_of_organizations_e
         await world.published()
     assert reason(refused.value) == "organizer_unknown"
     assert refused.value.details["codes"] == ["ubnd-an-nhon"]
+    # A unit the Economic Division deactivated is no longer one a new event may name.
+    await world.store.save_organization("ubnd-an-nhon", {"active": True}, 1)
+    await world.published()
+    await world.store.save_organization("ubnd-an-nhon", {"active": False}, 2)
+    with pytest.raises(Invalid) as closed:
+        await world.published()
+    assert reason(closed.value) == "organizer_unknown"
+    assert closed.value.details["codes"] == ["ubnd-an-nhon"]
 
 
 async def test_erasure_keeps_figures_and_no_late_update_recreates_the_person(world: World) -> None:

@@ -80,10 +80,13 @@ class MongoOrganizationStore:
         await self.organizations.upsert_if_newer(code, fields, version)
 
     async def unknown_organizations(self, codes: list[str]) -> list[str]:
-        """The codes the organizations read model does not hold, once it holds any (until
-        then every well-formed code is accepted: the registry is not there yet)."""
+        """The codes the organizations read model does not hold as an active organization
+        (unknown, or deactivated by the Economic Division), once it holds any (until then
+        every well-formed code is accepted: the registry is not there yet)."""
         if await self.organizations.count() == 0:
             return []
-        known = await self.organizations.find({"_id": {"$in": codes}}, projection={"_id": 1})
+        known = await self.organizations.find(
+            {"_id": {"$in": codes}, "active": {"$ne": False}}, projection={"_id": 1}
+        )
         found = {doc["_id"] for doc in known}
         return [code for code in codes if code not in found]

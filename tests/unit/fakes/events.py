@@ -26,6 +26,7 @@ class FakeEventsStore:
         self.certificates: dict[str, Document] = {}
         self.people: dict[str, Document] = {}
         self.organizations: set[str] = set()
+        self.closed_organizations: set[str] = set()
         self.quotas: dict[tuple[str, str], int] = {}
         self.quota_moves: dict[tuple[str, str], int] = {}
 
@@ -304,10 +305,17 @@ class FakeEventsStore:
             doc.update(revoked=True, revoked_reason=reason, revoked_at=at)
 
     async def save_organization(self, code: str, fields: Document, version: int) -> None:
-        self.organizations.add(code)
+        if fields.get("active") is False:
+            self.organizations.discard(code)
+            self.closed_organizations.add(code)
+        else:
+            self.organizations.add(code)
+            self.closed_organizations.discard(code)
 
     async def unknown_organizations(self, codes: list[str]) -> list[str]:
-        return [c for c in codes if c not in self.organizations] if self.organizations else []
+        if not self.organizations and not self.closed_organizations:
+            return []
+        return [c for c in codes if c not in self.organizations]
 
     async def save_person(self, user_id: str, fields: Document, version: int | None) -> None:
         current = self.people.get(user_id)
