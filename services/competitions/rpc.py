@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from faststream.nats import NatsBroker
 
+from services.competitions.certificates import Certificates
 from services.competitions.clubs_service import Clubs
+from services.competitions.entries import Entries
 from services.competitions.initiatives_service import Initiatives
+from services.competitions.judging import Judging
+from services.competitions.results_service import ResultsPublication
+from services.competitions.rounds import Rounds
+from services.competitions.scoring import Scoring
 from services.competitions.service import Competitions
 from shared.contracts.base import Actor, Forbidden, Page
 from shared.contracts.rpc import certificates as cert
@@ -22,14 +29,28 @@ def _actor(actor: Actor | None) -> Actor:
     return actor
 
 
-def register_rpc(
-    broker: NatsBroker,
-    competitions: Callable[[], Competitions],
-    clubs: Callable[[], Clubs],
-    initiatives: Callable[[], Initiatives],
-) -> None:
+@dataclass(frozen=True)
+class UseCases:
+    """The competitions service's use cases, each given once the service has started; every
+    request goes to the one that owns its rule."""
+
+    competitions: Callable[[], Competitions]
+    entries: Callable[[], Entries]
+    judging: Callable[[], Judging]
+    scoring: Callable[[], Scoring]
+    rounds: Callable[[], Rounds]
+    results: Callable[[], ResultsPublication]
+    certificates: Callable[[], Certificates]
+    clubs: Callable[[], Clubs]
+    initiatives: Callable[[], Initiatives]
+
+
+def register_rpc(broker: NatsBroker, use: UseCases) -> None:
     """Answer every competitions, clubs and initiatives request contract in the
-    `competitions` queue group; the factories give the use cases once started."""
+    `competitions` queue group."""
+    competitions, entries, judging_cases = use.competitions, use.entries, use.judging
+    scoring, rounds, publication = use.scoring, use.rounds, use.results
+    certificates, clubs, initiatives = use.certificates, use.clubs, use.initiatives
 
     async def create(r: c.CreateCompetition) -> c.CompetitionView:
         """`rpc.competitions.competition.create`: create a draft → `CompetitionView`."""
@@ -59,75 +80,73 @@ def register_rpc(
 
     async def submit_entry(r: c.SubmitEntry) -> c.EntryView:
         """`rpc.competitions.entry.submit`: enter a startup or school team → `EntryView`."""
-        return await competitions().submit_entry(_actor(r.actor), r.competition_id, r.entry)
+        return await entries().submit(_actor(r.actor), r.competition_id, r.entry)
 
     async def list_entries(r: c.ListEntries) -> c.EntryPage:
         """`rpc.competitions.entry.list`: a page of a competition's entries → `EntryPage`."""
-        return await competitions().list_entries(
-            _actor(r.actor), r.competition_id, r.page, r.page_size
-        )
+        return await entries().list_entries(_actor(r.actor), r.competition_id, r.page, r.page_size)
 
     async def assign_judge(r: c.AssignJudge) -> c.JudgingView:
         """`rpc.competitions.judge.assign`: add a judge to the panel → `JudgingView`."""
-        return await competitions().assign_judge(_actor(r.actor), r.competition_id, r.user_id)
+        return await judging_cases().assign_judge(_actor(r.actor), r.competition_id, r.user_id)
 
     async def judging(r: c.GetJudging) -> c.JudgingView:
         """`rpc.competitions.judging.get`: the panel and its assignments → `JudgingView`."""
-        return await competitions().judging(_actor(r.actor), r.competition_id)
+        return await judging_cases().judging(_actor(r.actor), r.competition_id)
 
     async def judge_candidates(r: c.ListJudgeCandidates) -> c.JudgeCandidatePage:
         """`rpc.competitions.judge.candidates`: judge accounts by name → a page."""
-        return await competitions().judge_candidates(_actor(r.actor), r.q, r.page, r.page_size)
+        return await judging_cases().judge_candidates(_actor(r.actor), r.q, r.page, r.page_size)
 
     async def declare_conflict(r: c.DeclareConflict) -> c.ConflictView:
         """`rpc.competitions.conflict.declare`: declare a conflict → `ConflictView`."""
-        return await competitions().declare_conflict(_actor(r.actor), r.entry_id, r.conflict.reason)
+        return await judging_cases().declare_conflict(
+            _actor(r.actor), r.entry_id, r.conflict.reason
+        )
 
     async def assignments(r: c.ListAssignments) -> c.AssignmentPage:
         """`rpc.competitions.assignment.list`: what the judge must score → `AssignmentPage`."""
-        return await competitions().assignments(_actor(r.actor), r.page, r.page_size)
+        return await scoring().assignments(_actor(r.actor), r.page, r.page_size)
 
     async def submit_scores(r: c.SubmitScores) -> c.ScoreView:
         """`rpc.competitions.score.submit`: a judge's scores for one entry → `ScoreView`."""
-        return await competitions().submit_scores(_actor(r.actor), r.entry_id, r.score.scores)
+        return await scoring().submit_scores(_actor(r.actor), r.entry_id, r.score.scores)
 
     async def publish_results(r: c.PublishResults) -> c.Results:
         """`rpc.competitions.results.publish`: rank and publish the results → `Results`."""
-        return await competitions().publish_results(_actor(r.actor), r.competition_id)
+        return await publication().publish_results(_actor(r.actor), r.competition_id)
 
     async def results(r: c.GetResults) -> c.Results:
         """`rpc.competitions.results.get`: a competition's results → `Results`."""
-        return await competitions().results(r.actor, r.competition_id)
+        return await publication().results(r.actor, r.competition_id)
 
     async def edit(r: c.EditCompetition) -> c.CompetitionView:
         """`rpc.competitions.competition.edit`: change a draft → `CompetitionView`."""
-        return await competitions().changes.edit(_actor(r.actor), r.competition_id, r.patch)
+        return await competitions().edit(_actor(r.actor), r.competition_id, r.patch)
 
     async def withdraw(r: c.WithdrawEntry) -> c.EntryView:
         """`rpc.competitions.entry.withdraw`: withdraw one's entry → `EntryView`."""
-        return await competitions().changes.withdraw(_actor(r.actor), r.entry_id)
+        return await entries().withdraw(_actor(r.actor), r.entry_id)
 
     async def add_round(r: c.AddRound) -> c.CompetitionView:
         """`rpc.competitions.round.add`: add the next round → `CompetitionView`."""
-        return await competitions().rounds.add_round(_actor(r.actor), r.competition_id, r.round)
+        return await rounds().add_round(_actor(r.actor), r.competition_id, r.round)
 
     async def advance(r: c.AdvanceRound) -> c.RoundResult:
         """`rpc.competitions.round.advance`: close a round, start the next → `RoundResult`."""
-        return await competitions().rounds.advance(
-            _actor(r.actor), r.competition_id, r.number, r.advancement
-        )
+        return await rounds().advance(_actor(r.actor), r.competition_id, r.number, r.advancement)
 
     async def certificate(r: cert.GetCertificate) -> cert.CertificateView:
         """`rpc.competitions.certificates.get`: one certificate by code → `CertificateView`."""
-        return await competitions().certificates.get(r.code)
+        return await certificates().get(r.code)
 
     async def my_certificates(r: cert.ListMyCertificates) -> Page[cert.CertificateView]:
         """`rpc.competitions.certificates.mine`: an account's certificates → a page."""
-        return await competitions().certificates.mine(r.user_id, r.page, r.page_size)
+        return await certificates().mine(r.user_id, r.page, r.page_size)
 
     async def revoke(r: cert.RevokeCertificate) -> cert.CertificateView:
         """`rpc.competitions.certificates.revoke`: revoke with a reason → `CertificateView`."""
-        return await competitions().certificates.revoke(_actor(r.actor), r.code, r.reason)
+        return await certificates().revoke(_actor(r.actor), r.code, r.reason)
 
     async def register_club(r: c.RegisterClub) -> c.ClubView:
         """`rpc.competitions.club.register`: register a school innovation club → `ClubView`."""
