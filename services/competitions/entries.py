@@ -13,7 +13,7 @@ from services.competitions.repository import COMPETITIONS, ENTRIES, SCHOOLS, STA
 from services.competitions.views import entry_view, orgs
 from shared.contracts.base import Actor, Conflict, Envelope, Forbidden, Invalid, Role, new_id
 from shared.contracts.events.competitions import CompetitionStatus, EntrySubmittedV1
-from shared.contracts.rpc.competitions import EntryFields, EntryPage, EntryView
+from shared.contracts.rpc.competitions.entries import EntryFields, EntryPage, EntryView
 from shared.infra.logging import get_logger
 from shared.infra.mongo import AlreadyExists, Document
 from shared.localtime import utc

@@ -21,13 +21,13 @@ from services.competitions.repository import COMPETITIONS, ENTRIES, SCORES, Draf
 from services.competitions.views import entry_view, keyed_rubric, score_view
 from shared.contracts.base import Actor, Conflict, Forbidden, Role, new_id
 from shared.contracts.events.competitions import CompetitionPublishedV1, CompetitionStatus
-from shared.contracts.rpc.competitions import (
+from shared.contracts.rpc.competitions.contests import (
     CompetitionFields,
-    CompetitionFigures,
     CompetitionPage,
     CompetitionPatch,
     CompetitionView,
 )
+from shared.contracts.rpc.competitions.figures import CompetitionFigures
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document
 from shared.localtime import utc

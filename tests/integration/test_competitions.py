@@ -19,7 +19,7 @@ from nats.js import JetStreamContext
 from services.competitions.app import build_app as build_competitions
 from shared.contracts.base import Envelope, new_id
 from shared.contracts.events.registry import StartupRegisteredV1, StartupSnapshot
-from shared.contracts.rpc.competitions import CompetitionsFiguresRequest
+from shared.contracts.rpc.competitions.figures import CompetitionsFiguresRequest
 from shared.contracts.streams import ALL_STREAMS
 from shared.infra.broker import call, ensure_streams, make_broker, publish_event
 from shared.infra.settings import Settings

@@ -13,7 +13,8 @@ from services.competitions.records import rounds_of
 from services.competitions.repository import CERTIFICATES, COMPETITIONS, ENTRIES, PEOPLE, STARTUPS
 from services.competitions.results import public_name
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role
-from shared.contracts.rpc.competitions import CompetitionPatch, EntryFields
+from shared.contracts.rpc.competitions.contests import CompetitionPatch
+from shared.contracts.rpc.competitions.entries import EntryFields
 from tests.unit.fakes.competitions import FakeCompetitionStore
 from tests.unit.test_competitions_service import (
     FOUNDER,

@@ -23,7 +23,8 @@ from shared.contracts.events.competitions import (
     JudgeAssignedV1,
     ScoreSubmittedV1,
 )
-from shared.contracts.rpc.competitions import CompetitionFields, EntryFields
+from shared.contracts.rpc.competitions.contests import CompetitionFields
+from shared.contracts.rpc.competitions.entries import EntryFields
 from tests.unit.fakes.competitions import FakeCompetitionStore
 from tests.unit.fakes.outbox import RecordingOutbox
 

@@ -20,7 +20,7 @@ from services.gateway.web.console_organizer import judge_choices
 from services.gateway.web.kit import FormErrors, Web, web
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import InitiativeScope
-from shared.contracts.rpc.competitions import (
+from shared.contracts.rpc.competitions.initiatives import (
     AssignCouncil,
     CouncilFields,
     DecideInitiative,

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from services.gateway.access import ANYONE
 from services.gateway.web.kit import FormErrors, Web, web
 from shared.contracts.base import Role
-from shared.contracts.rpc.competitions import (
+from shared.contracts.rpc.competitions.judging import (
     ConflictDeclaration,
     DeclareConflict,
     ListAssignments,

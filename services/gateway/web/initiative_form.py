@@ -15,7 +15,11 @@ from pydantic import ValidationError
 from services.gateway.access import ANYONE
 from services.gateway.problems import field_errors
 from services.gateway.web.kit import FormData, FormErrors, Web, WebRoute, web
-from shared.contracts.rpc.competitions import FileInitiative, GetInitiative, InitiativeFields
+from shared.contracts.rpc.competitions.initiatives import (
+    FileInitiative,
+    GetInitiative,
+    InitiativeFields,
+)
 from shared.infra.broker import RpcFailure
 
 router = APIRouter(include_in_schema=False, dependencies=[ANYONE], route_class=WebRoute)
