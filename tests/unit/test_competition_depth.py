@@ -12,9 +12,10 @@ from services.competitions.certificates import Certificates
 from services.competitions.records import rounds_of
 from services.competitions.repository import CERTIFICATES, COMPETITIONS, ENTRIES, PEOPLE, STARTUPS
 from services.competitions.results import public_name
-from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role
+from shared.contracts.base import Actor, Conflict, Envelope, Forbidden, Invalid, NotFound, Role
 from shared.contracts.rpc.competitions.contests import CompetitionPatch
 from shared.contracts.rpc.competitions.entries import EntryFields
+from shared.infra.mongo import Document
 from tests.unit.fakes.competitions import FakeCompetitionStore
 from tests.unit.test_competitions_service import (
     FOUNDER,
@@ -34,14 +35,16 @@ def world() -> World:
 
 
 async def test_an_entry_judging_started_under_is_refused_as_late_and_not_kept(
-    world: World,
+    world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     competition_id = await published(world)
     await world.judging.assign_judge(ORGANIZER, competition_id, JUDGE.id)
     store: FakeCompetitionStore = world.store
     real_insert = store.insert
 
-    async def insert_then_judging_starts(collection: str, doc: dict, events: list) -> None:  # type: ignore[type-arg]
+    async def insert_then_judging_starts(
+        collection: str, doc: Document, events: list[Envelope]
+    ) -> None:
         await real_insert(collection, doc, events)
         if collection == ENTRIES:
             # the deadline passes and another copy starts judging between the two writes
@@ -52,7 +55,7 @@ async def test_an_entry_judging_started_under_is_refused_as_late_and_not_kept(
             await world.judging.start_if_due(saved)
             store.collections[ENTRIES][doc["_id"]] = dict(doc)
 
-    store.insert = insert_then_judging_starts  # type: ignore[method-assign]
+    monkeypatch.setattr(store, "insert", insert_then_judging_starts)
     with pytest.raises(Conflict):
         await world.entries.submit(FOUNDER, competition_id, entry())
     kept = next(iter(store.collections[ENTRIES].values()))
@@ -140,18 +143,19 @@ async def test_certificates_are_issued_once_and_revoked_by_the_organizer(world: 
 
 def test_students_are_named_only_when_every_one_of_them_consented() -> None:
     consent = {"student_agreed": True, "guardian_agreed": True}
+    second = dict(consent)
     team = {
         "school": "thcs-go-vap",
         "team": {
             "name": "Đội Ong Vàng",
             "students": [
                 {"full_name": "Lê Minh Khôi", "consent": {**consent, "name_public": True}},
-                {"full_name": "Trần Bảo Anh", "consent": consent},
+                {"full_name": "Trần Bảo Anh", "consent": second},
             ],
         },
     }
     assert public_name(team, "THCS Gò Vấp") == "Nhóm học sinh trường THCS Gò Vấp"
-    team["team"]["students"][1]["consent"]["name_public"] = True  # type: ignore[index]
+    second["name_public"] = True  # now every one of them consented
     assert public_name(team, "THCS Gò Vấp") == "Lê Minh Khôi, Trần Bảo Anh"
 
 
