@@ -10,6 +10,7 @@ from faststream import FastStream
 
 from services.competitions.certificates import Certificates
 from services.competitions.clubs_service import Clubs
+from services.competitions.entries import Entries
 from services.competitions.handlers import register_handlers
 from services.competitions.initiatives_service import Initiatives
 from services.competitions.judging import Judging
@@ -25,7 +26,8 @@ from services.competitions.repository import (
     CompetitionStore,
 )
 from services.competitions.results_service import ResultsPublication
-from services.competitions.rpc import register_rpc
+from services.competitions.rounds import Rounds
+from services.competitions.rpc import UseCases, register_rpc
 from services.competitions.scoring import Scoring
 from services.competitions.service import Competitions
 from shared.infra.broker import make_broker
@@ -38,12 +40,29 @@ def build_app(settings: Settings) -> FastStream:
     """The competitions process: consumers, RPCs, the judging tick, use cases made at start-up."""
     broker = make_broker(settings)
     competitions: MadeAtStartup[Competitions] = MadeAtStartup("competitions")
+    entries: MadeAtStartup[Entries] = MadeAtStartup("entries")
+    judging_cases: MadeAtStartup[Judging] = MadeAtStartup("judging")
+    scoring_cases: MadeAtStartup[Scoring] = MadeAtStartup("scoring")
+    rounds: MadeAtStartup[Rounds] = MadeAtStartup("rounds")
+    results: MadeAtStartup[ResultsPublication] = MadeAtStartup("results")
+    certificate_cases: MadeAtStartup[Certificates] = MadeAtStartup("certificates")
     clubs: MadeAtStartup[Clubs] = MadeAtStartup("clubs")
     initiatives: MadeAtStartup[Initiatives] = MadeAtStartup("initiatives")
     models: MadeAtStartup[ReadModels] = MadeAtStartup("read models")
     processed: MadeAtStartup[ProcessedEvents] = MadeAtStartup("processed events")
     register_handlers(broker, settings, models, processed)
-    register_rpc(broker, competitions, clubs, initiatives)
+    use = UseCases(
+        competitions=competitions,
+        entries=entries,
+        judging=judging_cases,
+        scoring=scoring_cases,
+        rounds=rounds,
+        results=results,
+        certificates=certificate_cases,
+        clubs=clubs,
+        initiatives=initiatives,
+    )
+    register_rpc(broker, use)
 
     async def setup(context: ServiceContext) -> Mapping[str, Any]:
         """Compose the competition, club and initiative use cases over the started context
@@ -58,9 +77,13 @@ def build_app(settings: Settings) -> FastStream:
             records, judging, scoring, on_results=certificates.issue_for
         )
         registry = RegistryStartups(broker, settings.rpc_timeout_seconds)
-        competitions.set(
-            Competitions(records, judging, scoring, publication, certificates, registry)
-        )
+        competitions.set(Competitions(records, judging, certificates))
+        entries.set(Entries(records, registry))
+        judging_cases.set(judging)
+        scoring_cases.set(scoring)
+        rounds.set(Rounds(records, judging, scoring))
+        results.set(publication)
+        certificate_cases.set(certificates)
         clubs.set(Clubs(store, context.outbox))
         initiatives.set(Initiatives(store, context.outbox, scopes=settings.initiative_scopes))
         models.set(ReadModels(store))

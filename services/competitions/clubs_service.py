@@ -11,16 +11,16 @@ from services.competitions.records import envelope, stale
 from services.competitions.repository import CLUBS, SCHOOLS
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role, new_id
 from shared.contracts.events.competitions import ClubActivityLoggedV1, ClubRegisteredV1
-from shared.contracts.rpc.competitions import (
+from shared.contracts.rpc.competitions.clubs import (
     ActivityFields,
     ClubFields,
-    ClubFigures,
     ClubPage,
     ClubView,
     Coverage,
     CoverageFigure,
     ListClubs,
 )
+from shared.contracts.rpc.competitions.figures import ClubFigures
 from shared.infra.mongo import AlreadyExists, Document
 from shared.infra.outbox import Outbox
 from shared.localtime import HCMC, local_date, utc

@@ -8,7 +8,7 @@ from datetime import datetime
 from services.competitions.ports import CompetitionRepository
 from services.competitions.repository import ENTRIES
 from services.competitions.results import winners_of
-from shared.contracts.rpc.competitions import CompetitionFigures
+from shared.contracts.rpc.competitions.figures import CompetitionFigures
 from shared.localtime import utc
 
 

@@ -20,11 +20,11 @@ from shared.contracts.events.competitions import (
     InitiativeFiledV1,
     InitiativeReviewedV1,
 )
-from shared.contracts.rpc.competitions import (
+from shared.contracts.rpc.competitions.figures import InitiativeFigures
+from shared.contracts.rpc.competitions.initiatives import (
     CouncilFields,
     DecisionFields,
     InitiativeFields,
-    InitiativeFigures,
     InitiativePage,
     InitiativeView,
     RecognisedInitiativePage,

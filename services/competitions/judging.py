@@ -27,7 +27,7 @@ from shared.contracts.base import (
     Role,
 )
 from shared.contracts.events.competitions import CompetitionStatus, JudgeAssignedV1
-from shared.contracts.rpc.competitions import ConflictView, JudgeCandidateView, JudgingView
+from shared.contracts.rpc.competitions.judging import ConflictView, JudgeCandidateView, JudgingView
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document
 from shared.infra.periodic import run_every

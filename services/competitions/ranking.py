@@ -20,7 +20,7 @@ from datetime import datetime
 
 from services.competitions import domain
 from shared.contracts.base import Invalid
-from shared.contracts.rpc.competitions import Normalisation, TieBreak
+from shared.contracts.rpc.competitions.contests import Normalisation, TieBreak
 from shared.i18n import gettext
 
 #: Default prize labels by place (catalogue ids; the last repeats): "Giải Nhất", "Giải Nhì",

@@ -12,7 +12,7 @@ from services.competitions.ports import CompetitionRepository
 from services.competitions.repository import COMPETITIONS, ENTRIES, SCORES
 from shared.contracts.base import Actor, Conflict, Envelope, Event, NotFound
 from shared.contracts.events.competitions import CompetitionStatus
-from shared.contracts.rpc.competitions import CompetitionView
+from shared.contracts.rpc.competitions.contests import CompetitionView
 from shared.infra.logging import current_correlation_id
 from shared.infra.mongo import Document
 from shared.infra.outbox import Outbox

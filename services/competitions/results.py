@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 
 from services.competitions.ranking import Placing
 from services.competitions.views import stored_means
-from shared.contracts.rpc.competitions import TieBreak
+from shared.contracts.rpc.competitions.contests import TieBreak
 from shared.i18n import gettext
 from shared.infra.mongo import Document
 

@@ -19,7 +19,8 @@ from shared.contracts.events.competitions import (
     RankedEntry,
     ResultsPublishedV1,
 )
-from shared.contracts.rpc.competitions import Results, TieBreak
+from shared.contracts.rpc.competitions.contests import TieBreak
+from shared.contracts.rpc.competitions.judging import Results
 from shared.infra.logging import get_logger
 from shared.infra.mongo import Document
 from shared.localtime import utc

@@ -18,7 +18,7 @@ from services.competitions.scoring import Scoring
 from services.competitions.views import keyed_rubric, plan_fields
 from shared.contracts.base import Actor, Conflict, Invalid, Role
 from shared.contracts.events.competitions import CompetitionStatus, JudgeAssignedV1
-from shared.contracts.rpc.competitions import (
+from shared.contracts.rpc.competitions.contests import (
     Advancement,
     CompetitionView,
     RoundFields,

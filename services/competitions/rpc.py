@@ -3,15 +3,83 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from faststream.nats import NatsBroker
 
+from services.competitions.certificates import Certificates
 from services.competitions.clubs_service import Clubs
+from services.competitions.entries import Entries
 from services.competitions.initiatives_service import Initiatives
+from services.competitions.judging import Judging
+from services.competitions.results_service import ResultsPublication
+from services.competitions.rounds import Rounds
+from services.competitions.scoring import Scoring
 from services.competitions.service import Competitions
 from shared.contracts.base import Actor, Forbidden, Page
 from shared.contracts.rpc import certificates as cert
-from shared.contracts.rpc import competitions as c
+from shared.contracts.rpc.competitions.clubs import (
+    ClubPage,
+    ClubView,
+    Coverage,
+    GetClub,
+    GetCoverage,
+    ListClubs,
+    LogActivity,
+    RegisterClub,
+)
+from shared.contracts.rpc.competitions.contests import (
+    AddRound,
+    AdvanceRound,
+    ArchiveCompetition,
+    CompetitionPage,
+    CompetitionView,
+    CreateCompetition,
+    EditCompetition,
+    GetCompetition,
+    ListCompetitions,
+    PublishCompetition,
+    RoundResult,
+)
+from shared.contracts.rpc.competitions.entries import (
+    EntryPage,
+    EntryView,
+    ListEntries,
+    SubmitEntry,
+    WithdrawEntry,
+)
+from shared.contracts.rpc.competitions.figures import (
+    CompetitionsFigures,
+    CompetitionsFiguresRequest,
+)
+from shared.contracts.rpc.competitions.initiatives import (
+    AssignCouncil,
+    DecideInitiative,
+    FileInitiative,
+    GetInitiative,
+    InitiativePage,
+    InitiativeView,
+    ListInitiatives,
+    ListRecognisedInitiatives,
+    RecognisedInitiativePage,
+    ReviewInitiative,
+)
+from shared.contracts.rpc.competitions.judging import (
+    AssignJudge,
+    AssignmentPage,
+    ConflictView,
+    DeclareConflict,
+    GetJudging,
+    GetResults,
+    JudgeCandidatePage,
+    JudgingView,
+    ListAssignments,
+    ListJudgeCandidates,
+    PublishResults,
+    Results,
+    ScoreView,
+    SubmitScores,
+)
 from shared.infra.broker import answer_rpc
 
 
@@ -22,32 +90,46 @@ def _actor(actor: Actor | None) -> Actor:
     return actor
 
 
-def register_rpc(
-    broker: NatsBroker,
-    competitions: Callable[[], Competitions],
-    clubs: Callable[[], Clubs],
-    initiatives: Callable[[], Initiatives],
-) -> None:
-    """Answer every competitions, clubs and initiatives request contract in the
-    `competitions` queue group; the factories give the use cases once started."""
+@dataclass(frozen=True)
+class UseCases:
+    """The competitions service's use cases, each given once the service has started; every
+    request goes to the one that owns its rule."""
 
-    async def create(r: c.CreateCompetition) -> c.CompetitionView:
+    competitions: Callable[[], Competitions]
+    entries: Callable[[], Entries]
+    judging: Callable[[], Judging]
+    scoring: Callable[[], Scoring]
+    rounds: Callable[[], Rounds]
+    results: Callable[[], ResultsPublication]
+    certificates: Callable[[], Certificates]
+    clubs: Callable[[], Clubs]
+    initiatives: Callable[[], Initiatives]
+
+
+def register_rpc(broker: NatsBroker, use: UseCases) -> None:
+    """Answer every competitions, clubs and initiatives request contract in the
+    `competitions` queue group."""
+    competitions, entries, judging_cases = use.competitions, use.entries, use.judging
+    scoring, rounds, publication = use.scoring, use.rounds, use.results
+    certificates, clubs, initiatives = use.certificates, use.clubs, use.initiatives
+
+    async def create(r: CreateCompetition) -> CompetitionView:
         """`rpc.competitions.competition.create`: create a draft → `CompetitionView`."""
         return await competitions().create(_actor(r.actor), r.competition)
 
-    async def publish(r: c.PublishCompetition) -> c.CompetitionView:
+    async def publish(r: PublishCompetition) -> CompetitionView:
         """`rpc.competitions.competition.publish`: open a draft to entries → `CompetitionView`."""
         return await competitions().publish(_actor(r.actor), r.competition_id)
 
-    async def archive(r: c.ArchiveCompetition) -> c.CompetitionView:
+    async def archive(r: ArchiveCompetition) -> CompetitionView:
         """`rpc.competitions.competition.archive`: archive a competition → `CompetitionView`."""
         return await competitions().archive(_actor(r.actor), r.competition_id)
 
-    async def get(r: c.GetCompetition) -> c.CompetitionView:
+    async def get(r: GetCompetition) -> CompetitionView:
         """`rpc.competitions.competition.get`: one competition → `CompetitionView`."""
         return await competitions().get(r.actor, r.competition_id)
 
-    async def list_competitions(r: c.ListCompetitions) -> c.CompetitionPage:
+    async def list_competitions(r: ListCompetitions) -> CompetitionPage:
         """`rpc.competitions.competition.list`: a page of competitions → `CompetitionPage`."""
         return await competitions().list_competitions(
             r.actor,
@@ -57,153 +139,151 @@ def register_rpc(
             page_size=r.page_size,
         )
 
-    async def submit_entry(r: c.SubmitEntry) -> c.EntryView:
+    async def submit_entry(r: SubmitEntry) -> EntryView:
         """`rpc.competitions.entry.submit`: enter a startup or school team → `EntryView`."""
-        return await competitions().submit_entry(_actor(r.actor), r.competition_id, r.entry)
+        return await entries().submit(_actor(r.actor), r.competition_id, r.entry)
 
-    async def list_entries(r: c.ListEntries) -> c.EntryPage:
+    async def list_entries(r: ListEntries) -> EntryPage:
         """`rpc.competitions.entry.list`: a page of a competition's entries → `EntryPage`."""
-        return await competitions().list_entries(
-            _actor(r.actor), r.competition_id, r.page, r.page_size
-        )
+        return await entries().list_entries(_actor(r.actor), r.competition_id, r.page, r.page_size)
 
-    async def assign_judge(r: c.AssignJudge) -> c.JudgingView:
+    async def assign_judge(r: AssignJudge) -> JudgingView:
         """`rpc.competitions.judge.assign`: add a judge to the panel → `JudgingView`."""
-        return await competitions().assign_judge(_actor(r.actor), r.competition_id, r.user_id)
+        return await judging_cases().assign_judge(_actor(r.actor), r.competition_id, r.user_id)
 
-    async def judging(r: c.GetJudging) -> c.JudgingView:
+    async def judging(r: GetJudging) -> JudgingView:
         """`rpc.competitions.judging.get`: the panel and its assignments → `JudgingView`."""
-        return await competitions().judging(_actor(r.actor), r.competition_id)
+        return await judging_cases().judging(_actor(r.actor), r.competition_id)
 
-    async def judge_candidates(r: c.ListJudgeCandidates) -> c.JudgeCandidatePage:
+    async def judge_candidates(r: ListJudgeCandidates) -> JudgeCandidatePage:
         """`rpc.competitions.judge.candidates`: judge accounts by name → a page."""
-        return await competitions().judge_candidates(_actor(r.actor), r.q, r.page, r.page_size)
+        return await judging_cases().judge_candidates(_actor(r.actor), r.q, r.page, r.page_size)
 
-    async def declare_conflict(r: c.DeclareConflict) -> c.ConflictView:
+    async def declare_conflict(r: DeclareConflict) -> ConflictView:
         """`rpc.competitions.conflict.declare`: declare a conflict → `ConflictView`."""
-        return await competitions().declare_conflict(_actor(r.actor), r.entry_id, r.conflict.reason)
-
-    async def assignments(r: c.ListAssignments) -> c.AssignmentPage:
-        """`rpc.competitions.assignment.list`: what the judge must score → `AssignmentPage`."""
-        return await competitions().assignments(_actor(r.actor), r.page, r.page_size)
-
-    async def submit_scores(r: c.SubmitScores) -> c.ScoreView:
-        """`rpc.competitions.score.submit`: a judge's scores for one entry → `ScoreView`."""
-        return await competitions().submit_scores(_actor(r.actor), r.entry_id, r.score.scores)
-
-    async def publish_results(r: c.PublishResults) -> c.Results:
-        """`rpc.competitions.results.publish`: rank and publish the results → `Results`."""
-        return await competitions().publish_results(_actor(r.actor), r.competition_id)
-
-    async def results(r: c.GetResults) -> c.Results:
-        """`rpc.competitions.results.get`: a competition's results → `Results`."""
-        return await competitions().results(r.actor, r.competition_id)
-
-    async def edit(r: c.EditCompetition) -> c.CompetitionView:
-        """`rpc.competitions.competition.edit`: change a draft → `CompetitionView`."""
-        return await competitions().changes.edit(_actor(r.actor), r.competition_id, r.patch)
-
-    async def withdraw(r: c.WithdrawEntry) -> c.EntryView:
-        """`rpc.competitions.entry.withdraw`: withdraw one's entry → `EntryView`."""
-        return await competitions().changes.withdraw(_actor(r.actor), r.entry_id)
-
-    async def add_round(r: c.AddRound) -> c.CompetitionView:
-        """`rpc.competitions.round.add`: add the next round → `CompetitionView`."""
-        return await competitions().rounds.add_round(_actor(r.actor), r.competition_id, r.round)
-
-    async def advance(r: c.AdvanceRound) -> c.RoundResult:
-        """`rpc.competitions.round.advance`: close a round, start the next → `RoundResult`."""
-        return await competitions().rounds.advance(
-            _actor(r.actor), r.competition_id, r.number, r.advancement
+        return await judging_cases().declare_conflict(
+            _actor(r.actor), r.entry_id, r.conflict.reason
         )
+
+    async def assignments(r: ListAssignments) -> AssignmentPage:
+        """`rpc.competitions.assignment.list`: what the judge must score → `AssignmentPage`."""
+        return await scoring().assignments(_actor(r.actor), r.page, r.page_size)
+
+    async def submit_scores(r: SubmitScores) -> ScoreView:
+        """`rpc.competitions.score.submit`: a judge's scores for one entry → `ScoreView`."""
+        return await scoring().submit_scores(_actor(r.actor), r.entry_id, r.score.scores)
+
+    async def publish_results(r: PublishResults) -> Results:
+        """`rpc.competitions.results.publish`: rank and publish the results → `Results`."""
+        return await publication().publish_results(_actor(r.actor), r.competition_id)
+
+    async def results(r: GetResults) -> Results:
+        """`rpc.competitions.results.get`: a competition's results → `Results`."""
+        return await publication().results(r.actor, r.competition_id)
+
+    async def edit(r: EditCompetition) -> CompetitionView:
+        """`rpc.competitions.competition.edit`: change a draft → `CompetitionView`."""
+        return await competitions().edit(_actor(r.actor), r.competition_id, r.patch)
+
+    async def withdraw(r: WithdrawEntry) -> EntryView:
+        """`rpc.competitions.entry.withdraw`: withdraw one's entry → `EntryView`."""
+        return await entries().withdraw(_actor(r.actor), r.entry_id)
+
+    async def add_round(r: AddRound) -> CompetitionView:
+        """`rpc.competitions.round.add`: add the next round → `CompetitionView`."""
+        return await rounds().add_round(_actor(r.actor), r.competition_id, r.round)
+
+    async def advance(r: AdvanceRound) -> RoundResult:
+        """`rpc.competitions.round.advance`: close a round, start the next → `RoundResult`."""
+        return await rounds().advance(_actor(r.actor), r.competition_id, r.number, r.advancement)
 
     async def certificate(r: cert.GetCertificate) -> cert.CertificateView:
         """`rpc.competitions.certificates.get`: one certificate by code → `CertificateView`."""
-        return await competitions().certificates.get(r.code)
+        return await certificates().get(r.code)
 
     async def my_certificates(r: cert.ListMyCertificates) -> Page[cert.CertificateView]:
         """`rpc.competitions.certificates.mine`: an account's certificates → a page."""
-        return await competitions().certificates.mine(r.user_id, r.page, r.page_size)
+        return await certificates().mine(r.user_id, r.page, r.page_size)
 
     async def revoke(r: cert.RevokeCertificate) -> cert.CertificateView:
         """`rpc.competitions.certificates.revoke`: revoke with a reason → `CertificateView`."""
-        return await competitions().certificates.revoke(_actor(r.actor), r.code, r.reason)
+        return await certificates().revoke(_actor(r.actor), r.code, r.reason)
 
-    async def register_club(r: c.RegisterClub) -> c.ClubView:
+    async def register_club(r: RegisterClub) -> ClubView:
         """`rpc.competitions.club.register`: register a school innovation club → `ClubView`."""
         return await clubs().register(_actor(r.actor), r.club)
 
-    async def log_activity(r: c.LogActivity) -> c.ClubView:
+    async def log_activity(r: LogActivity) -> ClubView:
         """`rpc.competitions.club.log_activity`: record a club activity → `ClubView`."""
         return await clubs().log_activity(_actor(r.actor), r.club_id, r.activity)
 
-    async def list_clubs(r: c.ListClubs) -> c.ClubPage:
+    async def list_clubs(r: ListClubs) -> ClubPage:
         """`rpc.competitions.club.list`: a filtered page of clubs → `ClubPage`."""
         return await clubs().list_clubs(r)
 
-    async def get_club(r: c.GetClub) -> c.ClubView:
+    async def get_club(r: GetClub) -> ClubView:
         """`rpc.competitions.club.get`: one club → `ClubView`."""
         return await clubs().get(r.club_id)
 
-    async def coverage(r: c.GetCoverage) -> c.Coverage:
+    async def coverage(r: GetCoverage) -> Coverage:
         """`rpc.competitions.coverage.get`: club coverage of schools → `Coverage`."""
         return await clubs().coverage(r.on)
 
-    async def file_initiative(r: c.FileInitiative) -> c.InitiativeView:
+    async def file_initiative(r: FileInitiative) -> InitiativeView:
         """`rpc.competitions.initiative.file`: file an initiative dossier → `InitiativeView`."""
         return await initiatives().file(_actor(r.actor), r.initiative)
 
-    async def get_initiative(r: c.GetInitiative) -> c.InitiativeView:
+    async def get_initiative(r: GetInitiative) -> InitiativeView:
         """`rpc.competitions.initiative.get`: one initiative → `InitiativeView`."""
         return await initiatives().get(_actor(r.actor), r.initiative_id)
 
-    async def list_initiatives(r: c.ListInitiatives) -> c.InitiativePage:
+    async def list_initiatives(r: ListInitiatives) -> InitiativePage:
         """`rpc.competitions.initiative.list`: a page of initiatives → `InitiativePage`."""
         return await initiatives().list_initiatives(_actor(r.actor), r.status, r.page, r.page_size)
 
-    async def recognised(r: c.ListRecognisedInitiatives) -> c.RecognisedInitiativePage:
+    async def recognised(r: ListRecognisedInitiatives) -> RecognisedInitiativePage:
         """`rpc.competitions.initiative.recognised`: recognised initiatives, for anyone."""
         return await initiatives().recognised(r.scope, r.page, r.page_size)
 
-    async def assign_council(r: c.AssignCouncil) -> c.InitiativeView:
+    async def assign_council(r: AssignCouncil) -> InitiativeView:
         """`rpc.competitions.initiative.assign_council`: name the council → `InitiativeView`."""
         return await initiatives().assign_council(_actor(r.actor), r.initiative_id, r.council)
 
-    async def review(r: c.ReviewInitiative) -> c.InitiativeView:
+    async def review(r: ReviewInitiative) -> InitiativeView:
         """`rpc.competitions.initiative.review`: a council member's review → `InitiativeView`."""
         return await initiatives().review(_actor(r.actor), r.initiative_id, r.review)
 
-    async def decide(r: c.DecideInitiative) -> c.InitiativeView:
+    async def decide(r: DecideInitiative) -> InitiativeView:
         """`rpc.competitions.initiative.decide`: recognise or refuse → `InitiativeView`."""
         return await initiatives().decide(_actor(r.actor), r.initiative_id, r.decision)
 
-    async def figures(r: c.CompetitionsFiguresRequest) -> c.CompetitionsFigures:
+    async def figures(r: CompetitionsFiguresRequest) -> CompetitionsFigures:
         """`rpc.competitions.figures.get`: counts for reports → `CompetitionsFigures`."""
-        return c.CompetitionsFigures(
+        return CompetitionsFigures(
             competitions=await competitions().figures(r.start, r.end),
             clubs=await clubs().figures(r.start, r.end),
             initiatives=await initiatives().figures(r.start, r.end),
         )
 
-    answer_rpc(broker, "competitions", c.CreateCompetition, create)
-    answer_rpc(broker, "competitions", c.PublishCompetition, publish)
-    answer_rpc(broker, "competitions", c.ArchiveCompetition, archive)
-    answer_rpc(broker, "competitions", c.GetCompetition, get)
-    answer_rpc(broker, "competitions", c.ListCompetitions, list_competitions)
-    answer_rpc(broker, "competitions", c.SubmitEntry, submit_entry)
-    answer_rpc(broker, "competitions", c.ListEntries, list_entries)
-    answer_rpc(broker, "competitions", c.AssignJudge, assign_judge)
-    answer_rpc(broker, "competitions", c.GetJudging, judging)
-    answer_rpc(broker, "competitions", c.ListJudgeCandidates, judge_candidates)
-    answer_rpc(broker, "competitions", c.DeclareConflict, declare_conflict)
-    answer_rpc(broker, "competitions", c.ListAssignments, assignments)
-    answer_rpc(broker, "competitions", c.SubmitScores, submit_scores)
-    answer_rpc(broker, "competitions", c.PublishResults, publish_results)
-    answer_rpc(broker, "competitions", c.GetResults, results)
-    answer_rpc(broker, "competitions", c.EditCompetition, edit)
-    answer_rpc(broker, "competitions", c.WithdrawEntry, withdraw)
-    answer_rpc(broker, "competitions", c.AddRound, add_round)
-    answer_rpc(broker, "competitions", c.AdvanceRound, advance)
+    answer_rpc(broker, "competitions", CreateCompetition, create)
+    answer_rpc(broker, "competitions", PublishCompetition, publish)
+    answer_rpc(broker, "competitions", ArchiveCompetition, archive)
+    answer_rpc(broker, "competitions", GetCompetition, get)
+    answer_rpc(broker, "competitions", ListCompetitions, list_competitions)
+    answer_rpc(broker, "competitions", SubmitEntry, submit_entry)
+    answer_rpc(broker, "competitions", ListEntries, list_entries)
+    answer_rpc(broker, "competitions", AssignJudge, assign_judge)
+    answer_rpc(broker, "competitions", GetJudging, judging)
+    answer_rpc(broker, "competitions", ListJudgeCandidates, judge_candidates)
+    answer_rpc(broker, "competitions", DeclareConflict, declare_conflict)
+    answer_rpc(broker, "competitions", ListAssignments, assignments)
+    answer_rpc(broker, "competitions", SubmitScores, submit_scores)
+    answer_rpc(broker, "competitions", PublishResults, publish_results)
+    answer_rpc(broker, "competitions", GetResults, results)
+    answer_rpc(broker, "competitions", EditCompetition, edit)
+    answer_rpc(broker, "competitions", WithdrawEntry, withdraw)
+    answer_rpc(broker, "competitions", AddRound, add_round)
+    answer_rpc(broker, "competitions", AdvanceRound, advance)
     mine = cert.certificates_subject
     answer_rpc(
         broker,
@@ -226,16 +306,16 @@ def register_rpc(
         revoke,
         subject=mine("competitions", "revoke"),
     )
-    answer_rpc(broker, "competitions", c.RegisterClub, register_club)
-    answer_rpc(broker, "competitions", c.LogActivity, log_activity)
-    answer_rpc(broker, "competitions", c.ListClubs, list_clubs)
-    answer_rpc(broker, "competitions", c.GetClub, get_club)
-    answer_rpc(broker, "competitions", c.GetCoverage, coverage)
-    answer_rpc(broker, "competitions", c.FileInitiative, file_initiative)
-    answer_rpc(broker, "competitions", c.GetInitiative, get_initiative)
-    answer_rpc(broker, "competitions", c.ListInitiatives, list_initiatives)
-    answer_rpc(broker, "competitions", c.ListRecognisedInitiatives, recognised)
-    answer_rpc(broker, "competitions", c.AssignCouncil, assign_council)
-    answer_rpc(broker, "competitions", c.ReviewInitiative, review)
-    answer_rpc(broker, "competitions", c.DecideInitiative, decide)
-    answer_rpc(broker, "competitions", c.CompetitionsFiguresRequest, figures)
+    answer_rpc(broker, "competitions", RegisterClub, register_club)
+    answer_rpc(broker, "competitions", LogActivity, log_activity)
+    answer_rpc(broker, "competitions", ListClubs, list_clubs)
+    answer_rpc(broker, "competitions", GetClub, get_club)
+    answer_rpc(broker, "competitions", GetCoverage, coverage)
+    answer_rpc(broker, "competitions", FileInitiative, file_initiative)
+    answer_rpc(broker, "competitions", GetInitiative, get_initiative)
+    answer_rpc(broker, "competitions", ListInitiatives, list_initiatives)
+    answer_rpc(broker, "competitions", ListRecognisedInitiatives, recognised)
+    answer_rpc(broker, "competitions", AssignCouncil, assign_council)
+    answer_rpc(broker, "competitions", ReviewInitiative, review)
+    answer_rpc(broker, "competitions", DecideInitiative, decide)
+    answer_rpc(broker, "competitions", CompetitionsFiguresRequest, figures)

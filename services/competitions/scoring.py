@@ -17,7 +17,8 @@ from services.competitions.views import (
 )
 from shared.contracts.base import Actor, Conflict, Forbidden
 from shared.contracts.events.competitions import CompetitionStatus, ScoreSubmittedV1
-from shared.contracts.rpc.competitions import AssignmentPage, Normalisation, ScoreView
+from shared.contracts.rpc.competitions.contests import Normalisation
+from shared.contracts.rpc.competitions.judging import AssignmentPage, ScoreView
 from shared.infra.mongo import Document
 from shared.localtime import utc
 

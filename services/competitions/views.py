@@ -12,10 +12,10 @@ from shared.contracts.base import (
 from shared.contracts.events.competitions import (
     CompetitionStatus,
 )
-from shared.contracts.rpc.competitions import (
+from shared.contracts.rpc.competitions.entries import EntryView
+from shared.contracts.rpc.competitions.judging import (
     Assignment,
     ConflictView,
-    EntryView,
     JudgingView,
     ResultRow,
     Results,

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from faststream.nats import NatsBroker
 
-from shared.contracts.rpc.competitions import CompetitionsFiguresRequest
+from shared.contracts.rpc.competitions.figures import CompetitionsFiguresRequest
 from shared.infra.broker import call
 from tests.integration.conftest import bearer, login
 from tests.integration.test_competitions import ADMIN, API, broker, capi, staff  # noqa: F401

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -130,7 +131,7 @@ async def test_two_rounds_public_winners_and_certificates(
 
     entries = []
     for i in range(5):
-        entered = await eventually(lambda i=i: enter(i), until=lambda r: r.status_code != 422)
+        entered = await eventually(partial(enter, i), until=lambda r: r.status_code != 422)
         assert entered.status_code == 201, entered.text
         entries.append(entered.json()["id"])
     # the fifth withdraws before the deadline (only their own)

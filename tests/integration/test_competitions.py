@@ -19,7 +19,7 @@ from nats.js import JetStreamContext
 from services.competitions.app import build_app as build_competitions
 from shared.contracts.base import Envelope, new_id
 from shared.contracts.events.registry import StartupRegisteredV1, StartupSnapshot
-from shared.contracts.rpc.competitions import CompetitionsFiguresRequest
+from shared.contracts.rpc.competitions.figures import CompetitionsFiguresRequest
 from shared.contracts.streams import ALL_STREAMS
 from shared.infra.broker import call, ensure_streams, make_broker, publish_event
 from shared.infra.settings import Settings
@@ -320,10 +320,10 @@ async def test_school_contest_from_entries_to_published_results(capi: httpx.Asyn
     assert j_edu.id not in plan[mine[0]] and len(plan[mine[0]]) == 2
     assert judging["load"][j_late.id] >= 1
     # the organizer sees the declared conflicts, the judges by name, and nothing scored yet
-    declared = {(c["judge_id"], c["entry_id"]): c for c in judging["conflicts"]}
-    assert declared[(j_edu.id, mine[0])]["reason"] == "Người quen của đội"
-    assert declared[(j_edu.id, mine[0])]["reassigned"] is True
-    assert (j_youth.id, e2) in declared
+    conflicts = {(c["judge_id"], c["entry_id"]): c for c in judging["conflicts"]}
+    assert conflicts[(j_edu.id, mine[0])]["reason"] == "Người quen của đội"
+    assert conflicts[(j_edu.id, mine[0])]["reassigned"] is True
+    assert (j_youth.id, e2) in conflicts
     assert judging["judge_names"][j_late.id] == "Nguyễn Văn Thành"
     assert set(judging["scored"].values()) == {0}
     # judges are found by name, tones optional; other roles may not list them

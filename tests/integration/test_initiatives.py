@@ -11,7 +11,7 @@ from faststream.nats import NatsBroker
 
 from shared.contracts.base import Envelope, new_id
 from shared.contracts.events.identity import UserDeletionRequestedV1
-from shared.contracts.rpc.competitions import CompetitionsFiguresRequest
+from shared.contracts.rpc.competitions.figures import CompetitionsFiguresRequest
 from shared.infra.broker import call, publish_event
 from shared.infra.testing import eventually
 from tests.integration.test_competitions import API, broker, capi, founder, staff  # noqa: F401

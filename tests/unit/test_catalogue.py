@@ -19,9 +19,9 @@ from shared.i18n import LOCALES, gettext, known, label, messages, negotiate
 
 def contract_enums() -> list[type[Enum]]:
     modules = ["shared.contracts.base"] + [
-        f"{package.__name__}.{info.name}"
+        info.name
         for package in (shared.contracts.events, shared.contracts.rpc)
-        for info in pkgutil.iter_modules(package.__path__)
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}.")
     ]
     found: list[type[Enum]] = []
     for name in modules:

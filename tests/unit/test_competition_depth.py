@@ -12,8 +12,10 @@ from services.competitions.certificates import Certificates
 from services.competitions.records import rounds_of
 from services.competitions.repository import CERTIFICATES, COMPETITIONS, ENTRIES, PEOPLE, STARTUPS
 from services.competitions.results import public_name
-from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role
-from shared.contracts.rpc.competitions import CompetitionPatch, EntryFields
+from shared.contracts.base import Actor, Conflict, Envelope, Forbidden, Invalid, NotFound, Role
+from shared.contracts.rpc.competitions.contests import CompetitionPatch
+from shared.contracts.rpc.competitions.entries import EntryFields
+from shared.infra.mongo import Document
 from tests.unit.fakes.competitions import FakeCompetitionStore
 from tests.unit.test_competitions_service import (
     FOUNDER,
@@ -33,14 +35,16 @@ def world() -> World:
 
 
 async def test_an_entry_judging_started_under_is_refused_as_late_and_not_kept(
-    world: World,
+    world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     competition_id = await published(world)
-    await world.competitions.assign_judge(ORGANIZER, competition_id, JUDGE.id)
+    await world.judging.assign_judge(ORGANIZER, competition_id, JUDGE.id)
     store: FakeCompetitionStore = world.store
     real_insert = store.insert
 
-    async def insert_then_judging_starts(collection: str, doc: dict, events: list) -> None:  # type: ignore[type-arg]
+    async def insert_then_judging_starts(
+        collection: str, doc: Document, events: list[Envelope]
+    ) -> None:
         await real_insert(collection, doc, events)
         if collection == ENTRIES:
             # the deadline passes and another copy starts judging between the two writes
@@ -51,9 +55,9 @@ async def test_an_entry_judging_started_under_is_refused_as_late_and_not_kept(
             await world.judging.start_if_due(saved)
             store.collections[ENTRIES][doc["_id"]] = dict(doc)
 
-    store.insert = insert_then_judging_starts  # type: ignore[method-assign]
+    monkeypatch.setattr(store, "insert", insert_then_judging_starts)
     with pytest.raises(Conflict):
-        await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+        await world.entries.submit(FOUNDER, competition_id, entry())
     kept = next(iter(store.collections[ENTRIES].values()))
     assert kept["late"] is True and kept["withdrawn"] is True
     doc = store.collections[COMPETITIONS][competition_id]
@@ -63,8 +67,8 @@ async def test_an_entry_judging_started_under_is_refused_as_late_and_not_kept(
 
 async def test_an_entry_recorded_before_judging_starts_is_judged(world: World) -> None:
     competition_id = await published(world)
-    await world.competitions.assign_judge(ORGANIZER, competition_id, JUDGE.id)
-    submitted = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+    await world.judging.assign_judge(ORGANIZER, competition_id, JUDGE.id)
+    submitted = await world.entries.submit(FOUNDER, competition_id, entry())
     world.clock.now = START + timedelta(days=11)
     await world.judging.start_due()
     plan = world.store.collections[COMPETITIONS][competition_id]["assignments"]
@@ -75,48 +79,46 @@ async def test_withdrawal_before_the_deadline_frees_the_startup_to_enter_again(
     world: World,
 ) -> None:
     competition_id = await published(world)
-    submitted = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+    submitted = await world.entries.submit(FOUNDER, competition_id, entry())
     with pytest.raises(Forbidden):
-        await world.competitions.changes.withdraw(
-            Actor(id="someone", role=Role.FOUNDER), submitted.id
-        )
-    withdrawn = await world.competitions.changes.withdraw(FOUNDER, submitted.id)
+        await world.entries.withdraw(Actor(id="someone", role=Role.FOUNDER), submitted.id)
+    withdrawn = await world.entries.withdraw(FOUNDER, submitted.id)
     assert withdrawn.withdrawn_at is not None
     view = await world.competitions.get(None, competition_id)
     assert view.entries == 0
-    again = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+    again = await world.entries.submit(FOUNDER, competition_id, entry())
     world.clock.now = START + timedelta(days=10)
     with pytest.raises(Conflict):
-        await world.competitions.changes.withdraw(FOUNDER, again.id)
+        await world.entries.withdraw(FOUNDER, again.id)
 
 
 async def test_a_draft_is_edited_with_its_version_and_only_as_a_draft(world: World) -> None:
     created = await world.competitions.create(ORGANIZER, fields())
     patch = CompetitionPatch(version=created.version, title="Khởi nghiệp trẻ 2026 (sửa)")
-    edited = await world.competitions.changes.edit(ORGANIZER, created.id, patch)
+    edited = await world.competitions.edit(ORGANIZER, created.id, patch)
     assert edited.title == "Khởi nghiệp trẻ 2026 (sửa)" and edited.version == created.version + 1
     with pytest.raises(Conflict):  # stale
-        await world.competitions.changes.edit(ORGANIZER, created.id, patch)
+        await world.competitions.edit(ORGANIZER, created.id, patch)
     late = CompetitionPatch(version=edited.version, entry_deadline=START - timedelta(days=1))
     with pytest.raises(Invalid, match="tương lai"):
-        await world.competitions.changes.edit(ORGANIZER, created.id, late)
+        await world.competitions.edit(ORGANIZER, created.id, late)
     await world.competitions.publish(ORGANIZER, created.id)
     current = world.store.collections[COMPETITIONS][created.id]["version"]
     with pytest.raises(Conflict):
-        await world.competitions.changes.edit(
+        await world.competitions.edit(
             ORGANIZER, created.id, CompetitionPatch(version=current, title="Không được nữa")
         )
 
 
 async def test_certificates_are_issued_once_and_revoked_by_the_organizer(world: World) -> None:
     competition_id = await published(world)
-    await world.competitions.assign_judge(ORGANIZER, competition_id, JUDGE.id)
+    await world.judging.assign_judge(ORGANIZER, competition_id, JUDGE.id)
     world.store.collections[PEOPLE][JUDGE.id]["full_name"] = "Trần Văn Giám"
     world.store.collections[PEOPLE][FOUNDER.id] = {"_id": FOUNDER.id, "full_name": "Lê Thị Ánh"}
-    submitted = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+    submitted = await world.entries.submit(FOUNDER, competition_id, entry())
     world.clock.now = START + timedelta(days=11)
-    await world.competitions.submit_scores(JUDGE, submitted.id, {"Tính mới": 8, "Khả thi": 6})
-    results = await world.competitions.publish_results(ORGANIZER, competition_id)
+    await world.scoring.submit_scores(JUDGE, submitted.id, {"Tính mới": 8, "Khả thi": 6})
+    results = await world.results.publish_results(ORGANIZER, competition_id)
     assert results.rows[0].winner and results.rows[0].prize == "Giải Nhất"
 
     issuer = Certificates(world.store, world.clock)
@@ -141,18 +143,19 @@ async def test_certificates_are_issued_once_and_revoked_by_the_organizer(world: 
 
 def test_students_are_named_only_when_every_one_of_them_consented() -> None:
     consent = {"student_agreed": True, "guardian_agreed": True}
+    second = dict(consent)
     team = {
         "school": "thcs-go-vap",
         "team": {
             "name": "Đội Ong Vàng",
             "students": [
                 {"full_name": "Lê Minh Khôi", "consent": {**consent, "name_public": True}},
-                {"full_name": "Trần Bảo Anh", "consent": consent},
+                {"full_name": "Trần Bảo Anh", "consent": second},
             ],
         },
     }
     assert public_name(team, "THCS Gò Vấp") == "Nhóm học sinh trường THCS Gò Vấp"
-    team["team"]["students"][1]["consent"]["name_public"] = True  # type: ignore[index]
+    second["name_public"] = True  # now every one of them consented
     assert public_name(team, "THCS Gò Vấp") == "Lê Minh Khôi, Trần Bảo Anh"
 
 
@@ -195,14 +198,14 @@ async def test_entering_right_after_verification_asks_the_registry(world: World)
     """Read-your-writes: the read model has not seen the startup yet (or not its
     verification); the registry's newer answer is used and kept at its version."""
     registry = FakeRegistry(verified(3))
-    world.competitions.registry = registry
+    world.entries.registry = registry
     created = await world.competitions.create(
         ORGANIZER, fields(eligibility={"entrants": "startup", "verified_only": True})
     )
     await world.competitions.publish(ORGANIZER, created.id)
     world.store.collections[STARTUPS]["s1"]["status"] = "pending"  # verification not seen yet
 
-    submitted = await world.competitions.submit_entry(FOUNDER, created.id, entry())
+    submitted = await world.entries.submit(FOUNDER, created.id, entry())
 
     assert submitted.startup_name == "Rau Sạch"
     assert registry.asked == ["s1"]
@@ -211,19 +214,19 @@ async def test_entering_right_after_verification_asks_the_registry(world: World)
 
 
 async def test_an_unknown_startup_the_registry_does_not_show_is_refused(world: World) -> None:
-    world.competitions.registry = FakeRegistry(None)
+    world.entries.registry = FakeRegistry(None)
     competition_id = await published(world)
     del world.store.collections[STARTUPS]["s1"]
     with pytest.raises(Invalid, match="không tìm thấy dự án"):
-        await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+        await world.entries.submit(FOUNDER, competition_id, entry())
 
 
 async def test_an_older_registry_answer_does_not_override_the_read_model(world: World) -> None:
-    world.competitions.registry = FakeRegistry((1, {**verified(1)[1], "owner_id": "someone"}))
+    world.entries.registry = FakeRegistry((1, {**verified(1)[1], "owner_id": "someone"}))
     competition_id = await published(world)
     world.store.collections[STARTUPS]["s1"]["owner_id"] = "another"  # really not theirs
     with pytest.raises(Forbidden):
-        await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+        await world.entries.submit(FOUNDER, competition_id, entry())
 
 
 async def test_erasure_puts_a_tombstone_wherever_the_person_was(world: World) -> None:
@@ -236,9 +239,9 @@ async def test_erasure_puts_a_tombstone_wherever_the_person_was(world: World) ->
     from shared.contracts.events.identity import UserDeletionRequestedV1, UserUpdatedV1
 
     competition_id = await published(world)
-    await world.competitions.assign_judge(ORGANIZER, competition_id, JUDGE.id)
-    submitted = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
-    await world.competitions.declare_conflict(JUDGE, submitted.id, "người quen của đội")
+    await world.judging.assign_judge(ORGANIZER, competition_id, JUDGE.id)
+    submitted = await world.entries.submit(FOUNDER, competition_id, entry())
+    await world.judging.declare_conflict(JUDGE, submitted.id, "người quen của đội")
     world.store.collections[INITIATIVES]["i1"] = {
         "_id": "i1",
         "council": [JUDGE.id, "other"],
@@ -285,7 +288,7 @@ async def test_erasure_puts_a_tombstone_wherever_the_person_was(world: World) ->
     person = world.store.collections[PEOPLE][JUDGE.id]
     assert person["erased"] is True and person["full_name"] is None
     with pytest.raises(NotFound):
-        await world.competitions.assign_judge(ORGANIZER, competition_id, JUDGE.id)
+        await world.judging.assign_judge(ORGANIZER, competition_id, JUDGE.id)
 
 
 async def test_an_older_account_event_does_not_replace_a_newer_one(world: World) -> None:
@@ -309,12 +312,12 @@ async def test_certificates_lost_to_a_crash_after_publishing_are_issued_by_the_s
     world: World,
 ) -> None:
     competition_id = await published(world)
-    await world.competitions.assign_judge(ORGANIZER, competition_id, JUDGE.id)
+    await world.judging.assign_judge(ORGANIZER, competition_id, JUDGE.id)
     world.store.collections[PEOPLE][JUDGE.id]["full_name"] = "Trần Văn Giám"
-    submitted = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+    submitted = await world.entries.submit(FOUNDER, competition_id, entry())
     world.clock.now = START + timedelta(days=11)
-    await world.competitions.submit_scores(JUDGE, submitted.id, {"Tính mới": 8, "Khả thi": 6})
-    await world.competitions.publish_results(ORGANIZER, competition_id)  # no issuer wired
+    await world.scoring.submit_scores(JUDGE, submitted.id, {"Tính mới": 8, "Khả thi": 6})
+    await world.results.publish_results(ORGANIZER, competition_id)  # no issuer wired
 
     sweep = Certificates(world.store, world.clock)
     assert await sweep.issue_pending() == 2
@@ -328,7 +331,7 @@ async def test_results_wait_for_owed_scores_until_the_deadline_then_list_the_uns
     world: World,
 ) -> None:
     competition_id = await published(world)
-    await world.competitions.assign_judge(ORGANIZER, competition_id, JUDGE.id)
+    await world.judging.assign_judge(ORGANIZER, competition_id, JUDGE.id)
     other = Actor(id="founder-2", role=Role.FOUNDER)
     world.store.collections[STARTUPS]["s2"] = {
         **world.store.collections[STARTUPS]["s1"],
@@ -336,24 +339,24 @@ async def test_results_wait_for_owed_scores_until_the_deadline_then_list_the_uns
         "owner_id": other.id,
         "name": "Robot tưới cây",
     }
-    scored = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
-    unscored = await world.competitions.submit_entry(
+    scored = await world.entries.submit(FOUNDER, competition_id, entry())
+    unscored = await world.entries.submit(
         other,
         competition_id,
         EntryFields(startup_id="s2", title="Robot tưới cây", description="Tưới theo độ ẩm"),
     )
     world.clock.now = START + timedelta(days=11)
-    await world.competitions.submit_scores(JUDGE, scored.id, {"Tính mới": 8, "Khả thi": 6})
+    await world.scoring.submit_scores(JUDGE, scored.id, {"Tính mới": 8, "Khả thi": 6})
     # Before the judging deadline an entry still owed a score cannot drop out silently.
     with pytest.raises(Conflict) as owed:
-        await world.competitions.publish_results(ORGANIZER, competition_id)
+        await world.results.publish_results(ORGANIZER, competition_id)
     assert owed.value.details["reason"] == "scores_missing"
     assert (owed.value.details["entries"], owed.value.details["scores"]) == (1, 1)
     assert owed.value.details["entry_ids"] == [unscored.id]
-    judging = await world.competitions.judging(ORGANIZER, competition_id)
+    judging = await world.judging.judging(ORGANIZER, competition_id)
     assert judging.scored == {JUDGE.id: 1} and judging.load == {JUDGE.id: 2}
     # Past it, the results are published and the unscored entry is listed, unranked.
     world.clock.now = START + timedelta(days=21)
-    results = await world.competitions.publish_results(ORGANIZER, competition_id)
+    results = await world.results.publish_results(ORGANIZER, competition_id)
     assert [row.entry_id for row in results.rows] == [scored.id]
     assert [(u.entry_id, u.title) for u in results.unscored] == [(unscored.id, "Robot tưới cây")]

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.competitions.certificates import Certificates
+from services.competitions.entries import Entries
 from services.competitions.judging import Judging
 from services.competitions.records import CompetitionRecords
 from services.competitions.repository import COMPETITIONS, ENTRIES, PEOPLE, SCORES, STARTUPS
@@ -21,7 +23,8 @@ from shared.contracts.events.competitions import (
     JudgeAssignedV1,
     ScoreSubmittedV1,
 )
-from shared.contracts.rpc.competitions import CompetitionFields, EntryFields
+from shared.contracts.rpc.competitions.contests import CompetitionFields
+from shared.contracts.rpc.competitions.entries import EntryFields
 from tests.unit.fakes.competitions import FakeCompetitionStore
 from tests.unit.fakes.outbox import RecordingOutbox
 
@@ -46,9 +49,11 @@ class World:
         self.store = FakeCompetitionStore(self.outbox)
         records = CompetitionRecords(self.store, self.outbox, clock=self.clock)
         self.judging = Judging(records)
-        scoring = Scoring(records, self.judging)
-        publication = ResultsPublication(records, self.judging, scoring)
-        self.competitions = Competitions(records, self.judging, scoring, publication)
+        self.scoring = Scoring(records, self.judging)
+        self.results = ResultsPublication(records, self.judging, self.scoring)
+        certificates = Certificates(self.store, self.clock)
+        self.competitions = Competitions(records, self.judging, certificates)
+        self.entries = Entries(records)
         self.store.collections[STARTUPS]["s1"] = {
             "_id": "s1",
             "owner_id": FOUNDER.id,
@@ -127,13 +132,13 @@ async def test_only_organizers_create_and_rubric_weights_must_sum_to_one(world: 
 async def test_a_founder_enters_before_the_deadline_once(world: World) -> None:
     competition_id = await published(world)
 
-    submitted = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+    submitted = await world.entries.submit(FOUNDER, competition_id, entry())
 
     assert submitted.startup_name == "Rau Sạch"
     assert submitted.participants == 3
     assert world.types() == [CompetitionPublishedV1, EntrySubmittedV1]
     with pytest.raises(Conflict):
-        await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+        await world.entries.submit(FOUNDER, competition_id, entry())
     assert len(world.store.collections[ENTRIES]) == 1
 
 
@@ -142,14 +147,14 @@ async def test_an_entry_after_the_deadline_is_refused(world: World) -> None:
     world.clock.now = START + timedelta(days=10)  # the deadline itself
 
     with pytest.raises(Conflict):
-        await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+        await world.entries.submit(FOUNDER, competition_id, entry())
     assert world.store.collections[ENTRIES] == {}
 
 
 async def test_a_founder_enters_only_their_own_startup(world: World) -> None:
     competition_id = await published(world)
     with pytest.raises(Forbidden):
-        await world.competitions.submit_entry(
+        await world.entries.submit(
             Actor(id="founder-2", role=Role.FOUNDER), competition_id, entry()
         )
 
@@ -158,39 +163,35 @@ async def test_judging_starts_at_the_deadline_and_the_assigned_judge_scores(
     world: World,
 ) -> None:
     competition_id = await published(world)
-    await world.competitions.assign_judge(ORGANIZER, competition_id, JUDGE.id)
-    submitted = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+    await world.judging.assign_judge(ORGANIZER, competition_id, JUDGE.id)
+    submitted = await world.entries.submit(FOUNDER, competition_id, entry())
     with pytest.raises(Conflict):  # not yet judging
-        await world.competitions.submit_scores(JUDGE, submitted.id, {"Tính mới": 8, "Khả thi": 6})
+        await world.scoring.submit_scores(JUDGE, submitted.id, {"Tính mới": 8, "Khả thi": 6})
 
     world.clock.now = START + timedelta(days=11)
     assert await world.judging.start_due() == 1
     assert world.store.collections[COMPETITIONS][competition_id]["status"] == "judging"
-    page = await world.competitions.assignments(JUDGE, 1, 10)
+    page = await world.scoring.assignments(JUDGE, 1, 10)
     assert [item.entry_id for item in page.items] == [submitted.id]
 
-    score = await world.competitions.submit_scores(
-        JUDGE, submitted.id, {"Tính mới": 8, "Khả thi": 6}
-    )
+    score = await world.scoring.submit_scores(JUDGE, submitted.id, {"Tính mới": 8, "Khả thi": 6})
 
     assert score.weighted_total == pytest.approx(8 * 0.6 + 6 * 0.4)
     assert JudgeAssignedV1 in world.types()
     assert world.types()[-1] is ScoreSubmittedV1
-    rescored = await world.competitions.submit_scores(
-        JUDGE, submitted.id, {"Tính mới": 9, "Khả thi": 9}
-    )
+    rescored = await world.scoring.submit_scores(JUDGE, submitted.id, {"Tính mới": 9, "Khả thi": 9})
     assert rescored.revision == 2
     assert len(world.store.collections[SCORES]) == 1
 
 
 async def test_someone_not_assigned_cannot_score(world: World) -> None:
     competition_id = await published(world)
-    await world.competitions.assign_judge(ORGANIZER, competition_id, JUDGE.id)
-    submitted = await world.competitions.submit_entry(FOUNDER, competition_id, entry())
+    await world.judging.assign_judge(ORGANIZER, competition_id, JUDGE.id)
+    submitted = await world.entries.submit(FOUNDER, competition_id, entry())
     world.clock.now = START + timedelta(days=11)
 
     with pytest.raises(Forbidden):
-        await world.competitions.submit_scores(
+        await world.scoring.submit_scores(
             Actor(id="judge-2", role=Role.JUDGE), submitted.id, {"Tính mới": 8, "Khả thi": 6}
         )
     assert world.store.collections[SCORES] == {}

@@ -29,8 +29,8 @@ PROBES: tuple[Any, ...] = ("ab\x00cd", "ab\ud83dcd", "ab\x16cd")
 
 def request_models() -> list[type[BaseModel]]:
     names = [
-        f"shared.contracts.rpc.{m.name}"
-        for m in pkgutil.iter_modules(shared.contracts.rpc.__path__)
+        m.name
+        for m in pkgutil.walk_packages(shared.contracts.rpc.__path__, "shared.contracts.rpc.")
     ]
     names += [
         f"services.gateway.routes.{m.name}"

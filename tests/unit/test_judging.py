@@ -12,6 +12,7 @@ import pytest
 from services.competitions import domain, initiatives
 from services.competitions.domain import EntryRef, JudgeRef, JudgeScore
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, Role
+from shared.contracts.events.competitions import CompetitionStatus
 from shared.i18n import gettext
 
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
@@ -251,7 +252,7 @@ def test_only_its_organizer_or_their_organization_manages_a_competition() -> Non
     assert not domain.is_manager(Actor(id="o1", role=Role.JUDGE), doc)
     assert not domain.is_manager(None, doc)
     with pytest.raises(Conflict, match="bản nháp"):
-        domain.check_status(doc, domain.CompetitionStatus.PUBLISHED)
+        domain.check_status(doc, CompetitionStatus.PUBLISHED)
 
 
 # --- the initiative council ------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from shared.contracts.rpc.competitions import Eligibility
+from shared.contracts.rpc.competitions.contests import Eligibility
 from shared.contracts.rpc.mentoring import MentorChanges, MentorProfile
 from shared.contracts.rpc.registry import StartupChanges, StartupFields
 

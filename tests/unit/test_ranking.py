@@ -7,7 +7,7 @@ import pytest
 
 from services.competitions import domain, ranking
 from shared.contracts.base import Invalid
-from shared.contracts.rpc.competitions import TieBreak
+from shared.contracts.rpc.competitions.contests import TieBreak
 
 
 def ranked(*scores: float) -> list[domain.Ranked]:

@@ -14,7 +14,11 @@ from openpyxl import load_workbook
 
 from services.gateway import reports
 from shared.contracts.base import Invalid
-from shared.contracts.rpc.competitions import ClubFigures, CompetitionFigures, InitiativeFigures
+from shared.contracts.rpc.competitions.figures import (
+    ClubFigures,
+    CompetitionFigures,
+    InitiativeFigures,
+)
 from shared.contracts.rpc.events import EventsFigures
 from shared.contracts.rpc.mentoring import MentoringFigures
 from shared.contracts.rpc.registry import RegistryFigures

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, StringConstraints, ValidationError
 
-from shared.contracts.rpc.competitions import CompetitionFields, InitiativeFields
+from shared.contracts.rpc.competitions.contests import CompetitionFields
+from shared.contracts.rpc.competitions.initiatives import InitiativeFields
 from shared.contracts.rpc.mentoring import ConsultationDraft, MentorProfile
 from shared.contracts.rpc.registry import StartupChanges, StartupFields
 from shared.text import Line, Passage, fold, folded_words, line, passage

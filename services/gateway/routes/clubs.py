@@ -11,7 +11,7 @@ from services.gateway.access import ANYONE, allow
 from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import ClubKind
-from shared.contracts.rpc.competitions import (
+from shared.contracts.rpc.competitions.clubs import (
     ActivityFields,
     ClubFields,
     ClubPage,

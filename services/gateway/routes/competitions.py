@@ -10,45 +10,49 @@ from services.gateway.access import ANYONE, JUDGE, ORGANIZER, SIGNED_IN, allow
 from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import CompetitionKind, CompetitionStatus
-from shared.contracts.rpc.competitions import (
+from shared.contracts.rpc.competitions.contests import (
     AddRound,
     Advancement,
     AdvanceRound,
     ArchiveCompetition,
-    AssignJudge,
-    AssignmentPage,
     CompetitionFields,
     CompetitionPage,
     CompetitionPatch,
     CompetitionView,
-    ConflictDeclaration,
-    ConflictView,
     CreateCompetition,
-    DeclareConflict,
     EditCompetition,
+    GetCompetition,
+    ListCompetitions,
+    PublishCompetition,
+    RoundFields,
+    RoundResult,
+)
+from shared.contracts.rpc.competitions.entries import (
     EntryFields,
     EntryPage,
     EntryView,
-    GetCompetition,
+    ListEntries,
+    SubmitEntry,
+    WithdrawEntry,
+)
+from shared.contracts.rpc.competitions.judging import (
+    AssignJudge,
+    AssignmentPage,
+    ConflictDeclaration,
+    ConflictView,
+    DeclareConflict,
     GetJudging,
     GetResults,
     JudgeAssignment,
     JudgeCandidatePage,
     JudgingView,
     ListAssignments,
-    ListCompetitions,
-    ListEntries,
     ListJudgeCandidates,
-    PublishCompetition,
     PublishResults,
     Results,
-    RoundFields,
-    RoundResult,
     ScoreSet,
     ScoreView,
-    SubmitEntry,
     SubmitScores,
-    WithdrawEntry,
 )
 
 router = APIRouter(tags=["competitions"])

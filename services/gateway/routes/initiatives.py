@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, status
 
 from services.gateway.access import ANYONE, JUDGE, ORGANIZER, SIGNED_IN
 from services.gateway.deps import Id, Paging, Rpc
-from shared.contracts.rpc.competitions import (
+from shared.contracts.rpc.competitions.initiatives import (
     AssignCouncil,
     CouncilFields,
     DecideInitiative,

@@ -21,7 +21,7 @@ from services.gateway.web.forms import FormErrors
 from services.gateway.web.kit import Web, web
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import InitiativeScope
-from shared.contracts.rpc.competitions import (
+from shared.contracts.rpc.competitions.initiatives import (
     AssignCouncil,
     CouncilFields,
     DecideInitiative,

@@ -16,7 +16,7 @@ from services.gateway.access import ANYONE
 from services.gateway.web.forms import FormErrors
 from services.gateway.web.kit import Web, web
 from shared.contracts.base import Role
-from shared.contracts.rpc.competitions import (
+from shared.contracts.rpc.competitions.judging import (
     ConflictDeclaration,
     DeclareConflict,
     ListAssignments,

@@ -22,19 +22,21 @@ from services.gateway.web.public import wards_and_sectors
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import CompetitionKind
 from shared.contracts.events.reference import SchoolLevel
-from shared.contracts.rpc.competitions import (
-    AssignJudge,
+from shared.contracts.rpc.competitions.contests import (
     CompetitionFields,
     CreateCompetition,
     GetCompetition,
+    ListCompetitions,
+    PublishCompetition,
+    TieBreak,
+)
+from shared.contracts.rpc.competitions.entries import ListEntries
+from shared.contracts.rpc.competitions.judging import (
+    AssignJudge,
     GetJudging,
     GetResults,
-    ListCompetitions,
-    ListEntries,
     ListJudgeCandidates,
-    PublishCompetition,
     PublishResults,
-    TieBreak,
 )
 from shared.infra.broker import RpcFailure
 from shared.localtime import HCMC

@@ -19,16 +19,15 @@ from services.gateway.web.forms import FormData
 from services.gateway.web.kit import Web, web
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import ClubKind, CompetitionStatus
-from shared.contracts.rpc.competitions import (
+from shared.contracts.rpc.competitions.clubs import (
     ActivityFields,
     ClubFields,
-    EntryFields,
     ListClubs,
-    ListCompetitions,
     LogActivity,
     RegisterClub,
-    SubmitEntry,
 )
+from shared.contracts.rpc.competitions.contests import ListCompetitions
+from shared.contracts.rpc.competitions.entries import EntryFields, SubmitEntry
 from shared.infra.broker import RpcFailure
 
 router = APIRouter(include_in_schema=False, dependencies=[ANYONE])

@@ -25,7 +25,8 @@ from services.gateway.web.public import wards_and_sectors
 from shared.contracts.base import Role
 from shared.contracts.events.mentoring import Mode
 from shared.contracts.events.registry import Need
-from shared.contracts.rpc.competitions import EntryFields, GetCompetition, SubmitEntry
+from shared.contracts.rpc.competitions.contests import GetCompetition
+from shared.contracts.rpc.competitions.entries import EntryFields, SubmitEntry
 from shared.contracts.rpc.mentoring import (
     ConsultationDraft,
     FeedbackDraft,

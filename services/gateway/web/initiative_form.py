@@ -16,7 +16,11 @@ from services.gateway.access import ANYONE
 from services.gateway.problems import field_errors
 from services.gateway.web.forms import FormData, FormErrors
 from services.gateway.web.kit import Web, WebRoute, web
-from shared.contracts.rpc.competitions import FileInitiative, GetInitiative, InitiativeFields
+from shared.contracts.rpc.competitions.initiatives import (
+    FileInitiative,
+    GetInitiative,
+    InitiativeFields,
+)
 from shared.infra.broker import RpcFailure
 
 router = APIRouter(include_in_schema=False, dependencies=[ANYONE], route_class=WebRoute)

@@ -18,13 +18,10 @@ from services.gateway.access import ANYONE
 from services.gateway.cache import CACHE, PublicReads
 from services.gateway.web.kit import LANG_COOKIE, Web, WebRoute, safe_next, web
 from shared.contracts.events.registry import Stage
-from shared.contracts.rpc.competitions import (
-    GetCompetition,
-    GetCoverage,
-    GetResults,
-    ListCompetitions,
-    ListRecognisedInitiatives,
-)
+from shared.contracts.rpc.competitions.clubs import GetCoverage
+from shared.contracts.rpc.competitions.contests import GetCompetition, ListCompetitions
+from shared.contracts.rpc.competitions.initiatives import ListRecognisedInitiatives
+from shared.contracts.rpc.competitions.judging import GetResults
 from shared.contracts.rpc.registry import (
     GetStartup,
     RegistryFiguresRequest,
