@@ -4,7 +4,9 @@ save step over the JSON API's own use cases, and their refusals shown next to th
 in the page's language with everything typed kept.
 
 A kind (ward, sector, school, organization) describes itself once as a `Kind`: its
-collection, how a saved record fills its form, and what else its form shows (options)."""
+collection, how a saved record fills its form, how a posted form reads, the JSON API's
+models and use cases it goes through, and what else its form shows (options);
+`kind_router` gives it its four pages."""
 
 from __future__ import annotations
 
@@ -14,25 +16,34 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
 
+from services.gateway.access import ANYONE
 from services.gateway.problems import Problem
 from services.gateway.routes import reference as reference_api
 from services.gateway.web.forms import FormData, FormErrors, problem_errors
 from services.gateway.web.kit import PageRefused, Web, web
-from shared.contracts.base import Conflict, DomainError, NotFound
+from shared.contracts.base import Conflict, DomainError, NotFound, Role
 
 Page = Annotated[Web, Depends(web)]
 BASE = "/console/admin/reference"
-CodePath = Annotated[str, Path(min_length=2, max_length=48, pattern=r"^[a-z0-9][a-z0-9\-]*$")]
+#: A record's code in a path; organization codes may hold `_` (`youth_union`) and run to
+#: 80 characters, the others are shorter: an unknown code is a 404 page either way.
+CodePath = Annotated[str, Path(min_length=2, max_length=80, pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
 #: `dd/mm/yyyy` (day and month may have one digit), as people in Viet Nam write a day.
 TYPED_DAY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 #: A record as saved (`_id`, `version`, its fields) → what its form shows, all text.
 Shown = Callable[[dict[str, Any]], dict[str, Any]]
 #: (request, page, what the form holds) → what else the kind's form shows (its options).
 Options = Callable[[Request, Web, dict[str, Any]], Awaitable[dict[str, Any]]]
+#: (posted form, whether it adds a record) → the fields to validate (without `code`) and
+#: the names of the day fields that could not be read.
+Typed = Callable[[FormData, bool], tuple[dict[str, Any], tuple[str, ...]]]
+#: The JSON API's use cases: create(body, state) and update(code, body, state).
+Create = Callable[[Any, Any], Awaitable[Any]]
+Update = Callable[[str, Any, Any], Awaitable[Any]]
 
 
 async def no_options(request: Request, page: Web, typed: dict[str, Any]) -> dict[str, Any]:
@@ -44,11 +55,18 @@ async def no_options(request: Request, page: Web, typed: dict[str, Any]) -> dict
 class Kind:
     """One kind of reference data as the editor handles it: `name` (`ward`: the template's
     branch and the `/wards/...` paths), its store `collection`, `shown` (the form of a
-    saved record) and `options` (e.g. the wards a school may be in)."""
+    saved record), `typed` (the fields of a posted form), the API's models for a new
+    record (`new`) and a change (`change`) and its use cases (`create`, `update`: the
+    routes of `routes/reference.py`), and `options` (e.g. the wards a school may be in)."""
 
     name: str
     collection: str
     shown: Shown
+    typed: Typed
+    new: type[BaseModel]
+    change: type[BaseModel]
+    create: Create
+    update: Update
     options: Options = no_options
 
 
@@ -163,22 +181,62 @@ async def edit_page(request: Request, page: Web, kind: Kind, code: str) -> Respo
     return await form_page(request, page, kind, code=code, form=kind.shown(doc))
 
 
+def kind_router(kind: Kind) -> APIRouter:
+    """The four pages of `kind` under `BASE/<name>s`, for admins only: the empty form
+    (`GET new`), adding a record (`POST new`), a saved record's form (`GET {code}/edit`)
+    and saving it at the version the form was opened with (`POST {code}/edit`)."""
+    router = APIRouter(include_in_schema=False, dependencies=[ANYONE])
+    plural = f"{BASE}/{kind.name}s"
+
+    @router.get(plural + "/new", name=f"new_{kind.name}")
+    async def new_form(request: Request, page: Page) -> Response:
+        """The empty form to add a record of this kind."""
+        page.require(Role.ADMIN)
+        return await form_page(request, page, kind)
+
+    @router.post(plural + "/new", name=f"add_{kind.name}")
+    async def add_record(request: Request, page: Page) -> Response:
+        """Add a record (the `POST /api/v1/<kind>s` use case); refused next to the fields,
+        everything typed kept."""
+        page.require(Role.ADMIN)
+        form = await page.form()
+        fields, bad = kind.typed(form, True)
+        return await add(request, page, form, kind, {**fields, "code": form.get("code")}, bad)
+
+    @router.get(plural + "/{code}/edit", name=f"edit_{kind.name}")
+    async def edit_form(request: Request, page: Page, code: CodePath) -> Response:
+        """A record's form filled with what is saved now; a 404 page for an unknown code."""
+        page.require(Role.ADMIN)
+        return await edit_page(request, page, kind, code)
+
+    @router.post(plural + "/{code}/edit", name=f"save_{kind.name}")
+    async def save_record(request: Request, page: Page, code: CodePath) -> Response:
+        """Save a record at the version the form was opened with (the `PUT
+        /api/v1/<kind>s/{code}` use case). A stale version changes nothing: the page says
+        so, keeps what was typed, shows what is saved now and carries the new version, so
+        saving again is deliberate."""
+        page.require(Role.ADMIN)
+        form = await page.form()
+        fields, bad = kind.typed(form, False)
+        return await save(request, page, form, kind, code, fields, bad)
+
+    return router
+
+
 async def add(
     request: Request,
     page: Web,
     form: FormData,
     kind: Kind,
-    model: type[BaseModel],
     fields: dict[str, Any],
-    create: Callable[[Any, Any], Awaitable[Any]],
     bad: tuple[str, ...] = (),
 ) -> Response:
-    """Validate `fields` as `model` and `create` it (the API route's own use case); back to
-    the list saying what was saved, or the form again with each error next to its field
+    """Validate `fields` as `kind.new` and create it (the API route's own use case); back
+    to the list saying what was saved, or the form again with each error next to its field
     and everything typed kept (`bad`: the day fields that could not be read)."""
     try:
-        body = model.model_validate(fields)
-        await create(body, state_of(request))
+        body = kind.new.model_validate(fields)
+        await kind.create(body, state_of(request))
     except (ValidationError, DomainError, Problem) as error:
         errors = form_errors(page, error, bad)
         return await form_page(request, page, kind, form=form.kept(), errors=errors)
@@ -191,17 +249,15 @@ async def save(
     form: FormData,
     kind: Kind,
     code: str,
-    model: type[BaseModel],
     fields: dict[str, Any],
-    update: Callable[[str, Any, Any], Awaitable[Any]],
     bad: tuple[str, ...] = (),
 ) -> Response:
-    """Validate `fields` with the form's version as `model` and `update` the record `code`
-    (the API route's own use case); back to the list saying what was saved, or refused as
-    `refused` explains."""
+    """Validate `fields` with the form's version as `kind.change` and update the record
+    `code` (the API route's own use case); back to the list saying what was saved, or
+    refused as `refused` explains."""
     try:
-        body = model.model_validate({**fields, "version": form.get("version")})
-        await update(code, body, state_of(request))
+        body = kind.change.model_validate({**fields, "version": form.get("version")})
+        await kind.update(code, body, state_of(request))
     except (ValidationError, DomainError, Problem) as error:
         errors = form_errors(page, error, bad)
         return await refused(request, page, kind, code, form, errors, error)

@@ -5,29 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi import Request
 
-from services.gateway.access import ANYONE
 from services.gateway.repository import SCHOOLS
 from services.gateway.routes import reference as reference_api
-from services.gateway.web.console_reference.editor import (
-    BASE,
-    CodePath,
-    Kind,
-    Page,
-    add,
-    edit_page,
-    form_page,
-    save,
-    ward_options,
-)
+from services.gateway.web.console_reference.editor import Kind, kind_router, ward_options
 from services.gateway.web.forms import FormData
 from services.gateway.web.kit import Web
-from shared.contracts.base import Role
 from shared.contracts.events.reference import SchoolLevel
-
-router = APIRouter(include_in_schema=False, dependencies=[ANYONE])
 
 
 def school_form(doc: dict[str, Any]) -> dict[str, Any]:
@@ -50,48 +35,26 @@ async def school_options(request: Request, page: Web, typed: dict[str, Any]) -> 
     }
 
 
-SCHOOL = Kind("school", SCHOOLS, school_form, school_options)
-
-
-def school_body(form: FormData, *, active: bool) -> dict[str, Any]:
-    """The school fields of a posted form."""
+def school_body(form: FormData, adding: bool) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The school fields of a posted form (a new school is active; an edit says) and no
+    unreadable day (a school has no day field)."""
     return {
         "name": form.get("name"),
         "level": form.get("level"),
         "ward": form.get("ward"),
-        "active": active,
-    }
+        "active": True if adding else form.flag("active"),
+    }, ()
 
 
-@router.get(BASE + "/schools/new")
-async def new_school(request: Request, page: Page) -> Response:
-    """The empty form to add a school."""
-    page.require(Role.ADMIN)
-    return await form_page(request, page, SCHOOL)
-
-
-@router.post(BASE + "/schools/new")
-async def add_school(request: Request, page: Page) -> Response:
-    """Add a school (`POST /api/v1/schools`'s use case; it becomes an organization too)."""
-    page.require(Role.ADMIN)
-    form = await page.form()
-    fields = {**school_body(form, active=True), "code": form.get("code")}
-    create = reference_api.create_school
-    return await add(request, page, form, SCHOOL, reference_api.SchoolIn, fields, create)
-
-
-@router.get(BASE + "/schools/{code}/edit")
-async def edit_school(request: Request, page: Page, code: CodePath) -> Response:
-    """A school's form filled with what is saved now; a 404 page for an unknown code."""
-    page.require(Role.ADMIN)
-    return await edit_page(request, page, SCHOOL, code)
-
-
-@router.post(BASE + "/schools/{code}/edit")
-async def save_school(request: Request, page: Page, code: CodePath) -> Response:
-    """Save a school at the version seen (`PUT /api/v1/schools/{code}`)."""
-    page.require(Role.ADMIN)
-    form = await page.form()
-    fields = school_body(form, active=form.flag("active"))
-    model, update = reference_api.SchoolUpdate, reference_api.update_school
-    return await save(request, page, form, SCHOOL, code, model, fields, update)
+SCHOOL = Kind(
+    "school",
+    SCHOOLS,
+    school_form,
+    school_body,
+    new=reference_api.SchoolIn,
+    change=reference_api.SchoolUpdate,
+    create=reference_api.create_school,
+    update=reference_api.update_school,
+    options=school_options,
+)
+router = kind_router(SCHOOL)
