@@ -11,6 +11,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from pymongo import AsyncMongoClient
 
+from services.events.app import build_app as build_events
 from services.gateway import seed
 from services.gateway.app import build_app as build_gateway
 from services.notifications.app import build_app as build_notifications
@@ -126,3 +127,13 @@ async def registry_knows_reference_data(settings: Settings) -> None:
         await eventually(known, until=lambda found: found == (wards, sectors), timeout=30)
     finally:
         await client.close()
+
+
+@pytest.fixture
+async def events_api(
+    settings: Settings, api: httpx.AsyncClient, js: JetStreamContext
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The gateway's API with the events service running (events, and the organizations
+    an event may name)."""
+    async with running_service(build_events, settings, "events"):
+        yield api

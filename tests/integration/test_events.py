@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
 
-from services.events.app import build_app as build_events
 from services.events.ports import EventsRepository
 from services.events.repository import events_repository
 from services.events.repository.schema import INDEXES
@@ -38,7 +35,7 @@ from shared.infra.mongo import Database, Document, ensure_indexes
 from shared.infra.settings import Settings
 from shared.infra.testing import eventually
 from shared.localtime import HCMC
-from tests.integration.conftest import bearer, login, register, running_service
+from tests.integration.conftest import bearer, login, register
 
 API = "/api/v1"
 ADMIN = ("admin@govap.gov.vn", "quan-tri-vien-2026")
@@ -206,14 +203,6 @@ def body(capacity: int, **extra: Any) -> dict[str, Any]:
         "certificate": True,
         **extra,
     }
-
-
-@pytest.fixture
-async def events_api(
-    settings: Settings, api: httpx.AsyncClient, js: JetStreamContext
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with running_service(build_events, settings, "events"):
-        yield api
 
 
 async def test_announce_register_wait_cancel_check_in_through_the_api(

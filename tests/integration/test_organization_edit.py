@@ -8,34 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import unicodedata
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
-from nats.js import JetStreamContext
 from pymongo import AsyncMongoClient
 
-from services.events.app import build_app as build_events
 from shared.infra.mongo import Document
 from shared.infra.settings import Settings
 from shared.infra.testing import eventually
-from tests.integration.conftest import bearer, login, register, running_service
+from tests.integration.conftest import bearer, login, register
 from tests.integration.test_events import body as event_body
 from tests.integration.test_web_forms import browser, field_error, post_form, web_login
 
 API = "/api/v1"
 ADMIN = ("admin@govap.gov.vn", "quan-tri-vien-2026")
 UNIT = "youth_union"  # seeded: "Đoàn Thanh niên Gò Vấp", a district unit with no ward
-
-
-@pytest.fixture
-async def events_api(
-    settings: Settings, api: httpx.AsyncClient, js: JetStreamContext
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The gateway's API with the events service (a consumer of organizations) running."""
-    async with running_service(build_events, settings, "events"):
-        yield api
 
 
 async def organization(api: httpx.AsyncClient, code: str) -> dict[str, Any]:
