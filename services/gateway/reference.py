@@ -4,6 +4,7 @@ the organizations accounts belong to."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import time
 import uuid
@@ -196,7 +197,32 @@ class ReferenceData:
         if updated is None:
             raise Conflict("detail.reference_changed", current_version=current["version"])
         await self.outbox.flush(kind, code)
-        return await self.get(kind, code)
+        saved = await self.get(kind, code)
+        if kind == SCHOOLS:
+            await self._follow_school(saved)
+        return saved
+
+    async def _follow_school(self, school: Document) -> None:
+        """The organization a school became (same code, kind `school`) takes the school's
+        name, ward and active flag, so its advisors' unit reads as the school does. Its own
+        versioned write after the school's (one aggregate per write); a concurrent edit of
+        the organization is read again, up to three times. An organization an admin has
+        given another kind is left as it is."""
+        wanted = {
+            "name": school["name"],
+            "ward": school.get("ward"),
+            "active": school.get("active", True) is not False,
+        }
+        for _attempt in range(3):
+            unit = await self.store.get(ORGANIZATIONS, school["_id"])
+            if unit is None or unit.get("kind") != "school":
+                return
+            if all(unit.get(key) == value for key, value in wanted.items()):
+                return
+            with contextlib.suppress(Conflict):
+                await self.update(ORGANIZATIONS, school["_id"], unit["version"], wanted)
+                return
+        log.warning("reference.school_organization_behind", code=school["_id"])
 
     async def _check(self, kind: str, fields: dict[str, Any]) -> None:
         if kind == WARDS:

@@ -83,6 +83,23 @@ async def test_only_admin_writes_reference_data(api: httpx.AsyncClient) -> None:
     assert stale.status_code == 409
     assert stale.json()["details"]["current_version"] == 2
 
+    # The organization the school became (its advisors' unit) follows its name, ward and
+    # closing, so the two never read differently.
+    async def unit() -> dict[str, object]:
+        found = await api.get(f"{API}/organizations", params={"kind": "school", "page_size": 100})
+        item: dict[str, object] = next(i for i in found.json()["items"] if i["code"] == "thcs-moi")
+        return item
+
+    assert (await unit())["name"] == "Trường THCS Mới Đổi Tên"
+    closed = await api.put(
+        f"{API}/schools/thcs-moi",
+        json={**school, "name": "Trường THCS Mới", "ward": "go-vap", "active": False, "version": 2},
+        headers=headers,
+    )
+    assert closed.status_code == 200, closed.text
+    after = await unit()
+    assert (after["name"], after["ward"], after["active"]) == ("Trường THCS Mới", "go-vap", False)
+
 
 async def test_ward_dates_must_be_ordered_and_predecessors_known(api: httpx.AsyncClient) -> None:
     headers = await admin_headers(api)
