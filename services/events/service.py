@@ -42,12 +42,21 @@ class Events:
 
     async def create(self, actor: Actor, fields: EventFields) -> EventView:
         """A draft event. Raises `Forbidden` for a role that may not announce, `Invalid`
-        when it would start in the past or close registration after its start."""
+        when it would start in the past or close registration after its start, or names as
+        organizer or gives a quota to a unit the organizations read model does not hold as
+        active (`organizer_unknown`, `quota_unit_unknown`, with the `codes`)."""
         doc = domain.new_event(new_id(), fields, actor, self.records.clock())
-        unknown = await self.store.organizations.unknown_organizations(list(fields.organizers))
+        organizations = self.store.organizations
+        unknown = await organizations.unknown_organizations(list(fields.organizers))
         if unknown:
             raise Invalid(
                 "detail.event_organizer_unknown", reason="organizer_unknown", codes=unknown
+            )
+        quota_units = [quota.organization for quota in fields.quotas]
+        unknown = await organizations.unknown_organizations(quota_units) if quota_units else []
+        if unknown:
+            raise Invalid(
+                "detail.event_quota_unit_unknown", reason="quota_unit_unknown", codes=unknown
             )
         await self.store.events.insert_event(doc, [])
         log.info("event.created", event_id=doc["_id"], kind=doc["kind"])

@@ -199,20 +199,28 @@ class ReferenceData:
         await self.outbox.flush(kind, code)
         saved = await self.get(kind, code)
         if kind == SCHOOLS:
-            await self._follow_school(saved)
+            await self._follow_school(current, saved)
         return saved
 
-    async def _follow_school(self, school: Document) -> None:
-        """The organization a school became (same code, kind `school`) takes the school's
-        name, ward and active flag, so its advisors' unit reads as the school does. Its own
-        versioned write after the school's (one aggregate per write); a concurrent edit of
-        the organization is read again, up to three times. An organization an admin has
-        given another kind is left as it is."""
-        wanted = {
-            "name": school["name"],
-            "ward": school.get("ward"),
-            "active": school.get("active", True) is not False,
-        }
+    async def _follow_school(self, before: Document, school: Document) -> None:
+        """The organization a school became (same code, kind `school`) takes what this edit
+        changed of the school's name, ward and active flag, so its advisors' unit reads as
+        the school does; what the edit left alone is not copied (an admin may have renamed
+        or closed the unit on its own). Its own versioned write after the school's (one
+        aggregate per write); a concurrent edit of the organization is read again, up to
+        three times. An organization an admin has given another kind is left as it is."""
+
+        def shown(doc: Document) -> dict[str, Any]:
+            return {
+                "name": doc.get("name"),
+                "ward": doc.get("ward"),
+                "active": doc.get("active", True) is not False,
+            }
+
+        old, new = shown(before), shown(school)
+        wanted = {key: value for key, value in new.items() if old[key] != value}
+        if not wanted:
+            return
         for _attempt in range(3):
             unit = await self.store.get(ORGANIZATIONS, school["_id"])
             if unit is None or unit.get("kind") != "school":

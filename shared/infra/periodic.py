@@ -29,7 +29,7 @@ async def run_every(
             await asyncio.wait_for(stop.wait(), timeout=interval)
 
 
-async def cancel_and_wait(task: asyncio.Task[Any], retry_seconds: float = 1.0) -> None:
+async def cancel_and_wait(task: asyncio.Task[Any], retry_seconds: float = 5.0) -> None:
     """Cancel `task` and return once it has ended, whatever it raised.
 
     A single `cancel()` is not enough on Python 3.11: `asyncio.wait_for`, which nats-py
@@ -37,7 +37,8 @@ async def cancel_and_wait(task: asyncio.Task[Any], retry_seconds: float = 1.0) -
     raising when the cancellation arrives as that result does (CPython gh-86296, fixed in
     3.12), so the task carries on as if never cancelled. A CI run saw the gateway's
     registry watch live on that way and its shutdown wait for ever. The task is cancelled
-    again every `retry_seconds` (s) until it ends."""
+    again every `retry_seconds` (s) until it ends: long enough for a cancelled task's own
+    clean-up (dropping a digest hold, say) to finish before a second cancellation."""
     while not task.done():
         task.cancel()
         await asyncio.wait({task}, timeout=retry_seconds)

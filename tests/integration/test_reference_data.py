@@ -100,6 +100,27 @@ async def test_only_admin_writes_reference_data(api: httpx.AsyncClient) -> None:
     after = await unit()
     assert (after["name"], after["ward"], after["active"]) == ("Trường THCS Mới", "go-vap", False)
 
+    # What a school edit leaves alone is not copied: the unit renamed on its own keeps its
+    # name when only the school's level changes, and a PUT that leaves `active` out keeps
+    # the closed school closed.
+    renamed = await api.put(
+        f"{API}/organizations/thcs-moi",
+        json={"name": "Chi đoàn THCS Mới", "kind": "school", "version": after["version"]},
+        headers=headers,
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert (renamed.json()["ward"], renamed.json()["active"]) == ("go-vap", False)
+    level_only = {"name": "Trường THCS Mới", "level": "primary", "ward": "go-vap", "version": 3}
+    relevelled = await api.put(f"{API}/schools/thcs-moi", json=level_only, headers=headers)
+    assert relevelled.status_code == 200, relevelled.text
+    assert (relevelled.json()["level"], relevelled.json()["active"]) == ("primary", False)
+    kept = await unit()
+    assert (kept["name"], kept["active"], kept["version"]) == (
+        "Chi đoàn THCS Mới",
+        False,
+        renamed.json()["version"],
+    )
+
 
 async def test_ward_dates_must_be_ordered_and_predecessors_known(api: httpx.AsyncClient) -> None:
     headers = await admin_headers(api)

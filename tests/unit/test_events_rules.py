@@ -35,6 +35,7 @@ from shared.contracts.rpc.events import (
     CheckInFields,
     EventChanges,
     EventFields,
+    Quota,
     RegistrationFields,
     SittingFields,
 )
@@ -357,6 +358,18 @@ async def test_organizing_units_are_checked_once_the_registry_of_organizations_e
         await world.published()
     assert reason(closed.value) == "organizer_unknown"
     assert closed.value.details["codes"] == ["ubnd-an-nhon"]
+    # Nor may it give a quota to a unit that closed, or to one nobody knows.
+    await world.store.save_organization("ubnd-an-nhon", {"active": True}, 3)
+    await world.store.save_organization("doan-cu", {"active": False}, 1)
+    with pytest.raises(Invalid) as quota:
+        await world.published(
+            quotas=[Quota(organization="hoi-lhpn", seats=1), Quota(organization="doan-cu", seats=1)]
+        )
+    assert (reason(quota.value), quota.value.details["codes"]) == (
+        "quota_unit_unknown",
+        ["doan-cu"],
+    )
+    await world.published(quotas=[Quota(organization="hoi-lhpn", seats=1)])
 
 
 async def test_erasure_keeps_figures_and_no_late_update_recreates_the_person(world: World) -> None:
@@ -378,7 +391,7 @@ async def test_erasure_keeps_figures_and_no_late_update_recreates_the_person(wor
 
 
 async def test_a_unit_registers_its_consenting_members_up_to_its_quota(world: World) -> None:
-    from shared.contracts.rpc.events import MemberList, Quota
+    from shared.contracts.rpc.events import MemberList
 
     union = Actor(id="doan", role=Role.ORGANIZER, organization="doan-phuong")
     event_id = await world.published(

@@ -184,8 +184,10 @@ async def create_school(body: SchoolIn, state: State) -> SchoolOut:
 
 @router.put("/schools/{code}", dependencies=[ADMIN])
 async def update_school(code: CodePath, body: SchoolUpdate, state: State) -> SchoolOut:
-    """Edit a school at the version last seen; 404 unknown, 409 stale."""
-    fields = body.model_dump(mode="json", exclude={"version"})
+    """Edit a school at the version last seen; 404 unknown, 409 stale. A field left out
+    (`active`) keeps what is saved: a client that does not know the flag never reopens a
+    closed school."""
+    fields = body.model_dump(mode="json", exclude={"version"}, exclude_unset=True)
     doc = await state.reference.update(SCHOOLS, code, body.version, fields)
     return SchoolOut.model_validate(_with_code(doc))
 
@@ -305,8 +307,10 @@ async def update_organization(
     """Edit an organization (rename it, change its kind or ward, deactivate a unit that
     closed) at the version last seen; 404 unknown, 409 stale (`details.current_version`),
     422 naming `ward` for an unknown ward, nothing changed. The saved state is published
-    (`identity.organization.saved.v1`) for the services' read models."""
-    fields = body.model_dump(mode="json", exclude={"version"})
+    (`identity.organization.saved.v1`) for the services' read models. A field left out
+    (`ward`, `active`) keeps what is saved: a client that does not know the flag never
+    reopens a closed unit."""
+    fields = body.model_dump(mode="json", exclude={"version"}, exclude_unset=True)
     with ward_named():
         doc = await state.reference.update(ORGANIZATIONS, code, body.version, fields)
     return OrganizationOut.model_validate(_with_code(doc))
