@@ -54,6 +54,9 @@ class ResetTokenExpired(ResetTokenInvalid):
 #: The account document's field holding the person's 32-byte key (crypto-shredding,
 #: issue 13): set in the write that makes the account, None from the erasure on.
 PERSON_KEY = "person_key"
+#: Set on accounts made since contacts were sealed (issue 13): none of their identity events
+#: ever carried a contact in clear. Accounts made before lack it.
+SEALED_FROM_START = "sealed_from_start"
 
 
 def sealed_contact(key: bytes, account: Document) -> SealedContact:

@@ -11,7 +11,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.gateway import auth, domain
-from services.gateway.accounts import PERSON_KEY, AccountChanges, SessionsEnded, sealed_contact
+from services.gateway.accounts import (
+    PERSON_KEY,
+    SEALED_FROM_START,
+    AccountChanges,
+    SessionsEnded,
+    sealed_contact,
+)
 from services.gateway.repository import USERS, EmailTaken, UserStore
 from shared import crypto
 from shared.contracts.base import (
@@ -146,6 +152,9 @@ class Identity(AccountChanges):
             "search": domain.search_key(domain.clean_text(account.full_name), email),
             # The person's own key, in the same write as the account (issue 13).
             PERSON_KEY: key,
+            # Every identity event of this account is sealed: an erasure has no clear
+            # contact of theirs to delete from the streams (`services.gateway.erasure`).
+            SEALED_FROM_START: True,
         }
         if account.consent_notice_version:
             user["consent"] = {

@@ -19,6 +19,7 @@ from nats.js.errors import NotFoundError
 
 from services.competitions.app import build_app as build_competitions
 from services.events.app import build_app as build_events
+from services.gateway.repository import UserStore
 from services.mentoring.app import build_app as build_mentoring
 from services.notifications.app import build_app as build_notifications
 from services.registry.app import build_app as build_registry
@@ -333,8 +334,17 @@ async def test_erasure_deletes_the_clear_contacts_of_events_published_before_sea
             api, ERASED_NAME, ERASED_EMAIL, ERASED_PHONE, idempotency_key="cu-1"
         )
         kept_id, _ = await person(api, KEPT_NAME, KEPT_EMAIL, "0987111222", idempotency_key="cu-2")
-        # What an older gateway left: both registrations in clear, and hers dead-lettered
-        # by a consumer that failed on it.
+        late_id, late = await person(
+            api, "Phan Văn Sau", "sau@example.vn", "0911000111", idempotency_key="cu-3"
+        )
+        clients = make_mongo_client(settings)
+        users = clients[settings.database_name("gateway")].users
+        # Both made as an older gateway made accounts (without `sealed_from_start`), which
+        # left both registrations in clear, and hers dead-lettered by a consumer that
+        # failed on it.
+        await users.update_many(
+            {"_id": {"$in": [erased_id, kept_id]}}, {"$unset": {"sealed_from_start": ""}}
+        )
         old = await legacy_registration(js, erased_id, ERASED_NAME, ERASED_EMAIL, ERASED_PHONE)
         await legacy_registration(js, kept_id, KEPT_NAME, KEPT_EMAIL, "0987111222")
         letter = {"original_subject": "identity.user.registered.v1", "message": old.decode()}
@@ -349,6 +359,13 @@ async def test_erasure_deletes_the_clear_contacts_of_events_published_before_sea
 
         receipt = await api.delete(f"{API}/me", headers=her)
         assert receipt.status_code == 202, receipt.text
+        # An account made since sealing never published a clear contact: its erasure is
+        # not walked for (the walk reads the whole stream).
+        assert (await api.delete(f"{API}/me", headers=late)).status_code == 202
+        waiting = await UserStore(
+            clients[settings.database_name("gateway")]
+        ).erased_with_log_to_clean(10)
+        assert late_id not in waiting
 
         async def still_there() -> dict[str, list[str]]:
             return holding(await stream_text(js), gone)
@@ -356,9 +373,7 @@ async def test_erasure_deletes_the_clear_contacts_of_events_published_before_sea
         assert await eventually(still_there, until=lambda found: not found, timeout=30) == {}
         # The person who did not ask keeps their (old, clear) registration.
         assert any(where.startswith("IDENTITY#") for where in holding(await stream_text(js), kept))
-        clients = make_mongo_client(settings)
         try:
-            users = clients[settings.database_name("gateway")].users
 
             async def cleaned_at() -> Any:
                 marked = await users.find_one({"_id": erased_id})

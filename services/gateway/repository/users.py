@@ -266,9 +266,14 @@ class UserStore:
 
     async def erased_with_log_to_clean(self, limit: int) -> list[str]:
         """Ids of at most `limit` erased accounts not yet marked `log_cleaned_at`, oldest
-        erasure first (`services.gateway.erasure`)."""
+        erasure first (`services.gateway.erasure`); accounts made since contacts were sealed
+        (`sealed_from_start`) never published one in clear and are not walked for."""
         cursor = self.users.find(
-            {"deleted_at": {"$exists": True}, "log_cleaned_at": {"$exists": False}},
+            {
+                "deleted_at": {"$exists": True},
+                "log_cleaned_at": {"$exists": False},
+                "sealed_from_start": {"$ne": True},
+            },
             {"_id": 1},
             sort=[("deleted_at", ASCENDING)],
             limit=limit,
