@@ -24,22 +24,22 @@ from services.gateway.web.kit import Web, web
 from services.gateway.web.public import names, wards_and_sectors
 from shared.contracts.base import Role, RpcRequest
 from shared.contracts.events.events import EventKind, EventStatus, RegistrationStatus
-from shared.contracts.rpc.events import (
-    MAX_CAPACITY,
-    MIN_CAPACITY,
+from shared.contracts.rpc.events.announcements import (
     CancelEvent,
-    CancelRegistration,
-    CheckIn,
-    CheckInFields,
     CloseEvent,
     CreateEvent,
     EventFields,
     EventView,
     GetEvent,
     ListEvents,
+    PublishEvent,
+)
+from shared.contracts.rpc.events.attendance import CheckIn, CheckInFields
+from shared.contracts.rpc.events.kinds import MAX_CAPACITY, MIN_CAPACITY
+from shared.contracts.rpc.events.registrations import (
+    CancelRegistration,
     ListMyRegistrations,
     ListRegistrations,
-    PublishEvent,
     Register,
     RegistrationFields,
     RegistrationView,
