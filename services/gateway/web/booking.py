@@ -13,8 +13,8 @@ from typing import Any
 
 from services.gateway.deps import Services
 from services.gateway.routes.certificates import ISSUERS
-from services.gateway.web.events import organization_names
 from services.gateway.web.kit import Web
+from services.gateway.web.units import organization_names
 from shared.contracts.base import Role
 from shared.contracts.rpc.certificates import ListMyCertificates, certificates_subject
 from shared.contracts.rpc.mentoring.mentors import GetMentor, GetMentorBusy, Slot
