@@ -43,16 +43,14 @@ from faststream.nats import NatsBroker
 from shared.contracts.base import Actor, ErrorCode, Role
 from shared.contracts.events.events import EventKind
 from shared.contracts.rpc.common import PingRequest, ping_subject
-from shared.contracts.rpc.events import (
-    CheckIn,
-    CheckInFields,
+from shared.contracts.rpc.events.announcements import (
     CreateEvent,
     EventFields,
-    ListRegistrations,
     PublishEvent,
-    Register,
     SittingFields,
 )
+from shared.contracts.rpc.events.attendance import CheckIn, CheckInFields
+from shared.contracts.rpc.events.registrations import ListRegistrations, Register
 from shared.infra.broker import RpcFailure, call, make_broker
 from shared.infra.logging import configure_logging
 from shared.infra.settings import Settings

@@ -1,5 +1,6 @@
 """Competition rules, pure: rubric and score validation, eligibility, consent, the lifecycle,
-judge assignment with exclusions and balanced load, per-judge z-score normalisation, ranking.
+judge assignment with exclusions and balanced load. Per-judge z-score normalisation and
+ranking are in `ranking`.
 
 Nothing here does I/O; every rule raises a domain error the gateway turns into HTTP."""
 
@@ -306,100 +307,3 @@ def assign(
             short.append(entry.entry_id)
     ordered = {e.entry_id: assignments[e.entry_id] for e in entries}
     return Plan(assignments=ordered, short_entries=sorted(short), load=load)
-
-
-# --- normalisation and ranking -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class JudgeScore:
-    """One judge's score set for one entry: its weighted `total` and per-criterion scores."""
-
-    judge_id: str
-    entry_id: str
-    total: float
-    scores: Mapping[str, float] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Ranked:
-    """One entry's place in the results: `final_score` is its mean z-score, `raw_mean`
-    the mean weighted total, `judges` how many scored it."""
-
-    rank: int
-    entry_id: str
-    final_score: float
-    raw_mean: float
-    criteria_means: dict[str, float]
-    judges: int
-
-
-def z_scores(scores: Sequence[JudgeScore]) -> dict[tuple[str, str], float]:
-    """Each judge's totals as z-scores over that judge's entries (population deviation);
-    a judge who gave every entry the same total contributes 0 for each."""
-    by_judge: dict[str, list[JudgeScore]] = {}
-    for score in scores:
-        by_judge.setdefault(score.judge_id, []).append(score)
-    result: dict[tuple[str, str], float] = {}
-    for judge_id, own in by_judge.items():
-        totals = [s.total for s in own]
-        mean = math.fsum(totals) / len(totals)
-        spread = math.sqrt(math.fsum((t - mean) ** 2 for t in totals) / len(totals))
-        for s in own:
-            z = 0.0 if spread <= 1e-12 else (s.total - mean) / spread
-            result[(judge_id, s.entry_id)] = z
-    return result
-
-
-def rank(scores: Sequence[JudgeScore], submitted_at: Mapping[str, datetime]) -> list[Ranked]:
-    """Final score = mean of an entry's z-scores; ties break by the higher raw weighted mean,
-    then the earlier submission. Entries nobody scored are not ranked."""
-    z = z_scores(scores)
-    by_entry: dict[str, list[JudgeScore]] = {}
-    for score in scores:
-        by_entry.setdefault(score.entry_id, []).append(score)
-    rows = []
-    for entry_id, own in by_entry.items():
-        final = math.fsum(z[(s.judge_id, entry_id)] for s in own) / len(own)
-        raw = math.fsum(s.total for s in own) / len(own)
-        names = sorted({name for s in own for name in s.scores})
-        means = {
-            name: round(
-                math.fsum(s.scores[name] for s in own if name in s.scores)
-                / sum(1 for s in own if name in s.scores),
-                6,
-            )
-            for name in names
-        }
-        rows.append((entry_id, round(final, 9), round(raw, 9), means, len(own)))
-    far_future = datetime.max.replace(tzinfo=None)
-    rows.sort(
-        key=lambda r: (
-            -r[1],
-            -r[2],
-            _naive(submitted_at.get(r[0])) or far_future,
-            r[0],
-        )
-    )
-    return [
-        Ranked(
-            rank=index,
-            entry_id=entry_id,
-            final_score=round(final, 6),
-            raw_mean=round(raw, 6),
-            criteria_means=means,
-            judges=count,
-        )
-        for index, (entry_id, final, raw, means, count) in enumerate(rows, start=1)
-    ]
-
-
-def _naive(value: datetime | None) -> datetime | None:
-    """Comparable instants: aware values in UTC without their zone."""
-    if value is None:
-        return None
-    if value.tzinfo is not None:
-        offset = value.utcoffset()
-        assert offset is not None
-        return (value - offset).replace(tzinfo=None)
-    return value

@@ -128,7 +128,7 @@ class Scoring:
                 owed[assignment["entry_id"]] = missing
         return owed
 
-    async def standing(self, doc: Document) -> tuple[dict[str, Document], list[domain.Ranked]]:
+    async def standing(self, doc: Document) -> tuple[dict[str, Document], list[ranking.Ranked]]:
         """The current round's entries by id and their order (`ranking.round_ranking`, the
         round's normalisation) from the scores of entries still in it; an empty order when
         nobody has scored yet. Used to publish results and to advance a round."""
@@ -136,7 +136,7 @@ class Scoring:
         scores = [s for s in await self.records.round_scores(doc) if s["entry_id"] in entries]
         ranked = ranking.round_ranking(
             [
-                domain.JudgeScore(
+                ranking.JudgeScore(
                     s["judge_id"], s["entry_id"], s["weighted_total"], scores_by_label(s["scores"])
                 )
                 for s in scores

@@ -7,7 +7,7 @@ from services.events import domain
 from services.events.records import EventRecords
 from shared.contracts.base import Actor, Conflict, Invalid, NotFound
 from shared.contracts.events.events import EventStatus, RegistrationStatus
-from shared.contracts.rpc.events import CheckInFields, CheckInView
+from shared.contracts.rpc.events.attendance import CheckInFields, CheckInView
 
 
 class Attendance:

@@ -17,7 +17,8 @@ from typing import Any
 
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, Role
 from shared.contracts.events.events import EventStatus, RegistrationStatus
-from shared.contracts.rpc.events import EventFields, RegistrationFields, SittingFields
+from shared.contracts.rpc.events.announcements import EventFields, SittingFields
+from shared.contracts.rpc.events.registrations import RegistrationFields
 from shared.localtime import HCMC, local_date, utc
 
 #: Roles that may announce events (DESIGN §9: organizer, staff, admin).

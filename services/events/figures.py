@@ -7,7 +7,7 @@ from datetime import datetime
 
 from services.events import domain
 from services.events.ports import EventStore, RegistrationStore
-from shared.contracts.rpc.events import EventsFigures
+from shared.contracts.rpc.events.figures import EventsFigures
 from shared.localtime import utc
 
 

@@ -11,7 +11,7 @@ from services.events import views
 from services.events.ports import EventsRepository, EventStore
 from services.events.repository.schema import EVENTS
 from shared.contracts.base import Conflict, Envelope, Event, NotFound
-from shared.contracts.rpc.events import EventView
+from shared.contracts.rpc.events.announcements import EventView
 from shared.infra.mongo import Document
 from shared.infra.outbox import Outbox
 

@@ -24,7 +24,7 @@ from shared.contracts.events.events import (
     RegistrationConfirmedV1,
     RegistrationStatus,
 )
-from shared.contracts.rpc.events import (
+from shared.contracts.rpc.events.registrations import (
     GroupRegistrationView,
     MemberList,
     MemberResult,

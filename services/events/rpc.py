@@ -8,12 +8,30 @@ from faststream.nats import NatsBroker
 
 from services.events.use_cases import UseCases
 from shared.contracts.base import Actor, Forbidden
-from shared.contracts.rpc import events as c
 from shared.contracts.rpc.certificates import (
     GetCertificate,
     ListMyCertificates,
     RevokeCertificate,
     certificates_subject,
+)
+from shared.contracts.rpc.events.announcements import (
+    ArchiveEvent,
+    CancelEvent,
+    CloseEvent,
+    CreateEvent,
+    GetEvent,
+    ListEvents,
+    PublishEvent,
+    UpdateEvent,
+)
+from shared.contracts.rpc.events.attendance import CheckIn
+from shared.contracts.rpc.events.figures import EventsFiguresRequest
+from shared.contracts.rpc.events.registrations import (
+    CancelRegistration,
+    ListMyRegistrations,
+    ListRegistrations,
+    Register,
+    RegisterMembers,
 )
 from shared.infra.broker import ReplyT, RequestClass, RequestT, answer_rpc
 
@@ -38,15 +56,15 @@ def register_rpc(broker: NatsBroker, use: Callable[[], UseCases]) -> None:
         """Answer `request_model`'s subject (or `subject`) with `use_case`."""
         answer_rpc(broker, "events", request_model, use_case, subject=subject)
 
-    answer(c.CreateEvent, lambda q: use().events.create(_actor(q.actor), q.event))
-    answer(c.UpdateEvent, lambda q: use().events.update(_actor(q.actor), q.event_id, q.changes))
-    answer(c.PublishEvent, lambda q: use().events.publish(_actor(q.actor), q.event_id))
-    answer(c.CancelEvent, lambda q: use().events.cancel(_actor(q.actor), q.event_id, q.reason))
-    answer(c.CloseEvent, lambda q: use().events.close(_actor(q.actor), q.event_id))
-    answer(c.ArchiveEvent, lambda q: use().events.archive(_actor(q.actor), q.event_id))
-    answer(c.GetEvent, lambda q: use().events.get(q.actor, q.event_id))
+    answer(CreateEvent, lambda q: use().events.create(_actor(q.actor), q.event))
+    answer(UpdateEvent, lambda q: use().events.update(_actor(q.actor), q.event_id, q.changes))
+    answer(PublishEvent, lambda q: use().events.publish(_actor(q.actor), q.event_id))
+    answer(CancelEvent, lambda q: use().events.cancel(_actor(q.actor), q.event_id, q.reason))
+    answer(CloseEvent, lambda q: use().events.close(_actor(q.actor), q.event_id))
+    answer(ArchiveEvent, lambda q: use().events.archive(_actor(q.actor), q.event_id))
+    answer(GetEvent, lambda q: use().events.get(q.actor, q.event_id))
     answer(
-        c.ListEvents,
+        ListEvents,
         lambda q: use().events.list_events(
             q.actor,
             kind=q.kind.value if q.kind else None,
@@ -59,23 +77,23 @@ def register_rpc(broker: NatsBroker, use: Callable[[], UseCases]) -> None:
         ),
     )
     answer(
-        c.Register,
+        Register,
         lambda q: use().registrations.register(_actor(q.actor), q.event_id, q.registration),
     )
     answer(
-        c.RegisterMembers,
+        RegisterMembers,
         lambda q: use().registrations.register_members(_actor(q.actor), q.event_id, q.members),
     )
     answer(
-        c.CancelRegistration,
+        CancelRegistration,
         lambda q: use().registrations.cancel_registration(_actor(q.actor), q.event_id),
     )
     answer(
-        c.ListMyRegistrations,
+        ListMyRegistrations,
         lambda q: use().registrations.my_registrations(_actor(q.actor), q.page, q.page_size),
     )
     answer(
-        c.ListRegistrations,
+        ListRegistrations,
         lambda q: use().registrations.registrations(
             _actor(q.actor),
             q.event_id,
@@ -84,8 +102,8 @@ def register_rpc(broker: NatsBroker, use: Callable[[], UseCases]) -> None:
             q.page_size,
         ),
     )
-    answer(c.CheckIn, lambda q: use().attendance.check_in(_actor(q.actor), q.event_id, q.check_in))
-    answer(c.EventsFiguresRequest, lambda q: use().figures.period(q.start, q.end))
+    answer(CheckIn, lambda q: use().attendance.check_in(_actor(q.actor), q.event_id, q.check_in))
+    answer(EventsFiguresRequest, lambda q: use().figures.period(q.start, q.end))
     answer(
         GetCertificate,
         lambda q: use().certificates.certificate(q.code),

@@ -20,7 +20,7 @@ from shared.contracts.events.events import (
     EventPublishedV1,
     EventStatus,
 )
-from shared.contracts.rpc.events import EventChanges, EventFields, EventView
+from shared.contracts.rpc.events.announcements import EventChanges, EventFields, EventView
 from shared.infra.logging import get_logger
 from shared.localtime import utc
 

@@ -11,13 +11,8 @@ import segno
 from services.events import domain
 from shared.contracts.events.events import EventKind, EventSummary, RegistrationStatus, Sitting
 from shared.contracts.rpc.certificates import CertificateKind, CertificateView
-from shared.contracts.rpc.events import (
-    Audience,
-    EventView,
-    QuotaView,
-    RegistrationView,
-    SittingView,
-)
+from shared.contracts.rpc.events.announcements import Audience, EventView, QuotaView, SittingView
+from shared.contracts.rpc.events.registrations import RegistrationView
 from shared.localtime import utc
 
 

@@ -24,7 +24,7 @@ from shared.contracts.events.mentoring import (
     MatchDeclinedV1,
     MatchProposedV1,
 )
-from shared.contracts.rpc.mentoring import MentoringFigures
+from shared.contracts.rpc.mentoring.figures import MentoringFigures
 from shared.infra.logging import get_logger
 from shared.localtime import local_day
 

@@ -26,7 +26,7 @@ from shared.contracts.events.mentoring import (
     MatchDeclinedV1,
     MatchProposedV1,
 )
-from shared.contracts.rpc.mentoring import (
+from shared.contracts.rpc.mentoring.matches import (
     BatchResult,
     MatchPage,
     MatchView,

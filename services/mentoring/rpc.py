@@ -12,31 +12,37 @@ from services.mentoring.matches import Matches
 from services.mentoring.service import Mentoring
 from services.mentoring.sessions import Sessions
 from shared.contracts.base import Actor, Forbidden
-from shared.contracts.rpc.mentoring import (
+from shared.contracts.rpc.mentoring.consultations import (
+    GetConsultation,
+    ListConsultations,
+    OpenConsultation,
+)
+from shared.contracts.rpc.mentoring.figures import MentoringFiguresRequest
+from shared.contracts.rpc.mentoring.matches import (
     AnswerMatch,
     BatchMatch,
-    CancelSession,
-    CompleteSession,
-    GetConsultation,
     GetMatch,
+    ListMatches,
+    ProposeMatch,
+    SuggestMentors,
+)
+from shared.contracts.rpc.mentoring.mentors import (
     GetMentor,
     GetMentorBusy,
-    GetSession,
-    ListConsultations,
-    ListMatches,
     ListMentors,
+    SaveMentor,
+    SetAvailability,
+    UpdateMentor,
+)
+from shared.contracts.rpc.mentoring.sessions import (
+    CancelSession,
+    CompleteSession,
+    GetSession,
     ListSessions,
     MarkNoShow,
-    MentoringFiguresRequest,
-    OpenConsultation,
-    ProposeMatch,
     RecordFeedback,
     RescheduleSession,
-    SaveMentor,
     ScheduleSession,
-    SetAvailability,
-    SuggestMentors,
-    UpdateMentor,
 )
 from shared.infra.broker import ReplyT, RequestClass, RequestT, answer_rpc
 

@@ -12,18 +12,19 @@ from services.mentoring.repository import MENTORS, REQUESTS, STARTUPS, USERS
 from services.mentoring.views import mentor_view, request_view
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, NotFound, Role, new_id
 from shared.contracts.events.mentoring import MentorRegisteredV1, RequestOpenedV1
-from shared.contracts.rpc.mentoring import (
-    Availability,
+from shared.contracts.rpc.mentoring.consultations import (
     ConsultationDraft,
     ConsultationPage,
     ConsultationView,
+)
+from shared.contracts.rpc.mentoring.mentors import (
+    Availability,
     MentorChanges,
     MentorPage,
     MentorProfile,
     MentorView,
-    canonical_topic,
-    topic_view,
 )
+from shared.contracts.rpc.mentoring.topics import canonical_topic, topic_view
 from shared.infra.mongo import AlreadyExists, Document
 
 CLOSED_STARTUP = {"rejected", "closed"}

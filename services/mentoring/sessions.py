@@ -20,14 +20,11 @@ from shared.contracts.events.mentoring import (
     SessionNoShowV1,
     SessionScheduledV1,
 )
-from shared.contracts.rpc.mentoring import (
-    BUSY_MAX,
-    BusyInterval,
-    BusyTimes,
+from shared.contracts.rpc.mentoring.mentors import BUSY_MAX, BusyInterval, BusyTimes, GetMentorBusy
+from shared.contracts.rpc.mentoring.sessions import (
     Cancellation,
     Completion,
     FeedbackDraft,
-    GetMentorBusy,
     ListSessions,
     NoShow,
     Rescheduling,

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from shared.contracts.rpc.mentoring import (
-    ConsultationView,
-    MatchView,
-    MentorView,
-    SessionView,
-    topic_view,
-)
+from shared.contracts.rpc.mentoring.consultations import ConsultationView
+from shared.contracts.rpc.mentoring.matches import MatchView
+from shared.contracts.rpc.mentoring.mentors import MentorView
+from shared.contracts.rpc.mentoring.sessions import SessionView
+from shared.contracts.rpc.mentoring.topics import topic_view
 from shared.infra.mongo import Document
 
 

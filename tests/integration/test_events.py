@@ -21,16 +21,9 @@ from services.events.seats import QuotaAudit, SeatAudit
 from services.events.use_cases import UseCases, compose
 from shared.contracts.base import Actor, Conflict, Role
 from shared.contracts.events.events import EventKind
-from shared.contracts.rpc.events import (
-    CheckInFields,
-    EventFields,
-    EventView,
-    MemberFields,
-    MemberList,
-    Quota,
-    RegistrationFields,
-    SittingFields,
-)
+from shared.contracts.rpc.events.announcements import EventFields, EventView, Quota, SittingFields
+from shared.contracts.rpc.events.attendance import CheckInFields
+from shared.contracts.rpc.events.registrations import MemberFields, MemberList, RegistrationFields
 from shared.infra.mongo import Database, Document, ensure_indexes
 from shared.infra.settings import Settings
 from shared.infra.testing import eventually

@@ -28,7 +28,7 @@ from shared.contracts.rpc.common import (
     ExportPersonalData,
     personal_data_subject,
 )
-from shared.contracts.rpc.mentoring import MentoringFigures, MentoringFiguresRequest
+from shared.contracts.rpc.mentoring.figures import MentoringFigures, MentoringFiguresRequest
 from shared.infra.broker import call, make_broker, publish_event
 from shared.infra.settings import Settings
 from shared.infra.testing import eventually

@@ -25,7 +25,7 @@ from shared.contracts.events.identity import (
     UserUpdatedV1,
 )
 from shared.contracts.events.mentoring import FeedbackRecordedV1, Mode, Referral, RequestOpenedV1
-from shared.contracts.rpc.mentoring import MentoringFigures, MentoringFiguresRequest
+from shared.contracts.rpc.mentoring.figures import MentoringFigures, MentoringFiguresRequest
 from shared.infra.broker import call
 from shared.infra.mongo import Document
 from shared.infra.settings import Settings

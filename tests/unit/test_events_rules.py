@@ -30,15 +30,15 @@ from shared.contracts.events.events import (
     RegistrationPromotedV1,
 )
 from shared.contracts.events.identity import UserDeletionRequestedV1, UserRegisteredV1
-from shared.contracts.rpc.events import (
+from shared.contracts.rpc.events.announcements import (
     Audience,
-    CheckInFields,
     EventChanges,
     EventFields,
     Quota,
-    RegistrationFields,
     SittingFields,
 )
+from shared.contracts.rpc.events.attendance import CheckInFields
+from shared.contracts.rpc.events.registrations import RegistrationFields
 from tests.unit.fakes.events import FakeEventsStore
 from tests.unit.fakes.outbox import RecordingOutbox
 
@@ -391,7 +391,7 @@ async def test_erasure_keeps_figures_and_no_late_update_recreates_the_person(wor
 
 
 async def test_a_unit_registers_its_consenting_members_up_to_its_quota(world: World) -> None:
-    from shared.contracts.rpc.events import MemberList
+    from shared.contracts.rpc.events.registrations import MemberList
 
     union = Actor(id="doan", role=Role.ORGANIZER, organization="doan-phuong")
     event_id = await world.published(
@@ -431,7 +431,7 @@ async def test_a_unit_registers_its_consenting_members_up_to_its_quota(world: Wo
 
 
 async def test_quotas_must_fit_the_capacity(world: World) -> None:
-    from shared.contracts.rpc.events import Quota
+    from shared.contracts.rpc.events.announcements import Quota
 
     with pytest.raises(Invalid) as refused:
         await world.published(capacity=3, quotas=[Quota(organization="doan", seats=4)])

@@ -9,8 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.competitions import domain, initiatives
-from services.competitions.domain import EntryRef, JudgeRef, JudgeScore
+from services.competitions import domain, initiatives, ranking
+from services.competitions.domain import EntryRef, JudgeRef
+from services.competitions.ranking import JudgeScore
 from shared.contracts.base import Actor, Conflict, Forbidden, Invalid, Role
 from shared.contracts.events.competitions import CompetitionStatus
 from shared.i18n import gettext
@@ -179,11 +180,11 @@ def test_normalisation_corrects_a_harsh_and_a_lenient_judge_that_flip_the_raw_ra
     ]
     raw_order = sorted(["A", "B", "C", "D"], key=lambda e: -{"A": 6, "B": 9, "C": 2, "D": 10}[e])
     assert raw_order.index("B") < raw_order.index("A")
-    z = domain.z_scores(scores)
+    z = ranking.z_scores(scores)
     assert z[("harsh", "A")] == pytest.approx(1.0)
     assert z[("harsh", "C")] == pytest.approx(-1.0)
     assert z[("lenient", "B")] == pytest.approx(-1.0)
-    ranked = domain.rank(scores, {e: T0 for e in "ABCD"})
+    ranked = ranking.rank(scores, {e: T0 for e in "ABCD"})
     order = [r.entry_id for r in ranked]
     assert order.index("A") < order.index("B")
     assert order == ["D", "A", "B", "C"]  # D and A tie at +1: D's raw 10 beats A's 6
@@ -198,9 +199,9 @@ def test_a_judge_who_gives_everyone_the_same_total_contributes_zero() -> None:
         JudgeScore("sharp", "A", 9.0),
         JudgeScore("sharp", "B", 3.0),
     ]
-    z = domain.z_scores(scores)
+    z = ranking.z_scores(scores)
     assert z[("flat", "A")] == 0.0 and z[("flat", "B")] == 0.0
-    ranked = domain.rank(scores, {"A": T0, "B": T0})
+    ranked = ranking.rank(scores, {"A": T0, "B": T0})
     assert [r.entry_id for r in ranked] == ["A", "B"]
     assert ranked[0].final_score == pytest.approx(0.5)  # mean of 0 and +1
 
@@ -215,7 +216,7 @@ def test_ties_break_by_raw_mean_then_earlier_submission() -> None:
         JudgeScore("j3", "F", 3.0, {"x": 3.0}),
     ]
     submitted = {"A": T0, "B": T0, "C": T0 + timedelta(hours=1), "D": T0, "E": T0, "F": T0}
-    ranked = domain.rank(scores, submitted)
+    ranked = ranking.rank(scores, submitted)
     order = [r.entry_id for r in ranked]
     # A, C, E all have z = +1: A by raw mean; E before C by earlier submission
     assert order[:3] == ["A", "E", "C"]
@@ -231,8 +232,8 @@ def test_the_final_score_is_the_mean_of_the_entrys_z_scores() -> None:
         JudgeScore("j2", "B", 6.0),
         JudgeScore("j2", "C", 8.0),
     ]
-    z = domain.z_scores(scores)
-    ranked = {r.entry_id: r for r in domain.rank(scores, {})}
+    z = ranking.z_scores(scores)
+    ranked = {r.entry_id: r for r in ranking.rank(scores, {})}
     expected = (z[("j1", "A")] + z[("j2", "A")]) / 2
     assert ranked["A"].final_score == pytest.approx(expected, abs=1e-6)
     assert ranked["A"].raw_mean == pytest.approx(6.5)

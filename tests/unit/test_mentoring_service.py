@@ -22,12 +22,9 @@ from shared.contracts.events.mentoring import (
     RequestOpenedV1,
     SessionScheduledV1,
 )
-from shared.contracts.rpc.mentoring import (
-    Availability,
-    ConsultationDraft,
-    MentorProfile,
-    SessionDraft,
-)
+from shared.contracts.rpc.mentoring.consultations import ConsultationDraft
+from shared.contracts.rpc.mentoring.mentors import Availability, MentorProfile
+from shared.contracts.rpc.mentoring.sessions import SessionDraft
 from shared.localtime import HCMC
 from tests.unit.fakes.mentoring import FakeMentoringStore
 from tests.unit.fakes.outbox import RecordingOutbox

@@ -28,21 +28,18 @@ from shared.contracts.events.mentoring import (
     SessionCompletedV1,
     SessionNoShowV1,
 )
-from shared.contracts.rpc.mentoring import (
+from shared.contracts.rpc.mentoring.consultations import ConsultationDraft
+from shared.contracts.rpc.mentoring.mentors import Availability, GetMentorBusy, MentorChanges, Slot
+from shared.contracts.rpc.mentoring.sessions import (
     Absent,
-    Availability,
     Cancellation,
     Completion,
-    ConsultationDraft,
     FeedbackDraft,
-    GetMentorBusy,
     ListSessions,
-    MentorChanges,
     NoShow,
     Rescheduling,
     SessionDraft,
     SessionStatus,
-    Slot,
 )
 from tests.unit.test_mentoring_service import (
     FOUNDER,

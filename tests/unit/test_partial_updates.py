@@ -7,7 +7,7 @@ import pytest
 from pydantic import ValidationError
 
 from shared.contracts.rpc.competitions.contests import Eligibility
-from shared.contracts.rpc.mentoring import MentorChanges, MentorProfile
+from shared.contracts.rpc.mentoring.mentors import MentorChanges, MentorProfile
 from shared.contracts.rpc.registry import StartupChanges, StartupFields
 
 

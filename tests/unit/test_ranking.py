@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from services.competitions import domain, ranking
+from services.competitions import ranking
 from shared.contracts.base import Invalid
 from shared.contracts.rpc.competitions.contests import TieBreak
 
 
-def ranked(*scores: float) -> list[domain.Ranked]:
+def ranked(*scores: float) -> list[ranking.Ranked]:
     """Entries A, B, C… best first with these final (= raw) scores."""
     return [
-        domain.Ranked(
+        ranking.Ranked(
             rank=i, entry_id=chr(64 + i), final_score=s, raw_mean=s, criteria_means={}, judges=2
         )
         for i, s in enumerate(scores, start=1)

@@ -19,8 +19,8 @@ from shared.contracts.rpc.competitions.figures import (
     CompetitionFigures,
     InitiativeFigures,
 )
-from shared.contracts.rpc.events import EventsFigures
-from shared.contracts.rpc.mentoring import MentoringFigures
+from shared.contracts.rpc.events.figures import EventsFigures
+from shared.contracts.rpc.mentoring.figures import MentoringFigures
 from shared.contracts.rpc.registry import RegistryFigures
 from shared.i18n import known
 

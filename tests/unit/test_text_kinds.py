@@ -13,7 +13,8 @@ from pydantic import BaseModel, StringConstraints, ValidationError
 
 from shared.contracts.rpc.competitions.contests import CompetitionFields
 from shared.contracts.rpc.competitions.initiatives import InitiativeFields
-from shared.contracts.rpc.mentoring import ConsultationDraft, MentorProfile
+from shared.contracts.rpc.mentoring.consultations import ConsultationDraft
+from shared.contracts.rpc.mentoring.mentors import MentorProfile
 from shared.contracts.rpc.registry import StartupChanges, StartupFields
 from shared.text import Line, Passage, fold, folded_words, line, passage
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from services.gateway.web.booking import free_week
-from shared.contracts.rpc.mentoring import Slot
+from shared.contracts.rpc.mentoring.mentors import Slot
 from shared.localtime import HCMC
 
 # Monday 30/11/2026, 08:30 in Gò Vấp.

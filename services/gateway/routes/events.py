@@ -14,34 +14,33 @@ from services.gateway.deps import Id, Paging, Rpc
 from services.gateway.problems import request_locale
 from shared.contracts.base import Role
 from shared.contracts.events.events import EventKind, EventStatus, RegistrationStatus
-from shared.contracts.rpc.events import (
+from shared.contracts.rpc.events.announcements import (
     ArchiveEvent,
     CancelEvent,
-    CancelRegistration,
-    CheckIn,
-    CheckInFields,
-    CheckInView,
     CloseEvent,
-    Code,
     CreateEvent,
     EventChanges,
     EventFields,
     EventPage,
     EventView,
     GetEvent,
-    GroupRegistrationView,
     ListEvents,
+    PublishEvent,
+    UpdateEvent,
+)
+from shared.contracts.rpc.events.attendance import CheckIn, CheckInFields, CheckInView
+from shared.contracts.rpc.events.kinds import Code, Reason
+from shared.contracts.rpc.events.registrations import (
+    CancelRegistration,
+    GroupRegistrationView,
     ListMyRegistrations,
     ListRegistrations,
     MemberList,
-    PublishEvent,
-    Reason,
     Register,
     RegisterMembers,
     RegistrationFields,
     RegistrationPage,
     RegistrationView,
-    UpdateEvent,
 )
 from shared.i18n import gettext, known
 

@@ -11,52 +11,58 @@ from pydantic import BaseModel, Field
 from services.gateway.access import STAFF, allow
 from services.gateway.deps import Id, Paging, Rpc
 from shared.contracts.base import Role
-from shared.contracts.rpc.mentoring import (
-    AnswerMatch,
-    Availability,
-    BatchMatch,
-    BatchResult,
-    Cancellation,
-    CancelSession,
-    CompleteSession,
-    Completion,
+from shared.contracts.rpc.mentoring.consultations import (
     ConsultationDraft,
     ConsultationPage,
     ConsultationView,
-    FeedbackDraft,
     GetConsultation,
-    GetMatch,
-    GetMentor,
-    GetSession,
     ListConsultations,
+    OpenConsultation,
+)
+from shared.contracts.rpc.mentoring.kinds import Id as ContractId
+from shared.contracts.rpc.mentoring.matches import (
+    AnswerMatch,
+    BatchMatch,
+    BatchResult,
+    GetMatch,
     ListMatches,
-    ListMentors,
-    ListSessions,
-    MarkNoShow,
     MatchPage,
     MatchView,
+    ProposeMatch,
+    Suggestions,
+    SuggestMentors,
+)
+from shared.contracts.rpc.mentoring.mentors import (
+    Availability,
+    GetMentor,
+    ListMentors,
     MentorChanges,
     MentorPage,
     MentorProfile,
     MentorView,
+    SaveMentor,
+    SetAvailability,
+    UpdateMentor,
+)
+from shared.contracts.rpc.mentoring.sessions import (
+    Cancellation,
+    CancelSession,
+    CompleteSession,
+    Completion,
+    FeedbackDraft,
+    GetSession,
+    ListSessions,
+    MarkNoShow,
     NoShow,
-    OpenConsultation,
-    ProposeMatch,
     RecordFeedback,
     RescheduleSession,
     Rescheduling,
-    SaveMentor,
     ScheduleSession,
     SessionDraft,
     SessionPage,
     SessionStatus,
     SessionView,
-    SetAvailability,
-    Suggestions,
-    SuggestMentors,
-    UpdateMentor,
 )
-from shared.contracts.rpc.mentoring import Id as ContractId
 
 MENTOR_OR_STAFF = allow(Role.MENTOR, Role.ASSOCIATION_STAFF, Role.ADMIN)
 PARTIES = allow(Role.FOUNDER, Role.MENTOR, Role.ASSOCIATION_STAFF, Role.ADMIN)

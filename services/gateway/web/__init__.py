@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.gateway.problems import request_locale
 from services.gateway.web import (
     account,
+    announcements,
     certificates,
     console_admin,
     console_council,
@@ -55,7 +56,7 @@ def install(app: FastAPI) -> None:
     app.state.web_refresher = Refresher()
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # The founder's `/startups/new` before the public `/startups/{startup_id}`.
-    # The organizer's `/events/new` is declared before `/events/{event_id}` in `events`.
+    # The organizer's `/events/new` (in `announcements`) before `/events/{event_id}` (`events`).
     for module in (
         account,
         founder,
@@ -63,6 +64,7 @@ def install(app: FastAPI) -> None:
         inbox,
         mentor,
         public,
+        announcements,
         events,
         certificates,
         recovery,

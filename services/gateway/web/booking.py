@@ -13,17 +13,12 @@ from typing import Any
 
 from services.gateway.deps import Services
 from services.gateway.routes.certificates import ISSUERS
-from services.gateway.web.events import organization_names
 from services.gateway.web.kit import Web
+from services.gateway.web.units import organization_names
 from shared.contracts.base import Role
 from shared.contracts.rpc.certificates import ListMyCertificates, certificates_subject
-from shared.contracts.rpc.mentoring import (
-    GetMentor,
-    GetMentorBusy,
-    ListSessions,
-    SessionStatus,
-    Slot,
-)
+from shared.contracts.rpc.mentoring.mentors import GetMentor, GetMentorBusy, Slot
+from shared.contracts.rpc.mentoring.sessions import ListSessions, SessionStatus
 from shared.infra.broker import RpcFailure
 from shared.localtime import HCMC
 

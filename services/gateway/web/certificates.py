@@ -16,8 +16,8 @@ from services.gateway.access import ANYONE
 from services.gateway.certificates import verification
 from services.gateway.deps import Services
 from services.gateway.routes.certificates import ISSUERS, MAX_LISTED
-from services.gateway.web.events import organization_names
 from services.gateway.web.kit import Web, web
+from services.gateway.web.units import organization_names
 from shared.contracts.base import ErrorCode, Role
 from shared.contracts.rpc.certificates import (
     CertificateView,

@@ -15,10 +15,10 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 
 from services.gateway.access import ANYONE
-from services.gateway.web.events import organization_names
 from services.gateway.web.forms import FormData, FormErrors
 from services.gateway.web.kit import Web, web
 from services.gateway.web.public import wards_and_sectors
+from services.gateway.web.units import organization_names
 from shared.contracts.base import Role
 from shared.contracts.events.competitions import CompetitionKind
 from shared.contracts.events.reference import SchoolLevel

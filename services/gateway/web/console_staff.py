@@ -20,14 +20,10 @@ from services.gateway.web.forms import FormErrors
 from services.gateway.web.kit import Web, web
 from shared.contracts.base import Role
 from shared.contracts.events.registry import StartupStatus
-from shared.contracts.rpc.mentoring import (
-    BatchMatch,
-    ListConsultations,
-    ListMentors,
-    ListSessions,
-    ProposeMatch,
-    SuggestMentors,
-)
+from shared.contracts.rpc.mentoring.consultations import ListConsultations
+from shared.contracts.rpc.mentoring.matches import BatchMatch, ProposeMatch, SuggestMentors
+from shared.contracts.rpc.mentoring.mentors import ListMentors
+from shared.contracts.rpc.mentoring.sessions import ListSessions
 from shared.contracts.rpc.registry import (
     RejectStartup,
     SearchStartups,

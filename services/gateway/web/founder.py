@@ -27,14 +27,16 @@ from shared.contracts.events.mentoring import Mode
 from shared.contracts.events.registry import Need
 from shared.contracts.rpc.competitions.contests import GetCompetition
 from shared.contracts.rpc.competitions.entries import EntryFields, SubmitEntry
-from shared.contracts.rpc.mentoring import (
+from shared.contracts.rpc.mentoring.consultations import (
     ConsultationDraft,
-    FeedbackDraft,
     GetConsultation,
-    GetMentor,
-    GetSession,
     ListConsultations,
     OpenConsultation,
+)
+from shared.contracts.rpc.mentoring.mentors import GetMentor
+from shared.contracts.rpc.mentoring.sessions import (
+    FeedbackDraft,
+    GetSession,
     RecordFeedback,
     ScheduleSession,
     SessionDraft,

@@ -14,11 +14,9 @@ from services.gateway.access import ANYONE
 from services.gateway.web.kit import PageRefused, Web, WebRoute, web
 from services.gateway.web.public import wards_and_sectors
 from shared.contracts.base import Locale, Role
-from shared.contracts.rpc.mentoring import (
-    AnswerMatch,
+from shared.contracts.rpc.mentoring.matches import AnswerMatch
+from shared.contracts.rpc.mentoring.mentors import (
     Availability,
-    CompleteSession,
-    Completion,
     GetMentor,
     MentorChanges,
     MentorProfile,
@@ -28,6 +26,7 @@ from shared.contracts.rpc.mentoring import (
     Slot,
     UpdateMentor,
 )
+from shared.contracts.rpc.mentoring.sessions import CompleteSession, Completion
 from shared.infra.broker import RpcFailure
 
 router = APIRouter(include_in_schema=False, dependencies=[ANYONE], route_class=WebRoute)

@@ -19,13 +19,13 @@ from services.gateway.deps import Services
 from services.gateway.web.forms import FormData, FormErrors
 from services.gateway.web.kit import Web, web
 from shared.contracts.base import Role
-from shared.contracts.rpc.mentoring import (
+from shared.contracts.rpc.mentoring.matches import ListMatches
+from shared.contracts.rpc.mentoring.mentors import GetMentor
+from shared.contracts.rpc.mentoring.sessions import (
     Absent,
     Cancellation,
     CancelSession,
-    GetMentor,
     GetSession,
-    ListMatches,
     ListSessions,
     MarkNoShow,
     NoShow,
