@@ -1,8 +1,7 @@
-"""The RPC contracts of the mentoring and events services are packages of modules by
-sub-domain (split from one module each, as the competitions contracts were): no request
-contract, enum or request model of theirs may drop out of the places that enumerate contracts
-(the AsyncAPI documents, the catalogue's enum labels, the text-edge checks) or lose its
-handler in its service."""
+"""The RPC contracts of the competitions, mentoring and events services are packages of
+modules by sub-domain (each split from one module): no request contract, enum or request
+model of theirs may drop out of the places that enumerate contracts (the AsyncAPI documents,
+the catalogue's enum labels, the text-edge checks) or lose its handler in its service."""
 
 from __future__ import annotations
 
@@ -21,8 +20,10 @@ from faststream import FastStream
 from faststream.nats import NatsBroker
 from pydantic import BaseModel
 
+import shared.contracts.rpc.competitions
 import shared.contracts.rpc.events
 import shared.contracts.rpc.mentoring
+from services.competitions.app import build_app as build_competitions
 from services.events.app import build_app as build_events
 from services.mentoring.app import build_app as build_mentoring
 from shared.contracts.base import RpcRequest
@@ -30,6 +31,42 @@ from shared.infra.rpc import rpc_responders
 from shared.infra.settings import Settings
 from tests.unit.test_catalogue import contract_enums
 from tests.unit.test_contract_edge import REPLY_SUFFIXES, request_models
+
+#: Every request the competitions service answers on its own subjects, and its contract.
+COMPETITIONS_SUBJECTS = {
+    "rpc.competitions.assignment.list": "ListAssignments",
+    "rpc.competitions.club.get": "GetClub",
+    "rpc.competitions.club.list": "ListClubs",
+    "rpc.competitions.club.log_activity": "LogActivity",
+    "rpc.competitions.club.register": "RegisterClub",
+    "rpc.competitions.competition.archive": "ArchiveCompetition",
+    "rpc.competitions.competition.create": "CreateCompetition",
+    "rpc.competitions.competition.edit": "EditCompetition",
+    "rpc.competitions.competition.get": "GetCompetition",
+    "rpc.competitions.competition.list": "ListCompetitions",
+    "rpc.competitions.competition.publish": "PublishCompetition",
+    "rpc.competitions.conflict.declare": "DeclareConflict",
+    "rpc.competitions.coverage.get": "GetCoverage",
+    "rpc.competitions.entry.list": "ListEntries",
+    "rpc.competitions.entry.submit": "SubmitEntry",
+    "rpc.competitions.entry.withdraw": "WithdrawEntry",
+    "rpc.competitions.figures.get": "CompetitionsFiguresRequest",
+    "rpc.competitions.initiative.assign_council": "AssignCouncil",
+    "rpc.competitions.initiative.decide": "DecideInitiative",
+    "rpc.competitions.initiative.file": "FileInitiative",
+    "rpc.competitions.initiative.get": "GetInitiative",
+    "rpc.competitions.initiative.list": "ListInitiatives",
+    "rpc.competitions.initiative.recognised": "ListRecognisedInitiatives",
+    "rpc.competitions.initiative.review": "ReviewInitiative",
+    "rpc.competitions.judge.assign": "AssignJudge",
+    "rpc.competitions.judge.candidates": "ListJudgeCandidates",
+    "rpc.competitions.judging.get": "GetJudging",
+    "rpc.competitions.results.get": "GetResults",
+    "rpc.competitions.results.publish": "PublishResults",
+    "rpc.competitions.round.add": "AddRound",
+    "rpc.competitions.round.advance": "AdvanceRound",
+    "rpc.competitions.score.submit": "SubmitScores",
+}
 
 #: Every request the mentoring service answers on its own subjects (as before the split of
 #: the single module), and its contract.
@@ -95,6 +132,14 @@ class Split:
 
 
 SPLITS = [
+    Split(
+        shared.contracts.rpc.competitions,
+        ["clubs", "contests", "entries", "figures", "initiatives", "judging", "kinds"],
+        COMPETITIONS_SUBJECTS,
+        build_competitions,
+        {"TieBreak", "Normalisation"},
+        45,
+    ),
     Split(
         shared.contracts.rpc.mentoring,
         ["consultations", "figures", "kinds", "matches", "mentors", "sessions", "topics"],
@@ -165,8 +210,8 @@ def test_the_package_is_the_sub_domain_modules_and_exports_no_names(split: Split
 
 
 def test_a_fresh_interpreter_enumerates_every_request_with_its_subject() -> None:
-    found = enumerated_subjects(("rpc.mentoring.", "rpc.events."))
-    assert found == MENTORING_SUBJECTS | EVENTS_SUBJECTS
+    found = enumerated_subjects(("rpc.competitions.", "rpc.mentoring.", "rpc.events."))
+    assert found == COMPETITIONS_SUBJECTS | MENTORING_SUBJECTS | EVENTS_SUBJECTS
 
 
 @pytest.mark.parametrize("split", SPLITS, ids=IDS)
