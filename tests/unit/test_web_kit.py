@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.gateway.web.forms import FormData
+from services.gateway.web.forms import FormData, FormErrors
 from services.gateway.web.kit import safe_next
 from services.gateway.web.rendering import local_time, templates
 
@@ -75,3 +75,18 @@ def test_a_fields_bounds_reach_the_browser_and_what_was_typed_stays_escaped() ->
     # The template's own attributes work (they were escaped to maxlength=&#34;500&#34;).
     assert 'maxlength="500" spellcheck="false"' in html
     assert "<script>" not in html
+
+
+def test_a_checkbox_hint_is_read_with_the_box() -> None:
+    """A screen reader reads the hint with the box it explains (the organization's
+    "active" box: what unticking it means)."""
+    macro = templates.get_template("_forms.html").module.checkbox  # type: ignore[attr-defined]
+    html = str(macro("active", "Đang hoạt động", {"active": "1"}, None, hint="Bỏ chọn khi…"))
+    assert 'aria-describedby="h-active"' in html
+    assert '<p class="hint" id="h-active">Bỏ chọn khi…</p>' in html
+    plain = str(macro("active", "Đang hoạt động", {}, None))
+    assert "aria-describedby" not in plain and "h-active" not in plain
+    refused = str(
+        macro("active", "Đang hoạt động", {}, FormErrors("", {"active": "sai"}), hint="x")
+    )
+    assert 'aria-describedby="e-active h-active"' in refused
