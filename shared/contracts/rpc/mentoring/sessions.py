@@ -8,8 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
-from pydantic_core import PydanticCustomError
+from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
 
 from shared.contracts.base import Page, PageQuery, RpcRequest
 from shared.contracts.events.mentoring import Mode
@@ -20,16 +19,9 @@ class SessionDraft(BaseModel):
     """A consultation session to schedule for a match; times carry their offset."""
 
     match_id: Id
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
     mode: Mode = Mode.IN_PERSON
-
-    @field_validator("starts_at", "ends_at")
-    @classmethod
-    def _with_offset(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise PydanticCustomError("timezone_aware", "A time needs its time zone")
-        return value
 
 
 class Completion(BaseModel):
@@ -95,16 +87,9 @@ class Cancellation(BaseModel):
 class Rescheduling(BaseModel):
     """The new time of a session (with offsets) and why it moves."""
 
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
     reason: Annotated[Text, StringConstraints(min_length=3, max_length=500)]
-
-    @field_validator("starts_at", "ends_at")
-    @classmethod
-    def _with_offset(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise PydanticCustomError("timezone_aware", "A time needs its time zone")
-        return value
 
 
 class Absent(StrEnum):
